@@ -1,0 +1,37 @@
+package io.longshort;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Where the authors' golden outputs live: ../shared/golden beside the checkout (or -Dlongshort.golden). */
+public final class Golden {
+  private Golden() {}
+
+  public static Path dir() {
+    String configured = System.getProperty("longshort.golden", System.getenv("LONGSHORT_GOLDEN"));
+    Path dir = configured != null ? Path.of(configured) : Path.of("..", "shared", "golden");
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalStateException("golden folder " + dir.toAbsolutePath() + " not found; it must sit"
+          + " beside the checkout as ../shared/golden, or be named with -Dlongshort.golden=PATH");
+    }
+    return dir;
+  }
+
+  /** The golden cases under lra/ whose file name starts with {@code prefix}, sorted. */
+  public static List<Path> cases(String prefix) throws IOException {
+    try (Stream<Path> files = Files.list(dir().resolve("lra"))) {
+      List<Path> found = files
+          .filter(p -> p.getFileName().toString().startsWith(prefix))
+          .filter(p -> p.getFileName().toString().endsWith(".safetensors"))
+          .sorted()
+          .toList();
+      if (found.isEmpty()) {
+        throw new IllegalStateException("no golden cases '" + prefix + "*.safetensors' in " + dir());
+      }
+      return found;
+    }
+  }
+}
