@@ -1,0 +1,104 @@
+package io.longshort.spec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+class AttentionSpecTest {
+
+  private static void assertRejected(Executable build, String... fragments) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, build);
+    for (String f : fragments) {
+      assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' should contain '" + f + "'");
+    }
+  }
+
+  @Test
+  void widthMustBeDivisibleByHeads() {
+    assertRejected(() -> AttentionSpec.longShort().setWidth(10).setHeads(3).setWindow(8).setRank(4).build(),
+        "width (10) is not divisible by heads (3)");
+  }
+
+  @Test
+  void windowAndRankMustNotBeNegative() {
+    assertRejected(() -> AttentionSpec.longShort().setWidth(8).setHeads(2).setWindow(-1).setRank(4).build(),
+        "window (-1)", ">= 0");
+    assertRejected(() -> AttentionSpec.longShort().setWidth(8).setHeads(2).setWindow(8).setRank(-2).build(),
+        "rank (-2)", ">= 0");
+  }
+
+  @Test
+  void windowAndRankMustNotBothBeZero() {
+    assertRejected(() -> AttentionSpec.longShort().setWidth(8).setHeads(2).setWindow(0).setRank(0).build(),
+        "window (0) and rank (0) are both 0");
+  }
+
+  @Test
+  void requiredFieldsAreNamed() {
+    assertRejected(() -> AttentionSpec.longShort().setWidth(8).setHeads(2).setRank(4).build(),
+        "window is required", "setWindow");
+    assertRejected(() -> AttentionSpec.full().setHeads(2).build(), "width is required");
+  }
+
+  @Test
+  void causalNeedsSegmentAndRankAndAWindow() {
+    assertRejected(() -> AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4).setRank(1).build(),
+        "segment is required");
+    assertRejected(() -> AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4).setSegment(4).build(),
+        "rank is required");
+    assertRejected(() -> AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(0).setSegment(4)
+        .setRank(1).build(), "window (0) must be >= 1");
+    assertRejected(() -> AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4).setSegment(0)
+        .setRank(0).build(), "segment (0) must be >= 1");
+    assertRejected(() -> AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4).setSegment(4)
+        .setRank(4).build(), "rank (4) must be smaller than segment (4)");
+    assertRejected(() -> AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4).setSegment(4)
+        .setRank(1).optGlobalToken(GlobalToken.INPUT).build(), "globalToken (input)");
+  }
+
+  @Test
+  void fullAttentionRefusesLongShortFields() {
+    assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).setWindow(8).build(),
+        "window (8) does not apply to full attention");
+    assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).setRank(3).build(), "rank (3)");
+  }
+
+  @Test
+  void epsilonMustBePositive() {
+    assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).optLayerNormEpsilon(0).build(),
+        "layerNormEpsilon (0.0)");
+  }
+
+  @Test
+  void roundTripsThroughJson() {
+    List<AttentionSpec> specs = List.of(
+        AttentionSpec.longShort().setWidth(64).setHeads(2).setWindow(8).setRank(32)
+            .optGlobalToken(GlobalToken.INPUT).build(),
+        AttentionSpec.longShort().setWidth(64).setHeads(4).setWindow(0).setRank(1)
+            .optGlobalToken(GlobalToken.FIRST_ROW).optLayerNormEpsilon(1e-6).build(),
+        AttentionSpec.causalLongShort().setWidth(512).setHeads(8).setWindow(512).setSegment(16).setRank(1).build(),
+        AttentionSpec.full().setWidth(64).setHeads(2).build(),
+        AttentionSpec.causalFull().setWidth(64).setHeads(2).build());
+    for (AttentionSpec spec : specs) {
+      String json = spec.toJson();
+      assertEquals(spec, AttentionSpec.parseJson(json), json);
+      assertEquals(json, AttentionSpec.parseJson(json).toJson());
+    }
+  }
+
+  @Test
+  void jsonIsValidatedLikeTheBuilder() {
+    assertRejected(() -> AttentionSpec.parseJson(
+        "{\"kind\":\"long_short\",\"width\":10,\"heads\":3,\"window\":8,\"rank\":4}"),
+        "width (10) is not divisible by heads (3)");
+    assertRejected(() -> AttentionSpec.parseJson(
+        "{\"kind\":\"long_short\",\"width\":8,\"heads\":2,\"window\":8,\"rank\":4,\"ranks\":3}"),
+        "ranks");
+    assertRejected(() -> AttentionSpec.parseJson("{\"kind\":\"sparse\",\"width\":8,\"heads\":2}"),
+        "sparse", "long_short");
+  }
+}
