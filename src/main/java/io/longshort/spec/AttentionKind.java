@@ -2,9 +2,6 @@ package io.longshort.spec;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /** Which attention a layer computes. */
 public enum AttentionKind {
@@ -27,17 +24,11 @@ public enum AttentionKind {
 
   @JsonValue
   public String jsonName() {
-    return name().toLowerCase(Locale.ROOT);
+    return Enums.jsonName(this);
   }
 
   @JsonCreator
   public static AttentionKind fromJson(String name) {
-    for (AttentionKind k : values()) {
-      if (k.jsonName().equals(name) || k.name().equals(name)) {
-        return k;
-      }
-    }
-    throw new IllegalArgumentException("kind (\"" + name + "\") is not one of "
-        + Arrays.stream(values()).map(AttentionKind::jsonName).collect(Collectors.joining(", ")));
+    return Enums.fromJson(AttentionKind.class, "kind", name);
   }
 }

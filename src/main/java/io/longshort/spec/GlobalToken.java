@@ -2,9 +2,6 @@ package io.longshort.spec;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * The extra global (CLS) token of the authors' LRA attention: one more global key/value slot that
@@ -21,17 +18,11 @@ public enum GlobalToken {
 
   @JsonValue
   public String jsonName() {
-    return name().toLowerCase(Locale.ROOT);
+    return Enums.jsonName(this);
   }
 
   @JsonCreator
   public static GlobalToken fromJson(String name) {
-    for (GlobalToken g : values()) {
-      if (g.jsonName().equals(name) || g.name().equals(name)) {
-        return g;
-      }
-    }
-    throw new IllegalArgumentException("globalToken (\"" + name + "\") is not one of "
-        + Arrays.stream(values()).map(GlobalToken::jsonName).collect(Collectors.joining(", ")));
+    return Enums.fromJson(GlobalToken.class, "globalToken", name);
   }
 }

@@ -1,0 +1,296 @@
+package io.longshort.spec;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A whole model: token embeddings, a stack of pre-LN Transformer blocks, a final LayerNorm and a
+ * task head. Immutable, validated when built, round-trips through JSON; the shipped configs in
+ * {@code configs/} are files of this form.
+ *
+ * <p>Letters: V vocabulary, N length, D width, F hidden (FFN) width, C classes.
+ */
+@JsonPropertyOrder({"task", "vocabSize", "maxLength", "width", "layers", "hiddenWidth", "attention",
+    "attentionPerLayer", "positions", "pooling", "classes", "tiedLayers", "tiedEmbeddings", "dropout",
+    "layerNormEpsilon"})
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public final class ModelSpec {
+  private final Task task;
+  private final int vocabSize;
+  private final int maxLength;
+  private final int width;
+  private final int layers;
+  private final int hiddenWidth;
+  private final AttentionSpec attention;
+  private final List<AttentionSpec> attentionPerLayer;
+  private final Positions positions;
+  private final Pooling pooling;
+  private final int classes;
+  private final boolean tiedLayers;
+  private final boolean tiedEmbeddings;
+  private final double dropout;
+  private final double layerNormEpsilon;
+
+  private ModelSpec(Builder b) {
+    task = b.task;
+    vocabSize = b.vocabSize;
+    maxLength = b.maxLength;
+    width = b.width;
+    layers = b.layers;
+    hiddenWidth = b.hiddenWidth;
+    attention = b.attention;
+    attentionPerLayer = b.attentionPerLayer == null ? null : List.copyOf(b.attentionPerLayer);
+    positions = b.positions;
+    pooling = b.pooling;
+    classes = b.classes;
+    tiedLayers = b.tiedLayers;
+    tiedEmbeddings = b.tiedEmbeddings;
+    dropout = b.dropout;
+    layerNormEpsilon = b.layerNormEpsilon;
+  }
+
+  /** A sequence classifier (the authors' ModelForSC). */
+  public static Builder classifier() {
+    return new Builder(Task.CLASSIFIER);
+  }
+
+  /** A two-tower retrieval classifier with shared weights (the authors' ModelForSCDual). */
+  public static Builder retrieval() {
+    return new Builder(Task.RETRIEVAL);
+  }
+
+  /** A byte-level language model (causal attention, next-token logits). */
+  public static Builder languageModel() {
+    return new Builder(Task.LANGUAGE_MODEL).optPooling(Pooling.NONE);
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder(task);
+    b.vocabSize = vocabSize;
+    b.maxLength = maxLength;
+    b.width = width;
+    b.layers = layers;
+    b.hiddenWidth = hiddenWidth;
+    b.attention = attention;
+    b.attentionPerLayer = attentionPerLayer;
+    b.positions = positions;
+    b.pooling = pooling;
+    b.classes = classes;
+    b.tiedLayers = tiedLayers;
+    b.tiedEmbeddings = tiedEmbeddings;
+    b.dropout = dropout;
+    b.layerNormEpsilon = layerNormEpsilon;
+    return b;
+  }
+
+  @JsonCreator
+  static ModelSpec fromJson(
+      @JsonProperty(value = "task", required = true) Task task,
+      @JsonProperty(value = "vocabSize", required = true) int vocabSize,
+      @JsonProperty(value = "maxLength", required = true) int maxLength,
+      @JsonProperty(value = "width", required = true) int width,
+      @JsonProperty(value = "layers", required = true) int layers,
+      @JsonProperty(value = "hiddenWidth", required = true) int hiddenWidth,
+      @JsonProperty(value = "attention", required = true) AttentionSpec attention,
+      @JsonProperty("attentionPerLayer") List<AttentionSpec> attentionPerLayer,
+      @JsonProperty("positions") Positions positions,
+      @JsonProperty("pooling") Pooling pooling,
+      @JsonProperty("classes") Integer classes,
+      @JsonProperty("tiedLayers") Boolean tiedLayers,
+      @JsonProperty("tiedEmbeddings") Boolean tiedEmbeddings,
+      @JsonProperty("dropout") Double dropout,
+      @JsonProperty("layerNormEpsilon") Double layerNormEpsilon) {
+    Builder b = new Builder(task).setVocabSize(vocabSize).setMaxLength(maxLength).setWidth(width)
+        .setLayers(layers).setHiddenWidth(hiddenWidth).setAttention(attention);
+    b.attentionPerLayer = attentionPerLayer;
+    if (positions != null) {
+      b.positions = positions;
+    }
+    if (pooling != null) {
+      b.pooling = pooling;
+    } else if (task == Task.LANGUAGE_MODEL) {
+      b.pooling = Pooling.NONE;
+    }
+    if (classes != null) {
+      b.classes = classes;
+    }
+    b.tiedLayers = Boolean.TRUE.equals(tiedLayers);
+    b.tiedEmbeddings = Boolean.TRUE.equals(tiedEmbeddings);
+    if (dropout != null) {
+      b.dropout = dropout;
+    }
+    if (layerNormEpsilon != null) {
+      b.layerNormEpsilon = layerNormEpsilon;
+    }
+    return b.build();
+  }
+
+  @JsonProperty("task") public Task task() { return task; }
+  /** V: token ids are 0..V-1 (0 is padding in the LRA data; V-1 is the CLS id for CLS pooling). */
+  @JsonProperty("vocabSize") public int vocabSize() { return vocabSize; }
+  /** The number of positions the model knows (the authors' max_seq_len), CLS row included. */
+  @JsonProperty("maxLength") public int maxLength() { return maxLength; }
+  @JsonProperty("width") public int width() { return width; }
+  @JsonProperty("layers") public int layers() { return layers; }
+  /** F: the MLP's hidden width, also the classifier head's (the authors' transformer_hidden_dim). */
+  @JsonProperty("hiddenWidth") public int hiddenWidth() { return hiddenWidth; }
+  /** The attention of every layer, unless {@link #attentionPerLayer()} names one per layer. */
+  @JsonProperty("attention") public AttentionSpec attention() { return attention; }
+  @JsonProperty("attentionPerLayer") public List<AttentionSpec> attentionPerLayer() { return attentionPerLayer; }
+  @JsonProperty("positions") public Positions positions() { return positions; }
+  @JsonProperty("pooling") public Pooling pooling() { return pooling; }
+  /** C: output classes (0 for language models, whose outputs are the V token logits). */
+  @JsonProperty("classes") public int classes() { return classes; }
+  /** One block's weights shared by every layer (the authors' tied_weights). */
+  @JsonProperty("tiedLayers") public boolean tiedLayers() { return tiedLayers; }
+  /** Language models: the output projection is the token embedding table. */
+  @JsonProperty("tiedEmbeddings") public boolean tiedEmbeddings() { return tiedEmbeddings; }
+  @JsonProperty("dropout") public double dropout() { return dropout; }
+  @JsonProperty("layerNormEpsilon") public double layerNormEpsilon() { return layerNormEpsilon; }
+
+  /** The attention that layer {@code i} computes, with the CLS token this model's pooling gives it. */
+  public AttentionSpec attentionFor(int layer) {
+    AttentionSpec base = attentionPerLayer != null ? attentionPerLayer.get(layer) : attention;
+    GlobalToken token = switch (pooling) {
+      case CLS -> base.kind() == AttentionKind.LONG_SHORT ? GlobalToken.FIRST_ROW : GlobalToken.NONE;
+      case CLS_TOKEN -> GlobalToken.INPUT;
+      case CLS_LAST_LAYER -> layer == layers - 1 ? GlobalToken.INPUT : GlobalToken.NONE;
+      case MEAN, NONE -> GlobalToken.NONE;
+    };
+    return token == base.globalToken() ? base : base.toBuilder().optGlobalToken(token).build();
+  }
+
+  /** Rows entering the encoder for n tokens: a CLS id is put in front for {@link Pooling#CLS}. */
+  public int encoderLength(int tokens) {
+    return pooling == Pooling.CLS ? tokens + 1 : tokens;
+  }
+
+  /** The most tokens an input may have. */
+  public int maxTokens() {
+    return pooling == Pooling.CLS ? maxLength - 1 : maxLength;
+  }
+
+  public String toJson() {
+    return Json.write(this);
+  }
+
+  public static ModelSpec parseJson(String json) {
+    return Json.read(json, ModelSpec.class);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ModelSpec m && toJson().equals(m.toJson());
+  }
+
+  @Override
+  public int hashCode() {
+    return toJson().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return toJson();
+  }
+
+  public static final class Builder {
+    private final Task task;
+    private int vocabSize = -1;
+    private int maxLength = -1;
+    private int width = -1;
+    private int layers = -1;
+    private int hiddenWidth = -1;
+    private AttentionSpec attention;
+    private List<AttentionSpec> attentionPerLayer;
+    private Positions positions = Positions.LEARNED;
+    private Pooling pooling = Pooling.MEAN;
+    private int classes;
+    private boolean tiedLayers;
+    private boolean tiedEmbeddings;
+    private double dropout;
+    private double layerNormEpsilon = AttentionSpec.DEFAULT_LAYER_NORM_EPSILON;
+
+    private Builder(Task task) {
+      this.task = Objects.requireNonNull(task, "task");
+    }
+
+    public Builder setVocabSize(int v) { vocabSize = v; return this; }
+    public Builder setMaxLength(int n) { maxLength = n; return this; }
+    public Builder setWidth(int d) { width = d; return this; }
+    public Builder setLayers(int l) { layers = l; return this; }
+    public Builder setHiddenWidth(int f) { hiddenWidth = f; return this; }
+    public Builder setAttention(AttentionSpec a) { attention = a; return this; }
+    public Builder setClasses(int c) { classes = c; return this; }
+    public Builder optAttentionPerLayer(List<AttentionSpec> a) { attentionPerLayer = a; return this; }
+    public Builder optPositions(Positions p) { positions = Objects.requireNonNull(p, "positions"); return this; }
+    public Builder optPooling(Pooling p) { pooling = Objects.requireNonNull(p, "pooling"); return this; }
+    public Builder optTiedLayers(boolean t) { tiedLayers = t; return this; }
+    public Builder optTiedEmbeddings(boolean t) { tiedEmbeddings = t; return this; }
+    public Builder optDropout(double p) { dropout = p; return this; }
+    public Builder optLayerNormEpsilon(double e) { layerNormEpsilon = e; return this; }
+
+    public ModelSpec build() {
+      positive(vocabSize, "vocabSize", 2);
+      positive(maxLength, "maxLength", 1);
+      positive(width, "width", 1);
+      positive(layers, "layers", 1);
+      positive(hiddenWidth, "hiddenWidth", 1);
+      check(attention != null, "attention is required (setAttention)");
+      check(dropout >= 0 && dropout < 1, "dropout (" + dropout + ") must be in [0, 1)");
+      check(layerNormEpsilon > 0 && Double.isFinite(layerNormEpsilon),
+          "layerNormEpsilon (" + layerNormEpsilon + ") must be a finite number > 0");
+      if (attentionPerLayer != null) {
+        check(attentionPerLayer.size() == layers, "attentionPerLayer has " + attentionPerLayer.size()
+            + " entries but layers is " + layers);
+        check(!tiedLayers, "tiedLayers shares one block between all layers, so attentionPerLayer must be absent");
+      }
+      for (int i = 0; i < layers; i++) {
+        AttentionSpec a = attentionPerLayer != null ? attentionPerLayer.get(i) : attention;
+        String name = attentionPerLayer != null ? "attentionPerLayer[" + i + "]" : "attention";
+        check(a.width() == width, name + ".width (" + a.width() + ") must equal width (" + width + ")");
+        check(a.globalToken() == GlobalToken.NONE, name + ".globalToken (" + a.globalToken().jsonName()
+            + ") must be none: the model's pooling decides which layers get a CLS token");
+        if (task == Task.LANGUAGE_MODEL) {
+          check(a.kind().isCausal(), name + ".kind (" + a.kind().jsonName() + ") must be causal_long_short"
+              + " or causal_full for a language_model, or each position would see the bytes it predicts");
+        } else {
+          check(!a.kind().isCausal(), name + ".kind (" + a.kind().jsonName() + ") is causal; "
+              + task.jsonName() + " models use long_short or full attention");
+        }
+        boolean getsClsInput = pooling == Pooling.CLS_TOKEN || (pooling == Pooling.CLS_LAST_LAYER && i == layers - 1);
+        check(!getsClsInput || a.kind() == AttentionKind.LONG_SHORT, "pooling " + pooling.jsonName()
+            + " gives layer " + i + " a CLS token, which only long_short attention takes (it is "
+            + a.kind().jsonName() + ")");
+      }
+      if (task == Task.LANGUAGE_MODEL) {
+        check(pooling == Pooling.NONE, "pooling (" + pooling.jsonName() + ") must be none for a language_model");
+        check(classes == 0, "classes (" + classes + ") does not apply to a language_model: it predicts "
+            + "vocabSize tokens");
+      } else {
+        check(pooling != Pooling.NONE, "pooling (none) is only for language models; use mean, cls, "
+            + "cls_last_layer or cls_token");
+        check(classes >= 2, "classes (" + classes + ") must be >= 2 for a " + task.jsonName());
+        check(!tiedEmbeddings, "tiedEmbeddings applies to language models only");
+      }
+      check(pooling != Pooling.CLS || maxLength >= 2, "maxLength (" + maxLength
+          + ") must be >= 2 with cls pooling: the CLS id takes position 0");
+      return new ModelSpec(this);
+    }
+
+    private static void positive(int value, String field, int min) {
+      check(value != -1, field + " is required (set" + Character.toUpperCase(field.charAt(0))
+          + field.substring(1) + ")");
+      check(value >= min, field + " (" + value + ") must be >= " + min);
+    }
+
+    private static void check(boolean ok, String message) {
+      if (!ok) {
+        throw new IllegalArgumentException("ModelSpec: " + message);
+      }
+    }
+  }
+}
