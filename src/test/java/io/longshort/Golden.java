@@ -20,6 +20,22 @@ public final class Golden {
     return dir;
   }
 
+  /** Our own extra golden cases (made with the authors' code by scripts/make_golden_models.py). */
+  public static Path fixtures() {
+    return Path.of("tests", "fixtures", "golden");
+  }
+
+  /** Every case: ../shared/golden/lra and tests/fixtures/golden. */
+  public static List<Path> allCases() throws IOException {
+    List<Path> all = new java.util.ArrayList<>(cases(""));
+    if (Files.isDirectory(fixtures())) {
+      try (Stream<Path> files = Files.list(fixtures())) {
+        files.filter(p -> p.toString().endsWith(".safetensors")).sorted().forEach(all::add);
+      }
+    }
+    return all;
+  }
+
   /** The golden cases under lra/ whose file name starts with {@code prefix}, sorted. */
   public static List<Path> cases(String prefix) throws IOException {
     try (Stream<Path> files = Files.list(dir().resolve("lra"))) {

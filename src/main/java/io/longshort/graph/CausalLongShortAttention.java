@@ -26,7 +26,7 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Parameters: W_q, W_k, W_v, W_o, dual_ln_s (when R > 0), dual_ln_l, dconv_fc (when R > 0).
  */
-final class CausalLongShortAttention<T extends TFloating> {
+final class CausalLongShortAttention<T extends TFloating> implements AttentionLayer<T> {
   private final GraphScope<T> s;
   private final Ops tf;
   private final int h;
@@ -60,8 +60,9 @@ final class CausalLongShortAttention<T extends TFloating> {
     dconvFc = r > 0 ? Linear.create(s.child("dconv_fc"), d, h * r) : null;
   }
 
-  /** x (B, N, D), mask (B, N) -> (B, N, D). */
-  Operand<T> apply(Operand<T> x, Operand<T> mask) {
+  /** x (B, N, D), mask (B, N) -> (B, N, D); causal attention takes no CLS token. */
+  @Override
+  public Operand<T> apply(Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
     int n = Shapes.staticDim(x, 1, "attention input x");
     int np = AttentionOps.roundUp(n, r > 0 ? lcm(w, l) : w);
     int blocks = np / w;

@@ -18,7 +18,7 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Parameters: W_q, W_k, W_v, W_o.
  */
-final class FullAttention<T extends TFloating> {
+final class FullAttention<T extends TFloating> implements AttentionLayer<T> {
   private final GraphScope<T> s;
   private final Ops tf;
   private final int h;
@@ -42,8 +42,9 @@ final class FullAttention<T extends TFloating> {
     wO = Linear.create(s.child("W_o"), d, d);
   }
 
-  /** x (B, N, D), mask (B, N) -> (B, N, D). */
-  Operand<T> apply(Operand<T> x, Operand<T> mask) {
+  /** x (B, N, D), mask (B, N) -> (B, N, D); full attention takes no CLS token. */
+  @Override
+  public Operand<T> apply(Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
     int n = Shapes.staticDim(x, 1, "attention input x");
     // (B, H, N, K)
     Operand<T> q = splitHeads(tf, tf.math.mul(wQ.apply(x), s.scalar(1.0 / Math.sqrt(k))), n, h, k);

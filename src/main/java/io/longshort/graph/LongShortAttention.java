@@ -25,7 +25,7 @@ import org.tensorflow.types.family.TFloating;
  * <p>Parameters (PyTorch names): W_q, W_k, W_v, W_o, dual_ln_s (when G > 0), dual_ln_l,
  * dconv_fc (when R > 0).
  */
-final class LongShortAttention<T extends TFloating> {
+final class LongShortAttention<T extends TFloating> implements AttentionLayer<T> {
   private final GraphScope<T> s;
   private final Ops tf;
   private final int d;
@@ -41,7 +41,7 @@ final class LongShortAttention<T extends TFloating> {
   private final LayerNorm<T> dualLnS;
   private final LayerNorm<T> dualLnL;
   private final Linear<T> dconvFc;
-  private final boolean cls;
+  private final boolean mayTakeCls;
 
   LongShortAttention(GraphScope<T> s, AttentionSpec spec) {
     this.s = s;
@@ -52,13 +52,13 @@ final class LongShortAttention<T extends TFloating> {
     this.w = spec.window();
     this.r = spec.rank();
     this.e = Math.max(w / 2, 1);
-    this.cls = spec.globalToken() != GlobalToken.NONE;
+    this.mayTakeCls = spec.globalToken() != GlobalToken.NONE;
     // creation order = the authors' module order, so parameter listings read the same
     wQ = Linear.create(s.child("W_q"), d, d);
     wK = Linear.create(s.child("W_k"), d, d);
     wV = Linear.create(s.child("W_v"), d, d);
     wO = Linear.create(s.child("W_o"), d, d);
-    dualLnS = (r > 0 || cls) ? LayerNorm.create(s.child("dual_ln_s"), d, spec.layerNormEpsilon()) : null;
+    dualLnS = (r > 0 || mayTakeCls) ? LayerNorm.create(s.child("dual_ln_s"), d, spec.layerNormEpsilon()) : null;
     dualLnL = LayerNorm.create(s.child("dual_ln_l"), d, spec.layerNormEpsilon());
     dconvFc = r > 0 ? Linear.create(s.child("dconv_fc"), d, h * r) : null;
   }
@@ -66,10 +66,16 @@ final class LongShortAttention<T extends TFloating> {
   /**
    * @param x (B, N, D) tokens
    * @param mask (B, N) 1 for tokens, 0 for padding
-   * @param clsToken (B, 1, D) the CLS vector, or null without one
+   * @param clsToken (B, 1, D) the CLS vector, or null without one (needs a spec with a global token)
    * @return (B, N, D), or (B, 1 + N, D) with the CLS row first
    */
-  Operand<T> apply(Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
+  @Override
+  public Operand<T> apply(Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
+    boolean cls = clsToken != null;
+    if (cls && !mayTakeCls) {
+      throw new IllegalArgumentException("a clsToken was given to attention '" + s.name()
+          + "' whose spec has globalToken none");
+    }
     int n = Shapes.staticDim(x, 1, "attention input x");
     int np = w > 0 ? AttentionOps.roundUp(n, w) : n;
     int segments = w > 0 ? np / w : 0;

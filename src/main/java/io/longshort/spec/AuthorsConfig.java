@@ -59,6 +59,69 @@ public final class AuthorsConfig {
         .build();
   }
 
+  /**
+   * The model the authors' {@code ModelForSC} ({@link Task#CLASSIFIER}) or {@code ModelForSCDual}
+   * ({@link Task#RETRIEVAL}) builds from this config, with the same parameter names.
+   *
+   * @param module the reference class, e.g. "ModelForSC" or "lra/model_wrapper.py:ModelForSCDual"
+   */
+  public static ModelSpec modelSpec(JsonNode config, String module) {
+    String cls = module.substring(module.lastIndexOf(':') + 1).trim();
+    ModelSpec.Builder b = switch (cls) {
+      case "ModelForSC" -> ModelSpec.classifier();
+      case "ModelForSCDual" -> ModelSpec.retrieval();
+      default -> throw new IllegalArgumentException("authors' module (\"" + module
+          + "\") must be ModelForSC (classifier) or ModelForSCDual (two-tower retrieval)");
+    };
+    int width = requiredInt(config, "transformer_dim");
+    int embedding = config.path("embedding_dim").asInt(width);
+    if (embedding != width) {
+      throw new IllegalArgumentException("authors' config: embedding_dim (" + embedding
+          + ") must equal transformer_dim (" + width + "), as their Embeddings assert");
+    }
+    boolean clsLastLayer = config.path("cls_last_layer").asBoolean(false);
+    boolean clsToken = config.path("cls_token").asBoolean(false);
+    String poolingMode = config.path("pooling_mode").asText("MEAN");
+    Pooling pooling;
+    if (clsLastLayer && clsToken) {
+      throw new IllegalArgumentException("authors' config: cls_last_layer and cls_token are both true; "
+          + "their Model uses one learned CLS vector for one of the two");
+    } else if (clsLastLayer || clsToken) {
+      if (poolingMode.equalsIgnoreCase("CLS")) {
+        throw new IllegalArgumentException("authors' config: pooling_mode \"CLS\" with "
+            + (clsLastLayer ? "cls_last_layer" : "cls_token") + " = true is not supported (their code "
+            + "asserts against it for ModelForSC)");
+      }
+      pooling = clsLastLayer ? Pooling.CLS_LAST_LAYER : Pooling.CLS_TOKEN;
+    } else if (poolingMode.equalsIgnoreCase("CLS")) {
+      pooling = Pooling.CLS;
+    } else if (poolingMode.equalsIgnoreCase("MEAN")) {
+      pooling = Pooling.MEAN;
+    } else {
+      throw new IllegalArgumentException("authors' config: pooling_mode (\"" + poolingMode
+          + "\") must be \"MEAN\" or \"CLS\"");
+    }
+    String attnType = config.path("attn_type").asText("lsta");
+    AttentionSpec attention = switch (attnType) {
+      case "lsta" -> attentionSpec(config, false).toBuilder().optGlobalToken(GlobalToken.NONE).build();
+      case "softmax" -> AttentionSpec.full().setWidth(width).setHeads(requiredInt(config, "num_head")).build();
+      default -> throw new IllegalArgumentException("authors' config: attn_type (\"" + attnType
+          + "\") must be \"lsta\" (long-short) or \"softmax\" (full attention)");
+    };
+    return b.setVocabSize(requiredInt(config, "vocab_size"))
+        .setMaxLength(requiredInt(config, "max_seq_len"))
+        .setWidth(width)
+        .setLayers(requiredInt(config, "num_layers"))
+        .setHiddenWidth(requiredInt(config, "transformer_hidden_dim"))
+        .setAttention(attention)
+        .setClasses(requiredInt(config, "num_classes"))
+        .optPooling(pooling)
+        .optPositions(config.path("learn_pos_emb").asInt(1) == 0 ? Positions.SINUSOIDAL : Positions.LEARNED)
+        .optTiedLayers(config.path("tied_weights").asBoolean(false))
+        .optDropout(config.path("dropout_prob").asDouble(0.0))
+        .build();
+  }
+
   static int requiredInt(JsonNode config, String key) {
     JsonNode v = config.get(key);
     if (v == null || !v.canConvertToInt()) {

@@ -1,0 +1,205 @@
+package io.longshort.graph;
+
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.Pooling;
+import io.longshort.spec.Task;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * A whole model in its own graph with named inputs and outputs and an initialised session.
+ *
+ * <p>Inputs: {@code input_ids} (B, N) int32 and {@code mask} (B, N) int32 (1 token, 0 padding);
+ * retrieval models take {@code input_ids_0}, {@code mask_0}, {@code input_ids_1}, {@code mask_1};
+ * language models take {@code input_ids} only. Outputs: {@code logits} (B, C), or (B, N, V) for
+ * language models. Parameter names are the authors' state_dict names ({@code model.*},
+ * {@code seq_classifer.*}), so their checkpoints load as they are.
+ *
+ * <p>Letters: B batch, N tokens, D width, F hidden width, C classes, V vocabulary.
+ */
+public final class ModelGraph<T extends TFloating> implements AutoCloseable {
+  private final ModelSpec spec;
+  private final int length;
+  private final Graph graph;
+  private final Parameters<T> params;
+  private final Map<String, Placeholder<TInt32>> inputs = new LinkedHashMap<>();
+  private final Map<String, Operand<T>> outputs = new LinkedHashMap<>();
+  private final Session session;
+
+  private ModelGraph(ModelSpec spec, Class<T> dtype, long batch, int length, long seed) {
+    if (length < 1 || length > spec.maxTokens()) {
+      throw new IllegalArgumentException("length (" + length + ") must be in 1.." + spec.maxTokens()
+          + " for this model (maxLength " + spec.maxLength()
+          + (spec.pooling() == Pooling.CLS ? ", one position taken by the CLS id" : "") + ")");
+    }
+    this.spec = spec;
+    this.length = length;
+    this.graph = new Graph();
+    try {
+      params = new Parameters<>(graph, dtype, seed);
+      GraphScope<T> root = GraphScope.root(params);
+      Ops tf = root.tf();
+      Encoder<T> encoder = new Encoder<>(root.child("model"), spec, Dropout.none());
+      switch (spec.task()) {
+        case CLASSIFIER -> {
+          Operand<T> pooled = encode(root, encoder, batch, "input_ids", "mask");
+          Head<T> head = new Head<>(root.child("seq_classifer").child("mlpblock"), spec.width(), spec);
+          outputs.put("logits", tf.withName("logits").identity(head.apply(pooled)));
+        }
+        case RETRIEVAL -> {
+          // both towers run the same encoder (shared weights)
+          Operand<T> x0 = encode(root, encoder, batch, "input_ids_0", "mask_0");
+          Operand<T> x1 = encode(root, encoder, batch, "input_ids_1", "mask_1");
+          // (B, 4D)
+          Operand<T> pair = Shapes.concat(tf, 1, List.of(x0, x1, tf.math.mul(x0, x1), tf.math.sub(x0, x1)));
+          Head<T> head = new Head<>(root.child("seq_classifer").child("mlpblock"), 4 * spec.width(), spec);
+          outputs.put("logits", tf.withName("logits").identity(head.apply(pair)));
+        }
+        case LANGUAGE_MODEL -> {
+          Placeholder<TInt32> ids = tf.withName("input_ids").placeholder(TInt32.class,
+              Placeholder.shape(Shape.of(batch, length)));
+          inputs.put("input_ids", ids);
+          Operand<T> ones = tf.dtypes.cast(tf.onesLike(ids), dtype);
+          // (B, N, D) -> (B, N, V)
+          Operand<T> h = encoder.apply(ids, ones);
+          Operand<T> logits = spec.tiedEmbeddings()
+              ? Shapes.reshape(tf, tf.linalg.matMul(Shapes.reshape(tf, h, -1, spec.width()),
+                  encoder.embeddings().table(), org.tensorflow.op.linalg.MatMul.transposeB(true)),
+                  -1, length, spec.vocabSize())
+              : Linear.create(root.child("lm_head"), spec.width(), spec.vocabSize()).apply(h);
+          outputs.put("logits", tf.withName("logits").identity(logits));
+        }
+        default -> throw new AssertionError(spec.task());
+      }
+      session = new Session(graph);
+      session.initialize();
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  /**
+   * @param batch B, or -1 for any batch size
+   * @param length N, tokens per input (without the CLS id that cls pooling adds)
+   */
+  public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
+      long seed) {
+    return new ModelGraph<>(spec, dtype, batch, length, seed);
+  }
+
+  /** Input placeholders, encoder, pooling: (B, D). */
+  private Operand<T> encode(GraphScope<T> root, Encoder<T> encoder, long batch, String idsName, String maskName) {
+    Ops tf = root.tf();
+    Placeholder<TInt32> ids = tf.withName(idsName).placeholder(TInt32.class, Placeholder.shape(Shape.of(batch, length)));
+    Placeholder<TInt32> mask = tf.withName(maskName).placeholder(TInt32.class, Placeholder.shape(Shape.of(batch, length)));
+    inputs.put(idsName, ids);
+    inputs.put(maskName, mask);
+    Operand<TInt32> encIds = ids;
+    Operand<TInt32> encMask = mask;
+    if (spec.pooling() == Pooling.CLS) {
+      // the authors' append_cls: id vocab_size - 1, mask 1, in front
+      Operand<TInt32> first = Shapes.slice(tf, ids, new long[] {0, 0}, new long[] {-1, 1});
+      Operand<TInt32> clsId = tf.math.add(tf.zerosLike(first), tf.constant(spec.vocabSize() - 1));
+      encIds = Shapes.concat(tf, 1, List.of(clsId, ids));
+      encMask = Shapes.concat(tf, 1, List.of(tf.onesLike(first), mask));
+    }
+    Operand<T> out = encoder.apply(encIds, tf.dtypes.cast(encMask, params.dtype()));
+    return switch (spec.pooling()) {
+      // mean over all rows, padding rows (zero) included in the divisor, as the authors'
+      case MEAN -> tf.math.mean(out, tf.constant(1), Mean.keepDims(false));
+      case CLS, CLS_LAST_LAYER, CLS_TOKEN -> Shapes.reshape(tf,
+          Shapes.slice(tf, out, new long[] {0, 0, 0}, new long[] {-1, 1, spec.width()}), -1, spec.width());
+      case NONE -> throw new AssertionError("pooling none on a " + spec.task());
+    };
+  }
+
+  /** The authors' SCHead: Linear (.0) -> ReLU -> Linear (.2). */
+  private static final class Head<T extends TFloating> {
+    private final GraphScope<T> s;
+    private final Linear<T> fc1;
+    private final Linear<T> fc2;
+
+    Head(GraphScope<T> s, int in, ModelSpec spec) {
+      this.s = s;
+      fc1 = Linear.create(s.child("0"), in, spec.hiddenWidth());
+      fc2 = Linear.create(s.child("2"), spec.hiddenWidth(), spec.classes());
+    }
+
+    /** (B, in) -> (B, C). */
+    Operand<T> apply(Operand<T> x) {
+      return fc2.apply(s.tf().nn.relu(fc1.apply(x)));
+    }
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public int length() {
+    return length;
+  }
+
+  public Graph graph() {
+    return graph;
+  }
+
+  public Session session() {
+    return session;
+  }
+
+  public Parameters<T> parameters() {
+    return params;
+  }
+
+  public Map<String, Placeholder<TInt32>> inputs() {
+    return inputs;
+  }
+
+  public Map<String, Operand<T>> outputs() {
+    return outputs;
+  }
+
+  /**
+   * Runs the model on int inputs given by name (row-major (B, N) arrays) and returns the logits,
+   * row-major.
+   */
+  public double[] logits(long batch, Map<String, int[]> values) {
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      for (Map.Entry<String, Placeholder<TInt32>> in : inputs.entrySet()) {
+        int[] v = values.get(in.getKey());
+        if (v == null) {
+          throw new IllegalArgumentException("missing input '" + in.getKey() + "'; the model takes " + inputs.keySet());
+        }
+        Tensor t = HostTensors.ints(new long[] {batch, length}, v);
+        fed.add(t);
+        runner.feed(in.getValue(), t);
+      }
+      try (var result = runner.fetch(outputs.get("logits")).run()) {
+        return HostTensors.toDoubles(result.get(0));
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+}
