@@ -122,6 +122,22 @@ public final class AuthorsConfig {
         .build();
   }
 
+  /**
+   * Our parameter name -> the authors' state_dict name. They match except for the output
+   * projection of their softmax (full) attention, which they call {@code ff}.
+   */
+  public static java.util.function.UnaryOperator<String> stateDictNames(ModelSpec spec) {
+    return name -> {
+      for (int i = 0; i < spec.layers(); i++) {
+        String block = spec.tiedLayers() ? "model.transformer." : "model.transformer_" + i + ".";
+        if (name.startsWith(block + "mha.W_o.") && !spec.attentionFor(i).kind().isLongShort()) {
+          return block + "mha.ff." + name.substring((block + "mha.W_o.").length());
+        }
+      }
+      return name;
+    };
+  }
+
   static int requiredInt(JsonNode config, String key) {
     JsonNode v = config.get(key);
     if (v == null || !v.canConvertToInt()) {

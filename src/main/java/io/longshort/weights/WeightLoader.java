@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.family.TFloating;
@@ -37,12 +38,21 @@ public final class WeightLoader {
    */
   public static <T extends TFloating> Report load(Session session, Parameters<T> params,
       Safetensors file, String graphPrefix, String filePrefix) throws IOException {
+    return load(session, params, file, graphPrefix,
+        name -> filePrefix + name.substring(graphPrefix.length()));
+  }
+
+  /**
+   * Loads every parameter whose name starts with {@code graphPrefix} from the tensor named
+   * {@code fileNameOf(parameter name)}.
+   */
+  public static <T extends TFloating> Report load(Session session, Parameters<T> params,
+      Safetensors file, String graphPrefix, UnaryOperator<String> fileNameOf) throws IOException {
     List<Parameter<T>> all = params.list().stream().filter(p -> p.name().startsWith(graphPrefix)).toList();
     if (all.isEmpty()) {
       throw new IllegalArgumentException("the graph has no parameters under '" + graphPrefix + "'");
     }
-    java.util.function.Function<Parameter<T>, String> fileName =
-        p -> filePrefix + p.name().substring(graphPrefix.length());
+    java.util.function.Function<Parameter<T>, String> fileName = p -> fileNameOf.apply(p.name());
     for (Parameter<T> p : all) {
       file.info(fileName.apply(p)); // a missing tensor throws, naming the file's similar names
     }

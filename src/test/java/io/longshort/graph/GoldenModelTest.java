@@ -47,7 +47,8 @@ class GoldenModelTest {
       long[] idsShape = st.info("input.ids_0").shape();
       try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, idsShape[0],
           Math.toIntExact(idsShape[1]), 0)) {
-        WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st);
+        WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "",
+            AuthorsConfig.stateDictNames(spec));
         assertEquals(g.parameters().list().size(), report.loaded().size());
         Map<String, int[]> in = new LinkedHashMap<>();
         for (String tower : new String[] {"0", "1"}) {
