@@ -24,10 +24,23 @@ public final class AtomicFiles {
     Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
       Files.write(tmp, bytes);
+      readableByAll(tmp);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * Temporary files and folders are created private (0600/0700); what we publish gets the usual
+   * 0644/0755, like any file the user writes.
+   */
+  public static void readableByAll(Path path) throws IOException {
+    if (!path.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      return;
+    }
+    Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString(
+        Files.isDirectory(path) ? "rwxr-xr-x" : "rw-r--r--"));
   }
 
   public static void writeString(Path file, String text) throws IOException {

@@ -2,7 +2,6 @@ package io.longshort.graph;
 
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;
-import io.longshort.spec.Task;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +35,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   private final Parameters<T> params;
   private final Map<String, Placeholder<TInt32>> inputs = new LinkedHashMap<>();
   private final Map<String, Operand<T>> outputs = new LinkedHashMap<>();
-  private final Session session;
+  private Session session;
 
   private ModelGraph(ModelSpec spec, Class<T> dtype, long batch, int length, long seed) {
     if (length < 1 || length > spec.maxTokens()) {
@@ -83,8 +82,6 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
         }
         default -> throw new AssertionError(spec.task());
       }
-      session = new Session(graph);
-      session.initialize();
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -156,9 +153,15 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     return graph;
   }
 
-  public Session session() {
+  /** The session, opened and initialised on first use (exporting a graph needs none). */
+  public synchronized Session session() {
+    if (session == null) {
+      session = new Session(graph);
+      session.initialize();
+    }
     return session;
   }
+
 
   public Parameters<T> parameters() {
     return params;
@@ -179,7 +182,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   public double[] logits(long batch, Map<String, int[]> values) {
     List<Tensor> fed = new ArrayList<>();
     try {
-      Session.Runner runner = session.runner();
+      Session.Runner runner = session().runner();
       for (Map.Entry<String, Placeholder<TInt32>> in : inputs.entrySet()) {
         int[] v = values.get(in.getKey());
         if (v == null) {
@@ -198,8 +201,10 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    session.close();
+  public synchronized void close() {
+    if (session != null) {
+      session.close();
+    }
     graph.close();
   }
 }

@@ -1,0 +1,117 @@
+package io.longshort.cli;
+
+import io.longshort.export.GraphDefs;
+import io.longshort.graph.ModelGraph;
+import io.longshort.spec.ModelConfigs;
+import io.longshort.spec.ModelSpec;
+import io.longshort.weights.SafetensorsWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Writes the GraphDef of each model config into graphs/. */
+@Command(name = "export-graphs", mixinStandardHelpOptions = true,
+    description = {
+        "Writes <out>/<model>.pb (binary GraphDef) and <out>/<model>.pbtxt (text) for each model.",
+        "Graphs hold resource variables, their seeded initializers and the NoOp 'Init' that runs them",
+        "(TensorFlow Java's convention);",
+        "inputs are input_ids/mask (int32, [batch, length]), the output is 'logits'.",
+        "With --examples, <out>/<model>.example.safetensors holds random inputs (input.<name>) and",
+        "the logits this JVM computed for them (output.logits), for checks in other tools."})
+final class ExportGraphsCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec command;
+
+  @Option(names = "--model", split = ",", paramLabel = "NAME|FILE",
+      description = "Shipped config names or ModelSpec JSON files (default: every shipped config: "
+          + "lra_listops, lra_text, lra_retrieval, enwik8_small, enwik8_large, text8_small).")
+  List<String> models;
+
+  @Option(names = "--out", defaultValue = "graphs", description = "Output folder (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--batch", defaultValue = "1",
+      description = "Static batch size, or -1 for any (default: ${DEFAULT-VALUE}; TPUs want it static).")
+  long batch;
+
+  @Option(names = "--length", description = "Tokens per input (default: the model's maxLength, less one for cls pooling).")
+  Integer length;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--examples", description = "Also run each graph on random inputs and write them with the logits.")
+  boolean examples;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter o = command.commandLine().getOut();
+    if (batch == 0 || batch < -1) {
+      throw new IllegalArgumentException("--batch (" + batch + ") must be >= 1, or -1 for any batch size");
+    }
+    if (examples && batch == -1) {
+      throw new IllegalArgumentException("--examples needs a static --batch (got -1)");
+    }
+    for (String name : models == null ? ModelConfigs.SHIPPED : models) {
+      ModelSpec spec = ModelConfigs.load(name);
+      String base = Path.of(name).getFileName().toString().replaceFirst("\\.json$", "");
+      int n = length != null ? length : spec.maxTokens();
+      try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, batch, n, seed)) {
+        Path pb = GraphDefs.write(g.graph(), out.resolve(base));
+        o.printf("%s: %s, %,d parameters -> %s (+ .pbtxt)%n", base, spec.task().jsonName(),
+            g.parameters().count(), pb);
+        if (examples) {
+          Path file = out.resolve(base + ".example.safetensors");
+          writeExample(g, n, file);
+          o.println("  example inputs and logits -> " + file);
+        }
+      }
+      o.flush();
+    }
+    return 0;
+  }
+
+  /** Random ids in 1..V-2 with padding at the end of every second row; the logits of this graph. */
+  private void writeExample(ModelGraph<TFloat32> g, int n, Path file) throws IOException {
+    Random rnd = new Random(seed);
+    int b = Math.toIntExact(batch);
+    Map<String, int[]> inputs = new LinkedHashMap<>();
+    SafetensorsWriter w = new SafetensorsWriter().metadata("model", g.spec().toJson());
+    int[] mask = new int[b * n];
+    for (int r = 0; r < b; r++) {
+      int real = r % 2 == 0 ? n : Math.max(1, n * 2 / 3);
+      for (int t = 0; t < real; t++) {
+        mask[r * n + t] = 1;
+      }
+    }
+    for (String name : g.inputs().keySet()) {
+      int[] v;
+      if (name.startsWith("mask")) {
+        v = mask;
+      } else {
+        v = new int[b * n];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = mask[i] == 0 && !g.inputs().containsKey("mask") && !g.inputs().containsKey("mask_0")
+              ? 1 + rnd.nextInt(g.spec().vocabSize() - 2)
+              : mask[i] * (1 + rnd.nextInt(g.spec().vocabSize() - 2));
+        }
+      }
+      inputs.put(name, v);
+      w.putInts("input." + name, new long[] {b, n}, v);
+    }
+    double[] logits = g.logits(b, inputs);
+    long[] shape = g.outputs().get("logits").shape().asArray();
+    shape[0] = b;
+    w.putFloats("output.logits", shape, logits);
+    w.write(file);
+  }
+}

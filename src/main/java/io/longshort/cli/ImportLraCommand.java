@@ -1,0 +1,100 @@
+package io.longshort.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.longshort.export.ModelBundle;
+import io.longshort.graph.ModelGraph;
+import io.longshort.spec.AuthorsConfig;
+import io.longshort.spec.ModelSpec;
+import io.longshort.weights.Safetensors;
+import io.longshort.weights.WeightLoader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Imports a model trained with the authors' LRA code. */
+@Command(name = "import-lra", mixinStandardHelpOptions = true,
+    description = {
+        "Imports a ModelForSC / ModelForSCDual trained with the authors' LRA code (NVIDIA/transformer-ls):",
+        "its state_dict as safetensors (scripts/pth_to_safetensors.py converts a .pth/.pt) and its run",
+        "configuration with their argument names (num_layers, transformer_dim, num_head, head_dim,",
+        "transformer_hidden_dim, window_size, num_landmarks, max_seq_len, vocab_size, num_classes,",
+        "pooling_mode, cls_last_layer, cls_token, tied_weights, attn_type, ...).",
+        "Writes a model bundle: <out>/model.json (our ModelSpec) and <out>/weights.safetensors."})
+final class ImportLraCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec command;
+
+  @Option(names = "--checkpoint", required = true, description = "The state_dict as .safetensors.")
+  Path checkpoint;
+
+  @Option(names = "--config", description = "The run configuration as JSON (flat, or with a \"model\" object). "
+      + "Default: the checkpoint's metadata entry \"config\".")
+  Path config;
+
+  @Option(names = "--module", description = "ModelForSC or ModelForSCDual (default: the checkpoint's metadata "
+      + "entry \"module\", else ModelForSC).")
+  String module;
+
+  @Option(names = "--out", required = true, description = "The model bundle folder to write.")
+  Path out;
+
+  @Option(names = "--overwrite", description = "Replace an existing --out folder.")
+  boolean overwrite;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter o = command.commandLine().getOut();
+    try (Safetensors st = Safetensors.open(checkpoint)) {
+      JsonNode cfg = readConfig(st);
+      String mod = module != null ? module : st.metadata().getOrDefault("module", "ModelForSC");
+      ModelSpec spec = AuthorsConfig.modelSpec(cfg, mod);
+      try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, spec.maxTokens(), 0)) {
+        WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "",
+            AuthorsConfig.stateDictNames(spec));
+        ModelBundle.write(out, g, overwrite);
+        o.printf("imported %s (%s, %d layers, width %d, %s attention, pooling %s): %d tensors, %,d parameters%n",
+            checkpoint.getFileName(), mod.substring(mod.lastIndexOf(':') + 1), spec.layers(), spec.width(),
+            spec.attention().kind().jsonName(), spec.pooling().jsonName(), report.loaded().size(),
+            g.parameters().count());
+        long ignored = report.unused().stream().filter(n -> !n.startsWith("input.") && !n.startsWith("output.")).count();
+        if (ignored > 0) {
+          o.println("  " + ignored + " tensors of the checkpoint are not parameters of this model and were ignored: "
+              + String.join(", ", report.unused().stream().limit(8).toList()));
+        }
+        o.println("  wrote " + out.resolve(ModelBundle.SPEC_FILE) + " and " + out.resolve(ModelBundle.WEIGHTS_FILE));
+      }
+    }
+    o.flush();
+    return 0;
+  }
+
+  private JsonNode readConfig(Safetensors st) throws IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    JsonNode node;
+    if (config != null) {
+      if (!Files.isRegularFile(config)) {
+        throw new IllegalArgumentException("--config (" + config + "): no such file");
+      }
+      try {
+        node = mapper.readTree(config.toFile());
+      } catch (IOException e) {
+        throw new IllegalArgumentException("--config (" + config + "): not valid JSON: " + e.getMessage());
+      }
+    } else {
+      String meta = st.metadata().get("config");
+      if (meta == null) {
+        throw new IllegalArgumentException("--config is required: " + checkpoint
+            + " has no \"config\" metadata entry");
+      }
+      node = mapper.readTree(meta);
+    }
+    return node.has("model") && node.get("model").isObject() ? node.get("model") : node;
+  }
+}

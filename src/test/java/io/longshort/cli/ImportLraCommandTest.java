@@ -1,0 +1,69 @@
+package io.longshort.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longshort.Golden;
+import io.longshort.export.ModelBundle;
+import io.longshort.graph.ModelGraph;
+import io.longshort.spec.ModelSpec;
+import io.longshort.weights.Safetensors;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine;
+
+class ImportLraCommandTest {
+  @TempDir
+  Path dir;
+
+  private static int run(StringWriter err, String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err));
+    cli.setOut(new PrintWriter(new StringWriter()));
+    return cli.execute(args);
+  }
+
+  @Test
+  void importedBundleReproducesTheAuthorsLogits() throws Exception {
+    Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
+    Path bundle = dir.resolve("listops");
+    assertEquals(0, run(new StringWriter(), "import-lra", "--checkpoint", golden.toString(), "--out", bundle.toString()));
+    ModelSpec spec = ModelBundle.readSpec(bundle);
+    try (Safetensors st = Safetensors.open(golden);
+        ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, 2, 128, 7)) {
+      ModelBundle.loadWeights(bundle, g);
+      double[] logits = g.logits(2, Map.of("input_ids", st.readInts("input.ids_0"), "mask", st.readInts("input.mask_0")));
+      double[] expected = st.readDoubles("output.logits");
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], logits[i], 1e-4, "logit " + i);
+      }
+    }
+  }
+
+  @Test
+  void refusesToOverwriteAndNeedsAConfig() throws Exception {
+    Path golden = Golden.dir().resolve("lra/text_mean_pool.safetensors");
+    Path bundle = dir.resolve("text");
+    Files.createDirectories(bundle);
+    StringWriter err = new StringWriter();
+    assertEquals(2, run(err, "import-lra", "--checkpoint", golden.toString(), "--out", bundle.toString()));
+    assertTrue(err.toString().contains("exists"), err.toString());
+    try (var files = Files.list(dir)) {
+      assertEquals(1, files.count(), "nothing half-written beside the refused folder");
+    }
+
+    Path noConfig = dir.resolve("bare.safetensors");
+    new io.longshort.weights.SafetensorsWriter().putFloats("w", new long[] {1}, new double[] {1}).write(noConfig);
+    err = new StringWriter();
+    assertEquals(2, run(err, "import-lra", "--checkpoint", noConfig.toString(), "--out", dir.resolve("x").toString()));
+    assertTrue(err.toString().contains("--config is required"), err.toString());
+    assertFalse(Files.exists(dir.resolve("x")));
+  }
+}
