@@ -10,6 +10,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Max;
 import org.tensorflow.op.train.BatchMatMul;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
@@ -143,16 +144,15 @@ final class CausalLongShortAttention<T extends TFloating> implements AttentionLa
 
   /**
    * Query i of a block sees tile key j (position bW - W + j) iff i < j <= i + W, i.e. the W most
-   * recent positions including itself. A (1, 1, 1, W, 2W) constant.
+   * recent positions including itself: (1, 1, 1, W, 2W), computed from two ranges at run time so
+   * the graph holds no W x 2W constant (4 MB a layer at W = 512).
    */
   private Operand<T> windowBias() {
-    double[][][][][] bias = new double[1][1][1][w][2 * w];
-    for (int i = 0; i < w; i++) {
-      for (int j = 0; j < 2 * w; j++) {
-        bias[0][0][0][i][j] = (j > i && j <= i + w) ? 0.0 : AttentionOps.EXCLUDED;
-      }
-    }
-    return tf.dtypes.cast(tf.constant(bias), s.dtype());
+    Operand<TInt32> i = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(w), tf.constant(1)), 1, 1, 1, w, 1);
+    Operand<TInt32> j = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(2 * w), tf.constant(1)), 1, 1, 1, 1, 2 * w);
+    Operand<TBool> visible = tf.math.logicalAnd(tf.math.greater(j, i),
+        tf.math.lessEqual(j, tf.math.add(i, tf.constant(w))));
+    return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
   }
 
   /**

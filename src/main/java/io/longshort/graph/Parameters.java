@@ -53,8 +53,9 @@ public final class Parameters<T extends TFloating> {
     // The graph-unique PyTorch name doubles as the shared name: unnamed handles share one slot.
     VarHandleOp handle = initTf.withName(leaf).varHandleOp(dtype, Shape.of(shape),
         VarHandleOp.sharedName(name));
-    Operand<T> initial = init.build(initTf.withSubScope(leaf + "_init"), dtype, shape,
-        seed * 31 + name.hashCode());
+    // No sub-scope for the initializer's ops: in TF Java 1.1.0 every withSubScope on an init scope
+    // scans all ops of the graph, which made building a 30-layer model quadratic (minutes).
+    Operand<T> initial = init.build(initTf, dtype, shape, seed * 31 + name.hashCode());
     AssignVariableOp assign = initTf.withName(leaf + "_assign").assignVariableOp(handle, initial);
     Operand<T> value = tf.withName(leaf + "_read").readVariableOp(handle, dtype);
     Parameter<T> p = new Parameter<>(name, shape.clone(), dtype, handle, value, assign);
