@@ -5,14 +5,14 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /** JSON names of our enums: lower case ("long_short"); parsing also takes the Java name. */
-final class Enums {
+public final class Enums {
   private Enums() {}
 
-  static String jsonName(Enum<?> e) {
+  public static String jsonName(Enum<?> e) {
     return e.name().toLowerCase(Locale.ROOT);
   }
 
-  static <E extends Enum<E>> E fromJson(Class<E> type, String field, String value) {
+  public static <E extends Enum<E>> E fromJson(Class<E> type, String field, String value) {
     for (E e : type.getEnumConstants()) {
       if (jsonName(e).equals(value) || e.name().equals(value)) {
         return e;

@@ -1,0 +1,125 @@
+package io.longshort.train;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.longshort.spec.Enums;
+import io.longshort.spec.Json;
+
+/**
+ * How parameters are updated: the rule, its hyper-parameters and the learning-rate schedule.
+ * Defaults are the authors' LRA setting: AdamW, lr 1e-4, betas (0.9, 0.999), eps 1e-6, linear
+ * warm-up then linear decay.
+ */
+@JsonPropertyOrder({"type", "learningRate", "beta1", "beta2", "epsilon", "weightDecay", "momentum",
+    "schedule", "warmupSteps", "totalSteps", "clipNorm", "accumulationSteps"})
+public record OptimizerSpec(
+    @JsonProperty("type") Type type,
+    @JsonProperty("learningRate") double learningRate,
+    @JsonProperty("beta1") double beta1,
+    @JsonProperty("beta2") double beta2,
+    @JsonProperty("epsilon") double epsilon,
+    @JsonProperty("weightDecay") double weightDecay,
+    @JsonProperty("momentum") double momentum,
+    @JsonProperty("schedule") Schedule schedule,
+    @JsonProperty("warmupSteps") int warmupSteps,
+    @JsonProperty("totalSteps") int totalSteps,
+    @JsonProperty("clipNorm") double clipNorm,
+    @JsonProperty("accumulationSteps") int accumulationSteps) {
+
+  /** The update rule. */
+  public enum Type {
+    /** Adam with decoupled weight decay (PyTorch's AdamW). */
+    ADAMW,
+    /** Adam; weight decay, if any, is added to the gradient (PyTorch's Adam). */
+    ADAM,
+    /** SGD with (PyTorch-style) momentum; weight decay added to the gradient. */
+    SGD;
+
+    @JsonValue
+    public String jsonName() {
+      return Enums.jsonName(this);
+    }
+
+    @JsonCreator
+    public static Type fromJson(String s) {
+      return Enums.fromJson(Type.class, "type", s);
+    }
+  }
+
+  /** The learning rate after warm-up (which rises linearly from 0 over warmupSteps). */
+  public enum Schedule {
+    /** Stays at learningRate. */
+    CONSTANT,
+    /** Falls linearly to 0 at totalSteps. */
+    LINEAR,
+    /** Falls along half a cosine to 0 at totalSteps. */
+    COSINE;
+
+    @JsonValue
+    public String jsonName() {
+      return Enums.jsonName(this);
+    }
+
+    @JsonCreator
+    public static Schedule fromJson(String s) {
+      return Enums.fromJson(Schedule.class, "schedule", s);
+    }
+  }
+
+  public OptimizerSpec {
+    check(type != null, "type is required (adamw, adam or sgd)");
+    check(schedule != null, "schedule is required (constant, linear or cosine)");
+    check(learningRate > 0 && Double.isFinite(learningRate), "learningRate (" + learningRate + ") must be > 0");
+    check(beta1 >= 0 && beta1 < 1, "beta1 (" + beta1 + ") must be in [0, 1)");
+    check(beta2 >= 0 && beta2 < 1, "beta2 (" + beta2 + ") must be in [0, 1)");
+    check(epsilon > 0, "epsilon (" + epsilon + ") must be > 0");
+    check(weightDecay >= 0, "weightDecay (" + weightDecay + ") must be >= 0");
+    check(momentum >= 0 && momentum < 1, "momentum (" + momentum + ") must be in [0, 1)");
+    check(warmupSteps >= 0, "warmupSteps (" + warmupSteps + ") must be >= 0");
+    check(totalSteps >= 1, "totalSteps (" + totalSteps + ") must be >= 1");
+    check(schedule == Schedule.CONSTANT || warmupSteps < totalSteps, "warmupSteps (" + warmupSteps
+        + ") must be smaller than totalSteps (" + totalSteps + ") for a decaying schedule");
+    check(clipNorm >= 0, "clipNorm (" + clipNorm + ") must be >= 0 (0 = no clipping)");
+    check(accumulationSteps >= 1, "accumulationSteps (" + accumulationSteps + ") must be >= 1");
+  }
+
+  /** The authors' LRA optimizer for a run of {@code totalSteps} with {@code warmupSteps} of warm-up. */
+  public static OptimizerSpec authorsLra(int warmupSteps, int totalSteps) {
+    return new OptimizerSpec(Type.ADAMW, 1e-4, 0.9, 0.999, 1e-6, 0.0, 0.0, Schedule.LINEAR, warmupSteps,
+        totalSteps, 0.0, 1);
+  }
+
+  public OptimizerSpec withLearningRate(double lr) {
+    return new OptimizerSpec(type, lr, beta1, beta2, epsilon, weightDecay, momentum, schedule, warmupSteps,
+        totalSteps, clipNorm, accumulationSteps);
+  }
+
+  /** The learning rate of the update made at 0-based step {@code step}, as the graph computes it. */
+  public double learningRateAt(long step) {
+    if (step < warmupSteps) {
+      return learningRate * step / warmupSteps;
+    }
+    double progress = Math.min(1.0, (double) (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
+    return switch (schedule) {
+      case CONSTANT -> learningRate;
+      case LINEAR -> learningRate * (1 - progress);
+      case COSINE -> learningRate * 0.5 * (1 + Math.cos(Math.PI * progress));
+    };
+  }
+
+  public String toJson() {
+    return Json.write(this);
+  }
+
+  public static OptimizerSpec parseJson(String json) {
+    return Json.read(json, OptimizerSpec.class);
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("OptimizerSpec: " + message);
+    }
+  }
+}
