@@ -13,32 +13,30 @@ import org.tensorflow.types.family.TFloating;
  */
 public final class Dropout {
   private final Operand<TInt64> seed;
-  private final double rate;
+  private final Operand<org.tensorflow.types.TFloat32> rate;
   private int sites;
 
-  private Dropout(Operand<TInt64> seed, double rate) {
+  private Dropout(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate) {
     this.seed = seed;
     this.rate = rate;
   }
 
   /** No dropout (inference, or rate 0). */
   public static Dropout none() {
-    return new Dropout(null, 0);
+    return new Dropout(null, null);
   }
 
   /**
    * @param seed a (2) int64 tensor, fed per step by the training loop
-   * @param rate the probability of dropping a unit, in [0, 1)
+   * @param rate the probability of dropping a unit, a float32 scalar in [0, 1): fed during
+   *     training, 0 (the identity) when evaluating with the same graph
    */
-  public static Dropout training(Operand<TInt64> seed, double rate) {
-    if (!(rate >= 0 && rate < 1)) {
-      throw new IllegalArgumentException("dropout rate (" + rate + ") must be in [0, 1)");
-    }
+  public static Dropout training(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate) {
     return new Dropout(seed, rate);
   }
 
   public boolean active() {
-    return seed != null && rate > 0;
+    return seed != null;
   }
 
   public <T extends TFloating> Operand<T> apply(GraphScope<T> s, Operand<T> x) {
@@ -50,7 +48,9 @@ public final class Dropout {
     Operand<TInt64> siteSeed = tf.math.add(seed, tf.constant(new long[] {0, site}));
     Operand<TInt32> shape = tf.shape(x);
     Operand<T> u = tf.random.statelessRandomUniform(shape, siteSeed, s.dtype());
-    Operand<T> keep = tf.dtypes.cast(tf.math.greaterEqual(u, s.scalar(rate)), s.dtype());
-    return tf.math.mul(x, tf.math.mul(keep, s.scalar(1.0 / (1.0 - rate))));
+    Operand<T> p = tf.dtypes.cast(rate, s.dtype());
+    // keep with probability 1 - p, scaled by 1 / (1 - p): the identity at p = 0
+    Operand<T> keep = tf.dtypes.cast(tf.math.greaterEqual(u, p), s.dtype());
+    return tf.math.mul(x, tf.math.div(keep, tf.math.sub(s.scalar(1.0), p)));
   }
 }

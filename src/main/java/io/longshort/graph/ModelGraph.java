@@ -15,6 +15,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -37,7 +38,12 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   private final Map<String, Operand<T>> outputs = new LinkedHashMap<>();
   private Session session;
 
-  private ModelGraph(ModelSpec spec, Class<T> dtype, long batch, int length, long seed) {
+  private final boolean training;
+  private Operand<TInt64> dropoutSeed;
+  private Operand<org.tensorflow.types.TFloat32> dropoutRate;
+  private Placeholder<TInt32> labels;
+
+  private ModelGraph(ModelSpec spec, Class<T> dtype, long batch, int length, long seed, boolean training) {
     if (length < 1 || length > spec.maxTokens()) {
       throw new IllegalArgumentException("length (" + length + ") must be in 1.." + spec.maxTokens()
           + " for this model (maxLength " + spec.maxLength()
@@ -45,12 +51,20 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     }
     this.spec = spec;
     this.length = length;
+    this.training = training;
     this.graph = new Graph();
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
       Ops tf = root.tf();
-      Encoder<T> encoder = new Encoder<>(root.child("model"), spec, Dropout.none());
+      Dropout dropout = Dropout.none();
+      if (training) {
+        // fed per step by the training loop, so dropout masks are reproducible from the run's seed
+        dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
+        dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
+        dropout = Dropout.training(dropoutSeed, dropoutRate);
+      }
+      Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout);
       switch (spec.task()) {
         case CLASSIFIER -> {
           Operand<T> pooled = encode(root, encoder, batch, "input_ids", "mask");
@@ -82,6 +96,9 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
         }
         default -> throw new AssertionError(spec.task());
       }
+      if (training) {
+        addLoss(tf, batch);
+      }
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -89,12 +106,65 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   }
 
   /**
+   * An inference graph (no dropout).
+   *
    * @param batch B, or -1 for any batch size
    * @param length N, tokens per input (without the CLS id that cls pooling adds)
    */
   public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
       long seed) {
-    return new ModelGraph<>(spec, dtype, batch, length, seed);
+    return new ModelGraph<>(spec, dtype, batch, length, seed, false);
+  }
+
+  /**
+   * A training graph: dropout driven by {@code dropout_seed} (2) int64 and {@code dropout_rate}
+   * (float32; both default to an inactive dropout, for evaluation), and {@code labels} (B) int32
+   * (language models: {@code targets} (B, N), the next bytes), with outputs {@code loss} (the mean
+   * cross-entropy), {@code loss_sum} and {@code correct} (sums over the batch, for evaluation).
+   */
+  public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype, long batch,
+      int length, long seed) {
+    return new ModelGraph<>(spec, dtype, batch, length, seed, true);
+  }
+
+  /** Softmax cross-entropy through one-hot labels (the sparse op has no registered gradient). */
+  private void addLoss(Ops tf, long batch) {
+    Operand<T> logits = outputs.get("logits");
+    int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));
+    boolean lm = spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL;
+    labels = tf.withName(lm ? "targets" : "labels").placeholder(TInt32.class,
+        Placeholder.shape(lm ? Shape.of(batch, length) : Shape.of(batch)));
+    // (M, C) rows: one per example, or per position for language models
+    Operand<T> rows = Shapes.reshape(tf, logits, -1, classes);
+    Operand<TInt32> flatLabels = Shapes.reshape(tf, labels, -1);
+    Operand<T> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(params.dtype(), 1.0),
+        tf.constant(params.dtype(), 0.0));
+    Operand<T> perRow = tf.nn.softmaxCrossEntropyWithLogits(rows, oneHot).loss();
+    Operand<TInt32> axis0 = tf.constant(new int[] {0});
+    outputs.put("loss", tf.withName("loss").identity(tf.math.mean(perRow, axis0)));
+    outputs.put("loss_sum", tf.withName("loss_sum").identity(tf.sum(perRow, axis0)));
+    Operand<TInt32> predicted = tf.dtypes.cast(tf.math.argMax(rows, tf.constant(1)), TInt32.class);
+    outputs.put("correct", tf.withName("correct").identity(
+        tf.sum(tf.dtypes.cast(tf.math.equal(predicted, flatLabels), params.dtype()), axis0)));
+  }
+
+  public boolean training() {
+    return training;
+  }
+
+  /** The (2) int64 dropout seed of a training graph. */
+  public Operand<TInt64> dropoutSeed() {
+    return dropoutSeed;
+  }
+
+  /** The float32 dropout rate of a training graph: 0 unless fed (evaluation feeds nothing). */
+  public Operand<org.tensorflow.types.TFloat32> dropoutRate() {
+    return dropoutRate;
+  }
+
+  /** Labels (B) or next-byte targets (B, N) of a training graph. */
+  public Placeholder<TInt32> labels() {
+    return labels;
   }
 
   /** Input placeholders, encoder, pooling: (B, D). */

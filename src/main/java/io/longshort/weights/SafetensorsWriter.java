@@ -49,6 +49,14 @@ public final class SafetensorsWriter {
     return put(name, Dtype.I32, shape, b.array(), values.length);
   }
 
+  public SafetensorsWriter putLongs(String name, long[] shape, long[] values) {
+    ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+    for (long v : values) {
+      b.putLong(v);
+    }
+    return put(name, Dtype.I64, shape, b.array(), values.length);
+  }
+
   private SafetensorsWriter put(String name, Dtype dtype, long[] shape, byte[] data, int count) {
     long expected = 1;
     for (long d : shape) {

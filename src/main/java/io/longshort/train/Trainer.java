@@ -1,0 +1,243 @@
+package io.longshort.train;
+
+import io.longshort.graph.HostTensors;
+import io.longshort.graph.ModelGraph;
+import io.longshort.graph.Parameter;
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.Task;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * A training run: the model's training graph, its gradients and optimizer in one graph, a loop
+ * that feeds batches by global index, evaluations, TensorBoard scalars and atomic checkpoints in
+ * the run folder. A run folder that already holds checkpoints resumes from the newest one: same
+ * weights, optimizer state, step, data order (batch i is always the same batch) and dropout masks
+ * (seeded by (seed, step)), so an interrupted and resumed run ends where an uninterrupted one does.
+ */
+public final class Trainer<T extends TFloating> implements AutoCloseable {
+  /** Evaluation results; bitsPerCharacter is the loss in bits (language models). */
+  public record Metrics(double loss, double accuracy, double bitsPerCharacter, long rows) {}
+
+  /** How a run ended. */
+  public record Result(long steps, Metrics lastEval, Metrics bestEval, boolean stoppedEarly, Path lastCheckpoint) {}
+
+  /** Receives progress; every method has a do-nothing default. */
+  public interface Listener {
+    default void started(long fromStep, long steps) {}
+
+    default void step(long step, double loss, double learningRate, double gradientNorm, double tokensPerSecond) {}
+
+    default void evaluated(long step, Metrics metrics) {}
+
+    default void checkpointed(long step, Path file) {}
+  }
+
+  private final ModelSpec model;
+  private final OptimizerSpec optimizerSpec;
+  private final TrainConfig config;
+  private final Path runDir;
+  private final ModelGraph<T> graph;
+  private final Optimizer<T> optimizer;
+  private final List<TrainingVariable> variables = new ArrayList<>();
+  private final Map<String, String> metadata = new LinkedHashMap<>();
+  private final EventWriter events;
+
+  public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype, Path runDir)
+      throws IOException {
+    this.model = model;
+    this.optimizerSpec = optimizerSpec;
+    this.config = config;
+    this.runDir = runDir;
+    graph = ModelGraph.buildForTraining(model, dtype, config.batchSize(), config.length(), config.seed());
+    List<Parameter<T>> params = graph.parameters().list();
+    Output<?>[] grads = graph.graph().addGradients(graph.outputs().get("loss").asOutput(),
+        params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
+    List<Operand<T>> g = new ArrayList<>();
+    for (Output<?> o : grads) {
+      @SuppressWarnings("unchecked")
+      Operand<T> t = (Operand<T>) o;
+      g.add(t);
+    }
+    optimizer = new Optimizer<>(graph.graph(), optimizerSpec, params, g);
+    params.forEach(p -> variables.add(TrainingVariable.of(graph.parameters(), p)));
+    optimizer.state().forEach(v -> variables.add(TrainingVariable.of(graph.graph(), v)));
+    metadata.put("model", model.toJson());
+    metadata.put("optimizer", optimizerSpec.toJson());
+    metadata.put("seed", Long.toString(config.seed()));
+    metadata.put("batchSize", Integer.toString(config.batchSize()));
+    metadata.put("length", Integer.toString(config.length()));
+    graph.session(); // initialise before any restore
+    Optional<Path> latest = Checkpoints.latest(checkpointDir());
+    if (latest.isPresent()) {
+      Map<String, String> saved = Checkpoints.restore(latest.get(), graph.session(), variables);
+      for (String key : List.of("model", "optimizer", "seed", "batchSize", "length")) {
+        if (!metadata.get(key).equals(saved.get(key))) {
+          throw new IllegalArgumentException("run folder " + runDir + " holds a run with another " + key
+              + " (" + latest.get().getFileName() + "); use a new folder, or the same settings to resume");
+        }
+      }
+    }
+    events = new EventWriter(runDir);
+    events.graph(graph.graph().toGraphDef());
+  }
+
+  public ModelGraph<T> graph() {
+    return graph;
+  }
+
+  public Path checkpointDir() {
+    return runDir.resolve("checkpoints");
+  }
+
+  /** The number of updates made so far (after a resume, where the checkpoint left off). */
+  public long step() {
+    try (var r = graph.session().runner().fetch(optimizer.step()).run()) {
+      return ((TInt64) r.get(0)).getLong();
+    }
+  }
+
+  public Result train(BatchSource train, BatchSource valid, Listener listener) throws IOException {
+    long start = step();
+    listener.started(start, config.steps());
+    Metrics last = null;
+    Metrics best = null;
+    int sinceBest = 0;
+    boolean stopped = false;
+    Path lastCheckpoint = Checkpoints.latest(checkpointDir()).orElse(null);
+    int k = optimizerSpec.accumulationSteps();
+    long tokensPerUpdate = (long) config.batchSize() * config.length() * k;
+    for (long s = start; s < config.steps(); s++) {
+      long t0 = System.nanoTime();
+      double loss = 0;
+      double[] fetched = null;
+      for (int micro = 0; micro < k; micro++) {
+        boolean lastMicro = micro == k - 1;
+        fetched = runStep(train.batch(s * k + micro), s, k > 1 && !lastMicro ? optimizer.accumulate() : null,
+            lastMicro);
+        loss += fetched[0] / k;
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long done = s + 1;
+      listener.step(done, loss, fetched[1], fetched[2], tokensPerUpdate / seconds);
+      events.scalar("loss", done, loss);
+      events.scalar("learning_rate", done, fetched[1]);
+      events.scalar("gradient_norm", done, fetched[2]);
+      events.scalar("tokens_per_second", done, tokensPerUpdate / seconds);
+      boolean end = done == config.steps();
+      if (valid != null && (done % config.evalEvery() == 0 || end)) {
+        last = evaluate(valid, config.evalBatches());
+        listener.evaluated(done, last);
+        events.scalar("valid/loss", done, last.loss());
+        events.scalar("valid/accuracy", done, last.accuracy());
+        if (model.task() == Task.LANGUAGE_MODEL) {
+          events.scalar("valid/bits_per_character", done, last.bitsPerCharacter());
+        }
+        if (best == null || last.loss() < best.loss()) {
+          best = last;
+          sinceBest = 0;
+        } else if (config.earlyStopPatience() > 0 && ++sinceBest >= config.earlyStopPatience()) {
+          stopped = true;
+        }
+      }
+      if (done % config.checkpointEvery() == 0 || end || stopped) {
+        lastCheckpoint = Checkpoints.save(checkpointDir(), done, graph.session(), variables, metadata,
+            config.keepCheckpoints());
+        listener.checkpointed(done, lastCheckpoint);
+      }
+      if (stopped) {
+        return new Result(done, last, best, true, lastCheckpoint);
+      }
+    }
+    return new Result(Math.max(start, config.steps()), last, best, false, lastCheckpoint);
+  }
+
+  /**
+   * One micro-batch: with {@code accumulate} its gradients are added up; otherwise the update runs
+   * (on the accumulated mean when accumulating). Returns loss, learning rate, gradient norm.
+   */
+  private double[] runStep(Batch batch, long step, org.tensorflow.op.Op accumulate, boolean update) {
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner runner = feed(graph.session().runner(), batch, fed);
+      Tensor seed = TInt64.vectorOf(config.seed(), step);
+      Tensor rate = TFloat32.scalarOf((float) model.dropout());
+      fed.add(seed);
+      fed.add(rate);
+      runner.feed(graph.dropoutSeed(), seed).feed(graph.dropoutRate(), rate)
+          .fetch(graph.outputs().get("loss")).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm());
+      runner.addTarget(accumulate != null ? accumulate : optimizer.update());
+      try (var r = runner.run()) {
+        return new double[] {scalar(r.get(0)), scalar(r.get(1)), scalar(r.get(2))};
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+  /** Loss, accuracy and bits per character over {@code batches} batches (0 = one epoch), no dropout. */
+  public Metrics evaluate(BatchSource data, int batches) {
+    long n = batches > 0 ? Math.min(batches, data.batchesPerEpoch()) : data.batchesPerEpoch();
+    double lossSum = 0;
+    double correct = 0;
+    long rows = 0;
+    for (long i = 0; i < n; i++) {
+      Batch batch = data.batch(i);
+      List<Tensor> fed = new ArrayList<>();
+      try {
+        Session.Runner runner = feed(graph.session().runner(), batch, fed)
+            .fetch(graph.outputs().get("loss_sum")).fetch(graph.outputs().get("correct"));
+        try (var r = runner.run()) {
+          lossSum += scalar(r.get(0));
+          correct += scalar(r.get(1));
+        }
+      } finally {
+        fed.forEach(Tensor::close);
+      }
+      rows += batch.labels().length;
+    }
+    double loss = lossSum / rows;
+    return new Metrics(loss, correct / rows, loss / Math.log(2), rows);
+  }
+
+  private Session.Runner feed(Session.Runner runner, Batch batch, List<Tensor> fed) {
+    if (batch.size() != config.batchSize()) {
+      throw new IllegalArgumentException("batch of " + batch.size() + " examples; the graph takes "
+          + config.batchSize());
+    }
+    for (var in : graph.inputs().entrySet()) {
+      int[] v = batch.inputs().get(in.getKey());
+      if (v == null) {
+        throw new IllegalArgumentException("the batch has no '" + in.getKey() + "'; it has " + batch.inputs().keySet());
+      }
+      Tensor t = HostTensors.ints(new long[] {config.batchSize(), config.length()}, v);
+      fed.add(t);
+      runner.feed(in.getValue(), t);
+    }
+    Tensor labels = HostTensors.ints(graph.labels().shape().asArray(), batch.labels());
+    fed.add(labels);
+    return runner.feed(graph.labels(), labels);
+  }
+
+  private static double scalar(Tensor t) {
+    return HostTensors.toDoubles(t)[0];
+  }
+
+  @Override
+  public void close() throws IOException {
+    events.close();
+    graph.close();
+  }
+}

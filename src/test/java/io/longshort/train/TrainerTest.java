@@ -1,0 +1,162 @@
+package io.longshort.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longshort.graph.HostTensors;
+import io.longshort.graph.Parameter;
+import io.longshort.spec.AttentionSpec;
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.Pooling;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.Event;
+import org.tensorflow.types.TFloat32;
+
+class TrainerTest {
+  @TempDir
+  Path dir;
+
+  static final int B = 8;
+  static final int N = 16;
+  static final ModelSpec MODEL = ModelSpec.classifier().setVocabSize(8).setMaxLength(N).setWidth(16).setLayers(1)
+      .setHiddenWidth(32).setAttention(AttentionSpec.longShort().setWidth(16).setHeads(2).setWindow(4).setRank(2).build())
+      .setClasses(2).optPooling(Pooling.MEAN).optDropout(0.1).build();
+
+  /** label = 1 iff token 3 occurs more often than token 4; batch i is a pure function of (seed, i). */
+  static BatchSource task(long seed, long perEpoch) {
+    return new BatchSource() {
+      @Override
+      public Batch batch(long index) {
+        SplittableRandom rnd = new SplittableRandom(seed * 1_000_003 + index % perEpoch);
+        int[] ids = new int[B * N];
+        int[] mask = new int[B * N];
+        int[] labels = new int[B];
+        for (int b = 0; b < B; b++) {
+          int len = 8 + rnd.nextInt(N - 7);
+          int diff = 0;
+          for (int t = 0; t < len; t++) {
+            int tok = 1 + rnd.nextInt(6);
+            ids[b * N + t] = tok;
+            mask[b * N + t] = 1;
+            diff += tok == 3 ? 1 : tok == 4 ? -1 : 0;
+          }
+          labels[b] = diff > 0 ? 1 : 0;
+        }
+        Map<String, int[]> in = new LinkedHashMap<>();
+        in.put("input_ids", ids);
+        in.put("mask", mask);
+        return new Batch(B, in, labels);
+      }
+
+      @Override
+      public long batchesPerEpoch() {
+        return perEpoch;
+      }
+    };
+  }
+
+  static OptimizerSpec optimizer(int total) {
+    return new OptimizerSpec(OptimizerSpec.Type.ADAMW, 3e-3, 0.9, 0.999, 1e-6, 0.01, 0,
+        OptimizerSpec.Schedule.LINEAR, 5, total, 1.0, 1);
+  }
+
+  static TrainConfig config(long steps) {
+    return new TrainConfig(B, N, steps, 42, 10, 4, 5, 2, 0);
+  }
+
+  private static Map<String, double[]> weights(Trainer<TFloat32> t) {
+    Map<String, double[]> w = new LinkedHashMap<>();
+    for (Parameter<TFloat32> p : t.graph().parameters().list()) {
+      try (var r = t.graph().session().runner().fetch(p.value()).run()) {
+        w.put(p.name(), HostTensors.toDoubles(r.get(0)));
+      }
+    }
+    return w;
+  }
+
+  @Test
+  void learnsASimpleTaskAndLogsForTensorBoard() throws IOException {
+    Path run = dir.resolve("run");
+    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(60), config(60), TFloat32.class, run)) {
+      Trainer.Metrics before = t.evaluate(task(7, 8), 8);
+      Trainer.Result result = t.train(task(1, 50), task(7, 8), new Trainer.Listener() {});
+      assertEquals(60, result.steps());
+      assertTrue(result.lastEval().accuracy() > 0.75 && result.lastEval().loss() < before.loss(),
+          "valid accuracy " + result.lastEval().accuracy() + ", loss " + before.loss() + " -> " + result.lastEval().loss());
+    }
+    assertEquals(List.of("ckpt-55.safetensors", "ckpt-60.safetensors"),
+        Checkpoints.list(run.resolve("checkpoints")).stream().map(p -> p.getFileName().toString()).toList());
+    Path eventsFile;
+    try (var files = Files.list(run)) {
+      eventsFile = files.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents.")).findFirst().orElseThrow();
+    }
+    List<Event> events = readEvents(eventsFile);
+    assertEquals("brain.Event:2", events.get(0).getFileVersion());
+    assertTrue(events.stream().anyMatch(Event::hasGraphDef), "graph event");
+    assertEquals(60, events.stream().filter(e -> e.hasSummary() && e.getSummary().getValue(0).getTag().equals("loss")).count());
+    assertTrue(events.stream().anyMatch(e -> e.hasSummary() && e.getSummary().getValue(0).getTag().equals("valid/accuracy")));
+  }
+
+  /** Stopped after 7 steps and resumed = 12 steps in one go, weights within 1e-6. */
+  @Test
+  void resumedRunEqualsUninterruptedRun() throws IOException {
+    Map<String, double[]> straight;
+    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 12, 42, 100, 1, 100, 3, 0),
+        TFloat32.class, dir.resolve("straight"))) {
+      t.train(task(1, 5), null, new Trainer.Listener() {});
+      straight = weights(t);
+    }
+    Path resumed = dir.resolve("resumed");
+    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 7, 42, 100, 1, 100, 3, 0),
+        TFloat32.class, resumed)) {
+      t.train(task(1, 5), null, new Trainer.Listener() {});
+    }
+    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 12, 42, 100, 1, 100, 3, 0),
+        TFloat32.class, resumed)) {
+      assertEquals(7, t.step());
+      t.train(task(1, 5), null, new Trainer.Listener() {});
+      Map<String, double[]> again = weights(t);
+      for (String name : straight.keySet()) {
+        double[] a = straight.get(name);
+        double[] b = again.get(name);
+        for (int i = 0; i < a.length; i++) {
+          assertEquals(a[i], b[i], 1e-6, name + "[" + i + "]");
+        }
+      }
+    }
+  }
+
+  /** Reads a TFRecord file of Events, checking both CRCs of every record. */
+  static List<Event> readEvents(Path file) throws IOException {
+    List<Event> out = new java.util.ArrayList<>();
+    try (InputStream in = Files.newInputStream(file); DataInputStream data = new DataInputStream(in)) {
+      byte[] header = new byte[12];
+      while (data.read(header, 0, 1) == 1) {
+        data.readFully(header, 1, 11);
+        ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
+        long length = h.getLong();
+        assertEquals(EventWriter.maskedCrc(header, 0, 8), h.getInt(), "length CRC");
+        byte[] body = new byte[(int) length];
+        data.readFully(body);
+        byte[] crc = new byte[4];
+        data.readFully(crc);
+        assertEquals(EventWriter.maskedCrc(body, 0, body.length), ByteBuffer.wrap(crc).order(ByteOrder.LITTLE_ENDIAN).getInt(),
+            "data CRC");
+        out.add(Event.parseFrom(body));
+      }
+    }
+    return out;
+  }
+}
