@@ -11,9 +11,10 @@ import org.tensorflow.types.family.TFloating;
  *
  * @param name the PyTorch state_dict name ("mha.W_q.weight"), the key weight files use
  * @param shape in PyTorch's layout (a Linear weight is [out, in])
- * @param handle the VarHandleOp (shared name = its op name, so no two variables share a slot)
+ * @param handle the VarHandleOp (shared name = the PyTorch name, so no two variables share a slot)
  * @param value the one ReadVariableOp every consumer reads; feeding it overrides the variable
- * @param initializer assigns the initial value; run by {@code Session.initialize()}
+ * @param initializer assigns the initial value; run by {@code Session.initialize()}; null in a
+ *     function body, whose variables live in the owner's graph ({@link Parameters#forFunctionBody})
  */
 public record Parameter<T extends TFloating>(
     String name, long[] shape, Class<T> dtype, VarHandleOp handle, Operand<T> value,

@@ -1,5 +1,6 @@
 package io.longshort.graph;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,18 +18,44 @@ import org.tensorflow.types.family.TFloating;
  * Every trainable variable of one graph, by PyTorch state_dict name. Variables are resource
  * variables (VarHandleOp) so that graphs compile with XLA; their initializers live in the graph's
  * init scope and run with {@code Session.initialize()}.
+ *
+ * <p>The parameters of a <em>function body</em> ({@link #forFunctionBody}) are built in a graph of
+ * their own that becomes a TensorFlow function: each variable is created (or found) in the owner's
+ * graph, and the body graph gets only a bare handle that the caller turns into a DT_RESOURCE
+ * argument of the function (see {@code io.longshort.compile.XlaFunction}).
  */
 public final class Parameters<T extends TFloating> {
   private final Graph graph;
   private final Class<T> dtype;
   private final long seed;
+  /** Where the variables live when this collects a function body's parameters; null otherwise. */
+  private final Parameters<T> owner;
   private final Map<String, Parameter<T>> byName = new LinkedHashMap<>();
   private final Map<String, Setter<T>> setters = new LinkedHashMap<>();
 
   public Parameters(Graph graph, Class<T> dtype, long seed) {
+    this(graph, dtype, seed, null);
+  }
+
+  private Parameters(Graph graph, Class<T> dtype, long seed, Parameters<T> owner) {
     this.graph = graph;
     this.dtype = dtype;
     this.seed = seed;
+    this.owner = owner;
+  }
+
+  /**
+   * The parameters of a function body built in {@code body}: every parameter the body creates is
+   * created in {@code owner}'s graph as usual (initialiser included, same seed, so the same initial
+   * value as a plain build) or, when {@code owner} already has it, shared with it. In {@code body}
+   * the parameter is a VarHandleOp without initialiser (its {@link Parameter#initializer()} is
+   * null), meant to become a DT_RESOURCE function argument fed with the owner's handle.
+   */
+  public static <T extends TFloating> Parameters<T> forFunctionBody(Graph body, Parameters<T> owner) {
+    if (body == owner.graph) {
+      throw new IllegalArgumentException("a function body needs a graph of its own");
+    }
+    return new Parameters<>(body, owner.dtype, owner.seed, owner);
   }
 
   public Graph graph() {
@@ -49,6 +76,15 @@ public final class Parameters<T extends TFloating> {
       throw new IllegalArgumentException("parameter '" + name + "' is defined twice in this graph;"
           + " give the second layer another name");
     }
+    if (owner != null) {
+      owner.getOrCreate(name, shape, init);
+      // a bare handle: the caller passes the owner's handle in its place
+      VarHandleOp handle = tf.withName(leaf).varHandleOp(dtype, Shape.of(shape), VarHandleOp.sharedName(name));
+      Operand<T> value = tf.withName(leaf + "_read").readVariableOp(handle, dtype);
+      Parameter<T> p = new Parameter<>(name, shape.clone(), dtype, handle, value, null);
+      byName.put(name, p);
+      return p;
+    }
     Ops initTf = tf.withInitScope();
     // The graph-unique PyTorch name doubles as the shared name: unnamed handles share one slot.
     VarHandleOp handle = initTf.withName(leaf).varHandleOp(dtype, Shape.of(shape),
@@ -63,11 +99,37 @@ public final class Parameters<T extends TFloating> {
     return p;
   }
 
+  /**
+   * The parameter {@code name}, created with {@code init} under the TF name scope its PyTorch name
+   * spells ("a.b.weight" -> op "a/b/weight") unless this graph already has it.
+   *
+   * @throws IllegalArgumentException when it exists with another shape
+   */
+  public synchronized Parameter<T> getOrCreate(String name, long[] shape, Initializer init) {
+    Parameter<T> p = byName.get(name);
+    if (p != null) {
+      if (!Arrays.equals(p.shape(), shape)) {
+        throw new IllegalArgumentException("parameter '" + name + "' exists with shape "
+            + Arrays.toString(p.shape()) + ", asked for " + Arrays.toString(shape));
+      }
+      return p;
+    }
+    String[] parts = name.split("\\.");
+    Ops tf = Ops.create(graph);
+    for (int i = 0; i < parts.length - 1; i++) {
+      tf = tf.withSubScope(parts[i]);
+    }
+    return create(tf, name, parts[parts.length - 1], shape, init);
+  }
+
   /** A placeholder and an assign op that set a parameter from a fed tensor. */
   public record Setter<T extends TFloating>(Placeholder<T> value, AssignVariableOp assign) {}
 
   /** The setter of parameter {@code p}, added to the graph on first use (under "set/"). */
   public synchronized Setter<T> setter(Parameter<T> p) {
+    if (owner != null) {
+      return owner.setter(owner.get(p.name()));
+    }
     return setters.computeIfAbsent(p.name(), n -> {
       Ops tf = Ops.create(graph).withSubScope("set");
       for (String part : n.split("\\.")) {

@@ -46,7 +46,9 @@ class GradientCheckTest {
   private static void check(AttentionSpec spec) {
     int batch = 2;
     int n = 7;
-    Random rnd = new Random(spec.hashCode());
+    // seeded from the JSON: AttentionSpec.hashCode() hashes enums by identity, which changes
+    // with what the JVM ran before (e.g. which other test classes are in the suite)
+    Random rnd = new Random(spec.toJson().hashCode());
     try (AttentionGraph<TFloat64> g = AttentionGraph.build(spec, TFloat64.class, batch, n, 3)) {
       Ops tf = Ops.create(g.graph()).withSubScope("check");
       int outRows = spec.outputLength(n);

@@ -1,0 +1,258 @@
+package io.longshort.compile;
+
+import io.longshort.graph.GraphScope;
+import io.longshort.graph.Parameter;
+import io.longshort.graph.Parameters;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.tensorflow.ConcreteFunction;
+import org.tensorflow.ExecutionEnvironment;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.OperationBuilder;
+import org.tensorflow.Output;
+import org.tensorflow.Signature;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.OpDef;
+import org.tensorflow.types.family.TFloating;
+import org.tensorflow.types.family.TType;
+
+/**
+ * Builds a piece of graph as a TensorFlow function and calls it from the outer graph through one
+ * {@code StatefulPartitionedCall} op whose {@code _XlaMustCompile} attribute is true: TensorFlow
+ * then compiles the whole function with XLA (for the device the call is placed on) the first time
+ * a session runs it, and the run fails with {@code InvalidArgumentException: Detected unsupported
+ * operations when trying to compile graph ...} when any op in it has no XLA kernel. This is what
+ * {@code tf.function(jit_compile=True)} does in Python; TF Java 1.1.0 has no public API for it.
+ *
+ * <pre>{@code
+ * GraphScope<TFloat32> layer = GraphScope.root(params).child("attention");
+ * XlaFunction.Call call = XlaFunction.mustCompile(layer, "attention", List.of(x, mask),
+ *     (scope, args) -> List.of(Attention.apply(scope, spec, args.get(0, TFloat32.class),
+ *         args.get(1, TFloat32.class), null)));
+ * Output<TFloat32> y = call.output(0, TFloat32.class);   // fetch or build on it as usual
+ * }</pre>
+ *
+ * <p>The body is built in a graph of its own with the same name scopes, so its parameters get the
+ * same PyTorch names as in a plain build: each is created in the outer graph (initialiser in the
+ * init scope, same seed, so the same initial value) or shared with the outer variable of that
+ * name when it already exists; the function receives the variables as DT_RESOURCE arguments
+ * ({@link Parameters#forFunctionBody}). Inputs become placeholders of the same dtype and shape.
+ */
+public final class XlaFunction {
+  /** The node attribute that makes TensorFlow compile a function call with XLA or fail. */
+  public static final String MUST_COMPILE_ATTR = "_XlaMustCompile";
+  /** The op type of the call. */
+  public static final String CALL_OP = "StatefulPartitionedCall";
+
+  private XlaFunction() {}
+
+  /** Builds the function body from its arguments; returns its outputs (at least one). */
+  @FunctionalInterface
+  public interface Body<T extends TFloating> {
+    /**
+     * @param scope a scope in the function graph with the same TF name scope and PyTorch
+     *     parameter prefix as the scope given to {@link #mustCompile}
+     * @param args the function's placeholders for the inputs, in order
+     */
+    List<? extends Operand<?>> build(GraphScope<T> scope, Args args);
+  }
+
+  /** The function-graph stand-ins of the call's inputs. */
+  public static final class Args {
+    private final List<Output<?>> values;
+
+    private Args(List<Output<?>> values) {
+      this.values = values;
+    }
+
+    public int size() {
+      return values.size();
+    }
+
+    public Output<?> get(int i) {
+      return values.get(i);
+    }
+
+    /** Input {@code i} typed as {@code type}; fails when its dtype differs. */
+    public <U extends TType> Output<U> get(int i, Class<U> type) {
+      return values.get(i).expect(type);
+    }
+  }
+
+  /**
+   * A built call.
+   *
+   * @param op the StatefulPartitionedCall in the outer graph
+   * @param functionName the name of the FunctionDef attached to the outer graph
+   * @param outputs the call's outputs, statically shaped like the body's outputs
+   * @param parameters the PyTorch names of the variables passed in, in argument order
+   * @param mustCompile whether the call carries {@code _XlaMustCompile = true}
+   */
+  public record Call(GraphOperation op, String functionName, List<Output<?>> outputs,
+      List<String> parameters, boolean mustCompile) {
+
+    public <U extends TType> Output<U> output(int i, Class<U> type) {
+      return outputs.get(i).expect(type);
+    }
+  }
+
+  /**
+   * Builds {@code body} as a function and calls it with {@code _XlaMustCompile = true}.
+   *
+   * @param scope the outer scope: the call op goes in its TF name scope, the body's parameters
+   *     get its PyTorch prefix and live in its {@link Parameters}' graph
+   * @param name the function's name (TensorFlow appends a hash) and the call op's name
+   * @param inputs outer-graph tensors passed to the function, in order
+   */
+  public static <T extends TFloating> Call mustCompile(GraphScope<T> scope, String name,
+      List<? extends Operand<?>> inputs, Body<T> body) {
+    return build(scope, name, inputs, body, true);
+  }
+
+  /**
+   * Like {@link #mustCompile}, with {@code mustCompile = false} for the same function called
+   * without XLA (TensorFlow then inlines it into the graph and runs its ops one by one).
+   */
+  public static <T extends TFloating> Call build(GraphScope<T> scope, String name,
+      List<? extends Operand<?>> inputs, Body<T> body, boolean mustCompile) {
+    Objects.requireNonNull(body, "body");
+    if (name == null || !name.matches("[A-Za-z][A-Za-z0-9_]*")) {
+      throw new IllegalArgumentException("function name must match [A-Za-z][A-Za-z0-9_]*, got '"
+          + name + "'");
+    }
+    Parameters<T> outerParams = scope.parameters();
+    Graph outer = outerParams.graph();
+    for (Operand<?> in : inputs) {
+      Objects.requireNonNull(in, "inputs must not be null (pass only the tensors the body uses)");
+      ExecutionEnvironment env = in.env();
+      if (env != outer) {
+        throw new IllegalArgumentException("input " + in + " is not in the scope's graph");
+      }
+    }
+
+    Signature signature;
+    List<String> paramNames = new ArrayList<>();
+    Map<String, Output<?>> outerArgByKey = new LinkedHashMap<>();
+    ConcreteFunction fn = null;
+    try (Graph inner = new Graph()) {
+      Parameters<T> innerParams = Parameters.forFunctionBody(inner, outerParams);
+      Ops argTf = Ops.create(inner).withSubScope("args");
+      Signature.Builder sig = Signature.builder().key(name).methodName(name);
+      List<Output<?>> args = new ArrayList<>();
+      for (int i = 0; i < inputs.size(); i++) {
+        Output<?> in = inputs.get(i).asOutput();
+        Output<?> ph = placeholderLike(argTf.withName("arg" + i), in);
+        args.add(ph);
+        String key = "arg" + i;
+        sig.input(key, ph);
+        outerArgByKey.put(key, in);
+      }
+      GraphScope<T> innerScope = GraphScope.root(innerParams);
+      if (!scope.name().isEmpty()) {
+        for (String part : scope.name().split("\\.")) {
+          innerScope = innerScope.child(part);
+        }
+      }
+      List<? extends Operand<?>> results = body.build(innerScope, new Args(List.copyOf(args)));
+      if (results == null || results.isEmpty()) {
+        throw new IllegalArgumentException("function '" + name + "' returns no outputs");
+      }
+      Ops outTf = Ops.create(inner).withSubScope("outputs");
+      List<Shape> shapes = new ArrayList<>();
+      for (int i = 0; i < results.size(); i++) {
+        Operand<?> r = Objects.requireNonNull(results.get(i), "output " + i + " is null");
+        if (r.env() != inner) {
+          throw new IllegalArgumentException("output " + i + " of function '" + name
+              + "' was not built in the function graph (use the scope and args given to the body)");
+        }
+        // an Identity per output keeps arguments returned as-is from becoming bare inputs
+        sig.output("out" + i, outTf.withName("out" + i).identity(r));
+        shapes.add(r.shape());
+      }
+      for (Parameter<T> p : innerParams.list()) {
+        String key = "var" + paramNames.size();
+        sig.input(key, p.handle());
+        outerArgByKey.put(key, outerParams.get(p.name()).handle().asOutput());
+        paramNames.add(p.name());
+      }
+      signature = sig.build();
+      fn = ConcreteFunction.create(signature, inner);
+
+      // the argument order is the signature's, both for the FunctionDef and for the call
+      List<Output<?>> callArgs = new ArrayList<>();
+      List<DataType> tin = new ArrayList<>();
+      for (String key : fn.signature().inputNames()) {
+        Output<?> a = outerArgByKey.get(key);
+        callArgs.add(a);
+        tin.add(a.dataType());
+      }
+      List<String> outKeys = new ArrayList<>(fn.signature().outputNames());
+      List<DataType> tout = new ArrayList<>();
+      for (String key : outKeys) {
+        tout.add(fn.signature().getOutputs().get(key).dataType);
+      }
+      checkArgTypes(fn, tin, tout);
+
+      Ops tf = scope.tf();
+      OperationBuilder b = tf.scope().opBuilder(CALL_OP, name);
+      b.addInputList(callArgs.toArray(Output<?>[]::new));
+      b.setAttr("Tin", tin.toArray(DataType[]::new));
+      b.setAttr("Tout", tout.toArray(DataType[]::new));
+      b.setAttr("f", fn); // attaches (copies) the FunctionDef to the outer graph
+      if (mustCompile) {
+        b.setAttr(MUST_COMPILE_ATTR, true);
+      }
+      GraphOperation call = (GraphOperation) b.build();
+      String functionName = fn.getDefinedName();
+
+      List<Output<?>> outs = new ArrayList<>();
+      for (int i = 0; i < outKeys.size(); i++) {
+        Output<?> o = call.output(i);
+        int bodyIndex = Integer.parseInt(outKeys.get(i).substring(3));
+        Shape want = shapes.get(bodyIndex);
+        if (!o.shape().equals(want) && !want.isUnknown()) {
+          // the call's shape function lost what the body knew: restore it, checked at run time
+          o = tf.withName(name + "_out" + bodyIndex).ensureShape(o, want).asOutput();
+        }
+        outs.add(o);
+      }
+      // outputs back in the body's order
+      Output<?>[] ordered = new Output<?>[outs.size()];
+      for (int i = 0; i < outKeys.size(); i++) {
+        ordered[Integer.parseInt(outKeys.get(i).substring(3))] = outs.get(i);
+      }
+      return new Call(call, functionName, List.of(ordered), Collections.unmodifiableList(paramNames),
+          mustCompile);
+    } finally {
+      if (fn != null) {
+        fn.close();
+      }
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Output<?> placeholderLike(Ops tf, Output<?> in) {
+    Class type = in.type();
+    return tf.placeholder(type, Placeholder.shape(in.shape())).asOutput();
+  }
+
+  private static void checkArgTypes(ConcreteFunction fn, List<DataType> tin, List<DataType> tout) {
+    List<DataType> defIn = fn.getFunctionDef().getSignature().getInputArgList().stream()
+        .map(OpDef.ArgDef::getType).toList();
+    List<DataType> defOut = fn.getFunctionDef().getSignature().getOutputArgList().stream()
+        .map(OpDef.ArgDef::getType).toList();
+    if (!defIn.equals(tin) || !defOut.equals(tout)) {
+      throw new IllegalStateException("function " + fn.getDefinedName() + " takes " + defIn
+          + " and returns " + defOut + ", but the call was built for " + tin + " -> " + tout);
+    }
+  }
+}
