@@ -43,7 +43,8 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   private Operand<org.tensorflow.types.TFloat32> dropoutRate;
   private Placeholder<TInt32> labels;
 
-  private ModelGraph(ModelSpec spec, Class<T> dtype, long batch, int length, long seed, boolean training) {
+  private ModelGraph(ModelSpec spec, Class<T> dtype, long batch, int length, long seed, boolean training,
+      Execution execution) {
     if (length < 1 || length > spec.maxTokens()) {
       throw new IllegalArgumentException("length (" + length + ") must be in 1.." + spec.maxTokens()
           + " for this model (maxLength " + spec.maxLength()
@@ -57,45 +58,21 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
       Ops tf = root.tf();
-      Dropout dropout = Dropout.none();
+      for (String name : inputNames(spec)) {
+        inputs.put(name, tf.withName(name).placeholder(TInt32.class, Placeholder.shape(Shape.of(batch, length))));
+      }
       if (training) {
         // fed per step by the training loop, so dropout masks are reproducible from the run's seed
         dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
         dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
-        dropout = Dropout.training(dropoutSeed, dropoutRate);
       }
-      Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout);
-      switch (spec.task()) {
-        case CLASSIFIER -> {
-          Operand<T> pooled = encode(root, encoder, batch, "input_ids", "mask");
-          Head<T> head = new Head<>(root.child("seq_classifer").child("mlpblock"), spec.width(), spec);
-          outputs.put("logits", tf.withName("logits").identity(head.apply(pooled)));
-        }
-        case RETRIEVAL -> {
-          // both towers run the same encoder (shared weights)
-          Operand<T> x0 = encode(root, encoder, batch, "input_ids_0", "mask_0");
-          Operand<T> x1 = encode(root, encoder, batch, "input_ids_1", "mask_1");
-          // (B, 4D)
-          Operand<T> pair = Shapes.concat(tf, 1, List.of(x0, x1, tf.math.mul(x0, x1), tf.math.sub(x0, x1)));
-          Head<T> head = new Head<>(root.child("seq_classifer").child("mlpblock"), 4 * spec.width(), spec);
-          outputs.put("logits", tf.withName("logits").identity(head.apply(pair)));
-        }
-        case LANGUAGE_MODEL -> {
-          Placeholder<TInt32> ids = tf.withName("input_ids").placeholder(TInt32.class,
-              Placeholder.shape(Shape.of(batch, length)));
-          inputs.put("input_ids", ids);
-          Operand<T> ones = tf.dtypes.cast(tf.onesLike(ids), dtype);
-          // (B, N, D) -> (B, N, V)
-          Operand<T> h = encoder.apply(ids, ones);
-          Operand<T> logits = spec.tiedEmbeddings()
-              ? Shapes.reshape(tf, tf.linalg.matMul(Shapes.reshape(tf, h, -1, spec.width()),
-                  encoder.embeddings().table(), org.tensorflow.op.linalg.MatMul.transposeB(true)),
-                  -1, length, spec.vocabSize())
-              : Linear.create(root.child("lm_head"), spec.width(), spec.vocabSize()).apply(h);
-          outputs.put("logits", tf.withName("logits").identity(logits));
-        }
-        default -> throw new AssertionError(spec.task());
+      List<Operand<?>> args = new ArrayList<>(inputs.values());
+      if (training) {
+        args.add(dropoutSeed);
+        args.add(dropoutRate);
       }
+      Operand<T> logits = execution.apply(root, "forward", args, (scope, in) -> forward(scope, in, training));
+      outputs.put("logits", tf.withName("logits").identity(logits));
       if (training) {
         addLoss(tf, batch);
       }
@@ -103,6 +80,53 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
       graph.close();
       throw e;
     }
+  }
+
+  /** The int32 (B, N) inputs a model of this spec takes, in order. */
+  public static List<String> inputNames(ModelSpec spec) {
+    return switch (spec.task()) {
+      case CLASSIFIER -> List.of("input_ids", "mask");
+      case RETRIEVAL -> List.of("input_ids_0", "mask_0", "input_ids_1", "mask_1");
+      case LANGUAGE_MODEL -> List.of("input_ids");
+    };
+  }
+
+  /**
+   * Inputs (in {@link #inputNames} order, then the dropout seed and rate when training) to logits:
+   * embeddings, encoder, pooling and head, everything that owns parameters.
+   */
+  @SuppressWarnings("unchecked")
+  private Operand<T> forward(GraphScope<T> root, List<Operand<?>> in, boolean training) {
+    Ops tf = root.tf();
+    Dropout dropout = training
+        ? Dropout.training((Operand<TInt64>) in.get(in.size() - 2),
+            (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1))
+        : Dropout.none();
+    Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout);
+    return switch (spec.task()) {
+      case CLASSIFIER -> {
+        Operand<T> pooled = encode(root, encoder, (Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(1));
+        yield new Head<>(root.child("seq_classifer").child("mlpblock"), spec.width(), spec).apply(pooled);
+      }
+      case RETRIEVAL -> {
+        // both towers run the same encoder (shared weights)
+        Operand<T> x0 = encode(root, encoder, (Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(1));
+        Operand<T> x1 = encode(root, encoder, (Operand<TInt32>) in.get(2), (Operand<TInt32>) in.get(3));
+        // (B, 4D)
+        Operand<T> pair = Shapes.concat(tf, 1, List.of(x0, x1, tf.math.mul(x0, x1), tf.math.sub(x0, x1)));
+        yield new Head<>(root.child("seq_classifer").child("mlpblock"), 4 * spec.width(), spec).apply(pair);
+      }
+      case LANGUAGE_MODEL -> {
+        Operand<TInt32> ids = (Operand<TInt32>) in.get(0);
+        // (B, N, D) -> (B, N, V)
+        Operand<T> h = encoder.apply(ids, tf.dtypes.cast(tf.onesLike(ids), root.dtype()));
+        yield spec.tiedEmbeddings()
+            ? Shapes.reshape(tf, tf.linalg.matMul(Shapes.reshape(tf, h, -1, spec.width()),
+                encoder.embeddings().table(), org.tensorflow.op.linalg.MatMul.transposeB(true)),
+                -1, length, spec.vocabSize())
+            : Linear.create(root.child("lm_head"), spec.width(), spec.vocabSize()).apply(h);
+      }
+    };
   }
 
   /**
@@ -113,7 +137,16 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    */
   public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
       long seed) {
-    return new ModelGraph<>(spec, dtype, batch, length, seed, false);
+    return new ModelGraph<>(spec, dtype, batch, length, seed, false, Execution.PLAIN);
+  }
+
+  /**
+   * An inference graph whose forward pass runs through {@code execution}, e.g. compiled by XLA
+   * ({@code io.longshort.compile.Xla.MUST_COMPILE}).
+   */
+  public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
+      long seed, Execution execution) {
+    return new ModelGraph<>(spec, dtype, batch, length, seed, false, execution);
   }
 
   /**
@@ -124,7 +157,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    */
   public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype, long batch,
       int length, long seed) {
-    return new ModelGraph<>(spec, dtype, batch, length, seed, true);
+    return new ModelGraph<>(spec, dtype, batch, length, seed, true, Execution.PLAIN);
   }
 
   /** Softmax cross-entropy through one-hot labels (the sparse op has no registered gradient). */
@@ -167,13 +200,9 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     return labels;
   }
 
-  /** Input placeholders, encoder, pooling: (B, D). */
-  private Operand<T> encode(GraphScope<T> root, Encoder<T> encoder, long batch, String idsName, String maskName) {
+  /** Encoder and pooling of one tower: ids, mask (B, N) int32 -> (B, D). */
+  private Operand<T> encode(GraphScope<T> root, Encoder<T> encoder, Operand<TInt32> ids, Operand<TInt32> mask) {
     Ops tf = root.tf();
-    Placeholder<TInt32> ids = tf.withName(idsName).placeholder(TInt32.class, Placeholder.shape(Shape.of(batch, length)));
-    Placeholder<TInt32> mask = tf.withName(maskName).placeholder(TInt32.class, Placeholder.shape(Shape.of(batch, length)));
-    inputs.put(idsName, ids);
-    inputs.put(maskName, mask);
     Operand<TInt32> encIds = ids;
     Operand<TInt32> encMask = mask;
     if (spec.pooling() == Pooling.CLS) {
@@ -183,7 +212,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
       encIds = Shapes.concat(tf, 1, List.of(clsId, ids));
       encMask = Shapes.concat(tf, 1, List.of(tf.onesLike(first), mask));
     }
-    Operand<T> out = encoder.apply(encIds, tf.dtypes.cast(encMask, params.dtype()));
+    Operand<T> out = encoder.apply(encIds, tf.dtypes.cast(encMask, root.dtype()));
     return switch (spec.pooling()) {
       // mean over all rows, padding rows (zero) included in the divisor, as the authors'
       case MEAN -> tf.math.mean(out, tf.constant(1), Mean.keepDims(false));
