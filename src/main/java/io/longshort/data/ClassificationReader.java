@@ -12,7 +12,7 @@ import java.util.Set;
  *
  * <p>Columns: when the first line is a header naming them ({@code Source}/{@code text} and
  * {@code Target}/{@code label}, any case), that order is used; otherwise there is no header and
- * the columns are label, text. The text may contain tabs when it is the last column (the label is
+ * the columns are label, text (ListOps: source, target, the LRA order). The text may contain tabs when it is the last column (the label is
  * cut at the first tab) or the first (cut at the last tab). A text field wholly in double quotes
  * is unquoted as Python's csv writer quotes it. Rows spanning lines are not supported.
  */
@@ -23,7 +23,7 @@ public final class ClassificationReader extends RowReader {
   private final boolean listOps;
   private final int maxLength;
   private final int classes;
-  private boolean labelFirst = true;
+  private boolean labelFirst;
 
   private ClassificationReader(Path file, boolean listOps, int maxLength, int classes, OnBadRow onBadRow)
       throws IOException {
@@ -35,6 +35,7 @@ public final class ClassificationReader extends RowReader {
       throw new IllegalArgumentException("classes (" + classes + ") must be >= 1");
     }
     this.listOps = listOps;
+    this.labelFirst = !listOps;
     this.maxLength = maxLength;
     this.classes = classes;
   }

@@ -153,6 +153,15 @@ class ReadersTest {
     }
   }
 
+  @Test
+  void listOpsWithoutHeaderIsSourceThenTarget() throws Exception {
+    Path f = write("noheader.tsv", "[SM 5 7 ]\t2\n");
+    ExampleList all = ClassificationReader.listOps(f, 2000, OnBadRow.FAIL).readAll();
+    assertEquals(1, all.size());
+    assertEquals(2, all.get(0).label());
+    assertEquals(4, all.length(0));
+  }
+
   // ---- retrieval (AAN)
 
   @Test
