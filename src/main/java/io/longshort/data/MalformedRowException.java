@@ -1,0 +1,30 @@
+package io.longshort.data;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A row of a data file that cannot be read: names the file, the line (1-based) and the problem. */
+public final class MalformedRowException extends IOException {
+  private final Path file;
+  private final long line;
+  private final String problem;
+
+  public MalformedRowException(Path file, long line, String problem) {
+    super(file + " line " + line + ": " + problem);
+    this.file = file;
+    this.line = line;
+    this.problem = problem;
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  public long line() {
+    return line;
+  }
+
+  public String problem() {
+    return problem;
+  }
+}
