@@ -153,7 +153,8 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    * A training graph: dropout driven by {@code dropout_seed} (2) int64 and {@code dropout_rate}
    * (float32; both default to an inactive dropout, for evaluation), and {@code labels} (B) int32
    * (language models: {@code targets} (B, N), the next bytes), with outputs {@code loss} (the mean
-   * cross-entropy), {@code loss_sum} and {@code correct} (sums over the batch, for evaluation).
+   * cross-entropy), and per row (an example, or a position for language models) {@code losses}
+   * and {@code hits} (1 where the argmax is right), so evaluation can leave padding rows out.
    */
   public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype, long batch,
       int length, long seed) {
@@ -173,12 +174,11 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     Operand<T> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(params.dtype(), 1.0),
         tf.constant(params.dtype(), 0.0));
     Operand<T> perRow = tf.nn.softmaxCrossEntropyWithLogits(rows, oneHot).loss();
-    Operand<TInt32> axis0 = tf.constant(new int[] {0});
-    outputs.put("loss", tf.withName("loss").identity(tf.math.mean(perRow, axis0)));
-    outputs.put("loss_sum", tf.withName("loss_sum").identity(tf.sum(perRow, axis0)));
+    outputs.put("loss", tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0}))));
+    outputs.put("losses", tf.withName("losses").identity(perRow));
     Operand<TInt32> predicted = tf.dtypes.cast(tf.math.argMax(rows, tf.constant(1)), TInt32.class);
-    outputs.put("correct", tf.withName("correct").identity(
-        tf.sum(tf.dtypes.cast(tf.math.equal(predicted, flatLabels), params.dtype()), axis0)));
+    outputs.put("hits", tf.withName("hits").identity(
+        tf.dtypes.cast(tf.math.equal(predicted, flatLabels), params.dtype())));
   }
 
   public boolean training() {

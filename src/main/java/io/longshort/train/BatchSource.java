@@ -1,5 +1,8 @@
 package io.longshort.train;
 
+import io.longshort.data.Batch;
+import io.longshort.data.Batcher;
+
 /**
  * Batches by global index: batch i of a run is always the same batch (epoch i / batchesPerEpoch,
  * shuffled by the run's seed and that epoch), which is what makes a resumed run see exactly the
@@ -10,4 +13,20 @@ public interface BatchSource {
 
   /** Batches in one pass over the data. */
   long batchesPerEpoch();
+
+  /** Global batch index i -> batch (i mod E) of epoch (i / E) of {@code batcher}. */
+  static BatchSource of(Batcher batcher) {
+    return new BatchSource() {
+      @Override
+      public Batch batch(long index) {
+        long perEpoch = batcher.batchesPerEpoch();
+        return batcher.batch(index / perEpoch, Math.toIntExact(index % perEpoch));
+      }
+
+      @Override
+      public long batchesPerEpoch() {
+        return batcher.batchesPerEpoch();
+      }
+    };
+  }
 }

@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.data.Batch;
 import io.longshort.graph.HostTensors;
 import io.longshort.graph.ModelGraph;
 import io.longshort.graph.Parameter;
@@ -193,40 +194,49 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     double lossSum = 0;
     double correct = 0;
     long rows = 0;
+    int rowsPerExample = model.task() == Task.LANGUAGE_MODEL ? config.length() : 1;
     for (long i = 0; i < n; i++) {
       Batch batch = data.batch(i);
+      // an epoch's last batch may be filled up with padding rows: only the real ones count
+      int real = batch.rows() * rowsPerExample;
       List<Tensor> fed = new ArrayList<>();
       try {
         Session.Runner runner = feed(graph.session().runner(), batch, fed)
-            .fetch(graph.outputs().get("loss_sum")).fetch(graph.outputs().get("correct"));
+            .fetch(graph.outputs().get("losses")).fetch(graph.outputs().get("hits"));
         try (var r = runner.run()) {
-          lossSum += scalar(r.get(0));
-          correct += scalar(r.get(1));
+          double[] losses = HostTensors.toDoubles(r.get(0));
+          double[] hits = HostTensors.toDoubles(r.get(1));
+          for (int j = 0; j < real; j++) {
+            lossSum += losses[j];
+            correct += hits[j];
+          }
         }
       } finally {
         fed.forEach(Tensor::close);
       }
-      rows += batch.labels().length;
+      rows += real;
     }
     double loss = lossSum / rows;
     return new Metrics(loss, correct / rows, loss / Math.log(2), rows);
   }
 
   private Session.Runner feed(Session.Runner runner, Batch batch, List<Tensor> fed) {
-    if (batch.size() != config.batchSize()) {
-      throw new IllegalArgumentException("batch of " + batch.size() + " examples; the graph takes "
-          + config.batchSize());
+    if (batch.batchSize() != config.batchSize() || batch.length() != config.length()) {
+      throw new IllegalArgumentException("batch of shape (" + batch.batchSize() + ", " + batch.length()
+          + "); the graph takes (" + config.batchSize() + ", " + config.length() + ")");
     }
+    Map<String, int[]> arrays = batch.arrays();
     for (var in : graph.inputs().entrySet()) {
-      int[] v = batch.inputs().get(in.getKey());
+      int[] v = arrays.get(in.getKey());
       if (v == null) {
-        throw new IllegalArgumentException("the batch has no '" + in.getKey() + "'; it has " + batch.inputs().keySet());
+        throw new IllegalArgumentException("the batch has no '" + in.getKey() + "'; it has " + arrays.keySet());
       }
       Tensor t = HostTensors.ints(new long[] {config.batchSize(), config.length()}, v);
       fed.add(t);
       runner.feed(in.getValue(), t);
     }
-    Tensor labels = HostTensors.ints(graph.labels().shape().asArray(), batch.labels());
+    int[] targets = model.task() == Task.LANGUAGE_MODEL ? batch.targets() : batch.labels();
+    Tensor labels = HostTensors.ints(graph.labels().shape().asArray(), targets);
     fed.add(labels);
     return runner.feed(graph.labels(), labels);
   }

@@ -19,6 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import io.longshort.data.BatchKind;
+import io.longshort.data.Batcher;
+import io.longshort.data.Example;
+import io.longshort.data.ExampleList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.Event;
@@ -34,37 +38,23 @@ class TrainerTest {
       .setHiddenWidth(32).setAttention(AttentionSpec.longShort().setWidth(16).setHeads(2).setWindow(4).setRank(2).build())
       .setClasses(2).optPooling(Pooling.MEAN).optDropout(0.1).build();
 
-  /** label = 1 iff token 3 occurs more often than token 4; batch i is a pure function of (seed, i). */
-  static BatchSource task(long seed, long perEpoch) {
-    return new BatchSource() {
-      @Override
-      public Batch batch(long index) {
-        SplittableRandom rnd = new SplittableRandom(seed * 1_000_003 + index % perEpoch);
-        int[] ids = new int[B * N];
-        int[] mask = new int[B * N];
-        int[] labels = new int[B];
-        for (int b = 0; b < B; b++) {
-          int len = 8 + rnd.nextInt(N - 7);
-          int diff = 0;
-          for (int t = 0; t < len; t++) {
-            int tok = 1 + rnd.nextInt(6);
-            ids[b * N + t] = tok;
-            mask[b * N + t] = 1;
-            diff += tok == 3 ? 1 : tok == 4 ? -1 : 0;
-          }
-          labels[b] = diff > 0 ? 1 : 0;
-        }
-        Map<String, int[]> in = new LinkedHashMap<>();
-        in.put("input_ids", ids);
-        in.put("mask", mask);
-        return new Batch(B, in, labels);
+  /** label = 1 iff token 3 occurs more often than token 4; lengths 8..16, shuffled per (seed, epoch). */
+  static BatchSource task(long seed, int examples) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    List<Example> list = new java.util.ArrayList<>();
+    for (int e = 0; e < examples; e++) {
+      int len = 8 + rnd.nextInt(N - 7);
+      byte[] ids = new byte[len];
+      int diff = 0;
+      for (int t = 0; t < len; t++) {
+        int tok = 1 + rnd.nextInt(6);
+        ids[t] = (byte) tok;
+        diff += tok == 3 ? 1 : tok == 4 ? -1 : 0;
       }
-
-      @Override
-      public long batchesPerEpoch() {
-        return perEpoch;
-      }
-    };
+      list.add(Example.listOps(ids, diff > 0 ? 1 : 0));
+    }
+    return BatchSource.of(Batcher.builder(new ExampleList(list), BatchKind.CLASSIFICATION)
+        .batchSize(B).length(N).shuffle(seed).build());
   }
 
   static OptimizerSpec optimizer(int total) {
@@ -90,8 +80,8 @@ class TrainerTest {
   void learnsASimpleTaskAndLogsForTensorBoard() throws IOException {
     Path run = dir.resolve("run");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(60), config(60), TFloat32.class, run)) {
-      Trainer.Metrics before = t.evaluate(task(7, 8), 8);
-      Trainer.Result result = t.train(task(1, 50), task(7, 8), new Trainer.Listener() {});
+      Trainer.Metrics before = t.evaluate(task(7, 64), 0);
+      Trainer.Result result = t.train(task(1, 400), task(7, 64), new Trainer.Listener() {});
       assertEquals(60, result.steps());
       assertTrue(result.lastEval().accuracy() > 0.75 && result.lastEval().loss() < before.loss(),
           "valid accuracy " + result.lastEval().accuracy() + ", loss " + before.loss() + " -> " + result.lastEval().loss());
@@ -115,18 +105,18 @@ class TrainerTest {
     Map<String, double[]> straight;
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 12, 42, 100, 1, 100, 3, 0),
         TFloat32.class, dir.resolve("straight"))) {
-      t.train(task(1, 5), null, new Trainer.Listener() {});
+      t.train(task(1, 40), null, new Trainer.Listener() {});
       straight = weights(t);
     }
     Path resumed = dir.resolve("resumed");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 7, 42, 100, 1, 100, 3, 0),
         TFloat32.class, resumed)) {
-      t.train(task(1, 5), null, new Trainer.Listener() {});
+      t.train(task(1, 40), null, new Trainer.Listener() {});
     }
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 12, 42, 100, 1, 100, 3, 0),
         TFloat32.class, resumed)) {
       assertEquals(7, t.step());
-      t.train(task(1, 5), null, new Trainer.Listener() {});
+      t.train(task(1, 40), null, new Trainer.Listener() {});
       Map<String, double[]> again = weights(t);
       for (String name : straight.keySet()) {
         double[] a = straight.get(name);
