@@ -1,0 +1,243 @@
+package io.longshort.cli;
+
+import io.longshort.data.BatchKind;
+import io.longshort.data.Batcher;
+import io.longshort.data.ByteCorpus;
+import io.longshort.data.ClassificationReader;
+import io.longshort.data.ExampleSource;
+import io.longshort.data.ListOpsGenerator;
+import io.longshort.data.ListOpsSplits;
+import io.longshort.data.ListOpsTsv;
+import io.longshort.data.OnBadRow;
+import io.longshort.data.RetrievalReader;
+import io.longshort.spec.AttentionSpec;
+import io.longshort.spec.ModelConfigs;
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.Task;
+import io.longshort.train.BatchSource;
+import io.longshort.train.OptimizerSpec;
+import io.longshort.train.TrainConfig;
+import io.longshort.train.Trainer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Trains a model from the DSL on ListOps, LRA-format TSV files or a byte corpus. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = {
+        "Trains a model (a shipped config or a ModelSpec JSON) with AdamW and the authors' LRA schedule",
+        "(linear warm-up, linear decay), evaluating on the validation data, writing TensorBoard event",
+        "files and checkpoints into --run. A --run folder holding checkpoints resumes from the newest.",
+        "Data: classifiers read --listops DIR (basic_train.tsv, basic_val.tsv; generated there first",
+        "with --generate) or --train-tsv/--valid-tsv (LRA text: label, text); retrieval models read",
+        "AAN TSV files; language models read --corpus FILE (enwik8 split 90M/5M/5M, or 90/5/5 %)."})
+final class TrainCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec command;
+
+  @Option(names = "--model", defaultValue = "lra_listops",
+      description = "A shipped config name or a ModelSpec JSON file (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--attention", description = "Replace every layer's attention: long_short, full "
+      + "(for baselines with the same budget; causal variants for language models).")
+  String attention;
+
+  @Option(names = "--window", description = "Override the long-short window w.")
+  Integer window;
+
+  @Option(names = "--rank", description = "Override the long-short rank r.")
+  Integer rank;
+
+  @Option(names = "--length", description = "Tokens per example (default: the model's maxLength, less one for cls pooling).")
+  Integer length;
+
+  @Option(names = "--batch", defaultValue = "32", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--steps", defaultValue = "5000", description = "Updates (default: ${DEFAULT-VALUE}).")
+  long steps;
+
+  @Option(names = "--warmup", description = "Warm-up updates (default: a fifth of --steps, as the authors' 1k of 5k).")
+  Integer warmup;
+
+  @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+  double learningRate;
+
+  @Option(names = "--optimizer", description = "An OptimizerSpec JSON file (replaces --lr, --warmup).")
+  Path optimizerFile;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--run", required = true, description = "Run folder: checkpoints/, TensorBoard events.")
+  Path run;
+
+  @Option(names = "--eval-every", defaultValue = "200", description = "Evaluate every N updates (default: ${DEFAULT-VALUE}).")
+  int evalEvery;
+
+  @Option(names = "--eval-batches", defaultValue = "0", description = "Validation batches per evaluation, 0 = all (default: ${DEFAULT-VALUE}).")
+  int evalBatches;
+
+  @Option(names = "--checkpoint-every", defaultValue = "500", description = "Checkpoint every N updates (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(names = "--keep", defaultValue = "3", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+  int keep;
+
+  @Option(names = "--early-stop", defaultValue = "0", description = "Stop after N evaluations without a better validation loss, 0 = never (default: ${DEFAULT-VALUE}).")
+  int earlyStop;
+
+  @Option(names = "--skip-bad-rows", description = "Skip malformed data rows (and count them) instead of failing.")
+  boolean skipBadRows;
+
+  @ArgGroup(exclusive = true)
+  DataOptions data;
+
+  static final class DataOptions {
+    @ArgGroup(exclusive = false)
+    ListOps listOps;
+
+    @ArgGroup(exclusive = false)
+    Tsv tsv;
+
+    @Option(names = "--corpus", description = "A byte corpus for language models (e.g. enwik8).")
+    Path corpus;
+  }
+
+  static final class ListOps {
+    @Option(names = "--listops", required = true, description = "Folder with basic_train.tsv and basic_val.tsv.")
+    Path dir;
+
+    @Option(names = "--generate", description = "Generate this many training expressions into --listops first "
+        + "(plus a tenth of it for validation), unless the files exist.")
+    Integer generate;
+
+    @Option(names = "--min-tokens", defaultValue = "" + ListOpsGenerator.DEFAULT_MIN_LENGTH,
+        description = "With --generate: keep expressions longer than this (default: ${DEFAULT-VALUE}).")
+    int minTokens;
+
+    @Option(names = "--max-tokens", defaultValue = "" + ListOpsGenerator.DEFAULT_MAX_LENGTH,
+        description = "With --generate: keep expressions shorter than this (default: ${DEFAULT-VALUE}).")
+    int maxTokens;
+  }
+
+  static final class Tsv {
+    @Option(names = "--train-tsv", required = true, description = "Training rows (LRA text or AAN retrieval TSV).")
+    Path train;
+
+    @Option(names = "--valid-tsv", required = true, description = "Validation rows.")
+    Path valid;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter o = command.commandLine().getOut();
+    ModelSpec spec = overrides(ModelConfigs.load(model));
+    int n = length != null ? length : spec.maxTokens();
+    if (n < 1 || n > spec.maxTokens()) {
+      throw new IllegalArgumentException("--length (" + n + ") must be in 1.." + spec.maxTokens() + " for this model");
+    }
+    int warm = warmup != null ? warmup : (int) Math.min(steps / 5, Integer.MAX_VALUE);
+    OptimizerSpec optimizer = optimizerFile != null
+        ? OptimizerSpec.parseJson(Files.readString(optimizerFile))
+        : OptimizerSpec.authorsLra(warm, (int) steps).withLearningRate(learningRate);
+    TrainConfig config = new TrainConfig(batch, n, steps, seed, evalEvery, evalBatches, checkpointEvery, keep,
+        earlyStop);
+    BatchSource[] sources = sources(spec, n, o);
+    o.printf("model %s: %s, %d layers x %d, %s attention (w=%d, r=%d), %d tokens%n", model, spec.task().jsonName(),
+        spec.layers(), spec.width(), spec.attention().kind().jsonName(), spec.attention().window(),
+        spec.attention().rank(), n);
+    o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
+        sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
+    o.flush();
+    try (Trainer<TFloat32> trainer = new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
+      Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
+      Trainer.Result result = trainer.train(sources[0], sources[1], progress);
+      progress.summary(result);
+    }
+    return 0;
+  }
+
+  private ModelSpec overrides(ModelSpec spec) {
+    if (attention == null && window == null && rank == null) {
+      return spec;
+    }
+    AttentionSpec a = spec.attention();
+    AttentionSpec.Builder b = attention == null ? a.toBuilder()
+        : AttentionSpec.builder(io.longshort.spec.AttentionKind.fromJson(attention)).setWidth(a.width()).setHeads(a.heads());
+    if (b.build().kind().isLongShort()) {
+      b.setWindow(window != null ? window : a.window()).setRank(rank != null ? rank : a.rank());
+      if (b.build().kind().isCausal()) {
+        b.setSegment(a.segment());
+      }
+    }
+    return spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null).build();
+  }
+
+  /** Training and validation batches for the model's task. */
+  private BatchSource[] sources(ModelSpec spec, int n, PrintWriter o) throws IOException {
+    OnBadRow onBad = skipBadRows ? OnBadRow.SKIP : OnBadRow.FAIL;
+    ExampleSource train;
+    ExampleSource valid;
+    BatchKind kind;
+    if (spec.task() == Task.LANGUAGE_MODEL) {
+      if (data == null || data.corpus == null) {
+        throw new IllegalArgumentException("language models train on --corpus FILE");
+      }
+      ByteCorpus corpus = ByteCorpus.open(data.corpus);
+      train = corpus.windows(ByteCorpus.Split.TRAIN, n);
+      valid = corpus.windows(ByteCorpus.Split.VALID, n);
+      kind = BatchKind.LANGUAGE_MODEL;
+    } else if (data != null && data.listOps != null) {
+      ListOps l = data.listOps;
+      if (l.generate != null && !Files.exists(l.dir.resolve(ListOpsTsv.TRAIN))) {
+        o.printf("generating ListOps into %s: %,d training and %,d validation expressions...%n", l.dir,
+            l.generate, Math.max(1, l.generate / 10));
+        o.flush();
+        ListOpsSplits.generate(l.dir, l.generate, Math.max(1, l.generate / 10), Math.max(1, l.generate / 10),
+            l.minTokens, l.maxTokens, seed);
+      }
+      train = read(ClassificationReader.listOps(l.dir.resolve(ListOpsTsv.TRAIN), n, onBad), o);
+      valid = read(ClassificationReader.listOps(l.dir.resolve(ListOpsTsv.VALID), n, onBad), o);
+      kind = BatchKind.CLASSIFICATION;
+    } else if (data != null && data.tsv != null) {
+      if (spec.task() == Task.RETRIEVAL) {
+        train = read(RetrievalReader.open(data.tsv.train, n, onBad), o);
+        valid = read(RetrievalReader.open(data.tsv.valid, n, onBad), o);
+        kind = BatchKind.RETRIEVAL;
+      } else {
+        train = read(ClassificationReader.text(data.tsv.train, n, spec.classes(), onBad), o);
+        valid = read(ClassificationReader.text(data.tsv.valid, n, spec.classes(), onBad), o);
+        kind = BatchKind.CLASSIFICATION;
+      }
+    } else {
+      throw new IllegalArgumentException("no data: give --listops DIR, --train-tsv/--valid-tsv, or --corpus FILE");
+    }
+    Batcher trainBatches = Batcher.builder(train, kind).batchSize(batch).length(n).shuffle(seed).bucketBatches(8)
+        .dropRemainder(true).build();
+    Batcher validBatches = Batcher.builder(valid, kind).batchSize(batch).length(n).build();
+    return new BatchSource[] {BatchSource.of(trainBatches), BatchSource.of(validBatches)};
+  }
+
+  private static ExampleSource read(io.longshort.data.RowReader reader, PrintWriter o) throws IOException {
+    try (reader) {
+      var list = reader.readAll();
+      if (reader.skippedRows() > 0) {
+        o.printf("%s: skipped %,d malformed rows (first: %s)%n", reader.file(), reader.skippedRows(),
+            reader.skipMessages().get(0));
+      }
+      if (list.size() == 0) {
+        throw new IllegalArgumentException(reader.file() + ": no examples");
+      }
+      return list;
+    }
+  }
+}
