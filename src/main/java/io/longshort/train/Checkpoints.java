@@ -64,12 +64,22 @@ public final class Checkpoints {
       }
     }
     Path file = dir.resolve("ckpt-" + step + ".safetensors");
+    removeLeftovers(dir);
     w.write(file);
     List<Path> all = list(dir);
     for (int i = 0; i < all.size() - keep; i++) {
       Files.deleteIfExists(all.get(i));
     }
     return file;
+  }
+
+  /** Temporary files of a write that a killed process never finished (never read as checkpoints). */
+  static void removeLeftovers(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().matches("\\.ckpt-\\d+\\.safetensors.*\\.tmp")).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
   }
 
   /** Checkpoints in {@code dir}, oldest first. */
