@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Long-Short Transformer graphs for TensorFlow Java: build, compile, train, export.",
-    subcommands = {QuickstartCommand.class, TrainCommand.class, ExportGraphsCommand.class, ImportLraCommand.class,
+    subcommands = {QuickstartCommand.class, TrainCommand.class, EvalCommand.class, ExportGraphsCommand.class, ImportLraCommand.class,
         GenerateListOpsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

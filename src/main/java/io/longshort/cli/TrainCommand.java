@@ -1,15 +1,10 @@
 package io.longshort.cli;
 
-import io.longshort.data.BatchKind;
-import io.longshort.data.Batcher;
 import io.longshort.data.ByteCorpus;
-import io.longshort.data.ClassificationReader;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsGenerator;
 import io.longshort.data.ListOpsSplits;
 import io.longshort.data.ListOpsTsv;
-import io.longshort.data.OnBadRow;
-import io.longshort.data.RetrievalReader;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
@@ -184,18 +179,14 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Training and validation batches for the model's task. */
   private BatchSource[] sources(ModelSpec spec, int n, PrintWriter o) throws IOException {
-    OnBadRow onBad = skipBadRows ? OnBadRow.SKIP : OnBadRow.FAIL;
     ExampleSource train;
     ExampleSource valid;
-    BatchKind kind;
     if (spec.task() == Task.LANGUAGE_MODEL) {
       if (data == null || data.corpus == null) {
         throw new IllegalArgumentException("language models train on --corpus FILE");
       }
-      ByteCorpus corpus = ByteCorpus.open(data.corpus);
-      train = corpus.windows(ByteCorpus.Split.TRAIN, n);
-      valid = corpus.windows(ByteCorpus.Split.VALID, n);
-      kind = BatchKind.LANGUAGE_MODEL;
+      train = DataSources.corpus(data.corpus, ByteCorpus.Split.TRAIN, n);
+      valid = DataSources.corpus(data.corpus, ByteCorpus.Split.VALID, n);
     } else if (data != null && data.listOps != null) {
       ListOps l = data.listOps;
       if (l.generate != null && !Files.exists(l.dir.resolve(ListOpsTsv.TRAIN))) {
@@ -205,39 +196,15 @@ final class TrainCommand implements Callable<Integer> {
         ListOpsSplits.generate(l.dir, l.generate, Math.max(1, l.generate / 10), Math.max(1, l.generate / 10),
             l.minTokens, l.maxTokens, seed);
       }
-      train = read(ClassificationReader.listOps(l.dir.resolve(ListOpsTsv.TRAIN), n, onBad), o);
-      valid = read(ClassificationReader.listOps(l.dir.resolve(ListOpsTsv.VALID), n, onBad), o);
-      kind = BatchKind.CLASSIFICATION;
+      train = DataSources.tsv(spec, l.dir.resolve(ListOpsTsv.TRAIN), true, n, skipBadRows, o);
+      valid = DataSources.tsv(spec, l.dir.resolve(ListOpsTsv.VALID), true, n, skipBadRows, o);
     } else if (data != null && data.tsv != null) {
-      if (spec.task() == Task.RETRIEVAL) {
-        train = read(RetrievalReader.open(data.tsv.train, n, onBad), o);
-        valid = read(RetrievalReader.open(data.tsv.valid, n, onBad), o);
-        kind = BatchKind.RETRIEVAL;
-      } else {
-        train = read(ClassificationReader.text(data.tsv.train, n, spec.classes(), onBad), o);
-        valid = read(ClassificationReader.text(data.tsv.valid, n, spec.classes(), onBad), o);
-        kind = BatchKind.CLASSIFICATION;
-      }
+      train = DataSources.tsv(spec, data.tsv.train, false, n, skipBadRows, o);
+      valid = DataSources.tsv(spec, data.tsv.valid, false, n, skipBadRows, o);
     } else {
       throw new IllegalArgumentException("no data: give --listops DIR, --train-tsv/--valid-tsv, or --corpus FILE");
     }
-    Batcher trainBatches = Batcher.builder(train, kind).batchSize(batch).length(n).shuffle(seed).bucketBatches(8)
-        .dropRemainder(true).build();
-    Batcher validBatches = Batcher.builder(valid, kind).batchSize(batch).length(n).build();
-    return new BatchSource[] {BatchSource.of(trainBatches), BatchSource.of(validBatches)};
-  }
-
-  private static ExampleSource read(io.longshort.data.RowReader reader, PrintWriter o) throws IOException {
-    try (reader) {
-      var list = reader.readAll();
-      if (reader.skippedRows() > 0) {
-        o.printf("%s: skipped %,d malformed rows (first: %s)%n", reader.file(), reader.skippedRows(),
-            reader.skipMessages().get(0));
-      }
-      if (list.size() == 0) {
-        throw new IllegalArgumentException(reader.file() + ": no examples");
-      }
-      return list;
-    }
+    return new BatchSource[] {DataSources.training(spec, train, batch, n, seed),
+        DataSources.evaluation(spec, valid, batch, n)};
   }
 }

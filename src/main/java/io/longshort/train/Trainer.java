@@ -54,7 +54,7 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
   private final Optimizer<T> optimizer;
   private final List<TrainingVariable> variables = new ArrayList<>();
   private final Map<String, String> metadata = new LinkedHashMap<>();
-  private final EventWriter events;
+  private EventWriter events;
 
   public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype, Path runDir)
       throws IOException {
@@ -91,8 +91,6 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
         }
       }
     }
-    events = new EventWriter(runDir);
-    events.graph(graph.graph().toGraphDef());
   }
 
   public ModelGraph<T> graph() {
@@ -112,6 +110,11 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
 
   public Result train(BatchSource train, BatchSource valid, Listener listener) throws IOException {
     long start = step();
+    if (events == null) {
+      // one event file per training session; evaluation alone writes none
+      events = new EventWriter(runDir);
+      events.graph(graph.graph().toGraphDef());
+    }
     listener.started(start, config.steps());
     Metrics last = null;
     Metrics best = null;
@@ -247,7 +250,9 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    events.close();
+    if (events != null) {
+      events.close();
+    }
     graph.close();
   }
 }

@@ -1,0 +1,93 @@
+package io.longshort.cli;
+
+import io.longshort.data.ByteCorpus;
+import io.longshort.data.ExampleSource;
+import io.longshort.data.ListOpsTsv;
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.Task;
+import io.longshort.train.Checkpoints;
+import io.longshort.train.OptimizerSpec;
+import io.longshort.train.TrainConfig;
+import io.longshort.train.Trainer;
+import io.longshort.weights.Safetensors;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Evaluates the newest checkpoint of a run. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = {"Evaluates the newest checkpoint of a training run folder on a data split: loss, accuracy",
+        "and (language models) bits per character. The model and batch shape come from the checkpoint."})
+final class EvalCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec command;
+
+  @Option(names = "--run", required = true, description = "The run folder (holding checkpoints/).")
+  Path run;
+
+  @Option(names = "--split", defaultValue = "test", description = "valid or test (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(names = "--skip-bad-rows", description = "Skip malformed data rows (and count them) instead of failing.")
+  boolean skipBadRows;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Data data;
+
+  static final class Data {
+    @Option(names = "--listops", description = "Folder with basic_val.tsv / basic_test.tsv.")
+    Path listOps;
+
+    @Option(names = "--tsv", description = "An LRA text or AAN retrieval TSV file.")
+    Path tsv;
+
+    @Option(names = "--corpus", description = "A byte corpus (language models).")
+    Path corpus;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter o = command.commandLine().getOut();
+    boolean test = switch (split.toLowerCase(Locale.ROOT)) {
+      case "test" -> true;
+      case "valid" -> false;
+      default -> throw new IllegalArgumentException("--split (" + split + ") must be valid or test");
+    };
+    Path checkpoint = Checkpoints.latest(run.resolve("checkpoints")).orElseThrow(() ->
+        new IllegalArgumentException("--run (" + run + ") holds no checkpoints/ckpt-<step>.safetensors"));
+    Map<String, String> meta;
+    try (Safetensors st = Safetensors.open(checkpoint)) {
+      meta = st.metadata();
+    }
+    ModelSpec spec = ModelSpec.parseJson(meta.get("model"));
+    OptimizerSpec optimizer = OptimizerSpec.parseJson(meta.get("optimizer"));
+    int batch = Integer.parseInt(meta.get("batchSize"));
+    int length = Integer.parseInt(meta.get("length"));
+    TrainConfig config = new TrainConfig(batch, length, 1, Long.parseLong(meta.get("seed")), 1, 0, 1, 1, 0);
+    ExampleSource examples;
+    if (data.corpus != null) {
+      examples = DataSources.corpus(data.corpus, test ? ByteCorpus.Split.TEST : ByteCorpus.Split.VALID, length);
+    } else if (data.listOps != null) {
+      examples = DataSources.tsv(spec, data.listOps.resolve(test ? ListOpsTsv.TEST : ListOpsTsv.VALID), true, length,
+          skipBadRows, o);
+    } else {
+      examples = DataSources.tsv(spec, data.tsv, false, length, skipBadRows, o);
+    }
+    try (Trainer<TFloat32> trainer = new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
+      Trainer.Metrics m = trainer.evaluate(DataSources.evaluation(spec, examples, batch, length), 0);
+      o.printf("%s at step %d on %s: loss %.4f  accuracy %.4f%s  (%,d rows)%n", checkpoint.getFileName(),
+          trainer.step(), test ? "test" : "valid", m.loss(), m.accuracy(),
+          spec.task() == Task.LANGUAGE_MODEL ? String.format("  bits/char %.4f", m.bitsPerCharacter()) : "", m.rows());
+    }
+    o.flush();
+    return 0;
+  }
+}
