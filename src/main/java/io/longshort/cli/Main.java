@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Long-Short Transformer graphs for TensorFlow Java: build, compile, train, export.",
     subcommands = {QuickstartCommand.class, ExportGraphsCommand.class, ImportLraCommand.class,
+        ExportCommand.class, InspectCommand.class, PredictCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
