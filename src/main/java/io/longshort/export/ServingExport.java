@@ -44,6 +44,9 @@ public final class ServingExport {
   /** Rows in the warm-up request and the example file. */
   public static final int EXAMPLE_BATCH = 2;
 
+  /** Test hook: runs after a version is written and before it is renamed into place. */
+  static volatile Runnable beforePublish = () -> {};
+
   private ServingExport() {}
 
   public record Result(Path versionDir, long version) {}
@@ -81,6 +84,7 @@ public final class ServingExport {
       TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
           new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
       publishPermissions(tmp);
+      beforePublish.run();
       if (Files.exists(dir)) {
         // overwrite: move the old version aside first, so the new one appears in one rename
         Path old = Files.createTempDirectory(modelDir, "." + v + ".old-");
