@@ -41,7 +41,13 @@ final class PredictCommand implements Callable<Integer> {
     String body = json != null ? json
         : request.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
         : Files.readString(Path.of(request));
-    try (SavedModelBundle b = SavedModelBundle.load(dir.toString(), SavedModelWriter.TAG)) {
+    SavedModelBundle loaded;
+    try {
+      loaded = SavedModelBundle.load(dir.toString(), SavedModelWriter.TAG);
+    } catch (org.tensorflow.exceptions.TensorFlowException e) {
+      throw new IOException("cannot load the SavedModel in " + dir + ": " + e.getMessage(), e);
+    }
+    try (SavedModelBundle b = loaded) {
       o.println(RestPredict.predict(b.session(), b.metaGraphDef().getSignatureDefMap(), body));
       o.flush();
       return 0;

@@ -226,6 +226,16 @@ class SavedModelExportTest {
       assertArrayEquals(saved, b.logits(2, in), 0.0);
       assertThrows(IOException.class, () -> Checkpoints.restore(b.session(), b.parameters(), dir.resolve("nothing")));
     }
+    // export from the training checkpoint: the SavedModel carries the checkpoint's weights (seed 1)
+    assertEquals(0, run(new StringWriter(), new StringWriter(), "export", "--checkpoint", prefix.toString(),
+        "--spec", "lra_listops", "--name", "from_ckpt", "--out", dir.resolve("savedmodels").toString(),
+        "--length", Integer.toString(LENGTH)));
+    Path example = dir.resolve("savedmodels/from_ckpt/1").resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.EXAMPLE_FILE);
+    try (ModelGraph<TFloat32> a = ModelGraph.build(ModelConfigs.load("lra_listops"), TFloat32.class, 2, LENGTH, 1);
+        Safetensors ex = Safetensors.open(example)) {
+      double[] direct = a.logits(2, Map.of("input_ids", ex.readInts("input.input_ids"), "mask", ex.readInts("input.mask")));
+      assertArrayEquals(direct, ex.readDoubles("output.logits"), 1e-6);
+    }
     assertEquals("model/transformer_0/mha/W_q/weight/.ATTRIBUTES/VARIABLE_VALUE",
         TrackableTree.checkpointKey("model.transformer_0.mha.W_q.weight"));
   }
