@@ -90,6 +90,11 @@ final class ExportCommand implements Callable<Integer> {
     String modelName = name != null ? name
         : (source.bundle != null ? from.toAbsolutePath().normalize().getFileName()
             : from.toAbsolutePath().normalize().getParent().getFileName()).toString();
+    if (version != null && !overwrite && Files.exists(out.resolve(modelName).resolve(Long.toString(version)))) {
+      // refuse before building the model; ServingExport checks again
+      throw new IOException(out.resolve(modelName).resolve(Long.toString(version))
+          + " exists; choose another --version or pass --overwrite");
+    }
     int n = length != null ? length : modelSpec.maxTokens();
     try (ModelGraph<TFloat32> g = ModelGraph.build(modelSpec, TFloat32.class, -1, n, 0)) {
       if (source.bundle != null) {

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.WeakHashMap;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
@@ -49,7 +49,8 @@ public final class Checkpoints {
   public static final String DATA_SUFFIX = ".data-00000-of-00001";
   public static final String INDEX_SUFFIX = ".index";
 
-  private static final Map<Parameters<?>, Saver> SAVERS = Collections.synchronizedMap(new IdentityHashMap<>());
+  /** Parameters has identity equality; weak keys let closed models' savers go. */
+  private static final Map<Parameters<?>, Saver> SAVERS = Collections.synchronizedMap(new WeakHashMap<>());
 
   private Checkpoints() {}
 

@@ -102,7 +102,7 @@ public final class RestPredict {
       }
       Session.Runner runner = session.runner();
       fed.forEach((name, t) -> runner.feed(inputInfo.get(name).getName(), t));
-      List<String> outNames = new ArrayList<>(sig.getOutputsMap().keySet());
+      List<String> outNames = new ArrayList<>(new java.util.TreeSet<>(sig.getOutputsMap().keySet()));
       for (String o : outNames) {
         runner.fetch(sig.getOutputsMap().get(o).getName());
       }
