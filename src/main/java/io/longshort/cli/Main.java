@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Long-Short Transformer graphs for TensorFlow Java: build, compile, train, export.",
-    subcommands = {QuickstartCommand.class, TrainCommand.class, EvalCommand.class, ExportGraphsCommand.class, ImportLraCommand.class,
-        GenerateListOpsCommand.class,
+    subcommands = {QuickstartCommand.class, GenerateListOpsCommand.class, TrainCommand.class, EvalCommand.class,
+        ImportLraCommand.class, ExportGraphsCommand.class, ExportCommand.class, InspectCommand.class,
+        PredictCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Checks a longshort SavedModel with Python TensorFlow: the TF2 loader, the TF1 loader, the CLI.
+
+    scripts/longshort export --bundle BUNDLE --name listops
+    python3 scripts/check_savedmodel_python.py savedmodels/listops/1
+
+Checks, each printed with its numbers:
+  1. tf.saved_model.load (TF2, object graph + concrete functions) finds the variables, with the
+     checkpoint's values, and signatures["serving_default"] gives the outputs Java computed for the
+     example inputs (assets.extra/example.safetensors: input.<name>, output.<name>);
+  2. tf.compat.v1.saved_model.load (TF1: graph, saver_def restore, signature tensor names, what TF
+     Serving does) gives the same outputs;
+  3. assets.extra/tf_serving_warmup_requests reads as TFRecords (tf.data checks the CRCs) and each
+     record is a PredictionLog whose predict_log.request holds the example inputs for
+     serving_default (decoded here field by field, independently of the Java code);
+  4. saved_model_cli show --all lists the signatures.
+Needs tensorflow and safetensors. Exit status 0 when every check passes.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import tensorflow as tf
+from safetensors.numpy import load_file
+from tensorflow.core.framework import tensor_pb2
+
+
+def varint(buf, i):
+    shift = value = 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, i
+
+
+def fields(buf):
+    """(field number, wire type, value) of a serialized message; value is bytes for wire type 2."""
+    i = 0
+    out = []
+    while i < len(buf):
+        key, i = varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = varint(buf, i)
+        elif wt == 2:
+            n, i = varint(buf, i)
+            v, i = bytes(buf[i:i + n]), i + n
+        elif wt == 1:
+            v, i = buf[i:i + 8], i + 8
+        elif wt == 5:
+            v, i = buf[i:i + 4], i + 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        out.append((num, wt, v))
+    return out
+
+
+def one(msg, num):
+    vals = [v for n, _, v in fields(msg) if n == num]
+    if not vals:
+        raise ValueError("field %d missing" % num)
+    return vals[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("savedmodel", help="a SavedModel version folder, e.g. savedmodels/listops/1")
+    ap.add_argument("--tolerance", type=float, default=1e-5)
+    args = ap.parse_args()
+    d = args.savedmodel
+    example = load_file(os.path.join(d, "assets.extra", "example.safetensors"))
+    inputs = {k[len("input."):]: v for k, v in example.items() if k.startswith("input.")}
+    expected = {k[len("output."):]: v for k, v in example.items() if k.startswith("output.")}
+    ok = True
+
+    def report(name, passed, detail):
+        nonlocal ok
+        ok &= passed
+        print("%s %s: %s" % ("PASS" if passed else "FAIL", name, detail))
+
+    # 1. TF2
+    m = tf.saved_model.load(d)
+    variables = list(m.variables)
+    reader = tf.train.load_checkpoint(os.path.join(d, "variables", "variables"))
+    keys = reader.get_variable_to_shape_map()
+    report("tf.saved_model.load variables", len(variables) > 0 and len(variables) == len(keys) - 1,
+           "%d variables (%s ...), %d checkpoint keys incl. _CHECKPOINTABLE_OBJECT_GRAPH: %s"
+           % (len(variables), variables[0].name if variables else "-", len(keys),
+              "_CHECKPOINTABLE_OBJECT_GRAPH" in keys))
+    diff = 0.0
+    for v in variables:
+        key = v.name.split(":")[0].replace(".", "/") + "/.ATTRIBUTES/VARIABLE_VALUE"
+        diff = max(diff, float(np.max(np.abs(v.numpy() - reader.get_tensor(key)))) if v.numpy().size else 0.0)
+    report("restored variable values", diff == 0.0, "max |variable - checkpoint| = %g" % diff)
+    sig = m.signatures["serving_default"]
+    out = sig(**{k: tf.constant(v) for k, v in inputs.items()})
+    worst = max(float(np.max(np.abs(out[k].numpy() - expected[k]))) for k in expected)
+    report("TF2 signatures['serving_default'] vs Java", worst <= args.tolerance,
+           "signatures %s; outputs %s; max |diff| = %.3g over %s"
+           % (sorted(m.signatures.keys()), sorted(out.keys()), worst, {k: v.shape for k, v in expected.items()}))
+
+    # 2. TF1 (what TF Serving does: graph, saver restore, signature tensor names)
+    with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+        meta = tf.compat.v1.saved_model.load(sess, ["serve"], d)
+        s = meta.signature_def["serving_default"]
+        feed = {s.inputs[k].name: v for k, v in inputs.items()}
+        names = sorted(s.outputs.keys())
+        vals = sess.run([s.outputs[k].name for k in names], feed)
+        worst1 = max(float(np.max(np.abs(v - expected[k]))) for k, v in zip(names, vals))
+        report("TF1 loader (saver_def restore) vs Java", worst1 <= args.tolerance,
+               "method %s; max |diff| = %.3g" % (s.method_name, worst1))
+
+    # 3. warm-up requests
+    warm = os.path.join(d, "assets.extra", "tf_serving_warmup_requests")
+    records = list(tf.data.TFRecordDataset(warm).as_numpy_iterator())
+    good = 0
+    for r in records:
+        request = one(one(r, 6), 1)
+        spec = one(request, 1)
+        sig_name = one(spec, 3).decode()
+        tensors = {}
+        for entry in [v for n, _, v in fields(request) if n == 2]:
+            t = tensor_pb2.TensorProto()
+            t.ParseFromString(one(entry, 2))
+            tensors[one(entry, 1).decode()] = tf.make_ndarray(t)
+        same = sig_name == "serving_default" and tensors.keys() == inputs.keys() and all(
+            np.array_equal(tensors[k], inputs[k]) for k in inputs)
+        good += same
+    report("warm-up TFRecord of PredictionLogs", len(records) > 0 and good == len(records),
+           "%d records (CRCs checked by tf.data), %d hold serving_default requests with the example inputs"
+           % (len(records), good))
+
+    # 4. saved_model_cli
+    cli = shutil.which("saved_model_cli")
+    cmd = [cli] if cli else [sys.executable, "-m", "tensorflow.python.tools.saved_model_cli"]
+    res = subprocess.run(cmd + ["show", "--dir", d, "--all"], capture_output=True, text=True)
+    listed = [line.split("'")[1] for line in res.stdout.splitlines() if line.startswith("signature_def[")]
+    report("saved_model_cli show --all", res.returncode == 0 and "serving_default" in listed,
+           "signature_defs %s" % listed)
+    if not ok:
+        print(res.stdout[-2000:], res.stderr[-2000:])
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+package io.longshort.cli;
+
+import io.longshort.export.RestPredict;
+import io.longshort.export.SavedModelWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.tensorflow.SavedModelBundle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Runs one TF Serving REST request against a SavedModel. */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+    description = {"Loads a SavedModel (tag 'serve') and answers a request in TF Serving's REST predict format:",
+        "{\"instances\": [{\"input_ids\": [...], \"mask\": [...]}, ...]} -> {\"predictions\": [...]}, or",
+        "{\"inputs\": {\"input_ids\": [[...]], ...}} -> {\"outputs\": {...}}; \"signature_name\" picks a",
+        "signature (default serving_default). A bad request prints {\"error\": \"...\"} and exits with 2."})
+final class PredictCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec command;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR",
+      description = "A SavedModel folder, or a model folder of versions (the highest is used).")
+  Path model;
+
+  @Option(names = "--request", paramLabel = "FILE|-", defaultValue = "-",
+      description = "The request JSON file, or - for standard input (default).")
+  String request;
+
+  @Option(names = "--json", paramLabel = "TEXT", description = "The request JSON itself (instead of --request).")
+  String json;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter o = command.commandLine().getOut();
+    Path dir = resolveVersion(model);
+    String body = json != null ? json
+        : request.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
+        : Files.readString(Path.of(request));
+    SavedModelBundle loaded;
+    try {
+      loaded = SavedModelBundle.load(dir.toString(), SavedModelWriter.TAG);
+    } catch (org.tensorflow.exceptions.TensorFlowException e) {
+      throw new IOException("cannot load the SavedModel in " + dir + ": " + e.getMessage(), e);
+    }
+    try (SavedModelBundle b = loaded) {
+      o.println(RestPredict.predict(b.session(), b.metaGraphDef().getSignatureDefMap(), body));
+      o.flush();
+      return 0;
+    } catch (RestPredict.BadRequest e) {
+      o.println(RestPredict.errorJson(e.getMessage()));
+      o.flush();
+      return 2;
+    }
+  }
+
+  static Path resolveVersion(Path dir) throws IOException {
+    if (Files.isRegularFile(dir.resolve(SavedModelWriter.SAVED_MODEL_FILE))) {
+      return dir;
+    }
+    var versions = io.longshort.export.ServingExport.versions(dir);
+    if (versions.isEmpty()) {
+      throw new IOException(dir + " is neither a SavedModel nor a folder of numbered versions");
+    }
+    return dir.resolve(Long.toString(versions.get(versions.size() - 1)));
+  }
+}

@@ -1,0 +1,356 @@
+package io.longshort.export;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * TF Serving's REST predict API ({@code POST /v1/models/<m>:predict}) against a loaded SavedModel:
+ * the row format {@code {"instances": [...]}} answered with {@code {"predictions": [...]}}, and the
+ * columnar format {@code {"inputs": ...}} answered with {@code {"outputs": ...}}. As in TF Serving,
+ * an instance (or the inputs) is an object by input name, or a bare value when the signature has
+ * one input; a bare value comes back when it has one output. Bad requests throw
+ * {@link BadRequest}, whose message goes into TF Serving's {@code {"error": "..."}}.
+ */
+public final class RestPredict {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private RestPredict() {}
+
+  /** A request the model cannot answer; TF Serving answers these with HTTP 400. */
+  public static final class BadRequest extends Exception {
+    public BadRequest(String message) {
+      super(message);
+    }
+  }
+
+  /** {@code {"error": message}}, as TF Serving writes it. */
+  public static String errorJson(String message) {
+    return NODES.objectNode().put("error", message).toString();
+  }
+
+  /**
+   * Runs {@code request} (TF Serving REST JSON) on the session with {@code signatures}; returns the
+   * response JSON.
+   */
+  public static String predict(Session session, Map<String, SignatureDef> signatures, String request)
+      throws BadRequest {
+    JsonNode root;
+    try {
+      root = JSON.readTree(request);
+    } catch (JsonProcessingException e) {
+      throw new BadRequest("JSON Parse error: " + e.getOriginalMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new BadRequest("JSON Value: " + abbreviate(String.valueOf(root)) + " Is not object");
+    }
+    String sigName = SavedModelWriter.DEFAULT_SIGNATURE;
+    if (root.has("signature_name")) {
+      if (!root.get("signature_name").isTextual()) {
+        throw new BadRequest("'signature_name' key must be a string value.");
+      }
+      sigName = root.get("signature_name").asText();
+    }
+    SignatureDef sig = signatures.get(sigName);
+    if (sig == null) {
+      throw new BadRequest("Serving signature name: \"" + sigName + "\" not found in signature def; the model has "
+          + signatures.keySet().stream().filter(k -> !k.startsWith("__")).toList());
+    }
+    boolean rows = root.has("instances");
+    boolean columns = root.has("inputs");
+    if (rows == columns) {
+      throw new BadRequest(rows
+          ? "Not both 'instances' and 'inputs' keys may be given in the same request."
+          : "Missing 'inputs' or 'instances' key");
+    }
+    Map<String, TensorInfo> inputInfo = new LinkedHashMap<>(sig.getInputsMap());
+    Map<String, Tensor> fed = new LinkedHashMap<>();
+    try {
+      Map<String, JsonNode> columnsByName = rows ? fromRows(root.get("instances"), inputInfo)
+          : fromColumns(root.get("inputs"), inputInfo);
+      long batch = -1;
+      for (Map.Entry<String, JsonNode> e : columnsByName.entrySet()) {
+        Tensor t = toTensor(e.getKey(), e.getValue(), inputInfo.get(e.getKey()));
+        fed.put(e.getKey(), t);
+        long b = t.shape().numDimensions() > 0 ? t.shape().get(0) : -1;
+        if (batch >= 0 && b != batch) {
+          throw new BadRequest("Input tensors must have the same size along the batch dimension: '" + e.getKey()
+              + "' has " + b + ", others " + batch);
+        }
+        batch = b;
+      }
+      Session.Runner runner = session.runner();
+      fed.forEach((name, t) -> runner.feed(inputInfo.get(name).getName(), t));
+      List<String> outNames = new ArrayList<>(new java.util.TreeSet<>(sig.getOutputsMap().keySet()));
+      for (String o : outNames) {
+        runner.fetch(sig.getOutputsMap().get(o).getName());
+      }
+      Map<String, JsonNode> outputs = new LinkedHashMap<>();
+      try (var result = runner.run()) {
+        for (int i = 0; i < outNames.size(); i++) {
+          outputs.put(outNames.get(i), toJson(result.get(i)));
+        }
+      } catch (org.tensorflow.exceptions.TensorFlowException e) {
+        throw new BadRequest(e.getMessage());
+      }
+      ObjectNode response = NODES.objectNode();
+      if (rows) {
+        ArrayNode predictions = response.putArray("predictions");
+        for (int r = 0; r < batch; r++) {
+          if (outputs.size() == 1) {
+            predictions.add(outputs.values().iterator().next().get(r));
+          } else {
+            ObjectNode row = predictions.addObject();
+            for (Map.Entry<String, JsonNode> o : outputs.entrySet()) {
+              row.set(o.getKey(), o.getValue().get(r));
+            }
+          }
+        }
+      } else if (outputs.size() == 1) {
+        response.set("outputs", outputs.values().iterator().next());
+      } else {
+        ObjectNode out = response.putObject("outputs");
+        outputs.forEach(out::set);
+      }
+      return response.toString();
+    } finally {
+      fed.values().forEach(Tensor::close);
+    }
+  }
+
+  /** Row format: one column (array over instances) per input. */
+  private static Map<String, JsonNode> fromRows(JsonNode instances, Map<String, TensorInfo> inputs) throws BadRequest {
+    if (!instances.isArray()) {
+      throw new BadRequest("Expecting 'instances' to be an list/array");
+    }
+    if (instances.isEmpty()) {
+      throw new BadRequest("No values in 'instances'");
+    }
+    Map<String, JsonNode> columns = new LinkedHashMap<>();
+    if (inputs.size() == 1 && !instances.get(0).isObject()) {
+      columns.put(inputs.keySet().iterator().next(), instances);
+      return columns;
+    }
+    for (String name : inputs.keySet()) {
+      columns.put(name, NODES.arrayNode());
+    }
+    int i = 0;
+    for (JsonNode inst : instances) {
+      if (!inst.isObject()) {
+        throw new BadRequest("instances[" + i + "]: expecting an object with the inputs " + inputs.keySet()
+            + " (the signature has " + inputs.size() + " inputs)");
+      }
+      for (Iterator<String> it = inst.fieldNames(); it.hasNext(); ) {
+        String k = it.next();
+        if (!inputs.containsKey(k)) {
+          throw new BadRequest("instances[" + i + "]: unknown input '" + k + "'; the signature takes " + inputs.keySet());
+        }
+      }
+      for (String name : inputs.keySet()) {
+        if (!inst.has(name)) {
+          throw new BadRequest("instances[" + i + "]: missing input '" + name + "'; the signature takes "
+              + inputs.keySet());
+        }
+        ((ArrayNode) columns.get(name)).add(inst.get(name));
+      }
+      i++;
+    }
+    return columns;
+  }
+
+  private static Map<String, JsonNode> fromColumns(JsonNode in, Map<String, TensorInfo> inputs) throws BadRequest {
+    Map<String, JsonNode> columns = new LinkedHashMap<>();
+    if (!in.isObject()) {
+      if (inputs.size() != 1) {
+        throw new BadRequest("'inputs' must be an object with the inputs " + inputs.keySet());
+      }
+      columns.put(inputs.keySet().iterator().next(), in);
+      return columns;
+    }
+    for (Iterator<String> it = in.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!inputs.containsKey(k)) {
+        throw new BadRequest("unknown input '" + k + "'; the signature takes " + inputs.keySet());
+      }
+    }
+    for (String name : inputs.keySet()) {
+      if (!in.has(name)) {
+        throw new BadRequest("missing input '" + name + "'; the signature takes " + inputs.keySet());
+      }
+      columns.put(name, in.get(name));
+    }
+    return columns;
+  }
+
+  /** A rectangular nested array as a tensor of the input's dtype, checked against its shape. */
+  private static Tensor toTensor(String name, JsonNode value, TensorInfo info) throws BadRequest {
+    List<Long> dims = new ArrayList<>();
+    JsonNode n = value;
+    while (n.isArray()) {
+      dims.add((long) n.size());
+      if (n.isEmpty()) {
+        break;
+      }
+      n = n.get(0);
+    }
+    TensorShapeProto want = info.getTensorShape();
+    if (!want.getUnknownRank()) {
+      if (dims.size() != want.getDimCount()) {
+        throw new BadRequest("input '" + name + "': expected rank " + want.getDimCount() + " (shape "
+            + shapeString(want) + " with the batch first), got rank " + dims.size() + " (shape " + dims + ")");
+      }
+      for (int d = 0; d < dims.size(); d++) {
+        long w = want.getDim(d).getSize();
+        if (w >= 0 && dims.get(d) != w) {
+          throw new BadRequest("input '" + name + "': dimension " + d + " must be " + w + " (shape "
+              + shapeString(want) + "), got " + dims.get(d));
+        }
+      }
+    }
+    long size = dims.stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b);
+    List<JsonNode> flat = new ArrayList<>();
+    flatten(name, value, 0, dims, flat);
+    if (flat.size() != size) {
+      throw new BadRequest("input '" + name + "': the nested lists are not rectangular");
+    }
+    long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+    DataType dt = info.getDtype();
+    switch (dt) {
+      case DT_INT32, DT_INT64 -> {
+        long[] v = new long[flat.size()];
+        for (int i = 0; i < v.length; i++) {
+          JsonNode x = flat.get(i);
+          if (!x.isIntegralNumber() || (dt == DataType.DT_INT32 && !x.canConvertToInt())
+              || (dt == DataType.DT_INT64 && !x.canConvertToLong())) {
+            throw new BadRequest("input '" + name + "': expected " + (dt == DataType.DT_INT32 ? "int32" : "int64")
+                + " values, got " + abbreviate(x.toString()));
+          }
+          v[i] = x.asLong();
+        }
+        if (dt == DataType.DT_INT32) {
+          int[] iv = new int[v.length];
+          for (int i = 0; i < v.length; i++) {
+            iv[i] = (int) v[i];
+          }
+          return TInt32.tensorOf(Shape.of(shape), DataBuffers.of(iv, true, false));
+        }
+        return TInt64.tensorOf(Shape.of(shape), DataBuffers.of(v, true, false));
+      }
+      case DT_FLOAT -> {
+        float[] v = new float[flat.size()];
+        for (int i = 0; i < v.length; i++) {
+          if (!flat.get(i).isNumber()) {
+            throw new BadRequest("input '" + name + "': expected float values, got " + abbreviate(flat.get(i).toString()));
+          }
+          v[i] = (float) flat.get(i).asDouble();
+        }
+        return TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(v, true, false));
+      }
+      default -> throw new BadRequest("input '" + name + "': dtype " + dt + " is not supported by this server");
+    }
+  }
+
+  private static void flatten(String name, JsonNode n, int depth, List<Long> dims, List<JsonNode> out)
+      throws BadRequest {
+    if (depth == dims.size()) {
+      if (n.isArray() || n.isObject()) {
+        throw new BadRequest("input '" + name + "': the nested lists are not rectangular");
+      }
+      out.add(n);
+      return;
+    }
+    if (!n.isArray() || n.size() != dims.get(depth)) {
+      throw new BadRequest("input '" + name + "': the nested lists are not rectangular (dimension " + depth
+          + " should have " + dims.get(depth) + " entries)");
+    }
+    for (JsonNode c : n) {
+      flatten(name, c, depth + 1, dims, out);
+    }
+  }
+
+  /** A tensor as nested JSON arrays. */
+  private static JsonNode toJson(Tensor t) {
+    long[] shape = t.shape().asArray();
+    int n = Math.toIntExact(t.shape().size());
+    JsonNode[] leaves = new JsonNode[n];
+    if (t instanceof TFloat32 f) {
+      float[] v = new float[n];
+      f.copyTo(DataBuffers.of(v, false, false));
+      for (int i = 0; i < n; i++) {
+        leaves[i] = NODES.numberNode(v[i]);
+      }
+    } else if (t instanceof TFloat64 d) {
+      double[] v = new double[n];
+      d.copyTo(DataBuffers.of(v, false, false));
+      for (int i = 0; i < n; i++) {
+        leaves[i] = NODES.numberNode(v[i]);
+      }
+    } else if (t instanceof TInt64 l) {
+      long[] v = new long[n];
+      l.copyTo(DataBuffers.of(v, false, false));
+      for (int i = 0; i < n; i++) {
+        leaves[i] = NODES.numberNode(v[i]);
+      }
+    } else if (t instanceof TInt32 l) {
+      int[] v = new int[n];
+      l.copyTo(DataBuffers.of(v, false, false));
+      for (int i = 0; i < n; i++) {
+        leaves[i] = NODES.numberNode(v[i]);
+      }
+    } else {
+      throw new IllegalArgumentException("unsupported output dtype " + t.dataType());
+    }
+    return nest(leaves, shape, 0, 0);
+  }
+
+  private static JsonNode nest(JsonNode[] leaves, long[] shape, int depth, int offset) {
+    if (depth == shape.length) {
+      return leaves[offset];
+    }
+    int stride = 1;
+    for (int d = depth + 1; d < shape.length; d++) {
+      stride *= (int) shape[d];
+    }
+    ArrayNode a = NODES.arrayNode();
+    for (int i = 0; i < shape[depth]; i++) {
+      a.add(nest(leaves, shape, depth + 1, offset + i * stride));
+    }
+    return a;
+  }
+
+  static String shapeString(TensorShapeProto s) {
+    if (s.getUnknownRank()) {
+      return "unknown rank";
+    }
+    StringBuilder b = new StringBuilder("(");
+    for (int i = 0; i < s.getDimCount(); i++) {
+      b.append(i > 0 ? ", " : "").append(s.getDim(i).getSize());
+    }
+    return b.append(s.getDimCount() == 1 ? ",)" : ")").toString();
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 80 ? s.substring(0, 77) + "..." : s;
+  }
+}

@@ -1,0 +1,295 @@
+package io.longshort.export;
+
+import io.longshort.graph.ModelGraph;
+import io.longshort.graph.Parameter;
+import io.longshort.spec.Task;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.tensorflow.ConcreteFunction;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Signature;
+import org.tensorflow.TensorFlow;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.CollectionDef;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.FunctionDef;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedBareConcreteFunction;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedConcreteFunction;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObject;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObjectGraph;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedUserObject;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedVariable;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.proto.Struct.DictValue;
+import org.tensorflow.proto.Struct.StructuredValue;
+import org.tensorflow.proto.Struct.TensorSpecProto;
+import org.tensorflow.proto.Struct.TupleValue;
+import org.tensorflow.proto.TensorInfo;
+import org.tensorflow.proto.TensorShapeProto;
+import org.tensorflow.proto.TrackableObjectGraphOuterClass.TrackableObjectGraph.TrackableObject.ObjectReference;
+import org.tensorflow.proto.VariableDef;
+import org.tensorflow.proto.VersionDef;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * Writes a {@link ModelGraph} with its current weights as a SavedModel: {@code saved_model.pb},
+ * {@code variables/variables.{index,data-00000-of-00001}} and an empty {@code assets/}.
+ *
+ * <p>One MetaGraphDef, tag {@code serve}, that three kinds of loaders read:
+ * <ul>
+ *   <li><b>TF Serving, TF1 loaders, TF Java's SavedModelBundle</b> use the graph, the signature
+ *       defs (tensor names in the graph) and the saver_def, whose restore op assigns every
+ *       variable from the checkpoint. No init op is named: running the variables' initializers
+ *       would overwrite the restored weights.
+ *   <li><b>Python TF2 ({@code tf.saved_model.load})</b> uses the saved_object_graph: the
+ *       {@link TrackableTree} of the parameters (variables by their PyTorch paths, plus the
+ *       {@code variables} / {@code trainable_variables} lists), a {@code signatures} map whose
+ *       entries are concrete functions in the graph's function library, and the checkpoint's
+ *       {@code _CHECKPOINTABLE_OBJECT_GRAPH}. Each function is the model's forward subgraph
+ *       (TF_GraphToFunction, through TF Java's ConcreteFunction) with the variables as resource
+ *       arguments, bound to the variable objects; its inputs and outputs are in the sorted-key
+ *       order TF2 flattens dicts in.
+ * </ul>
+ *
+ * <p>Signatures (all method {@code tensorflow/serving/predict}):
+ * <ul>
+ *   <li>{@code serving_default}: the model's inputs ({@code input_ids}, {@code mask}, ...),
+ *       outputs {@code logits} and {@code probabilities} (softmax over the last axis);
+ *   <li>{@code classify} (classifiers and retrieval models): {@code scores} (the probabilities)
+ *       and {@code classes} (int64 index of the highest score). TF Serving's
+ *       {@code tensorflow/serving/classify} method takes serialized tf.Example protos and string
+ *       class labels, which token-id models do not have; a predict signature with the Classify
+ *       API's output names gives clients the same answer over the Predict API.
+ * </ul>
+ */
+public final class SavedModelWriter {
+  public static final String SAVED_MODEL_FILE = "saved_model.pb";
+  public static final String VARIABLES_DIR = "variables";
+  public static final String VARIABLES_PREFIX = "variables";
+  public static final String ASSETS_DIR = "assets";
+  public static final String TAG = "serve";
+  public static final String PREDICT_METHOD = "tensorflow/serving/predict";
+  public static final String DEFAULT_SIGNATURE = "serving_default";
+  public static final String CLASSIFY_SIGNATURE = "classify";
+
+  private SavedModelWriter() {}
+
+  /** The outputs of each signature, by signature key; adds softmax and argmax to the graph once. */
+  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
+      ModelGraph<T> model) {
+    Graph graph = model.graph();
+    Ops tf = Ops.create(graph);
+    Operand<T> logits = model.outputs().get("logits");
+    Map<String, Map<String, Operand<?>>> sigs = new LinkedHashMap<>();
+    Operand<?> probs = existing(graph, "probabilities");
+    if (probs == null) {
+      probs = tf.withName("probabilities").nn.softmax(logits);
+    }
+    sigs.put(DEFAULT_SIGNATURE, sorted(Map.of("logits", logits, "probabilities", probs)));
+    if (model.spec().task() != Task.LANGUAGE_MODEL) {
+      Operand<?> scores = existing(graph, "classify/scores");
+      Operand<?> classes = existing(graph, "classify/classes");
+      if (scores == null) {
+        Ops c = tf.withSubScope("classify");
+        scores = c.withName("scores").identity(probs.asOutput());
+        Operand<TInt64> argmax = c.math.argMax(logits, c.constant(-1));
+        classes = c.withName("classes").identity(argmax);
+      }
+      sigs.put(CLASSIFY_SIGNATURE, sorted(Map.of("scores", scores, "classes", classes)));
+    }
+    return sigs;
+  }
+
+  private static Operand<?> existing(Graph graph, String name) {
+    var op = graph.operation(name);
+    return op == null ? null : op.output(0);
+  }
+
+  private static <V> Map<String, V> sorted(Map<String, V> m) {
+    return new LinkedHashMap<>(new TreeMap<>(m));
+  }
+
+  /**
+   * Writes the SavedModel into {@code dir}, which must not exist or be empty. Not atomic by
+   * itself: {@link ServingExport} writes into a temporary folder and renames it.
+   */
+  public static <T extends TFloating> void write(ModelGraph<T> model, Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (var s = Files.list(dir)) {
+        if (s.findAny().isPresent()) {
+          throw new IOException(dir + " is not empty");
+        }
+      }
+    }
+    Map<String, Map<String, Operand<?>>> sigOutputs = signatureOutputs(model);
+    TfCheckpoints.Saver saver = TfCheckpoints.saver(model.parameters());
+    TrackableTree tree = saver.tree();
+    Files.createDirectories(dir.resolve(ASSETS_DIR));
+    saver.save(model.session(), dir.resolve(VARIABLES_DIR).resolve(VARIABLES_PREFIX));
+
+    Map<String, Operand<?>> inputs = sorted(new LinkedHashMap<>(model.inputs()));
+    List<Parameter<T>> params = model.parameters().list();
+    GraphDef.Builder graphDef = model.graph().toGraphDef().toBuilder();
+    MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();
+    meta.getMetaInfoDefBuilder().addTags(TAG).setTensorflowVersion(TensorFlow.version())
+        .setTensorflowGitVersion("longshort (TensorFlow Java)");
+    meta.setSaverDef(saver.saverDef());
+
+    // the object graph: the tree's nodes keep their ids; signatures and functions come after
+    SavedObjectGraph.Builder objects = SavedObjectGraph.newBuilder();
+    for (TrackableTree.Node n : tree.nodes()) {
+      SavedObject.Builder o = objects.addNodesBuilder();
+      n.children().forEach((name, id) -> o.addChildren(ObjectReference.newBuilder().setNodeId(id).setLocalName(name)));
+      if (n.variable() != null) {
+        Parameter<?> p = n.variable();
+        o.setVariable(SavedVariable.newBuilder().setDtype(dataType(p.value())).setShape(shapeProto(Shape.of(p.shape())))
+            .setTrainable(true).setName(p.name()));
+      } else {
+        o.setUserObject(userObject(n.listKind() != null ? n.listKind() : "_generic_user_object"));
+      }
+    }
+    int signaturesId = objects.getNodesCount();
+    SavedObject.Builder signatureMap = objects.addNodesBuilder().setUserObject(userObject("signature_map"));
+    objects.getNodesBuilder(0).addChildren(ObjectReference.newBuilder().setNodeId(signaturesId).setLocalName("signatures"));
+
+    for (Map.Entry<String, Map<String, Operand<?>>> sig : sigOutputs.entrySet()) {
+      String key = sig.getKey();
+      Map<String, Operand<?>> outputs = sig.getValue();
+      SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
+      inputs.forEach((name, op) -> def.putInputs(name, tensorInfo(op)));
+      outputs.forEach((name, op) -> def.putOutputs(name, tensorInfo(op)));
+      meta.putSignatureDef(key, def.build());
+
+      FunctionDef fn = function(model.graph(), key, inputs, params, outputs);
+      graphDef.getLibraryBuilder().addFunction(fn);
+      String fnName = fn.getSignature().getName();
+      int fnId = objects.getNodesCount();
+      objects.addNodesBuilder().setBareConcreteFunction(SavedBareConcreteFunction.newBuilder()
+          .setConcreteFunctionName(fnName).addAllArgumentKeywords(inputs.keySet()).setAllowedPositionalArguments(0));
+      signatureMap.addChildren(ObjectReference.newBuilder().setNodeId(fnId).setLocalName(key));
+      DictValue.Builder in = DictValue.newBuilder();
+      inputs.forEach((name, op) -> in.putFields(name, tensorSpec(name, op)));
+      DictValue.Builder out = DictValue.newBuilder();
+      outputs.forEach((name, op) -> out.putFields(name, tensorSpec(name, op)));
+      SavedConcreteFunction.Builder cf = SavedConcreteFunction.newBuilder()
+          .setCanonicalizedInputSignature(StructuredValue.newBuilder().setTupleValue(TupleValue.newBuilder()
+              .addValues(StructuredValue.newBuilder().setTupleValue(TupleValue.getDefaultInstance()))
+              .addValues(StructuredValue.newBuilder().setDictValue(in))))
+          .setOutputSignature(StructuredValue.newBuilder().setDictValue(out));
+      for (Parameter<T> p : params) {
+        cf.addBoundInputs(tree.variableId(p.name()));
+      }
+      objects.putConcreteFunctions(fnName, cf.build());
+    }
+    // TF1 loaders (tf.compat.v1.saved_model.load) find the variables through these collections
+    CollectionDef.BytesList.Builder vars = CollectionDef.BytesList.newBuilder();
+    for (Parameter<T> p : params) {
+      vars.addValue(VariableDef.newBuilder().setVariableName(p.handle().op().name() + ":0")
+          .setInitializerName(p.initializer().op().name())
+          .setSnapshotName(p.value().op().name() + ":0")
+          .setIsResource(true).setTrainable(true).build().toByteString());
+    }
+    CollectionDef varCollection = CollectionDef.newBuilder().setBytesList(vars).build();
+    meta.putCollectionDef("variables", varCollection);
+    meta.putCollectionDef("trainable_variables", varCollection);
+    meta.setGraphDef(graphDef);
+    meta.setObjectGraphDef(objects);
+    SavedModel sm = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();
+    AtomicFiles.write(dir.resolve(SAVED_MODEL_FILE), sm.toByteArray());
+  }
+
+  /**
+   * The forward subgraph from {@code inputs} to {@code outputs} as a function whose arguments are
+   * the inputs (sorted by name) and then every variable (in parameter order).
+   */
+  private static <T extends TFloating> FunctionDef function(Graph graph, String key, Map<String, Operand<?>> inputs,
+      List<Parameter<T>> params, Map<String, Operand<?>> outputs) {
+    Signature.Builder b = Signature.builder(key);
+    inputs.forEach(b::input);
+    for (int i = 0; i < params.size(); i++) {
+      b.input("var_" + i, params.get(i).handle());
+    }
+    outputs.forEach(b::output);
+    FunctionDef fn;
+    try (ConcreteFunction f = ConcreteFunction.create(b.build(), graph)) {
+      fn = f.getFunctionDef();
+    }
+    // check the argument order TF2 relies on
+    var args = fn.getSignature().getInputArgList();
+    List<String> want = new ArrayList<>(inputs.keySet());
+    if (args.size() != inputs.size() + params.size()) {
+      throw new IllegalStateException("function for '" + key + "' has " + args.size() + " arguments, expected "
+          + (inputs.size() + params.size()));
+    }
+    for (int i = 0; i < want.size(); i++) {
+      if (!args.get(i).getName().equals(want.get(i))) {
+        throw new IllegalStateException("function for '" + key + "': argument " + i + " is " + args.get(i).getName()
+            + ", expected " + want.get(i));
+      }
+    }
+    for (int i = 0; i < params.size(); i++) {
+      String expect = normalize(params.get(i).handle().op().name());
+      String got = normalize(args.get(want.size() + i).getName());
+      if (args.get(want.size() + i).getType() != DataType.DT_RESOURCE || !got.startsWith(expect)) {
+        throw new IllegalStateException("function for '" + key + "': argument " + (want.size() + i) + " is "
+            + args.get(want.size() + i).getName() + ", expected the variable " + params.get(i).name());
+      }
+    }
+    // outputs are named after their ops; their order must be the sorted keys'
+    List<String> outNames = fn.getSignature().getOutputArgList().stream().map(a -> normalize(a.getName())).toList();
+    List<String> wantOut = outputs.values().stream().map(o -> normalize(o.op().name())).toList();
+    if (!outNames.equals(wantOut)) {
+      throw new IllegalStateException("function for '" + key + "' returns " + outNames + ", expected " + wantOut);
+    }
+    return fn;
+  }
+
+  private static String normalize(String name) {
+    return name.replaceAll("[^A-Za-z0-9]", "_").toLowerCase(Locale.ROOT);
+  }
+
+  private static SavedUserObject userObject(String identifier) {
+    return SavedUserObject.newBuilder().setIdentifier(identifier)
+        .setVersion(VersionDef.newBuilder().setProducer(1).setMinConsumer(1)).build();
+  }
+
+  static DataType dataType(Operand<?> op) {
+    return op.asOutput().dataType();
+  }
+
+  static TensorShapeProto shapeProto(Shape shape) {
+    TensorShapeProto.Builder b = TensorShapeProto.newBuilder();
+    if (shape.isUnknown()) {
+      return b.setUnknownRank(true).build();
+    }
+    for (long d : shape.asArray()) {
+      b.addDimBuilder().setSize(d);
+    }
+    return b.build();
+  }
+
+  private static TensorInfo tensorInfo(Operand<?> op) {
+    Output<?> o = op.asOutput();
+    return TensorInfo.newBuilder().setName(o.op().name() + ":" + o.index()).setDtype(o.dataType())
+        .setTensorShape(shapeProto(o.shape())).build();
+  }
+
+  private static StructuredValue tensorSpec(String name, Operand<?> op) {
+    return StructuredValue.newBuilder().setTensorSpecValue(TensorSpecProto.newBuilder().setName(name)
+        .setDtype(dataType(op)).setShape(shapeProto(op.shape()))).build();
+  }
+}

@@ -1,0 +1,239 @@
+package io.longshort.export;
+
+import io.longshort.graph.HostTensors;
+import io.longshort.graph.ModelGraph;
+import io.longshort.weights.SafetensorsWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.proto.TensorProto;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * TF Serving's layout: {@code <root>/<name>/<version>/} holds a SavedModel
+ * ({@link SavedModelWriter}) and {@code assets.extra/}:
+ * <ul>
+ *   <li>{@code tf_serving_warmup_requests}: a TFRecord file of PredictionLog records, each a
+ *       PredictRequest for {@code serving_default} with example inputs, which TF Serving replays
+ *       when it loads the version;
+ *   <li>{@code example.safetensors}: the same inputs ({@code input.<name>}) and the outputs this
+ *       JVM computed for them ({@code output.<name>}), for checks in other tools.
+ * </ul>
+ * A version is written into a hidden temporary folder next to it and renamed into place, so TF
+ * Serving (which only loads integer folder names) never sees a half-written version. The root
+ * also gets {@code models.config} (every model under it) and {@code batching_parameters.txt}.
+ */
+public final class ServingExport {
+  public static final String ASSETS_EXTRA = "assets.extra";
+  public static final String WARMUP_FILE = "tf_serving_warmup_requests";
+  public static final String EXAMPLE_FILE = "example.safetensors";
+  public static final String MODELS_CONFIG = "models.config";
+  public static final String BATCHING_FILE = "batching_parameters.txt";
+  /** Rows in the warm-up request and the example file. */
+  public static final int EXAMPLE_BATCH = 2;
+
+  /** Test hook: runs after a version is written and before it is renamed into place. */
+  static volatile Runnable beforePublish = () -> {};
+
+  private ServingExport() {}
+
+  public record Result(Path versionDir, long version) {}
+
+  /**
+   * Exports {@code model} as {@code <root>/<name>/<version>}.
+   *
+   * @param version the version, or null for one more than the highest existing one (1 if none)
+   * @param overwrite replace an existing version folder (else refuse it)
+   */
+  public static <T extends TFloating> Result export(ModelGraph<T> model, Path root, String name, Long version,
+      boolean overwrite, long seed) throws IOException {
+    if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+      throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.', '-'");
+    }
+    Path modelDir = root.resolve(name);
+    long v = version != null ? version : nextVersion(modelDir);
+    if (v < 1) {
+      throw new IllegalArgumentException("version (" + v + ") must be >= 1");
+    }
+    Path dir = modelDir.resolve(Long.toString(v));
+    if (Files.exists(dir) && !overwrite) {
+      throw new IOException(dir + " exists; choose another --version or pass --overwrite");
+    }
+    Files.createDirectories(modelDir);
+    Path tmp = Files.createTempDirectory(modelDir, "." + v + ".tmp-");
+    try {
+      SavedModelWriter.write(model, tmp);
+      Path extra = tmp.resolve(ASSETS_EXTRA);
+      Files.createDirectories(extra);
+      Map<String, int[]> inputs = exampleInputs(model, EXAMPLE_BATCH, seed);
+      writeExample(model, inputs, extra.resolve(EXAMPLE_FILE));
+      Map<String, TensorProto> protos = new LinkedHashMap<>();
+      inputs.forEach((k, vals) -> protos.put(k, TensorProtos.ints(new long[] {EXAMPLE_BATCH, model.length()}, vals)));
+      TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
+          new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
+      publishPermissions(tmp);
+      beforePublish.run();
+      if (Files.exists(dir)) {
+        // overwrite: move the old version aside first, so the new one appears in one rename
+        Path old = Files.createTempDirectory(modelDir, "." + v + ".old-");
+        Files.move(dir, old.resolve("v"), StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+      } else {
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+      }
+    } finally {
+      if (Files.exists(tmp)) {
+        deleteTree(tmp);
+      }
+    }
+    writeServerConfigs(root, null);
+    return new Result(dir, v);
+  }
+
+  /** One more than the highest integer folder under {@code modelDir}; 1 when there is none. */
+  public static long nextVersion(Path modelDir) throws IOException {
+    return versions(modelDir).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
+  }
+
+  public static List<Long> versions(Path modelDir) throws IOException {
+    List<Long> out = new ArrayList<>();
+    if (!Files.isDirectory(modelDir)) {
+      return out;
+    }
+    try (Stream<Path> s = Files.list(modelDir)) {
+      for (Path p : s.toList()) {
+        String f = p.getFileName().toString();
+        if (Files.isDirectory(p) && f.matches("[0-9]{1,18}")) {
+          out.add(Long.parseLong(f));
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /**
+   * Writes {@code <root>/models.config} (a model_config_list naming every model folder under root
+   * that holds a version) and {@code <root>/batching_parameters.txt}.
+   *
+   * @param basePath the folder TF Serving sees {@code root} as (e.g. "/models" in its container), or
+   *     null for root's absolute path
+   */
+  public static void writeServerConfigs(Path root, String basePath) throws IOException {
+    Map<String, Path> models = new TreeMap<>();
+    try (Stream<Path> s = Files.list(root)) {
+      for (Path p : s.toList()) {
+        if (Files.isDirectory(p) && !p.getFileName().toString().startsWith(".") && !versions(p).isEmpty()) {
+          models.put(p.getFileName().toString(), p);
+        }
+      }
+    }
+    StringBuilder c = new StringBuilder("model_config_list {\n");
+    for (Map.Entry<String, Path> m : models.entrySet()) {
+      String base = basePath == null ? m.getValue().toAbsolutePath().normalize().toString()
+          : basePath.replaceAll("/+$", "") + "/" + m.getKey();
+      c.append("  config {\n")
+          .append("    name: \"").append(m.getKey()).append("\"\n")
+          .append("    base_path: \"").append(base).append("\"\n")
+          .append("    model_platform: \"tensorflow\"\n")
+          .append("  }\n");
+    }
+    c.append("}\n");
+    AtomicFiles.writeString(root.resolve(MODELS_CONFIG), c.toString());
+    // tensorflow_model_server --enable_batching --batching_parameters_file=batching_parameters.txt
+    AtomicFiles.writeString(root.resolve(BATCHING_FILE), """
+        max_batch_size { value: 32 }
+        batch_timeout_micros { value: 2000 }
+        num_batch_threads { value: 4 }
+        max_enqueued_batches { value: 100 }
+        """);
+  }
+
+  /**
+   * Random ids in 1..V-2 for every input, row-major (batch, length); rows 1, 3, ... are padded
+   * after two thirds of their length (mask 0, id 0) when the model takes a mask.
+   */
+  public static <T extends TFloating> Map<String, int[]> exampleInputs(ModelGraph<T> model, int batch, long seed) {
+    Random rnd = new Random(seed);
+    int n = model.length();
+    boolean masked = model.inputs().keySet().stream().anyMatch(k -> k.startsWith("mask"));
+    int[] mask = new int[batch * n];
+    for (int r = 0; r < batch; r++) {
+      int real = r % 2 == 0 || !masked ? n : Math.max(1, n * 2 / 3);
+      for (int t = 0; t < real; t++) {
+        mask[r * n + t] = 1;
+      }
+    }
+    Map<String, int[]> inputs = new LinkedHashMap<>();
+    for (String name : model.inputs().keySet()) {
+      if (name.startsWith("mask")) {
+        inputs.put(name, mask.clone());
+      } else {
+        int[] v = new int[batch * n];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = mask[i] * (1 + rnd.nextInt(Math.max(1, model.spec().vocabSize() - 2)));
+        }
+        inputs.put(name, v);
+      }
+    }
+    return inputs;
+  }
+
+  /** The serving_default outputs of {@code model} for {@code inputs}, as (name, shape, values). */
+  public static <T extends TFloating> void writeExample(ModelGraph<T> model, Map<String, int[]> inputs, Path file)
+      throws IOException {
+    int n = model.length();
+    SafetensorsWriter w = new SafetensorsWriter().metadata("model", model.spec().toJson());
+    Map<String, Operand<?>> outputs = SavedModelWriter.signatureOutputs(model).get(SavedModelWriter.DEFAULT_SIGNATURE);
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner runner = model.session().runner();
+      for (Map.Entry<String, int[]> e : inputs.entrySet()) {
+        Tensor t = HostTensors.ints(new long[] {EXAMPLE_BATCH, n}, e.getValue());
+        fed.add(t);
+        runner.feed(model.inputs().get(e.getKey()), t);
+        w.putInts("input." + e.getKey(), new long[] {EXAMPLE_BATCH, n}, e.getValue());
+      }
+      outputs.values().forEach(runner::fetch);
+      try (var result = runner.run()) {
+        int i = 0;
+        for (String name : outputs.keySet()) {
+          Tensor t = result.get(i++);
+          w.putFloats("output." + name, t.shape().asArray(), HostTensors.toDoubles(t));
+        }
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+    w.write(file);
+  }
+
+  private static void publishPermissions(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.toList()) {
+        AtomicFiles.readableByAll(p);
+      }
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
