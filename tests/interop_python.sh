@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# End-to-end interop with Python TensorFlow: exports GraphDefs, a SavedModel and a short training
+# run, then reads them with Python TF / TensorBoard. Needs python3 with tensorflow-cpu, safetensors
+# and tensorboard (python3 -m pip install tensorflow-cpu safetensors tensorboard). Not part of
+# `mvn test`, which must pass on machines without Python TF.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export TF_CPP_MIN_LOG_LEVEL=3
+fail=0
+check() { if "$@"; then echo "PASS $*"; else echo "FAIL $*"; fail=$((fail + 1)); fi; }
+
+scripts/longshort export-graphs --model lra_listops,lra_retrieval --batch 2 --length 500 --examples --out "$work/graphs" >/dev/null
+for m in lra_listops lra_retrieval; do
+  check python3 scripts/check_graphdef_python.py "$work/graphs/$m.pb" "$work/graphs/$m.example.safetensors"
+done
+
+scripts/longshort import-lra --checkpoint ../shared/golden/lra/listops_cls_last_layer.safetensors --out "$work/bundle" >/dev/null
+scripts/longshort export --bundle "$work/bundle" --name listops --out "$work/savedmodels" >/dev/null
+check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops/1"
+
+scripts/longshort train --listops "$work/listops" --generate 300 --min-tokens 20 --max-tokens 200 --length 200 \
+  --batch 8 --steps 20 --eval-every 10 --run "$work/run" >/dev/null
+check python3 scripts/check_tensorboard_python.py "$work/run"
+scripts/longshort export --run "$work/run" --name trained --out "$work/savedmodels" >/dev/null
+check python3 scripts/check_savedmodel_python.py "$work/savedmodels/trained/1"
+
+total=5
+echo "python interop: $((total - fail)) passed, $fail failed"
+[[ $fail -eq 0 ]]
