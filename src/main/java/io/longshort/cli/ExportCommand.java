@@ -62,7 +62,8 @@ final class ExportCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace an existing version folder.")
   boolean overwrite;
 
-  @Option(names = "--length", description = "Tokens per input (default: the model's maxLength, less one for cls pooling).")
+  @Option(names = "--length", description = "Tokens per input (default: a run's training length, else the model's "
+      + "maxLength, less one for cls pooling).")
   Integer length;
 
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the example/warm-up inputs (default: ${DEFAULT-VALUE}).")
@@ -90,6 +91,9 @@ final class ExportCommand implements Callable<Integer> {
             new IllegalArgumentException("--run (" + source.run + ") holds no checkpoints/ckpt-<step>.safetensors"));
         try (var st = io.longshort.weights.Safetensors.open(from)) {
           modelSpec = ModelSpec.parseJson(st.metadata().get("model"));
+          if (length == null && st.metadata().containsKey("length")) {
+            length = Integer.parseInt(st.metadata().get("length")); // the length it was trained at
+          }
         }
       }
     } else {

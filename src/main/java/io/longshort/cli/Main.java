@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Long-Short Transformer graphs for TensorFlow Java: build, compile, train, export.",
-    subcommands = {QuickstartCommand.class, GenerateListOpsCommand.class, TrainCommand.class, EvalCommand.class,
+    subcommands = {QuickstartCommand.class, AttentionDemoCommand.class, GenerateListOpsCommand.class, TrainCommand.class, EvalCommand.class,
         ImportLraCommand.class, ExportGraphsCommand.class, ExportCommand.class, InspectCommand.class,
         PredictCommand.class,
         CommandLine.HelpCommand.class})
@@ -26,7 +26,8 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     // bad input: one clear line, not a stack trace
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+      if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+          || e instanceof java.io.IOException) {
         commandLine.getErr().println("error: " + e.getMessage());
         return 2;
       }

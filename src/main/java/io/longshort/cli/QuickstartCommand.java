@@ -1,143 +1,140 @@
 package io.longshort.cli;
 
-import io.longshort.export.GraphDefs;
-import io.longshort.graph.AttentionGraph;
-import io.longshort.graph.GraphStats;
-import io.longshort.spec.AttentionSpec;
-import io.longshort.spec.GlobalToken;
-import java.io.IOException;
+import io.longshort.data.ClassificationReader;
+import io.longshort.data.Example;
+import io.longshort.data.ListOpsTsv;
+import io.longshort.data.OnBadRow;
+import io.longshort.export.AtomicFiles;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Random;
+import java.util.List;
 import java.util.concurrent.Callable;
-import org.tensorflow.types.TFloat32;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The main job on embedded defaults: emit a long-short attention graph and run a forward pass on
- * random padded input, beside full attention on the same input.
+ * The main job on embedded defaults: generate ListOps, train the authors' 2 x 64 long-short model
+ * on it, evaluate, export a versioned SavedModel and answer a TF Serving-style request with it.
+ * Each step is one of the other commands, run as a user would run it.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
     description = {
-        "Builds a long-short attention layer (default: the authors' LRA setting, width 64, 2 heads,",
-        "window 8, rank 32), writes its GraphDef, and runs it on random padded input of length",
-        "--length, then runs full attention on the same input for comparison. No data needed."})
+        "The whole path on embedded defaults (no download): generate-listops -> train -> eval ->",
+        "export -> predict. Defaults are scaled to finish in about 5 minutes on 2 cores (expressions",
+        "of 50-500 tokens, 600 updates); --paper runs the paper's ListOps setting (96k expressions of",
+        "500-2000 tokens, 5000 updates at lr 1e-4: hours on a CPU)."})
 final class QuickstartCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  @Option(names = "--length", defaultValue = "4096", description = "Sequence length N (default: ${DEFAULT-VALUE}).")
-  int length;
+  @Option(names = "--paper", description = "The paper's ListOps setting instead of the 5-minute one.")
+  boolean paper;
 
-  @Option(names = "--batch", defaultValue = "2", description = "Batch size B (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Option(names = "--steps", description = "Updates (default: 600, or 5000 with --paper).")
+  Integer steps;
 
-  @Option(names = "--width", defaultValue = "64", description = "Model width D (default: ${DEFAULT-VALUE}).")
-  int width;
+  @Option(names = "--data", defaultValue = "data/quickstart", description = "Folder for the generated data (default: ${DEFAULT-VALUE}).")
+  Path data;
 
-  @Option(names = "--heads", defaultValue = "2", description = "Attention heads H (default: ${DEFAULT-VALUE}).")
-  int heads;
+  @Option(names = "--runs", defaultValue = "runs", description = "Folder for run folders (default: ${DEFAULT-VALUE}).")
+  Path runs;
 
-  @Option(names = "--window", defaultValue = "8", description = "Sliding-window segment w, 0 = none (default: ${DEFAULT-VALUE}).")
-  int window;
+  @Option(names = "--savedmodels", defaultValue = "savedmodels", description = "TF Serving model root (default: ${DEFAULT-VALUE}).")
+  Path savedModels;
 
-  @Option(names = "--rank", defaultValue = "32", description = "Dynamic-projection rank r, 0 = none (default: ${DEFAULT-VALUE}).")
-  int rank;
-
-  @Option(names = "--spec", description = "An attention spec as JSON (replaces --width/--heads/--window/--rank).")
-  Path specFile;
-
-  @Option(names = "--seed", defaultValue = "0", description = "Seed for weights and input (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of data, weights and order (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--out", defaultValue = "graphs", description = "Folder for the GraphDef (default: ${DEFAULT-VALUE}).")
-  Path out;
-
-  @Option(names = "--no-full", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "Also run full attention on the same input (default: ${DEFAULT-VALUE}).")
-  boolean compareFull;
-
-  @Option(names = "--repeats", defaultValue = "5", description = "Timed forward passes; the median is shown (default: ${DEFAULT-VALUE}).")
-  int repeats;
-
   @Override
-  public Integer call() throws IOException {
-    PrintWriter outWriter = command.commandLine().getOut();
-    check(length >= 1, "--length", length, "an integer >= 1");
-    check(batch >= 1, "--batch", batch, "an integer >= 1");
-    check(repeats >= 1, "--repeats", repeats, "an integer >= 1");
-    AttentionSpec spec = specFile != null
-        ? AttentionSpec.parseJson(readSpec(specFile))
-        : AttentionSpec.longShort().setWidth(width).setHeads(heads).setWindow(window).setRank(rank).build();
-    if (spec.globalToken() != GlobalToken.NONE) {
-      throw new IllegalArgumentException("quickstart runs specs without a CLS token; the spec's globalToken is '"
-          + spec.globalToken().jsonName() + "'");
-    }
-    outWriter.println("spec: " + spec.toJson().replaceAll("\\s+", " "));
+  public Integer call() throws Exception {
+    PrintWriter o = command.commandLine().getOut();
+    int minTokens = paper ? 500 : 50;
+    int maxTokens = paper ? 2000 : 500;
+    int length = paper ? 2000 : 500;
+    int updates = steps != null ? steps : paper ? 5000 : 600;
+    Path listOps = data.resolve(paper ? "listops-paper" : "listops");
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path run = runs.resolve("quickstart-" + stamp);
 
-    Random rnd = new Random(seed);
-    double[] x = new double[batch * length * spec.width()];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = rnd.nextGaussian();
+    step(o, 1, "generate ListOps (" + minTokens + "-" + maxTokens + " tokens)");
+    if (Files.exists(listOps.resolve(ListOpsTsv.TRAIN))) {
+      o.println("  " + listOps + " already holds the data");
+    } else {
+      run("generate-listops", "--out", listOps.toString(), "--train", paper ? "96000" : "8000",
+          "--valid", paper ? "2000" : "500", "--test", paper ? "2000" : "500",
+          "--min-length", Integer.toString(minTokens), "--max-length", Integer.toString(maxTokens),
+          "--seed", Long.toString(seed));
     }
-    // row 0 is full, the others are padded to 3/4 of the length
-    int[] lengths = new int[batch];
-    double[] mask = new double[batch * length];
-    for (int b = 0; b < batch; b++) {
-      lengths[b] = b == 0 ? length : Math.max(1, length * 3 / 4);
-      Arrays.fill(mask, b * length, b * length + lengths[b], 1.0);
-    }
-    outWriter.printf("input: B=%d N=%d D=%d, row lengths %s%n", batch, length, spec.width(), Arrays.toString(lengths));
 
-    String name = "quickstart_" + spec.kind().jsonName();
-    run(outWriter, spec, name, x, mask, true);
-    if (compareFull && spec.kind() != io.longshort.spec.AttentionKind.FULL) {
-      AttentionSpec full = AttentionSpec.full().setWidth(spec.width()).setHeads(spec.heads()).build();
-      run(outWriter, full, "full attention", x, mask, false);
+    step(o, 2, "train the authors' ListOps model, long-short attention (w, r) = (16, 2)");
+    List<String> train = new ArrayList<>(List.of("train", "--model", "lra_listops", "--listops", listOps.toString(),
+        "--window", "16", "--rank", "2", "--length", Integer.toString(length), "--batch", "32",
+        "--steps", Integer.toString(updates), "--eval-every", Integer.toString(Math.max(1, updates / 4)),
+        "--eval-batches", paper ? "0" : "8", "--checkpoint-every", Integer.toString(Math.max(1, updates / 4)),
+        "--seed", Long.toString(seed), "--run", run.toString()));
+    if (!paper) {
+      train.addAll(List.of("--lr", "1e-3", "--warmup", Integer.toString(updates / 10)));
     }
-    outWriter.flush();
+    run(train.toArray(String[]::new));
+
+    step(o, 3, "evaluate on the test split");
+    run("eval", "--run", run.toString(), "--listops", listOps.toString(), "--split", "test");
+
+    step(o, 4, "export a versioned SavedModel for TF Serving");
+    run("export", "--run", run.toString(), "--name", "quickstart", "--out", savedModels.toString());
+
+    step(o, 5, "predict: a TF Serving REST request on two test expressions");
+    List<Example> examples = new ArrayList<>();
+    try (ClassificationReader r = ClassificationReader.listOps(listOps.resolve(ListOpsTsv.TEST), length, OnBadRow.FAIL)) {
+      while (examples.size() < 2) {
+        Example e = r.read();
+        if (e == null) {
+          break;
+        }
+        examples.add(e);
+      }
+    }
+    String instances = examples.stream().map(e -> {
+      int[] ids = Arrays.copyOf(e.ids(), length);
+      int[] mask = new int[length];
+      Arrays.fill(mask, 0, e.length(), 1);
+      return "{\"input_ids\": " + Arrays.toString(ids) + ", \"mask\": " + Arrays.toString(mask) + "}";
+    }).collect(Collectors.joining(", ", "{\"signature_name\": \"classify\", \"instances\": [", "]}"));
+    Path request = run.resolve("request.json");
+    AtomicFiles.writeString(request, instances + "\n");
+    o.println("  request: " + request + " (true labels "
+        + examples.stream().map(e -> Integer.toString(e.label())).collect(Collectors.joining(", ")) + ")");
+    o.flush();
+    run("predict", "--model", savedModels.resolve("quickstart").toString(), "--request", request.toString());
+    o.println();
+    o.println("done: run " + run + ", SavedModel " + savedModels.resolve("quickstart")
+        + "; `tensorboard --logdir " + run + "` shows the curves");
+    o.flush();
     return 0;
   }
 
-  private void run(PrintWriter o, AttentionSpec spec, String name, double[] x, double[] mask, boolean write)
-      throws IOException {
-    try (AttentionGraph<TFloat32> g = AttentionGraph.build(spec, TFloat32.class, batch, length, seed)) {
-      GraphStats stats = GraphStats.of(g.graph());
-      o.printf("%s: %d ops, %,d parameters, largest tensor %s (%s)%n", name, stats.operations(),
-          g.parameters().count(), stats.largestShape(), stats.largestOp());
-      if (write) {
-        Path pb = GraphDefs.write(g.graph(), out.resolve(name));
-        o.println("  wrote " + pb + " and .pbtxt");
-      }
-      double[] y = g.run(batch, x, mask, null); // warm-up
-      long[] nanos = new long[repeats];
-      for (int i = 0; i < repeats; i++) {
-        long t0 = System.nanoTime();
-        y = g.run(batch, x, mask, null);
-        nanos[i] = System.nanoTime() - t0;
-      }
-      Arrays.sort(nanos);
-      double meanAbs = Arrays.stream(y).map(Math::abs).average().orElse(0);
-      boolean finite = Arrays.stream(y).allMatch(Double::isFinite);
-      o.printf("  forward: %.1f ms (median of %d), output (%d, %d, %d), mean |y| %.4f, all finite: %s%n",
-          nanos[repeats / 2] / 1e6, repeats, batch, spec.outputLength(length), spec.width(), meanAbs, finite);
-    }
+  private static void step(PrintWriter o, int n, String what) {
+    o.println();
+    o.println("== " + n + "/5 " + what);
+    o.flush();
   }
 
-  private static String readSpec(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--spec (" + file + "): no such file");
-    }
-    return Files.readString(file);
-  }
-
-  private static void check(boolean ok, String option, Object value, String allowed) {
-    if (!ok) {
-      throw new IllegalArgumentException(option + " (" + value + ") must be " + allowed);
+  /** Runs another command of this CLI with this command's output streams; fails on its failure. */
+  private void run(String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setOut(command.commandLine().getOut());
+    cli.setErr(command.commandLine().getErr());
+    int rc = cli.execute(args);
+    if (rc != 0) {
+      throw new IllegalStateException("quickstart: `" + String.join(" ", args) + "` failed (exit status " + rc + ")");
     }
   }
 }

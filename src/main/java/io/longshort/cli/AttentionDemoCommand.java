@@ -1,0 +1,143 @@
+package io.longshort.cli;
+
+import io.longshort.export.GraphDefs;
+import io.longshort.graph.AttentionGraph;
+import io.longshort.graph.GraphStats;
+import io.longshort.spec.AttentionSpec;
+import io.longshort.spec.GlobalToken;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import org.tensorflow.types.TFloat32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * One attention layer on its own: emit its graph and run a forward pass on random padded input,
+ * beside full attention on the same input.
+ */
+@Command(name = "attention-demo", mixinStandardHelpOptions = true,
+    description = {
+        "Builds a long-short attention layer (default: the authors' LRA setting, width 64, 2 heads,",
+        "window 8, rank 32), writes its GraphDef, and runs it on random padded input of length",
+        "--length, then runs full attention on the same input for comparison. No data needed."})
+final class AttentionDemoCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec command;
+
+  @Option(names = "--length", defaultValue = "4096", description = "Sequence length N (default: ${DEFAULT-VALUE}).")
+  int length;
+
+  @Option(names = "--batch", defaultValue = "2", description = "Batch size B (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--width", defaultValue = "64", description = "Model width D (default: ${DEFAULT-VALUE}).")
+  int width;
+
+  @Option(names = "--heads", defaultValue = "2", description = "Attention heads H (default: ${DEFAULT-VALUE}).")
+  int heads;
+
+  @Option(names = "--window", defaultValue = "8", description = "Sliding-window segment w, 0 = none (default: ${DEFAULT-VALUE}).")
+  int window;
+
+  @Option(names = "--rank", defaultValue = "32", description = "Dynamic-projection rank r, 0 = none (default: ${DEFAULT-VALUE}).")
+  int rank;
+
+  @Option(names = "--spec", description = "An attention spec as JSON (replaces --width/--heads/--window/--rank).")
+  Path specFile;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed for weights and input (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--out", defaultValue = "graphs", description = "Folder for the GraphDef (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--no-full", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Also run full attention on the same input (default: ${DEFAULT-VALUE}).")
+  boolean compareFull;
+
+  @Option(names = "--repeats", defaultValue = "5", description = "Timed forward passes; the median is shown (default: ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter outWriter = command.commandLine().getOut();
+    check(length >= 1, "--length", length, "an integer >= 1");
+    check(batch >= 1, "--batch", batch, "an integer >= 1");
+    check(repeats >= 1, "--repeats", repeats, "an integer >= 1");
+    AttentionSpec spec = specFile != null
+        ? AttentionSpec.parseJson(readSpec(specFile))
+        : AttentionSpec.longShort().setWidth(width).setHeads(heads).setWindow(window).setRank(rank).build();
+    if (spec.globalToken() != GlobalToken.NONE) {
+      throw new IllegalArgumentException("attention-demo runs specs without a CLS token; the spec's globalToken is '"
+          + spec.globalToken().jsonName() + "'");
+    }
+    outWriter.println("spec: " + spec.toJson().replaceAll("\\s+", " "));
+
+    Random rnd = new Random(seed);
+    double[] x = new double[batch * length * spec.width()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = rnd.nextGaussian();
+    }
+    // row 0 is full, the others are padded to 3/4 of the length
+    int[] lengths = new int[batch];
+    double[] mask = new double[batch * length];
+    for (int b = 0; b < batch; b++) {
+      lengths[b] = b == 0 ? length : Math.max(1, length * 3 / 4);
+      Arrays.fill(mask, b * length, b * length + lengths[b], 1.0);
+    }
+    outWriter.printf("input: B=%d N=%d D=%d, row lengths %s%n", batch, length, spec.width(), Arrays.toString(lengths));
+
+    String name = "attention_demo_" + spec.kind().jsonName();
+    run(outWriter, spec, name, x, mask, true);
+    if (compareFull && spec.kind() != io.longshort.spec.AttentionKind.FULL) {
+      AttentionSpec full = AttentionSpec.full().setWidth(spec.width()).setHeads(spec.heads()).build();
+      run(outWriter, full, "full attention", x, mask, false);
+    }
+    outWriter.flush();
+    return 0;
+  }
+
+  private void run(PrintWriter o, AttentionSpec spec, String name, double[] x, double[] mask, boolean write)
+      throws IOException {
+    try (AttentionGraph<TFloat32> g = AttentionGraph.build(spec, TFloat32.class, batch, length, seed)) {
+      GraphStats stats = GraphStats.of(g.graph());
+      o.printf("%s: %d ops, %,d parameters, largest tensor %s (%s)%n", name, stats.operations(),
+          g.parameters().count(), stats.largestShape(), stats.largestOp());
+      if (write) {
+        Path pb = GraphDefs.write(g.graph(), out.resolve(name));
+        o.println("  wrote " + pb + " and .pbtxt");
+      }
+      double[] y = g.run(batch, x, mask, null); // warm-up
+      long[] nanos = new long[repeats];
+      for (int i = 0; i < repeats; i++) {
+        long t0 = System.nanoTime();
+        y = g.run(batch, x, mask, null);
+        nanos[i] = System.nanoTime() - t0;
+      }
+      Arrays.sort(nanos);
+      double meanAbs = Arrays.stream(y).map(Math::abs).average().orElse(0);
+      boolean finite = Arrays.stream(y).allMatch(Double::isFinite);
+      o.printf("  forward: %.1f ms (median of %d), output (%d, %d, %d), mean |y| %.4f, all finite: %s%n",
+          nanos[repeats / 2] / 1e6, repeats, batch, spec.outputLength(length), spec.width(), meanAbs, finite);
+    }
+  }
+
+  private static String readSpec(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("--spec (" + file + "): no such file");
+    }
+    return Files.readString(file);
+  }
+
+  private static void check(boolean ok, String option, Object value, String allowed) {
+    if (!ok) {
+      throw new IllegalArgumentException(option + " (" + value + ") must be " + allowed);
+    }
+  }
+}
