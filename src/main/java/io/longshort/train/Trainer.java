@@ -62,6 +62,7 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     this.optimizerSpec = optimizerSpec;
     this.config = config;
     this.runDir = runDir;
+    checkRunFolder(runDir);
     graph = ModelGraph.buildForTraining(model, dtype, config.batchSize(), config.length(), config.seed());
     List<Parameter<T>> params = graph.parameters().list();
     Output<?>[] grads = graph.graph().addGradients(graph.outputs().get("loss").asOutput(),
@@ -90,6 +91,19 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
               + " (" + latest.get().getFileName() + "); use a new folder, or the same settings to resume");
         }
       }
+    }
+  }
+
+  /** A run folder must be a folder we can write into (created if missing). */
+  private static void checkRunFolder(Path dir) throws IOException {
+    for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
+      if (java.nio.file.Files.exists(p) && !java.nio.file.Files.isDirectory(p)) {
+        throw new IOException("run folder " + dir + ": " + p + " is a file, not a folder");
+      }
+    }
+    java.nio.file.Files.createDirectories(dir);
+    if (!java.nio.file.Files.isWritable(dir)) {
+      throw new IOException("run folder " + dir + " is not writable");
     }
   }
 
