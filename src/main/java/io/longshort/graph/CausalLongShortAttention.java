@@ -35,30 +35,17 @@ final class CausalLongShortAttention<T extends TFloating> implements AttentionLa
   private final int w;
   private final int l;
   private final int r;
-  private final Linear<T> wQ;
-  private final Linear<T> wK;
-  private final Linear<T> wV;
-  private final Linear<T> wO;
-  private final LayerNorm<T> dualLnS;
-  private final LayerNorm<T> dualLnL;
-  private final Linear<T> dconvFc;
+  private final LongShortWeights<T> weights;
 
   CausalLongShortAttention(GraphScope<T> s, AttentionSpec spec) {
     this.s = s;
     this.tf = s.tf();
-    int d = spec.width();
     this.h = spec.heads();
     this.k = spec.headWidth();
     this.w = spec.window();
     this.l = spec.segment();
     this.r = spec.rank();
-    wQ = Linear.create(s.child("W_q"), d, d);
-    wK = Linear.create(s.child("W_k"), d, d);
-    wV = Linear.create(s.child("W_v"), d, d);
-    wO = Linear.create(s.child("W_o"), d, d);
-    dualLnS = r > 0 ? LayerNorm.create(s.child("dual_ln_s"), d, spec.layerNormEpsilon()) : null;
-    dualLnL = LayerNorm.create(s.child("dual_ln_l"), d, spec.layerNormEpsilon());
-    dconvFc = r > 0 ? Linear.create(s.child("dconv_fc"), d, h * r) : null;
+    weights = new LongShortWeights<>(s, spec);
   }
 
   /** x (B, N, D), mask (B, N) -> (B, N, D); causal attention takes no CLS token. */
@@ -74,12 +61,12 @@ final class CausalLongShortAttention<T extends TFloating> implements AttentionLa
     Operand<T> valid = AttentionOps.padLength(s, mask, 2, n, np);
     Operand<T> bias = exclusionBias(s, valid);
 
-    Operand<T> keys = wK.apply(xp);
-    Operand<T> values = wV.apply(xp);
+    Operand<T> keys = weights.wK.apply(xp);
+    Operand<T> values = weights.wV.apply(xp);
     // (B, H, Np, K)
-    Operand<T> q = splitHeads(tf, tf.math.mul(wQ.apply(xp), s.scalar(scale)), np, h, k);
-    Operand<T> kl = splitHeads(tf, dualLnL.apply(keys), np, h, k);
-    Operand<T> vl = splitHeads(tf, dualLnL.apply(values), np, h, k);
+    Operand<T> q = splitHeads(tf, tf.math.mul(weights.wQ.apply(xp), s.scalar(scale)), np, h, k);
+    Operand<T> kl = splitHeads(tf, weights.dualLnL.apply(keys), np, h, k);
+    Operand<T> vl = splitHeads(tf, weights.dualLnL.apply(values), np, h, k);
 
     // window: query block b (positions bW..bW+W-1) against key tiles [block b-1 ; block b]
     // (B, H, Q, W, K) and (B, H, Q, 2W, K)
@@ -100,7 +87,7 @@ final class CausalLongShortAttention<T extends TFloating> implements AttentionLa
       int segments = np / l;
       slots = segments * r;
       // per-segment softmax over its L positions: (B, Np, H*R) -> (B, H, S, R, L)
-      Operand<T> scores = tf.math.add(dconvFc.apply(xp), tf.expandDims(bias, tf.constant(2)));
+      Operand<T> scores = tf.math.add(weights.dconvFc.apply(xp), tf.expandDims(bias, tf.constant(2)));
       Operand<T> p = AttentionOps.softmax(tf, Shapes.transpose(tf,
           Shapes.reshape(tf, scores, -1, segments, l, h, r), 0, 3, 1, 4, 2));
       // projection before the norm: (B, H, S, L, K) -> (B, H, S, R, K) -> LN_s -> (B, H, S*R, K)
@@ -131,7 +118,7 @@ final class CausalLongShortAttention<T extends TFloating> implements AttentionLa
       out = tf.math.add(out, matmul(globalProbs, vg, false));
     }
     // (B, N, D)
-    return wO.apply(mergeHeads(tf, AttentionOps.cropRows(tf, out, h, n, k), n, h, k));
+    return weights.wO.apply(mergeHeads(tf, AttentionOps.cropRows(tf, out, h, n, k), n, h, k));
   }
 
   /** (B, H, S, R, L) weights x (B, Np, D) raw keys or values -> (B, H, S*R, K), LN_s-normalised. */
@@ -139,7 +126,7 @@ final class CausalLongShortAttention<T extends TFloating> implements AttentionLa
     Operand<T> bySegment = Shapes.reshape(tf, splitHeads(tf, x, np, h, k), -1, h, segments, l, k);
     Operand<T> projected = Shapes.reshape(tf, matmul(p, bySegment, false), -1, h, segments * r, k);
     int slots = segments * r;
-    return splitHeads(tf, dualLnS.apply(mergeHeads(tf, projected, slots, h, k)), slots, h, k);
+    return splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, projected, slots, h, k)), slots, h, k);
   }
 
   /**

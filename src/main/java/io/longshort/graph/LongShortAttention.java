@@ -34,13 +34,7 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
   private final int w;
   private final int r;
   private final int e;
-  private final Linear<T> wQ;
-  private final Linear<T> wK;
-  private final Linear<T> wV;
-  private final Linear<T> wO;
-  private final LayerNorm<T> dualLnS;
-  private final LayerNorm<T> dualLnL;
-  private final Linear<T> dconvFc;
+  private final LongShortWeights<T> weights;
   private final boolean mayTakeCls;
 
   LongShortAttention(GraphScope<T> s, AttentionSpec spec) {
@@ -53,14 +47,7 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     this.r = spec.rank();
     this.e = Math.max(w / 2, 1);
     this.mayTakeCls = spec.globalToken() != GlobalToken.NONE;
-    // creation order = the authors' module order, so parameter listings read the same
-    wQ = Linear.create(s.child("W_q"), d, d);
-    wK = Linear.create(s.child("W_k"), d, d);
-    wV = Linear.create(s.child("W_v"), d, d);
-    wO = Linear.create(s.child("W_o"), d, d);
-    dualLnS = (r > 0 || mayTakeCls) ? LayerNorm.create(s.child("dual_ln_s"), d, spec.layerNormEpsilon()) : null;
-    dualLnL = LayerNorm.create(s.child("dual_ln_l"), d, spec.layerNormEpsilon());
-    dconvFc = r > 0 ? Linear.create(s.child("dconv_fc"), d, h * r) : null;
+    weights = new LongShortWeights<>(s, spec);
   }
 
   /**
@@ -87,9 +74,9 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> bias = exclusionBias(s, valid);
 
     // (B, H, Np, K); keys and values get DualLN's local norm over the full width first
-    Operand<T> q = splitHeads(tf, tf.math.mul(wQ.apply(xp), s.scalar(scale)), np, h, k);
-    Operand<T> kl = splitHeads(tf, dualLnL.apply(wK.apply(xp)), np, h, k);
-    Operand<T> vl = splitHeads(tf, dualLnL.apply(wV.apply(xp)), np, h, k);
+    Operand<T> q = splitHeads(tf, tf.math.mul(weights.wQ.apply(xp), s.scalar(scale)), np, h, k);
+    Operand<T> kl = splitHeads(tf, weights.dualLnL.apply(weights.wK.apply(xp)), np, h, k);
+    Operand<T> vl = splitHeads(tf, weights.dualLnL.apply(weights.wV.apply(xp)), np, h, k);
 
     // global slots: [CLS key/value (raw)] + R dynamic projections, then DualLN's global norm
     List<Operand<T>> globalKeys = new ArrayList<>();
@@ -99,15 +86,15 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> clsV = null;
     if (cls) {
       // (B, H, 1, K)
-      clsQ = splitHeads(tf, tf.math.mul(wQ.apply(clsToken), s.scalar(scale)), 1, h, k);
-      clsK = splitHeads(tf, wK.apply(clsToken), 1, h, k);
-      clsV = splitHeads(tf, wV.apply(clsToken), 1, h, k);
+      clsQ = splitHeads(tf, tf.math.mul(weights.wQ.apply(clsToken), s.scalar(scale)), 1, h, k);
+      clsK = splitHeads(tf, weights.wK.apply(clsToken), 1, h, k);
+      clsV = splitHeads(tf, weights.wV.apply(clsToken), 1, h, k);
       globalKeys.add(clsK);
       globalValues.add(clsV);
     }
     if (r > 0) {
       // (B, Np, H*R) -> softmax over positions -> (B, H, R, Np)
-      Operand<T> scores = tf.math.add(dconvFc.apply(xp), tf.expandDims(bias, tf.constant(2)));
+      Operand<T> scores = tf.math.add(weights.dconvFc.apply(xp), tf.expandDims(bias, tf.constant(2)));
       Operand<T> byPosition = Shapes.transpose(tf, scores, 0, 2, 1);
       Operand<T> p = Shapes.reshape(tf, AttentionOps.softmax(tf, byPosition), -1, h, r, np);
       // (B, H, R, K)
@@ -120,8 +107,8 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> globalLogits = null;
     if (g > 0) {
       // (B, H, G, K)
-      kg = splitHeads(tf, dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalKeys), g, h, k)), g, h, k);
-      vg = splitHeads(tf, dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalValues), g, h, k)), g, h, k);
+      kg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalKeys), g, h, k)), g, h, k);
+      vg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalValues), g, h, k)), g, h, k);
       // (B, H, Np, G)
       globalLogits = matmul(q, kg, true);
     }
@@ -176,7 +163,7 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
       rows = n + 1;
     }
     // (B, rows, D)
-    return wO.apply(mergeHeads(tf, out, rows, h, k));
+    return weights.wO.apply(mergeHeads(tf, out, rows, h, k));
   }
 
   /**
