@@ -73,7 +73,7 @@ class SavedModelExportTest {
    */
   @Test
   void savedModelsReloadInAFreshJvmWithTheSameOutputs() throws Exception {
-    for (String model : new String[] {"lra_listops", "lra_retrieval", "enwik8_small"}) {
+    for (String model : new String[] {"lra_listops", "lra_retrieval", "char_lm_small"}) {
       assertEquals(0, export(model), model + ": " + lastErr);
       Path version = dir.resolve("savedmodels").resolve(model).resolve("1");
       Path replayed = dir.resolve(model + ".replayed.safetensors");
@@ -115,14 +115,14 @@ class SavedModelExportTest {
       assertEquals(DataType.DT_INT32, sig.getInputsOrThrow(model.equals("lra_retrieval") ? "input_ids_0" : "input_ids").getDtype());
       assertEquals(LENGTH, sig.getInputsOrThrow(model.equals("lra_retrieval") ? "mask_1" : "input_ids")
           .getTensorShape().getDim(1).getSize());
-      assertEquals(!model.startsWith("enwik8"), mg.containsSignatureDef("classify"), model + ": classify signature");
-      assertEquals(model.startsWith("enwik8") ? 1 : 2, mg.getObjectGraphDef().getConcreteFunctionsCount());
+      assertEquals(!model.startsWith("char_lm"), mg.containsSignatureDef("classify"), model + ": classify signature");
+      assertEquals(model.startsWith("char_lm") ? 1 : 2, mg.getObjectGraphDef().getConcreteFunctionsCount());
       assertTrue(Files.isDirectory(version.resolve("assets")));
       assertTrue(Files.isRegularFile(version.resolve("variables/variables.index")));
       assertTrue(Files.isRegularFile(version.resolve("variables/variables.data-00000-of-00001")));
     }
     String config = Files.readString(dir.resolve("savedmodels").resolve(ServingExport.MODELS_CONFIG));
-    for (String model : new String[] {"lra_listops", "lra_retrieval", "enwik8_small"}) {
+    for (String model : new String[] {"lra_listops", "lra_retrieval", "char_lm_small"}) {
       assertTrue(config.contains("name: \"" + model + "\""), config);
     }
     assertTrue(config.contains("model_platform: \"tensorflow\""), config);
