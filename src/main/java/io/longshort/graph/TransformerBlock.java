@@ -15,7 +15,6 @@ import org.tensorflow.types.family.TFloating;
  */
 public final class TransformerBlock<T extends TFloating> {
   private final GraphScope<T> s;
-  private final AttentionSpec attention;
   private final LayerNorm<T> norm1;
   private final LayerNorm<T> norm2;
   private final AttentionLayer<T> mha;
@@ -29,7 +28,6 @@ public final class TransformerBlock<T extends TFloating> {
    */
   public TransformerBlock(GraphScope<T> s, AttentionSpec attention, int hiddenWidth, double epsilon, Dropout dropout) {
     this.s = s;
-    this.attention = attention;
     this.dropout = dropout;
     int d = attention.width();
     norm1 = LayerNorm.create(s.child("norm1"), d, epsilon);
