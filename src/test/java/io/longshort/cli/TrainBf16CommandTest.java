@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** train --bf16: a mixed-precision run whose float32 checkpoints eval (a float32 graph) reads. */
+/** train --bf16: a mixed-precision run whose float32 checkpoints eval and export (float32 graphs) read. */
 class TrainBf16CommandTest {
   @TempDir
   Path dir;
@@ -36,5 +36,7 @@ class TrainBf16CommandTest {
     assertTrue(out.contains("bfloat16 compute, float32 master weights"), out);
     String eval = run("eval", "--run", runDir.toString(), "--listops", d.toString());
     assertTrue(eval.toLowerCase().contains("accuracy"), eval);
+    run("export", "--run", runDir.toString(), "--out", dir.resolve("savedmodels").toString(), "--name", "bf16");
+    assertTrue(java.nio.file.Files.isRegularFile(dir.resolve("savedmodels/bf16/1/saved_model.pb")));
   }
 }
