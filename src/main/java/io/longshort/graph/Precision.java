@@ -20,16 +20,7 @@ public final class Precision {
     return type == TBfloat16.class || type == TFloat16.class;
   }
 
-  /**
-   * The dtype that accuracy-sensitive reductions use for {@code type}: float32 for the 16-bit
-   * dtypes, {@code type} itself otherwise (float32 and float64 graphs are unchanged).
-   */
-  @SuppressWarnings("unchecked")
-  public static Class<? extends TFloating> accumulation(Class<? extends TFloating> type) {
-    return isNarrow(type) ? TFloat32.class : type;
-  }
-
-  /** x cast to {@link #accumulation} of its dtype (x itself when that is its dtype). */
+  /** x cast to float32 when it is bfloat16/float16; x itself otherwise (float32, float64 graphs are unchanged). */
   @SuppressWarnings("unchecked")
   static <T extends TFloating, W extends TFloating> Operand<W> widen(Ops tf, Operand<T> x) {
     Class<T> type = x.type();
