@@ -57,6 +57,11 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--batch", defaultValue = "32", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(names = "--bf16", description = "Mixed precision: compute the forward and backward passes in bfloat16"
+      + " on float32 master weights (optimizer, checkpoints and exports stay float32). On CPUs without"
+      + " AVX512-BF16/AMX it is usually slower than float32.")
+  boolean bf16;
+
   @Option(names = "--steps", defaultValue = "5000", description = "Updates (default: ${DEFAULT-VALUE}).")
   long steps;
 
@@ -153,7 +158,9 @@ final class TrainCommand implements Callable<Integer> {
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
         sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
     o.flush();
-    try (Trainer<TFloat32> trainer = new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
+    o.printf("precision: %s%n", bf16 ? "bfloat16 compute, float32 master weights" : "float32");
+    try (Trainer<?> trainer = bf16 ? Trainer.bfloat16(spec, optimizer, config, run)
+        : new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
       Trainer.Result result = trainer.train(sources[0], sources[1], progress);
       progress.summary(result);

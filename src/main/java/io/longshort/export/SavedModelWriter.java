@@ -93,7 +93,7 @@ public final class SavedModelWriter {
       ModelGraph<T> model) {
     Graph graph = model.graph();
     Ops tf = Ops.create(graph);
-    Operand<T> logits = model.outputs().get("logits");
+    Operand<T> logits = model.logits();
     Map<String, Map<String, Operand<?>>> sigs = new LinkedHashMap<>();
     Operand<?> probs = existing(graph, "probabilities");
     if (probs == null) {

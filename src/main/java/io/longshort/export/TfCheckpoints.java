@@ -141,7 +141,7 @@ public final class TfCheckpoints {
         TString.tensorOfBytes(NdArrays.scalarOfObject(tree.toTrackableObjectGraph().toByteArray()))));
     for (int i = 0; i < n; i++) {
       keys[i + 1] = TrackableTree.checkpointKey(list.get(i).name());
-      values.add(list.get(i).value());
+      values.add(list.get(i).variable()); // the stored dtype (float32 master weights under mixed precision)
     }
     String[] slices = new String[n + 1];
     java.util.Arrays.fill(slices, "");
@@ -155,15 +155,14 @@ public final class TfCheckpoints {
     java.util.Arrays.fill(varSlices, "");
     List<Class<? extends TType>> dtypes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      dtypes.add(params.dtype());
+      dtypes.add(params.variableDtype());
     }
     Restore restore = tf.withName("RestoreV2").train.restore(filename,
         tf.withName("restore_tensor_names").constant(UTF_8, varKeys),
         tf.withName("restore_shape_and_slices").constant(UTF_8, varSlices), dtypes);
     List<Op> assigns = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      @SuppressWarnings("unchecked")
-      Operand<T> v = (Operand<T>) restore.tensors().get(i);
+      Operand<?> v = restore.tensors().get(i);
       assigns.add(tf.withName("Assign_" + i).assignVariableOp(list.get(i).handle(), v));
     }
     Op restoreAll = tf.withControlDependencies(assigns).withName("restore_all").noOp();

@@ -47,9 +47,19 @@ public final class Dropout {
     int site = ++sites;
     Operand<TInt64> siteSeed = tf.math.add(seed, tf.constant(new long[] {0, site}));
     Operand<TInt32> shape = tf.shape(x);
+    // keep with probability 1 - p, scaled by 1 / (1 - p): the identity at p = 0
+    if (Precision.isNarrow(s.dtype())) {
+      // bfloat16/float16 graphs draw the same float32 uniforms as a float32 graph: same masks, and
+      // no 8-bit quantisation of the keep probability
+      Operand<org.tensorflow.types.TFloat32> u = tf.random.statelessRandomUniform(shape, siteSeed,
+          org.tensorflow.types.TFloat32.class);
+      Operand<org.tensorflow.types.TFloat32> scale = tf.math.div(
+          tf.dtypes.cast(tf.math.greaterEqual(u, rate), org.tensorflow.types.TFloat32.class),
+          tf.math.sub(tf.constant(1f), rate));
+      return tf.math.mul(x, tf.dtypes.cast(scale, s.dtype()));
+    }
     Operand<T> u = tf.random.statelessRandomUniform(shape, siteSeed, s.dtype());
     Operand<T> p = tf.dtypes.cast(rate, s.dtype());
-    // keep with probability 1 - p, scaled by 1 / (1 - p): the identity at p = 0
     Operand<T> keep = tf.dtypes.cast(tf.math.greaterEqual(u, p), s.dtype());
     return tf.math.mul(x, tf.math.div(keep, tf.math.sub(s.scalar(1.0), p)));
   }

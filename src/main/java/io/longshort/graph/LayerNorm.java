@@ -23,13 +23,21 @@ public final class LayerNorm<T extends TFloating> {
     return new LayerNorm<>(scope, width, epsilon);
   }
 
-  /** x (..., width) -> same shape. */
+  /**
+   * x (..., width) -> same shape. In bfloat16/float16 graphs the statistics and the normalisation
+   * run in float32 (a mean over D values and the variance's cancellation lose most of an 8-bit
+   * mantissa), then the result is cast back and the affine part runs in the graph's dtype.
+   */
   public Operand<T> apply(Operand<T> x) {
     Ops tf = scope.tf();
-    Operand<T> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
-    Operand<T> centred = tf.math.sub(x, mean);
-    Operand<T> variance = tf.math.mean(tf.math.square(centred), tf.constant(-1), Mean.keepDims(true));
-    Operand<T> normalised = tf.math.mul(centred, tf.math.rsqrt(tf.math.add(variance, scope.scalar(epsilon))));
-    return tf.math.add(tf.math.mul(normalised, weight), bias);
+    return tf.math.add(tf.math.mul(Precision.narrow(tf, normalise(tf, Precision.widen(tf, x)), x.type()), weight),
+        bias);
+  }
+
+  private <W extends TFloating> Operand<W> normalise(Ops tf, Operand<W> x) {
+    Operand<W> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
+    Operand<W> centred = tf.math.sub(x, mean);
+    Operand<W> variance = tf.math.mean(tf.math.square(centred), tf.constant(-1), Mean.keepDims(true));
+    return tf.math.mul(centred, tf.math.rsqrt(tf.math.add(variance, tf.constant(x.type(), epsilon))));
   }
 }

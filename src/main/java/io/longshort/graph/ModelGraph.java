@@ -35,7 +35,8 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   private final Graph graph;
   private final Parameters<T> params;
   private final Map<String, Placeholder<TInt32>> inputs = new LinkedHashMap<>();
-  private final Map<String, Operand<T>> outputs = new LinkedHashMap<>();
+  /** logits (T); loss, losses, hits of training graphs (T, or float32 when T is 16-bit). */
+  private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
   private Session session;
 
   private final boolean training;
@@ -43,8 +44,8 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   private Operand<org.tensorflow.types.TFloat32> dropoutRate;
   private Placeholder<TInt32> labels;
 
-  private ModelGraph(ModelSpec spec, Class<T> dtype, long batch, int length, long seed, boolean training,
-      Execution execution) {
+  private ModelGraph(ModelSpec spec, Class<T> dtype, Class<? extends TFloating> variableDtype, long batch,
+      int length, long seed, boolean training, Execution execution) {
     if (length < 1 || length > spec.maxTokens()) {
       throw new IllegalArgumentException("length (" + length + ") must be in 1.." + spec.maxTokens()
           + " for this model (maxLength " + spec.maxLength()
@@ -55,7 +56,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     this.training = training;
     this.graph = new Graph();
     try {
-      params = new Parameters<>(graph, dtype, seed);
+      params = Parameters.mixed(graph, dtype, variableDtype, seed);
       GraphScope<T> root = GraphScope.root(params);
       Ops tf = root.tf();
       for (String name : inputNames(spec)) {
@@ -137,7 +138,16 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    */
   public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
       long seed) {
-    return new ModelGraph<>(spec, dtype, batch, length, seed, false, Execution.PLAIN);
+    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, false, Execution.PLAIN);
+  }
+
+  /**
+   * A mixed-precision inference graph: variables stored in {@code variableDtype} (float32 master
+   * weights, loadable from the same files and checkpoints), computation in {@code dtype} (bfloat16).
+   */
+  public static <T extends TFloating> ModelGraph<T> buildMixed(ModelSpec spec, Class<T> dtype,
+      Class<? extends TFloating> variableDtype, long batch, int length, long seed) {
+    return new ModelGraph<>(spec, dtype, variableDtype, batch, length, seed, false, Execution.PLAIN);
   }
 
   /**
@@ -146,7 +156,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    */
   public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
       long seed, Execution execution) {
-    return new ModelGraph<>(spec, dtype, batch, length, seed, false, execution);
+    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, false, execution);
   }
 
   /**
@@ -158,27 +168,58 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    */
   public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype, long batch,
       int length, long seed) {
-    return new ModelGraph<>(spec, dtype, batch, length, seed, true, Execution.PLAIN);
+    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, true, Execution.PLAIN);
   }
 
-  /** Softmax cross-entropy through one-hot labels (the sparse op has no registered gradient). */
+  /**
+   * A mixed-precision training graph: variables in {@code variableDtype} (float32 master weights),
+   * forward and backward passes in {@code dtype} (bfloat16), the loss outputs in float32.
+   */
+  public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype,
+      Class<? extends TFloating> variableDtype, long batch, int length, long seed) {
+    return new ModelGraph<>(spec, dtype, variableDtype, batch, length, seed, true, Execution.PLAIN);
+  }
+
+  /**
+   * Softmax cross-entropy through one-hot labels (the sparse op has no registered gradient). A
+   * bfloat16/float16 graph casts its logits to float32 first: the loss, its log-sum-exp and the
+   * first gradient are float32.
+   */
   private void addLoss(Ops tf, long batch) {
-    Operand<T> logits = outputs.get("logits");
+    addLoss(tf, batch, Precision.widen(tf, logits()));
+  }
+
+  private <L extends TFloating> void addLoss(Ops tf, long batch, Operand<L> logits) {
+    Class<L> type = logits.type();
     int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));
     boolean lm = spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL;
     labels = tf.withName(lm ? "targets" : "labels").placeholder(TInt32.class,
         Placeholder.shape(lm ? Shape.of(batch, length) : Shape.of(batch)));
     // (M, C) rows: one per example, or per position for language models
-    Operand<T> rows = Shapes.reshape(tf, logits, -1, classes);
+    Operand<L> rows = Shapes.reshape(tf, logits, -1, classes);
     Operand<TInt32> flatLabels = Shapes.reshape(tf, labels, -1);
-    Operand<T> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(params.dtype(), 1.0),
-        tf.constant(params.dtype(), 0.0));
-    Operand<T> perRow = tf.nn.softmaxCrossEntropyWithLogits(rows, oneHot).loss();
+    Operand<L> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(type, 1.0),
+        tf.constant(type, 0.0));
+    Operand<L> perRow = tf.nn.softmaxCrossEntropyWithLogits(rows, oneHot).loss();
     outputs.put("loss", tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0}))));
     outputs.put("losses", tf.withName("losses").identity(perRow));
     Operand<TInt32> predicted = tf.dtypes.cast(tf.math.argMax(rows, tf.constant(1)), TInt32.class);
     outputs.put("hits", tf.withName("hits").identity(
-        tf.dtypes.cast(tf.math.equal(predicted, flatLabels), params.dtype())));
+        tf.dtypes.cast(tf.math.equal(predicted, flatLabels), type)));
+  }
+
+  /** The logits output, (B, C) or (B, N, V), in the compute dtype. */
+  @SuppressWarnings("unchecked")
+  public Operand<T> logits() {
+    return (Operand<T>) outputs.get("logits");
+  }
+
+  /**
+   * The mean loss of a training graph: in the compute dtype, or float32 when that is bfloat16 or
+   * float16.
+   */
+  public Operand<?> loss() {
+    return outputs.get("loss");
   }
 
   public boolean training() {
@@ -270,7 +311,8 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     return inputs;
   }
 
-  public Map<String, Operand<T>> outputs() {
+  /** logits, and loss, losses, hits for training graphs (see {@link #logits()}, {@link #loss()}). */
+  public Map<String, Operand<?>> outputs() {
     return outputs;
   }
 

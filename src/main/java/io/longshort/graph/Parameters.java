@@ -27,6 +27,8 @@ import org.tensorflow.types.family.TFloating;
 public final class Parameters<T extends TFloating> {
   private final Graph graph;
   private final Class<T> dtype;
+  /** The dtype variables are stored in: {@code dtype}, or float32 master weights under mixed precision. */
+  private final Class<? extends TFloating> variableDtype;
   private final long seed;
   /** Where the variables live when this collects a function body's parameters; null otherwise. */
   private final Parameters<T> owner;
@@ -34,14 +36,27 @@ public final class Parameters<T extends TFloating> {
   private final Map<String, Setter<T>> setters = new LinkedHashMap<>();
 
   public Parameters(Graph graph, Class<T> dtype, long seed) {
-    this(graph, dtype, seed, null);
+    this(graph, dtype, dtype, seed, null);
   }
 
-  private Parameters(Graph graph, Class<T> dtype, long seed, Parameters<T> owner) {
+  private Parameters(Graph graph, Class<T> dtype, Class<? extends TFloating> variableDtype, long seed,
+      Parameters<T> owner) {
     this.graph = graph;
     this.dtype = dtype;
+    this.variableDtype = variableDtype;
     this.seed = seed;
     this.owner = owner;
+  }
+
+  /**
+   * Mixed precision: variables stored (initialised, updated, saved, loaded) in {@code variableDtype},
+   * typically float32 master weights, while the graph computes in {@code dtype}, typically
+   * bfloat16: each parameter's {@link Parameter#value()} is its variable read once and cast to
+   * {@code dtype}. Initial values are those of a plain {@code variableDtype} build with the same seed.
+   */
+  public static <T extends TFloating> Parameters<T> mixed(Graph graph, Class<T> dtype,
+      Class<? extends TFloating> variableDtype, long seed) {
+    return new Parameters<>(graph, dtype, variableDtype, seed, null);
   }
 
   /**
@@ -55,15 +70,26 @@ public final class Parameters<T extends TFloating> {
     if (body == owner.graph) {
       throw new IllegalArgumentException("a function body needs a graph of its own");
     }
-    return new Parameters<>(body, owner.dtype, owner.seed, owner);
+    return new Parameters<>(body, owner.dtype, owner.variableDtype, owner.seed, owner);
   }
 
   public Graph graph() {
     return graph;
   }
 
+  /** The compute dtype: what layers read parameters as. */
   public Class<T> dtype() {
     return dtype;
+  }
+
+  /** The dtype the variables are stored in ({@link #dtype()} unless {@link #mixed}). */
+  public Class<? extends TFloating> variableDtype() {
+    return variableDtype;
+  }
+
+  /** Whether variables are stored in another dtype than the graph computes in. */
+  public boolean isMixed() {
+    return variableDtype != dtype;
   }
 
   /**
@@ -79,24 +105,34 @@ public final class Parameters<T extends TFloating> {
     if (owner != null) {
       owner.getOrCreate(name, shape, init);
       // a bare handle: the caller passes the owner's handle in its place
-      VarHandleOp handle = tf.withName(leaf).varHandleOp(dtype, Shape.of(shape), VarHandleOp.sharedName(name));
-      Operand<T> value = tf.withName(leaf + "_read").readVariableOp(handle, dtype);
-      Parameter<T> p = new Parameter<>(name, shape.clone(), dtype, handle, value, null);
+      VarHandleOp handle = tf.withName(leaf).varHandleOp(variableDtype, Shape.of(shape), VarHandleOp.sharedName(name));
+      Parameter<T> p = read(tf, name, leaf, shape, handle, null);
       byName.put(name, p);
       return p;
     }
     Ops initTf = tf.withInitScope();
     // The graph-unique PyTorch name doubles as the shared name: unnamed handles share one slot.
-    VarHandleOp handle = initTf.withName(leaf).varHandleOp(dtype, Shape.of(shape),
+    VarHandleOp handle = initTf.withName(leaf).varHandleOp(variableDtype, Shape.of(shape),
         VarHandleOp.sharedName(name));
     // No sub-scope for the initializer's ops: in TF Java 1.1.0 every withSubScope on an init scope
     // scans all ops of the graph, which made building a 30-layer model quadratic (minutes).
-    Operand<T> initial = init.build(initTf, dtype, shape, seed * 31 + name.hashCode());
+    Operand<? extends TFloating> initial = init.build(initTf, variableDtype, shape, seed * 31 + name.hashCode());
     AssignVariableOp assign = initTf.withName(leaf + "_assign").assignVariableOp(handle, initial);
-    Operand<T> value = tf.withName(leaf + "_read").readVariableOp(handle, dtype);
-    Parameter<T> p = new Parameter<>(name, shape.clone(), dtype, handle, value, assign);
+    Parameter<T> p = read(tf, name, leaf, shape, handle, assign);
     byName.put(name, p);
     return p;
+  }
+
+  /** The variable's one ReadVariableOp and, under mixed precision, its one cast to the compute dtype. */
+  @SuppressWarnings("unchecked")
+  private Parameter<T> read(Ops tf, String name, String leaf, long[] shape, VarHandleOp handle,
+      AssignVariableOp assign) {
+    Operand<? extends TFloating> stored = tf.withName(leaf + "_read").readVariableOp(handle, variableDtype);
+    if (!isMixed()) {
+      return new Parameter<>(name, shape.clone(), dtype, handle, (Operand<T>) stored, assign);
+    }
+    Operand<T> value = tf.withName(leaf + "_cast").dtypes.cast(stored, dtype);
+    return new Parameter<>(name, shape.clone(), dtype, handle, value, assign, stored);
   }
 
   /**
@@ -122,10 +158,16 @@ public final class Parameters<T extends TFloating> {
     return create(tf, name, parts[parts.length - 1], shape, init);
   }
 
-  /** A placeholder and an assign op that set a parameter from a fed tensor. */
-  public record Setter<T extends TFloating>(Placeholder<T> value, AssignVariableOp assign) {}
+  /**
+   * A placeholder and an assign op that set a parameter from a fed tensor; the placeholder has the
+   * variable's dtype ({@link #variableDtype()}).
+   */
+  public record Setter<T extends TFloating>(Placeholder<? extends TFloating> value, AssignVariableOp assign) {}
 
-  /** The setter of parameter {@code p}, added to the graph on first use (under "set/"). */
+  /**
+   * The setter of parameter {@code p}, added to the graph on first use (under "set/"); it takes a
+   * tensor of {@link #variableDtype()}.
+   */
   public synchronized Setter<T> setter(Parameter<T> p) {
     if (owner != null) {
       return owner.setter(owner.get(p.name()));
@@ -135,7 +177,8 @@ public final class Parameters<T extends TFloating> {
       for (String part : n.split("\\.")) {
         tf = tf.withSubScope(part);
       }
-      Placeholder<T> value = tf.withName("value").placeholder(dtype, Placeholder.shape(Shape.of(p.shape())));
+      Placeholder<? extends TFloating> value = tf.withName("value").placeholder(variableDtype,
+          Placeholder.shape(Shape.of(p.shape())));
       return new Setter<>(value, tf.withName("assign").assignVariableOp(p.handle(), value));
     });
   }

@@ -50,6 +50,13 @@ public final class Optimizer<T extends TFloating> {
     this.tf = Ops.create(graph).withSubScope("optimizer");
     this.initTf = tf.withInitScope();
     this.dtype = params.get(0).dtype();
+    for (Parameter<T> p : params) {
+      if (p.mixed()) {
+        throw new IllegalArgumentException("parameter '" + p.name() + "' is a " + p.dtype().getSimpleName()
+            + " cast of a " + p.variableDtype().getSimpleName() + " variable: give the optimizer the variable,"
+            + " p.asVariable(" + p.variableDtype().getSimpleName() + ".class)");
+      }
+    }
     step = variable("step", new long[0], TInt64.class);
     for (Parameter<T> p : params) {
       if (spec.type() != OptimizerSpec.Type.SGD || spec.momentum() > 0) {

@@ -17,6 +17,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
@@ -51,36 +52,51 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
   private final TrainConfig config;
   private final Path runDir;
   private final ModelGraph<T> graph;
-  private final Optimizer<T> optimizer;
+  /** Over the variables: Optimizer<TFloat32> for a bfloat16 run with float32 master weights. */
+  private final Optimizer<?> optimizer;
   private final List<TrainingVariable> variables = new ArrayList<>();
   private final Map<String, String> metadata = new LinkedHashMap<>();
   private EventWriter events;
 
   public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype, Path runDir)
       throws IOException {
+    this(model, optimizerSpec, config, dtype, dtype, runDir);
+  }
+
+  /**
+   * A mixed-precision run: the forward and backward passes compute in bfloat16 while the parameters
+   * and optimizer slots stay float32 master weights (updated in float32 from float32 gradients);
+   * checkpoints hold float32 and restore into float32 runs and graphs, and the other way round.
+   */
+  public static Trainer<TBfloat16> bfloat16(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config,
+      Path runDir) throws IOException {
+    return new Trainer<>(model, optimizerSpec, config, TBfloat16.class, TFloat32.class, runDir);
+  }
+
+  /**
+   * A run computing in {@code dtype} on variables stored in {@code variableDtype}: the same dtype
+   * for plain runs, or a wider one (float32 master weights for a bfloat16 {@code dtype}).
+   */
+  public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype,
+      Class<? extends TFloating> variableDtype, Path runDir) throws IOException {
     this.model = model;
     this.optimizerSpec = optimizerSpec;
     this.config = config;
     this.runDir = runDir;
     checkRunFolder(runDir);
-    graph = ModelGraph.buildForTraining(model, dtype, config.batchSize(), config.length(), config.seed());
-    List<Parameter<T>> params = graph.parameters().list();
-    Output<?>[] grads = graph.graph().addGradients(graph.outputs().get("loss").asOutput(),
-        params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
-    List<Operand<T>> g = new ArrayList<>();
-    for (Output<?> o : grads) {
-      @SuppressWarnings("unchecked")
-      Operand<T> t = (Operand<T>) o;
-      g.add(t);
-    }
-    optimizer = new Optimizer<>(graph.graph(), optimizerSpec, params, g);
-    params.forEach(p -> variables.add(TrainingVariable.of(graph.parameters(), p)));
+    graph = dtype == variableDtype
+        ? ModelGraph.buildForTraining(model, dtype, config.batchSize(), config.length(), config.seed())
+        : ModelGraph.buildForTraining(model, dtype, variableDtype, config.batchSize(), config.length(), config.seed());
+    optimizer = optimizer(graph, optimizerSpec, variableDtype);
+    graph.parameters().list().forEach(p -> variables.add(TrainingVariable.of(graph.parameters(), p)));
     optimizer.state().forEach(v -> variables.add(TrainingVariable.of(graph.graph(), v)));
     metadata.put("model", model.toJson());
     metadata.put("optimizer", optimizerSpec.toJson());
     metadata.put("seed", Long.toString(config.seed()));
     metadata.put("batchSize", Integer.toString(config.batchSize()));
     metadata.put("length", Integer.toString(config.length()));
+    // informational: a checkpoint restores into a run of any precision (variables are the same)
+    metadata.put("compute_dtype", dtypeName(dtype));
     graph.session(); // initialise before any restore
     Optional<Path> latest = Checkpoints.latest(checkpointDir());
     if (latest.isPresent()) {
@@ -92,6 +108,34 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The optimizer over the parameters' variables (float32 master weights under mixed precision):
+   * gradients are taken with respect to each variable's read, so they reach the update in the
+   * variable's dtype (through the gradient of the cast to the compute dtype).
+   */
+  private static <V extends TFloating> Optimizer<V> optimizer(ModelGraph<?> graph, OptimizerSpec spec,
+      Class<V> variableDtype) {
+    List<Parameter<V>> vars = graph.parameters().list().stream().map(p -> p.asVariable(variableDtype)).toList();
+    Output<?>[] grads = graph.graph().addGradients(graph.loss().asOutput(),
+        vars.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
+    List<Operand<V>> g = new ArrayList<>();
+    for (int i = 0; i < grads.length; i++) {
+      if (grads[i].type() != variableDtype) {
+        throw new IllegalStateException("the gradient of '" + vars.get(i).name() + "' is "
+            + grads[i].type().getSimpleName() + ", its variable " + variableDtype.getSimpleName());
+      }
+      @SuppressWarnings("unchecked")
+      Operand<V> t = (Operand<V>) grads[i];
+      g.add(t);
+    }
+    return new Optimizer<>(graph.graph(), spec, vars, g);
+  }
+
+  private static String dtypeName(Class<?> type) {
+    return type == TBfloat16.class ? "bfloat16" : type == TFloat32.class ? "float32"
+        : type == org.tensorflow.types.TFloat64.class ? "float64" : type.getSimpleName();
   }
 
   /** A run folder must be a folder we can write into (created if missing). */
@@ -195,7 +239,7 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
       fed.add(seed);
       fed.add(rate);
       runner.feed(graph.dropoutSeed(), seed).feed(graph.dropoutRate(), rate)
-          .fetch(graph.outputs().get("loss")).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm());
+          .fetch(graph.loss()).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm());
       runner.addTarget(accumulate != null ? accumulate : optimizer.update());
       try (var r = runner.run()) {
         return new double[] {scalar(r.get(0)), scalar(r.get(1)), scalar(r.get(2))};

@@ -18,9 +18,11 @@ import org.tensorflow.types.family.TType;
 public record TrainingVariable(String name, long[] shape, Class<? extends TType> dtype, Operand<?> value,
     Operand<?> setValue, Op assign) {
 
+  /** A model parameter as stored: in its variable dtype (float32 master weights under mixed precision). */
   public static <T extends TFloating> TrainingVariable of(Parameters<T> params, Parameter<T> p) {
     Parameters.Setter<T> setter = params.setter(p);
-    return new TrainingVariable(p.name(), p.shape(), p.dtype(), p.value(), setter.value(), setter.assign());
+    return new TrainingVariable(p.name(), p.shape(), p.variableDtype(), p.variable(), setter.value(),
+        setter.assign());
   }
 
   public static <U extends TType> TrainingVariable of(Graph graph, StateVariable<U> v) {

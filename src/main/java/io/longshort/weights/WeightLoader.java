@@ -75,7 +75,7 @@ public final class WeightLoader {
       for (int i = 0; i < all.size(); i++) {
         Parameter<T> p = all.get(i);
         Parameters.Setter<T> setter = params.setter(p);
-        Tensor t = HostTensors.of(params.dtype(), p.shape(), values.get(i));
+        Tensor t = HostTensors.of(params.variableDtype(), p.shape(), values.get(i));
         fed.add(t);
         runner.feed(setter.value(), t).addTarget(setter.assign());
       }
