@@ -69,6 +69,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--optimizer", description = "An OptimizerSpec JSON file (replaces --lr, --warmup).")
   Path optimizerFile;
 
+  @Option(names = "--xla", description = "Run each training step (forward, loss, gradients, clipping, optimizer "
+      + "update) as one function call that XLA must compile; not with gradient accumulation (those steps run plain).")
+  boolean xla;
+
   @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -153,7 +157,12 @@ final class TrainCommand implements Callable<Integer> {
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
         sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
     o.flush();
-    try (Trainer<TFloat32> trainer = new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
+    try (Trainer<TFloat32> trainer = new Trainer<>(spec, optimizer, config, TFloat32.class, run, xla)) {
+      if (xla) {
+        o.println(trainer.compiled() ? "training steps: one XLA-compiled call each"
+            : "training steps: plain (--xla does not cover gradient accumulation)");
+        o.flush();
+      }
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
       Trainer.Result result = trainer.train(sources[0], sources[1], progress);
       progress.summary(result);

@@ -45,7 +45,10 @@ public final class Dropout {
     }
     Ops tf = s.tf();
     int site = ++sites;
-    Operand<TInt64> siteSeed = tf.math.add(seed, tf.constant(new long[] {0, site}));
+    // int32 seed values: XLA's StatelessRandomUniform takes only Tseed = int32, and the kernels
+    // derive the same Philox key from an int32 and an int64 seed of equal value, so masks of seeds
+    // below 2^31 are what they were with int64 (larger ones keep their low 32 bits)
+    Operand<TInt32> siteSeed = tf.dtypes.cast(tf.math.add(seed, tf.constant(new long[] {0, site})), TInt32.class);
     Operand<TInt32> shape = tf.shape(x);
     Operand<T> u = tf.random.statelessRandomUniform(shape, siteSeed, s.dtype());
     Operand<T> p = tf.dtypes.cast(rate, s.dtype());

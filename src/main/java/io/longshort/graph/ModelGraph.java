@@ -163,22 +163,48 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
 
   /** Softmax cross-entropy through one-hot labels (the sparse op has no registered gradient). */
   private void addLoss(Ops tf, long batch) {
-    Operand<T> logits = outputs.get("logits");
-    int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));
     boolean lm = spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL;
     labels = tf.withName(lm ? "targets" : "labels").placeholder(TInt32.class,
         Placeholder.shape(lm ? Shape.of(batch, length) : Shape.of(batch)));
+    lossOps(tf, outputs.get("logits"), labels, outputs);
+  }
+
+  /** Adds "loss", "losses" and "hits" (see {@link #buildForTraining}) to {@code out}; returns the loss. */
+  private Operand<T> lossOps(Ops tf, Operand<T> logits, Operand<TInt32> labels, Map<String, Operand<T>> out) {
+    int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));
     // (M, C) rows: one per example, or per position for language models
     Operand<T> rows = Shapes.reshape(tf, logits, -1, classes);
     Operand<TInt32> flatLabels = Shapes.reshape(tf, labels, -1);
     Operand<T> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(params.dtype(), 1.0),
         tf.constant(params.dtype(), 0.0));
     Operand<T> perRow = tf.nn.softmaxCrossEntropyWithLogits(rows, oneHot).loss();
-    outputs.put("loss", tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0}))));
-    outputs.put("losses", tf.withName("losses").identity(perRow));
+    Operand<T> loss = tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0})));
+    out.put("loss", loss);
+    out.put("losses", tf.withName("losses").identity(perRow));
     Operand<TInt32> predicted = tf.dtypes.cast(tf.math.argMax(rows, tf.constant(1)), TInt32.class);
-    outputs.put("hits", tf.withName("hits").identity(
+    out.put("hits", tf.withName("hits").identity(
         tf.dtypes.cast(tf.math.equal(predicted, flatLabels), params.dtype())));
+    return loss;
+  }
+
+  /**
+   * The forward pass and mean loss of this training graph built again in {@code scope}, typically
+   * the scope of a function body ({@code io.longshort.compile.XlaFunction}) whose parameters are
+   * this graph's ({@link Parameters#forFunctionBody}): same parameter names, same dropout sites.
+   *
+   * @param in stand-ins of {@link #inputs()} (in order), then of {@link #dropoutSeed()} and
+   *     {@link #dropoutRate()}
+   * @param labels stand-in of {@link #labels()}
+   */
+  public Operand<T> trainingLoss(GraphScope<T> scope, List<Operand<?>> in, Operand<TInt32> labels) {
+    if (!training) {
+      throw new IllegalStateException("not a training graph");
+    }
+    if (in.size() != inputs.size() + 2) {
+      throw new IllegalArgumentException("expected " + (inputs.size() + 2) + " inputs (model inputs, dropout seed"
+          + " and rate), got " + in.size());
+    }
+    return lossOps(scope.tf(), forward(scope, in, true), labels, new LinkedHashMap<>());
   }
 
   public boolean training() {

@@ -52,12 +52,25 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
   private final Path runDir;
   private final ModelGraph<T> graph;
   private final Optimizer<T> optimizer;
+  /** The whole step as one must-compile XLA call; null when the step runs plain. */
+  private final CompiledStep<T> compiled;
   private final List<TrainingVariable> variables = new ArrayList<>();
   private final Map<String, String> metadata = new LinkedHashMap<>();
   private EventWriter events;
 
   public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype, Path runDir)
       throws IOException {
+    this(model, optimizerSpec, config, dtype, runDir, false);
+  }
+
+  /**
+   * @param xla run each training step as one function call that XLA must compile
+   *     ({@link CompiledStep}): forward, loss, gradients, clipping and the optimizer's update in
+   *     one cluster. Only without gradient accumulation: with accumulationSteps > 1 the steps run
+   *     plain ({@link #compiled()} says which). Evaluation runs the plain graph either way.
+   */
+  public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype, Path runDir,
+      boolean xla) throws IOException {
     this.model = model;
     this.optimizerSpec = optimizerSpec;
     this.config = config;
@@ -74,6 +87,7 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
       g.add(t);
     }
     optimizer = new Optimizer<>(graph.graph(), optimizerSpec, params, g);
+    compiled = xla && optimizerSpec.accumulationSteps() == 1 ? CompiledStep.build(graph, optimizer) : null;
     params.forEach(p -> variables.add(TrainingVariable.of(graph.parameters(), p)));
     optimizer.state().forEach(v -> variables.add(TrainingVariable.of(graph.graph(), v)));
     metadata.put("model", model.toJson());
@@ -109,6 +123,16 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
 
   public ModelGraph<T> graph() {
     return graph;
+  }
+
+  /** Every variable of the training state: parameters, then the optimizer's (checkpoint order). */
+  List<TrainingVariable> variables() {
+    return List.copyOf(variables);
+  }
+
+  /** Whether training steps run as one XLA-compiled call. */
+  public boolean compiled() {
+    return compiled != null;
   }
 
   public Path checkpointDir() {
@@ -194,9 +218,14 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
       Tensor rate = TFloat32.scalarOf((float) model.dropout());
       fed.add(seed);
       fed.add(rate);
-      runner.feed(graph.dropoutSeed(), seed).feed(graph.dropoutRate(), rate)
-          .fetch(graph.outputs().get("loss")).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm());
-      runner.addTarget(accumulate != null ? accumulate : optimizer.update());
+      runner.feed(graph.dropoutSeed(), seed).feed(graph.dropoutRate(), rate);
+      if (compiled != null) {
+        // the call's outputs depend on every update in it
+        runner.fetch(compiled.loss()).fetch(compiled.learningRate()).fetch(compiled.gradientNorm());
+      } else {
+        runner.fetch(graph.outputs().get("loss")).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm());
+        runner.addTarget(accumulate != null ? accumulate : optimizer.update());
+      }
       try (var r = runner.run()) {
         return new double[] {scalar(r.get(0)), scalar(r.get(1)), scalar(r.get(2))};
       }
