@@ -81,7 +81,12 @@ class CompiledStepTest {
 
   private <T extends TFloating> Map<String, double[]> train(Class<T> dtype, boolean xla, long steps, String run,
       List<double[]> log) throws IOException {
-    try (Trainer<T> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(12),
+    return train(TrainerTest.MODEL, dtype, xla, steps, run, log);
+  }
+
+  private <T extends TFloating> Map<String, double[]> train(io.longshort.spec.ModelSpec model, Class<T> dtype,
+      boolean xla, long steps, String run, List<double[]> log) throws IOException {
+    try (Trainer<T> t = new Trainer<>(model, TrainerTest.optimizer(12),
         new TrainConfig(B, N, steps, 42, 100, 1, 100, 3, 0), dtype, dir.resolve(run), xla)) {
       assertEquals(xla, t.compiled());
       t.train(TrainerTest.task(1, 40), null, new Trainer.Listener() {
