@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.compile.TpuCompatibility;
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.HostTensors;
 import io.longshort.graph.ModelGraph;
@@ -210,6 +211,9 @@ class CompiledStepTest {
       assertEquals(3L * params + 1, assigns);
       assertTrue(fn.getNodeDefList().stream().anyMatch(n -> n.getName().startsWith("gradients")),
           "gradients are computed in the body");
+      TpuCompatibility.Report tpu = TpuCompatibility.check(g.graph(),
+          List.of(step.loss(), step.learningRate(), step.gradientNorm()));
+      assertTrue(tpu.issues().isEmpty(), "the compiled step passes the TPU check: " + tpu);
       try (Session s = g.session()) {
         Session.Runner r = s.runner();
         List<Tensor> fed = feeds(g, r);
@@ -230,6 +234,8 @@ class CompiledStepTest {
         Operand<TInt32> len = tf.strings.stringLength(text);
         return tf.math.add(loss, tf.math.mul(tf.dtypes.cast(len, TFloat32.class), tf.constant(0f)));
       });
+      TpuCompatibility.Report tpu = TpuCompatibility.check(g.graph(), List.of(step.loss()));
+      assertTrue(tpu.issues().stream().anyMatch(i -> i.type().equals("AsString")), tpu.toString());
       Session s = g.session();
       Session.Runner r = s.runner();
       List<Tensor> fed = feeds(g, r);
