@@ -82,12 +82,12 @@ class CompiledStepTest {
 
   private <T extends TFloating> Map<String, double[]> train(Class<T> dtype, boolean xla, long steps, String run,
       List<double[]> log) throws IOException {
-    return train(TrainerTest.MODEL, dtype, xla, steps, run, log);
+    return train(TrainerTest.optimizer(12), dtype, xla, steps, run, log);
   }
 
-  private <T extends TFloating> Map<String, double[]> train(io.longshort.spec.ModelSpec model, Class<T> dtype,
+  private <T extends TFloating> Map<String, double[]> train(OptimizerSpec optimizer, Class<T> dtype,
       boolean xla, long steps, String run, List<double[]> log) throws IOException {
-    try (Trainer<T> t = new Trainer<>(model, TrainerTest.optimizer(12),
+    try (Trainer<T> t = new Trainer<>(TrainerTest.MODEL, optimizer,
         new TrainConfig(B, N, steps, 42, 100, 1, 100, 3, 0), dtype, dir.resolve(run), xla)) {
       assertEquals(xla, t.compiled());
       t.train(TrainerTest.task(1, 40), null, new Trainer.Listener() {
@@ -101,12 +101,14 @@ class CompiledStepTest {
     }
   }
 
-  private <T extends TFloating> void compiledEqualsPlain(Class<T> dtype, double tolerance) throws IOException {
+  private <T extends TFloating> void compiledEqualsPlain(OptimizerSpec optimizer, Class<T> dtype, int steps,
+      double tolerance) throws IOException {
     List<double[]> plainLog = new ArrayList<>();
     List<double[]> xlaLog = new ArrayList<>();
-    Map<String, double[]> plain = train(dtype, false, 8, "plain", plainLog);
-    Map<String, double[]> compiled = train(dtype, true, 8, "xla", xlaLog);
-    assertTrue(plain.keySet().stream().anyMatch(k -> k.startsWith("optimizer/") && k.endsWith(".v")), "slots compared");
+    Map<String, double[]> plain = train(optimizer, dtype, false, steps, "plain", plainLog);
+    Map<String, double[]> compiled = train(optimizer, dtype, true, steps, "xla", xlaLog);
+    String slot = optimizer.type() == OptimizerSpec.Type.SGD ? ".momentum" : ".v";
+    assertTrue(plain.keySet().stream().anyMatch(k -> k.startsWith("optimizer/") && k.endsWith(slot)), "slots compared");
     List<String> where = new ArrayList<>();
     double err = maxDiff(plain, compiled, where);
     assertTrue(err <= tolerance, dtype.getSimpleName() + ": max |plain - xla| over weights and optimizer state = "
@@ -118,14 +120,21 @@ class CompiledStepTest {
       }
     }
     // the steps did something: weights moved from their initial values
-    Map<String, double[]> start = train(dtype, false, 1, "one", new ArrayList<>());
+    Map<String, double[]> start = train(optimizer, dtype, false, 1, "one", new ArrayList<>());
     assertTrue(maxDiff(start, plain, new ArrayList<>()) > 1e-3);
   }
 
   /** 8 compiled steps (dropout 0.1, seeded per step) = 8 plain steps, float32: within 1e-5. */
   @Test
   void compiledStepsEqualPlainStepsFloat32() throws IOException {
-    compiledEqualsPlain(TFloat32.class, 1e-5);
+    compiledEqualsPlain(TrainerTest.optimizer(12), TFloat32.class, 8, 1e-5);
+  }
+
+  /** SGD with momentum and L2 weight decay, cosine schedule, no clipping: 4 steps within 1e-5. */
+  @Test
+  void compiledSgdStepsEqualPlainSteps() throws IOException {
+    compiledEqualsPlain(new OptimizerSpec(OptimizerSpec.Type.SGD, 0.05, 0.9, 0.999, 1e-8, 0.01, 0.9,
+        OptimizerSpec.Schedule.COSINE, 1, 6, 0, 1), TFloat32.class, 4, 1e-5);
   }
 
   /** Stopped after 7 compiled steps and resumed = 12 compiled steps in one go. */
