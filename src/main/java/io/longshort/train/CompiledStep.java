@@ -28,7 +28,7 @@ public final class CompiledStep<T extends TFloating> {
   /** The call op's name in the outer graph. */
   public static final String NAME = "train_step";
 
-  /** Adds ops to the body after the update (tests plant ops here); returns what the loss becomes. */
+  /** Adds ops to the body on the loss (tests plant a non-compilable op here); returns the loss output. */
   @FunctionalInterface
   public interface Extra<T extends TFloating> {
     Operand<T> apply(GraphScope<T> scope, Operand<T> loss);

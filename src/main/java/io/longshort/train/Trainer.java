@@ -27,6 +27,7 @@ import org.tensorflow.types.family.TFloating;
  * the run folder. A run folder that already holds checkpoints resumes from the newest one: same
  * weights, optimizer state, step, data order (batch i is always the same batch) and dropout masks
  * (seeded by (seed, step)), so an interrupted and resumed run ends where an uninterrupted one does.
+ * With {@code xla} each step is one XLA-compiled call ({@link CompiledStep}) on the same variables.
  */
 public final class Trainer<T extends TFloating> implements AutoCloseable {
   /** Evaluation results; bitsPerCharacter is the loss in bits (language models). */
