@@ -74,6 +74,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--optimizer", description = "An OptimizerSpec JSON file (replaces --lr, --warmup).")
   Path optimizerFile;
 
+  @Option(names = "--xla", description = "Run each training step (forward, loss, gradients, clipping, optimizer "
+      + "update) as one function call that XLA must compile; not with gradient accumulation (those steps run plain).")
+  boolean xla;
+
   @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -158,9 +162,17 @@ final class TrainCommand implements Callable<Integer> {
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
         sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
     o.flush();
+    if (bf16 && xla) {
+      throw new IllegalArgumentException("--bf16 and --xla together are not supported yet; choose one");
+    }
     o.printf("precision: %s%n", bf16 ? "bfloat16 compute, float32 master weights" : "float32");
     try (Trainer<?> trainer = bf16 ? Trainer.bfloat16(spec, optimizer, config, run)
-        : new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
+        : new Trainer<>(spec, optimizer, config, TFloat32.class, run, xla)) {
+      if (xla) {
+        o.println(trainer.compiled() ? "training steps: one XLA-compiled call each"
+            : "training steps: plain (--xla does not cover gradient accumulation)");
+        o.flush();
+      }
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
       Trainer.Result result = trainer.train(sources[0], sources[1], progress);
       progress.summary(result);

@@ -46,6 +46,9 @@ import org.tensorflow.types.family.TType;
  * init scope, same seed, so the same initial value) or shared with the outer variable of that
  * name when it already exists; the function receives the variables as DT_RESOURCE arguments
  * ({@link Parameters#forFunctionBody}). Inputs become placeholders of the same dtype and shape.
+ * Other resources (optimizer state) are bound by the body with {@link Args#bindResource} and
+ * become DT_RESOURCE arguments too. Ops with side effects (variable assigns) must be reached by
+ * the outputs, e.g. through control dependencies, so that the call runs them.
  */
 public final class XlaFunction {
   /** The node attribute that makes TensorFlow compile a function call with XLA or fail. */
@@ -66,12 +69,39 @@ public final class XlaFunction {
     List<? extends Operand<?>> build(GraphScope<T> scope, Args args);
   }
 
-  /** The function-graph stand-ins of the call's inputs. */
+  /**
+   * The function-graph stand-ins of the call's inputs, and the resources (other than the body's
+   * parameters) that the body binds to outer-graph handles.
+   */
   public static final class Args {
     private final List<Output<?>> values;
+    private final Graph inner;
+    private final List<Output<?>> boundInner = new ArrayList<>();
+    private final List<Output<?>> boundOuter = new ArrayList<>();
 
-    private Args(List<Output<?>> values) {
+    private Args(List<Output<?>> values, Graph inner) {
       this.values = values;
+      this.inner = inner;
+    }
+
+    /**
+     * Makes {@code innerHandle}, a bare resource handle built in the function graph (e.g. a
+     * VarHandleOp without initialiser), a DT_RESOURCE argument of the function fed with
+     * {@code outerHandle} from the outer graph: ops of the body that read or assign it then act on
+     * the outer variable. This is how a body reaches state that is not a model parameter (e.g.
+     * optimizer slots and the step counter, see {@code io.longshort.train.Optimizer}).
+     */
+    public void bindResource(Operand<?> innerHandle, Operand<?> outerHandle) {
+      if (innerHandle.env() != inner) {
+        throw new IllegalArgumentException("resource " + innerHandle + " is not in the function graph");
+      }
+      if (innerHandle.asOutput().dataType() != DataType.DT_RESOURCE
+          || outerHandle.asOutput().dataType() != DataType.DT_RESOURCE) {
+        throw new IllegalArgumentException("bindResource takes two resource handles, got "
+            + innerHandle.asOutput().dataType() + " and " + outerHandle.asOutput().dataType());
+      }
+      boundInner.add(innerHandle.asOutput());
+      boundOuter.add(outerHandle.asOutput());
     }
 
     public int size() {
@@ -162,7 +192,8 @@ public final class XlaFunction {
           innerScope = innerScope.child(part);
         }
       }
-      List<? extends Operand<?>> results = body.build(innerScope, new Args(List.copyOf(args)));
+      Args bodyArgs = new Args(List.copyOf(args), inner);
+      List<? extends Operand<?>> results = body.build(innerScope, bodyArgs);
       if (results == null || results.isEmpty()) {
         throw new IllegalArgumentException("function '" + name + "' returns no outputs");
       }
@@ -183,6 +214,15 @@ public final class XlaFunction {
         sig.input(key, p.handle());
         outerArgByKey.put(key, outerParams.get(p.name()).handle().asOutput());
         paramNames.add(p.name());
+      }
+      for (int i = 0; i < bodyArgs.boundInner.size(); i++) {
+        Output<?> outerHandle = bodyArgs.boundOuter.get(i);
+        if (outerHandle.env() != outer) {
+          throw new IllegalArgumentException("bound resource " + outerHandle + " is not in the scope's graph");
+        }
+        String key = "res" + i;
+        sig.input(key, bodyArgs.boundInner.get(i));
+        outerArgByKey.put(key, outerHandle);
       }
       signature = sig.build();
       fn = ConcreteFunction.create(signature, inner);

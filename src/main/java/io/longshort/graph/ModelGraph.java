@@ -186,26 +186,32 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    * first gradient are float32.
    */
   private void addLoss(Ops tf, long batch) {
-    addLoss(tf, batch, Precision.widen(tf, logits()));
-  }
-
-  private <L extends TFloating> void addLoss(Ops tf, long batch, Operand<L> logits) {
-    Class<L> type = logits.type();
-    int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));
     boolean lm = spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL;
     labels = tf.withName(lm ? "targets" : "labels").placeholder(TInt32.class,
         Placeholder.shape(lm ? Shape.of(batch, length) : Shape.of(batch)));
+    lossOps(tf, Precision.widen(tf, logits()), labels, outputs);
+  }
+
+  /**
+   * Adds "loss", "losses" and "hits" (see {@link #buildForTraining}) to {@code out} and returns the
+   * mean loss, in the dtype of {@code logits} (already widened to float32 for narrow graphs).
+   */
+  private <L extends TFloating> Operand<L> lossOps(Ops tf, Operand<L> logits, Operand<TInt32> labels,
+      Map<String, Operand<?>> out) {
+    Class<L> type = logits.type();
+    int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));
     // (M, C) rows: one per example, or per position for language models
     Operand<L> rows = Shapes.reshape(tf, logits, -1, classes);
     Operand<TInt32> flatLabels = Shapes.reshape(tf, labels, -1);
     Operand<L> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(type, 1.0),
         tf.constant(type, 0.0));
     Operand<L> perRow = tf.nn.softmaxCrossEntropyWithLogits(rows, oneHot).loss();
-    outputs.put("loss", tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0}))));
-    outputs.put("losses", tf.withName("losses").identity(perRow));
+    Operand<L> loss = tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0})));
+    out.put("loss", loss);
+    out.put("losses", tf.withName("losses").identity(perRow));
     Operand<TInt32> predicted = tf.dtypes.cast(tf.math.argMax(rows, tf.constant(1)), TInt32.class);
-    outputs.put("hits", tf.withName("hits").identity(
-        tf.dtypes.cast(tf.math.equal(predicted, flatLabels), type)));
+    out.put("hits", tf.withName("hits").identity(tf.dtypes.cast(tf.math.equal(predicted, flatLabels), type)));
+    return loss;
   }
 
   /** The logits output, (B, C) or (B, N, V), in the compute dtype. */
@@ -220,6 +226,32 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    */
   public Operand<?> loss() {
     return outputs.get("loss");
+  }
+
+  /**
+   * The forward pass and mean loss of this training graph built again in {@code scope}, typically
+   * the scope of a function body ({@code io.longshort.compile.XlaFunction}) whose parameters are
+   * this graph's ({@link Parameters#forFunctionBody}): same parameter names, same dropout sites.
+   * The loss is in the compute dtype (full-precision graphs; the compiled step does not take
+   * mixed precision yet).
+   *
+   * @param in stand-ins of {@link #inputs()} (in order), then of {@link #dropoutSeed()} and
+   *     {@link #dropoutRate()}
+   * @param labels stand-in of {@link #labels()}
+   */
+  public Operand<T> trainingLoss(GraphScope<T> scope, List<Operand<?>> in, Operand<TInt32> labels) {
+    if (!training) {
+      throw new IllegalStateException("not a training graph");
+    }
+    if (Precision.isNarrow(scope.dtype())) {
+      throw new UnsupportedOperationException("compiled training steps take float32 or float64 graphs, not "
+          + scope.dtype().getSimpleName());
+    }
+    if (in.size() != inputs.size() + 2) {
+      throw new IllegalArgumentException("expected " + (inputs.size() + 2) + " inputs (model inputs, dropout seed"
+          + " and rate), got " + in.size());
+    }
+    return lossOps(scope.tf(), forward(scope, in, true), labels, new LinkedHashMap<>());
   }
 
   public boolean training() {

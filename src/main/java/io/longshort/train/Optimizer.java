@@ -3,6 +3,7 @@ package io.longshort.train;
 import io.longshort.graph.Parameter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -37,15 +38,45 @@ public final class Optimizer<T extends TFloating> {
   private Operand<T> gradientNorm;
   private final Op update;
   private final Op accumulate;
+  /** Whose variables this optimizer's state handles stand for (a function body's); null otherwise. */
+  private final Optimizer<T> owner;
+  private final BiConsumer<Operand<?>, Operand<?>> bind;
 
   /**
    * @param grads d loss / d parameter, one per parameter (for accumulation: of one micro-batch)
    */
   public Optimizer(Graph graph, OptimizerSpec spec, List<Parameter<T>> params, List<Operand<T>> grads) {
+    this(graph, spec, params, grads, null, null);
+  }
+
+  /**
+   * The same update built in a function body's graph ({@code body}) on {@code owner}'s state: every
+   * slot and the step counter is a bare resource handle in {@code body}, handed to {@code bind}
+   * with the owner's handle of the same variable (e.g. {@code XlaFunction.Args::bindResource}), so
+   * that the function receives it as a DT_RESOURCE argument and its assigns update the owner's
+   * variables. {@code params} are the body's parameters ({@code Parameters.forFunctionBody}),
+   * {@code grads} gradients computed in the body. Only without gradient accumulation.
+   */
+  public static <T extends TFloating> Optimizer<T> forFunctionBody(Graph body, Optimizer<T> owner,
+      List<Parameter<T>> params, List<Operand<T>> grads, BiConsumer<Operand<?>, Operand<?>> bind) {
+    if (owner.owner != null) {
+      throw new IllegalArgumentException("the owner must be an optimizer of the outer graph");
+    }
+    if (owner.spec.accumulationSteps() > 1) {
+      throw new IllegalArgumentException("a function-body optimizer does not accumulate gradients"
+          + " (accumulationSteps " + owner.spec.accumulationSteps() + ")");
+    }
+    return new Optimizer<>(body, owner.spec, params, grads, owner, java.util.Objects.requireNonNull(bind, "bind"));
+  }
+
+  private Optimizer(Graph graph, OptimizerSpec spec, List<Parameter<T>> params, List<Operand<T>> grads,
+      Optimizer<T> owner, BiConsumer<Operand<?>, Operand<?>> bind) {
     if (params.size() != grads.size()) {
       throw new IllegalArgumentException(params.size() + " parameters but " + grads.size() + " gradients");
     }
     this.spec = spec;
+    this.owner = owner;
+    this.bind = bind;
     this.params = List.copyOf(params);
     this.tf = Ops.create(graph).withSubScope("optimizer");
     this.initTf = tf.withInitScope();
@@ -175,6 +206,21 @@ public final class Optimizer<T extends TFloating> {
   }
 
   private <U extends TType> StateVariable<U> variable(String name, long[] shape, Class<U> type) {
+    if (owner != null) {
+      StateVariable<?> outer = owner.state.stream().filter(v -> v.name().equals(name)).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("the owner optimizer has no variable '" + name + "'"));
+      if (!java.util.Arrays.equals(outer.shape(), shape) || outer.dtype() != type) {
+        throw new IllegalArgumentException("variable '" + name + "' differs from the owner's");
+      }
+      // a bare handle: the function receives the owner's handle in its place
+      VarHandleOp handle = tf.withName(name).varHandleOp(type, Shape.of(shape),
+          VarHandleOp.sharedName("optimizer/" + name));
+      bind.accept(handle, outer.handle());
+      StateVariable<U> v = new StateVariable<>(name, shape.clone(), type, handle,
+          tf.withName(name + "_read").readVariableOp(handle, type), null);
+      state.add(v);
+      return v;
+    }
     VarHandleOp handle = initTf.withName(name).varHandleOp(type, Shape.of(shape),
         VarHandleOp.sharedName("optimizer/" + name));
     var zero = initTf.zeros(initTf.constant(Shape.of(shape).asArray()), type);
@@ -229,7 +275,7 @@ public final class Optimizer<T extends TFloating> {
     return step.value();
   }
 
-  /** The step counter and every slot, for checkpoints. */
+  /** The step counter and every slot, for checkpoints (in a function body: their bare handles). */
   public List<StateVariable<?>> state() {
     return List.copyOf(state);
   }

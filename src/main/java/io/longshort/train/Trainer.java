@@ -28,6 +28,7 @@ import org.tensorflow.types.family.TFloating;
  * the run folder. A run folder that already holds checkpoints resumes from the newest one: same
  * weights, optimizer state, step, data order (batch i is always the same batch) and dropout masks
  * (seeded by (seed, step)), so an interrupted and resumed run ends where an uninterrupted one does.
+ * With {@code xla} each step is one XLA-compiled call ({@link CompiledStep}) on the same variables.
  */
 public final class Trainer<T extends TFloating> implements AutoCloseable {
   /** Evaluation results; bitsPerCharacter is the loss in bits (language models). */
@@ -54,13 +55,26 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
   private final ModelGraph<T> graph;
   /** Over the variables: Optimizer<TFloat32> for a bfloat16 run with float32 master weights. */
   private final Optimizer<?> optimizer;
+  /** The whole step as one must-compile XLA call; null when the step runs plain. */
+  private final CompiledStep<T> compiled;
   private final List<TrainingVariable> variables = new ArrayList<>();
   private final Map<String, String> metadata = new LinkedHashMap<>();
   private EventWriter events;
 
   public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype, Path runDir)
       throws IOException {
-    this(model, optimizerSpec, config, dtype, dtype, runDir);
+    this(model, optimizerSpec, config, dtype, dtype, runDir, false);
+  }
+
+  /**
+   * @param xla run each training step as one function call that XLA must compile
+   *     ({@link CompiledStep}): forward, loss, gradients, clipping and the optimizer's update in
+   *     one cluster. Only without gradient accumulation: with accumulationSteps > 1 the steps run
+   *     plain ({@link #compiled()} says which). Evaluation runs the plain graph either way.
+   */
+  public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype, Path runDir,
+      boolean xla) throws IOException {
+    this(model, optimizerSpec, config, dtype, dtype, runDir, xla);
   }
 
   /**
@@ -70,15 +84,17 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
    */
   public static Trainer<TBfloat16> bfloat16(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config,
       Path runDir) throws IOException {
-    return new Trainer<>(model, optimizerSpec, config, TBfloat16.class, TFloat32.class, runDir);
+    return new Trainer<>(model, optimizerSpec, config, TBfloat16.class, TFloat32.class, runDir, false);
   }
 
   /**
    * A run computing in {@code dtype} on variables stored in {@code variableDtype}: the same dtype
-   * for plain runs, or a wider one (float32 master weights for a bfloat16 {@code dtype}).
+   * for plain runs, or a wider one (float32 master weights for a bfloat16 {@code dtype}); with
+   * {@code xla}, each step compiled (full-precision runs only, for now).
    */
+  @SuppressWarnings("unchecked")
   public Trainer(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config, Class<T> dtype,
-      Class<? extends TFloating> variableDtype, Path runDir) throws IOException {
+      Class<? extends TFloating> variableDtype, Path runDir, boolean xla) throws IOException {
     this.model = model;
     this.optimizerSpec = optimizerSpec;
     this.config = config;
@@ -88,6 +104,12 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
         ? ModelGraph.buildForTraining(model, dtype, config.batchSize(), config.length(), config.seed())
         : ModelGraph.buildForTraining(model, dtype, variableDtype, config.batchSize(), config.length(), config.seed());
     optimizer = optimizer(graph, optimizerSpec, variableDtype);
+    if (xla && dtype != variableDtype) {
+      throw new IllegalArgumentException("XLA-compiled steps with mixed precision are not supported yet;"
+          + " use one of --xla and --bf16");
+    }
+    compiled = xla && optimizerSpec.accumulationSteps() == 1
+        ? CompiledStep.build(graph, (Optimizer<T>) optimizer) : null;
     graph.parameters().list().forEach(p -> variables.add(TrainingVariable.of(graph.parameters(), p)));
     optimizer.state().forEach(v -> variables.add(TrainingVariable.of(graph.graph(), v)));
     metadata.put("model", model.toJson());
@@ -153,6 +175,16 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
 
   public ModelGraph<T> graph() {
     return graph;
+  }
+
+  /** Every variable of the training state: parameters, then the optimizer's (checkpoint order). */
+  List<TrainingVariable> variables() {
+    return List.copyOf(variables);
+  }
+
+  /** Whether training steps run as one XLA-compiled call. */
+  public boolean compiled() {
+    return compiled != null;
   }
 
   public Path checkpointDir() {
@@ -238,9 +270,14 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
       Tensor rate = TFloat32.scalarOf((float) model.dropout());
       fed.add(seed);
       fed.add(rate);
-      runner.feed(graph.dropoutSeed(), seed).feed(graph.dropoutRate(), rate)
-          .fetch(graph.loss()).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm());
-      runner.addTarget(accumulate != null ? accumulate : optimizer.update());
+      runner.feed(graph.dropoutSeed(), seed).feed(graph.dropoutRate(), rate);
+      if (compiled != null) {
+        // the call's outputs depend on every update in it
+        runner.fetch(compiled.loss()).fetch(compiled.learningRate()).fetch(compiled.gradientNorm());
+      } else {
+        runner.fetch(graph.loss()).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm());
+        runner.addTarget(accumulate != null ? accumulate : optimizer.update());
+      }
       try (var r = runner.run()) {
         return new double[] {scalar(r.get(0)), scalar(r.get(1)), scalar(r.get(2))};
       }

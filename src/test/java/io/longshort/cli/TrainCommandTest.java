@@ -64,4 +64,15 @@ class TrainCommandTest {
     assertTrue(err.contains("is a file, not a folder"), err);
     assertFalse(err.contains("\tat "), "no stack trace: " + err);
   }
+
+  /** --xla: the steps run as one compiled call each, and the run ends with a checkpoint. */
+  @Test
+  void xlaTrainingSteps() throws Exception {
+    Path d = listOps();
+    Path run = dir.resolve("xla");
+    String out = run(0, "train", "--listops", d.toString(), "--length", "64", "--batch", "4", "--steps", "2",
+        "--run", run.toString(), "--xla")[0];
+    assertTrue(out.contains("one XLA-compiled call each"), out);
+    assertTrue(Files.exists(run.resolve("checkpoints").resolve("ckpt-2.safetensors")), out);
+  }
 }

@@ -1,0 +1,44 @@
+package io.longshort.graph;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/** The hash-based dropout: the rate it asks for, inverted scaling, and masks fixed by the seed. */
+class DropoutTest {
+  private static double[] run(long seed, long step, float rate) {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      GraphScope<TFloat32> root = GraphScope.root(new Parameters<>(g, TFloat32.class, 0));
+      Ops tf = root.tf();
+      Placeholder<TInt64> seedIn = tf.placeholder(TInt64.class);
+      Dropout d = Dropout.training(seedIn, tf.constant(rate));
+      Operand<TFloat32> y = d.apply(root, tf.ones(tf.constant(new int[] {200, 500}), TFloat32.class));
+      try (TInt64 t = TInt64.vectorOf(seed, step); var r = s.runner().feed(seedIn, t).fetch(y).run()) {
+        return HostTensors.toDoubles(r.get(0));
+      }
+    }
+  }
+
+  @Test
+  void dropsTheRateAndScalesTheRest() {
+    double[] y = run(42, 7, 0.1f);
+    long zeros = Arrays.stream(y).filter(v -> v == 0).count();
+    assertEquals(0.1, zeros / (double) y.length, 0.005, "dropped fraction");
+    assertTrue(Arrays.stream(y).allMatch(v -> v == 0 || Math.abs(v - 1 / 0.9) < 1e-6));
+    assertArrayEquals(y, run(42, 7, 0.1f), "the same seed and step drop the same units");
+    assertFalse(Arrays.equals(y, run(42, 8, 0.1f)), "another step drops others");
+    assertFalse(Arrays.equals(y, run(43, 7, 0.1f)), "another seed drops others");
+    assertTrue(Arrays.stream(run(42, 7, 0f)).allMatch(v -> v == 1), "rate 0 is the identity");
+  }
+}
