@@ -193,7 +193,17 @@ final class TrainCommand implements Callable<Integer> {
         b.setSegment(a.segment());
       }
     }
-    return spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null).build();
+    ModelSpec.Builder changed = spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null);
+    boolean learnedCls = spec.pooling() == io.longshort.spec.Pooling.CLS_LAST_LAYER
+        || spec.pooling() == io.longshort.spec.Pooling.CLS_TOKEN;
+    if (learnedCls && b.build().kind() != io.longshort.spec.AttentionKind.LONG_SHORT) {
+      // a learned CLS vector joins long-short attention as a global token; other attention sees a
+      // CLS id at the front of the sequence instead
+      command.commandLine().getOut().printf("pooling %s needs long-short attention; %s attention uses cls pooling "
+          + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), b.build().kind().jsonName());
+      changed.optPooling(io.longshort.spec.Pooling.CLS);
+    }
+    return changed.build();
   }
 
   /** Training and validation batches for the model's task. */
