@@ -205,7 +205,9 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     Operand<TInt32> flatLabels = Shapes.reshape(tf, labels, -1);
     Operand<L> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(type, 1.0),
         tf.constant(type, 0.0));
-    Operand<L> perRow = tf.nn.softmaxCrossEntropyWithLogits(rows, oneHot).loss();
+    // -sum(one_hot * log_softmax): TF 2.18's C++ gradient of SoftmaxCrossEntropyWithLogits builds a
+    // float32 constant into float64 graphs, so float64 training could not take gradients
+    Operand<L> perRow = tf.math.neg(tf.sum(tf.math.mul(oneHot, tf.nn.logSoftmax(rows)), tf.constant(1)));
     Operand<L> loss = tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0})));
     out.put("loss", loss);
     out.put("losses", tf.withName("losses").identity(perRow));
