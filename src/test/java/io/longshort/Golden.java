@@ -36,6 +36,39 @@ public final class Golden {
     return all;
   }
 
+  /** The cases among {@code files} that hold a whole model (their expected output is logits). */
+  public static List<Path> modelCases(List<Path> files) throws IOException {
+    List<Path> models = new java.util.ArrayList<>();
+    for (Path p : files) {
+      try (io.longshort.weights.Safetensors st = io.longshort.weights.Safetensors.open(p)) {
+        if (st.contains("output.logits")) {
+          models.add(p);
+        }
+      }
+    }
+    return models;
+  }
+
+  /** The model a case's metadata describes, in the authors' config and module names. */
+  public static io.longshort.spec.ModelSpec modelSpec(io.longshort.weights.Safetensors st) throws IOException {
+    return io.longshort.spec.AuthorsConfig.modelSpec(
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(st.metadata().get("config")),
+        st.metadata().get("module"));
+  }
+
+  /** A case's inputs (input.ids_0, input.mask_0, ...) under the model's input names. */
+  public static java.util.Map<String, int[]> modelInputs(io.longshort.weights.Safetensors st,
+      io.longshort.spec.ModelSpec spec) throws IOException {
+    java.util.Map<String, int[]> in = new java.util.LinkedHashMap<>();
+    boolean towers = spec.task() == io.longshort.spec.Task.RETRIEVAL;
+    for (String tower : towers ? new String[] {"0", "1"} : new String[] {"0"}) {
+      String suffix = towers ? "_" + tower : "";
+      in.put("input_ids" + suffix, st.readInts("input.ids_" + tower));
+      in.put("mask" + suffix, st.readInts("input.mask_" + tower));
+    }
+    return in;
+  }
+
   /** The golden cases under lra/ whose file name starts with {@code prefix}, sorted. */
   public static List<Path> cases(String prefix) throws IOException {
     try (Stream<Path> files = Files.list(dir().resolve("lra"))) {

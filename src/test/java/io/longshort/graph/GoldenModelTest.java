@@ -3,17 +3,13 @@ package io.longshort.graph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.longshort.Golden;
 import io.longshort.spec.AuthorsConfig;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -28,37 +24,21 @@ class GoldenModelTest {
 
   @TestFactory
   Stream<DynamicTest> matchesAuthorsModels() throws Exception {
-    List<Path> files = new ArrayList<>();
-    for (Path p : Golden.allCases()) {
-      try (Safetensors st = Safetensors.open(p)) {
-        if (st.contains("output.logits")) {
-          files.add(p);
-        }
-      }
-    }
+    List<Path> files = Golden.modelCases(Golden.allCases());
     assertTrue(files.size() >= 3, "at least the three shared model cases: " + files);
     return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(f)));
   }
 
   private static void check(Path file) throws Exception {
     try (Safetensors st = Safetensors.open(file)) {
-      ModelSpec spec = AuthorsConfig.modelSpec(new ObjectMapper().readTree(st.metadata().get("config")),
-          st.metadata().get("module"));
+      ModelSpec spec = Golden.modelSpec(st);
       long[] idsShape = st.info("input.ids_0").shape();
       try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, idsShape[0],
           Math.toIntExact(idsShape[1]), 0)) {
         WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "",
             AuthorsConfig.stateDictNames(spec));
         assertEquals(g.parameters().list().size(), report.loaded().size());
-        Map<String, int[]> in = new LinkedHashMap<>();
-        for (String tower : new String[] {"0", "1"}) {
-          if (st.contains("input.ids_" + tower)) {
-            String suffix = g.inputs().containsKey("input_ids") ? "" : "_" + tower;
-            in.put("input_ids" + suffix, st.readInts("input.ids_" + tower));
-            in.put("mask" + suffix, st.readInts("input.mask_" + tower));
-          }
-        }
-        double[] logits = g.logits(idsShape[0], in);
+        double[] logits = g.logits(idsShape[0], Golden.modelInputs(st, spec));
         double[] expected = st.readDoubles("output.logits");
         assertEquals(expected.length, logits.length);
         double maxErr = 0;

@@ -3,15 +3,12 @@ package io.longshort.graph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.longshort.Golden;
 import io.longshort.spec.AuthorsConfig;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -39,22 +36,14 @@ class MixedPrecisionGoldenTest {
 
   @TestFactory
   Stream<DynamicTest> bfloat16LogitsAgreeWithFloat32() throws Exception {
-    List<Path> files = new ArrayList<>();
-    for (Path p : Golden.cases("")) {
-      try (Safetensors st = Safetensors.open(p)) {
-        if (st.contains("output.logits")) {
-          files.add(p);
-        }
-      }
-    }
+    List<Path> files = Golden.modelCases(Golden.cases(""));
     assertTrue(files.size() >= 3, "the three shared model cases: " + files);
     return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(f)));
   }
 
   private static void check(Path file) throws Exception {
     try (Safetensors st = Safetensors.open(file)) {
-      ModelSpec spec = AuthorsConfig.modelSpec(new ObjectMapper().readTree(st.metadata().get("config")),
-          st.metadata().get("module"));
+      ModelSpec spec = Golden.modelSpec(st);
       long[] idsShape = st.info("input.ids_0").shape();
       int n = Math.toIntExact(idsShape[1]);
       try (ModelGraph<TFloat32> f32 = ModelGraph.build(spec, TFloat32.class, idsShape[0], n, 0);
@@ -63,14 +52,7 @@ class MixedPrecisionGoldenTest {
         WeightLoader.Report report = WeightLoader.load(bf16.session(), bf16.parameters(), st, "",
             AuthorsConfig.stateDictNames(spec));
         assertEquals(bf16.parameters().list().size(), report.loaded().size());
-        Map<String, int[]> in = new LinkedHashMap<>();
-        for (String tower : new String[] {"0", "1"}) {
-          if (st.contains("input.ids_" + tower)) {
-            String suffix = f32.inputs().containsKey("input_ids") ? "" : "_" + tower;
-            in.put("input_ids" + suffix, st.readInts("input.ids_" + tower));
-            in.put("mask" + suffix, st.readInts("input.mask_" + tower));
-          }
-        }
+        Map<String, int[]> in = Golden.modelInputs(st, spec);
         double[] a = f32.logits(idsShape[0], in);
         double[] b = bf16.logits(idsShape[0], in);
         assertEquals(TBfloat16.class, bf16.logits().type());
