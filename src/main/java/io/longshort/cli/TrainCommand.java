@@ -12,6 +12,7 @@ import io.longshort.spec.Task;
 import io.longshort.train.BatchSource;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
+import io.longshort.train.TrainingSetting;
 import io.longshort.train.Trainer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,6 +37,11 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
+
+  @Option(names = "--config", paramLabel = "NAME|FILE", description = "A training setting (model, window, rank, "
+      + "length, batch, steps, optimizer): lra_listops, lra_text, lra_retrieval (the paper's) or a JSON file. "
+      + "Options given here win over its values.")
+  String setting;
 
   @Option(names = "--model", defaultValue = "lra_listops",
       description = "A shipped config name or a ModelSpec JSON file (default: ${DEFAULT-VALUE}).")
@@ -144,14 +150,16 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
+    OptimizerSpec settingOptimizer = setting != null ? applySetting(TrainingSetting.load(setting)) : null;
     ModelSpec spec = overrides(ModelConfigs.load(model));
     int n = length != null ? length : spec.maxTokens();
     if (n < 1 || n > spec.maxTokens()) {
       throw new IllegalArgumentException("--length (" + n + ") must be in 1.." + spec.maxTokens() + " for this model");
     }
     int warm = warmup != null ? warmup : (int) Math.min(steps / 5, Integer.MAX_VALUE);
-    OptimizerSpec optimizer = optimizerFile != null
-        ? OptimizerSpec.parseJson(Files.readString(optimizerFile))
+    boolean optimizerOptions = given("--lr") || given("--warmup") || given("--steps");
+    OptimizerSpec optimizer = optimizerFile != null ? OptimizerSpec.parseJson(Files.readString(optimizerFile))
+        : settingOptimizer != null && !optimizerOptions ? settingOptimizer
         : OptimizerSpec.authorsLra(warm, (int) steps).withLearningRate(learningRate);
     TrainConfig config = new TrainConfig(batch, n, steps, seed, evalEvery, evalBatches, checkpointEvery, keep,
         earlyStop);
@@ -178,6 +186,39 @@ final class TrainCommand implements Callable<Integer> {
       progress.summary(result);
     }
     return 0;
+  }
+
+  /** Takes the setting's values for every option not given on the command line; returns its optimizer. */
+  private OptimizerSpec applySetting(TrainingSetting t) {
+    if (!given("--model")) {
+      model = t.model();
+    }
+    if (!given("--window") && t.window() != null) {
+      window = t.window();
+    }
+    if (!given("--rank") && t.rank() != null) {
+      rank = t.rank();
+    }
+    if (!given("--length")) {
+      length = t.length();
+    }
+    if (!given("--batch")) {
+      batch = t.batch();
+    }
+    if (!given("--steps")) {
+      steps = t.steps();
+    }
+    if (!given("--lr")) {
+      learningRate = t.optimizer().learningRate();
+    }
+    if (!given("--warmup") && !given("--steps")) {
+      warmup = t.optimizer().warmupSteps();
+    }
+    return t.optimizer();
+  }
+
+  private boolean given(String option) {
+    return command.commandLine().getParseResult().hasMatchedOption(option);
   }
 
   private ModelSpec overrides(ModelSpec spec) {

@@ -1,0 +1,81 @@
+package io.longshort.train;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.longshort.spec.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A training setting as a JSON file: the model config, its long-short window and rank, the batch
+ * shape, the number of updates and the optimizer. The paper's LRA settings ship in the jar
+ * (src/main/resources/configs/train); {@code train --config NAME|FILE} takes one, and options given
+ * on the command line win over its values.
+ *
+ * @param model a shipped model config name or a ModelSpec JSON file
+ * @param window the long-short window w, or null for the model's
+ * @param rank the long-short rank r, or null for the model's
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TrainingSetting(
+    @JsonProperty(value = "model", required = true) String model,
+    @JsonProperty("window") Integer window,
+    @JsonProperty("rank") Integer rank,
+    @JsonProperty(value = "length", required = true) int length,
+    @JsonProperty(value = "batch", required = true) int batch,
+    @JsonProperty(value = "steps", required = true) long steps,
+    @JsonProperty(value = "optimizer", required = true) OptimizerSpec optimizer) {
+
+  /** The paper's settings. */
+  public static final List<String> SHIPPED = List.of("lra_listops", "lra_text", "lra_retrieval");
+
+  public TrainingSetting {
+    check(model != null && !model.isBlank(), "model is required (a config name or a ModelSpec JSON file)");
+    check(length >= 1, "length (" + length + ") must be >= 1");
+    check(batch >= 1, "batch (" + batch + ") must be >= 1");
+    check(steps >= 1, "steps (" + steps + ") must be >= 1");
+    check(optimizer != null, "optimizer is required");
+    check(optimizer.totalSteps() == steps, "optimizer.totalSteps (" + optimizer.totalSteps()
+        + ") must equal steps (" + steps + "): the schedule ends with the run");
+  }
+
+  /** A shipped setting by name, or a JSON file by path. */
+  public static TrainingSetting load(String nameOrFile) throws IOException {
+    if (SHIPPED.contains(nameOrFile)) {
+      try (InputStream in = TrainingSetting.class.getResourceAsStream("/configs/train/" + nameOrFile + ".json")) {
+        if (in == null) {
+          throw new IllegalStateException("shipped training setting " + nameOrFile + " is missing from the jar");
+        }
+        return parseJson(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      }
+    }
+    Path file = Path.of(nameOrFile);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("--config (\"" + nameOrFile + "\") is neither a shipped training setting ("
+          + String.join(", ", SHIPPED) + ") nor a JSON file");
+    }
+    try {
+      return parseJson(Files.readString(file));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  public static TrainingSetting parseJson(String json) {
+    return Json.read(json, TrainingSetting.class);
+  }
+
+  public String toJson() {
+    return Json.write(this);
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException("TrainingSetting: " + message);
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package io.longshort.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longshort.cli.Main;
+import io.longshort.spec.ModelConfigs;
+import io.longshort.spec.ModelSpec;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TrainingSettingTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void shippedSettingsLoadAndFitTheirModels() throws Exception {
+    for (String name : TrainingSetting.SHIPPED) {
+      TrainingSetting t = TrainingSetting.load(name);
+      assertEquals(t, TrainingSetting.parseJson(t.toJson()), name);
+      ModelSpec model = ModelConfigs.load(t.model());
+      assertTrue(t.length() <= model.maxTokens(), name + ": length fits the model");
+      // the window and rank make a valid spec
+      model.toBuilder().setAttention(model.attention().toBuilder().setWindow(t.window()).setRank(t.rank()).build()).build();
+    }
+    TrainingSetting listOps = TrainingSetting.load("lra_listops");
+    assertEquals(16, listOps.window());
+    assertEquals(2, listOps.rank());
+    assertEquals(5000, listOps.steps());
+    assertEquals(1000, listOps.optimizer().warmupSteps());
+    assertEquals(1e-6, listOps.optimizer().epsilon());
+  }
+
+  @Test
+  void badSettingsNameTheField() {
+    var e = assertThrows(IllegalArgumentException.class, () -> TrainingSetting.parseJson(
+        TrainingSetting.load("lra_listops").toJson().replace("\"steps\" : 5000", "\"steps\" : 4000")));
+    assertTrue(e.getMessage().contains("optimizer.totalSteps (5000) must equal steps (4000)"), e.getMessage());
+  }
+
+  /** --config supplies the values, options on the command line win. */
+  @Test
+  void commandLineOptionsWinOverTheSetting() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    Path listOps = dir.resolve("listops");
+    assertEquals(0, cli.execute("generate-listops", "--out", listOps.toString(), "--train", "40", "--valid", "8",
+        "--test", "8", "--min-length", "10", "--max-length", "60"), err.toString());
+    assertEquals(0, cli.execute("train", "--config", "lra_listops", "--listops", listOps.toString(), "--length", "64",
+        "--batch", "4", "--steps", "2", "--eval-every", "2", "--run", dir.resolve("run").toString()), err.toString());
+    assertTrue(out.toString().contains("long_short attention (w=16, r=2), 64 tokens"), out.toString());
+  }
+}
