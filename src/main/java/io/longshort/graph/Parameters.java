@@ -34,6 +34,7 @@ public final class Parameters<T extends TFloating> {
   private final Parameters<T> owner;
   private final Map<String, Parameter<T>> byName = new LinkedHashMap<>();
   private final Map<String, Setter<T>> setters = new LinkedHashMap<>();
+  private Ops setScope;
 
   public Parameters(Graph graph, Class<T> dtype, long seed) {
     this(graph, dtype, dtype, seed, null);
@@ -172,14 +173,15 @@ public final class Parameters<T extends TFloating> {
     if (owner != null) {
       return owner.setter(owner.get(p.name()));
     }
+    if (setScope == null) {
+      // one sub-scope for all setters: TF Java's withSubScope scans every op of the graph, so a
+      // sub-scope per parameter made building a training run quadratic in the graph's size
+      setScope = Ops.create(graph).withSubScope("set");
+    }
     return setters.computeIfAbsent(p.name(), n -> {
-      Ops tf = Ops.create(graph).withSubScope("set");
-      for (String part : n.split("\\.")) {
-        tf = tf.withSubScope(part);
-      }
-      Placeholder<? extends TFloating> value = tf.withName("value").placeholder(variableDtype,
+      Placeholder<? extends TFloating> value = setScope.withName(n + ".value").placeholder(variableDtype,
           Placeholder.shape(Shape.of(p.shape())));
-      return new Setter<>(value, tf.withName("assign").assignVariableOp(p.handle(), value));
+      return new Setter<>(value, setScope.withName(n + ".assign").assignVariableOp(p.handle(), value));
     });
   }
 

@@ -16,6 +16,7 @@ import java.util.Optional;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
+import org.tensorflow.op.Ops;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
@@ -111,7 +112,8 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     compiled = xla && optimizerSpec.accumulationSteps() == 1
         ? CompiledStep.build(graph, (Optimizer<T>) optimizer) : null;
     graph.parameters().list().forEach(p -> variables.add(TrainingVariable.of(graph.parameters(), p)));
-    optimizer.state().forEach(v -> variables.add(TrainingVariable.of(graph.graph(), v)));
+    Ops setOptimizer = Ops.create(graph.graph()).withSubScope("set_optimizer");
+    optimizer.state().forEach(v -> variables.add(TrainingVariable.of(setOptimizer, v)));
     metadata.put("model", model.toJson());
     metadata.put("optimizer", optimizerSpec.toJson());
     metadata.put("seed", Long.toString(config.seed()));

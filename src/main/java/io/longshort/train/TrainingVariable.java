@@ -2,7 +2,6 @@ package io.longshort.train;
 
 import io.longshort.graph.Parameter;
 import io.longshort.graph.Parameters;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
@@ -25,8 +24,11 @@ public record TrainingVariable(String name, long[] shape, Class<? extends TType>
         setter.assign());
   }
 
-  public static <U extends TType> TrainingVariable of(Graph graph, StateVariable<U> v) {
-    Ops tf = Ops.create(graph).withSubScope("set_optimizer");
+  /**
+   * An optimizer variable, its setter built in {@code tf} (one scope for all of them: TF Java's
+   * withSubScope scans the whole graph each time).
+   */
+  public static <U extends TType> TrainingVariable of(Ops tf, StateVariable<U> v) {
     Placeholder<U> value = tf.withName(v.name() + "_value").placeholder(v.dtype(), Placeholder.shape(Shape.of(v.shape())));
     Op assign = tf.withName(v.name() + "_assign").assignVariableOp(v.handle(), value);
     return new TrainingVariable("optimizer/" + v.name(), v.shape(), v.dtype(), v.value(), value, assign);
