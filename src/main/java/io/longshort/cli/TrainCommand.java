@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
         "files and checkpoints into --run. A --run folder holding checkpoints resumes from the newest.",
         "Data: classifiers read --listops DIR (basic_train.tsv, basic_val.tsv; generated there first",
         "with --generate) or --train-tsv/--valid-tsv (LRA text: label, text); retrieval models read",
-        "AAN TSV files; language models read --corpus FILE (enwik8 split 90M/5M/5M, or 90/5/5 %)."})
+        "AAN TSV files; language models read --corpus FILE (enwik8 split 90M/5M/5M, or 90/5/5 %%)."})
 final class TrainCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
