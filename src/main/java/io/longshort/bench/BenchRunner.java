@@ -1,0 +1,219 @@
+package io.longshort.bench;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.longshort.spec.AttentionSpec;
+import io.longshort.spec.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs every configuration of a benchmark in a process of its own (so that each peak memory is
+ * that configuration's alone), one after the other, and stops a process whose resident memory
+ * passes the budget. Then searches, by doubling N, the longest sequence each attention trains on
+ * (forward + backward) within the budget.
+ */
+public final class BenchRunner {
+  /** A case taking longer than this is stopped and reported as failed. */
+  private static final long CASE_TIMEOUT_MINUTES = 20;
+  private static final long POLL_MS = 20;
+
+  private final BenchSettings s;
+  private final PrintStream log;
+
+  public BenchRunner(BenchSettings settings, PrintStream log) {
+    this.s = settings;
+    this.log = log;
+  }
+
+  /** All results: the reference line, the layer table, model steps, then the longest-N probes. */
+  public record Outcome(List<BenchResult> table, List<BenchResult> probes) {}
+
+  public Outcome run() {
+    List<BenchResult> table = new ArrayList<>();
+    List<Boolean> modes = s.xla() ? List.of(false, true) : List.of(false);
+    for (boolean xla : modes) {
+      table.addAll(runCase(new BenchCase(BenchCase.MATMUL, null, 1, s.matmulSide(), xla, s.reps(), s.warmup())));
+    }
+    for (AttentionSpec attention : List.of(s.longShort(), s.full())) {
+      for (boolean xla : modes) {
+        for (int n : s.lengths()) {
+          List<BenchResult> rs = runCase(new BenchCase(BenchCase.LAYER, attention, s.batch(), n, xla, s.reps(),
+              s.warmup()));
+          table.addAll(rs);
+          if (rs.stream().anyMatch(r -> !r.ok())) {
+            break; // longer N would not fit either
+          }
+        }
+      }
+    }
+    if (s.modelSteps()) {
+      for (AttentionSpec attention : List.of(s.longShort(), s.full())) {
+        for (boolean xla : modes) {
+          for (int n : s.lengths()) {
+            List<BenchResult> rs = runCase(new BenchCase(BenchCase.MODEL, attention, s.batch(), n, xla, s.reps(),
+                s.warmup()));
+            table.addAll(rs);
+            if (rs.stream().anyMatch(r -> !r.ok())) {
+              break;
+            }
+          }
+        }
+      }
+    }
+    List<BenchResult> probes = new ArrayList<>();
+    for (AttentionSpec attention : List.of(s.longShort(), s.full())) {
+      probes.addAll(longest(attention, table));
+    }
+    return new Outcome(table, probes);
+  }
+
+  /**
+   * Doubles N from the longest table length that trained within the budget, one process and one
+   * forward + backward run each, until a run passes the budget, fails or N passes maxLength.
+   */
+  private List<BenchResult> longest(AttentionSpec attention, List<BenchResult> table) {
+    String kind = attention.kind().jsonName();
+    int start = table.stream().filter(r -> r.pass().equals("forward_backward") && r.attention().equals(kind)
+        && !r.xla() && r.ok()).mapToInt(BenchResult::n).max().orElse(0);
+    List<BenchResult> probes = new ArrayList<>();
+    if (start == 0) {
+      return probes;
+    }
+    for (long n = 2L * start; n <= s.maxLength(); n *= 2) {
+      List<BenchResult> rs = runCase(new BenchCase(BenchCase.PROBE, attention, s.batch(), (int) n, false, 1, 1));
+      probes.addAll(rs);
+      if (rs.stream().anyMatch(r -> !r.ok())) {
+        break;
+      }
+    }
+    return probes;
+  }
+
+  /** One child process; its result lines, or one line saying why it has none. */
+  List<BenchResult> runCase(BenchCase c) {
+    log.printf("%-36s ", c.label());
+    log.flush();
+    List<String> passes = switch (c.workload()) {
+      case BenchCase.LAYER -> List.of("forward", "forward_backward");
+      case BenchCase.PROBE -> List.of("forward_backward");
+      case BenchCase.MODEL -> List.of("train_step");
+      default -> List.of("matmul");
+    };
+    List<BenchResult> results = new ArrayList<>();
+    Deque<String> stderrTail = new ArrayDeque<>();
+    AtomicBoolean overBudget = new AtomicBoolean();
+    AtomicLong highest = new AtomicLong();
+    AtomicBoolean timedOut = new AtomicBoolean();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(CASE_TIMEOUT_MINUTES);
+    Process p;
+    try {
+      ProcessBuilder pb = new ProcessBuilder(javaCommand(), "-Xmx2g", "-XX:+UseSerialGC", "-cp",
+          System.getProperty("java.class.path"), CaseMain.class.getName(), Json.MAPPER.writeValueAsString(c));
+      pb.environment().putIfAbsent("TF_CPP_MIN_LOG_LEVEL", "2");
+      p = pb.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start a benchmark process: " + e.getMessage(), e);
+    }
+    Thread watchdog = new Thread(() -> {
+      while (p.isAlive()) {
+        long rss = PeakMemory.resident(p.pid());
+        highest.accumulateAndGet(rss, Math::max);
+        if (rss > s.memoryBudgetBytes()) {
+          overBudget.set(true);
+          p.destroyForcibly();
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          timedOut.set(true);
+          p.destroyForcibly();
+          return;
+        }
+        try {
+          Thread.sleep(POLL_MS);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "bench-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+    Thread errors = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          synchronized (stderrTail) {
+            stderrTail.addLast(line);
+            if (stderrTail.size() > 8) {
+              stderrTail.removeFirst();
+            }
+          }
+        }
+      } catch (IOException ignored) {
+        // the process is gone; what was read is kept
+      }
+    }, "bench-stderr");
+    errors.setDaemon(true);
+    errors.start();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = out.readLine()) != null; ) {
+        if (line.startsWith(CaseMain.PREFIX)) {
+          results.add(Json.MAPPER.readValue(line.substring(CaseMain.PREFIX.length()), BenchResult.class));
+        }
+      }
+      p.waitFor();
+      errors.join(1000);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable result line from the benchmark process: " + e.getMessage(), e);
+    } catch (IOException | InterruptedException e) {
+      p.destroyForcibly();
+      throw new IllegalStateException("benchmark process for " + c.label() + ": " + e.getMessage(), e);
+    }
+    for (String pass : passes.subList(results.size(), passes.size())) {
+      if (overBudget.get()) {
+        results.add(BenchResult.notMeasured(c, pass, BenchResult.OVER_BUDGET,
+            "resident memory passed " + gib(s.memoryBudgetBytes()) + " (seen " + gib(highest.get()) + ")"));
+      } else {
+        String why;
+        synchronized (stderrTail) {
+          why = String.join(" | ", stderrTail);
+        }
+        results.add(BenchResult.notMeasured(c, pass, BenchResult.FAILED, timedOut.get()
+            ? "stopped after " + CASE_TIMEOUT_MINUTES + " minutes"
+            : "exit " + p.exitValue() + (why.isEmpty() ? "" : ": " + why)));
+      }
+    }
+    log.println(summary(results));
+    return results;
+  }
+
+  private static String summary(List<BenchResult> results) {
+    StringBuilder b = new StringBuilder();
+    for (BenchResult r : results) {
+      if (b.length() > 0) {
+        b.append("; ");
+      }
+      b.append(r.pass()).append(' ');
+      b.append(r.ok() ? String.format(java.util.Locale.ROOT, "%.1f ms, peak %s", r.medianMs(), gib(r.peakBytes()))
+          : r.status());
+    }
+    return b.toString();
+  }
+
+  static String gib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+  }
+
+  private static String javaCommand() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+}

@@ -1,0 +1,56 @@
+package io.longshort.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.longshort.graph.AttentionGraph;
+import io.longshort.spec.AttentionSpec;
+import java.util.Iterator;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The analytic FLOP count against the matrix products the built graph really holds: every MatMul
+ * and BatchMatMul's static shapes, 2 per multiply-add.
+ */
+class FlopsTest {
+  @ParameterizedTest
+  @CsvSource({
+      "long_short, 2, 64, 32, 2, 8, 3",
+      "long_short, 1, 100, 16, 4, 16, 2",
+      "long_short, 3, 40, 24, 2, 5, 0",
+      "full, 2, 64, 32, 2, 0, 0",
+      "full, 1, 33, 16, 4, 0, 0"})
+  void countMatchesTheGraphsMatrixProducts(String kind, int batch, int n, int width, int heads, int window, int rank) {
+    AttentionSpec spec = kind.equals("full")
+        ? AttentionSpec.full().setWidth(width).setHeads(heads).build()
+        : AttentionSpec.longShort().setWidth(width).setHeads(heads).setWindow(window).setRank(rank).build();
+    try (AttentionGraph<TFloat32> g = AttentionGraph.build(spec, TFloat32.class, batch, n, 0)) {
+      double counted = 0;
+      for (Iterator<GraphOperation> it = g.graph().operations(); it.hasNext(); ) {
+        GraphOperation op = it.next();
+        if (op.type().equals("MatMul") || op.type().startsWith("BatchMatMul")) {
+          counted += matmulFlops(op);
+        }
+      }
+      assertEquals(counted, Flops.forward(spec, batch, n), 1e-9 * counted, kind + " FLOPs");
+    }
+  }
+
+  /** 2 * (batch dims) * M * K * P for an output of (..., M, P) with contraction K. */
+  private static double matmulFlops(GraphOperation op) {
+    Shape out = op.output(0).shape();
+    Shape a = op.input(0).shape();
+    boolean adjA = op.type().equals("MatMul") ? op.attributes().getAttrBool("transpose_a")
+        : op.attributes().getAttrBool("adj_x");
+    int ra = a.numDimensions();
+    long k = adjA ? a.get(ra - 2) : a.get(ra - 1);
+    long size = 1;
+    for (int i = 0; i < out.numDimensions(); i++) {
+      size *= out.get(i);
+    }
+    return 2.0 * size * k;
+  }
+}
