@@ -1,11 +1,15 @@
 package io.longshort.graph;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.ReduceMax;
+import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat16;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -51,6 +55,50 @@ final class AttentionOps {
       return tf.dtypes.cast(tf.nn.softmax(wide), type);
     }
     return tf.nn.softmax(logits);
+  }
+
+  /**
+   * One softmax over the last axis of several logit blocks taken together, as if they were
+   * concatenated, returned as blocks of the same shapes, each times {@code keep} (null = 1):
+   * softmax([a ; b]) = [exp(a - m) ; exp(b - m)] / (sum exp(a - m) + sum exp(b - m)). Concatenating
+   * the logits and slicing the probabilities apart again would copy the layer's largest tensor
+   * twice. The shift m (the rows' maximum) cancels out of the result, so its gradient is stopped.
+   * Half-precision blocks are computed in float32 like {@link #softmax}.
+   */
+  static <T extends TFloating> List<Operand<T>> jointSoftmax(Ops tf, List<Operand<T>> blocks, Operand<T> keep) {
+    Class<T> type = blocks.get(0).type();
+    if (type == TBfloat16.class || type == TFloat16.class) {
+      List<Operand<TFloat32>> wide = new ArrayList<>();
+      for (Operand<T> b : blocks) {
+        wide.add(tf.dtypes.cast(b, TFloat32.class));
+      }
+      List<Operand<T>> out = new ArrayList<>();
+      for (Operand<TFloat32> p : jointSoftmax(tf, wide, keep == null ? null : tf.dtypes.cast(keep, TFloat32.class))) {
+        out.add(tf.dtypes.cast(p, type));
+      }
+      return out;
+    }
+    Operand<TInt32> last = tf.constant(-1);
+    Operand<T> max = null;
+    for (Operand<T> b : blocks) {
+      Operand<T> m = tf.reduceMax(b, last, ReduceMax.keepDims(true));
+      max = max == null ? m : tf.math.maximum(max, m);
+    }
+    max = tf.stopGradient(max);
+    List<Operand<T>> exps = new ArrayList<>();
+    Operand<T> total = null;
+    for (Operand<T> b : blocks) {
+      Operand<T> e = tf.math.exp(tf.math.sub(b, max));
+      exps.add(e);
+      Operand<T> sum = tf.reduceSum(e, last, ReduceSum.keepDims(true));
+      total = total == null ? sum : tf.math.add(total, sum);
+    }
+    Operand<T> scale = keep == null ? tf.math.reciprocal(total) : tf.math.div(keep, total);
+    List<Operand<T>> probs = new ArrayList<>();
+    for (Operand<T> e : exps) {
+      probs.add(tf.math.mul(e, scale));
+    }
+    return probs;
   }
 
   /**

@@ -113,48 +113,40 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
       globalLogits = matmul(q, kg, true);
     }
 
-    // one joint softmax over [global slots ; window keys]
-    Operand<T> probs;
-    Operand<T> windowValues = null;
-    int windowKeys = 2 * e + w;
+    // one joint softmax over [global slots ; window keys], kept in its two blocks
+    Operand<T> out = null;
     if (w > 0) {
       // (B, H, S, W, K) queries against (B, H, S, W + 2E, K) key tiles
+      int windowKeys = 2 * e + w;
       Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
       Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e);
-      windowValues = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e);
+      Operand<T> windowValues = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e);
       // (B, 1, S, 1, W + 2E): out-of-range keys are zero-padded tiles of `valid`, so excluded too
       Operand<T> validTiles = AttentionOps.neighbourTiles(s,
           Shapes.reshape(tf, valid, -1, 1, np, 1), 1, segments, w, 1, e, e);
       Operand<T> keyBias = exclusionBias(s, Shapes.reshape(tf, validTiles, -1, 1, segments, 1, windowKeys));
       // (B, H, S, W, W + 2E)
       Operand<T> windowLogits = tf.math.add(matmul(qTiles, kTiles, true), keyBias);
-      Operand<T> logits = g > 0
-          ? Shapes.concat(tf, 4, List.of(Shapes.reshape(tf, globalLogits, -1, h, segments, w, g), windowLogits))
-          : windowLogits;
       // padded query rows attend to nothing
       Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, segments, w, 1);
-      probs = tf.math.mul(AttentionOps.softmax(tf, logits), keepQuery);
+      if (g > 0) {
+        // (B, H, S, W, G) and (B, H, S, W, W + 2E)
+        List<Operand<T>> probs = AttentionOps.jointSoftmax(tf,
+            List.of(Shapes.reshape(tf, globalLogits, -1, h, segments, w, g), windowLogits), keepQuery);
+        // (B, H, Np, G) @ (B, H, G, K)
+        out = matmul(Shapes.reshape(tf, probs.get(0), -1, h, np, g), vg, false);
+        Operand<T> windowOut = Shapes.reshape(tf, matmul(probs.get(1), windowValues, false), -1, h, np, k);
+        out = tf.math.add(out, windowOut);
+      } else {
+        Operand<T> windowProbs = tf.math.mul(AttentionOps.softmax(tf, windowLogits), keepQuery);
+        // (B, H, S, W, W + 2E) @ (B, H, S, W + 2E, K) -> (B, H, Np, K)
+        out = Shapes.reshape(tf, matmul(windowProbs, windowValues, false), -1, h, np, k);
+      }
     } else {
       Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, np, 1);
-      probs = tf.math.mul(AttentionOps.softmax(tf, globalLogits), keepQuery);
+      out = matmul(tf.math.mul(AttentionOps.softmax(tf, globalLogits), keepQuery), vg, false);
     }
 
-    // (B, H, Np, K)
-    Operand<T> out = null;
-    if (g > 0) {
-      Operand<T> globalProbs = w > 0
-          ? Shapes.reshape(tf, Shapes.slice(tf, probs, new long[] {0, 0, 0, 0, 0},
-              new long[] {-1, h, segments, w, g}), -1, h, np, g)
-          : probs;
-      out = matmul(globalProbs, vg, false);
-    }
-    if (w > 0) {
-      // (B, H, S, W, W + 2E) @ (B, H, S, W + 2E, K) -> (B, H, Np, K)
-      Operand<T> windowProbs = Shapes.slice(tf, probs, new long[] {0, 0, 0, 0, g},
-          new long[] {-1, h, segments, w, windowKeys});
-      Operand<T> windowOut = Shapes.reshape(tf, matmul(windowProbs, windowValues, false), -1, h, np, k);
-      out = out == null ? windowOut : tf.math.add(out, windowOut);
-    }
     // (B, H, N, K)
     out = AttentionOps.cropRows(tf, out, h, n, k);
     int rows = n;
