@@ -21,8 +21,11 @@ import java.util.Objects;
 @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "globalTokens", "relativePositions",
     "layerNormEpsilon"})
 public final class ImageAttentionSpec {
-  /** The authors' vision models use LayerNorm(eps = 1e-6). */
-  public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-6;
+  /**
+   * DualLN's epsilon: the authors' vision {@code AttentionLS} builds its two LayerNorms with
+   * PyTorch's default 1e-5 (their blocks' other LayerNorms use 1e-6, see {@link VisionSpec}).
+   */
+  public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
 
   private final AttentionKind kind;
   private final int width;

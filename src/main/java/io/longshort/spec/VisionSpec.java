@@ -27,6 +27,9 @@ public record VisionSpec(
     @JsonProperty("layerNormEpsilon") double layerNormEpsilon,
     @JsonProperty("stages") List<VisionStage> stages) {
 
+  /** The authors' MsViT LayerNorms (blocks, patch embedding, final norm): eps 1e-6. */
+  public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-6;
+
   @JsonCreator
   public VisionSpec(
       @JsonProperty(value = "imageSize", required = true) int imageSize,
@@ -36,7 +39,7 @@ public record VisionSpec(
       @JsonProperty("layerNormEpsilon") Double layerNormEpsilon,
       @JsonProperty(value = "stages", required = true) List<VisionStage> stages) {
     this(imageSize, channels == null ? 3 : channels.intValue(), classes, mlpRatio == null ? 4.0 : mlpRatio.doubleValue(),
-        layerNormEpsilon == null ? ImageAttentionSpec.DEFAULT_LAYER_NORM_EPSILON : layerNormEpsilon.doubleValue(),
+        layerNormEpsilon == null ? DEFAULT_LAYER_NORM_EPSILON : layerNormEpsilon.doubleValue(),
         stages);
   }
 
