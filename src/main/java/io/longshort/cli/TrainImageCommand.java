@@ -9,6 +9,8 @@ import io.longshort.export.SavedModelWriter;
 import io.longshort.spec.VisionSpec;
 import io.longshort.train.ImageTrainer;
 import io.longshort.train.OptimizerSpec;
+import io.longshort.weights.Safetensors;
+import io.longshort.weights.WeightLoader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -22,13 +24,15 @@ import picocli.CommandLine.Spec;
 /** Trains a ViL-style image classifier (VisionSpec) on generated images, CIFAR-10 or an image folder. */
 @Command(name = "train-image", mixinStandardHelpOptions = true,
     description = {
-        "Trains an image classifier (a shipped vision config or a VisionSpec JSON) with AdamW, linear",
-        "warm-up and cosine decay, random-crop + flip augmentation, and reports held-out accuracy.",
-        "Data (--data): 'synthetic' (generated stripes/shapes per class; --train-size, --eval-size),",
-        "'cifar10:DIR' (the binary batches; test_batch.bin held out) or 'folder:DIR' (one sub-folder",
-        "per class of JPEG/PNG files; with --eval-data folder:DIR held out). Images are resized to",
-        "the model's imageSize (folders) and must match it (CIFAR-10: 32). --export writes a SavedModel",
-        "(serving_default and classify signatures, input 'images' NHWC float32, normalised)."})
+        "Trains an image classifier (a shipped vision config or a VisionSpec JSON)",
+        "with AdamW, linear warm-up and cosine decay, random-crop + flip",
+        "augmentation, and reports held-out accuracy. Data (--data):",
+        "  synthetic     generated stripes/shapes, one pattern per class",
+        "  cifar10:DIR   the binary batches; test_batch.bin is held out",
+        "  folder:DIR    one sub-folder per class of JPEG/PNG files, resized to",
+        "                imageSize; held-out images from --eval-data folder:DIR",
+        "--export writes a SavedModel (signatures serving_default and classify,",
+        "input 'images': NHWC float32, normalised)."})
 final class TrainImageCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -77,14 +81,19 @@ final class TrainImageCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of the weights, data order and augmentation (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--weights", paramLabel = "FILE", description = "Start from these weights: a safetensors"
+      + " state_dict with the authors' MsViT names (e.g. from scripts/pth_to_safetensors.py); tensors no"
+      + " parameter takes (index buffers) are listed. With --steps 0: evaluate (and export) only.")
+  Path weights;
+
   @Option(names = "--export", paramLabel = "DIR", description = "Write the trained model as a SavedModel into DIR (must not exist).")
   Path export;
 
   @Override
   public Integer call() throws IOException {
     VisionSpec spec = VisionSpec.load(model);
-    if (steps < 1) {
-      throw new IllegalArgumentException("--steps (" + steps + ") must be >= 1");
+    if (steps < 0 || (steps == 0 && weights == null)) {
+      throw new IllegalArgumentException("--steps (" + steps + ") must be >= 1 (0 only with --weights)");
     }
     if (export != null && Files.exists(export)) {
       throw new IllegalArgumentException("--export " + export + " already exists");
@@ -118,7 +127,7 @@ final class TrainImageCommand implements Callable<Integer> {
     }
     int warm = warmup != null ? warmup : (int) (steps / 10);
     OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, learningRate, 0.9, 0.999, 1e-8, weightDecay, 0,
-        OptimizerSpec.Schedule.COSINE, warm, Math.toIntExact(steps), 0, 1);
+        OptimizerSpec.Schedule.COSINE, warm, Math.toIntExact(Math.max(1, steps)), 0, 1);
     PrintWriter out = command.commandLine().getOut();
     out.printf(Locale.ROOT, "train-image: %d training, %d held-out images, %d classes (chance %.3f)%n",
         train.size(), eval.size(), spec.classes(), 1.0 / spec.classes());
@@ -127,7 +136,15 @@ final class TrainImageCommand implements Callable<Integer> {
     long every = Math.max(1, steps / 20);
     try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch, seed,
         cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null)) {
-      ImageTrainer.Metrics last = trainer.train(train, eval, steps, evalEvery, new ImageTrainer.Listener() {
+      if (weights != null) {
+        try (Safetensors file = Safetensors.open(weights)) {
+          WeightLoader.Report report = WeightLoader.load(trainer.graph().session(), trainer.graph().parameters(), file);
+          out.printf(Locale.ROOT, "loaded %d parameters from %s; unused tensors: %s%n", report.loaded().size(),
+              weights, report.unused());
+        }
+      }
+      ImageTrainer.Metrics last = steps == 0 ? trainer.evaluate(eval)
+          : trainer.train(train, eval, steps, evalEvery, new ImageTrainer.Listener() {
         @Override
         public void step(long step, double loss, double learningRate) {
           if ((step + 1) % every == 0) {

@@ -1,6 +1,5 @@
 package io.longshort.graph;
 
-import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.family.TFloating;
@@ -77,10 +76,5 @@ final class ImageGrid {
   static <T extends TFloating> Operand<T> constant(GraphScope<T> s, float[] values, long... shape) {
     Ops tf = s.tf();
     return tf.dtypes.cast(Shapes.reshape(tf, tf.constant(values), shape), s.dtype());
-  }
-
-  /** Concat along the last axis of rank-6 tensors, skipping nulls. */
-  static <T extends TFloating> Operand<T> concatLast(Ops tf, int rank, List<Operand<T>> parts) {
-    return Shapes.concat(tf, rank - 1, parts.stream().filter(java.util.Objects::nonNull).toList());
   }
 }

@@ -7,9 +7,13 @@ import io.longshort.cli.Main;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
 import io.longshort.data.images.SyntheticImages;
+import io.longshort.graph.HostTensors;
+import io.longshort.graph.Parameter;
+import io.longshort.graph.VisionModelGraph;
 import io.longshort.spec.ImageAttentionSpec;
 import io.longshort.spec.VisionSpec;
 import io.longshort.spec.VisionStage;
+import io.longshort.weights.SafetensorsWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -17,6 +21,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.types.TFloat32;
 
 /** Training image classifiers: learning, determinism, and the train-image command with export. */
 class ImageTrainerTest {
@@ -70,6 +75,20 @@ class ImageTrainerTest {
   void trainImageCommandTrainsAndExports() throws Exception {
     Path model = dir.resolve("small.json");
     Files.writeString(model, small(2).toJson());
+    // weights by state_dict name, plus a buffer no parameter takes (as in the authors' checkpoints)
+    Path weights = dir.resolve("weights.safetensors");
+    SafetensorsWriter w = new SafetensorsWriter().putLongs("layer1.1.attn.relative_position_index", new long[] {1},
+        new long[] {0});
+    int count;
+    try (VisionModelGraph<TFloat32> g = VisionModelGraph.build(small(2), TFloat32.class, 1, 42)) {
+      count = g.parameters().list().size();
+      for (Parameter<TFloat32> p : g.parameters().list()) {
+        try (var r = g.session().runner().fetch(p.value()).run()) {
+          w.putFloats(p.name(), p.shape(), HostTensors.toDoubles(r.get(0)));
+        }
+      }
+    }
+    w.write(weights);
     Path export = dir.resolve("exported");
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -77,8 +96,10 @@ class ImageTrainerTest {
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
     int code = cli.execute("train-image", "--model", model.toString(), "--train-size", "64", "--eval-size", "20",
-        "--steps", "4", "--batch", "8", "--export", export.toString());
+        "--steps", "4", "--batch", "8", "--export", export.toString(), "--weights", weights.toString());
     assertEquals(0, code, out + "\n" + err);
+    assertTrue(out.toString().contains("loaded " + count + " parameters from " + weights
+        + "; unused tensors: [layer1.1.attn.relative_position_index]"), out.toString());
     assertTrue(out.toString().contains("held-out accuracy"), out.toString());
     assertTrue(Files.isRegularFile(export.resolve("saved_model.pb")));
     assertTrue(Files.isDirectory(export.resolve("variables")));
