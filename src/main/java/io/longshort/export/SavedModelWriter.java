@@ -2,6 +2,8 @@ package io.longshort.export;
 
 import io.longshort.graph.ModelGraph;
 import io.longshort.graph.Parameter;
+import io.longshort.graph.Parameters;
+import io.longshort.graph.VisionModelGraph;
 import io.longshort.spec.Task;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +18,7 @@ import org.tensorflow.ConcreteFunction;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
+import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.TensorFlow;
 import org.tensorflow.ndarray.Shape;
@@ -89,18 +92,25 @@ public final class SavedModelWriter {
   private SavedModelWriter() {}
 
   /** The outputs of each signature, by signature key; adds softmax and argmax to the graph once. */
-  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
+  public static <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
       ModelGraph<T> model) {
-    Graph graph = model.graph();
+    return signatureOutputs(model.graph(), model.logits(), model.spec().task() != Task.LANGUAGE_MODEL);
+  }
+
+  /**
+   * The signatures of a graph with {@code logits}: serving_default, and classify when
+   * {@code classifier} (image classifiers and token-id classifiers alike).
+   */
+  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
+      Graph graph, Operand<T> logits, boolean classifier) {
     Ops tf = Ops.create(graph);
-    Operand<T> logits = model.logits();
     Map<String, Map<String, Operand<?>>> sigs = new LinkedHashMap<>();
     Operand<?> probs = existing(graph, "probabilities");
     if (probs == null) {
       probs = tf.withName("probabilities").nn.softmax(logits);
     }
     sigs.put(DEFAULT_SIGNATURE, sorted(Map.of("logits", logits, "probabilities", probs)));
-    if (model.spec().task() != Task.LANGUAGE_MODEL) {
+    if (classifier) {
       Operand<?> scores = existing(graph, "classify/scores");
       Operand<?> classes = existing(graph, "classify/classes");
       if (scores == null) {
@@ -128,6 +138,22 @@ public final class SavedModelWriter {
    * itself: {@link ServingExport} writes into a temporary folder and renames it.
    */
   public static <T extends TFloating> void write(ModelGraph<T> model, Path dir) throws IOException {
+    write(model.graph(), model.session(), model.parameters(), new LinkedHashMap<>(model.inputs()),
+        signatureOutputs(model), dir);
+  }
+
+  /**
+   * Writes an image classifier ({@link VisionModelGraph}): input {@code images} (B, S, S, C)
+   * float32, signatures serving_default (logits, probabilities) and classify (scores, classes).
+   */
+  public static <T extends TFloating> void write(VisionModelGraph<T> model, Path dir) throws IOException {
+    write(model.graph(), model.session(), model.parameters(), new LinkedHashMap<>(model.inputs()),
+        signatureOutputs(model.graph(), model.logits(), true), dir);
+  }
+
+  private static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
+      Map<String, Operand<?>> modelInputs, Map<String, Map<String, Operand<?>>> sigOutputs, Path dir)
+      throws IOException {
     if (Files.exists(dir)) {
       try (var s = Files.list(dir)) {
         if (s.findAny().isPresent()) {
@@ -135,15 +161,14 @@ public final class SavedModelWriter {
         }
       }
     }
-    Map<String, Map<String, Operand<?>>> sigOutputs = signatureOutputs(model);
-    TfCheckpoints.Saver saver = TfCheckpoints.saver(model.parameters());
+    TfCheckpoints.Saver saver = TfCheckpoints.saver(parameters);
     TrackableTree tree = saver.tree();
     Files.createDirectories(dir.resolve(ASSETS_DIR));
-    saver.save(model.session(), dir.resolve(VARIABLES_DIR).resolve(VARIABLES_PREFIX));
+    saver.save(session, dir.resolve(VARIABLES_DIR).resolve(VARIABLES_PREFIX));
 
-    Map<String, Operand<?>> inputs = sorted(new LinkedHashMap<>(model.inputs()));
-    List<Parameter<T>> params = model.parameters().list();
-    GraphDef.Builder graphDef = model.graph().toGraphDef().toBuilder();
+    Map<String, Operand<?>> inputs = sorted(modelInputs);
+    List<Parameter<T>> params = parameters.list();
+    GraphDef.Builder graphDef = modelGraph.toGraphDef().toBuilder();
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();
     meta.getMetaInfoDefBuilder().addTags(TAG).setTensorflowVersion(TensorFlow.version())
         .setTensorflowGitVersion("longshort (TensorFlow Java)");
@@ -174,7 +199,7 @@ public final class SavedModelWriter {
       outputs.forEach((name, op) -> def.putOutputs(name, tensorInfo(op)));
       meta.putSignatureDef(key, def.build());
 
-      FunctionDef fn = function(model.graph(), key, inputs, params, outputs);
+      FunctionDef fn = function(modelGraph, key, inputs, params, outputs);
       graphDef.getLibraryBuilder().addFunction(fn);
       String fnName = fn.getSignature().getName();
       int fnId = objects.getNodesCount();

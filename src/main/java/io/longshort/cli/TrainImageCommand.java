@@ -1,0 +1,176 @@
+package io.longshort.cli;
+
+import io.longshort.data.images.Augmenter;
+import io.longshort.data.images.Cifar10Reader;
+import io.longshort.data.images.ImageFolderReader;
+import io.longshort.data.images.ImageSet;
+import io.longshort.data.images.SyntheticImages;
+import io.longshort.export.SavedModelWriter;
+import io.longshort.spec.VisionSpec;
+import io.longshort.train.ImageTrainer;
+import io.longshort.train.OptimizerSpec;
+import io.longshort.weights.Safetensors;
+import io.longshort.weights.WeightLoader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Trains a ViL-style image classifier (VisionSpec) on generated images, CIFAR-10 or an image folder. */
+@Command(name = "train-image", mixinStandardHelpOptions = true,
+    description = {
+        "Trains an image classifier (a shipped vision config or a VisionSpec JSON)",
+        "with AdamW, linear warm-up and cosine decay, random-crop + flip",
+        "augmentation, and reports held-out accuracy. Data (--data):",
+        "  synthetic     generated stripes/shapes, one pattern per class",
+        "  cifar10:DIR   the binary batches; test_batch.bin is held out",
+        "  folder:DIR    one sub-folder per class of JPEG/PNG files, resized to",
+        "                imageSize; held-out images from --eval-data folder:DIR",
+        "--export writes a SavedModel (signatures serving_default and classify,",
+        "input 'images': NHWC float32, normalised)."})
+final class TrainImageCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec command;
+
+  @Option(names = "--model", defaultValue = "vil_ls_tiny",
+      description = "vil_ls_tiny, vil_ls_medium, vil_ls_base or a VisionSpec JSON file (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--data", defaultValue = "synthetic", description = "synthetic, cifar10:DIR or folder:DIR "
+      + "(default: ${DEFAULT-VALUE}).")
+  String data;
+
+  @Option(names = "--eval-data", description = "folder:DIR of held-out images for --data folder:DIR.")
+  String evalData;
+
+  @Option(names = "--train-size", defaultValue = "4000", description = "Generated training images (default: ${DEFAULT-VALUE}).")
+  int trainSize;
+
+  @Option(names = "--eval-size", defaultValue = "1000", description = "Generated held-out images (default: ${DEFAULT-VALUE}).")
+  int evalSize;
+
+  @Option(names = "--steps", defaultValue = "1000", description = "Updates (default: ${DEFAULT-VALUE}).")
+  long steps;
+
+  @Option(names = "--batch", defaultValue = "32", description = "Images per batch (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+  double learningRate;
+
+  @Option(names = "--weight-decay", defaultValue = "0.05", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+  double weightDecay;
+
+  @Option(names = "--warmup", description = "Warm-up updates (default: a tenth of --steps).")
+  Integer warmup;
+
+  @Option(names = "--crop-padding", defaultValue = "4", description = "Random-crop padding in pixels, 0 = no crop (default: ${DEFAULT-VALUE}).")
+  int cropPadding;
+
+  @Option(names = "--no-flip", description = "No random horizontal flips.")
+  boolean noFlip;
+
+  @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N updates (default: only at the end).")
+  long evalEvery;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of the weights, data order and augmentation (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--weights", paramLabel = "FILE", description = "Start from these weights: a safetensors"
+      + " state_dict with the authors' MsViT names (e.g. from scripts/pth_to_safetensors.py); tensors no"
+      + " parameter takes (index buffers) are listed. With --steps 0: evaluate (and export) only.")
+  Path weights;
+
+  @Option(names = "--export", paramLabel = "DIR", description = "Write the trained model as a SavedModel into DIR (must not exist).")
+  Path export;
+
+  @Override
+  public Integer call() throws IOException {
+    VisionSpec spec = VisionSpec.load(model);
+    if (steps < 0 || (steps == 0 && weights == null)) {
+      throw new IllegalArgumentException("--steps (" + steps + ") must be >= 1 (0 only with --weights)");
+    }
+    if (export != null && Files.exists(export)) {
+      throw new IllegalArgumentException("--export " + export + " already exists");
+    }
+    ImageSet train;
+    ImageSet eval;
+    if (data.equals("synthetic")) {
+      train = SyntheticImages.generate(spec.classes(), trainSize, spec.imageSize(), seed);
+      eval = SyntheticImages.generate(spec.classes(), evalSize, spec.imageSize(), seed + 7_777_777L);
+    } else if (data.startsWith("cifar10:")) {
+      Path dir = Path.of(data.substring("cifar10:".length()));
+      train = Cifar10Reader.readSplit(dir, true);
+      eval = Cifar10Reader.readSplit(dir, false);
+    } else if (data.startsWith("folder:")) {
+      if (evalData == null || !evalData.startsWith("folder:")) {
+        throw new IllegalArgumentException("--data folder:DIR needs --eval-data folder:DIR (held-out images)");
+      }
+      train = ImageFolderReader.read(Path.of(data.substring("folder:".length())), spec.imageSize());
+      eval = ImageFolderReader.read(Path.of(evalData.substring("folder:".length())), spec.imageSize());
+      if (!train.classNames().equals(eval.classNames())) {
+        throw new IllegalArgumentException("--eval-data classes " + eval.classNames() + " differ from --data's "
+            + train.classNames());
+      }
+    } else {
+      throw new IllegalArgumentException("--data (\"" + data + "\") is not synthetic, cifar10:DIR or folder:DIR");
+    }
+    if (train.side() != spec.imageSize() || train.classes() != spec.classes() || train.channels() != spec.channels()) {
+      throw new IllegalArgumentException("the data (" + train.side() + " x " + train.side() + " x " + train.channels()
+          + ", " + train.classes() + " classes) does not fit the model (imageSize " + spec.imageSize()
+          + ", channels " + spec.channels() + ", classes " + spec.classes() + "); change the VisionSpec");
+    }
+    int warm = warmup != null ? warmup : (int) (steps / 10);
+    OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, learningRate, 0.9, 0.999, 1e-8, weightDecay, 0,
+        OptimizerSpec.Schedule.COSINE, warm, Math.toIntExact(Math.max(1, steps)), 0, 1);
+    PrintWriter out = command.commandLine().getOut();
+    out.printf(Locale.ROOT, "train-image: %d training, %d held-out images, %d classes (chance %.3f)%n",
+        train.size(), eval.size(), spec.classes(), 1.0 / spec.classes());
+    out.flush();
+    long started = System.nanoTime();
+    long every = Math.max(1, steps / 20);
+    try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch, seed,
+        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null)) {
+      if (weights != null) {
+        try (Safetensors file = Safetensors.open(weights)) {
+          WeightLoader.Report report = WeightLoader.load(trainer.graph().session(), trainer.graph().parameters(), file);
+          out.printf(Locale.ROOT, "loaded %d parameters from %s; unused tensors: %s%n", report.loaded().size(),
+              weights, report.unused());
+        }
+      }
+      ImageTrainer.Metrics last = steps == 0 ? trainer.evaluate(eval)
+          : trainer.train(train, eval, steps, evalEvery, new ImageTrainer.Listener() {
+        @Override
+        public void step(long step, double loss, double learningRate) {
+          if ((step + 1) % every == 0) {
+            out.printf(Locale.ROOT, "step %d loss %.4f lr %.2e (%.0f s)%n", step + 1, loss, learningRate,
+                (System.nanoTime() - started) / 1e9);
+            out.flush();
+          }
+        }
+
+        @Override
+        public void evaluated(long step, ImageTrainer.Metrics m) {
+          out.printf(Locale.ROOT, "eval step %d: held-out loss %.4f accuracy %.4f over %d images%n", step, m.loss(),
+              m.accuracy(), m.images());
+          out.flush();
+        }
+      });
+      out.printf(Locale.ROOT, "held-out accuracy %.4f (chance %.4f) after %d steps, %.0f s%n", last.accuracy(),
+          1.0 / spec.classes(), steps, (System.nanoTime() - started) / 1e9);
+      if (export != null) {
+        // written beside the target and renamed: no half-written model under the final name
+        Path tmp = export.toAbsolutePath().resolveSibling("." + export.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        SavedModelWriter.write(trainer.graph(), tmp);
+        Files.move(tmp, export, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        out.println("exported " + export);
+      }
+    }
+    return 0;
+  }
+}
