@@ -103,6 +103,10 @@ public final class IncrementalDecoder<T extends TFloating> {
     return cache;
   }
 
+  public Class<T> dtype() {
+    return s.dtype();
+  }
+
   public int capacity() {
     return capacity;
   }
