@@ -73,7 +73,10 @@ import org.tensorflow.types.family.TFloating;
  *       and {@code classes} (int64 index of the highest score). TF Serving's
  *       {@code tensorflow/serving/classify} method takes serialized tf.Example protos and string
  *       class labels, which token-id models do not have; a predict signature with the Classify
- *       API's output names gives clients the same answer over the Predict API.
+ *       API's output names gives clients the same answer over the Predict API;
+ *   <li>{@code generate} (language models, {@link GenerateSignature}): prompt ids and lengths,
+ *       max new tokens, temperature, top-k and seed in, generated tokens out, the decode loop a
+ *       While op whose body and condition are functions of the graph's library.
  * </ul>
  */
 public final class SavedModelWriter {
@@ -111,6 +114,20 @@ public final class SavedModelWriter {
       }
       sigs.put(CLASSIFY_SIGNATURE, sorted(Map.of("scores", scores, "classes", classes)));
     }
+    if (GenerateSignature.applies(model)) {
+      sigs.put(GenerateSignature.KEY, GenerateSignature.build(model).get("outputs"));
+    }
+    return sigs;
+  }
+
+  /** The inputs of each signature (sorted by name): the model's, or generate's own. */
+  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureInputs(
+      ModelGraph<T> model) {
+    Map<String, Map<String, Operand<?>>> sigs = new LinkedHashMap<>();
+    for (String key : signatureOutputs(model).keySet()) {
+      sigs.put(key, key.equals(GenerateSignature.KEY) ? GenerateSignature.build(model).get("inputs")
+          : sorted(new LinkedHashMap<>(model.inputs())));
+    }
     return sigs;
   }
 
@@ -136,12 +153,12 @@ public final class SavedModelWriter {
       }
     }
     Map<String, Map<String, Operand<?>>> sigOutputs = signatureOutputs(model);
+    Map<String, Map<String, Operand<?>>> sigInputs = signatureInputs(model);
     TfCheckpoints.Saver saver = TfCheckpoints.saver(model.parameters());
     TrackableTree tree = saver.tree();
     Files.createDirectories(dir.resolve(ASSETS_DIR));
     saver.save(model.session(), dir.resolve(VARIABLES_DIR).resolve(VARIABLES_PREFIX));
 
-    Map<String, Operand<?>> inputs = sorted(new LinkedHashMap<>(model.inputs()));
     List<Parameter<T>> params = model.parameters().list();
     GraphDef.Builder graphDef = model.graph().toGraphDef().toBuilder();
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();
@@ -169,6 +186,7 @@ public final class SavedModelWriter {
     for (Map.Entry<String, Map<String, Operand<?>>> sig : sigOutputs.entrySet()) {
       String key = sig.getKey();
       Map<String, Operand<?>> outputs = sig.getValue();
+      Map<String, Operand<?>> inputs = sigInputs.get(key);
       SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
       inputs.forEach((name, op) -> def.putInputs(name, tensorInfo(op)));
       outputs.forEach((name, op) -> def.putOutputs(name, tensorInfo(op)));
