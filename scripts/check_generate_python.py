@@ -29,13 +29,14 @@ def main():
     ap.add_argument("savedmodel")
     args = ap.parse_args()
     ex = load_file(os.path.join(args.savedmodel, "assets.extra", "example.safetensors"))
+    rows = ex["generate.input.prompt_ids"].shape[0]
     feeds = {
         "prompt_ids": ex["generate.input.prompt_ids"].astype(np.int32),
         "prompt_lengths": ex["generate.input.prompt_lengths"].astype(np.int32),
-        "max_new_tokens": np.int32(ex["generate.input.max_new_tokens"][0]),
-        "temperature": np.float32(0.0),
-        "top_k": np.int32(0),
-        "seed": np.int64(0),
+        "max_new_tokens": ex["generate.input.max_new_tokens"].astype(np.int32),
+        "temperature": np.zeros(rows, np.float32),
+        "top_k": np.zeros(rows, np.int32),
+        "seed": np.zeros(rows, np.int64),
     }
     want = ex["generate.output.new_tokens"]
     failures = 0
@@ -48,9 +49,10 @@ def main():
     print("%s TF2 greedy generate: %d/%d tokens equal Java's %s" % (
         "PASS" if ok else "FAIL", int((got2 == want).sum()), want.size, want.shape))
 
-    sampled = dict(feeds, temperature=np.float32(1.0), top_k=np.int32(5), seed=np.int64(7))
+    sampled = dict(feeds, temperature=np.ones(rows, np.float32), top_k=np.full(rows, 5, np.int32),
+                   seed=np.full(rows, 7, np.int64))
     s2 = gen(**{k: tf.constant(v) for k, v in sampled.items()})["new_tokens"].numpy()
-    s2b = gen(**{k: tf.constant(v) for k, v in dict(sampled, seed=np.int64(8)).items()})["new_tokens"].numpy()
+    s2b = gen(**{k: tf.constant(v) for k, v in dict(sampled, seed=np.full(rows, 8, np.int64)).items()})["new_tokens"].numpy()
 
     with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
         meta = tf.compat.v1.saved_model.load(sess, ["serve"], args.savedmodel)

@@ -71,7 +71,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k likeliest bytes; 0 = all (default: ${DEFAULT-VALUE}).")
   int topK;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed of the first row; row r gets seed + r (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--weights-seed", defaultValue = "0", description = "With --spec: the random weights' seed (default: ${DEFAULT-VALUE}).")
@@ -147,8 +147,19 @@ final class GenerateCommand implements Callable<Integer> {
       for (int rep = 0; rep < repeat; rep++) {
         try (Tensor pt = HostTensors.ints(new long[] {rows.size(), p}, ids);
             Tensor lt = HostTensors.ints(new long[] {rows.size()}, lengths);
-            Tensor mt = TInt32.scalarOf(maxNew); Tensor tt = TFloat32.scalarOf(temperature);
-            Tensor kt = TInt32.scalarOf(topK); Tensor st = TInt64.scalarOf(seed)) {
+            Tensor mt = HostTensors.ints(new long[] {rows.size()}, filled(rows.size(), maxNew));
+            Tensor tt = TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(rows.size()), d -> {
+              for (int r = 0; r < rows.size(); r++) {
+                d.setFloat(temperature, r);
+              }
+            });
+            Tensor kt = HostTensors.ints(new long[] {rows.size()}, filled(rows.size(), topK));
+            Tensor st = TInt64.tensorOf(org.tensorflow.ndarray.Shape.of(rows.size()), d -> {
+              // one seed per row: rows of one prompt differ, and a row's tokens do not depend on the batch
+              for (int r = 0; r < rows.size(); r++) {
+                d.setLong(seed + r, r);
+              }
+            })) {
           long t0 = System.nanoTime();
           try (Result res = g.session().runner().feed(in.get("prompt_ids"), pt).feed(in.get("prompt_lengths"), lt)
               .feed(in.get("max_new_tokens"), mt).feed(in.get("temperature"), tt).feed(in.get("top_k"), kt)
@@ -182,6 +193,12 @@ final class GenerateCommand implements Callable<Integer> {
     }
     o.flush();
     return 0;
+  }
+
+  private static int[] filled(int n, int value) {
+    int[] a = new int[n];
+    java.util.Arrays.fill(a, value);
+    return a;
   }
 
   private Path checkpoint() throws IOException {

@@ -19,10 +19,12 @@ import org.tensorflow.types.family.TFloating;
 /**
  * The {@code generate} signature of a language model: the whole decode loop ({@link Generation})
  * in the model's graph, so one Predict request generates a continuation. Inputs:
- * {@code prompt_ids} (B, P) int32 (rows left-aligned, padded with anything), {@code prompt_lengths}
- * (B) int32, {@code max_new_tokens}, {@code top_k} int32 scalars, {@code temperature} float32
- * scalar (<= 0: greedy), {@code seed} int64 scalar. Outputs: {@code new_tokens} (B, M),
- * {@code tokens} (B, C) and {@code lengths} (B), C = the model's maxLength.
+ * {@code prompt_ids} (B, P) int32 (rows left-aligned, padded with anything), and per row (B):
+ * {@code prompt_lengths}, {@code max_new_tokens}, {@code top_k} int32, {@code temperature} float32
+ * (<= 0: greedy), {@code seed} int64. Every input and output has the batch first, as TF
+ * Serving's request batching needs. Outputs: {@code new_tokens} (B, M), M the largest max new
+ * tokens (-1 past a row's own), {@code tokens} (B, C) and {@code lengths} (B), C = the model's
+ * maxLength.
  */
 public final class GenerateSignature {
   public static final String KEY = "generate";
@@ -42,10 +44,10 @@ public final class GenerateSignature {
       Generation.Inputs in = new Generation.Inputs(
           tf.withName("prompt_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))),
           tf.withName("prompt_lengths").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
-          tf.withName("max_new_tokens").placeholder(TInt32.class, Placeholder.shape(Shape.scalar())),
-          tf.withName("temperature").placeholder(TFloat32.class, Placeholder.shape(Shape.scalar())),
-          tf.withName("top_k").placeholder(TInt32.class, Placeholder.shape(Shape.scalar())),
-          tf.withName("seed").placeholder(TInt64.class, Placeholder.shape(Shape.scalar())));
+          tf.withName("max_new_tokens").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
+          tf.withName("temperature").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1))),
+          tf.withName("top_k").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
+          tf.withName("seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1))));
       Generation.build(tf, model.parameters(), model.spec(), model.spec().maxLength(), in);
     }
     Map<String, Operand<?>> inputs = new TreeMap<>();

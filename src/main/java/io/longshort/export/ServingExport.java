@@ -237,16 +237,16 @@ public final class ServingExport {
     Map<String, Operand<?>> in = sig.get("inputs");
     try (Tensor pt = HostTensors.ints(new long[] {2, p}, prompt);
         Tensor lt = HostTensors.ints(new long[] {2}, lengths);
-        Tensor mt = org.tensorflow.types.TInt32.scalarOf(maxNew);
-        Tensor tt = org.tensorflow.types.TFloat32.scalarOf(0f);
-        Tensor kt = org.tensorflow.types.TInt32.scalarOf(0);
-        Tensor st = org.tensorflow.types.TInt64.scalarOf(0L);
+        Tensor mt = HostTensors.ints(new long[] {2}, new int[] {maxNew, maxNew});
+        Tensor tt = org.tensorflow.types.TFloat32.vectorOf(0f, 0f);
+        Tensor kt = HostTensors.ints(new long[] {2}, new int[] {0, 0});
+        Tensor st = org.tensorflow.types.TInt64.vectorOf(0L, 0L);
         var result = model.session().runner().feed(in.get("prompt_ids"), pt).feed(in.get("prompt_lengths"), lt)
             .feed(in.get("max_new_tokens"), mt).feed(in.get("temperature"), tt).feed(in.get("top_k"), kt)
             .feed(in.get("seed"), st).fetch(sig.get("outputs").get("new_tokens")).run()) {
       w.putInts("generate.input.prompt_ids", new long[] {2, p}, prompt);
       w.putInts("generate.input.prompt_lengths", new long[] {2}, lengths);
-      w.putInts("generate.input.max_new_tokens", new long[] {1}, new int[] {maxNew});
+      w.putInts("generate.input.max_new_tokens", new long[] {2}, new int[] {maxNew, maxNew});
       w.putInts("generate.output.new_tokens", new long[] {2, maxNew}, HostTensors.toInts(result.get(0)));
     }
   }

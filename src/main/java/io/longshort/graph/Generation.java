@@ -41,23 +41,28 @@ import org.tensorflow.types.family.TType;
  * arguments). Body and condition are functions in the graph's library, so a SavedModel of the
  * graph carries them.
  *
- * <p>Sampling: temperature <= 0 is greedy (argmax); otherwise logits / temperature restricted to
- * the top-k (k <= 0 or k >= V: all) and the Gumbel-max trick with stateless uniform noise seeded
- * by (seed, position), so a seed gives the same tokens on every run and every loader.
+ * <p>Sampling ({@link Sampling}), per row: temperature <= 0 is greedy (argmax); otherwise
+ * logits / temperature restricted to the top-k (k <= 0 or k >= V: all) and the Gumbel-max trick
+ * with noise hashed from (seed, position, token), so a seed gives the same tokens on every run,
+ * every loader and in any batch.
  *
  * <p>Letters: B batch, P prompt length, C capacity, V vocabulary, M max new tokens.
  */
 public final class Generation {
   private Generation() {}
 
-  /** The loop's inputs, all in the graph the loop goes into. */
+  /**
+   * The loop's inputs, all in the graph the loop goes into, all per row (so TF Serving can batch
+   * requests): prompt ids (B, P), prompt lengths, max new tokens, temperature, top-k, seed (B).
+   */
   public record Inputs(Operand<TInt32> promptIds, Operand<TInt32> promptLengths, Operand<TInt32> maxNewTokens,
       Operand<TFloat32> temperature, Operand<TInt32> topK, Operand<TInt64> seed) {}
 
   /**
    * @param tokens (B, C) each row's prompt, then its generated tokens (and more; see lengths)
-   * @param newTokens (B, M) the M tokens after each row's prompt; -1 past the capacity
-   * @param lengths (B) prompt length + M, at most C
+   * @param newTokens (B, M) the tokens after each row's prompt, M the largest max new tokens; -1
+   *     past the row's own max new tokens or the capacity
+   * @param lengths (B) prompt length + max new tokens, at most C
    */
   public record Outputs(Operand<TInt32> tokens, Operand<TInt32> newTokens, Operand<TInt32> lengths) {}
 
@@ -119,9 +124,8 @@ public final class Generation {
           tf.stack(List.of(tf.constant(0), tf.math.sub(tf.constant(capacity), promptLength)))));
       Operand<TInt32> buffer = Shapes.reshape(tf, tf.pad(in.promptIds(), paddings, tf.constant(0)), -1, capacity);
       // feed positions 0 .. steps-1; the last writes position steps <= C - 1
-      Operand<TInt32> longest = tf.max(in.promptLengths(), tf.constant(0));
-      Operand<TInt32> steps = tf.math.minimum(tf.math.sub(tf.math.add(longest, in.maxNewTokens()), tf.constant(1)),
-          tf.constant(capacity - 1));
+      Operand<TInt32> longest = tf.max(tf.math.add(in.promptLengths(), in.maxNewTokens()), tf.constant(0));
+      Operand<TInt32> steps = tf.math.minimum(tf.math.sub(longest, tf.constant(1)), tf.constant(capacity - 1));
       List<Operand<?>> init = new ArrayList<>(List.of(tf.constant(0), steps, buffer, in.promptLengths(),
           in.temperature(), in.topK(), in.seed()));
       init.addAll(layout.zeros(tf, dtype, Shapes.reshape(tf, batch, new long[0])));
@@ -133,14 +137,16 @@ public final class Generation {
       Operand<TInt32> tokens = tf.withName("tokens").identity(as(out.get(BUFFER), TInt32.class));
       Operand<TInt32> lengths = tf.withName("lengths").identity(tf.math.minimum(
           tf.math.add(in.promptLengths(), in.maxNewTokens()), tf.constant(capacity)));
-      // (B, M) positions len_b + j
-      Operand<TInt32> offsets = tf.range(tf.constant(0), in.maxNewTokens(), tf.constant(1));
-      Operand<TInt32> positions = tf.math.add(tf.expandDims(in.promptLengths(), tf.constant(1)),
-          tf.expandDims(offsets, tf.constant(0)));
+      // (B, M) positions len_b + j, M = the largest max new tokens
+      Operand<TInt32> offsets = Shapes.reshape(tf, tf.range(tf.constant(0), tf.max(in.maxNewTokens(), tf.constant(0)),
+          tf.constant(1)), 1, -1);
+      Operand<TInt32> positions = tf.math.add(tf.expandDims(in.promptLengths(), tf.constant(1)), offsets);
       Operand<TInt32> clipped = tf.math.minimum(positions, tf.constant(capacity - 1));
       Operand<TInt32> gathered = tf.gather(tokens, clipped, tf.constant(1), Gather.batchDims(1L));
-      Operand<TInt32> newTokens = tf.withName("new_tokens").select(tf.math.less(positions, tf.constant(capacity)),
-          gathered, tf.math.sub(tf.zerosLike(gathered), tf.constant(1)));
+      Operand<TBool> wanted = tf.math.logicalAnd(tf.math.less(positions, tf.constant(capacity)),
+          tf.math.less(offsets, tf.expandDims(in.maxNewTokens(), tf.constant(1))));
+      Operand<TInt32> newTokens = tf.withName("new_tokens").select(wanted, gathered,
+          tf.math.sub(tf.zerosLike(gathered), tf.constant(1)));
       return new Outputs(tokens, newTokens, lengths);
     } finally {
       bodyGraph.close();
@@ -198,7 +204,7 @@ public final class Generation {
 
   private static List<Shape> stateShapes(DecodeCache layout, int capacity) {
     List<Shape> s = new ArrayList<>(List.of(Shape.scalar(), Shape.scalar(), Shape.of(-1, capacity), Shape.of(-1),
-        Shape.scalar(), Shape.scalar(), Shape.scalar()));
+        Shape.of(-1), Shape.of(-1), Shape.of(-1)));
     for (DecodeCache.Entry e : layout.entries()) {
       s.add(Shape.of(-1, e.rows(), e.cols()));
     }

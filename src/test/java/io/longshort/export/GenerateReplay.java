@@ -25,10 +25,11 @@ public final class GenerateReplay {
             ex.readInts("generate.input.prompt_ids"));
         Tensor lengths = HostTensors.ints(ex.info("generate.input.prompt_lengths").shape(),
             ex.readInts("generate.input.prompt_lengths"));
-        Tensor maxNew = TInt32.scalarOf(ex.readInts("generate.input.max_new_tokens")[0]);
-        Tensor temperature = TFloat32.scalarOf(0f);
-        Tensor topK = TInt32.scalarOf(0);
-        Tensor seed = TInt64.scalarOf(0L)) {
+        Tensor maxNew = HostTensors.ints(ex.info("generate.input.max_new_tokens").shape(),
+            ex.readInts("generate.input.max_new_tokens"));
+        Tensor temperature = TFloat32.vectorOf(0f, 0f);
+        Tensor topK = TInt32.vectorOf(0, 0);
+        Tensor seed = TInt64.vectorOf(0L, 0L)) {
       SignatureDef sig = b.metaGraphDef().getSignatureDefMap().get(GenerateSignature.KEY);
       try (var r = b.session().runner()
           .feed(sig.getInputsMap().get("prompt_ids").getName(), prompt)

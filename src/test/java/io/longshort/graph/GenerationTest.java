@@ -48,15 +48,20 @@ class GenerationTest {
       Ops tf = Ops.create(g.graph()).withSubScope("generate");
       prompt = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       lengths = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
-      maxNew = tf.placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
-      temperature = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.scalar()));
-      topK = tf.placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
-      seed = tf.placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+      maxNew = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+      temperature = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+      topK = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+      seed = tf.placeholder(TInt64.class, Placeholder.shape(Shape.of(-1)));
       out = Generation.build(tf, g.parameters(), spec, CAPACITY,
           new Generation.Inputs(prompt, lengths, maxNew, temperature, topK, seed));
     }
 
     int[] generate(int[][] prompts, int[] lens, int newTokens, float temp, int k, long s) {
+      return generate(prompts, lens, new int[] {newTokens, newTokens}, new float[] {temp, temp}, new int[] {k, k},
+          new long[] {s, s}, newTokens);
+    }
+
+    int[] generate(int[][] prompts, int[] lens, int[] newTokens, float[] temp, int[] k, long[] s, int width) {
       int p = prompts[0].length;
       int[] flat = new int[prompts.length * p];
       for (int b = 0; b < prompts.length; b++) {
@@ -64,11 +69,11 @@ class GenerationTest {
       }
       try (TInt32 pt = HostTensors.ints(new long[] {prompts.length, p}, flat);
           TInt32 lt = HostTensors.ints(new long[] {prompts.length}, lens);
-          TInt32 mt = TInt32.scalarOf(newTokens); TFloat32 tt = TFloat32.scalarOf(temp);
-          TInt32 kt = TInt32.scalarOf(k); TInt64 st = TInt64.scalarOf(s);
+          TInt32 mt = TInt32.vectorOf(newTokens); TFloat32 tt = TFloat32.vectorOf(temp);
+          TInt32 kt = TInt32.vectorOf(k); TInt64 st = TInt64.vectorOf(s);
           Result r = g.session().runner().feed(prompt, pt).feed(lengths, lt).feed(maxNew, mt).feed(temperature, tt)
               .feed(topK, kt).feed(seed, st).fetch(out.newTokens()).run()) {
-        assertEquals(Shape.of(prompts.length, newTokens), r.get(0).shape());
+        assertEquals(Shape.of(prompts.length, width), r.get(0).shape());
         return HostTensors.toInts(r.get(0));
       }
     }
@@ -119,6 +124,13 @@ class GenerationTest {
       for (int t : h.generate(prompts, lens, newTokens, 1.0f, 4, 7)) {
         assertTrue(t >= 0 && t < 13, "token " + t);
       }
+      // per row: row 1 greedy with 5 new tokens, row 0 sampled with 9; row 1 = its greedy tokens, then -1
+      int[] mixed = h.generate(prompts, lens, new int[] {9, 5}, new float[] {1f, 0f}, new int[] {0, 0},
+          new long[] {42, 0}, 9);
+      assertArrayEquals(Arrays.copyOfRange(got, newTokens, newTokens + 5), Arrays.copyOfRange(mixed, 9, 14));
+      assertArrayEquals(new int[] {-1, -1, -1, -1}, Arrays.copyOfRange(mixed, 14, 18));
+      assertArrayEquals(Arrays.copyOfRange(a, 0, 9), Arrays.copyOfRange(mixed, 0, 9),
+          "a row's samples do not depend on the other rows");
       // past the capacity: -1
       int[] clipped = h.generate(prompts, lens, CAPACITY, 0f, 0, 0);
       assertEquals(-1, clipped[CAPACITY - 1], "row 0 runs out of positions");
