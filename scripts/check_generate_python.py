@@ -11,8 +11,10 @@ Checks, each printed with its numbers:
      (generate.output.new_tokens);
   2. tf.compat.v1.saved_model.load (TF1: graph + signature tensor names, as TF Serving runs it)
      gives the same tokens;
-  3. sampling (temperature 1, top-k 5) gives the same tokens from both loaders for the same seed,
-     and other tokens for another seed.
+  3. sampling at temperature 1 with seeds 7 and 8 (the noise is an integer hash of seed, position
+     and token, the same in every loader) gives the tokens Java sampled
+     (generate.output.sampled_new_tokens), in both loaders; top-k 5 gives the same tokens in both
+     loaders and other tokens for another seed.
 Needs tensorflow and safetensors. Exit status 0 when every check passes.
 """
 import argparse
@@ -49,6 +51,9 @@ def main():
     print("%s TF2 greedy generate: %d/%d tokens equal Java's %s" % (
         "PASS" if ok else "FAIL", int((got2 == want).sum()), want.size, want.shape))
 
+    java_sampled = ex["generate.output.sampled_new_tokens"]
+    t1 = dict(feeds, temperature=np.ones(rows, np.float32), seed=np.array([7, 8], np.int64)[:rows])
+    j2 = gen(**{k: tf.constant(v) for k, v in t1.items()})["new_tokens"].numpy()
     sampled = dict(feeds, temperature=np.ones(rows, np.float32), top_k=np.full(rows, 5, np.int32),
                    seed=np.full(rows, 7, np.int64))
     s2 = gen(**{k: tf.constant(v) for k, v in sampled.items()})["new_tokens"].numpy()
@@ -61,6 +66,7 @@ def main():
             return sess.run(sig.outputs["new_tokens"].name, {sig.inputs[k].name: v for k, v in f.items()})
         got1 = run(feeds)
         s1 = run(sampled)
+        j1 = run(t1)
     ok = np.array_equal(got1, want)
     failures += not ok
     print("%s TF1 (TF Serving's path) greedy generate: %d/%d tokens equal Java's" % (
@@ -69,6 +75,11 @@ def main():
     failures += not ok
     print("%s sampling (T=1, top-k 5, seed 7): TF1 == TF2 %s, seed 8 differs in %d/%d tokens" % (
         "PASS" if ok else "FAIL", np.array_equal(s1, s2), int((s2 != s2b).sum()), s2.size))
+    ok = np.array_equal(j2, java_sampled) and np.array_equal(j1, java_sampled)
+    failures += not ok
+    print("%s sampling (T=1, seeds 7, 8) vs Java's samples: TF2 %d/%d, TF1 %d/%d tokens equal" % (
+        "PASS" if ok else "FAIL", int((j2 == java_sampled).sum()), java_sampled.size,
+        int((j1 == java_sampled).sum()), java_sampled.size))
     return 1 if failures else 0
 
 
