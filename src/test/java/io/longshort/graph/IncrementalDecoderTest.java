@@ -47,10 +47,17 @@ class IncrementalDecoderTest {
         .setSegment(3).setRank(2).build(), Positions.SINUSOIDAL, false), 19, true));
     cases.add(new Case("ls w3 l4 r0 tied-embeddings", lm(AttentionSpec.causalLongShort().setWidth(8).setHeads(2)
         .setWindow(3).setSegment(4).setRank(0).build(), Positions.LEARNED, true), 17, false));
-    cases.add(new Case("ls w8 l16 r1 (window longer than a segment) xla", lm(AttentionSpec.causalLongShort()
+    cases.add(new Case("ls w8 l16 r1 (segment longer than the window) xla", lm(AttentionSpec.causalLongShort()
         .setWidth(8).setHeads(1).setWindow(8).setSegment(16).setRank(1).build(), Positions.LEARNED, false), 40, true));
     cases.add(new Case("full causal", lm(AttentionSpec.causalFull().setWidth(8).setHeads(2).build(),
         Positions.LEARNED, false), 13, false));
+    AttentionSpec ls = AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4).setSegment(3).setRank(1)
+        .build();
+    cases.add(new Case("tied layers", lm(ls, Positions.LEARNED, false).toBuilder().optTiedLayers(true).build(), 14,
+        false));
+    cases.add(new Case("full then long-short layers", lm(ls, Positions.LEARNED, false).toBuilder()
+        .optAttentionPerLayer(List.of(AttentionSpec.causalFull().setWidth(8).setHeads(2).build(), ls)).build(), 14,
+        false));
     return cases;
   }
 
