@@ -27,6 +27,14 @@ check python3 scripts/check_tensorboard_python.py "$work/run"
 scripts/longshort export --run "$work/run" --name trained --out "$work/savedmodels" >/dev/null
 check python3 scripts/check_savedmodel_python.py "$work/savedmodels/trained/1"
 
-total=5
+# a byte LM (a few steps on this repository's README): greedy generation from the SavedModel's
+# generate signature in TF2 and TF1 equals Java's
+scripts/longshort train --model char_lm_small --corpus README.md --length 128 --batch 4 --steps 5 --eval-every 5 \
+  --run "$work/lm_run" >/dev/null
+scripts/longshort export --run "$work/lm_run" --name lm --out "$work/savedmodels" >/dev/null
+check python3 scripts/check_generate_python.py "$work/savedmodels/lm/1"
+check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm/1"
+
+total=7
 echo "python interop: $((total - fail)) passed, $fail failed"
 [[ $fail -eq 0 ]]

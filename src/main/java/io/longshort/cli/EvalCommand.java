@@ -42,6 +42,19 @@ final class EvalCommand implements Callable<Integer> {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Data data;
 
+  @Option(names = "--sliding-stride", paramLabel = "S",
+      description = "Language models: bits/char with a sliding window moved by S bytes; each byte is predicted once,"
+          + " with at least --context - S bytes of context (after the first window).")
+  Integer slidingStride;
+
+  @Option(names = "--context", paramLabel = "N",
+      description = "With --sliding-stride: the window length (default: the model's maxLength).")
+  Integer context;
+
+  @Option(names = "--max-bytes", defaultValue = "0",
+      description = "With --sliding-stride: evaluate the first this many bytes of the split, 0 = all (default: ${DEFAULT-VALUE}).")
+  long maxBytes;
+
   static final class Data {
     @Option(names = "--listops", description = "Folder with basic_val.tsv / basic_test.tsv.")
     Path listOps;
@@ -71,6 +84,24 @@ final class EvalCommand implements Callable<Integer> {
     OptimizerSpec optimizer = OptimizerSpec.parseJson(meta.get("optimizer"));
     int batch = Integer.parseInt(meta.get("batchSize"));
     int length = Integer.parseInt(meta.get("length"));
+    if (slidingStride != null) {
+      if (data.corpus == null || spec.task() != Task.LANGUAGE_MODEL) {
+        throw new IllegalArgumentException("--sliding-stride evaluates language models on a --corpus");
+      }
+      int n = context != null ? context : spec.maxLength();
+      try (io.longshort.graph.ModelGraph<TFloat32> g = io.longshort.graph.ModelGraph.build(spec, TFloat32.class, -1, n, 0);
+          Safetensors st = Safetensors.open(checkpoint);
+          ByteCorpus corpus = ByteCorpus.open(data.corpus)) {
+        io.longshort.weights.WeightLoader.load(g.session(), g.parameters(), st);
+        io.longshort.train.SlidingWindowEval.Result r = io.longshort.train.SlidingWindowEval.evaluate(g, corpus,
+            test ? ByteCorpus.Split.TEST : ByteCorpus.Split.VALID, slidingStride, maxBytes, 4);
+        o.printf("%s on %s: bits/char %.4f  (%,d bytes predicted, context %d, stride %d, %,d windows)%n",
+            checkpoint.getFileName(), test ? "test" : "valid", r.bitsPerCharacter(), r.scored(), r.context(),
+            r.stride(), r.windows());
+      }
+      o.flush();
+      return 0;
+    }
     TrainConfig config = new TrainConfig(batch, length, 1, Long.parseLong(meta.get("seed")), 1, 0, 1, 1, 0);
     ExampleSource examples;
     if (data.corpus != null) {

@@ -76,7 +76,10 @@ import org.tensorflow.types.family.TFloating;
  *       and {@code classes} (int64 index of the highest score). TF Serving's
  *       {@code tensorflow/serving/classify} method takes serialized tf.Example protos and string
  *       class labels, which token-id models do not have; a predict signature with the Classify
- *       API's output names gives clients the same answer over the Predict API.
+ *       API's output names gives clients the same answer over the Predict API;
+ *   <li>{@code generate} (language models, {@link GenerateSignature}): prompt ids and lengths,
+ *       max new tokens, temperature, top-k and seed in, generated tokens out, the decode loop a
+ *       While op whose body and condition are functions of the graph's library.
  * </ul>
  */
 public final class SavedModelWriter {
@@ -92,9 +95,14 @@ public final class SavedModelWriter {
   private SavedModelWriter() {}
 
   /** The outputs of each signature, by signature key; adds softmax and argmax to the graph once. */
-  public static <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
+  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
       ModelGraph<T> model) {
-    return signatureOutputs(model.graph(), model.logits(), model.spec().task() != Task.LANGUAGE_MODEL);
+    Map<String, Map<String, Operand<?>>> sigs =
+        signatureOutputs(model.graph(), model.logits(), model.spec().task() != Task.LANGUAGE_MODEL);
+    if (GenerateSignature.applies(model)) {
+      sigs.put(GenerateSignature.KEY, GenerateSignature.build(model).get("outputs"));
+    }
+    return sigs;
   }
 
   /**
@@ -124,6 +132,17 @@ public final class SavedModelWriter {
     return sigs;
   }
 
+  /** The inputs of each signature (sorted by name): the model's, or generate's own. */
+  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureInputs(
+      ModelGraph<T> model) {
+    Map<String, Map<String, Operand<?>>> sigs = new LinkedHashMap<>();
+    for (String key : signatureOutputs(model).keySet()) {
+      sigs.put(key, key.equals(GenerateSignature.KEY) ? GenerateSignature.build(model).get("inputs")
+          : sorted(new LinkedHashMap<>(model.inputs())));
+    }
+    return sigs;
+  }
+
   private static Operand<?> existing(Graph graph, String name) {
     var op = graph.operation(name);
     return op == null ? null : op.output(0);
@@ -138,8 +157,7 @@ public final class SavedModelWriter {
    * itself: {@link ServingExport} writes into a temporary folder and renames it.
    */
   public static <T extends TFloating> void write(ModelGraph<T> model, Path dir) throws IOException {
-    write(model.graph(), model.session(), model.parameters(), new LinkedHashMap<>(model.inputs()),
-        signatureOutputs(model), dir);
+    write(model.graph(), model.session(), model.parameters(), signatureInputs(model), signatureOutputs(model), dir);
   }
 
   /**
@@ -147,12 +165,16 @@ public final class SavedModelWriter {
    * float32, signatures serving_default (logits, probabilities) and classify (scores, classes).
    */
   public static <T extends TFloating> void write(VisionModelGraph<T> model, Path dir) throws IOException {
-    write(model.graph(), model.session(), model.parameters(), new LinkedHashMap<>(model.inputs()),
-        signatureOutputs(model.graph(), model.logits(), true), dir);
+    Map<String, Map<String, Operand<?>>> sigOutputs = signatureOutputs(model.graph(), model.logits(), true);
+    Map<String, Map<String, Operand<?>>> sigInputs = new LinkedHashMap<>();
+    for (String key : sigOutputs.keySet()) {
+      sigInputs.put(key, sorted(new LinkedHashMap<>(model.inputs())));
+    }
+    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir);
   }
 
   private static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
-      Map<String, Operand<?>> modelInputs, Map<String, Map<String, Operand<?>>> sigOutputs, Path dir)
+      Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> sigOutputs, Path dir)
       throws IOException {
     if (Files.exists(dir)) {
       try (var s = Files.list(dir)) {
@@ -166,7 +188,6 @@ public final class SavedModelWriter {
     Files.createDirectories(dir.resolve(ASSETS_DIR));
     saver.save(session, dir.resolve(VARIABLES_DIR).resolve(VARIABLES_PREFIX));
 
-    Map<String, Operand<?>> inputs = sorted(modelInputs);
     List<Parameter<T>> params = parameters.list();
     GraphDef.Builder graphDef = modelGraph.toGraphDef().toBuilder();
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();
@@ -194,6 +215,7 @@ public final class SavedModelWriter {
     for (Map.Entry<String, Map<String, Operand<?>>> sig : sigOutputs.entrySet()) {
       String key = sig.getKey();
       Map<String, Operand<?>> outputs = sig.getValue();
+      Map<String, Operand<?>> inputs = sigInputs.get(key);
       SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
       inputs.forEach((name, op) -> def.putInputs(name, tensorInfo(op)));
       outputs.forEach((name, op) -> def.putOutputs(name, tensorInfo(op)));

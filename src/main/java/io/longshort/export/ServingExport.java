@@ -218,7 +218,49 @@ public final class ServingExport {
     } finally {
       fed.forEach(Tensor::close);
     }
+    if (GenerateSignature.applies(model)) {
+      writeGenerateExample(model, inputs.get("input_ids"), w);
+    }
     w.write(file);
+  }
+
+  /**
+   * The tokens the graph's generate loop gives for two prompts cut from the example inputs:
+   * greedy ({@code generate.output.new_tokens}) and sampled at temperature 1 with seeds 7 and 8
+   * ({@code generate.output.sampled_new_tokens}).
+   */
+  private static <T extends TFloating> void writeGenerateExample(ModelGraph<T> model, int[] ids, SafetensorsWriter w) {
+    int n = model.length();
+    int p = Math.min(8, Math.min(n, model.spec().maxLength() - 1));
+    int[] prompt = new int[2 * p];
+    System.arraycopy(ids, 0, prompt, 0, p);
+    System.arraycopy(ids, n, prompt, p, p);
+    int[] lengths = {p, Math.max(1, p / 2)};
+    int maxNew = Math.min(16, model.spec().maxLength() - p);
+    w.putInts("generate.input.prompt_ids", new long[] {2, p}, prompt);
+    w.putInts("generate.input.prompt_lengths", new long[] {2}, lengths);
+    w.putInts("generate.input.max_new_tokens", new long[] {2}, new int[] {maxNew, maxNew});
+    w.putInts("generate.output.new_tokens", new long[] {2, maxNew},
+        runGenerate(model, prompt, lengths, maxNew, 0f, new long[] {0, 0}));
+    w.putInts("generate.output.sampled_new_tokens", new long[] {2, maxNew},
+        runGenerate(model, prompt, lengths, maxNew, 1f, new long[] {7, 8}));
+  }
+
+  private static <T extends TFloating> int[] runGenerate(ModelGraph<T> model, int[] prompt, int[] lengths, int maxNew,
+      float temperature, long[] seeds) {
+    Map<String, Map<String, Operand<?>>> sig = GenerateSignature.build(model);
+    Map<String, Operand<?>> in = sig.get("inputs");
+    try (Tensor pt = HostTensors.ints(new long[] {2, prompt.length / 2}, prompt);
+        Tensor lt = HostTensors.ints(new long[] {2}, lengths);
+        Tensor mt = HostTensors.ints(new long[] {2}, new int[] {maxNew, maxNew});
+        Tensor tt = org.tensorflow.types.TFloat32.vectorOf(temperature, temperature);
+        Tensor kt = HostTensors.ints(new long[] {2}, new int[] {0, 0});
+        Tensor st = org.tensorflow.types.TInt64.vectorOf(seeds);
+        var result = model.session().runner().feed(in.get("prompt_ids"), pt).feed(in.get("prompt_lengths"), lt)
+            .feed(in.get("max_new_tokens"), mt).feed(in.get("temperature"), tt).feed(in.get("top_k"), kt)
+            .feed(in.get("seed"), st).fetch(sig.get("outputs").get("new_tokens")).run()) {
+      return HostTensors.toInts(result.get(0));
+    }
   }
 
   private static void publishPermissions(Path dir) throws IOException {

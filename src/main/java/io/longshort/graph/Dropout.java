@@ -62,7 +62,7 @@ public final class Dropout {
   }
 
   /** A 32-bit integer hash (x in [0, 2^32)): twice x = ((x >> 16) ^ x) * 0x45d9f3b mod 2^32, then x ^= x >> 16. */
-  private static Operand<TInt64> hash(Ops tf, Operand<TInt64> x) {
+  static Operand<TInt64> hash(Ops tf, Operand<TInt64> x) {
     Operand<TInt64> mask = tf.constant(0xFFFFFFFFL);
     Operand<TInt64> sixteen = tf.constant(16L);
     Operand<TInt64> c = tf.constant(0x45d9f3bL); // < 2^27: the products stay below 2^59

@@ -46,6 +46,16 @@ public final class HostTensors {
     return TInt32.tensorOf(Shape.of(shape), DataBuffers.of(values, true, false));
   }
 
+  /** All values of an int32 tensor. */
+  public static int[] toInts(Tensor t) {
+    if (!(t instanceof TInt32 i)) {
+      throw new IllegalArgumentException("not an int32 tensor: " + t.dataType());
+    }
+    int[] out = new int[Math.toIntExact(t.shape().size())];
+    i.copyTo(DataBuffers.of(out, false, false));
+    return out;
+  }
+
   /** All values of a floating tensor, widened to double. */
   public static double[] toDoubles(Tensor t) {
     int n = Math.toIntExact(t.shape().size());

@@ -1,0 +1,208 @@
+package io.longshort.cli;
+
+import io.longshort.export.GenerateSignature;
+import io.longshort.export.ModelBundle;
+import io.longshort.graph.HostTensors;
+import io.longshort.graph.ModelGraph;
+import io.longshort.spec.Json;
+import io.longshort.spec.ModelConfigs;
+import io.longshort.spec.ModelSpec;
+import io.longshort.train.Checkpoints;
+import io.longshort.weights.Safetensors;
+import io.longshort.weights.WeightLoader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Tensor;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Generates text with a byte-level language model, the decode loop running inside the graph. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+    description = {"Generates bytes after a prompt with a language model: the same in-graph While loop as the",
+        "SavedModel's 'generate' signature (incremental decoding, cost per token bounded by the window and",
+        "the number of segments). Prints one JSON line per sample: prompt, text (the new bytes as UTF-8),",
+        "and the time per step. --spec with no weights uses seeded random weights (benchmarks)."})
+final class GenerateCommand implements Callable<Integer> {
+  @Spec
+  picocli.CommandLine.Model.CommandSpec command;
+
+  static final class Source {
+    @Option(names = "--run", required = true, description = "A training run folder: its newest checkpoint.")
+    Path run;
+
+    @Option(names = "--bundle", required = true, description = "A model bundle folder (model.json + weights.safetensors).")
+    Path bundle;
+
+    @Option(names = "--spec", required = true, paramLabel = "NAME|FILE",
+        description = "A language model config with seeded random weights (for benchmarks).")
+    String spec;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  Source source;
+
+  @Option(names = "--prompt", description = "Prompt text, UTF-8 bytes (repeatable: one row each; default: a newline).")
+  List<String> prompts;
+
+  @Option(names = "--samples", defaultValue = "1", description = "Rows per prompt (default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(names = "--max-new", defaultValue = "100", description = "New bytes per row (default: ${DEFAULT-VALUE}).")
+  int maxNew;
+
+  @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature; 0 = greedy (default: ${DEFAULT-VALUE}).")
+  float temperature;
+
+  @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k likeliest bytes; 0 = all (default: ${DEFAULT-VALUE}).")
+  int topK;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed of the first row; row r gets seed + r (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--weights-seed", defaultValue = "0", description = "With --spec: the random weights' seed (default: ${DEFAULT-VALUE}).")
+  long weightsSeed;
+
+  @Option(names = "--capacity", description = "Positions per row, prompt and new bytes (default: the model's maxLength).")
+  Integer capacity;
+
+  @Option(names = "--repeat", defaultValue = "1", description = "Run the loop this many times and report the fastest (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--out", description = "Also write the JSON lines to this file.")
+  Path out;
+
+  @Override
+  public Integer call() throws IOException {
+    PrintWriter o = command.commandLine().getOut();
+    ModelSpec spec;
+    if (source.spec != null) {
+      spec = ModelConfigs.load(source.spec);
+    } else if (source.bundle != null) {
+      spec = ModelBundle.readSpec(source.bundle);
+    } else {
+      try (Safetensors st = Safetensors.open(checkpoint())) {
+        spec = ModelSpec.parseJson(st.metadata().get("model"));
+      }
+    }
+    if (capacity != null) {
+      // the exported signature uses maxLength; a benchmark may ask for another capacity
+      spec = spec.toBuilder().setMaxLength(capacity).build();
+    }
+    List<String> texts = prompts == null || prompts.isEmpty() ? List.of("\n") : prompts;
+    if (samples < 1 || maxNew < 1 || repeat < 1) {
+      throw new IllegalArgumentException("--samples (" + samples + "), --max-new (" + maxNew + ") and --repeat ("
+          + repeat + ") must be >= 1");
+    }
+    List<byte[]> rows = new ArrayList<>();
+    for (String t : texts) {
+      byte[] b = t.getBytes(StandardCharsets.UTF_8);
+      if (b.length == 0) {
+        throw new IllegalArgumentException("--prompt must not be empty (the loop starts from its first byte)");
+      }
+      for (int i = 0; i < samples; i++) {
+        rows.add(b);
+      }
+    }
+    int p = rows.stream().mapToInt(b -> b.length).max().orElseThrow();
+    if (p + maxNew > spec.maxLength()) {
+      throw new IllegalArgumentException("prompt (" + p + " bytes) + --max-new (" + maxNew + ") exceed the capacity ("
+          + spec.maxLength() + " positions)");
+    }
+    int[] ids = new int[rows.size() * p];
+    int[] lengths = new int[rows.size()];
+    for (int r = 0; r < rows.size(); r++) {
+      byte[] b = rows.get(r);
+      lengths[r] = b.length;
+      for (int j = 0; j < b.length; j++) {
+        ids[r * p + j] = b[j] & 0xff;
+      }
+    }
+    try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, 1, weightsSeed)) {
+      if (source.bundle != null) {
+        ModelBundle.loadWeights(source.bundle, g);
+      } else if (source.run != null) {
+        try (Safetensors st = Safetensors.open(checkpoint())) {
+          WeightLoader.load(g.session(), g.parameters(), st);
+        }
+      }
+      Map<String, Map<String, Operand<?>>> sig = GenerateSignature.build(g);
+      Map<String, Operand<?>> in = sig.get("inputs");
+      int[] generated = null;
+      long best = Long.MAX_VALUE;
+      for (int rep = 0; rep < repeat; rep++) {
+        try (Tensor pt = HostTensors.ints(new long[] {rows.size(), p}, ids);
+            Tensor lt = HostTensors.ints(new long[] {rows.size()}, lengths);
+            Tensor mt = HostTensors.ints(new long[] {rows.size()}, filled(rows.size(), maxNew));
+            Tensor tt = TFloat32.tensorOf(org.tensorflow.ndarray.Shape.of(rows.size()), d -> {
+              for (int r = 0; r < rows.size(); r++) {
+                d.setFloat(temperature, r);
+              }
+            });
+            Tensor kt = HostTensors.ints(new long[] {rows.size()}, filled(rows.size(), topK));
+            Tensor st = TInt64.tensorOf(org.tensorflow.ndarray.Shape.of(rows.size()), d -> {
+              // one seed per row: rows of one prompt differ, and a row's tokens do not depend on the batch
+              for (int r = 0; r < rows.size(); r++) {
+                d.setLong(seed + r, r);
+              }
+            })) {
+          long t0 = System.nanoTime();
+          try (Result res = g.session().runner().feed(in.get("prompt_ids"), pt).feed(in.get("prompt_lengths"), lt)
+              .feed(in.get("max_new_tokens"), mt).feed(in.get("temperature"), tt).feed(in.get("top_k"), kt)
+              .feed(in.get("seed"), st).fetch(sig.get("outputs").get("new_tokens")).run()) {
+            best = Math.min(best, System.nanoTime() - t0);
+            generated = HostTensors.toInts(res.get(0));
+          }
+        }
+      }
+      // the loop feeds positions 0 .. p + maxNew - 2: one decode step each
+      int steps = p + maxNew - 1;
+      List<String> lines = new ArrayList<>();
+      for (int r = 0; r < rows.size(); r++) {
+        byte[] b = new byte[maxNew];
+        for (int j = 0; j < maxNew; j++) {
+          b[j] = (byte) generated[r * maxNew + j];
+        }
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("prompt", new String(rows.get(r), StandardCharsets.UTF_8));
+        line.put("text", new String(b, StandardCharsets.UTF_8));
+        line.put("steps", steps);
+        line.put("capacity", spec.maxLength());
+        line.put("ms_per_step", best / 1e6 / steps);
+        lines.add(Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+            .writeValueAsString(line));
+      }
+      lines.forEach(o::println);
+      if (out != null) {
+        io.longshort.export.AtomicFiles.writeString(out, String.join("\n", lines) + "\n");
+      }
+    }
+    o.flush();
+    return 0;
+  }
+
+  private static int[] filled(int n, int value) {
+    int[] a = new int[n];
+    java.util.Arrays.fill(a, value);
+    return a;
+  }
+
+  private Path checkpoint() throws IOException {
+    return Checkpoints.latest(source.run.resolve("checkpoints")).orElseThrow(() ->
+        new IllegalArgumentException("--run (" + source.run + ") holds no checkpoints/ckpt-<step>.safetensors"));
+  }
+}

@@ -1,0 +1,99 @@
+package io.longshort.export;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longshort.graph.ModelGraph;
+import io.longshort.spec.AttentionSpec;
+import io.longshort.spec.ModelSpec;
+import io.longshort.weights.Safetensors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.SavedModel;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A language model's SavedModel serves generation: its {@code generate} signature, run in a fresh
+ * JVM (SavedModelBundle), gives the same greedy tokens as the Java training graph (the full
+ * causal graph run on each growing prefix, argmax of its last row), and as the loop run in the
+ * exporting JVM (the example file that scripts/check_generate_python.py compares Python TF with).
+ */
+class GenerateExportTest {
+  static final int MAX_LENGTH = 32;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void generateSignatureInAFreshJvmEqualsTheTrainingGraph() throws Exception {
+    ModelSpec spec = ModelSpec.languageModel().setVocabSize(17).setMaxLength(MAX_LENGTH).setWidth(8).setLayers(2)
+        .setHiddenWidth(16).setAttention(AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4)
+            .setSegment(3).setRank(1).build()).build();
+    Path version;
+    try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, 12, 9)) {
+      version = ServingExport.export(g, dir, "lm", null, false, 4).versionDir();
+    }
+    Path example = version.resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.EXAMPLE_FILE);
+    int[] prompts;
+    int[] lengths;
+    int maxNew;
+    int[] exported;
+    try (Safetensors ex = Safetensors.open(example)) {
+      prompts = ex.readInts("generate.input.prompt_ids");
+      lengths = ex.readInts("generate.input.prompt_lengths");
+      maxNew = ex.readInts("generate.input.max_new_tokens")[0];
+      exported = ex.readInts("generate.output.new_tokens");
+    }
+    assertEquals(16, maxNew);
+    // the training graph (weights seed 9), greedy one token at a time
+    int p = prompts.length / 2;
+    int[] want = new int[2 * maxNew];
+    try (ModelGraph<TFloat32> g = ModelGraph.buildForTraining(spec, TFloat32.class, 1, MAX_LENGTH, 9)) {
+      for (int b = 0; b < 2; b++) {
+        int[] buf = new int[MAX_LENGTH];
+        System.arraycopy(prompts, b * p, buf, 0, lengths[b]);
+        for (int j = 0; j < maxNew; j++) {
+          int row = lengths[b] + j - 1;
+          double[] logits = g.logits(1, Map.of("input_ids", buf));
+          int best = 0;
+          for (int c = 1; c < spec.vocabSize(); c++) {
+            if (logits[row * spec.vocabSize() + c] > logits[row * spec.vocabSize() + best]) {
+              best = c;
+            }
+          }
+          want[b * maxNew + j] = best;
+          buf[row + 1] = best;
+        }
+      }
+    }
+    assertArrayEquals(want, exported, "exporting JVM's loop vs the training graph");
+
+    Path replayed = dir.resolve("replayed.safetensors");
+    Path log = dir.resolve("replay.log");
+    Process proc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), GenerateReplay.class.getName(), version.toString(),
+        replayed.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "fresh JVM timed out");
+    assertEquals(0, proc.exitValue(), "fresh JVM failed: " + Files.readString(log));
+    try (Safetensors r = Safetensors.open(replayed)) {
+      assertArrayEquals(want, r.readInts("new_tokens"), "fresh JVM's SavedModel vs the training graph");
+    }
+
+    MetaGraphDef mg = SavedModel.parseFrom(Files.readAllBytes(version.resolve(SavedModelWriter.SAVED_MODEL_FILE)))
+        .getMetaGraphs(0);
+    var sig = mg.getSignatureDefOrThrow(GenerateSignature.KEY);
+    assertEquals(DataType.DT_INT64, sig.getInputsOrThrow("seed").getDtype());
+    assertEquals(DataType.DT_FLOAT, sig.getInputsOrThrow("temperature").getDtype());
+    assertEquals(DataType.DT_INT32, sig.getOutputsOrThrow("new_tokens").getDtype());
+    // the loop's body and condition travel in the library
+    assertTrue(mg.getGraphDef().getLibrary().getFunctionList().stream()
+        .anyMatch(f -> f.getSignature().getName().startsWith("generate_body")), "body function in saved_model.pb");
+  }
+}
