@@ -41,11 +41,20 @@ public final class WorkerFailureException extends IllegalStateException {
         + " incomplete gradients; " + resume, e);
   }
 
+  /** TensorFlow's message without gRPC's debugging detail: "From /job:...: Broken pipe". */
   private static String firstLine(String s) {
     if (s == null) {
       return "";
     }
-    int nl = s.indexOf('\n');
-    return (nl < 0 ? s : s.substring(0, nl)).trim();
+    StringBuilder b = new StringBuilder();
+    for (String line : s.split("\n")) {
+      if (line.startsWith("Additional GRPC error information") || b.length() > 300) {
+        break;
+      }
+      if (!line.isBlank()) {
+        b.append(b.length() == 0 ? "" : " ").append(line.trim());
+      }
+    }
+    return b.toString();
   }
 }

@@ -22,6 +22,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.types.TFloat32;
@@ -35,7 +37,10 @@ import org.tensorflow.types.TFloat32;
  */
 class DistributedTrainingTest {
   @TempDir
-  Path dir;
+  static Path dir;
+  /** Both tests share the workers (a JVM start each) and the single-process reference run. */
+  static LocalCluster cluster;
+  static Path single;
 
   static final int B = 8;
   static final int N = 16;
@@ -67,13 +72,22 @@ class DistributedTrainingTest {
         .batchSize(B).length(N).shuffle(1).build());
   }
 
-  /** The single-process run on the combined batch: its checkpoints of every second step. */
-  private Path singleProcess() throws IOException {
+  @BeforeAll
+  static void start() throws IOException {
+    cluster = new LocalCluster(2, dir);
+    // the single-process run on the combined batch: its checkpoints of every second step
     Path run = dir.resolve("single");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, OPTIMIZER, CONFIG, TFloat32.class, run)) {
       t.train(data(), null, new Trainer.Listener() {});
     }
-    return run.resolve("checkpoints");
+    single = run.resolve("checkpoints");
+  }
+
+  @AfterAll
+  static void stop() throws InterruptedException {
+    if (cluster != null) {
+      cluster.close();
+    }
   }
 
   private static void assertSameState(Path expected, Path actual) throws IOException {
@@ -93,10 +107,8 @@ class DistributedTrainingTest {
 
   @Test
   void twoWorkersEqualOneProcessOnTheCombinedBatch() throws Exception {
-    Path single = singleProcess();
     Path run = dir.resolve("distributed");
-    try (LocalCluster cluster = new LocalCluster(2, dir);
-        DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
+    try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
       Trainer.Result result = t.train(data(), new Trainer.Listener() {});
       assertEquals(STEPS, result.steps());
     }
@@ -109,33 +121,34 @@ class DistributedTrainingTest {
   @Test
   void aKilledWorkerStopsTheJobAndARestartResumesFromTheCheckpoint() throws Exception {
     Path run = dir.resolve("killed");
-    try (LocalCluster cluster = new LocalCluster(2, dir)) {
-      try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
-        WorkerFailureException e = assertThrows(WorkerFailureException.class, () ->
-            t.train(data(), new Trainer.Listener() {
-              @Override
-              public void checkpointed(long step, Path file) {
-                if (step == 4) {
-                  try {
-                    cluster.kill(1);
-                  } catch (InterruptedException ex) {
-                    throw new IllegalStateException(ex);
-                  }
+    try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
+      WorkerFailureException e = assertThrows(WorkerFailureException.class, () ->
+          t.train(data(), new Trainer.Listener() {
+            @Override
+            public void checkpointed(long step, Path file) {
+              if (step == 4) {
+                try {
+                  cluster.kill(1);
+                } catch (InterruptedException ex) {
+                  throw new IllegalStateException(ex);
                 }
               }
-            }));
-        assertTrue(e.getMessage().contains("step 5") && e.getMessage().contains("ckpt-4"), e.getMessage());
-      }
-      assertEquals(4, Checkpoints.step(Checkpoints.latest(run.resolve("checkpoints")).orElseThrow()));
-
-      cluster.start(1);
-      cluster.awaitServing(1);
-      try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
-        assertEquals(4, t.step(), "resumed from ckpt-4");
-        t.train(data(), new Trainer.Listener() {});
-      }
+            }
+          }));
+      assertTrue(e.getMessage().contains("at step 5: worker 1 (" + cluster.chief().workers().get(1) + ")")
+          && e.getMessage().contains("resume from ckpt-4"), e.getMessage());
     }
-    Path single = singleProcess();
+    assertEquals(4, Checkpoints.step(Checkpoints.latest(run.resolve("checkpoints")).orElseThrow()),
+        "nothing was written after the failure");
+
+    // the restarted job: the worker comes back on its port, the chief resumes from ckpt-4
+    cluster.start(1);
+    cluster.awaitServing(1);
+    try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
+      assertEquals(4, t.step(), "resumed from ckpt-4");
+      t.train(data(), new Trainer.Listener() {});
+    }
+    // what was checkpointed before the failure (steps 1-4) carries on: the end equals the straight run
     assertSameState(single.resolve("ckpt-" + STEPS + ".safetensors"),
         run.resolve("checkpoints/ckpt-" + STEPS + ".safetensors"));
   }
