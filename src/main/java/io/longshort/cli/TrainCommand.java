@@ -16,6 +16,7 @@ import io.longshort.train.TrainingSetting;
 import io.longshort.train.Trainer;
 import io.longshort.train.distributed.ClusterSpec;
 import io.longshort.train.distributed.DistributedTrainer;
+import io.longshort.train.distributed.WorkerReadiness;
 import io.longshort.train.distributed.WorkerServer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -122,6 +123,10 @@ final class TrainCommand implements Callable<Integer> {
       + " take before the job stops with an error (default: ${DEFAULT-VALUE}).")
   long stepTimeout;
 
+  @Option(names = "--start-timeout", defaultValue = "300", description = "Distributed runs: seconds to wait for"
+      + " every worker's server to come up (default: ${DEFAULT-VALUE}).")
+  long startTimeout;
+
   @ArgGroup(exclusive = true)
   DataOptions data;
 
@@ -221,6 +226,10 @@ final class TrainCommand implements Callable<Integer> {
         c.workers(), config.batchSize() / Math.max(1, c.size()), c.address());
     o.println("validation: not run during distributed training; evaluate the checkpoints with `eval`");
     o.flush();
+    WorkerReadiness.await(c, Math.multiplyExact(startTimeout, 1000L), line -> {
+      o.println(line);
+      o.flush();
+    });
     try (DistributedTrainer trainer = new DistributedTrainer(spec, optimizer, config, c, run,
         Math.multiplyExact(stepTimeout, 1000L))) {
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
