@@ -26,6 +26,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -90,7 +91,10 @@ public final class DistributedTrainer implements AutoCloseable {
       metadata.put("length", Integer.toString(config.length()));
       metadata.put("compute_dtype", "float32");
       metadata.put("workers", Integer.toString(w));
-      ConfigProto sessionConfig = ConfigProto.newBuilder().setOperationTimeoutInMs(stepTimeoutMillis).build();
+      // the replicas are functions whose resource arguments live on task 0: TF inlines them into the
+      // graph (Grappler), and where it does not, the function runtime must see every task's devices
+      ConfigProto sessionConfig = ConfigProto.newBuilder().setOperationTimeoutInMs(stepTimeoutMillis)
+          .setExperimental(ConfigProto.Experimental.newBuilder().setShareClusterDevicesInSession(true)).build();
       session = RemoteSession.open(graph.graph(), cluster.target(0), sessionConfig);
     } catch (RuntimeException e) {
       graph.close();
@@ -145,7 +149,7 @@ public final class DistributedTrainer implements AutoCloseable {
       long t0 = System.nanoTime();
       double[] fetched;
       try {
-        fetched = runStep(train.batch(s), s);
+        fetched = runStep(train.batch(s), s, true, null);
       } catch (TensorFlowException e) {
         throw WorkerFailureException.of("step " + (s + 1), cluster, e, checkpointDir());
       }
@@ -175,7 +179,7 @@ public final class DistributedTrainer implements AutoCloseable {
    * dropout seed (seed, step W + i), which for one worker is the single-process run's (seed, step).
    * Returns loss, learning rate, gradient norm.
    */
-  private double[] runStep(Batch batch, long s) {
+  private double[] runStep(Batch batch, long s, boolean update, java.util.Set<String> devices) {
     if (batch.batchSize() != config.batchSize() || batch.length() != config.length()) {
       throw new IllegalArgumentException("batch of shape (" + batch.batchSize() + ", " + batch.length()
           + "); the run takes (" + config.batchSize() + ", " + config.length() + ")");
@@ -206,14 +210,38 @@ public final class DistributedTrainer implements AutoCloseable {
         fed.add(seed);
         runner.feed(r.labels(), l).feed(r.dropoutSeed(), seed);
       }
-      runner.fetch(step.loss()).fetch(step.optimizer().learningRate()).fetch(step.optimizer().gradientNorm())
-          .addTarget(step.optimizer().update());
-      try (var result = runner.run()) {
+      runner.fetch(step.loss()).fetch(step.optimizer().learningRate()).fetch(step.optimizer().gradientNorm());
+      if (update) {
+        runner.addTarget(step.optimizer().update());
+      }
+      if (devices != null) {
+        runner.setOptions(RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build());
+      }
+      try (var result = devices != null ? runner.runAndFetchMetadata() : runner.run()) {
+        if (devices != null) {
+          result.getMetadata().orElseThrow().getStepStats().getDevStatsList().stream()
+              .filter(d -> d.getNodeStatsCount() > 0).forEach(d -> devices.add(d.getDevice()));
+        }
         return new double[] {scalar(result.get(0)), scalar(result.get(1)), scalar(result.get(2))};
       }
     } finally {
       fed.forEach(Tensor::close);
     }
+  }
+
+  /**
+   * The devices that ran ops of the loss and gradients of batch {@code index}, traced by
+   * TensorFlow's step stats (e.g. "/job:worker/replica:0/task:1/device:CPU:0"); no update is made.
+   * Shows where the replicas really run.
+   */
+  public java.util.Set<String> devicesOfStep(BatchSource data, long index) {
+    java.util.Set<String> devices = new java.util.TreeSet<>();
+    try {
+      runStep(data.batch(index), index, false, devices);
+    } catch (TensorFlowException e) {
+      throw WorkerFailureException.of("a traced step", cluster, e, checkpointDir());
+    }
+    return devices;
   }
 
   private static double scalar(Tensor t) {

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -111,6 +112,9 @@ class DistributedTrainingTest {
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
       Trainer.Result result = t.train(data(), new Trainer.Listener() {});
       assertEquals(STEPS, result.steps());
+      Set<String> devices = t.devicesOfStep(data(), 0);
+      assertTrue(devices.stream().anyMatch(d -> d.startsWith("/job:worker/replica:0/task:1/"))
+          && devices.stream().anyMatch(d -> d.startsWith("/job:worker/replica:0/task:0/")), "ran on " + devices);
     }
     for (long s = 2; s <= STEPS; s += 2) {
       assertSameState(single.resolve("ckpt-" + s + ".safetensors"),
