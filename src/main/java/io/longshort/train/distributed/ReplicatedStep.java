@@ -31,6 +31,13 @@ import org.tensorflow.types.TInt64;
  * step of every worker: it cannot finish without every replica's gradients, so a missing worker
  * fails the step and no update is made from stale or partial gradients.
  *
+ * <p>Why a function per replica: gradients come from the C API ({@code Graph.addGradients}), which
+ * gives its ops no device, so in the outer graph the backward pass would land on the master's
+ * task. Built inside a function body (forward, loss and gradients) and called from an op placed on
+ * {@code /job:worker/task:i}, the whole replica runs on that task (TensorFlow inlines the call and
+ * its body takes the call's device). The variables, created without a device, are placed by the
+ * master on its own task, task 0, with the averaging and the update.
+ *
  * <p>Every shard has the same number of rows (B / W) and the loss is the mean over rows (examples,
  * or positions for language models), so the mean of the W shard gradients is exactly the gradient
  * of the combined batch's mean loss.
