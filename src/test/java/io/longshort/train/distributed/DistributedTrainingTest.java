@@ -121,6 +121,10 @@ class DistributedTrainingTest {
       assertSameState(single.resolve("ckpt-" + s + ".safetensors"),
           run.resolve("checkpoints/ckpt-" + s + ".safetensors"));
     }
+    try (var files = java.nio.file.Files.list(run)) {
+      assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("events.out.tfevents.")
+          && f.toFile().length() > 1000), "the chief writes TensorBoard events");
+    }
     // same checkpoint format and metadata: a single-process run picks the distributed run up
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, OPTIMIZER, CONFIG, TFloat32.class, run)) {
       assertEquals(STEPS, t.step());
