@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     description = "Long-Short Transformer graphs for TensorFlow Java: build, compile, train, export.",
     subcommands = {QuickstartCommand.class, AttentionDemoCommand.class, GenerateListOpsCommand.class, TrainCommand.class, TrainImageCommand.class, EvalCommand.class,
         ImportLraCommand.class, ExportGraphsCommand.class, ExportCommand.class, InspectCommand.class,
-        PredictCommand.class, GenerateCommand.class, BenchCommand.class,
+        PredictCommand.class, GenerateCommand.class, BenchCommand.class, WorkerCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec

@@ -14,6 +14,10 @@ import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.TrainingSetting;
 import io.longshort.train.Trainer;
+import io.longshort.train.distributed.ClusterSpec;
+import io.longshort.train.distributed.DistributedTrainer;
+import io.longshort.train.distributed.WorkerReadiness;
+import io.longshort.train.distributed.WorkerServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -22,6 +26,7 @@ import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,7 +38,10 @@ import picocli.CommandLine.Spec;
         "files and checkpoints into --run. A --run folder holding checkpoints resumes from the newest.",
         "Data: classifiers read --listops DIR (basic_train.tsv, basic_val.tsv; generated there first",
         "with --generate) or --train-tsv/--valid-tsv (LRA text: label, text); retrieval models read",
-        "AAN TSV files; language models read --corpus FILE (enwik8 split 90M/5M/5M, or 90/5/5 %%)."})
+        "AAN TSV files; language models read --corpus FILE (enwik8 split 90M/5M/5M, or 90/5/5 %%).",
+        "Distributed (--workers host:port,... --task 0, or --tf-config): this process is worker 0, the",
+        "chief; it starts worker 0's TensorFlow server and trains synchronously on every worker (each",
+        "started with `longshort worker` and the same cluster), --batch rows split evenly among them."})
 final class TrainCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -108,6 +116,17 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--skip-bad-rows", description = "Skip malformed data rows (and count them) instead of failing.")
   boolean skipBadRows;
 
+  @Mixin
+  ClusterOptions cluster;
+
+  @Option(names = "--step-timeout", defaultValue = "120", description = "Distributed runs: seconds one step may"
+      + " take before the job stops with an error (default: ${DEFAULT-VALUE}).")
+  long stepTimeout;
+
+  @Option(names = "--start-timeout", defaultValue = "300", description = "Distributed runs: seconds to wait for"
+      + " every worker's server to come up (default: ${DEFAULT-VALUE}).")
+  long startTimeout;
+
   @ArgGroup(exclusive = true)
   DataOptions data;
 
@@ -173,6 +192,9 @@ final class TrainCommand implements Callable<Integer> {
     if (bf16 && xla) {
       throw new IllegalArgumentException("--bf16 and --xla together are not supported yet; choose one");
     }
+    if (cluster.given()) {
+      return trainDistributed(spec, optimizer, config, sources[0], o);
+    }
     o.printf("precision: %s%n", bf16 ? "bfloat16 compute, float32 master weights" : "float32");
     try (Trainer<?> trainer = bf16 ? Trainer.bfloat16(spec, optimizer, config, run)
         : new Trainer<>(spec, optimizer, config, TFloat32.class, run, xla)) {
@@ -184,6 +206,34 @@ final class TrainCommand implements Callable<Integer> {
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
       Trainer.Result result = trainer.train(sources[0], sources[1], progress);
       progress.summary(result);
+    }
+    return 0;
+  }
+
+  /** The chief of a distributed run: worker 0's server in this process, the training loop driving all workers. */
+  private int trainDistributed(ModelSpec spec, OptimizerSpec optimizer, TrainConfig config, BatchSource train,
+      PrintWriter o) throws IOException {
+    ClusterSpec c = cluster.spec();
+    if (!c.isChief()) {
+      throw new IllegalArgumentException("task " + c.index() + " is a worker: start it with `longshort worker` and"
+          + " the same cluster options; `train` runs task 0, the chief");
+    }
+    if (bf16 || xla) {
+      throw new IllegalArgumentException("distributed training runs float32 steps; leave out --bf16 and --xla");
+    }
+    WorkerServer.start(c);
+    o.printf("distributed: %d workers %s, %d rows each per step; chief (worker 0) serving on %s%n", c.size(),
+        c.workers(), config.batchSize() / Math.max(1, c.size()), c.address());
+    o.println("validation: not run during distributed training; evaluate the checkpoints with `eval`");
+    o.flush();
+    WorkerReadiness.await(c, Math.multiplyExact(startTimeout, 1000L), line -> {
+      o.println(line);
+      o.flush();
+    });
+    try (DistributedTrainer trainer = new DistributedTrainer(spec, optimizer, config, c, run,
+        Math.multiplyExact(stepTimeout, 1000L))) {
+      Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
+      progress.summary(trainer.train(train, progress));
     }
     return 0;
   }

@@ -24,6 +24,17 @@ public final class GraphScope<T extends TFloating> {
     return new GraphScope<>(Ops.create(params.graph()), params, "");
   }
 
+  /**
+   * The top scope of a graph built through {@code tf}, e.g. a scope carrying a device or a name
+   * scope of its own (one model replica of a data-parallel step); parameter names carry no prefix.
+   */
+  public static <T extends TFloating> GraphScope<T> root(Parameters<T> params, Ops tf) {
+    if (tf.scope().env() != params.graph()) {
+      throw new IllegalArgumentException("the Ops are not of the parameters' graph");
+    }
+    return new GraphScope<>(tf, params, "");
+  }
+
   /** A nested scope: TF ops under {@code name/}, parameters under {@code name.}. */
   public GraphScope<T> child(String name) {
     return new GraphScope<>(tf.withSubScope(name), params, prefix + name + ".");
