@@ -114,8 +114,12 @@ public final class BenchReport {
         if (a.isPresent() && c.isPresent()) {
           double perDoubling = Math.sqrt(c.get().medianMs() / a.get().medianMs());
           double memPerDoubling = Math.sqrt((double) c.get().peakBytes() / a.get().peakBytes());
+          // the JVM and TensorFlow's own footprint does not grow with N: the part above it does
+          double aboveBase = Math.sqrt((double) (c.get().peakBytes() - c.get().baseBytes())
+              / (a.get().peakBytes() - a.get().baseBytes()));
           b.append(String.format(Locale.ROOT, "- %s, %s: forward+backward time x%.2f per doubling of N between 4K "
-              + "and 16K (peak memory x%.2f)%s%n", kind, mode, perDoubling, memPerDoubling,
+              + "and 16K; peak memory x%.2f, x%.2f above the process's footprint before the first run%s%n", kind,
+              mode, perDoubling, memPerDoubling, aboveBase,
               kind.equals("long_short") ? (perDoubling <= 2.3 ? " — within x2.3" : " — ABOVE x2.3") : ""));
         }
       }

@@ -112,13 +112,17 @@ public final class BenchRunner {
     };
     List<BenchResult> results = new ArrayList<>();
     Deque<String> stderrTail = new ArrayDeque<>();
+    String[] firstError = {null};
     AtomicBoolean overBudget = new AtomicBoolean();
     AtomicLong highest = new AtomicLong();
     AtomicBoolean timedOut = new AtomicBoolean();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(CASE_TIMEOUT_MINUTES);
     Process p;
     try {
-      ProcessBuilder pb = new ProcessBuilder(javaCommand(), "-Xmx2g", "-XX:+UseSerialGC", "-cp",
+      // JavaCPP refuses allocations once the process's resident size passes maxPhysicalBytes
+      // (by default a multiple of -Xmx): TensorFlow's memory is the point here, so no such limit
+      ProcessBuilder pb = new ProcessBuilder(javaCommand(), "-Xmx2g", "-XX:+UseSerialGC",
+          "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0", "-cp",
           System.getProperty("java.class.path"), CaseMain.class.getName(), Json.MAPPER.writeValueAsString(c));
       pb.environment().putIfAbsent("TF_CPP_MIN_LOG_LEVEL", "2");
       p = pb.start();
@@ -152,6 +156,9 @@ public final class BenchRunner {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
           synchronized (stderrTail) {
+            if (firstError[0] == null && (line.contains("Exception") || line.contains("Error"))) {
+              firstError[0] = line.trim();
+            }
             stderrTail.addLast(line);
             if (stderrTail.size() > 8) {
               stderrTail.removeFirst();
@@ -185,7 +192,8 @@ public final class BenchRunner {
       } else {
         String why;
         synchronized (stderrTail) {
-          why = String.join(" | ", stderrTail);
+          // the exception's own line says why; the stack frames after it rarely do
+          why = firstError[0] != null ? firstError[0] : String.join(" | ", stderrTail);
         }
         results.add(BenchResult.notMeasured(c, pass, BenchResult.FAILED, timedOut.get()
             ? "stopped after " + CASE_TIMEOUT_MINUTES + " minutes"

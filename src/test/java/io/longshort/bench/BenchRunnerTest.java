@@ -77,7 +77,7 @@ class BenchRunnerTest {
             0, "resident memory passed 16.00 GiB"));
     BenchReport report = new BenchReport(s, new BenchRunner.Outcome(table, probes), "Machine: test");
     String checks = report.checks();
-    assertTrue(checks.contains("long_short, XLA off: forward+backward time x2.05 per doubling"), checks);
+    assertTrue(checks.contains("long_short, XLA off: forward+backward time x2.05 per doubling of N between 4K and 16K; peak memory x2.00, x2.00 above"), checks);
     assertTrue(checks.contains("at N = 8K long-short forward+backward is 8.0x faster"), checks);
     assertTrue(checks.contains("full attention passed the 16.00 GiB budget, long-short peaked at 4.00 GiB: more than 4.0x"),
         checks);
