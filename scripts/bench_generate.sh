@@ -4,12 +4,12 @@
 # attention with a plain key/value cache (the baseline). The decode step has static shapes: every
 # step at capacity C costs what a step at position C - 1 costs (the cache is C rows, masked), so
 # the loop's time over its steps is the time per token at context C.
-#   scripts/bench_generate.sh [OUT]      (default OUT: bench_generate.txt)
+#   scripts/bench_generate.sh [OUT]      (default OUT: bench/generate_per_token.txt)
 # Environment: BENCH_LAYERS (2), BENCH_WIDTH (256), BENCH_STEPS (128 new tokens), BENCH_REPEAT (5,
 # the fastest run counts), BENCH_CONTEXTS.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out="${1:-bench_generate.txt}"
+out="${1:-$root/bench/generate_per_token.txt}"
 layers="${BENCH_LAYERS:-2}"
 width="${BENCH_WIDTH:-256}"
 steps="${BENCH_STEPS:-128}"

@@ -9,7 +9,7 @@
 #   scripts/bench_image_attention_memory.sh [results.tsv] [ls sides] [full sides]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${1:-bench-results/image_attention_memory.tsv}
+out=${1:-bench/image_attention_memory.tsv}
 ls_sides=${2:-"14 28 56 84 112"}
 full_sides=${3:-"14 28 42 56 70"}
 mkdir -p "$(dirname "$out")"
