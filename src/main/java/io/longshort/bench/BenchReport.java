@@ -58,12 +58,12 @@ public final class BenchReport {
         s.batch(), s.width(), s.heads(), s.window(), s.rank(), BenchRunner.gib(s.memoryBudgetBytes()), s.reps(),
         s.warmup()));
     b.append("## Reference: matrix product\n\n| side | XLA | ms | GFLOP/s |\n|---|---|---|---|\n");
-    for (BenchResult r : rows("matmul", null)) {
+    for (BenchResult r : rows("matmul")) {
       b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s |%n", r.n(), yesNo(r.xla()), ms(r), num(r.gflops(), r)));
     }
     b.append("\n## One attention layer\n\n| N | attention | XLA | forward ms | forward+backward ms "
         + "| forward GFLOP/s | of matmul | peak GiB (fwd+bwd) |\n|---|---|---|---|---|---|---|---|\n");
-    for (BenchResult f : rows("forward", null)) {
+    for (BenchResult f : rows("forward")) {
       Optional<BenchResult> fb = find("forward_backward", f.attention(), f.xla(), f.n(), o.table());
       double ref = matmulRate(f.xla());
       b.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s | %s | %s | %s |%n", f.n(), f.attention(),
@@ -71,7 +71,7 @@ public final class BenchReport {
           f.ok() && ref > 0 ? String.format(Locale.ROOT, "%.0f %%", 100 * f.gflops() / ref) : "-",
           fb.map(BenchReport::peak).orElse("-")));
     }
-    List<BenchResult> steps = rows("train_step", null);
+    List<BenchResult> steps = rows("train_step");
     if (!steps.isEmpty()) {
       b.append("\n## Whole model training step (").append(ModelStepBench.LAYERS)
           .append(" blocks, AdamW)\n\n| N | attention | XLA | step ms | tokens/s | peak GiB |\n|---|---|---|---|---|---|\n");
@@ -155,7 +155,7 @@ public final class BenchReport {
     }
     for (boolean xla : List.of(false, true)) {
       double ref = matmulRate(xla);
-      rows("forward", null).stream().filter(r -> r.ok() && r.xla() == xla && r.attention().equals("long_short"))
+      rows("forward").stream().filter(r -> r.ok() && r.xla() == xla && r.attention().equals("long_short"))
           .reduce((x, y) -> y).ifPresent(r -> b.append(String.format(Locale.ROOT,
               "- long-short forward at N = %d, XLA %s: %.1f GFLOP/s, %.0f %% of the matrix product's %.1f GFLOP/s%n",
               r.n(), xla ? "on" : "off", r.gflops(), 100 * r.gflops() / ref, ref)));
@@ -185,13 +185,12 @@ public final class BenchReport {
   }
 
   private double matmulRate(boolean xla) {
-    return rows("matmul", null).stream().filter(r -> r.ok() && r.xla() == xla).mapToDouble(BenchResult::gflops)
+    return rows("matmul").stream().filter(r -> r.ok() && r.xla() == xla).mapToDouble(BenchResult::gflops)
         .findFirst().orElse(0);
   }
 
-  private List<BenchResult> rows(String pass, String kind) {
-    return o.table().stream().filter(r -> r.pass().equals(pass) && (kind == null || r.attention().equals(kind)))
-        .toList();
+  private List<BenchResult> rows(String pass) {
+    return o.table().stream().filter(r -> r.pass().equals(pass)).toList();
   }
 
   private static Optional<BenchResult> find(String pass, String kind, boolean xla, int n, List<BenchResult> in) {

@@ -196,7 +196,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    * Adds "loss", "losses" and "hits" (see {@link #buildForTraining}) to {@code out} and returns the
    * mean loss, in the dtype of {@code logits} (already widened to float32 for narrow graphs).
    */
-  private <L extends TFloating> Operand<L> lossOps(Ops tf, Operand<L> logits, Operand<TInt32> labels,
+  static <L extends TFloating> Operand<L> lossOps(Ops tf, Operand<L> logits, Operand<TInt32> labels,
       Map<String, Operand<?>> out) {
     Class<L> type = logits.type();
     int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));

@@ -116,16 +116,9 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
     return Linear.create(root.child("head"), d, spec.classes()).apply(pooled);
   }
 
+  /** The classifier loss of {@link ModelGraph}: "loss", "losses" and "hits" in the outputs. */
   private <L extends TFloating> Operand<L> addLoss(Ops tf, Operand<L> wide) {
-    Class<L> type = wide.type();
-    Operand<L> oneHot = tf.oneHot(labels, tf.constant(spec.classes()), tf.constant(type, 1.0), tf.constant(type, 0.0));
-    // -sum(one_hot * log_softmax), as ModelGraph (TF's fused op has no float64 gradient in C++)
-    Operand<L> perRow = tf.math.neg(tf.sum(tf.math.mul(oneHot, tf.nn.logSoftmax(wide)), tf.constant(1)));
-    Operand<L> mean = tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0})));
-    Operand<TInt32> predicted = tf.dtypes.cast(tf.math.argMax(wide, tf.constant(1)), TInt32.class);
-    outputs.put("loss", mean);
-    outputs.put("hits", tf.withName("hits").identity(tf.dtypes.cast(tf.math.equal(predicted, labels), type)));
-    return mean;
+    return ModelGraph.lossOps(tf, wide, labels, outputs);
   }
 
   public VisionSpec spec() {
