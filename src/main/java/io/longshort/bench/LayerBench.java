@@ -1,10 +1,10 @@
 package io.longshort.bench;
 
 import io.longshort.compile.XlaFunction;
-import io.longshort.graph.Attention;
-import io.longshort.graph.GraphScope;
-import io.longshort.graph.Parameter;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.attention.Attention;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
 import io.longshort.spec.AttentionSpec;
 import java.util.ArrayList;
 import java.util.List;

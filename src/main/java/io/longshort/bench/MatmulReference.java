@@ -1,9 +1,9 @@
 package io.longshort.bench;
 
 import io.longshort.compile.XlaFunction;
-import io.longshort.graph.GraphScope;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameters;
 import java.util.List;
 import java.util.Random;
 import org.tensorflow.Graph;

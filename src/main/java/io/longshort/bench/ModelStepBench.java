@@ -1,8 +1,8 @@
 package io.longshort.bench;
 
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ModelGraph;
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.core.Parameter;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;

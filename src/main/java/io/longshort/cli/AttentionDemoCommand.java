@@ -1,8 +1,8 @@
 package io.longshort.cli;
 
 import io.longshort.export.GraphDefs;
-import io.longshort.graph.AttentionGraph;
-import io.longshort.graph.GraphStats;
+import io.longshort.graph.attention.AttentionGraph;
+import io.longshort.graph.core.GraphStats;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.GlobalToken;
 import java.io.IOException;

@@ -89,7 +89,7 @@ final class EvalCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--sliding-stride evaluates language models on a --corpus");
       }
       int n = context != null ? context : spec.maxLength();
-      try (io.longshort.graph.ModelGraph<TFloat32> g = io.longshort.graph.ModelGraph.build(spec, TFloat32.class, -1, n, 0);
+      try (io.longshort.graph.model.ModelGraph<TFloat32> g = io.longshort.graph.model.ModelGraph.build(spec, TFloat32.class, -1, n, 0);
           Safetensors st = Safetensors.open(checkpoint);
           ByteCorpus corpus = ByteCorpus.open(data.corpus)) {
         io.longshort.weights.WeightLoader.load(g.session(), g.parameters(), st);

@@ -4,7 +4,7 @@ import io.longshort.export.TfCheckpoints;
 import io.longshort.export.ModelBundle;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
 import java.io.IOException;

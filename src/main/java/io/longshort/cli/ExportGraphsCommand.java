@@ -1,7 +1,7 @@
 package io.longshort.cli;
 
 import io.longshort.export.GraphDefs;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.SafetensorsWriter;

@@ -2,8 +2,8 @@ package io.longshort.cli;
 
 import io.longshort.export.GenerateSignature;
 import io.longshort.export.ModelBundle;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Json;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;

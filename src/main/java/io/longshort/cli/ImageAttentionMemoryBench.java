@@ -1,8 +1,8 @@
 package io.longshort.cli;
 
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ImageAttentionGraph;
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.vision.ImageAttentionGraph;
+import io.longshort.graph.core.Parameter;
 import io.longshort.spec.ImageAttentionSpec;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.longshort.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.longshort.export.ModelBundle;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.AuthorsConfig;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;

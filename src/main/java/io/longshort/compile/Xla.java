@@ -1,7 +1,7 @@
 package io.longshort.compile;
 
-import io.longshort.graph.Execution;
-import io.longshort.graph.GraphScope;
+import io.longshort.graph.core.Execution;
+import io.longshort.graph.core.GraphScope;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;

@@ -1,7 +1,7 @@
 package io.longshort.compile;
 
-import io.longshort.graph.Attention;
-import io.longshort.graph.GraphScope;
+import io.longshort.graph.attention.Attention;
+import io.longshort.graph.core.GraphScope;
 import io.longshort.spec.AttentionSpec;
 import java.util.ArrayList;
 import java.util.List;

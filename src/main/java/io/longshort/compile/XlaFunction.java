@@ -1,8 +1,8 @@
 package io.longshort.compile;
 
-import io.longshort.graph.GraphScope;
-import io.longshort.graph.Parameter;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package io.longshort.export;
 
-import io.longshort.graph.Generation;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.decode.Generation;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Task;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package io.longshort.export;
 
-import io.longshort.graph.ModelGraph;
-import io.longshort.graph.Parameter;
-import io.longshort.graph.Parameters;
-import io.longshort.graph.VisionModelGraph;
+import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
+import io.longshort.graph.vision.VisionModelGraph;
 import io.longshort.spec.Task;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.longshort.export;
 
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.weights.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,8 +2,8 @@ package io.longshort.export;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import io.longshort.graph.Parameter;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

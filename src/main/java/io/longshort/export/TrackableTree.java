@@ -1,7 +1,7 @@
 package io.longshort.export;
 
-import io.longshort.graph.Parameter;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

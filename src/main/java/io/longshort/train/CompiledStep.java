@@ -1,9 +1,9 @@
 package io.longshort.train;
 
 import io.longshort.compile.XlaFunction;
-import io.longshort.graph.GraphScope;
-import io.longshort.graph.ModelGraph;
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.core.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;

@@ -2,9 +2,9 @@ package io.longshort.train;
 
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.Parameter;
-import io.longshort.graph.VisionModelGraph;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.vision.VisionModelGraph;
 import io.longshort.spec.VisionSpec;
 import java.util.ArrayList;
 import java.util.List;

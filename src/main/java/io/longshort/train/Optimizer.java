@@ -1,6 +1,6 @@
 package io.longshort.train;
 
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;

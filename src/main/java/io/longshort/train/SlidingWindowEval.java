@@ -1,7 +1,7 @@
 package io.longshort.train;
 
 import io.longshort.data.ByteCorpus;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Task;
 import java.io.IOException;
 import java.util.ArrayList;

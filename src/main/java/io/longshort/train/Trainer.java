@@ -1,9 +1,9 @@
 package io.longshort.train;
 
 import io.longshort.data.Batch;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ModelGraph;
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.core.Parameter;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Task;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.longshort.train;
 
-import io.longshort.graph.Parameter;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;

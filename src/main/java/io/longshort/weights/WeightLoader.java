@@ -1,8 +1,8 @@
 package io.longshort.weights;
 
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.Parameter;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;

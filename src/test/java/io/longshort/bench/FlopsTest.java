@@ -2,7 +2,7 @@ package io.longshort.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.longshort.graph.AttentionGraph;
+import io.longshort.graph.attention.AttentionGraph;
 import io.longshort.spec.AttentionSpec;
 import java.util.Iterator;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.Golden;
 import io.longshort.export.ModelBundle;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import java.io.PrintWriter;

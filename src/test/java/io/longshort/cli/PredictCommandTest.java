@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.longshort.export.ModelBundle;
 import io.longshort.export.ServingExport;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.weights.Safetensors;
 import java.io.PrintWriter;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.Attention;
-import io.longshort.graph.AttentionGraph;
-import io.longshort.graph.GraphScope;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.attention.Attention;
+import io.longshort.graph.attention.AttentionGraph;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameters;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.GlobalToken;
 import java.util.ArrayList;

@@ -3,10 +3,10 @@ package io.longshort.compile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.GraphScope;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ImageAttention;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.vision.ImageAttention;
+import io.longshort.graph.core.Parameters;
 import io.longshort.spec.ImageAttentionSpec;
 import java.util.List;
 import java.util.Random;

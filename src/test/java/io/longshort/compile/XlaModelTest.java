@@ -3,8 +3,8 @@ package io.longshort.compile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.GraphStats;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.core.GraphStats;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
 import java.util.LinkedHashMap;

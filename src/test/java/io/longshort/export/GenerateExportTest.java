@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;

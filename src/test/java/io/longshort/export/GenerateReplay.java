@@ -1,6 +1,6 @@
 package io.longshort.export;
 
-import io.longshort.graph.HostTensors;
+import io.longshort.graph.core.HostTensors;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.SafetensorsWriter;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.data.images.ImageSet;
 import io.longshort.data.images.SyntheticImages;
-import io.longshort.graph.VisionModelGraph;
+import io.longshort.graph.vision.VisionModelGraph;
 import io.longshort.spec.VisionSpec;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.SafetensorsWriter;

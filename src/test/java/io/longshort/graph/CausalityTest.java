@@ -1,5 +1,6 @@
 package io.longshort.graph;
 
+import io.longshort.graph.attention.AttentionGraph;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.graph.ReferenceHarness.Case;

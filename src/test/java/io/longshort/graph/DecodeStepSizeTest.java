@@ -1,5 +1,9 @@
 package io.longshort.graph;
 
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Parameters;
+import io.longshort.graph.decode.DecodeCache;
+import io.longshort.graph.decode.IncrementalDecoder;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.spec.AttentionSpec;

@@ -1,5 +1,8 @@
 package io.longshort.graph;
 
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.decode.Generation;
+import io.longshort.graph.model.ModelGraph;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,8 @@
 package io.longshort.graph;
 
+import io.longshort.graph.attention.AttentionGraph;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.spec.AttentionSpec;

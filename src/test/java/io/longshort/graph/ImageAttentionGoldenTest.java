@@ -1,5 +1,8 @@
 package io.longshort.graph;
 
+import io.longshort.graph.vision.FullAttention2d;
+import io.longshort.graph.vision.ImageAttentionGraph;
+import io.longshort.graph.vision.LongShortAttention2d;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,8 @@
 package io.longshort.graph;
 
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.vision.ImageAttentionGraph;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.spec.ImageAttentionSpec;

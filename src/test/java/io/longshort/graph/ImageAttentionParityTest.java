@@ -1,5 +1,10 @@
 package io.longshort.graph;
 
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
+import io.longshort.graph.vision.ImageAttentionGraph;
+import io.longshort.graph.vision.LongShortAttention2d;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.reference.ReferenceImageAttention;

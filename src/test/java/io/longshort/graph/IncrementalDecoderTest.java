@@ -1,5 +1,11 @@
 package io.longshort.graph;
 
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameters;
+import io.longshort.graph.decode.DecodeCache;
+import io.longshort.graph.decode.IncrementalDecoder;
+import io.longshort.graph.model.ModelGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,10 @@
 package io.longshort.graph;
 
+import io.longshort.graph.core.Embeddings;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameters;
+import io.longshort.graph.model.ModelGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

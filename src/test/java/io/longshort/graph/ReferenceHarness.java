@@ -1,5 +1,9 @@
 package io.longshort.graph;
 
+import io.longshort.graph.attention.AttentionGraph;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
 import io.longshort.spec.AttentionKind;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.GlobalToken;

@@ -1,5 +1,6 @@
 package io.longshort.graph;
 
+import io.longshort.graph.attention.AttentionGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,7 @@
 package io.longshort.graph;
 
+import io.longshort.graph.vision.LongShortAttention2d;
+import io.longshort.graph.vision.VisionModelGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.compile.TpuCompatibility;
 import io.longshort.compile.XlaFunction;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ModelGraph;
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.core.Parameter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

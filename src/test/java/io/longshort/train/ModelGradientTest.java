@@ -2,9 +2,9 @@ package io.longshort.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ModelGraph;
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.core.Parameter;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;

@@ -3,11 +3,11 @@ package io.longshort.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.GraphScope;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.Linear;
-import io.longshort.graph.Parameter;
-import io.longshort.graph.Parameters;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Linear;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

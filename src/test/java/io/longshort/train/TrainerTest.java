@@ -3,8 +3,8 @@ package io.longshort.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.AttentionGraph;
-import io.longshort.graph.HostTensors;
+import io.longshort.graph.attention.AttentionGraph;
+import io.longshort.graph.core.HostTensors;
 import io.longshort.spec.AttentionSpec;
 import java.io.IOException;
 import java.nio.ByteBuffer;

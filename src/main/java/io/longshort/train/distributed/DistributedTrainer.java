@@ -1,8 +1,8 @@
 package io.longshort.train.distributed;
 
 import io.longshort.data.Batch;
-import io.longshort.graph.HostTensors;
-import io.longshort.graph.ModelGraph;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Task;
 import io.longshort.train.BatchSource;

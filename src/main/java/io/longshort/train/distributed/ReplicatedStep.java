@@ -1,9 +1,9 @@
 package io.longshort.train.distributed;
 
 import io.longshort.compile.XlaFunction;
-import io.longshort.graph.GraphScope;
-import io.longshort.graph.ModelGraph;
-import io.longshort.graph.Parameter;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.core.Parameter;
 import io.longshort.train.Optimizer;
 import io.longshort.train.OptimizerSpec;
 import java.util.ArrayList;

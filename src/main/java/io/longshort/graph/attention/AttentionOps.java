@@ -1,0 +1,162 @@
+package io.longshort.graph.attention;
+
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Shapes;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.ReduceMax;
+import org.tensorflow.op.core.ReduceSum;
+import org.tensorflow.types.TBfloat16;
+import org.tensorflow.types.TFloat16;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * Pieces shared by the attention emitters.
+ *
+ * <p>Letters: B batch, N length, D width, H heads, K head width, S segments, W segment length.
+ */
+public final class AttentionOps {
+  /**
+   * Added to the logit of every excluded key. Finite on purpose: a row with no key left (a padded
+   * query) then gives finite probabilities that are zeroed afterwards, where -inf would give NaN
+   * in the forward pass and in every gradient behind it. exp(-1e9) underflows to exactly 0, so
+   * rows with at least one key are the same as with -inf.
+   */
+  public static final double EXCLUDED = -1e9;
+
+  private AttentionOps() {}
+
+  /** (B, N, D) -> (B, H, N, K). */
+  public static <T extends TFloating> Operand<T> splitHeads(Ops tf, Operand<T> x, int n, int h, int k) {
+    return Shapes.transpose(tf, Shapes.reshape(tf, x, -1, n, h, k), 0, 2, 1, 3);
+  }
+
+  /** (B, H, N, K) -> (B, N, D). */
+  public static <T extends TFloating> Operand<T> mergeHeads(Ops tf, Operand<T> x, int n, int h, int k) {
+    return Shapes.reshape(tf, Shapes.transpose(tf, x, 0, 2, 1, 3), -1, n, (long) h * k);
+  }
+
+  /** 0 where valid is 1, {@link #EXCLUDED} where valid is 0. */
+  public static <T extends TFloating> Operand<T> exclusionBias(GraphScope<T> s, Operand<T> valid) {
+    Ops tf = s.tf();
+    return tf.math.mul(tf.math.sub(valid, s.scalar(1.0)), s.scalar(-EXCLUDED));
+  }
+
+  /**
+   * Softmax over the last axis, computed in float32 at least (the authors' fp32 softmax), so
+   * bfloat16 graphs keep their attention weights accurate.
+   */
+  public static <T extends TFloating> Operand<T> softmax(Ops tf, Operand<T> logits) {
+    Class<T> type = logits.type();
+    if (type == TBfloat16.class || type == TFloat16.class) {
+      Operand<TFloat32> wide = tf.dtypes.cast(logits, TFloat32.class);
+      return tf.dtypes.cast(tf.nn.softmax(wide), type);
+    }
+    return tf.nn.softmax(logits);
+  }
+
+  /**
+   * One softmax over the last axis of several logit blocks taken together, as if they were
+   * concatenated, returned as blocks of the same shapes, each times {@code keep} (null = 1):
+   * softmax([a ; b]) = [exp(a - m) ; exp(b - m)] / (sum exp(a - m) + sum exp(b - m)). Concatenating
+   * the logits and slicing the probabilities apart again would copy the layer's largest tensor
+   * twice. The shift m (the rows' maximum) cancels out of the result, so its gradient is stopped.
+   * Half-precision blocks are computed in float32 like {@link #softmax}.
+   */
+  static <T extends TFloating> List<Operand<T>> jointSoftmax(Ops tf, List<Operand<T>> blocks, Operand<T> keep) {
+    Class<T> type = blocks.get(0).type();
+    if (type == TBfloat16.class || type == TFloat16.class) {
+      List<Operand<TFloat32>> wide = new ArrayList<>();
+      for (Operand<T> b : blocks) {
+        wide.add(tf.dtypes.cast(b, TFloat32.class));
+      }
+      List<Operand<T>> out = new ArrayList<>();
+      for (Operand<TFloat32> p : jointSoftmax(tf, wide, keep == null ? null : tf.dtypes.cast(keep, TFloat32.class))) {
+        out.add(tf.dtypes.cast(p, type));
+      }
+      return out;
+    }
+    Operand<TInt32> last = tf.constant(-1);
+    Operand<T> max = null;
+    for (Operand<T> b : blocks) {
+      Operand<T> m = tf.reduceMax(b, last, ReduceMax.keepDims(true));
+      max = max == null ? m : tf.math.maximum(max, m);
+    }
+    max = tf.stopGradient(max);
+    List<Operand<T>> exps = new ArrayList<>();
+    Operand<T> total = null;
+    for (Operand<T> b : blocks) {
+      Operand<T> e = tf.math.exp(tf.math.sub(b, max));
+      exps.add(e);
+      Operand<T> sum = tf.reduceSum(e, last, ReduceSum.keepDims(true));
+      total = total == null ? sum : tf.math.add(total, sum);
+    }
+    Operand<T> scale = keep == null ? tf.math.reciprocal(total) : tf.math.div(keep, total);
+    List<Operand<T>> probs = new ArrayList<>();
+    for (Operand<T> e : exps) {
+      probs.add(tf.math.mul(e, scale));
+    }
+    return probs;
+  }
+
+  /**
+   * Gives every block of W rows its neighbours: (B, X, S*W, Y) -> (B, X, S, before + W + after, Y),
+   * block s holding rows [s*W - before, s*W + W + after) with zeros outside [0, S*W).
+   * Requires before, after <= W, so only the adjacent blocks are involved: two pads, two slices
+   * and one concat, no gather, and every op has a gradient and an XLA kernel.
+   */
+  public static <T extends TFloating> Operand<T> neighbourTiles(GraphScope<T> s, Operand<T> x, int xDim,
+      int segments, int w, int yDim, int before, int after) {
+    Ops tf = s.tf();
+    Operand<T> zero = s.scalar(0.0);
+    // (B, X, S, W, Y)
+    Operand<T> blocks = Shapes.reshape(tf, x, -1, xDim, segments, w, yDim);
+    Operand<T> left = null;
+    Operand<T> right = null;
+    if (before > 0) {
+      // last `before` rows of block s-1, zeros for s = 0: (B, X, S, before, Y)
+      Operand<T> shifted = Shapes.padAxis(tf, blocks, zero, 5, 2, 1, 0);
+      left = Shapes.slice(tf, shifted, new long[] {0, 0, 0, w - before, 0},
+          new long[] {-1, xDim, segments, before, yDim});
+    }
+    if (after > 0) {
+      // first `after` rows of block s+1, zeros for the last block: (B, X, S, after, Y)
+      Operand<T> shifted = Shapes.padAxis(tf, blocks, zero, 5, 2, 0, 1);
+      right = Shapes.slice(tf, shifted, new long[] {0, 0, 1, 0, 0},
+          new long[] {-1, xDim, segments, after, yDim});
+    }
+    List<Operand<T>> parts = new java.util.ArrayList<>();
+    if (left != null) {
+      parts.add(left);
+    }
+    parts.add(blocks);
+    if (right != null) {
+      parts.add(right);
+    }
+    return Shapes.concat(tf, 3, parts);
+  }
+
+  /** Ones of shape (B, N) for a (B, N, D) input, when the caller gives no mask. */
+  static <T extends TFloating> Operand<T> onesMask(Ops tf, Operand<T> x) {
+    Operand<T> firstFeature = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, -1, 1});
+    return tf.onesLike(tf.squeeze(firstFeature, org.tensorflow.op.core.Squeeze.axis(List.of(2L))));
+  }
+
+  /** Zero-pads axis 1 of x (B, N, ...) to n rows. */
+  static <T extends TFloating> Operand<T> padLength(GraphScope<T> s, Operand<T> x, int rank, int from, int to) {
+    return Shapes.padAxis(s.tf(), x, s.scalar(0.0), rank, 1, 0, to - from);
+  }
+
+  /** x[:, :, :n] of a (B, H, Np, K) tensor. */
+  static <T extends TFloating> Operand<T> cropRows(Ops tf, Operand<T> x, int h, int n, int k) {
+    return Shapes.slice(tf, x, new long[] {0, 0, 0, 0}, new long[] {-1, h, n, k});
+  }
+
+  public static int roundUp(int n, int multiple) {
+    return (n + multiple - 1) / multiple * multiple;
+  }
+}

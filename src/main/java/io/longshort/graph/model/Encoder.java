@@ -1,0 +1,96 @@
+package io.longshort.graph.model;
+
+import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.Embeddings;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Initializer;
+import io.longshort.graph.core.LayerNorm;
+import io.longshort.graph.core.Shapes;
+import io.longshort.graph.core.TransformerBlock;
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.Pooling;
+import java.util.ArrayList;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * The authors' {@code Model}: embeddings, the blocks ({@code transformer_0..L-1}, or one tied
+ * {@code transformer}), the learned {@code cls_embed} where the pooling uses one, and the final
+ * {@code norm}. The output is norm(x) * mask (B, N, D), or norm(cls) (B, 1, D) when a CLS vector
+ * ran through the layers.
+ *
+ * <p>Letters: B batch, N length, D width, L layers.
+ */
+public final class Encoder<T extends TFloating> {
+  private final GraphScope<T> s;
+  private final ModelSpec spec;
+  private final Embeddings<T> embeddings;
+  private final Operand<T> clsEmbed;
+  private final List<TransformerBlock<T>> blocks = new ArrayList<>();
+  private final LayerNorm<T> norm;
+  private final Dropout dropout;
+
+  public Encoder(GraphScope<T> s, ModelSpec spec, Dropout dropout) {
+    this.s = s;
+    this.spec = spec;
+    this.dropout = dropout;
+    embeddings = new Embeddings<>(s.child("embeddings"), spec.vocabSize(), spec.width(), spec.maxLength(),
+        spec.positions());
+    boolean learnedCls = spec.pooling() == Pooling.CLS_TOKEN || spec.pooling() == Pooling.CLS_LAST_LAYER;
+    clsEmbed = learnedCls ? s.parameter("cls_embed", new long[] {1, 1, spec.width()}, Initializer.zeros()) : null;
+    if (spec.tiedLayers()) {
+      // one block for every layer; its attention is the last layer's, the one that may take a CLS vector
+      blocks.add(new TransformerBlock<>(s.child("transformer"), spec.attentionFor(spec.layers() - 1),
+          spec.hiddenWidth(), spec.layerNormEpsilon(), dropout));
+    } else {
+      for (int i = 0; i < spec.layers(); i++) {
+        blocks.add(new TransformerBlock<>(s.child("transformer_" + i), spec.attentionFor(i), spec.hiddenWidth(),
+            spec.layerNormEpsilon(), dropout));
+      }
+    }
+    norm = LayerNorm.create(s.child("norm"), spec.width(), spec.layerNormEpsilon());
+  }
+
+  public Embeddings<T> embeddings() {
+    return embeddings;
+  }
+
+  /**
+   * @param ids (B, N') int32 token ids, N' = the encoder length (CLS id first for cls pooling)
+   * @param mask (B, N') 1 token, 0 padding
+   * @return (B, N', D) norm(x) * mask, or (B, 1, D) norm(cls)
+   */
+  public Operand<T> apply(Operand<TInt32> ids, Operand<T> mask) {
+    Ops tf = s.tf();
+    int n = Shapes.staticDim(ids, 1, "input_ids");
+    // (B, N, D)
+    Operand<T> x = dropout.apply(s, embeddings.apply(ids));
+    Operand<T> cls = spec.pooling() == Pooling.CLS_TOKEN ? broadcastCls(x) : null;
+    for (int i = 0; i < spec.layers(); i++) {
+      if (spec.pooling() == Pooling.CLS_LAST_LAYER && i == spec.layers() - 1) {
+        cls = broadcastCls(x);
+      }
+      TransformerBlock<T> block = blocks.get(spec.tiedLayers() ? 0 : i);
+      x = block.apply(x, mask, cls);
+      if (cls != null) {
+        // the CLS row leaves the sequence again: (B, 1, D) and (B, N, D)
+        cls = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, 1, spec.width()});
+        x = Shapes.slice(tf, x, new long[] {0, 1, 0}, new long[] {-1, n, spec.width()});
+      }
+    }
+    if (cls != null) {
+      return norm.apply(cls);
+    }
+    return tf.math.mul(norm.apply(x), tf.expandDims(mask, tf.constant(2)));
+  }
+
+  /** cls_embed (1, 1, D) repeated over the batch: (B, 1, D). */
+  private Operand<T> broadcastCls(Operand<T> x) {
+    Ops tf = s.tf();
+    Operand<T> firstRow = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, 1, spec.width()});
+    return tf.math.add(tf.zerosLike(firstRow), clsEmbed);
+  }
+}

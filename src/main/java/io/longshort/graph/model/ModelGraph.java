@@ -1,0 +1,393 @@
+package io.longshort.graph.model;
+
+import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.Execution;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Linear;
+import io.longshort.graph.core.Parameters;
+import io.longshort.graph.core.Precision;
+import io.longshort.graph.core.Shapes;
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.Pooling;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * A whole model in its own graph with named inputs and outputs and an initialised session.
+ *
+ * <p>Inputs: {@code input_ids} (B, N) int32 and {@code mask} (B, N) int32 (1 token, 0 padding);
+ * retrieval models take {@code input_ids_0}, {@code mask_0}, {@code input_ids_1}, {@code mask_1};
+ * language models take {@code input_ids} only. Outputs: {@code logits} (B, C), or (B, N, V) for
+ * language models. Parameter names are the authors' state_dict names ({@code model.*},
+ * {@code seq_classifer.*}), so their checkpoints load as they are.
+ *
+ * <p>Letters: B batch, N tokens, D width, F hidden width, C classes, V vocabulary.
+ */
+public final class ModelGraph<T extends TFloating> implements AutoCloseable {
+  private final ModelSpec spec;
+  private final int length;
+  private final Graph graph;
+  private final Parameters<T> params;
+  private final Map<String, Placeholder<TInt32>> inputs = new LinkedHashMap<>();
+  /** logits (T); loss, losses, hits of training graphs (T, or float32 when T is 16-bit). */
+  private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
+  private Session session;
+
+  private final boolean training;
+  private Operand<TInt64> dropoutSeed;
+  private Operand<org.tensorflow.types.TFloat32> dropoutRate;
+  private Placeholder<TInt32> labels;
+
+  private ModelGraph(ModelSpec spec, Class<T> dtype, Class<? extends TFloating> variableDtype, long batch,
+      int length, long seed, boolean training, Execution execution) {
+    if (length < 1 || length > spec.maxTokens()) {
+      throw new IllegalArgumentException("length (" + length + ") must be in 1.." + spec.maxTokens()
+          + " for this model (maxLength " + spec.maxLength()
+          + (spec.pooling() == Pooling.CLS ? ", one position taken by the CLS id" : "") + ")");
+    }
+    this.spec = spec;
+    this.length = length;
+    this.training = training;
+    this.graph = new Graph();
+    try {
+      params = Parameters.mixed(graph, dtype, variableDtype, seed);
+      GraphScope<T> root = GraphScope.root(params);
+      Ops tf = root.tf();
+      for (String name : inputNames(spec)) {
+        inputs.put(name, tf.withName(name).placeholder(TInt32.class, Placeholder.shape(Shape.of(batch, length))));
+      }
+      if (training) {
+        // fed per step by the training loop, so dropout masks are reproducible from the run's seed
+        dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
+        dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
+      }
+      List<Operand<?>> args = new ArrayList<>(inputs.values());
+      if (training) {
+        args.add(dropoutSeed);
+        args.add(dropoutRate);
+      }
+      Operand<T> logits = execution.apply(root, "forward", args, (scope, in) -> forward(scope, in, training));
+      outputs.put("logits", tf.withName("logits").identity(logits));
+      if (training) {
+        addLoss(tf, batch);
+      }
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  /** The int32 (B, N) inputs a model of this spec takes, in order. */
+  public static List<String> inputNames(ModelSpec spec) {
+    return switch (spec.task()) {
+      case CLASSIFIER -> List.of("input_ids", "mask");
+      case RETRIEVAL -> List.of("input_ids_0", "mask_0", "input_ids_1", "mask_1");
+      case LANGUAGE_MODEL -> List.of("input_ids");
+    };
+  }
+
+  /**
+   * Inputs (in {@link #inputNames} order, then the dropout seed and rate when training) to logits:
+   * embeddings, encoder, pooling and head, everything that owns parameters.
+   */
+  @SuppressWarnings("unchecked")
+  private Operand<T> forward(GraphScope<T> root, List<Operand<?>> in, boolean training) {
+    Ops tf = root.tf();
+    Dropout dropout = training
+        ? Dropout.training((Operand<TInt64>) in.get(in.size() - 2),
+            (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1))
+        : Dropout.none();
+    Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout);
+    return switch (spec.task()) {
+      case CLASSIFIER -> {
+        Operand<T> pooled = encode(root, encoder, (Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(1));
+        yield new Head<>(root.child("seq_classifer").child("mlpblock"), spec.width(), spec).apply(pooled);
+      }
+      case RETRIEVAL -> {
+        // both towers run the same encoder (shared weights)
+        Operand<T> x0 = encode(root, encoder, (Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(1));
+        Operand<T> x1 = encode(root, encoder, (Operand<TInt32>) in.get(2), (Operand<TInt32>) in.get(3));
+        // (B, 4D)
+        Operand<T> pair = Shapes.concat(tf, 1, List.of(x0, x1, tf.math.mul(x0, x1), tf.math.sub(x0, x1)));
+        yield new Head<>(root.child("seq_classifer").child("mlpblock"), 4 * spec.width(), spec).apply(pair);
+      }
+      case LANGUAGE_MODEL -> {
+        Operand<TInt32> ids = (Operand<TInt32>) in.get(0);
+        // (B, N, D) -> (B, N, V)
+        Operand<T> h = encoder.apply(ids, tf.dtypes.cast(tf.onesLike(ids), root.dtype()));
+        yield spec.tiedEmbeddings()
+            ? Shapes.reshape(tf, tf.linalg.matMul(Shapes.reshape(tf, h, -1, spec.width()),
+                encoder.embeddings().table(), org.tensorflow.op.linalg.MatMul.transposeB(true)),
+                -1, length, spec.vocabSize())
+            : Linear.create(root.child("lm_head"), spec.width(), spec.vocabSize()).apply(h);
+      }
+    };
+  }
+
+  /**
+   * An inference graph (no dropout).
+   *
+   * @param batch B, or -1 for any batch size
+   * @param length N, tokens per input (without the CLS id that cls pooling adds)
+   */
+  public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
+      long seed) {
+    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, false, Execution.PLAIN);
+  }
+
+  /**
+   * A mixed-precision inference graph: variables stored in {@code variableDtype} (float32 master
+   * weights, loadable from the same files and checkpoints), computation in {@code dtype} (bfloat16).
+   */
+  public static <T extends TFloating> ModelGraph<T> buildMixed(ModelSpec spec, Class<T> dtype,
+      Class<? extends TFloating> variableDtype, long batch, int length, long seed) {
+    return new ModelGraph<>(spec, dtype, variableDtype, batch, length, seed, false, Execution.PLAIN);
+  }
+
+  /**
+   * An inference graph whose forward pass runs through {@code execution}, e.g. compiled by XLA
+   * ({@code io.longshort.compile.Xla.MUST_COMPILE}).
+   */
+  public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
+      long seed, Execution execution) {
+    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, false, execution);
+  }
+
+  /**
+   * A training graph: dropout driven by {@code dropout_seed} (2) int64 and {@code dropout_rate}
+   * (float32; both default to an inactive dropout, for evaluation), and {@code labels} (B) int32
+   * (language models: {@code targets} (B, N), the next bytes), with outputs {@code loss} (the mean
+   * cross-entropy), and per row (an example, or a position for language models) {@code losses}
+   * and {@code hits} (1 where the argmax is right), so evaluation can leave padding rows out.
+   */
+  public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype, long batch,
+      int length, long seed) {
+    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, true, Execution.PLAIN);
+  }
+
+  /**
+   * A mixed-precision training graph: variables in {@code variableDtype} (float32 master weights),
+   * forward and backward passes in {@code dtype} (bfloat16), the loss outputs in float32.
+   */
+  public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype,
+      Class<? extends TFloating> variableDtype, long batch, int length, long seed) {
+    return new ModelGraph<>(spec, dtype, variableDtype, batch, length, seed, true, Execution.PLAIN);
+  }
+
+  /**
+   * Softmax cross-entropy through one-hot labels (the sparse op has no registered gradient). A
+   * bfloat16/float16 graph casts its logits to float32 first: the loss, its log-sum-exp and the
+   * first gradient are float32.
+   */
+  private void addLoss(Ops tf, long batch) {
+    boolean lm = spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL;
+    labels = tf.withName(lm ? "targets" : "labels").placeholder(TInt32.class,
+        Placeholder.shape(lm ? Shape.of(batch, length) : Shape.of(batch)));
+    lossOps(tf, Precision.widen(tf, logits()), labels, outputs);
+  }
+
+  /**
+   * Adds "loss", "losses" and "hits" (see {@link #buildForTraining}) to {@code out} and returns the
+   * mean loss, in the dtype of {@code logits} (already widened to float32 for narrow graphs).
+   */
+  public static <L extends TFloating> Operand<L> lossOps(Ops tf, Operand<L> logits, Operand<TInt32> labels,
+      Map<String, Operand<?>> out) {
+    Class<L> type = logits.type();
+    int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));
+    // (M, C) rows: one per example, or per position for language models
+    Operand<L> rows = Shapes.reshape(tf, logits, -1, classes);
+    Operand<TInt32> flatLabels = Shapes.reshape(tf, labels, -1);
+    Operand<L> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(type, 1.0),
+        tf.constant(type, 0.0));
+    // -sum(one_hot * log_softmax): TF 2.18's C++ gradient of SoftmaxCrossEntropyWithLogits builds a
+    // float32 constant into float64 graphs, so float64 training could not take gradients
+    Operand<L> perRow = tf.math.neg(tf.sum(tf.math.mul(oneHot, tf.nn.logSoftmax(rows)), tf.constant(1)));
+    Operand<L> loss = tf.withName("loss").identity(tf.math.mean(perRow, tf.constant(new int[] {0})));
+    out.put("loss", loss);
+    out.put("losses", tf.withName("losses").identity(perRow));
+    Operand<TInt32> predicted = tf.dtypes.cast(tf.math.argMax(rows, tf.constant(1)), TInt32.class);
+    out.put("hits", tf.withName("hits").identity(tf.dtypes.cast(tf.math.equal(predicted, flatLabels), type)));
+    return loss;
+  }
+
+  /** The logits output, (B, C) or (B, N, V), in the compute dtype. */
+  @SuppressWarnings("unchecked")
+  public Operand<T> logits() {
+    return (Operand<T>) outputs.get("logits");
+  }
+
+  /**
+   * The mean loss of a training graph: in the compute dtype, or float32 when that is bfloat16 or
+   * float16.
+   */
+  public Operand<?> loss() {
+    return outputs.get("loss");
+  }
+
+  /**
+   * The forward pass and mean loss of this training graph built again in {@code scope}, typically
+   * the scope of a function body ({@code io.longshort.compile.XlaFunction}) whose parameters are
+   * this graph's ({@link Parameters#forFunctionBody}): same parameter names, same dropout sites.
+   * The loss is in the compute dtype (full-precision graphs; the compiled step does not take
+   * mixed precision yet).
+   *
+   * @param in stand-ins of {@link #inputs()} (in order), then of {@link #dropoutSeed()} and
+   *     {@link #dropoutRate()}
+   * @param labels stand-in of {@link #labels()}
+   */
+  public Operand<T> trainingLoss(GraphScope<T> scope, List<Operand<?>> in, Operand<TInt32> labels) {
+    if (!training) {
+      throw new IllegalStateException("not a training graph");
+    }
+    if (Precision.isNarrow(scope.dtype())) {
+      throw new UnsupportedOperationException("compiled training steps take float32 or float64 graphs, not "
+          + scope.dtype().getSimpleName());
+    }
+    if (in.size() != inputs.size() + 2) {
+      throw new IllegalArgumentException("expected " + (inputs.size() + 2) + " inputs (model inputs, dropout seed"
+          + " and rate), got " + in.size());
+    }
+    return lossOps(scope.tf(), forward(scope, in, true), labels, new LinkedHashMap<>());
+  }
+
+  public boolean training() {
+    return training;
+  }
+
+  /** The (2) int64 dropout seed of a training graph. */
+  public Operand<TInt64> dropoutSeed() {
+    return dropoutSeed;
+  }
+
+  /** The float32 dropout rate of a training graph: 0 unless fed (evaluation feeds nothing). */
+  public Operand<org.tensorflow.types.TFloat32> dropoutRate() {
+    return dropoutRate;
+  }
+
+  /** Labels (B) or next-byte targets (B, N) of a training graph. */
+  public Placeholder<TInt32> labels() {
+    return labels;
+  }
+
+  /** Encoder and pooling of one tower: ids, mask (B, N) int32 -> (B, D). */
+  private Operand<T> encode(GraphScope<T> root, Encoder<T> encoder, Operand<TInt32> ids, Operand<TInt32> mask) {
+    Ops tf = root.tf();
+    Operand<TInt32> encIds = ids;
+    Operand<TInt32> encMask = mask;
+    if (spec.pooling() == Pooling.CLS) {
+      // the authors' append_cls: id vocab_size - 1, mask 1, in front
+      Operand<TInt32> first = Shapes.slice(tf, ids, new long[] {0, 0}, new long[] {-1, 1});
+      Operand<TInt32> clsId = tf.math.add(tf.zerosLike(first), tf.constant(spec.vocabSize() - 1));
+      encIds = Shapes.concat(tf, 1, List.of(clsId, ids));
+      encMask = Shapes.concat(tf, 1, List.of(tf.onesLike(first), mask));
+    }
+    Operand<T> out = encoder.apply(encIds, tf.dtypes.cast(encMask, root.dtype()));
+    return switch (spec.pooling()) {
+      // mean over all rows, padding rows (zero) included in the divisor, as the authors'
+      case MEAN -> tf.math.mean(out, tf.constant(1), Mean.keepDims(false));
+      case CLS, CLS_LAST_LAYER, CLS_TOKEN -> Shapes.reshape(tf,
+          Shapes.slice(tf, out, new long[] {0, 0, 0}, new long[] {-1, 1, spec.width()}), -1, spec.width());
+      case NONE -> throw new AssertionError("pooling none on a " + spec.task());
+    };
+  }
+
+  /** The authors' SCHead: Linear (.0) -> ReLU -> Linear (.2). */
+  private static final class Head<T extends TFloating> {
+    private final GraphScope<T> s;
+    private final Linear<T> fc1;
+    private final Linear<T> fc2;
+
+    Head(GraphScope<T> s, int in, ModelSpec spec) {
+      this.s = s;
+      fc1 = Linear.create(s.child("0"), in, spec.hiddenWidth());
+      fc2 = Linear.create(s.child("2"), spec.hiddenWidth(), spec.classes());
+    }
+
+    /** (B, in) -> (B, C). */
+    Operand<T> apply(Operand<T> x) {
+      return fc2.apply(s.tf().nn.relu(fc1.apply(x)));
+    }
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public int length() {
+    return length;
+  }
+
+  public Graph graph() {
+    return graph;
+  }
+
+  /** The session, opened and initialised on first use (exporting a graph needs none). */
+  public synchronized Session session() {
+    if (session == null) {
+      session = new Session(graph);
+      session.initialize();
+    }
+    return session;
+  }
+
+
+  public Parameters<T> parameters() {
+    return params;
+  }
+
+  public Map<String, Placeholder<TInt32>> inputs() {
+    return inputs;
+  }
+
+  /** logits, and loss, losses, hits for training graphs (see {@link #logits()}, {@link #loss()}). */
+  public Map<String, Operand<?>> outputs() {
+    return outputs;
+  }
+
+  /**
+   * Runs the model on int inputs given by name (row-major (B, N) arrays) and returns the logits,
+   * row-major.
+   */
+  public double[] logits(long batch, Map<String, int[]> values) {
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner runner = session().runner();
+      for (Map.Entry<String, Placeholder<TInt32>> in : inputs.entrySet()) {
+        int[] v = values.get(in.getKey());
+        if (v == null) {
+          throw new IllegalArgumentException("missing input '" + in.getKey() + "'; the model takes " + inputs.keySet());
+        }
+        Tensor t = HostTensors.ints(new long[] {batch, length}, v);
+        fed.add(t);
+        runner.feed(in.getValue(), t);
+      }
+      try (var result = runner.fetch(outputs.get("logits")).run()) {
+        return HostTensors.toDoubles(result.get(0));
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (session != null) {
+      session.close();
+    }
+    graph.close();
+  }
+}

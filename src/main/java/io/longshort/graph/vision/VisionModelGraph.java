@@ -1,0 +1,202 @@
+package io.longshort.graph.vision;
+
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.LayerNorm;
+import io.longshort.graph.core.Linear;
+import io.longshort.graph.core.Parameters;
+import io.longshort.graph.core.Precision;
+import io.longshort.graph.core.Shapes;
+import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.model.ModelGraph;
+import io.longshort.spec.VisionSpec;
+import io.longshort.spec.VisionStage;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * The graph of a {@link VisionSpec} image classifier, parameters named as the authors'
+ * {@code MsViT} state_dict: {@code layer{i}.0} the patch embedding of stage i, then per block
+ * {@code layer{i}.{2j+1}} (norm, attn) and {@code layer{i}.{2j+2}} (norm, mlp.fc1, mlp.fc2), and
+ * {@code norm}, {@code head}. Between stages the global tokens are dropped and the patches form
+ * the next stage's grid.
+ *
+ * <p>Input {@code images} float32 (B, S, S, C), NHWC, already normalised; output {@code logits}
+ * (B, classes). A training graph adds {@code labels} int32 (B), {@code loss} (mean cross-entropy,
+ * float32 at least) and {@code hits} (B, 1 where the arg-max is the label).
+ *
+ * <p>Letters: B batch, S image side, C channels, G global tokens, X grid side, D width.
+ * Stochastic depth and dropout, which the authors use on ImageNet, are not built.
+ */
+public final class VisionModelGraph<T extends TFloating> implements AutoCloseable {
+  private final VisionSpec spec;
+  private final Graph graph;
+  private final Parameters<T> params;
+  private final Placeholder<TFloat32> images;
+  private final Operand<T> logits;
+  private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
+  private Placeholder<TInt32> labels;
+  private Operand<?> loss;
+  private Session session;
+
+  private VisionModelGraph(VisionSpec spec, Class<T> dtype, long batch, long seed, boolean training) {
+    this.spec = spec;
+    graph = new Graph();
+    try {
+      params = new Parameters<>(graph, dtype, seed);
+      GraphScope<T> root = GraphScope.root(params);
+      Ops tf = root.tf();
+      images = tf.withName("images").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(batch, spec.imageSize(), spec.imageSize(), spec.channels())));
+      logits = tf.withName("logits").identity(forward(root, tf.dtypes.cast(images, dtype)));
+      outputs.put("logits", logits);
+      if (training) {
+        labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(Shape.of(batch)));
+        loss = addLoss(tf, Precision.widen(tf, logits));
+      }
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  /** An inference graph; {@code batch} -1 takes any batch size. */
+  public static <T extends TFloating> VisionModelGraph<T> build(VisionSpec spec, Class<T> dtype, long batch,
+      long seed) {
+    return new VisionModelGraph<>(spec, dtype, batch, seed, false);
+  }
+
+  /** A graph with labels, loss and hits. */
+  public static <T extends TFloating> VisionModelGraph<T> buildForTraining(VisionSpec spec, Class<T> dtype,
+      long batch, long seed) {
+    return new VisionModelGraph<>(spec, dtype, batch, seed, true);
+  }
+
+  private Operand<T> forward(GraphScope<T> root, Operand<T> image) {
+    Ops tf = root.tf();
+    // (B, S, S, C) for stage 1, then (B, X, X, D) of the previous stage
+    Operand<T> grid = image;
+    int side = spec.imageSize();
+    Operand<T> x = null;
+    for (int i = 0; i < spec.stages().size(); i++) {
+      VisionStage st = spec.stages().get(i);
+      GraphScope<T> layer = root.child("layer" + (i + 1));
+      int g = st.globalTokens();
+      int d = st.width();
+      // (B, G + X*X, D)
+      x = new PatchEmbedding<>(layer.child("0"), spec.inputWidth(i), st.patchSize(), d, g,
+          spec.layerNormEpsilon()).apply(grid, side);
+      side = spec.gridSide(i);
+      int hidden = VisionSpec.hiddenWidth(d, spec.mlpRatio());
+      for (int j = 0; j < st.depth(); j++) {
+        GraphScope<T> attnBlock = layer.child(Integer.toString(2 * j + 1));
+        LayerNorm<T> norm = LayerNorm.create(attnBlock.child("norm"), d, spec.layerNormEpsilon());
+        x = tf.math.add(x, ImageAttention.apply(attnBlock.child("attn"), st.attention(), norm.apply(x), side, side));
+        GraphScope<T> mlpBlock = layer.child(Integer.toString(2 * j + 2));
+        LayerNorm<T> norm2 = LayerNorm.create(mlpBlock.child("norm"), d, spec.layerNormEpsilon());
+        GraphScope<T> mlp = mlpBlock.child("mlp");
+        Linear<T> fc1 = Linear.create(mlp.child("fc1"), d, hidden);
+        Linear<T> fc2 = Linear.create(mlp.child("fc2"), hidden, d);
+        x = tf.math.add(x, fc2.apply(TransformerBlock.gelu(tf, fc1.apply(norm2.apply(x)))));
+      }
+      if (i + 1 < spec.stages().size()) {
+        // drop the global tokens: (B, X, X, D)
+        Operand<T> patches = Shapes.slice(tf, x, new long[] {0, g, 0}, new long[] {-1, (long) side * side, d});
+        grid = Shapes.reshape(tf, patches, -1, side, side, d);
+      }
+    }
+    int d = spec.outputWidth();
+    Operand<T> normed = LayerNorm.create(root.child("norm"), d, spec.layerNormEpsilon()).apply(x);
+    // (B, D): the first global token, or the mean over all rows (the patches) without one
+    Operand<T> pooled = spec.poolsGlobalToken()
+        ? Shapes.reshape(tf, Shapes.slice(tf, normed, new long[] {0, 0, 0}, new long[] {-1, 1, d}), -1, d)
+        : tf.math.mean(normed, tf.constant(1), Mean.keepDims(false));
+    return Linear.create(root.child("head"), d, spec.classes()).apply(pooled);
+  }
+
+  /** The classifier loss of {@link ModelGraph}: "loss", "losses" and "hits" in the outputs. */
+  private <L extends TFloating> Operand<L> addLoss(Ops tf, Operand<L> wide) {
+    return ModelGraph.lossOps(tf, wide, labels, outputs);
+  }
+
+  public VisionSpec spec() {
+    return spec;
+  }
+
+  public Graph graph() {
+    return graph;
+  }
+
+  public Parameters<T> parameters() {
+    return params;
+  }
+
+  public Placeholder<TFloat32> images() {
+    return images;
+  }
+
+  public Operand<T> logits() {
+    return logits;
+  }
+
+  /** Labels of a training graph (null otherwise). */
+  public Placeholder<TInt32> labels() {
+    return labels;
+  }
+
+  /** The mean loss of a training graph (null otherwise). */
+  public Operand<?> loss() {
+    return loss;
+  }
+
+  /** 1 per example whose arg-max logit is its label (training graphs). */
+  public Operand<?> hits() {
+    return outputs.get("hits");
+  }
+
+  /** The model's inputs by name: {@code images}. */
+  public Map<String, Operand<?>> inputs() {
+    return Map.of("images", images);
+  }
+
+  /** A session with every variable initialised, created on first use. */
+  public synchronized Session session() {
+    if (session == null) {
+      session = new Session(graph);
+      session.initialize();
+    }
+    return session;
+  }
+
+  /** Logits (B, classes) row-major for images (B, S, S, C) row-major. */
+  public double[] logits(long batch, float[] pixels) {
+    try (Tensor t = imagesTensor(batch, pixels); var r = session().runner().feed(images, t).fetch(logits).run()) {
+      return HostTensors.toDoubles(r.get(0));
+    }
+  }
+
+  /** A float32 (B, S, S, C) tensor of row-major pixels. */
+  public TFloat32 imagesTensor(long batch, float[] pixels) {
+    return TFloat32.tensorOf(Shape.of(batch, spec.imageSize(), spec.imageSize(), spec.channels()),
+        org.tensorflow.ndarray.buffer.DataBuffers.of(pixels, true, false));
+  }
+
+  @Override
+  public synchronized void close() {
+    if (session != null) {
+      session.close();
+    }
+    graph.close();
+  }
+}
