@@ -65,6 +65,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--rank", description = "Override the long-short rank r.")
   Integer rank;
 
+  @Option(names = "--dropout", description = "Override the model's dropout probability (every dropout site).")
+  Double dropout;
+
   @Option(names = "--length", description = "Tokens per example (default: the model's maxLength, less one for cls pooling).")
   Integer length;
 
@@ -183,9 +186,9 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig config = new TrainConfig(batch, n, steps, seed, evalEvery, evalBatches, checkpointEvery, keep,
         earlyStop);
     BatchSource[] sources = sources(spec, n, o);
-    o.printf("model %s: %s, %d layers x %d, %s attention (w=%d, r=%d), %d tokens%n", model, spec.task().jsonName(),
-        spec.layers(), spec.width(), spec.attention().kind().jsonName(), spec.attention().window(),
-        spec.attention().rank(), n);
+    o.printf("model %s: %s, %d layers x %d, %s attention (w=%d, r=%d), %d tokens, dropout %s%n", model,
+        spec.task().jsonName(), spec.layers(), spec.width(), spec.attention().kind().jsonName(),
+        spec.attention().window(), spec.attention().rank(), n, spec.dropout());
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
         sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
     o.flush();
@@ -249,6 +252,9 @@ final class TrainCommand implements Callable<Integer> {
     if (!given("--rank") && t.rank() != null) {
       rank = t.rank();
     }
+    if (!given("--dropout") && t.dropout() != null) {
+      dropout = t.dropout();
+    }
     if (!given("--length")) {
       length = t.length();
     }
@@ -272,6 +278,9 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private ModelSpec overrides(ModelSpec spec) {
+    if (dropout != null) {
+      spec = spec.toBuilder().optDropout(dropout).build();
+    }
     if (attention == null && window == null && rank == null) {
       return spec;
     }

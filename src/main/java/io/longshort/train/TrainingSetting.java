@@ -19,12 +19,15 @@ import java.util.List;
  * @param model a shipped model config name or a ModelSpec JSON file
  * @param window the long-short window w, or null for the model's
  * @param rank the long-short rank r, or null for the model's
+ * @param dropout the dropout probability of every dropout site, or null for the model's (the
+ *     authors' run_listops.sh and run_text.sh train with {@code --dropout_prob 0 --attention_dropout 0})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TrainingSetting(
     @JsonProperty(value = "model", required = true) String model,
     @JsonProperty("window") Integer window,
     @JsonProperty("rank") Integer rank,
+    @JsonProperty("dropout") Double dropout,
     @JsonProperty(value = "length", required = true) int length,
     @JsonProperty(value = "batch", required = true) int batch,
     @JsonProperty(value = "steps", required = true) long steps,
@@ -35,6 +38,7 @@ public record TrainingSetting(
 
   public TrainingSetting {
     check(model != null && !model.isBlank(), "model is required (a config name or a ModelSpec JSON file)");
+    check(dropout == null || (dropout >= 0 && dropout < 1), "dropout (" + dropout + ") must be in [0, 1)");
     check(length >= 1, "length (" + length + ") must be >= 1");
     check(batch >= 1, "batch (" + batch + ") must be >= 1");
     check(steps >= 1, "steps (" + steps + ") must be >= 1");

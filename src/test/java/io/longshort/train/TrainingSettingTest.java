@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.longshort.cli.Main;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
+import io.longshort.weights.Safetensors;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -34,6 +39,9 @@ class TrainingSettingTest {
     assertEquals(5000, listOps.steps());
     assertEquals(1000, listOps.optimizer().warmupSteps());
     assertEquals(1e-6, listOps.optimizer().epsilon());
+    // the authors' run_listops.sh: --dropout_prob 0 --attention_dropout 0 (the model config keeps 0.1)
+    assertEquals(0.0, listOps.dropout());
+    assertEquals(0.1, ModelConfigs.load("lra_listops").dropout());
   }
 
   @Test
@@ -45,7 +53,7 @@ class TrainingSettingTest {
 
   /** --config supplies the values, options on the command line win. */
   @Test
-  void commandLineOptionsWinOverTheSetting() {
+  void commandLineOptionsWinOverTheSetting() throws IOException {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cli = Main.commandLine();
@@ -56,6 +64,26 @@ class TrainingSettingTest {
         "--test", "8", "--min-length", "10", "--max-length", "60"), err.toString());
     assertEquals(0, cli.execute("train", "--config", "lra_listops", "--listops", listOps.toString(), "--length", "64",
         "--batch", "4", "--steps", "2", "--eval-every", "2", "--run", dir.resolve("run").toString()), err.toString());
-    assertTrue(out.toString().contains("long_short attention (w=16, r=2), 64 tokens"), out.toString());
+    assertTrue(out.toString().contains("long_short attention (w=16, r=2), 64 tokens, dropout 0.0"), out.toString());
+    assertEquals(0.0, trainedModel(dir.resolve("run")).dropout(), "the run trains with the setting's dropout");
+
+    Path run2 = dir.resolve("run2");
+    assertEquals(0, cli.execute("train", "--config", "lra_listops", "--listops", listOps.toString(), "--length", "64",
+        "--batch", "4", "--steps", "2", "--eval-every", "2", "--dropout", "0.25", "--run", run2.toString()),
+        err.toString());
+    assertEquals(0.25, trainedModel(run2).dropout(), "--dropout wins over the setting");
+  }
+
+  /** The model spec a run trained, from the metadata of its newest checkpoint. */
+  private static ModelSpec trainedModel(Path run) throws IOException {
+    Path newest;
+    try (Stream<Path> files = Files.walk(run)) {
+      newest = files.filter(f -> f.getFileName().toString().matches("ckpt-\\d+\\.safetensors"))
+          .max(Comparator.comparingLong(f -> Long.parseLong(f.getFileName().toString().replaceAll("\\D", ""))))
+          .orElseThrow(() -> new AssertionError("no checkpoint in " + run));
+    }
+    try (Safetensors file = Safetensors.open(newest)) {
+      return ModelSpec.parseJson(file.metadata().get("model"));
+    }
   }
 }
