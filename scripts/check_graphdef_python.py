@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Imports a longshort GraphDef into Python TensorFlow and checks it computes what Java computed.
 
-    scripts/longshort export-graphs --model lra_listops --batch 2 --examples
+    scripts/longshort export-graphs --spec lra_listops --batch 2 --examples
     python3 scripts/check_graphdef_python.py graphs/lra_listops.pb graphs/lra_listops.example.safetensors
 
 The .pb holds resource variables and the NoOp 'Init' running their seeded initializers; the example

@@ -12,12 +12,12 @@ export TF_CPP_MIN_LOG_LEVEL=3
 fail=0
 check() { if "$@"; then echo "PASS $*"; else echo "FAIL $*"; fail=$((fail + 1)); fi; }
 
-scripts/longshort export-graphs --model lra_listops,lra_retrieval --batch 2 --length 500 --examples --out "$work/graphs" >/dev/null
+scripts/longshort export-graphs --spec lra_listops,lra_retrieval --batch 2 --length 500 --examples --out "$work/graphs" >/dev/null
 for m in lra_listops lra_retrieval; do
   check python3 scripts/check_graphdef_python.py "$work/graphs/$m.pb" "$work/graphs/$m.example.safetensors"
 done
 
-scripts/longshort import-lra --checkpoint ../shared/golden/lra/listops_cls_last_layer.safetensors --out "$work/bundle" >/dev/null
+scripts/longshort import-lra --weights ../shared/golden/lra/listops_cls_last_layer.safetensors --out "$work/bundle" >/dev/null
 scripts/longshort export --bundle "$work/bundle" --name listops --out "$work/savedmodels" >/dev/null
 check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops/1"
 
@@ -29,7 +29,7 @@ check python3 scripts/check_savedmodel_python.py "$work/savedmodels/trained/1"
 
 # a byte LM (a few steps on this repository's README): greedy generation from the SavedModel's
 # generate signature in TF2 and TF1 equals Java's
-scripts/longshort train --model char_lm_small --corpus README.md --length 128 --batch 4 --steps 5 --eval-every 5 \
+scripts/longshort train --spec char_lm_small --corpus README.md --length 128 --batch 4 --steps 5 --eval-every 5 \
   --run "$work/lm_run" >/dev/null
 scripts/longshort export --run "$work/lm_run" --name lm --out "$work/savedmodels" >/dev/null
 check python3 scripts/check_generate_python.py "$work/savedmodels/lm/1"

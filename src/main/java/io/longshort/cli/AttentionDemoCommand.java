@@ -22,10 +22,9 @@ import picocli.CommandLine.Spec;
  * beside full attention on the same input.
  */
 @Command(name = "attention-demo", mixinStandardHelpOptions = true,
-    description = {
-        "Builds a long-short attention layer (default: the authors' LRA setting, width 64, 2 heads,",
-        "window 8, rank 32), writes its GraphDef, and runs it on random padded input of length",
-        "--length, then runs full attention on the same input for comparison. No data needed."})
+    description = "Builds a long-short attention layer (default: the authors' LRA setting, width 64, 2 heads,"
+        + " window 8, rank 32), writes its GraphDef, and runs it on random padded input of length --length,"
+        + " then runs full attention on the same input for comparison. No data needed.")
 final class AttentionDemoCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -48,7 +47,7 @@ final class AttentionDemoCommand implements Callable<Integer> {
   @Option(names = "--rank", defaultValue = "32", description = "Dynamic-projection rank r, 0 = none (default: ${DEFAULT-VALUE}).")
   int rank;
 
-  @Option(names = "--spec", description = "An attention spec as JSON (replaces --width/--heads/--window/--rank).")
+  @Option(names = "--attention-spec", paramLabel = "FILE", description = "An AttentionSpec as JSON (replaces --width/--heads/--window/--rank).")
   Path specFile;
 
   @Option(names = "--seed", defaultValue = "0", description = "Seed for weights and input (default: ${DEFAULT-VALUE}).")
@@ -130,7 +129,7 @@ final class AttentionDemoCommand implements Callable<Integer> {
 
   private static String readSpec(Path file) throws IOException {
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--spec (" + file + "): no such file");
+      throw new IllegalArgumentException("--attention-spec (" + file + "): no such file");
     }
     return Files.readString(file);
   }

@@ -19,13 +19,12 @@ import picocli.CommandLine.Spec;
 
 /** Long-short against full attention as N grows: time, memory, longest N in a budget. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = {
-        "Benchmarks one attention layer, long-short against full attention, XLA off and on:",
-        "forward and forward+backward time (medians after warm-up) and the process's peak",
-        "memory (VmHWM, one process per configuration) at each --lengths N; the longest N",
-        "each attention trains on within --memory-gib (doubling N); a whole model's training",
-        "step (tokens/s); and a large matrix product as the CPU's reference rate.",
-        "Writes results.md, results.csv and plot.png into --out and prints the tables."})
+    description = "Benchmarks one attention layer, long-short against full attention, XLA off and on: forward and"
+        + " forward+backward time (medians after warm-up) and the process's peak memory (VmHWM, one process"
+        + " per configuration) at each --lengths N; the longest N each attention trains on within"
+        + " --memory-gib (doubling N); a whole model's training step (tokens/s); and a large matrix product"
+        + " as the CPU's reference rate. Writes results.md, results.csv and plot.png into --out and prints"
+        + " the tables.")
 final class BenchCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;

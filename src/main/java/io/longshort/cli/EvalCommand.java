@@ -19,19 +19,21 @@ import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Evaluates the newest checkpoint of a run. */
+/** Evaluates a checkpoint of a run. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = {"Evaluates the newest checkpoint of a training run folder on a data split: loss, accuracy",
-        "and (language models) bits per character. The model and batch shape come from the checkpoint."})
+    description = "Evaluates a checkpoint of a training run folder (--run, with --checkpoint best, latest or a step;"
+        + " default latest) on a data split: loss, accuracy and (language models) bits per character. The model and"
+        + " batch shape come from the checkpoint.")
 final class EvalCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  @Option(names = "--run", required = true, description = "The run folder (holding checkpoints/).")
-  Path run;
+  @Mixin
+  ModelSource model;
 
   @Option(names = "--split", defaultValue = "test", description = "valid or test (default: ${DEFAULT-VALUE}).")
   String split;
@@ -74,12 +76,15 @@ final class EvalCommand implements Callable<Integer> {
       case "valid" -> false;
       default -> throw new IllegalArgumentException("--split (" + split + ") must be valid or test");
     };
-    Path checkpoint = Checkpoints.latest(run.resolve("checkpoints")).orElseThrow(() ->
-        new IllegalArgumentException("--run (" + run + ") holds no checkpoints/ckpt-<step>.safetensors"));
-    Map<String, String> meta;
-    try (Safetensors st = Safetensors.open(checkpoint)) {
-      meta = st.metadata();
+    if (model.kind() != ModelSource.Kind.RUN) {
+      // the batch shape, seed and optimizer of the evaluation graph come from a run's checkpoint metadata
+      throw new IllegalArgumentException("eval evaluates a training run's checkpoint: give --run DIR (and"
+          + " --checkpoint best|latest|STEP)");
     }
+    ModelSource.Resolved source = model.resolve();
+    Path checkpoint = source.weights();
+    Map<String, String> meta = source.metadata();
+    Path run = model.run;
     ModelSpec spec = ModelSpec.parseJson(meta.get("model"));
     OptimizerSpec optimizer = OptimizerSpec.parseJson(meta.get("optimizer"));
     int batch = Integer.parseInt(meta.get("batchSize"));
@@ -90,9 +95,8 @@ final class EvalCommand implements Callable<Integer> {
       }
       int n = context != null ? context : spec.maxLength();
       try (io.longshort.graph.model.ModelGraph<TFloat32> g = io.longshort.graph.model.ModelGraph.build(spec, TFloat32.class, -1, n, 0);
-          Safetensors st = Safetensors.open(checkpoint);
           ByteCorpus corpus = ByteCorpus.open(data.corpus)) {
-        io.longshort.weights.WeightLoader.load(g.session(), g.parameters(), st);
+        source.loadWeights(g);
         io.longshort.train.SlidingWindowEval.Result r = io.longshort.train.SlidingWindowEval.evaluate(g, corpus,
             test ? ByteCorpus.Split.TEST : ByteCorpus.Split.VALID, slidingStride, maxBytes, 4);
         o.printf("%s on %s: bits/char %.4f  (%,d bytes predicted, context %d, stride %d, %,d windows)%n",
@@ -113,9 +117,10 @@ final class EvalCommand implements Callable<Integer> {
       examples = DataSources.tsv(spec, data.tsv, false, length, skipBadRows, o);
     }
     try (Trainer<TFloat32> trainer = new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
+      source.loadWeights(trainer.graph()); // the trainer restored the newest; --checkpoint may name another
       Trainer.Metrics m = trainer.evaluate(DataSources.evaluation(spec, examples, batch, length), 0);
       o.printf("%s at step %d on %s: loss %.4f  accuracy %.4f%s  (%,d rows)%n", checkpoint.getFileName(),
-          trainer.step(), test ? "test" : "valid", m.loss(), m.accuracy(),
+          Checkpoints.step(checkpoint), test ? "test" : "valid", m.loss(), m.accuracy(),
           spec.task() == Task.LANGUAGE_MODEL ? String.format("  bits/char %.4f", m.bitsPerCharacter()) : "", m.rows());
     }
     o.flush();

@@ -1,11 +1,8 @@
 package io.longshort.cli;
 
-import io.longshort.export.TfCheckpoints;
-import io.longshort.export.ModelBundle;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
 import io.longshort.graph.model.ModelGraph;
-import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,42 +10,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Exports a model as a SavedModel version in TF Serving's layout. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-    description = {
-        "Exports a model with its weights as a SavedModel for TF Serving: <out>/<name>/<version>/ with",
-        "saved_model.pb (tag 'serve'; signatures serving_default -> logits, probabilities and, for",
-        "classifiers, classify -> scores, classes), variables/, assets/ and assets.extra/",
-        "(tf_serving_warmup_requests, example.safetensors). Also (re)writes <out>/models.config and",
-        "<out>/batching_parameters.txt. The version is written into a hidden temporary folder and",
-        "renamed into place; an existing version is refused unless --overwrite."})
+    description = "Exports a model with its weights as a SavedModel for TF Serving: <out>/<name>/<version>/ with"
+        + " saved_model.pb (tag 'serve'; signatures serving_default -> logits, probabilities and, for"
+        + " classifiers, classify -> scores, classes), variables/, assets/ and assets.extra/"
+        + " (tf_serving_warmup_requests, example.safetensors). Also (re)writes <out>/models.config and"
+        + " <out>/batching_parameters.txt. The version is written into a hidden temporary folder and"
+        + " renamed into place; an existing version is refused unless --overwrite.")
 final class ExportCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  static final class Source {
-    @Option(names = "--bundle", required = true, description = "A model bundle folder (model.json + weights.safetensors).")
-    Path bundle;
-
-    @Option(names = "--run", required = true,
-        description = "A training run folder: exports its newest checkpoint (the model comes with it).")
-    Path run;
-
-    @Option(names = "--checkpoint", required = true, paramLabel = "PREFIX",
-        description = "A TensorFlow checkpoint prefix (PREFIX.index, PREFIX.data-*); needs --spec.")
-    Path checkpoint;
-  }
-
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  Source source;
-
-  @Option(names = "--spec", paramLabel = "NAME|FILE", description = "The model of --checkpoint: a shipped config name or a ModelSpec JSON file.")
-  String spec;
+  @Mixin
+  ModelSource model;
 
   @Option(names = "--name", description = "Model name (default: the bundle's or checkpoint's folder name).")
   String name;
@@ -56,7 +36,9 @@ final class ExportCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "savedmodels", description = "TF Serving's model root (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--version", description = "Version number (default: the highest existing one + 1, or 1).")
+  // not --version: that is picocli's standard option (print the version), which every command keeps
+  @Option(names = "--model-version", paramLabel = "N",
+      description = "Version number (default: the highest existing one + 1, or 1).")
   Long version;
 
   @Option(names = "--overwrite", description = "Replace an existing version folder.")
@@ -77,53 +59,23 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
-    ModelSpec modelSpec;
-    Path from;
-    if (source.bundle != null || source.run != null) {
-      if (spec != null) {
-        throw new IllegalArgumentException("--spec goes with --checkpoint; bundles and runs know their model");
-      }
-      if (source.bundle != null) {
-        from = source.bundle;
-        modelSpec = ModelBundle.readSpec(from);
-      } else {
-        from = io.longshort.train.Checkpoints.latest(source.run.resolve("checkpoints")).orElseThrow(() ->
-            new IllegalArgumentException("--run (" + source.run + ") holds no checkpoints/ckpt-<step>.safetensors"));
-        try (var st = io.longshort.weights.Safetensors.open(from)) {
-          modelSpec = ModelSpec.parseJson(st.metadata().get("model"));
-          if (length == null && st.metadata().containsKey("length")) {
-            length = Integer.parseInt(st.metadata().get("length")); // the length it was trained at
-          }
-        }
-      }
-    } else {
-      if (spec == null) {
-        throw new IllegalArgumentException("--checkpoint needs --spec (the model the checkpoint was trained as)");
-      }
-      from = source.checkpoint;
-      modelSpec = ModelConfigs.load(spec);
+    ModelSource.Resolved source = model.resolve();
+    if (!source.hasWeights()) {
+      throw new IllegalArgumentException("--spec needs --checkpoint PATH (the weights to export)");
     }
-    String modelName = name != null ? name
-        : (source.bundle != null ? from.toAbsolutePath().normalize().getFileName()
-            : source.run != null ? source.run.toAbsolutePath().normalize().getFileName()
-            : from.toAbsolutePath().normalize().getParent().getFileName()).toString();
+    ModelSpec modelSpec = source.spec();
+    if (length == null) {
+      length = source.trainedLength().orElse(null); // a run exports at the length it was trained at
+    }
+    String modelName = name != null ? name : source.defaultName();
     if (version != null && !overwrite && Files.exists(out.resolve(modelName).resolve(Long.toString(version)))) {
       // refuse before building the model; ServingExport checks again
       throw new IOException(out.resolve(modelName).resolve(Long.toString(version))
-          + " exists; choose another --version or pass --overwrite");
+          + " exists; choose another --model-version or pass --overwrite");
     }
     int n = length != null ? length : modelSpec.maxTokens();
     try (ModelGraph<TFloat32> g = ModelGraph.build(modelSpec, TFloat32.class, -1, n, 0)) {
-      if (source.bundle != null) {
-        ModelBundle.loadWeights(from, g);
-      } else if (source.run != null) {
-        // the parameters; the checkpoint's optimizer/* state stays behind
-        try (var st = io.longshort.weights.Safetensors.open(from)) {
-          io.longshort.weights.WeightLoader.load(g.session(), g.parameters(), st);
-        }
-      } else {
-        TfCheckpoints.restore(g.session(), g.parameters(), from);
-      }
+      source.loadWeights(g);
       ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed);
       if (servingBasePath != null) {
         ServingExport.writeServerConfigs(out, servingBasePath);

@@ -20,18 +20,17 @@ import picocli.CommandLine.Spec;
 
 /** Writes the GraphDef of each model config into graphs/. */
 @Command(name = "export-graphs", mixinStandardHelpOptions = true,
-    description = {
-        "Writes <out>/<model>.pb (binary GraphDef) and <out>/<model>.pbtxt (text) for each model.",
-        "Graphs hold resource variables, their seeded initializers and the NoOp 'Init' that runs them",
-        "(TensorFlow Java's convention);",
-        "inputs are input_ids/mask (int32, [batch, length]), the output is 'logits'.",
-        "With --examples, <out>/<model>.example.safetensors holds random inputs (input.<name>) and",
-        "the logits this JVM computed for them (output.logits), for checks in other tools."})
+    description = "Writes <out>/<model>.pb (binary GraphDef) and <out>/<model>.pbtxt (text) for each model. Graphs"
+        + " hold resource variables, their seeded initializers and the NoOp 'Init' that runs them"
+        + " (TensorFlow Java's convention); inputs are input_ids/mask (int32, [batch, length]), the output"
+        + " is 'logits'. With --examples, <out>/<model>.example.safetensors holds random inputs"
+        + " (input.<name>) and the logits this JVM computed for them (output.logits), for checks in other"
+        + " tools.")
 final class ExportGraphsCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  @Option(names = "--model", split = ",", paramLabel = "NAME|FILE",
+  @Option(names = "--spec", split = ",", paramLabel = "NAME|FILE",
       description = "Shipped config names or ModelSpec JSON files (default: every shipped config: "
           + "lra_listops, lra_text, lra_retrieval, enwik8_small, enwik8_large, text8_small, char_lm_small).")
   List<String> models;

@@ -1,15 +1,10 @@
 package io.longshort.cli;
 
 import io.longshort.export.GenerateSignature;
-import io.longshort.export.ModelBundle;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Json;
-import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
-import io.longshort.train.Checkpoints;
-import io.longshort.weights.Safetensors;
-import io.longshort.weights.WeightLoader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -26,35 +21,23 @@ import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Generates text with a byte-level language model, the decode loop running inside the graph. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-    description = {"Generates bytes after a prompt with a language model: the same in-graph While loop as the",
-        "SavedModel's 'generate' signature (incremental decoding, cost per token bounded by the window and",
-        "the number of segments). Prints one JSON line per sample: prompt, text (the new bytes as UTF-8),",
-        "and the time per step. --spec with no weights uses seeded random weights (benchmarks)."})
+    description = "Generates bytes after a prompt with a language model: the same in-graph While loop as the"
+        + " SavedModel's 'generate' signature (incremental decoding, cost per token bounded by the window and"
+        + " the number of segments). Prints one JSON line per sample: prompt, text (the new bytes as UTF-8),"
+        + " and the time per step. --spec without --checkpoint uses seeded random weights (benchmarks).")
 final class GenerateCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  static final class Source {
-    @Option(names = "--run", required = true, description = "A training run folder: its newest checkpoint.")
-    Path run;
-
-    @Option(names = "--bundle", required = true, description = "A model bundle folder (model.json + weights.safetensors).")
-    Path bundle;
-
-    @Option(names = "--spec", required = true, paramLabel = "NAME|FILE",
-        description = "A language model config with seeded random weights (for benchmarks).")
-    String spec;
-  }
-
-  @ArgGroup(exclusive = true, multiplicity = "1")
-  Source source;
+  @Mixin
+  ModelSource model;
 
   @Option(names = "--prompt", description = "Prompt text, UTF-8 bytes (repeatable: one row each; default: a newline).")
   List<String> prompts;
@@ -89,16 +72,8 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
-    ModelSpec spec;
-    if (source.spec != null) {
-      spec = ModelConfigs.load(source.spec);
-    } else if (source.bundle != null) {
-      spec = ModelBundle.readSpec(source.bundle);
-    } else {
-      try (Safetensors st = Safetensors.open(checkpoint())) {
-        spec = ModelSpec.parseJson(st.metadata().get("model"));
-      }
-    }
+    ModelSource.Resolved source = model.resolve();
+    ModelSpec spec = source.spec();
     if (capacity != null) {
       // the exported signature uses maxLength; a benchmark may ask for another capacity
       spec = spec.toBuilder().setMaxLength(capacity).build();
@@ -133,13 +108,7 @@ final class GenerateCommand implements Callable<Integer> {
       }
     }
     try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, 1, weightsSeed)) {
-      if (source.bundle != null) {
-        ModelBundle.loadWeights(source.bundle, g);
-      } else if (source.run != null) {
-        try (Safetensors st = Safetensors.open(checkpoint())) {
-          WeightLoader.load(g.session(), g.parameters(), st);
-        }
-      }
+      source.loadWeights(g); // none: --spec alone runs seeded random weights
       Map<String, Map<String, Operand<?>>> sig = GenerateSignature.build(g);
       Map<String, Operand<?>> in = sig.get("inputs");
       int[] generated = null;
@@ -199,10 +168,5 @@ final class GenerateCommand implements Callable<Integer> {
     int[] a = new int[n];
     java.util.Arrays.fill(a, value);
     return a;
-  }
-
-  private Path checkpoint() throws IOException {
-    return Checkpoints.latest(source.run.resolve("checkpoints")).orElseThrow(() ->
-        new IllegalArgumentException("--run (" + source.run + ") holds no checkpoints/ckpt-<step>.safetensors"));
   }
 }

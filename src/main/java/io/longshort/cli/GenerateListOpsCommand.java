@@ -12,15 +12,13 @@ import picocli.CommandLine.Spec;
 
 /** Generates the LRA ListOps data set (the LRA generator's algorithm, seeded). */
 @Command(name = "generate-listops", mixinStandardHelpOptions = true,
-    description = {
-        "Generates LRA ListOps expressions with the LRA generator's algorithm: operators",
-        "MIN, MAX, MED (median, truncated), SM (sum mod 10) over digits 0-9; depth <= 10;",
-        "2..10 arguments per operator; token count strictly between --min-length and",
-        "--max-length; duplicates dropped. Writes basic_train.tsv, basic_val.tsv and",
-        "basic_test.tsv in the LRA TSV form (header Source<TAB>Target, parenthesised",
-        "source, label = the expression's value 0..9; no expression in two splits).",
-        "Files are written under temporary names and renamed when all are complete.",
-        "Prints the counts and the label histogram of each split."})
+    description = "Generates LRA ListOps expressions with the LRA generator's algorithm: operators MIN, MAX, MED"
+        + " (median, truncated), SM (sum mod 10) over digits 0-9; depth <= 10; 2..10 arguments per"
+        + " operator; token count strictly between --min-length and --max-length; duplicates dropped."
+        + " Writes basic_train.tsv, basic_val.tsv and basic_test.tsv in the LRA TSV form (header"
+        + " Source<TAB>Target, parenthesised source, label = the expression's value 0..9; no expression in"
+        + " two splits). Files are written under temporary names and renamed when all are complete. Prints"
+        + " the counts and the label histogram of each split.")
 final class GenerateListOpsCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;

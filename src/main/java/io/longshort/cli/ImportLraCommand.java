@@ -20,22 +20,24 @@ import picocli.CommandLine.Spec;
 
 /** Imports a model trained with the authors' LRA code. */
 @Command(name = "import-lra", mixinStandardHelpOptions = true,
-    description = {
-        "Imports a ModelForSC / ModelForSCDual trained with the authors' LRA code (NVIDIA/transformer-ls):",
-        "its state_dict as safetensors (scripts/pth_to_safetensors.py converts a .pth/.pt) and its run",
-        "configuration with their argument names (num_layers, transformer_dim, num_head, head_dim,",
-        "transformer_hidden_dim, window_size, num_landmarks, max_seq_len, vocab_size, num_classes,",
-        "pooling_mode, cls_last_layer, cls_token, tied_weights, attn_type, ...).",
-        "Writes a model bundle: <out>/model.json (our ModelSpec) and <out>/weights.safetensors."})
+    description = "Imports a ModelForSC / ModelForSCDual trained with the authors' LRA code"
+        + " (NVIDIA/transformer-ls): its state_dict as safetensors (scripts/pth_to_safetensors.py converts"
+        + " a .pth/.pt) and its run configuration with their argument names (num_layers, transformer_dim,"
+        + " num_head, head_dim, transformer_hidden_dim, window_size, num_landmarks, max_seq_len,"
+        + " vocab_size, num_classes, pooling_mode, cls_last_layer, cls_token, tied_weights, attn_type,"
+        + " ...). Writes a model bundle: <out>/model.json (our ModelSpec) and <out>/weights.safetensors.")
 final class ImportLraCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  @Option(names = "--checkpoint", required = true, description = "The state_dict as .safetensors.")
+  // --weights as in train-image: a state_dict with the authors' names (--checkpoint names our own checkpoints)
+  @Option(names = "--weights", required = true, paramLabel = "FILE",
+      description = "The authors' state_dict as .safetensors.")
   Path checkpoint;
 
-  @Option(names = "--config", description = "The run configuration as JSON (flat, or with a \"model\" object). "
-      + "Default: the checkpoint's metadata entry \"config\".")
+  // not --config: in train that is a training setting
+  @Option(names = "--authors-config", paramLabel = "FILE", description = "The authors' run configuration as JSON"
+      + " (flat, or with a \"model\" object). Default: the weights file's metadata entry \"config\".")
   Path config;
 
   @Option(names = "--module", description = "ModelForSC or ModelForSCDual (default: the checkpoint's metadata "
@@ -80,17 +82,17 @@ final class ImportLraCommand implements Callable<Integer> {
     JsonNode node;
     if (config != null) {
       if (!Files.isRegularFile(config)) {
-        throw new IllegalArgumentException("--config (" + config + "): no such file");
+        throw new IllegalArgumentException("--authors-config (" + config + "): no such file");
       }
       try {
         node = mapper.readTree(config.toFile());
       } catch (IOException e) {
-        throw new IllegalArgumentException("--config (" + config + "): not valid JSON: " + e.getMessage());
+        throw new IllegalArgumentException("--authors-config (" + config + "): not valid JSON: " + e.getMessage());
       }
     } else {
       String meta = st.metadata().get("config");
       if (meta == null) {
-        throw new IllegalArgumentException("--config is required: " + checkpoint
+        throw new IllegalArgumentException("--authors-config is required: " + checkpoint
             + " has no \"config\" metadata entry");
       }
       node = mapper.readTree(meta);

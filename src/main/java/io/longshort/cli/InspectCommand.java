@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** Shows a SavedModel's tag-sets and signatures, like {@code saved_model_cli show --all}. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = {"Shows a SavedModel's tag-sets, signatures (method, inputs and outputs with dtypes and shapes),",
-        "variables and object graph, like saved_model_cli show --all."})
+    description = "Shows a SavedModel's tag-sets, signatures (method, inputs and outputs with dtypes and shapes),"
+        + " variables and object graph, like saved_model_cli show --all.")
 final class InspectCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;

@@ -24,6 +24,8 @@ public final class Main implements Runnable {
   /** The configured command line, also used by tests. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
+    // every command's standard --version prints the same line as `longshort --version`
+    cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new Version()));
     // bad input: one clear line, not a stack trace
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException

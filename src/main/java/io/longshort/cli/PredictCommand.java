@@ -15,17 +15,17 @@ import picocli.CommandLine.Spec;
 
 /** Runs one TF Serving REST request against a SavedModel. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-    description = {"Loads a SavedModel (tag 'serve') and answers a request in TF Serving's REST predict format:",
-        "{\"instances\": [{\"input_ids\": [...], \"mask\": [...]}, ...]} -> {\"predictions\": [...]}, or",
-        "{\"inputs\": {\"input_ids\": [[...]], ...}} -> {\"outputs\": {...}}; \"signature_name\" picks a",
-        "signature (default serving_default). A bad request prints {\"error\": \"...\"} and exits with 2."})
+    description = "Loads a SavedModel (tag 'serve') and answers a request in TF Serving's REST predict format:"
+        + " {\"instances\": [{\"input_ids\": [...], \"mask\": [...]}, ...]} -> {\"predictions\": [...]}, or"
+        + " {\"inputs\": {\"input_ids\": [[...]], ...}} -> {\"outputs\": {...}}; \"signature_name\" picks a"
+        + " signature (default serving_default). A bad request prints {\"error\": \"...\"} and exits with 2.")
 final class PredictCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR",
+  @Option(names = "--saved-model", required = true, paramLabel = "DIR",
       description = "A SavedModel folder, or a model folder of versions (the highest is used).")
-  Path model;
+  Path savedModel;
 
   @Option(names = "--request", paramLabel = "FILE|-", defaultValue = "-",
       description = "The request JSON file, or - for standard input (default).")
@@ -37,7 +37,7 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
-    Path dir = resolveVersion(model);
+    Path dir = resolveVersion(savedModel);
     String body = json != null ? json
         : request.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
         : Files.readString(Path.of(request));

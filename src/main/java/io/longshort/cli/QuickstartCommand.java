@@ -26,11 +26,10 @@ import picocli.CommandLine.Spec;
  * Each step is one of the other commands, run as a user would run it.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-    description = {
-        "The whole path on embedded defaults (no download): generate-listops -> train -> eval ->",
-        "export -> predict. Defaults are scaled to finish in about 5 minutes on 2 cores (expressions",
-        "of 50-500 tokens, 600 updates); --paper runs the paper's ListOps setting (96k expressions of",
-        "500-2000 tokens, 5000 updates at lr 1e-4: hours on a CPU)."})
+    description = "The whole path on embedded defaults (no download): generate-listops -> train -> eval -> export"
+        + " -> predict. Defaults are scaled to finish in about 5 minutes on 2 cores (expressions of 50-500"
+        + " tokens, 600 updates); --paper runs the paper's ListOps setting (96k expressions of 500-2000"
+        + " tokens, 5000 updates at lr 1e-4: hours on a CPU).")
 final class QuickstartCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -75,12 +74,14 @@ final class QuickstartCommand implements Callable<Integer> {
     }
 
     step(o, 2, "train the authors' ListOps model, long-short attention (w, r) = (16, 2)");
-    List<String> train = new ArrayList<>(List.of("train", "--model", "lra_listops", "--listops", listOps.toString(),
+    List<String> train = new ArrayList<>(List.of("train", "--spec", "lra_listops", "--listops", listOps.toString(),
         "--window", "16", "--rank", "2", "--length", Integer.toString(length), "--batch", "32",
         "--steps", Integer.toString(updates), "--eval-every", Integer.toString(Math.max(1, updates / 4)),
         "--eval-batches", paper ? "0" : "8", "--checkpoint-every", Integer.toString(Math.max(1, updates / 4)),
         "--seed", Long.toString(seed), "--run", run.toString()));
-    if (!paper) {
+    if (paper) {
+      train.addAll(List.of("--dropout", "0")); // the authors' run_listops.sh
+    } else {
       train.addAll(List.of("--lr", "1e-3", "--warmup", Integer.toString(updates / 10)));
     }
     run(train.toArray(String[]::new));
@@ -113,7 +114,7 @@ final class QuickstartCommand implements Callable<Integer> {
     o.println("  request: " + request + " (true labels "
         + examples.stream().map(e -> Integer.toString(e.label())).collect(Collectors.joining(", ")) + ")");
     o.flush();
-    run("predict", "--model", savedModels.resolve("quickstart").toString(), "--request", request.toString());
+    run("predict", "--saved-model", savedModels.resolve("quickstart").toString(), "--request", request.toString());
     o.println();
     o.println("done: run " + run + ", SavedModel " + savedModels.resolve("quickstart")
         + "; `tensorboard --logdir " + run + "` shows the curves");

@@ -33,15 +33,15 @@ import picocli.CommandLine.Spec;
 /** Trains a model from the DSL on ListOps, LRA-format TSV files or a byte corpus. */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = {
-        "Trains a model (a shipped config or a ModelSpec JSON) with AdamW and the authors' LRA schedule",
-        "(linear warm-up, linear decay), evaluating on the validation data, writing TensorBoard event",
-        "files and checkpoints into --run. A --run folder holding checkpoints resumes from the newest.",
-        "Data: classifiers read --listops DIR (basic_train.tsv, basic_val.tsv; generated there first",
-        "with --generate) or --train-tsv/--valid-tsv (LRA text: label, text); retrieval models read",
-        "AAN TSV files; language models read --corpus FILE (enwik8 split 90M/5M/5M, or 90/5/5 %%).",
-        "Distributed (--workers host:port,... --task 0, or --tf-config): this process is worker 0, the",
-        "chief; it starts worker 0's TensorFlow server and trains synchronously on every worker (each",
-        "started with `longshort worker` and the same cluster), --batch rows split evenly among them."})
+        "Trains a model (--spec: a shipped config or a ModelSpec JSON) with AdamW and the authors' LRA schedule"
+            + " (linear warm-up, linear decay), evaluating on the validation data, writing TensorBoard event"
+            + " files and checkpoints into --run. A --run folder holding checkpoints resumes from the newest.",
+        "Data: classifiers read --listops DIR (basic_train.tsv, basic_val.tsv; generated there first"
+            + " with --generate) or --train-tsv/--valid-tsv (LRA text: label, text); retrieval models read"
+            + " AAN TSV files; language models read --corpus FILE (enwik8 split 90M/5M/5M, or 90/5/5 %%).",
+        "Distributed (--workers host:port,... --task 0, or --tf-config): this process is worker 0, the"
+            + " chief; it starts worker 0's TensorFlow server and trains synchronously on every worker (each"
+            + " started with `longshort worker` and the same cluster), --batch rows split evenly among them."})
 final class TrainCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -51,8 +51,8 @@ final class TrainCommand implements Callable<Integer> {
       + "Options given here win over its values.")
   String setting;
 
-  @Option(names = "--model", defaultValue = "lra_listops",
-      description = "A shipped config name or a ModelSpec JSON file (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--spec", paramLabel = "NAME|FILE", defaultValue = "lra_listops",
+      description = "The model: a shipped config name or a ModelSpec JSON file (default: ${DEFAULT-VALUE}).")
   String model;
 
   @Option(names = "--attention", description = "Replace every layer's attention: long_short, full "
@@ -98,7 +98,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--run", required = true, description = "Run folder: checkpoints/, TensorBoard events.")
+  @Option(names = "--run", required = true, paramLabel = "DIR",
+      description = "Run folder: checkpoints/, TensorBoard events; resumed when it holds checkpoints.")
   Path run;
 
   @Option(names = "--eval-every", defaultValue = "200", description = "Evaluate every N updates (default: ${DEFAULT-VALUE}).")
@@ -243,7 +244,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /** Takes the setting's values for every option not given on the command line; returns its optimizer. */
   private OptimizerSpec applySetting(TrainingSetting t) {
-    if (!given("--model")) {
+    if (!given("--spec")) {
       model = t.model();
     }
     if (!given("--window") && t.window() != null) {

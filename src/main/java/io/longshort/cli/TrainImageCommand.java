@@ -24,21 +24,19 @@ import picocli.CommandLine.Spec;
 /** Trains a ViL-style image classifier (VisionSpec) on generated images, CIFAR-10 or an image folder. */
 @Command(name = "train-image", mixinStandardHelpOptions = true,
     description = {
-        "Trains an image classifier (a shipped vision config or a VisionSpec JSON)",
-        "with AdamW, linear warm-up and cosine decay, random-crop + flip",
-        "augmentation, and reports held-out accuracy. Data (--data):",
-        "  synthetic     generated stripes/shapes, one pattern per class",
-        "  cifar10:DIR   the binary batches; test_batch.bin is held out",
-        "  folder:DIR    one sub-folder per class of JPEG/PNG files, resized to",
-        "                imageSize; held-out images from --eval-data folder:DIR",
-        "--export writes a SavedModel (signatures serving_default and classify,",
-        "input 'images': NHWC float32, normalised)."})
+        "Trains an image classifier (--spec: a shipped vision config or a VisionSpec JSON) with AdamW, linear"
+            + " warm-up and cosine decay, random-crop + flip augmentation, and reports held-out accuracy.",
+        "Data (--data): synthetic (generated stripes and shapes, one pattern per class); cifar10:DIR (the binary"
+            + " batches; test_batch.bin is held out); folder:DIR (one sub-folder per class of JPEG/PNG files,"
+            + " resized to imageSize; held-out images from --eval-data folder:DIR).",
+        "--export writes a SavedModel (signatures serving_default and classify, input 'images': NHWC float32,"
+            + " normalised)."})
 final class TrainImageCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  @Option(names = "--model", defaultValue = "vil_ls_tiny",
-      description = "vil_ls_tiny, vil_ls_medium, vil_ls_base or a VisionSpec JSON file (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--spec", paramLabel = "NAME|FILE", defaultValue = "vil_ls_tiny",
+      description = "The model: vil_ls_tiny, vil_ls_medium, vil_ls_base or a VisionSpec JSON file (default: ${DEFAULT-VALUE}).")
   String model;
 
   @Option(names = "--data", defaultValue = "synthetic", description = "synthetic, cifar10:DIR or folder:DIR "

@@ -11,11 +11,11 @@ import picocli.CommandLine.Spec;
 
 /** Starts one worker task's TensorFlow server and serves the chief until the process is ended. */
 @Command(name = "worker", mixinStandardHelpOptions = true,
-    description = {
-        "Runs one task of a distributed training job: a TensorFlow gRPC server for /job:worker/task:<i>",
-        "that computes its shard's gradients each step for the chief (task 0, which runs `train` with the",
-        "same cluster). It serves until the process is ended. `train` starts worker 0's server itself;",
-        "`worker --task 0` serves task 0 for a training client that runs elsewhere (DistributedTrainer)."})
+    description = "Runs one task of a distributed training job: a TensorFlow gRPC server for /job:worker/task:<i>"
+        + " that computes its shard's gradients each step for the chief (task 0, which runs `train` with"
+        + " the same cluster). It serves until the process is ended. `train` starts worker 0's server"
+        + " itself; `worker --task 0` serves task 0 for a training client that runs elsewhere"
+        + " (DistributedTrainer).")
 final class WorkerCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;

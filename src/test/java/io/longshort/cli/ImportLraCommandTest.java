@@ -34,7 +34,7 @@ class ImportLraCommandTest {
   void importedBundleReproducesTheAuthorsLogits() throws Exception {
     Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
     Path bundle = dir.resolve("listops");
-    assertEquals(0, run(new StringWriter(), "import-lra", "--checkpoint", golden.toString(), "--out", bundle.toString()));
+    assertEquals(0, run(new StringWriter(), "import-lra", "--weights", golden.toString(), "--out", bundle.toString()));
     ModelSpec spec = ModelBundle.readSpec(bundle);
     try (Safetensors st = Safetensors.open(golden);
         ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, 2, 128, 7)) {
@@ -53,7 +53,7 @@ class ImportLraCommandTest {
     Path bundle = dir.resolve("text");
     Files.createDirectories(bundle);
     StringWriter err = new StringWriter();
-    assertEquals(2, run(err, "import-lra", "--checkpoint", golden.toString(), "--out", bundle.toString()));
+    assertEquals(2, run(err, "import-lra", "--weights", golden.toString(), "--out", bundle.toString()));
     assertTrue(err.toString().contains("exists"), err.toString());
     try (var files = Files.list(dir)) {
       assertEquals(1, files.count(), "nothing half-written beside the refused folder");
@@ -62,8 +62,8 @@ class ImportLraCommandTest {
     Path noConfig = dir.resolve("bare.safetensors");
     new io.longshort.weights.SafetensorsWriter().putFloats("w", new long[] {1}, new double[] {1}).write(noConfig);
     err = new StringWriter();
-    assertEquals(2, run(err, "import-lra", "--checkpoint", noConfig.toString(), "--out", dir.resolve("x").toString()));
-    assertTrue(err.toString().contains("--config is required"), err.toString());
+    assertEquals(2, run(err, "import-lra", "--weights", noConfig.toString(), "--out", dir.resolve("x").toString()));
+    assertTrue(err.toString().contains("--authors-config is required"), err.toString());
     assertFalse(Files.exists(dir.resolve("x")));
   }
 }

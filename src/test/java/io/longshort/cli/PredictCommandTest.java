@@ -62,7 +62,7 @@ class PredictCommandTest {
 
   private static JsonNode predict(int expectRc, String request) throws Exception {
     String[] out = new String[1];
-    int rc = run(out, "predict", "--model", dir.resolve("sm/listops").toString(), "--json", request);
+    int rc = run(out, "predict", "--saved-model", dir.resolve("sm/listops").toString(), "--json", request);
     assertEquals(expectRc, rc, out[0]);
     return JSON.readTree(out[0]);
   }

@@ -23,7 +23,7 @@ class GraphDefExportTest {
   /** The LRA graphs, exported by this JVM, give the same logits in a fresh JVM that imports them. */
   @Test
   void lraGraphsReimportInAFreshJvmWithIdenticalOutputs() throws Exception {
-    int rc = Main.commandLine().execute("export-graphs", "--model", "lra_listops,lra_text,lra_retrieval",
+    int rc = Main.commandLine().execute("export-graphs", "--spec", "lra_listops,lra_text,lra_retrieval",
         "--batch", "2", "--length", "600", "--examples", "--out", dir.toString());
     assertEquals(0, rc);
     for (String model : new String[] {"lra_listops", "lra_text", "lra_retrieval"}) {
@@ -46,7 +46,7 @@ class GraphDefExportTest {
   @Test
   void everyShippedConfigExports() throws Exception {
     for (String model : ModelConfigs.SHIPPED) {
-      int rc = Main.commandLine().execute("export-graphs", "--model", model, "--length", "256",
+      int rc = Main.commandLine().execute("export-graphs", "--spec", model, "--length", "256",
           "--out", dir.toString());
       assertEquals(0, rc, model);
       GraphDef def = GraphDef.parseFrom(Files.readAllBytes(dir.resolve(model + ".pb")));

@@ -136,7 +136,7 @@ class SavedModelExportTest {
   /** The warm-up file is TFRecord with valid CRCs; each record a PredictionLog for serving_default. */
   @Test
   void warmupFileIsATfRecordOfPredictionLogs() throws Exception {
-    assertEquals(0, export("lra_listops", "--version", "3"), lastErr);
+    assertEquals(0, export("lra_listops", "--model-version", "3"), lastErr);
     Path warm = dir.resolve("savedmodels/lra_listops/3").resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.WARMUP_FILE);
     List<byte[]> records = TfRecords.read(warm);
     assertEquals(1, records.size());
@@ -168,7 +168,7 @@ class SavedModelExportTest {
     assertEquals(0, export("lra_listops"), lastErr);
     Path models = dir.resolve("savedmodels/lra_listops");
     byte[] v1 = Files.readAllBytes(models.resolve("1/saved_model.pb"));
-    assertEquals(2, export("lra_listops", "--version", "1"));
+    assertEquals(2, export("lra_listops", "--model-version", "1"));
     assertTrue(lastErr.contains("exists") && lastErr.contains("--overwrite"), lastErr);
     assertArrayEquals(v1, Files.readAllBytes(models.resolve("1/saved_model.pb")));
     // default version: last + 1
@@ -198,7 +198,7 @@ class SavedModelExportTest {
     }
     // --overwrite replaces a version in one rename
     byte[] v2 = Files.readAllBytes(models.resolve("2/variables/variables.data-00000-of-00001"));
-    assertEquals(0, export("lra_listops", "--version", "2", "--overwrite", "--seed", "5"), lastErr);
+    assertEquals(0, export("lra_listops", "--model-version", "2", "--overwrite", "--seed", "5"), lastErr);
     assertArrayEquals(v2, Files.readAllBytes(models.resolve("2/variables/variables.data-00000-of-00001")));
     assertNotEquals(-1, Files.readString(models.resolve("2/assets.extra/" + ServingExport.EXAMPLE_FILE),
         java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("input.input_ids"));

@@ -95,7 +95,7 @@ class ImageTrainerTest {
     var cli = Main.commandLine();
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
-    int code = cli.execute("train-image", "--model", model.toString(), "--train-size", "64", "--eval-size", "20",
+    int code = cli.execute("train-image", "--spec", model.toString(), "--train-size", "64", "--eval-size", "20",
         "--steps", "4", "--batch", "8", "--export", export.toString(), "--weights", weights.toString());
     assertEquals(0, code, out + "\n" + err);
     assertTrue(out.toString().contains("loaded " + count + " parameters from " + weights
@@ -104,7 +104,7 @@ class ImageTrainerTest {
     assertTrue(Files.isRegularFile(export.resolve("saved_model.pb")));
     assertTrue(Files.isDirectory(export.resolve("variables")));
 
-    code = cli.execute("train-image", "--model", model.toString(), "--data", "imagenet");
+    code = cli.execute("train-image", "--spec", model.toString(), "--data", "imagenet");
     assertEquals(2, code);
     assertTrue(err.toString().contains("--data (\"imagenet\")"), err.toString());
   }
