@@ -2,7 +2,8 @@
 # End-to-end interop with Python TensorFlow: exports GraphDefs, a SavedModel and a short training
 # run, then reads them with Python TF / TensorBoard. Needs python3 with tensorflow-cpu, safetensors
 # and tensorboard (python3 -m pip install tensorflow-cpu safetensors tensorboard). Not part of
-# `mvn test`, which must pass on machines without Python TF.
+# `mvn test`, which must pass on machines without Python TF; `.ci/run` runs it in a venv it makes.
+# Exits non-zero when any check fails.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
