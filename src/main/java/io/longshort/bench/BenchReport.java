@@ -1,6 +1,6 @@
 package io.longshort.bench;
 
-import io.longshort.export.AtomicFiles;
+import io.longshort.io.AtomicFiles;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;

@@ -157,7 +157,7 @@ final class GenerateCommand implements Callable<Integer> {
       }
       lines.forEach(o::println);
       if (out != null) {
-        io.longshort.export.AtomicFiles.writeString(out, String.join("\n", lines) + "\n");
+        io.longshort.io.AtomicFiles.writeString(out, String.join("\n", lines) + "\n");
       }
     }
     o.flush();

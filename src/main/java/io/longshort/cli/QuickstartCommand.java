@@ -4,7 +4,7 @@ import io.longshort.data.ClassificationReader;
 import io.longshort.data.Example;
 import io.longshort.data.ListOpsTsv;
 import io.longshort.data.OnBadRow;
-import io.longshort.export.AtomicFiles;
+import io.longshort.io.AtomicFiles;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

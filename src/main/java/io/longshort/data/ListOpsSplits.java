@@ -1,6 +1,6 @@
 package io.longshort.data;
 
-import io.longshort.export.AtomicFiles;
+import io.longshort.io.AtomicFiles;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;

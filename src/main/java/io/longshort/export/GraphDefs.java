@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.io.AtomicFiles;
 import com.google.protobuf.TextFormat;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.io.AtomicFiles;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.core.Parameter;

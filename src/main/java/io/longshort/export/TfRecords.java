@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.io.AtomicFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -104,7 +104,7 @@ public final class SafetensorsWriter {
           out.write(e.data());
         }
       }
-      io.longshort.export.AtomicFiles.readableByAll(tmp);
+      io.longshort.io.AtomicFiles.readableByAll(tmp);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(tmp);

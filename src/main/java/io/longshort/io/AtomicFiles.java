@@ -1,4 +1,4 @@
-package io.longshort.export;
+package io.longshort.io;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
