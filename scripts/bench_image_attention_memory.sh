@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak memory of 2-D long-short attention vs full attention at growing patch counts.
-# One JVM per configuration (peaks are per process): io.longshort.cli.ImageAttentionMemoryBench
+# One JVM per configuration (peaks are per process): io.longshort.bench.ImageAttentionMemoryBench
 # builds one attention layer (width 64, 2 heads, w 7, r 8, 1 global token) on a side x side grid,
 # runs forward + backward twice and reports VmHWM before/after. Long-short should grow linearly in
 # the patches, full attention quadratically.
@@ -16,7 +16,7 @@ mkdir -p "$(dirname "$out")"
 tmp="$out.tmp.$$"
 echo -e "kind\tside\tpatches\tbaseline_kib\tpeak_kib\tpeak_minus_baseline_kib\tseconds_per_fwd_bwd" > "$tmp"
 run() {
-  nice -n 10 java -Xmx4g -cp "target/longshort.jar:target/lib/*" io.longshort.cli.ImageAttentionMemoryBench "$1" "$2" \
+  nice -n 10 java -Xmx4g -cp "target/longshort.jar:target/lib/*" io.longshort.bench.ImageAttentionMemoryBench "$1" "$2" \
     2>/dev/null | tail -1 | tee -a "$tmp"
 }
 for s in $ls_sides; do run long_short "$s"; done

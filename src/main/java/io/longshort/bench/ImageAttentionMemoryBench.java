@@ -1,4 +1,4 @@
-package io.longshort.cli;
+package io.longshort.bench;
 
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.vision.ImageAttentionGraph;
