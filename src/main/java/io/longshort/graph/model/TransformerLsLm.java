@@ -4,6 +4,7 @@ import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Precision;
 import io.longshort.spec.TransformerLsSpec;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -44,6 +46,8 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
   private final Parameters<T> params;
   private final Map<String, Placeholder<?>> inputs = new LinkedHashMap<>();
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
+  /** d loss / d parameter, in {@link Parameters#list()} order (training graphs). */
+  private final List<Operand<T>> gradients = new ArrayList<>();
   private Session session;
 
   private TransformerLsLm(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed,
@@ -76,13 +80,27 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
         args.add(tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar()));
       }
       List<Operand<?>> results;
+      List<String> bodyParams = new ArrayList<>();
       if (xla) {
-        results = new ArrayList<>(XlaFunction.mustCompile(root, "block", args,
-            (scope, a) -> forward(scope, a.get(0, TInt32.class), a.get(1, dtype), training ? a.get(2, TInt32.class) : null,
-                training ? a.get(3, TInt64.class) : null, training ? a.get(4, TFloat32.class) : null)).outputs());
+        results = new ArrayList<>(XlaFunction.mustCompile(root, training ? "block_step" : "block", args, (scope, a) -> {
+          List<Operand<?>> r = forward(scope, a.get(0, TInt32.class), a.get(1, dtype),
+              training ? a.get(2, TInt32.class) : null, training ? a.get(3, TInt64.class) : null,
+              training ? a.get(4, TFloat32.class) : null);
+          if (training) {
+            // forward and backward in one compiled function: the gradients are outputs too
+            List<Parameter<T>> inner = scope.parameters().list();
+            inner.forEach(p -> bodyParams.add(p.name()));
+            r.addAll(gradients(scope.parameters().graph(), r.get(2), inner));
+          }
+          return r;
+        }).outputs());
       } else {
         results = forward(root, ids, cache, training ? (Operand<TInt32>) args.get(2) : null,
             training ? uncheckedSeed(args.get(3)) : null, training ? uncheckedRate(args.get(4)) : null);
+        if (training) {
+          params.list().forEach(p -> bodyParams.add(p.name()));
+          results.addAll(gradients(graph, results.get(2), params.list()));
+        }
       }
       outputs.put("logprobs", tf.withName("logprobs").identity(results.get(0)));
       outputs.put("next_cache", tf.withName("next_cache").identity(results.get(1)));
@@ -90,11 +108,28 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
         outputs.put("loss", tf.withName("loss").identity(results.get(2)));
         outputs.put("losses", tf.withName("losses").identity(results.get(3)));
         outputs.put("hits", tf.withName("hits").identity(results.get(4)));
+        Map<String, Operand<T>> byName = new LinkedHashMap<>();
+        for (int i = 0; i < bodyParams.size(); i++) {
+          byName.put(bodyParams.get(i), results.get(5 + i).asOutput().expect(dtype));
+        }
+        for (Parameter<T> p : params.list()) {
+          gradients.add(java.util.Objects.requireNonNull(byName.get(p.name()), "no gradient for " + p.name()));
+        }
       }
     } catch (RuntimeException e) {
       graph.close();
       throw e;
     }
+  }
+
+  /** d loss / d parameter for each of {@code ps}, built in {@code g} (the outer graph or a function body). */
+  private static <T extends TFloating> List<Operand<?>> gradients(Graph g, Operand<?> loss, List<Parameter<T>> ps) {
+    Output<?>[] grads = g.addGradients(loss.asOutput(), ps.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
+    List<Operand<?>> out = new ArrayList<>();
+    for (int i = 0; i < grads.length; i++) {
+      out.add(java.util.Objects.requireNonNull(grads[i], "parameter " + ps.get(i).name() + " has no gradient"));
+    }
+    return out;
   }
 
   @SuppressWarnings("unchecked")
@@ -209,6 +244,14 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
   /** logprobs, next_cache and, for training, loss, losses, hits. */
   public Map<String, Operand<?>> outputs() {
     return outputs;
+  }
+
+  /**
+   * The gradients of the loss (training graphs), one per parameter in {@link Parameters#list()}
+   * order; computed inside the compiled function when the graph is built with XLA.
+   */
+  public List<Operand<T>> gradients() {
+    return gradients;
   }
 
   public Operand<?> loss() {
