@@ -30,10 +30,30 @@ final class EvalCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  @Option(names = "--run", required = true, description = "The run folder (holding checkpoints/).")
+  @Option(names = "--run", description = "The run folder (holding checkpoints/); not with --block.")
   Path run;
 
-  @Option(names = "--split", defaultValue = "test", description = "valid or test (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--block", paramLabel = "M",
+      description = "The authors' LM (--lm, --weights): score the split block by block through the cache, as"
+          + " fairseq-eval-lm --tokens-per-sample M; every byte after the first predicted once.")
+  Integer block;
+
+  @Option(names = "--mem-len", paramLabel = "L", description = "With --block: the cache length (default: the model's).")
+  Integer memLen;
+
+  @Option(names = "--lm", description = "With --block: a TransformerLsSpec JSON file or a shipped LM setting.")
+  String lm;
+
+  @Option(names = "--weights", description = "With --block: safetensors of the authors' state_dict"
+      + " (scripts/fairseq_to_safetensors.py converts a fairseq checkpoint).")
+  Path weights;
+
+  @Option(names = "--dict", description = "With --block: the fairseq dict.txt of an imported checkpoint (bytes map"
+      + " through it); without it token ids are bytes.")
+  Path dict;
+
+  @Option(names = "--split", defaultValue = "test",
+      description = "valid or test (default: ${DEFAULT-VALUE}); with --block also all (the whole file).")
   String split;
 
   @Option(names = "--skip-bad-rows", description = "Skip malformed data rows (and count them) instead of failing.")
@@ -52,7 +72,7 @@ final class EvalCommand implements Callable<Integer> {
   Integer context;
 
   @Option(names = "--max-bytes", defaultValue = "0",
-      description = "With --sliding-stride: evaluate the first this many bytes of the split, 0 = all (default: ${DEFAULT-VALUE}).")
+      description = "With --sliding-stride or --block: evaluate the first this many bytes of the split, 0 = all (default: ${DEFAULT-VALUE}).")
   long maxBytes;
 
   static final class Data {
@@ -69,6 +89,16 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
+    if (block != null) {
+      if (data.corpus == null) {
+        throw new IllegalArgumentException("--block scores a --corpus");
+      }
+      return StreamingEvalCommand.run(o, lm, weights, data.corpus, split.toLowerCase(Locale.ROOT), block, memLen, dict,
+          maxBytes, System.console() != null);
+    }
+    if (run == null) {
+      throw new IllegalArgumentException("--run is required (or --block with --lm and --weights)");
+    }
     boolean test = switch (split.toLowerCase(Locale.ROOT)) {
       case "test" -> true;
       case "valid" -> false;

@@ -197,18 +197,20 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
   /** Runs one block: ids (B, M) row-major, from {@code cache} (not closed here). */
   @SuppressWarnings("unchecked")
   public Step<T> run(int[] ids, T cache) {
-    try (TInt32 idTensor = HostTensors.ints(new long[] {batch, block}, ids);
-        var result = session().runner().feed(inputs.get("input_ids"), idTensor).feed(inputs.get("cache"), cache)
-            .fetch(outputs.get("logprobs")).fetch(outputs.get("next_cache")).run()) {
-      double[] logprobs = HostTensors.toDoubles(result.get(0));
-      T next = (T) result.get(1);
-      // the Result closes its tensors: keep the cache alive by copying it out
-      return new Step<>(logprobs, copy(next));
+    try (TInt32 idTensor = HostTensors.ints(new long[] {batch, block}, ids)) {
+      // the Result is not closed as a whole: its next cache (800 MB at 32K positions for the base
+      // model) goes to the caller as it is, the log-probs tensor is closed here
+      var result = session().runner().feed(inputs.get("input_ids"), idTensor).feed(inputs.get("cache"), cache)
+          .fetch(outputs.get("logprobs")).fetch(outputs.get("next_cache")).run();
+      double[] logprobs;
+      try (Tensor lp = result.get(0)) {
+        logprobs = HostTensors.toDoubles(lp);
+      } catch (RuntimeException e) {
+        result.close();
+        throw e;
+      }
+      return new Step<>(logprobs, (T) result.get(1));
     }
-  }
-
-  private T copy(T t) {
-    return HostTensors.of(params.dtype(), t.shape().asArray(), HostTensors.toDoubles(t));
   }
 
   public TransformerLsSpec spec() {
