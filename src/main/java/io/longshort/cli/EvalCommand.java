@@ -35,7 +35,27 @@ final class EvalCommand implements Callable<Integer> {
   @Mixin
   ModelSource model;
 
-  @Option(names = "--split", defaultValue = "test", description = "valid or test (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--block", paramLabel = "M",
+      description = "The authors' LM (--lm, --weights): score the split block by block through the cache, as"
+          + " fairseq-eval-lm --tokens-per-sample M; every byte after the first predicted once.")
+  Integer block;
+
+  @Option(names = "--mem-len", paramLabel = "L", description = "With --block: the cache length (default: the model's).")
+  Integer memLen;
+
+  @Option(names = "--lm", description = "With --block: a TransformerLsSpec JSON file or a shipped LM setting.")
+  String lm;
+
+  @Option(names = "--weights", description = "With --block: safetensors of the authors' state_dict"
+      + " (scripts/fairseq_to_safetensors.py converts a fairseq checkpoint).")
+  Path weights;
+
+  @Option(names = "--dict", description = "With --block: the fairseq dict.txt of an imported checkpoint (bytes map"
+      + " through it); without it token ids are bytes.")
+  Path dict;
+
+  @Option(names = "--split", defaultValue = "test",
+      description = "valid or test (default: ${DEFAULT-VALUE}); with --block also all (the whole file).")
   String split;
 
   @Option(names = "--skip-bad-rows", description = "Skip malformed data rows (and count them) instead of failing.")
@@ -54,7 +74,7 @@ final class EvalCommand implements Callable<Integer> {
   Integer context;
 
   @Option(names = "--max-bytes", defaultValue = "0",
-      description = "With --sliding-stride: evaluate the first this many bytes of the split, 0 = all (default: ${DEFAULT-VALUE}).")
+      description = "With --sliding-stride or --block: evaluate the first this many bytes of the split, 0 = all (default: ${DEFAULT-VALUE}).")
   long maxBytes;
 
   static final class Data {
@@ -71,6 +91,13 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
+    if (block != null) {
+      if (data.corpus == null) {
+        throw new IllegalArgumentException("--block scores a --corpus");
+      }
+      return StreamingEvalCommand.run(o, lm, weights, data.corpus, split.toLowerCase(Locale.ROOT), block, memLen, dict,
+          maxBytes, System.console() != null);
+    }
     boolean test = switch (split.toLowerCase(Locale.ROOT)) {
       case "test" -> true;
       case "valid" -> false;

@@ -32,7 +32,7 @@ final class ExportGraphsCommand implements Callable<Integer> {
 
   @Option(names = "--spec", split = ",", paramLabel = "NAME|FILE",
       description = "Shipped config names or ModelSpec JSON files (default: every shipped config: "
-          + "lra_listops, lra_text, lra_retrieval, enwik8_small, enwik8_large, text8_small, char_lm_small).")
+          + "lra_listops, lra_text, lra_retrieval, causal_ls_lm_30x512, char_lm_small).")
   List<String> models;
 
   @Option(names = "--out", defaultValue = "graphs", description = "Output folder (default: ${DEFAULT-VALUE}).")

@@ -9,9 +9,12 @@ import java.util.List;
 
 /** The model configs shipped in the jar (src/main/resources/configs), by name, or a JSON file. */
 public final class ModelConfigs {
-  /** The paper's settings, and a small byte LM for trying things out. */
+  /**
+   * The paper's LRA settings, and our causal long-short byte LMs (not the authors' LM: that is
+   * {@code io.longshort.train.TransformerLsSetting}).
+   */
   public static final List<String> SHIPPED = List.of(
-      "lra_listops", "lra_text", "lra_retrieval", "enwik8_small", "enwik8_large", "text8_small", "char_lm_small");
+      "lra_listops", "lra_text", "lra_retrieval", "causal_ls_lm_30x512", "char_lm_small");
 
   private ModelConfigs() {}
 

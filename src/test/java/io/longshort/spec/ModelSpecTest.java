@@ -30,7 +30,7 @@ class ModelSpecTest {
       assertEquals(spec, ModelSpec.parseJson(spec.toJson()), name);
     }
     assertEquals(Task.RETRIEVAL, ModelConfigs.load("lra_retrieval").task());
-    assertEquals(30, ModelConfigs.load("enwik8_large").layers());
+    assertEquals(30, ModelConfigs.load("causal_ls_lm_30x512").layers());
     assertRejected(() -> ModelConfigs.load("lra_nonsense"), "lra_nonsense", "lra_listops");
   }
 

@@ -12,15 +12,21 @@ public final class LayerNorm<T extends TFloating> {
   private final Operand<T> weight;
   private final Operand<T> bias;
 
-  private LayerNorm(GraphScope<T> scope, int width, double epsilon) {
+  private LayerNorm(GraphScope<T> scope, int width, double epsilon, Initializer weightInit) {
     this.scope = scope;
     this.epsilon = epsilon;
-    this.weight = scope.parameter("weight", new long[] {width}, Initializer.ones());
+    this.weight = scope.parameter("weight", new long[] {width}, weightInit);
     this.bias = scope.parameter("bias", new long[] {width}, Initializer.zeros());
   }
 
   public static <T extends TFloating> LayerNorm<T> create(GraphScope<T> scope, int width, double epsilon) {
-    return new LayerNorm<>(scope, width, epsilon);
+    return new LayerNorm<>(scope, width, epsilon, Initializer.ones());
+  }
+
+  /** A LayerNorm whose weight starts from {@code weightInit} (e.g. Transformer-XL's N(1, 0.02^2)). */
+  public static <T extends TFloating> LayerNorm<T> create(GraphScope<T> scope, int width, double epsilon,
+      Initializer weightInit) {
+    return new LayerNorm<>(scope, width, epsilon, weightInit);
   }
 
   /**

@@ -16,13 +16,26 @@ public final class Linear<T extends TFloating> {
   private final Operand<T> weight;
   private final Operand<T> bias;
 
-  private Linear(GraphScope<T> scope, int in, int out, boolean withBias) {
+  private Linear(GraphScope<T> scope, int in, int out, boolean withBias, Initializer weightInit,
+      Initializer biasInit) {
     this.scope = scope;
     this.in = in;
     this.out = out;
-    double bound = 1.0 / Math.sqrt(in);
-    this.weight = scope.parameter("weight", new long[] {out, in}, Initializer.uniform(bound));
-    this.bias = withBias ? scope.parameter("bias", new long[] {out}, Initializer.uniform(bound)) : null;
+    this.weight = scope.parameter("weight", new long[] {out, in}, weightInit);
+    this.bias = withBias ? scope.parameter("bias", new long[] {out}, biasInit) : null;
+  }
+
+  private Linear(GraphScope<T> scope, int in, int out, boolean withBias) {
+    this(scope, in, out, withBias, Initializer.uniform(1.0 / Math.sqrt(in)), Initializer.uniform(1.0 / Math.sqrt(in)));
+  }
+
+  /**
+   * A Linear whose parameters start from other initialisers than PyTorch's default, e.g. the
+   * Transformer-XL N(0, 0.02^2) weights and zero biases of the authors' autoregressive model.
+   */
+  public static <T extends TFloating> Linear<T> create(GraphScope<T> scope, int in, int out, boolean withBias,
+      Initializer weightInit, Initializer biasInit) {
+    return new Linear<>(scope, in, out, withBias, weightInit, biasInit);
   }
 
   /** Creates the parameters {@code <scope>.weight} and {@code <scope>.bias}. */

@@ -1,0 +1,297 @@
+package io.longshort.graph.attention;
+
+import static io.longshort.graph.attention.AttentionOps.exclusionBias;
+import static io.longshort.graph.attention.AttentionOps.mergeHeads;
+import static io.longshort.graph.attention.AttentionOps.splitHeads;
+
+import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Initializer;
+import io.longshort.graph.core.LayerNorm;
+import io.longshort.graph.core.Linear;
+import io.longshort.graph.core.Shapes;
+import io.longshort.spec.TransformerLsSpec;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.train.BatchMatMul;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * The authors' {@code ChunkedLSAttention} (autoregressive/model_lib/layer.py): long-short attention
+ * over a block and the hidden-state cache of the previous blocks, with Transformer-XL relative
+ * positions. Its parameters carry the authors' state_dict names: {@code proj_query}, {@code proj_key},
+ * {@code proj_val}, {@code proj_out} (biases with use_bias), {@code dconv_1}, {@code r_net},
+ * {@code r_net_chunk}, {@code r_r_bias}, {@code r_w_bias}, {@code dual_ln_dproj}, {@code dual_ln_win}.
+ *
+ * <p>A query at block position t sees (one softmax over both):
+ * <ul>
+ *   <li>the window: the W most recent positions over [last W cache positions ; block], itself
+ *   included, keys/values {@code dual_ln_win(proj_key/proj_val(h))}, logits (q + r_w_bias).k +
+ *   (q + r_r_bias).r_net(sinusoid of the distance);
+ *   <li>the chunks: R vectors per head for every chunk of C positions of the cache, and for the
+ *   block's chunks strictly before its own. The cache's hidden states are compressed per head
+ *   first and projected after (which mixes heads), the block's keys/values projected first and
+ *   compressed after, both then {@code dual_ln_dproj}; logits q.k + q.r_net_chunk(sinusoid of the
+ *   distance in compressed slots, realigned per query chunk).
+ * </ul>
+ * Nothing masks the cache: the zero cache of a first block is attended like any other.
+ *
+ * <p>Instead of the authors' strided views ({@code get_tiles}, {@code get_diagonals},
+ * {@code put_tiles}) the window runs on tiles of Wq queries against Kt = Wq + W keys with a band
+ * mask, and the position logits (computed per distance) are skewed into tile columns by a pad and
+ * reshape: every op then has a gradient and an XLA kernel.
+ *
+ * <p>Letters: B batch, M block (a multiple of C, and at most W or a multiple of W), L cache length,
+ * D width, H heads, K head width, W window, C chunk, R rank, Nm = L/C cache chunks, Nq = M/C block
+ * chunks, S = (Nm + Nq) R compressed slots, Q window tiles, Wq queries per tile, Kt = Wq + W.
+ */
+public final class ChunkedLongShortAttention<T extends TFloating> {
+  private static final double INIT_STD = 0.02;
+
+  private final GraphScope<T> s;
+  private final Ops tf;
+  private final Dropout dropout;
+  private final int d;
+  private final int h;
+  private final int k;
+  private final int w;
+  private final int c;
+  private final int r;
+  private final Linear<T> projQuery;
+  private final Linear<T> projKey;
+  private final Linear<T> projVal;
+  private final Linear<T> projOut;
+  private final Linear<T> dconv;
+  private final Linear<T> rNet;
+  private final Linear<T> rNetChunk;
+  private final Operand<T> rrBias;
+  private final Operand<T> rwBias;
+  private final LayerNorm<T> dualLnDproj;
+  private final LayerNorm<T> dualLnWin;
+
+  /** Creates the parameters in {@code s}, initialised as the authors' {@code _init_weights} does. */
+  public ChunkedLongShortAttention(GraphScope<T> s, TransformerLsSpec spec, Dropout dropout) {
+    this.s = s;
+    this.tf = s.tf();
+    this.dropout = dropout;
+    d = spec.width();
+    h = spec.heads();
+    k = spec.headWidth();
+    w = spec.window();
+    c = spec.chunkSize();
+    r = spec.chunkRank();
+    Initializer weight = Initializer.normal(INIT_STD);
+    Initializer zero = Initializer.zeros();
+    dconv = Linear.create(s.child("dconv_1"), d, h * r, true, weight, zero);
+    rNet = Linear.create(s.child("r_net"), d, d, false, weight, zero);
+    rNetChunk = Linear.create(s.child("r_net_chunk"), d, d, true, weight, zero);
+    rrBias = s.parameter("r_r_bias", new long[] {1, h, 1, k}, weight);
+    rwBias = s.parameter("r_w_bias", new long[] {1, h, 1, 1, k}, weight);
+    projQuery = Linear.create(s.child("proj_query"), d, d, spec.useBias(), weight, zero);
+    projOut = Linear.create(s.child("proj_out"), d, d, spec.useBias(), weight, zero);
+    projVal = Linear.create(s.child("proj_val"), d, d, spec.useBias(), weight, zero);
+    projKey = Linear.create(s.child("proj_key"), d, d, spec.useBias(), weight, zero);
+    dualLnDproj = layerNorm(s.child("dual_ln_dproj"), d);
+    dualLnWin = layerNorm(s.child("dual_ln_win"), d);
+  }
+
+  /** The authors' LayerNorm: weight N(1, 0.02^2), bias 0, eps 1e-5. */
+  public static <T extends TFloating> LayerNorm<T> layerNorm(GraphScope<T> s, int width) {
+    return LayerNorm.create(s, width, TransformerLsSpec.LAYER_NORM_EPSILON, new Initializer() {
+      @Override
+      public <U extends TFloating> Operand<U> build(Ops tf, Class<U> dtype, long[] shape, long seed) {
+        return tf.math.add(Initializer.normal(INIT_STD).build(tf, dtype, shape, seed), tf.constant(dtype, 1.0));
+      }
+    });
+  }
+
+  /**
+   * @param x the block's hidden states (B, M, D), already normalised by the layer where it does so
+   * @param cache the cache's hidden states (B, L, D), normalised the same way
+   * @param posWindow sinusoids of the window distances W-1 .. 0 (W, D), clamped and dropped out by the model
+   * @param posChunks sinusoids of the slot distances S-1 .. 0 (S, D), clamped by the model
+   * @return (B, M, D), after proj_out and dropout
+   */
+  public Operand<T> apply(Operand<T> x, Operand<T> cache, Operand<T> posWindow, Operand<T> posChunks) {
+    int m = Shapes.staticDim(x, 1, "block hidden states");
+    int l = Shapes.staticDim(cache, 1, "cache hidden states");
+    if (m % c != 0 || l % c != 0 || l < w || (m > w && m % w != 0)) {
+      throw new IllegalArgumentException("ChunkedLongShortAttention '" + s.name() + "': block (" + m
+          + ") and cache (" + l + ") must be multiples of chunk_size (" + c + "), the cache at least"
+          + " window_len (" + w + ") and the block at most " + w + " or a multiple of it");
+    }
+    int nm = l / c;
+    int nq = m / c;
+    int slots = (nm + nq) * r;
+    // (B, H, M, K), scaled as the authors' attn() does before adding the position biases
+    Operand<T> q = tf.math.mul(splitHeads(tf, projQuery.apply(x), m, h, k), s.scalar(1.0 / Math.sqrt(k)));
+
+    // cache chunks: compress each head's slice of the hidden states, then project
+    // (B, H, Nm*R, K) -> (B, Nm*R, D) mixes the heads' compressed slices, as the authors' view does
+    Operand<T> cacheMerged = mergeHeads(tf, compress(cache, weights(cache, nm), nm), nm * r, h, k);
+    Operand<T> keyCache = splitHeads(tf, dualLnDproj.apply(projKey.apply(cacheMerged)), nm * r, h, k);
+    Operand<T> valCache = splitHeads(tf, dualLnDproj.apply(projVal.apply(cacheMerged)), nm * r, h, k);
+
+    // block: (B, M, D) projected keys and values
+    Operand<T> keyBlock = projKey.apply(x);
+    Operand<T> valBlock = projVal.apply(x);
+    // block chunks: project, then compress and normalise: (B, H, Nq*R, K)
+    Operand<T> blockWeights = weights(x, nq);
+    Operand<T> keyChunks = normalisedChunks(compress(keyBlock, blockWeights, nq), nq);
+    Operand<T> valChunks = normalisedChunks(compress(valBlock, blockWeights, nq), nq);
+    // (B, H, S, K)
+    Operand<T> keyCompressed = Shapes.concat(tf, 2, List.of(keyCache, keyChunks));
+    Operand<T> valCompressed = Shapes.concat(tf, 2, List.of(valCache, valChunks));
+
+    // window keys/values over [last W cache positions ; block]: (B, W + M, D) -> (B, H, W + M, K)
+    Operand<T> tail = Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d});
+    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(Shapes.concat(tf, 1,
+        List.of(projKey.apply(tail), keyBlock))), w + m, h, k);
+    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(Shapes.concat(tf, 1,
+        List.of(projVal.apply(tail), valBlock))), w + m, h, k);
+
+    // tiles: M > W gives Q = M/W tiles of W queries against 2W keys, else one tile of M queries
+    int tiles = m > w ? m / w : 1;
+    int wq = m / tiles;
+    int kt = wq + w;
+    Operand<T> keyTiles = tile(keyWindow, tiles, wq);
+    Operand<T> valTiles = tile(valWindow, tiles, wq);
+    // (B, H, Q, Wq, Kt): content, then the per-distance position logits skewed into tile columns
+    Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, tiles, wq, k);
+    Operand<T> content = matmul(tf.math.add(qTiles, rwBias), keyTiles, true);
+    // (W, D) -> (1, H, W, K); (B, H, M, K) x -> (B, H, M, W), column j = distance W-1-j
+    Operand<T> posW = Shapes.transpose(tf, Shapes.reshape(tf, rNet.apply(posWindow), 1, w, h, k), 0, 2, 1, 3);
+    Operand<T> posLogits = matmul(tf.math.add(q, rrBias), broadcastBatch(posW, q), true);
+    Operand<T> windowLogits = tf.math.add(tf.math.add(content, skew(posLogits, tiles, wq, kt)),
+        bandBias(wq, kt));
+
+    // chunk logits (B, H, M, S): content plus the realigned slot-distance terms
+    Operand<T> posC = Shapes.transpose(tf, Shapes.reshape(tf, rNetChunk.apply(posChunks), 1, slots, h, k),
+        0, 2, 1, 3);
+    Operand<T> chunkLogits = tf.math.add(matmul(q, keyCompressed, true),
+        relShiftChunked(matmul(q, broadcastBatch(posC, q), true), nq, slots));
+    // (B, H, Nq, C, S) + earlier-chunks mask -> (B, H, Q, Wq, S)
+    chunkLogits = Shapes.reshape(tf, tf.math.add(Shapes.reshape(tf, chunkLogits, -1, h, nq, c, slots),
+        earlierChunksBias(nm, nq, slots)), -1, h, tiles, wq, slots);
+
+    // one softmax over [chunks ; window]
+    List<Operand<T>> probs = AttentionOps.jointSoftmax(tf, List.of(chunkLogits, windowLogits), null);
+    Operand<T> out = tf.math.add(
+        matmul(Shapes.reshape(tf, probs.get(0), -1, h, m, slots), valCompressed, false),
+        Shapes.reshape(tf, matmul(probs.get(1), valTiles, false), -1, h, m, k));
+    // (B, M, D)
+    return dropout.apply(s, projOut.apply(mergeHeads(tf, out, m, h, k)));
+  }
+
+  /**
+   * The chunk softmax weights of {@code dconv_1}: (B, N, D) -> (B, H, Nc, R, C), a softmax over
+   * each chunk's C positions.
+   */
+  private Operand<T> weights(Operand<T> x, int chunks) {
+    Operand<T> scores = Shapes.reshape(tf, dconv.apply(x), -1, chunks, c, h, r);
+    return AttentionOps.softmax(tf, Shapes.transpose(tf, scores, 0, 3, 1, 4, 2));
+  }
+
+  /** Each head's slice of x (B, N, D) compressed by p (B, H, Nc, R, C): (B, H, Nc*R, K). */
+  private Operand<T> compress(Operand<T> x, Operand<T> p, int chunks) {
+    // (B, Nc, C, H, K) -> (B, H, Nc, C, K)
+    Operand<T> byChunk = Shapes.transpose(tf, Shapes.reshape(tf, x, -1, chunks, c, h, k), 0, 3, 1, 2, 4);
+    return Shapes.reshape(tf, matmul(p, byChunk, false), -1, h, (long) chunks * r, k);
+  }
+
+  /** dual_ln_dproj over the full width of compressed vectors (B, H, Nc*R, K). */
+  private Operand<T> normalisedChunks(Operand<T> compressed, int chunks) {
+    int n = chunks * r;
+    return splitHeads(tf, dualLnDproj.apply(mergeHeads(tf, compressed, n, h, k)), n, h, k);
+  }
+
+  /**
+   * (B, H, W + M, K) -> (B, H, Q, Kt, K): tile q holds rows [q Wq, q Wq + Kt), i.e. the W positions
+   * before its queries and its queries. With Q > 1 (Wq = W) these are two adjacent blocks of W.
+   */
+  private Operand<T> tile(Operand<T> x, int tiles, int wq) {
+    if (tiles == 1) {
+      return Shapes.reshape(tf, x, -1, h, 1, wq + w, k);
+    }
+    Operand<T> blocks = Shapes.reshape(tf, x, -1, h, tiles + 1, w, k);
+    Operand<T> before = Shapes.slice(tf, blocks, new long[] {0, 0, 0, 0, 0}, new long[] {-1, h, tiles, w, k});
+    Operand<T> own = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0}, new long[] {-1, h, tiles, w, k});
+    return Shapes.concat(tf, 3, List.of(before, own));
+  }
+
+  /**
+   * Per-distance logits (B, H, M, W) (column j for the key j + 1 after the query's tile row, i.e.
+   * distance W-1-j) into tile columns (B, H, Q, Wq, Kt): y[i, i + 1 + j] = x[i, j]. Padding each
+   * row to Kt + 1 and reading the flat rows with length Kt shifts row i right by i + 1; what lands
+   * outside the band is masked by {@link #bandBias}.
+   */
+  private Operand<T> skew(Operand<T> x, int tiles, int wq, int kt) {
+    Operand<T> zero = s.scalar(0.0);
+    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), zero, 5, 4, 0, kt + 1 - w);
+    Operand<T> flat = Shapes.padAxis(tf, Shapes.reshape(tf, rows, -1, h, tiles, (long) wq * (kt + 1)),
+        zero, 4, 3, 1, 0);
+    Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, 0}, new long[] {-1, h, tiles, (long) wq * kt});
+    return Shapes.reshape(tf, cut, -1, h, tiles, wq, kt);
+  }
+
+  /**
+   * The authors' {@code _rel_shift_chunked}: x (B, H, M, S), column n for slot distance S-1-n, to
+   * (B, H, M, S) where query chunk a reads column s + (Nq - a) R for slot s. Done as theirs: per
+   * query offset within a chunk, pad the (Nq, S) rows by R and read them flat with row length S
+   * from offset Nq R.
+   */
+  private Operand<T> relShiftChunked(Operand<T> x, int nq, int slots) {
+    // (B, H, Nq, C, S) -> (B, H, C, Nq, S)
+    Operand<T> t = Shapes.transpose(tf, Shapes.reshape(tf, x, -1, h, nq, c, slots), 0, 1, 3, 2, 4);
+    Operand<T> padded = Shapes.padAxis(tf, t, s.scalar(0.0), 5, 4, 0, r);
+    Operand<T> flat = Shapes.reshape(tf, padded, -1, h, c, (long) nq * (slots + r));
+    Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, (long) nq * r},
+        new long[] {-1, h, c, (long) nq * slots});
+    Operand<T> back = Shapes.transpose(tf, Shapes.reshape(tf, cut, -1, h, c, nq, slots), 0, 1, 3, 2, 4);
+    return Shapes.reshape(tf, back, -1, h, (long) nq * c, slots);
+  }
+
+  /**
+   * Tile query i sees tile key column j iff i < j <= i + W: the W most recent positions, itself
+   * included. (1, 1, 1, Wq, Kt), from two ranges at run time (no Wq x Kt constant in the graph).
+   */
+  private Operand<T> bandBias(int wq, int kt) {
+    Operand<TInt32> i = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(wq), tf.constant(1)), 1, 1, 1, wq, 1);
+    Operand<TInt32> j = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(kt), tf.constant(1)), 1, 1, 1, 1, kt);
+    Operand<TBool> visible = tf.math.logicalAnd(tf.math.greater(j, i),
+        tf.math.lessEqual(j, tf.math.add(i, tf.constant(w))));
+    return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
+  }
+
+  /**
+   * Query chunk a sees slot n iff n / R < Nm + a: every cache chunk and the block's chunks strictly
+   * before its own (the authors' {@code chunk_attn_mask}). (1, 1, Nq, 1, S).
+   */
+  private Operand<T> earlierChunksBias(int nm, int nq, int slots) {
+    Operand<TInt32> a = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(nq), tf.constant(1)), 1, 1, nq, 1, 1);
+    Operand<TInt32> n = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(slots), tf.constant(1)), 1, 1, 1, 1, slots);
+    Operand<TBool> visible = tf.math.less(n, tf.math.mul(tf.math.add(a, tf.constant(nm)), tf.constant(r)));
+    return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
+  }
+
+  /**
+   * (1, H, X, K) tiled to the batch of {@code like} (B, H, M, K): a plain batched product, whose
+   * gradient needs no broadcasting reduction.
+   */
+  private Operand<T> broadcastBatch(Operand<T> x, Operand<T> like) {
+    long b = like.shape().get(0);
+    if (b == 1) {
+      return x;
+    }
+    Operand<TInt32> batch = Shapes.slice(tf, tf.shape(like), new long[] {0}, new long[] {1});
+    Operand<TInt32> multiples = Shapes.concat(tf, 0, List.of(batch, tf.constant(new int[] {1, 1, 1})));
+    return tf.tile(x, multiples);
+  }
+
+  private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
+    return tf.train.batchMatMul(a, b, s.dtype(), BatchMatMul.adjY(transposeB));
+  }
+}

@@ -1,0 +1,279 @@
+package io.longshort.graph.model;
+
+import io.longshort.compile.XlaFunction;
+import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.core.Parameters;
+import io.longshort.graph.core.Precision;
+import io.longshort.spec.TransformerLsSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * The authors' autoregressive Transformer-LS ({@link TransformerLsSpec}) for blocks of a fixed
+ * length, in its own graph with named inputs and outputs and an initialised session.
+ *
+ * <p>Inputs: {@code input_ids} (B, M) int32, {@code cache} (NL, B, L, D) (zeros for the first block);
+ * training graphs also {@code targets} (B, M) int32, {@code dropout_seed} (2) int64 and
+ * {@code dropout_rate} float32 (both default to no dropout). Outputs: {@code logprobs} (B, M, V),
+ * {@code next_cache} (NL, B, L, D), the cache the next block reads (no gradient flows through it);
+ * training graphs also {@code loss} (mean cross-entropy in nats), {@code losses} (B*M) and {@code hits}.
+ *
+ * <p>Letters: B batch, M block, NL layers, L cache length (mem_len), D width, V vocabulary.
+ */
+public final class TransformerLsLm<T extends TFloating> implements AutoCloseable {
+  private final TransformerLsSpec spec;
+  private final long batch;
+  private final int block;
+  private final boolean training;
+  private final Graph graph;
+  private final Parameters<T> params;
+  private final Map<String, Placeholder<?>> inputs = new LinkedHashMap<>();
+  private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
+  /** d loss / d parameter, in {@link Parameters#list()} order (training graphs). */
+  private final List<Operand<T>> gradients = new ArrayList<>();
+  private Session session;
+
+  private TransformerLsLm(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed,
+      boolean training, boolean xla) {
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch (" + batch + ") must be >= 1: the graph has static shapes");
+    }
+    spec.paddedBlock(block); // refuses the blocks the authors' forward cannot take
+    this.spec = spec;
+    this.batch = batch;
+    this.block = block;
+    this.training = training;
+    graph = new Graph();
+    try {
+      params = new Parameters<>(graph, dtype, seed);
+      GraphScope<T> root = GraphScope.root(params);
+      Ops tf = root.tf();
+      Placeholder<TInt32> ids = tf.withName("input_ids").placeholder(TInt32.class,
+          Placeholder.shape(Shape.of(batch, block)));
+      Placeholder<T> cache = tf.withName("cache").placeholder(dtype, Placeholder.shape(cacheShape()));
+      inputs.put("input_ids", ids);
+      inputs.put("cache", cache);
+      List<Operand<?>> args = new ArrayList<>(List.of(ids, cache));
+      if (training) {
+        Placeholder<TInt32> targets = tf.withName("targets").placeholder(TInt32.class,
+            Placeholder.shape(Shape.of(batch, block)));
+        inputs.put("targets", targets);
+        args.add(targets);
+        args.add(tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2)));
+        args.add(tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar()));
+      }
+      List<Operand<?>> results;
+      List<String> bodyParams = new ArrayList<>();
+      if (xla) {
+        results = new ArrayList<>(XlaFunction.mustCompile(root, training ? "block_step" : "block", args, (scope, a) -> {
+          List<Operand<?>> r = forward(scope, a.get(0, TInt32.class), a.get(1, dtype),
+              training ? a.get(2, TInt32.class) : null, training ? a.get(3, TInt64.class) : null,
+              training ? a.get(4, TFloat32.class) : null);
+          if (training) {
+            // forward and backward in one compiled function: the gradients are outputs too
+            List<Parameter<T>> inner = scope.parameters().list();
+            inner.forEach(p -> bodyParams.add(p.name()));
+            r.addAll(gradients(scope.parameters().graph(), r.get(2), inner));
+          }
+          return r;
+        }).outputs());
+      } else {
+        results = forward(root, ids, cache, training ? (Operand<TInt32>) args.get(2) : null,
+            training ? uncheckedSeed(args.get(3)) : null, training ? uncheckedRate(args.get(4)) : null);
+        if (training) {
+          params.list().forEach(p -> bodyParams.add(p.name()));
+          results.addAll(gradients(graph, results.get(2), params.list()));
+        }
+      }
+      outputs.put("logprobs", tf.withName("logprobs").identity(results.get(0)));
+      outputs.put("next_cache", tf.withName("next_cache").identity(results.get(1)));
+      if (training) {
+        outputs.put("loss", tf.withName("loss").identity(results.get(2)));
+        outputs.put("losses", tf.withName("losses").identity(results.get(3)));
+        outputs.put("hits", tf.withName("hits").identity(results.get(4)));
+        Map<String, Operand<T>> byName = new LinkedHashMap<>();
+        for (int i = 0; i < bodyParams.size(); i++) {
+          byName.put(bodyParams.get(i), results.get(5 + i).asOutput().expect(dtype));
+        }
+        for (Parameter<T> p : params.list()) {
+          gradients.add(java.util.Objects.requireNonNull(byName.get(p.name()), "no gradient for " + p.name()));
+        }
+      }
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  /** d loss / d parameter for each of {@code ps}, built in {@code g} (the outer graph or a function body). */
+  private static <T extends TFloating> List<Operand<?>> gradients(Graph g, Operand<?> loss, List<Parameter<T>> ps) {
+    Output<?>[] grads = g.addGradients(loss.asOutput(), ps.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
+    List<Operand<?>> out = new ArrayList<>();
+    for (int i = 0; i < grads.length; i++) {
+      out.add(java.util.Objects.requireNonNull(grads[i], "parameter " + ps.get(i).name() + " has no gradient"));
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TInt64> uncheckedSeed(Operand<?> o) {
+    return (Operand<TInt64>) o;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> uncheckedRate(Operand<?> o) {
+    return (Operand<TFloat32>) o;
+  }
+
+  /** logprobs, next cache and, with targets, loss, losses and hits (see {@link ModelGraph#lossOps}). */
+  private List<Operand<?>> forward(GraphScope<T> root, Operand<TInt32> ids, Operand<T> cache, Operand<TInt32> targets,
+      Operand<TInt64> seed, Operand<TFloat32> rate) {
+    Dropout dropout = seed == null ? Dropout.none() : Dropout.training(seed, rate);
+    TransformerLsLayers.BlockOutputs<T> out = new TransformerLsLayers<>(root, spec, dropout).block(ids, cache);
+    List<Operand<?>> results = new ArrayList<>(List.of(out.logprobs(), out.nextCache()));
+    if (targets != null) {
+      Map<String, Operand<?>> loss = new LinkedHashMap<>();
+      ModelGraph.lossOps(root.tf(), Precision.widen(root.tf(), out.logits()), targets, loss);
+      results.add(loss.get("loss"));
+      results.add(loss.get("losses"));
+      results.add(loss.get("hits"));
+    }
+    return results;
+  }
+
+  /** An inference graph for blocks of {@code block} tokens and {@code batch} rows. */
+  public static <T extends TFloating> TransformerLsLm<T> build(TransformerLsSpec spec, Class<T> dtype, long batch,
+      int block, long seed) {
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, false);
+  }
+
+  /** The same, its block step one function compiled by XLA ({@code _XlaMustCompile}). */
+  public static <T extends TFloating> TransformerLsLm<T> buildCompiled(TransformerLsSpec spec, Class<T> dtype,
+      long batch, int block, long seed) {
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, true);
+  }
+
+  /** A training graph: targets, dropout seed and rate in; loss, losses and hits out. */
+  public static <T extends TFloating> TransformerLsLm<T> buildForTraining(TransformerLsSpec spec, Class<T> dtype,
+      long batch, int block, long seed, boolean xla) {
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, true, xla);
+  }
+
+  /** (NL, B, L, D). */
+  public Shape cacheShape() {
+    return Shape.of(spec.layers(), batch, spec.memLen(), spec.width());
+  }
+
+  /** The cache of a first block: zeros, as the authors' {@code init_hid_cache}. The caller closes it. */
+  public T zeroCache() {
+    return HostTensors.of(params.dtype(), cacheShape().asArray(), new double[Math.toIntExact(cacheShape().size())]);
+  }
+
+  /** One block's results: log-probs (B, M, V) row-major, and the next cache (the caller closes it). */
+  public record Step<T extends TFloating>(double[] logprobs, T nextCache) implements AutoCloseable {
+    @Override
+    public void close() {
+      nextCache.close();
+    }
+  }
+
+  /** Runs one block: ids (B, M) row-major, from {@code cache} (not closed here). */
+  @SuppressWarnings("unchecked")
+  public Step<T> run(int[] ids, T cache) {
+    try (TInt32 idTensor = HostTensors.ints(new long[] {batch, block}, ids)) {
+      // the Result is not closed as a whole: its next cache (800 MB at 32K positions for the base
+      // model) goes to the caller as it is, the log-probs tensor is closed here
+      var result = session().runner().feed(inputs.get("input_ids"), idTensor).feed(inputs.get("cache"), cache)
+          .fetch(outputs.get("logprobs")).fetch(outputs.get("next_cache")).run();
+      double[] logprobs;
+      try (Tensor lp = result.get(0)) {
+        logprobs = HostTensors.toDoubles(lp);
+      } catch (RuntimeException e) {
+        result.close();
+        throw e;
+      }
+      return new Step<>(logprobs, (T) result.get(1));
+    }
+  }
+
+  public TransformerLsSpec spec() {
+    return spec;
+  }
+
+  public long batch() {
+    return batch;
+  }
+
+  /** M, tokens per block. */
+  public int block() {
+    return block;
+  }
+
+  public boolean training() {
+    return training;
+  }
+
+  public Graph graph() {
+    return graph;
+  }
+
+  public Parameters<T> parameters() {
+    return params;
+  }
+
+  /** input_ids, cache and, for training, targets. */
+  public Map<String, Placeholder<?>> inputs() {
+    return inputs;
+  }
+
+  /** logprobs, next_cache and, for training, loss, losses, hits. */
+  public Map<String, Operand<?>> outputs() {
+    return outputs;
+  }
+
+  /**
+   * The gradients of the loss (training graphs), one per parameter in {@link Parameters#list()}
+   * order; computed inside the compiled function when the graph is built with XLA.
+   */
+  public List<Operand<T>> gradients() {
+    return gradients;
+  }
+
+  public Operand<?> loss() {
+    return outputs.get("loss");
+  }
+
+  /** The session, opened and initialised on first use. */
+  public synchronized Session session() {
+    if (session == null) {
+      session = new Session(graph);
+      session.initialize();
+    }
+    return session;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (session != null) {
+      session.close();
+    }
+    graph.close();
+  }
+}
