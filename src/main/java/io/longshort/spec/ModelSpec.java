@@ -168,6 +168,22 @@ public final class ModelSpec {
     return token == base.globalToken() ? base : base.toBuilder().optGlobalToken(token).build();
   }
 
+  /**
+   * This model as exports serve it: every Nystrom layer's pseudo-inverse starts per batch row
+   * ({@link PseudoInverseStart#ROW}), so that a server's batching of requests cannot change an
+   * answer (the authors' start couples the rows of a batch). Same parameters; other kinds as they are.
+   */
+  public ModelSpec forServing() {
+    java.util.function.UnaryOperator<AttentionSpec> perRow = a -> a.kind() == AttentionKind.NYSTROM
+        && a.inverseStart() != PseudoInverseStart.ROW ? a.toBuilder().optInverseStart(PseudoInverseStart.ROW).build() : a;
+    Builder b = toBuilder().setAttention(perRow.apply(attention));
+    if (attentionPerLayer != null) {
+      b.optAttentionPerLayer(attentionPerLayer.stream().map(perRow).toList());
+    }
+    ModelSpec served = b.build();
+    return served.equals(this) ? this : served;
+  }
+
   /** Rows entering the encoder for n tokens: a CLS id is put in front for {@link Pooling#CLS}. */
   public int encoderLength(int tokens) {
     return pooling == Pooling.CLS ? tokens + 1 : tokens;
