@@ -71,14 +71,19 @@ public final class Golden {
 
   /** The golden cases under lra/ whose file name starts with {@code prefix}, sorted. */
   public static List<Path> cases(String prefix) throws IOException {
-    try (Stream<Path> files = Files.list(dir().resolve("lra"))) {
+    return cases("lra", prefix);
+  }
+
+  /** The golden cases under {@code folder}/ (lra, baselines, ...) whose file name starts with {@code prefix}, sorted. */
+  public static List<Path> cases(String folder, String prefix) throws IOException {
+    try (Stream<Path> files = Files.list(dir().resolve(folder))) {
       List<Path> found = files
           .filter(p -> p.getFileName().toString().startsWith(prefix))
           .filter(p -> p.getFileName().toString().endsWith(".safetensors"))
           .sorted()
           .toList();
       if (found.isEmpty()) {
-        throw new IllegalStateException("no golden cases '" + prefix + "*.safetensors' in " + dir());
+        throw new IllegalStateException("no golden cases '" + prefix + "*.safetensors' in " + dir().resolve(folder));
       }
       return found;
     }

@@ -74,6 +74,8 @@ final class ExportCommand implements Callable<Integer> {
           + " exists; choose another --model-version or pass --overwrite");
     }
     int n = length != null ? length : modelSpec.maxTokens();
+    // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
+    modelSpec = modelSpec.forServing();
     try (ModelGraph<TFloat32> g = ModelGraph.build(modelSpec, TFloat32.class, -1, n, 0)) {
       source.loadWeights(g);
       ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed);

@@ -61,7 +61,8 @@ final class ExportGraphsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--examples needs a static --batch (got -1)");
     }
     for (String name : models == null ? ModelConfigs.SHIPPED : models) {
-      ModelSpec spec = ModelConfigs.load(name);
+      // per-row Nystrom inverses: whoever serves the graph may batch requests
+      ModelSpec spec = ModelConfigs.load(name).forServing();
       String base = Path.of(name).getFileName().toString().replaceFirst("\\.json$", "");
       int n = length != null ? length : spec.maxTokens();
       try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, batch, n, seed)) {

@@ -55,18 +55,25 @@ final class TrainCommand implements Callable<Integer> {
       description = "The model: a shipped config name or a ModelSpec JSON file (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--attention", description = "Replace every layer's attention: long_short, full "
-      + "(for baselines with the same budget; causal variants for language models).")
+  @Option(names = "--attention", description = "Replace every layer's attention: long_short, full, linformer, "
+      + "nystrom (for baselines with the same budget; causal variants for language models). Fields the kind "
+      + "needs take the authors' LRA defaults (linformer rank 256, nystrom landmarks 128) unless given below.")
   String attention;
 
   @Option(names = "--window", description = "Override the long-short window w.")
   Integer window;
 
-  @Option(names = "--rank", description = "Override the long-short rank r.")
+  @Option(names = "--rank", description = "Override the long-short rank r (linformer: its projected length k).")
   Integer rank;
 
   @Option(names = "--dropout", description = "Override the model's dropout probability (every dropout site).")
   Double dropout;
+
+  @Option(names = "--landmarks", description = "Override the nystrom landmarks m.")
+  Integer landmarks;
+
+  @Option(names = "--conv-kernel", description = "linformer, nystrom: the depth-wise value convolution's size (odd; 0 = none).")
+  Integer convKernel;
 
   @Option(names = "--length", description = "Tokens per example (default: the model's maxLength, less one for cls pooling).")
   Integer length;
@@ -187,9 +194,9 @@ final class TrainCommand implements Callable<Integer> {
     TrainConfig config = new TrainConfig(batch, n, steps, seed, evalEvery, evalBatches, checkpointEvery, keep,
         earlyStop);
     BatchSource[] sources = sources(spec, n, o);
-    o.printf("model %s: %s, %d layers x %d, %s attention (w=%d, r=%d), %d tokens, dropout %s%n", model,
+    o.printf("model %s: %s, %d layers x %d, %s attention (%s), %d tokens, dropout %s%n", model,
         spec.task().jsonName(), spec.layers(), spec.width(), spec.attention().kind().jsonName(),
-        spec.attention().window(), spec.attention().rank(), n, spec.dropout());
+        attentionSummary(spec.attention()), n, spec.dropout());
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
         sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
     o.flush();
@@ -242,15 +249,28 @@ final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The fields that set the attention kind apart: "w=16, r=2", "rank=256", "landmarks=128, conv=35", "". */
+  static String attentionSummary(AttentionSpec a) {
+    return switch (a.kind()) {
+      case LONG_SHORT -> "w=" + a.window() + ", r=" + a.rank();
+      case CAUSAL_LONG_SHORT -> "w=" + a.window() + ", l=" + a.segment() + ", r=" + a.rank();
+      case FULL, CAUSAL_FULL -> "all keys";
+      case LINFORMER -> "rank=" + a.rank() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
+      case NYSTROM -> "landmarks=" + a.landmarks() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
+    };
+  }
+
   /** Takes the setting's values for every option not given on the command line; returns its optimizer. */
   private OptimizerSpec applySetting(TrainingSetting t) {
     if (!given("--spec")) {
       model = t.model();
     }
-    if (!given("--window") && t.window() != null) {
+    // the setting's (w, r) are long-short's; another --attention kind keeps its own defaults
+    boolean longShort = attention == null || io.longshort.spec.AttentionKind.fromJson(attention).isLongShort();
+    if (!given("--window") && t.window() != null && longShort) {
       window = t.window();
     }
-    if (!given("--rank") && t.rank() != null) {
+    if (!given("--rank") && t.rank() != null && longShort) {
       rank = t.rank();
     }
     if (!given("--dropout") && t.dropout() != null) {
@@ -282,17 +302,24 @@ final class TrainCommand implements Callable<Integer> {
     if (dropout != null) {
       spec = spec.toBuilder().optDropout(dropout).build();
     }
-    if (attention == null && window == null && rank == null) {
+    if (attention == null && window == null && rank == null && landmarks == null && convKernel == null) {
       return spec;
     }
     AttentionSpec a = spec.attention();
     AttentionSpec.Builder b = attention == null ? a.toBuilder()
-        : AttentionSpec.builder(io.longshort.spec.AttentionKind.fromJson(attention)).setWidth(a.width()).setHeads(a.heads());
-    if (b.build().kind().isLongShort()) {
-      b.setWindow(window != null ? window : a.window()).setRank(rank != null ? rank : a.rank());
-      if (b.build().kind().isCausal()) {
-        b.setSegment(a.segment());
-      }
+        : io.longshort.spec.AttentionDefaults.of(io.longshort.spec.AttentionKind.fromJson(attention), a.width(),
+            a.heads(), a);
+    if (window != null) {
+      b.setWindow(window);
+    }
+    if (rank != null) {
+      b.setRank(rank);
+    }
+    if (landmarks != null) {
+      b.setLandmarks(landmarks);
+    }
+    if (convKernel != null) {
+      b.optConvKernel(convKernel);
     }
     ModelSpec.Builder changed = spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null);
     boolean learnedCls = spec.pooling() == io.longshort.spec.Pooling.CLS_LAST_LAYER

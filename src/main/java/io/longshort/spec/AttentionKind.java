@@ -12,7 +12,11 @@ public enum AttentionKind {
   /** Softmax attention over all N keys (the baseline; materialises N x N). */
   FULL,
   /** Softmax attention over the keys at positions <= t. */
-  CAUSAL_FULL;
+  CAUSAL_FULL,
+  /** The authors' Linformer: keys and values projected along the sequence by a learned E (H, r, N). */
+  LINFORMER,
+  /** The authors' Nystromformer: segment-mean landmarks and an iterative pseudo-inverse. */
+  NYSTROM;
 
   public boolean isCausal() {
     return this == CAUSAL_LONG_SHORT || this == CAUSAL_FULL;

@@ -1,6 +1,7 @@
 package io.longshort.spec;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.Objects;
@@ -9,17 +10,22 @@ import java.util.Objects;
  * What one attention layer computes: an immutable value, validated when built, that round-trips
  * through JSON ({@link Json}).
  *
- * <p>Letters: D width, H heads, K = D/H head width, w window, r rank, l segment.
+ * <p>Letters: D width, H heads, K = D/H head width, w window, r rank, l segment, m landmarks.
  *
  * <pre>{@code
  * AttentionSpec lra = AttentionSpec.longShort().setWidth(64).setHeads(2).setWindow(8).setRank(32).build();
  * AttentionSpec lm = AttentionSpec.causalLongShort().setWidth(512).setHeads(8)
  *     .setWindow(512).setSegment(16).setRank(1).build();
  * AttentionSpec baseline = AttentionSpec.full().setWidth(64).setHeads(2).build();
+ * AttentionSpec linformer = AttentionSpec.linformer().setWidth(64).setHeads(2).setRank(256).build();
+ * AttentionSpec nystrom = AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(128).build();
  * }</pre>
+ *
+ * <p>Fields a kind does not use are 0 (the newer ones, landmarks to inverseStart, are then absent
+ * from the JSON).
  */
-@JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "segment", "globalToken",
-    "layerNormEpsilon"})
+@JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "segment", "landmarks", "maxLength",
+    "convKernel", "inverseStart", "globalToken", "layerNormEpsilon"})
 public final class AttentionSpec {
   /** PyTorch's LayerNorm default, used by the authors. */
   public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
@@ -30,6 +36,10 @@ public final class AttentionSpec {
   private final int window;
   private final int rank;
   private final int segment;
+  private final int landmarks;
+  private final int maxLength;
+  private final int convKernel;
+  private final PseudoInverseStart inverseStart;
   private final GlobalToken globalToken;
   private final double layerNormEpsilon;
 
@@ -40,6 +50,10 @@ public final class AttentionSpec {
     this.window = b.window;
     this.rank = b.rank;
     this.segment = b.segment;
+    this.landmarks = b.landmarks;
+    this.maxLength = b.maxLength;
+    this.convKernel = b.convKernel;
+    this.inverseStart = b.inverseStart;
     this.globalToken = b.globalToken;
     this.layerNormEpsilon = b.layerNormEpsilon;
   }
@@ -64,6 +78,23 @@ public final class AttentionSpec {
     return new Builder(AttentionKind.CAUSAL_FULL);
   }
 
+  /**
+   * The authors' Linformer (their LRA {@code attention_linformer.py}): keys and values projected
+   * along the sequence by a learned E (H, r, maxLength); requires width, heads and rank (their
+   * {@code linformer_k}).
+   */
+  public static Builder linformer() {
+    return new Builder(AttentionKind.LINFORMER);
+  }
+
+  /**
+   * The authors' Nystromformer (their LRA {@code attention_nystrom.py}): m segment-mean landmarks
+   * and an iterative pseudo-inverse; requires width, heads and landmarks.
+   */
+  public static Builder nystrom() {
+    return new Builder(AttentionKind.NYSTROM);
+  }
+
   public static Builder builder(AttentionKind kind) {
     return new Builder(Objects.requireNonNull(kind, "kind"));
   }
@@ -75,6 +106,10 @@ public final class AttentionSpec {
     b.window = window;
     b.rank = rank;
     b.segment = segment;
+    b.landmarks = landmarks;
+    b.maxLength = maxLength;
+    b.convKernel = convKernel;
+    b.inverseStart = inverseStart;
     return b;
   }
 
@@ -86,6 +121,10 @@ public final class AttentionSpec {
       @JsonProperty("window") Integer window,
       @JsonProperty("rank") Integer rank,
       @JsonProperty("segment") Integer segment,
+      @JsonProperty("landmarks") Integer landmarks,
+      @JsonProperty("maxLength") Integer maxLength,
+      @JsonProperty("convKernel") Integer convKernel,
+      @JsonProperty("inverseStart") PseudoInverseStart inverseStart,
       @JsonProperty("globalToken") GlobalToken globalToken,
       @JsonProperty("layerNormEpsilon") Double layerNormEpsilon) {
     Builder b = new Builder(kind);
@@ -94,6 +133,10 @@ public final class AttentionSpec {
     b.window = window == null ? Builder.UNSET : window;
     b.rank = rank == null ? Builder.UNSET : rank;
     b.segment = segment == null ? Builder.UNSET : segment;
+    b.landmarks = landmarks == null ? Builder.UNSET : landmarks;
+    b.maxLength = maxLength == null ? 0 : maxLength;
+    b.convKernel = convKernel == null ? 0 : convKernel;
+    b.inverseStart = inverseStart;
     if (globalToken != null) {
       b.globalToken = globalToken;
     }
@@ -147,6 +190,41 @@ public final class AttentionSpec {
     return segment;
   }
 
+  /** m: Nystrom landmarks, the means of m consecutive segments of the (padded) sequence; 0 otherwise. */
+  @JsonProperty("landmarks")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int landmarks() {
+    return landmarks;
+  }
+
+  /**
+   * Linformer: the sequence length its projection E (H, r, maxLength) is learned for (the
+   * authors' {@code max_seq_len}); shorter inputs are padded to it. 0 = the input's own length
+   * (a model sets its maxLength here, see {@link ModelSpec#attentionFor}).
+   */
+  @JsonProperty("maxLength")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int maxLength() {
+    return maxLength;
+  }
+
+  /**
+   * Linformer and Nystrom: the size of the depth-wise convolution over the masked values that is
+   * added to the output (the authors' {@code conv_kernel_size}, odd); 0 = none.
+   */
+  @JsonProperty("convKernel")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int convKernel() {
+    return convKernel;
+  }
+
+  /** Nystrom: how the pseudo-inverse iteration starts; null for the other kinds. */
+  @JsonProperty("inverseStart")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public PseudoInverseStart inverseStart() {
+    return inverseStart;
+  }
+
   @JsonProperty("globalToken")
   public GlobalToken globalToken() {
     return globalToken;
@@ -176,13 +254,16 @@ public final class AttentionSpec {
       return false;
     }
     return kind == s.kind && width == s.width && heads == s.heads && window == s.window
-        && rank == s.rank && segment == s.segment && globalToken == s.globalToken
+        && rank == s.rank && segment == s.segment && landmarks == s.landmarks
+        && maxLength == s.maxLength && convKernel == s.convKernel && inverseStart == s.inverseStart
+        && globalToken == s.globalToken
         && Double.compare(layerNormEpsilon, s.layerNormEpsilon) == 0;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(kind, width, heads, window, rank, segment, globalToken, layerNormEpsilon);
+    return Objects.hash(kind, width, heads, window, rank, segment, landmarks, maxLength, convKernel,
+        inverseStart, globalToken, layerNormEpsilon);
   }
 
   @Override
@@ -200,6 +281,10 @@ public final class AttentionSpec {
     private int window = UNSET;
     private int rank = UNSET;
     private int segment = UNSET;
+    private int landmarks = UNSET;
+    private int maxLength;
+    private int convKernel;
+    private PseudoInverseStart inverseStart;
     private GlobalToken globalToken = GlobalToken.NONE;
     private double layerNormEpsilon = DEFAULT_LAYER_NORM_EPSILON;
 
@@ -232,6 +317,29 @@ public final class AttentionSpec {
       return this;
     }
 
+    public Builder setLandmarks(int landmarks) {
+      this.landmarks = landmarks;
+      return this;
+    }
+
+    /** Linformer: the length E is learned for (default 0: the input's length). */
+    public Builder optMaxLength(int maxLength) {
+      this.maxLength = maxLength;
+      return this;
+    }
+
+    /** Linformer, Nystrom: the depth-wise convolution's size, odd (default 0: none). */
+    public Builder optConvKernel(int convKernel) {
+      this.convKernel = convKernel;
+      return this;
+    }
+
+    /** Nystrom: the pseudo-inverse's start (default {@link PseudoInverseStart#BATCH}, the authors'). */
+    public Builder optInverseStart(PseudoInverseStart inverseStart) {
+      this.inverseStart = Objects.requireNonNull(inverseStart, "inverseStart");
+      return this;
+    }
+
     public Builder optGlobalToken(GlobalToken globalToken) {
       this.globalToken = Objects.requireNonNull(globalToken, "globalToken");
       return this;
@@ -252,6 +360,17 @@ public final class AttentionSpec {
           "width (" + width + ") is not divisible by heads (" + heads + ")");
       check(layerNormEpsilon > 0 && Double.isFinite(layerNormEpsilon),
           "layerNormEpsilon (" + layerNormEpsilon + ") must be a finite number > 0");
+      boolean projected = kind == AttentionKind.LINFORMER || kind == AttentionKind.NYSTROM;
+      if (!projected) {
+        unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
+        unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+      }
+      if (kind != AttentionKind.NYSTROM) {
+        check(inverseStart == null, "inverseStart (" + (inverseStart == null ? "" : inverseStart.jsonName())
+            + ") applies to nystrom attention only; leave it unset for " + what);
+        unused(landmarks, "landmarks", what);
+        landmarks = 0;
+      }
       switch (kind) {
         case LONG_SHORT -> {
           require(window, "window", what);
@@ -292,9 +411,51 @@ public final class AttentionSpec {
           rank = 0;
           segment = 0;
         }
+        case LINFORMER -> {
+          require(rank, "rank", what + " (its linformer_k: the projected length)");
+          check(rank >= 1, "rank (" + rank + ") must be >= 1: the length E projects the keys and values to");
+          check(maxLength >= 0, "maxLength (" + maxLength + ") must be >= 0 (0 = the input's length)");
+          unused(window, "window", what);
+          unused(segment, "segment", what);
+          noGlobalToken(what);
+          checkConv();
+          window = 0;
+          segment = 0;
+        }
+        case NYSTROM -> {
+          require(landmarks, "landmarks", what);
+          check(landmarks >= 1, "landmarks (" + landmarks + ") must be >= 1");
+          unused(window, "window", what);
+          unused(rank, "rank", what);
+          unused(segment, "segment", what);
+          unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what + " (it pads to a multiple of landmarks)");
+          noGlobalToken(what);
+          checkConv();
+          if (inverseStart == null) {
+            inverseStart = PseudoInverseStart.BATCH;
+          }
+          window = 0;
+          rank = 0;
+          segment = 0;
+        }
         default -> throw new AssertionError(kind);
       }
       return new AttentionSpec(this);
+    }
+
+    private void checkConv() {
+      check(convKernel >= 0 && (convKernel == 0 || convKernel % 2 == 1), "convKernel (" + convKernel
+          + ") must be 0 (no convolution) or an odd size >= 1, so that the output keeps the input's length");
+    }
+
+    private void noGlobalToken(String what) {
+      check(globalToken == GlobalToken.NONE, "globalToken (" + globalToken.jsonName()
+          + ") applies to long_short attention only; for " + what + " put the CLS token in the sequence");
+    }
+
+    private static void unused(int value, String field, String what) {
+      check(value == UNSET || value == 0, field + " (" + value + ") does not apply to " + what
+          + "; leave it unset");
     }
 
     private static void require(int value, String field, String what) {

@@ -60,6 +60,35 @@ public final class AuthorsConfig {
   }
 
   /**
+   * The inner attention of the authors' {@code Attention} wrapper for attn_type "linformer"
+   * (linformer_k, max_seq_len) or "nystrom" (num_landmarks, inv_coeff_init_option), with their
+   * optional conv_kernel_size.
+   */
+  public static AttentionSpec baselineSpec(JsonNode config) {
+    int width = requiredInt(config, "transformer_dim");
+    int heads = requiredInt(config, "num_head");
+    int headDim = requiredInt(config, "head_dim");
+    if (heads * headDim != width) {
+      throw new IllegalArgumentException("authors' config: num_head (" + heads + ") x head_dim ("
+          + headDim + ") = " + heads * headDim + " must equal transformer_dim (" + width + ")");
+    }
+    String attnType = config.path("attn_type").asText("");
+    int conv = Math.max(config.path("conv_kernel_size").asInt(-1), 0);
+    return switch (attnType) {
+      case "linformer" -> AttentionSpec.linformer().setWidth(width).setHeads(heads)
+          .setRank(requiredInt(config, "linformer_k")).optMaxLength(requiredInt(config, "max_seq_len"))
+          .optConvKernel(conv).build();
+      case "nystrom" -> AttentionSpec.nystrom().setWidth(width).setHeads(heads)
+          .setLandmarks(requiredInt(config, "num_landmarks")).optConvKernel(conv)
+          .optInverseStart(config.path("inv_coeff_init_option").asText("original").equals("original")
+              ? PseudoInverseStart.BATCH : PseudoInverseStart.ROW)
+          .build();
+      default -> throw new IllegalArgumentException("authors' config: attn_type (\"" + attnType
+          + "\") must be \"linformer\" or \"nystrom\" here");
+    };
+  }
+
+  /**
    * The model the authors' {@code ModelForSC} ({@link Task#CLASSIFIER}) or {@code ModelForSCDual}
    * ({@link Task#RETRIEVAL}) builds from this config, with the same parameter names.
    *
@@ -105,8 +134,9 @@ public final class AuthorsConfig {
     AttentionSpec attention = switch (attnType) {
       case "lsta" -> attentionSpec(config, false).toBuilder().optGlobalToken(GlobalToken.NONE).build();
       case "softmax" -> AttentionSpec.full().setWidth(width).setHeads(requiredInt(config, "num_head")).build();
+      case "linformer", "nystrom" -> baselineSpec(config);
       default -> throw new IllegalArgumentException("authors' config: attn_type (\"" + attnType
-          + "\") must be \"lsta\" (long-short) or \"softmax\" (full attention)");
+          + "\") must be \"lsta\" (long-short), \"softmax\" (full attention), \"linformer\" or \"nystrom\"");
     };
     return b.setVocabSize(requiredInt(config, "vocab_size"))
         .setMaxLength(requiredInt(config, "max_seq_len"))

@@ -161,7 +161,27 @@ public final class ModelSpec {
       case CLS_LAST_LAYER -> layer == layers - 1 ? GlobalToken.INPUT : GlobalToken.NONE;
       case MEAN, NONE -> GlobalToken.NONE;
     };
+    if (base.kind() == AttentionKind.LINFORMER && base.maxLength() == 0) {
+      // Linformer's E is learned for the model's length, as the authors' max_seq_len
+      base = base.toBuilder().optMaxLength(maxLength).build();
+    }
     return token == base.globalToken() ? base : base.toBuilder().optGlobalToken(token).build();
+  }
+
+  /**
+   * This model as exports serve it: every Nystrom layer's pseudo-inverse starts per batch row
+   * ({@link PseudoInverseStart#ROW}), so that a server's batching of requests cannot change an
+   * answer (the authors' start couples the rows of a batch). Same parameters; other kinds as they are.
+   */
+  public ModelSpec forServing() {
+    java.util.function.UnaryOperator<AttentionSpec> perRow = a -> a.kind() == AttentionKind.NYSTROM
+        && a.inverseStart() != PseudoInverseStart.ROW ? a.toBuilder().optInverseStart(PseudoInverseStart.ROW).build() : a;
+    Builder b = toBuilder().setAttention(perRow.apply(attention));
+    if (attentionPerLayer != null) {
+      b.optAttentionPerLayer(attentionPerLayer.stream().map(perRow).toList());
+    }
+    ModelSpec served = b.build();
+    return served.equals(this) ? this : served;
   }
 
   /** Rows entering the encoder for n tokens: a CLS id is put in front for {@link Pooling#CLS}. */
@@ -261,6 +281,9 @@ public final class ModelSpec {
           check(!a.kind().isCausal(), name + ".kind (" + a.kind().jsonName() + ") is causal; "
               + task.jsonName() + " models use long_short or full attention");
         }
+        check(a.kind() != AttentionKind.LINFORMER || a.maxLength() == 0 || a.maxLength() == maxLength,
+            name + ".maxLength (" + a.maxLength() + ") must be 0 or the model's maxLength (" + maxLength
+            + "): Linformer's E is learned for the model's length");
         boolean getsClsInput = pooling == Pooling.CLS_TOKEN || (pooling == Pooling.CLS_LAST_LAYER && i == layers - 1);
         check(!getsClsInput || a.kind() == AttentionKind.LONG_SHORT, "pooling " + pooling.jsonName()
             + " gives layer " + i + " a CLS token, which only long_short attention takes (it is "

@@ -50,7 +50,11 @@ class XlaFunctionTest {
             .optGlobalToken(GlobalToken.INPUT).build(),
         AttentionSpec.causalLongShort().setWidth(16).setHeads(2).setWindow(6).setSegment(4)
             .setRank(2).build(),
-        AttentionSpec.full().setWidth(16).setHeads(2).build());
+        AttentionSpec.full().setWidth(16).setHeads(2).build(),
+        AttentionSpec.linformer().setWidth(16).setHeads(2).setRank(6).optMaxLength(40).optConvKernel(3).build(),
+        AttentionSpec.nystrom().setWidth(16).setHeads(2).setLandmarks(4).optConvKernel(5).build(),
+        AttentionSpec.nystrom().setWidth(16).setHeads(2).setLandmarks(5)
+            .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build());
   }
 
   /** Inputs of one layer: x (B, N, D), a mask with padding at the end of row 1, the CLS token. */

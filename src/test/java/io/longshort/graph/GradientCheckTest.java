@@ -44,9 +44,15 @@ class GradientCheckTest {
         AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(3).setSegment(2).setRank(1).build(),
         AttentionSpec.causalLongShort().setWidth(6).setHeads(1).setWindow(2).setSegment(3).setRank(0).build(),
         AttentionSpec.full().setWidth(6).setHeads(2).build(),
-        AttentionSpec.causalFull().setWidth(6).setHeads(3).build())
+        AttentionSpec.causalFull().setWidth(6).setHeads(3).build(),
+        AttentionSpec.linformer().setWidth(6).setHeads(2).setRank(3).optMaxLength(9).build(),
+        AttentionSpec.linformer().setWidth(6).setHeads(2).setRank(4).optConvKernel(3).build(),
+        AttentionSpec.nystrom().setWidth(6).setHeads(2).setLandmarks(3).optConvKernel(3).build(),
+        AttentionSpec.nystrom().setWidth(6).setHeads(3).setLandmarks(2)
+            .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build())
         .map(spec -> DynamicTest.dynamicTest(spec.kind().jsonName() + " w=" + spec.window() + " r="
-            + spec.rank() + " l=" + spec.segment() + " token=" + spec.globalToken().jsonName(),
+            + spec.rank() + " l=" + spec.segment() + " m=" + spec.landmarks() + " c=" + spec.convKernel()
+            + " token=" + spec.globalToken().jsonName(),
             () -> check(spec)));
   }
 

@@ -43,6 +43,23 @@ class NoQuadraticTensorTest {
             }));
   }
 
+  /** The baselines with projections: Linformer's E (H, R, N) and Nystrom's (B, H, N, M) kernels. */
+  @TestFactory
+  Stream<DynamicTest> baselineGraphsHaveNoNxNTensor() {
+    return Stream.of(
+            AttentionSpec.linformer().setWidth(32).setHeads(2).setRank(64).optConvKernel(5).build(),
+            AttentionSpec.linformer().setWidth(32).setHeads(2).setRank(16).optMaxLength(N).build(),
+            AttentionSpec.nystrom().setWidth(32).setHeads(2).setLandmarks(64).optConvKernel(3).build(),
+            AttentionSpec.nystrom().setWidth(32).setHeads(2).setLandmarks(16)
+                .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build())
+        .map(spec -> DynamicTest.dynamicTest(spec.toJson(), () -> {
+              for (int n : new int[] {N, N - 5}) {
+                List<String> offenders = quadraticTensors(spec, n);
+                assertTrue(offenders.isEmpty(), "N=" + n + ": tensors with two dims >= N: " + offenders);
+              }
+            }));
+  }
+
   /** The check itself must catch full attention, or it proves nothing. */
   @Test
   void fullAttentionIsFlagged() {

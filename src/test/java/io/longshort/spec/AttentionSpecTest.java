@@ -82,12 +82,48 @@ class AttentionSpecTest {
             .optGlobalToken(GlobalToken.FIRST_ROW).optLayerNormEpsilon(1e-6).build(),
         AttentionSpec.causalLongShort().setWidth(512).setHeads(8).setWindow(512).setSegment(16).setRank(1).build(),
         AttentionSpec.full().setWidth(64).setHeads(2).build(),
-        AttentionSpec.causalFull().setWidth(64).setHeads(2).build());
+        AttentionSpec.causalFull().setWidth(64).setHeads(2).build(),
+        AttentionSpec.linformer().setWidth(64).setHeads(2).setRank(256).build(),
+        AttentionSpec.linformer().setWidth(32).setHeads(2).setRank(8).optMaxLength(64).optConvKernel(5).build(),
+        AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(128).build(),
+        AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(16).optConvKernel(35)
+            .optInverseStart(PseudoInverseStart.ROW).build());
     for (AttentionSpec spec : specs) {
       String json = spec.toJson();
       assertEquals(spec, AttentionSpec.parseJson(json), json);
       assertEquals(json, AttentionSpec.parseJson(json).toJson());
     }
+  }
+
+  @Test
+  void baselineKindsNameTheirFields() {
+    assertRejected(() -> AttentionSpec.linformer().setWidth(8).setHeads(2).build(), "rank is required", "linformer_k");
+    assertRejected(() -> AttentionSpec.linformer().setWidth(8).setHeads(2).setRank(0).build(), "rank (0) must be >= 1");
+    assertRejected(() -> AttentionSpec.linformer().setWidth(8).setHeads(2).setRank(4).optMaxLength(-3).build(),
+        "maxLength (-3)");
+    assertRejected(() -> AttentionSpec.linformer().setWidth(8).setHeads(2).setRank(4).setWindow(8).build(),
+        "window (8) does not apply to linformer attention");
+    assertRejected(() -> AttentionSpec.linformer().setWidth(8).setHeads(2).setRank(4).optConvKernel(4).build(),
+        "convKernel (4) must be 0 (no convolution) or an odd size");
+    assertRejected(() -> AttentionSpec.linformer().setWidth(8).setHeads(2).setRank(4).setLandmarks(4).build(),
+        "landmarks (4) does not apply to linformer attention");
+    assertRejected(() -> AttentionSpec.linformer().setWidth(8).setHeads(2).setRank(4)
+        .optInverseStart(PseudoInverseStart.ROW).build(), "inverseStart (row) applies to nystrom attention only");
+    assertRejected(() -> AttentionSpec.nystrom().setWidth(8).setHeads(2).build(), "landmarks is required");
+    assertRejected(() -> AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(0).build(),
+        "landmarks (0) must be >= 1");
+    assertRejected(() -> AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(4).setRank(2).build(),
+        "rank (2) does not apply to nystrom attention");
+    assertRejected(() -> AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(4)
+        .optGlobalToken(GlobalToken.INPUT).build(), "globalToken (input) applies to long_short attention only");
+    assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).optConvKernel(3).build(),
+        "convKernel (3) does not apply to full attention");
+    assertEquals(PseudoInverseStart.BATCH,
+        AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(4).build().inverseStart(),
+        "the authors' start by default");
+    assertRejected(() -> AttentionSpec.parseJson(
+        "{\"kind\":\"nystrom\",\"width\":8,\"heads\":2,\"landmarks\":4,\"inverseStart\":\"rows\"}"),
+        "inverseStart (\"rows\") is not one of batch, row");
   }
 
   @Test

@@ -35,6 +35,25 @@ class ModelSpecTest {
   }
 
   @Test
+  void baselineKindsRoundTripAndLinformerLearnsTheModelsLength() {
+    AttentionSpec linformer = AttentionSpec.linformer().setWidth(64).setHeads(2).setRank(16).build();
+    ModelSpec m = classifier().setAttention(linformer).build();
+    assertEquals(m, ModelSpec.parseJson(m.toJson()));
+    assertEquals(2048, m.attentionFor(1).maxLength(), "E is learned for the model's maxLength");
+    assertEquals(0, m.attention().maxLength(), "the model's own spec keeps 0 (= the model's length)");
+    assertRejected(() -> classifier().setAttention(linformer.toBuilder().optMaxLength(512).build()).build(),
+        "attention.maxLength (512) must be 0 or the model's maxLength (2048)");
+    ModelSpec nystrom = classifier().setAttention(AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(8)
+        .optConvKernel(3).build()).build();
+    assertEquals(nystrom, ModelSpec.parseJson(nystrom.toJson()));
+    assertEquals(PseudoInverseStart.ROW, nystrom.forServing().attentionFor(0).inverseStart());
+    assertEquals(PseudoInverseStart.BATCH, nystrom.attentionFor(0).inverseStart());
+    assertEquals(m, m.forServing(), "forServing changes nothing but Nystrom");
+    assertRejected(() -> classifier().setAttention(linformer).optPooling(Pooling.CLS_LAST_LAYER).build(),
+        "gives layer 1 a CLS token, which only long_short attention takes (it is linformer)");
+  }
+
+  @Test
   void perLayerAttentionGetsThePoolingsClsToken() {
     ModelSpec last = classifier().optPooling(Pooling.CLS_LAST_LAYER).build();
     assertEquals(GlobalToken.NONE, last.attentionFor(0).globalToken());

@@ -32,6 +32,8 @@ public final class Attention {
       case LONG_SHORT -> new LongShortAttention<>(scope, spec);
       case CAUSAL_LONG_SHORT -> new CausalLongShortAttention<>(scope, spec);
       case FULL, CAUSAL_FULL -> new FullAttention<>(scope, spec);
+      case LINFORMER -> new LinformerAttention<>(scope, spec);
+      case NYSTROM -> new NystromAttention<>(scope, spec);
     };
     return (x, mask, cls) -> {
       checkInput(spec, x, mask, cls);

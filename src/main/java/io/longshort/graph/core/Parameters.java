@@ -34,6 +34,7 @@ public final class Parameters<T extends TFloating> {
   private final Parameters<T> owner;
   private final Map<String, Parameter<T>> byName = new LinkedHashMap<>();
   private final Map<String, Setter<T>> setters = new LinkedHashMap<>();
+  private final Map<String, Parameter<T>> sharedByKey = new LinkedHashMap<>();
   private Ops setScope;
 
   public Parameters(Graph graph, Class<T> dtype, long seed) {
@@ -157,6 +158,21 @@ public final class Parameters<T extends TFloating> {
       tf = tf.withSubScope(parts[i]);
     }
     return create(tf, name, parts[parts.length - 1], shape, init);
+  }
+
+  /**
+   * A parameter that several layers of this graph share, as one PyTorch tensor held by several
+   * modules (the authors' Linformer E, a class attribute every layer and both towers use): the
+   * first call for {@code key} creates it with {@code create} (under the first layer's name, where
+   * weight files have it), later calls return that one.
+   */
+  public synchronized Parameter<T> shared(String key, java.util.function.Supplier<Parameter<T>> create) {
+    Parameter<T> p = sharedByKey.get(key);
+    if (p == null) {
+      p = create.get();
+      sharedByKey.put(key, p);
+    }
+    return p;
   }
 
   /**

@@ -1,0 +1,81 @@
+package io.longshort.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longshort.graph.ReferenceHarness.Case;
+import io.longshort.graph.ReferenceHarness.Diff;
+import io.longshort.graph.attention.AttentionGraph;
+import io.longshort.reference.ReferenceBaselineAttention;
+import io.longshort.spec.AttentionSpec;
+import io.longshort.spec.PseudoInverseStart;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.tensorflow.types.TFloat64;
+
+/**
+ * The float64 graphs of linformer and nystrom attention against their plain-Java reference
+ * ({@link ReferenceBaselineAttention}) on seeded random configurations, parameters and padding:
+ * inputs shorter than Linformer's maxLength, lengths that are not a multiple of the landmarks,
+ * M = Np (the exact path), both pseudo-inverse starts, odd convolutions.
+ */
+class ReferenceBaselineParityTest {
+  static final double TOLERANCE = 1e-9;
+
+  static List<Case> cases() {
+    Random rnd = new Random(2021);
+    List<Case> cases = new ArrayList<>();
+    long seed = 1;
+    for (int i = 0; i < 12; i++) {
+      int heads = 1 + rnd.nextInt(3);
+      int k = 1 + rnd.nextInt(5);
+      int n = 1 + rnd.nextInt(30);
+      int maxLength = i % 3 == 0 ? 0 : n + rnd.nextInt(8);
+      int conv = i % 4 == 1 ? 1 + 2 * rnd.nextInt(3) : 0;
+      AttentionSpec spec = AttentionSpec.linformer().setWidth(heads * k).setHeads(heads)
+          .setRank(1 + rnd.nextInt(10)).optMaxLength(maxLength).optConvKernel(conv).build();
+      cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
+    }
+    for (int i = 0; i < 16; i++) {
+      int heads = 1 + rnd.nextInt(3);
+      int k = 1 + rnd.nextInt(5);
+      int n = 2 + rnd.nextInt(30);
+      int m = i % 5 == 4 ? n : 1 + rnd.nextInt(Math.min(n, 9)); // m = n: the exact path
+      int conv = i % 3 == 1 ? 1 + 2 * rnd.nextInt(3) : 0;
+      AttentionSpec spec = AttentionSpec.nystrom().setWidth(heads * k).setHeads(heads).setLandmarks(m)
+          .optConvKernel(conv).optInverseStart(i % 2 == 0 ? PseudoInverseStart.BATCH : PseudoInverseStart.ROW)
+          .build();
+      cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
+    }
+    return cases;
+  }
+
+  @TestFactory
+  Stream<DynamicTest> graphMatchesReference() {
+    return cases().stream().map(c -> DynamicTest.dynamicTest(c.spec().toJson() + " n=" + c.n() + " b=" + c.batch(),
+        () -> check(c)));
+  }
+
+  static void check(Case c) {
+    Random rnd = new Random(c.seed() * 7919);
+    AttentionSpec spec = c.spec();
+    int d = spec.width();
+    double[] x = ReferenceHarness.normals(rnd, c.batch() * c.n() * d);
+    double[] mask = ReferenceHarness.mask(rnd, c, c.seed() % 3 == 0);
+    try (AttentionGraph<TFloat64> g = AttentionGraph.build(spec, TFloat64.class, c.batch(), c.n(), c.seed())) {
+      ReferenceHarness.randomizeParameters(g, rnd);
+      Map<String, double[]> params = ReferenceHarness.readParameters(g);
+      double[] got = g.run(c.batch(), x, mask, null);
+      double[] want = new ReferenceBaselineAttention(spec, params).apply(c.batch(), c.n(), x, mask);
+      assertEquals(want.length, got.length, "graph output size");
+      Diff diff = Diff.of(got, want);
+      assertTrue(diff.max() <= TOLERANCE, "max abs error " + diff.max() + " at " + diff.where(c.n(), d)
+          + ": graph " + got[diff.index()] + ", reference " + want[diff.index()]);
+    }
+  }
+}
