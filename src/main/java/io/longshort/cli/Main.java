@@ -24,6 +24,11 @@ public final class Main implements Runnable {
   /** The configured command line, also used by tests. */
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
+    // nan, inf in any case reach the options' own checks (OptionChecks)
+    cli.registerConverter(Double.class, new OptionChecks.DoubleConverter());
+    cli.registerConverter(double.class, new OptionChecks.DoubleConverter());
+    cli.registerConverter(Float.class, v -> new OptionChecks.DoubleConverter().convert(v).floatValue());
+    cli.registerConverter(float.class, v -> new OptionChecks.DoubleConverter().convert(v).floatValue());
     // bad input: one clear line, not a stack trace
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
