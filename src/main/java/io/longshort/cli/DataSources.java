@@ -43,13 +43,38 @@ final class DataSources {
     }
   }
 
-  /** Next-byte windows of one split of a byte corpus. */
-  static ExampleSource corpus(Path file, ByteCorpus.Split split, int length) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--corpus (" + file + ") does not exist");
+  /**
+   * Next-byte windows of one split of a byte corpus, at least {@code minWindows} of them (training:
+   * a batch; evaluation: one), else a message that names --corpus, the split's size and what it needs.
+   */
+  static ExampleSource corpus(Path file, ByteCorpus.Split split, int length, int minWindows) throws IOException {
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("--corpus (" + file + ") is a directory; give a file of bytes (e.g. enwik8)");
+    }
+    if (!Files.exists(file)) {
+      throw new IllegalArgumentException("--corpus (" + file + "): no such file");
+    }
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new IllegalArgumentException("--corpus (" + file + ") is not a readable file");
     }
     // left open: the windows read it on demand for the life of the process
-    return ByteCorpus.open(file).windows(split, length);
+    ByteCorpus corpus = ByteCorpus.open(file);
+    if (corpus.size() == 0) {
+      corpus.close();
+      throw new IllegalArgumentException("--corpus (" + file + ") is empty");
+    }
+    ByteCorpus.Windows windows = corpus.windows(split, length);
+    if (windows.size() < minWindows) {
+      long bytes = corpus.range(split).length();
+      corpus.close();
+      String name = split.name().toLowerCase(java.util.Locale.ROOT);
+      throw new IllegalArgumentException("--corpus (" + file + ") is too short: its " + name + " split has " + bytes
+          + " of its " + corpus.size() + " bytes (" + (corpus.size() >= ByteCorpus.DEFAULT_TRAIN + ByteCorpus.DEFAULT_VALID
+          + ByteCorpus.DEFAULT_TEST ? "90M/5M/5M" : "90/5/5 %") + "), " + windows.size() + " windows of " + (length + 1)
+          + " bytes (--length " + length + " and the next byte); " + (minWindows > 1 ? "one batch needs " + minWindows
+          + " (--batch)" : "at least 1 is needed") + ". Give a longer corpus or a smaller --length");
+    }
+    return windows;
   }
 
   static BatchKind kind(ModelSpec spec) {

@@ -136,7 +136,7 @@ final class EvalCommand implements Callable<Integer> {
     TrainConfig config = new TrainConfig(batch, length, 1, Long.parseLong(meta.get("seed")), 1, 0, 1, 1, 0);
     ExampleSource examples;
     if (data.corpus != null) {
-      examples = DataSources.corpus(data.corpus, test ? ByteCorpus.Split.TEST : ByteCorpus.Split.VALID, length);
+      examples = DataSources.corpus(data.corpus, test ? ByteCorpus.Split.TEST : ByteCorpus.Split.VALID, length, 1);
     } else if (data.listOps != null) {
       examples = DataSources.tsv(spec, data.listOps.resolve(test ? ListOpsTsv.TEST : ListOpsTsv.VALID), true, length,
           skipBadRows, o);

@@ -29,9 +29,12 @@ import picocli.CommandLine.Spec;
 /** Generates text with a byte-level language model, the decode loop running inside the graph. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
     description = "Generates bytes after a prompt with a language model: the same in-graph While loop as the"
-        + " SavedModel's 'generate' signature (incremental decoding, cost per token bounded by the window and"
-        + " the number of segments). Prints one JSON line per sample: prompt, text (the new bytes as UTF-8),"
-        + " and the time per step. --spec without --checkpoint uses seeded random weights (benchmarks).")
+        + " SavedModel's 'generate' signature (incremental decoding, cost per token bounded by the window"
+        + " and the number of segments). Prints one JSON line per sample: prompt, text (the new bytes as"
+        + " UTF-8), and the time per step (plus prompt_hex and text_hex where those bytes are not UTF-8)."
+        + " --spec with no weights uses seeded random weights (benchmarks). Security: --bundle and --run"
+        + " read weights only, but a SavedModel (predict, inspect) is a program: load none from an"
+        + " untrusted source.")
 final class GenerateCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -39,8 +42,18 @@ final class GenerateCommand implements Callable<Integer> {
   @Mixin
   ModelSource model;
 
-  @Option(names = "--prompt", description = "Prompt text, UTF-8 bytes (repeatable: one row each; default: a newline).")
+  @Option(names = "--prompt", description = "Prompt text, fed as its UTF-8 bytes (repeatable: one row each; default:"
+      + " a newline). For bytes that are not UTF-8 use --prompt-hex or --prompt-file: the command line decodes"
+      + " arguments as text, and a byte that is not UTF-8 arrives as U+FFFD, which is refused here.")
   List<String> prompts;
+
+  @Option(names = "--prompt-hex", paramLabel = "HEX", description = "A prompt as hexadecimal bytes, e.g. 5b4d4158ff0a"
+      + " (repeatable: one row each, after the --prompt rows).")
+  List<String> hexPrompts;
+
+  @Option(names = "--prompt-file", paramLabel = "FILE", description = "A prompt as the raw bytes of a file"
+      + " (repeatable: one row each, after the --prompt-hex rows).")
+  List<Path> promptFiles;
 
   @Option(names = "--samples", defaultValue = "1", description = "Rows per prompt (default: ${DEFAULT-VALUE}).")
   int samples;
@@ -78,17 +91,13 @@ final class GenerateCommand implements Callable<Integer> {
       // the exported signature uses maxLength; a benchmark may ask for another capacity
       spec = spec.toBuilder().setMaxLength(capacity).build();
     }
-    List<String> texts = prompts == null || prompts.isEmpty() ? List.of("\n") : prompts;
-    if (samples < 1 || maxNew < 1 || repeat < 1) {
-      throw new IllegalArgumentException("--samples (" + samples + "), --max-new (" + maxNew + ") and --repeat ("
-          + repeat + ") must be >= 1");
-    }
+    OptionChecks.atLeast("--samples", samples, 1);
+    OptionChecks.atLeast("--max-new", maxNew, 1);
+    OptionChecks.atLeast("--repeat", repeat, 1);
+    OptionChecks.nonNegativeFinite("--temperature", temperature);
+    OptionChecks.atLeast("--top-k", topK, 0);
     List<byte[]> rows = new ArrayList<>();
-    for (String t : texts) {
-      byte[] b = t.getBytes(StandardCharsets.UTF_8);
-      if (b.length == 0) {
-        throw new IllegalArgumentException("--prompt must not be empty (the loop starts from its first byte)");
-      }
+    for (byte[] b : PromptBytes.of(prompts, hexPrompts, promptFiles)) {
       for (int i = 0; i < samples; i++) {
         rows.add(b);
       }
@@ -149,6 +158,12 @@ final class GenerateCommand implements Callable<Integer> {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("prompt", new String(rows.get(r), StandardCharsets.UTF_8));
         line.put("text", new String(b, StandardCharsets.UTF_8));
+        if (!PromptBytes.isUtf8(rows.get(r))) {
+          line.put("prompt_hex", PromptBytes.hex(rows.get(r)));
+        }
+        if (!PromptBytes.isUtf8(b)) {
+          line.put("text_hex", PromptBytes.hex(b));
+        }
         line.put("steps", steps);
         line.put("capacity", spec.maxLength());
         line.put("ms_per_step", best / 1e6 / steps);

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
@@ -60,15 +61,21 @@ final class ImportLraCommand implements Callable<Integer> {
       try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, spec.maxTokens(), 0)) {
         WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "",
             AuthorsConfig.stateDictNames(spec));
+        report.warnings().forEach(command.commandLine().getErr()::println);
+        command.commandLine().getErr().flush();
         ModelBundle.write(out, g, overwrite);
         o.printf("imported %s (%s, %d layers, width %d, %s attention, pooling %s): %d tensors, %,d parameters%n",
             checkpoint.getFileName(), mod.substring(mod.lastIndexOf(':') + 1), spec.layers(), spec.width(),
             spec.attention().kind().jsonName(), spec.pooling().jsonName(), report.loaded().size(),
             g.parameters().count());
-        long ignored = report.unused().stream().filter(n -> !n.startsWith("input.") && !n.startsWith("output.")).count();
-        if (ignored > 0) {
-          o.println("  " + ignored + " tensors of the checkpoint are not parameters of this model and were ignored: "
-              + String.join(", ", report.unused().stream().limit(8).toList()));
+        // the count and the names are of the same list (the count once left out the golden files'
+        // input./output. tensors while the names included them)
+        List<String> ignored = report.unused();
+        if (!ignored.isEmpty()) {
+          o.println("  " + ignored.size() + (ignored.size() == 1 ? " tensor" : " tensors")
+              + " of the checkpoint " + (ignored.size() == 1 ? "is" : "are") + " not a parameter of this model and "
+              + (ignored.size() == 1 ? "was" : "were") + " ignored: " + String.join(", ", ignored.stream().limit(8).toList())
+              + (ignored.size() > 8 ? ", and " + (ignored.size() - 8) + " more" : ""));
         }
         o.println("  wrote " + out.resolve(ModelBundle.SPEC_FILE) + " and " + out.resolve(ModelBundle.WEIGHTS_FILE));
       }

@@ -26,6 +26,11 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     // every command's standard --version prints the same line as `longshort --version`
     cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new Version()));
+    // nan, inf in any case reach the options' own checks (OptionChecks)
+    cli.registerConverter(Double.class, new OptionChecks.DoubleConverter());
+    cli.registerConverter(double.class, new OptionChecks.DoubleConverter());
+    cli.registerConverter(Float.class, v -> new OptionChecks.DoubleConverter().convert(v).floatValue());
+    cli.registerConverter(float.class, v -> new OptionChecks.DoubleConverter().convert(v).floatValue());
     // bad input: one clear line, not a stack trace
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException

@@ -2,6 +2,7 @@ package io.longshort.cli;
 
 import io.longshort.export.RestPredict;
 import io.longshort.export.SavedModelWriter;
+import io.longshort.export.ServingLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,13 @@ import picocli.CommandLine.Spec;
 /** Runs one TF Serving REST request against a SavedModel. */
 @Command(name = "predict", mixinStandardHelpOptions = true,
     description = "Loads a SavedModel (tag 'serve') and answers a request in TF Serving's REST predict format:"
-        + " {\"instances\": [{\"input_ids\": [...], \"mask\": [...]}, ...]} -> {\"predictions\": [...]}, or"
-        + " {\"inputs\": {\"input_ids\": [[...]], ...}} -> {\"outputs\": {...}}; \"signature_name\" picks a"
-        + " signature (default serving_default). A bad request prints {\"error\": \"...\"} and exits with 2.")
+        + " {\"instances\": [{\"input_ids\": [...], \"mask\": [...]}, ...]} -> {\"predictions\": [...]},"
+        + " or {\"inputs\": {\"input_ids\": [[...]], ...}} -> {\"outputs\": {...}}; \"signature_name\""
+        + " picks a signature (default serving_default). A bad request prints {\"error\": \"...\"} and"
+        + " exits with 2: among others ids outside the model's vocabulary, and more rows than"
+        + " max_batch_size in the export's batching_parameters.txt (as TF Serving's batching refuses"
+        + " them). Security: a SavedModel is a program (TensorFlow's security model); load none from an"
+        + " untrusted source.")
 final class PredictCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -48,7 +53,7 @@ final class PredictCommand implements Callable<Integer> {
       throw new IOException("cannot load the SavedModel in " + dir + ": " + e.getMessage(), e);
     }
     try (SavedModelBundle b = loaded) {
-      o.println(RestPredict.predict(b.session(), b.metaGraphDef().getSignatureDefMap(), body));
+      o.println(RestPredict.predict(b.session(), b.metaGraphDef().getSignatureDefMap(), body, ServingLimits.of(dir)));
       o.flush();
       return 0;
     } catch (RestPredict.BadRequest e) {

@@ -181,6 +181,7 @@ final class TrainCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
     OptimizerSpec settingOptimizer = setting != null ? applySetting(TrainingSetting.load(setting)) : null;
+    checkOptions();
     ModelSpec spec = overrides(ModelConfigs.load(model));
     int n = length != null ? length : spec.maxTokens();
     if (n < 1 || n > spec.maxTokens()) {
@@ -219,6 +220,34 @@ final class TrainCommand implements Callable<Integer> {
       progress.summary(result);
     }
     return 0;
+  }
+
+  /** Bad values named by the option the user typed, before they reach the training configuration. */
+  private void checkOptions() {
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.inRange("--steps", steps, 1, Integer.MAX_VALUE);
+    if (warmup != null) {
+      OptionChecks.inRange("--warmup", warmup, 0, steps - 1);
+    }
+    if (optimizerFile == null) {
+      OptionChecks.positiveFinite("--lr", learningRate);
+    }
+    if (window != null) {
+      OptionChecks.atLeast("--window", window, 0);
+    }
+    if (rank != null) {
+      OptionChecks.atLeast("--rank", rank, 0);
+    }
+    OptionChecks.atLeast("--eval-every", evalEvery, 1);
+    OptionChecks.atLeast("--eval-batches", evalBatches, 0);
+    OptionChecks.atLeast("--checkpoint-every", checkpointEvery, 1);
+    OptionChecks.atLeast("--keep", keep, 1);
+    OptionChecks.atLeast("--early-stop", earlyStop, 0);
+    OptionChecks.atLeast("--step-timeout", stepTimeout, 1);
+    OptionChecks.atLeast("--start-timeout", startTimeout, 1);
+    if (data != null && data.listOps != null && data.listOps.generate != null) {
+      OptionChecks.atLeast("--generate", data.listOps.generate, 1);
+    }
   }
 
   /** The chief of a distributed run: worker 0's server in this process, the training loop driving all workers. */
@@ -342,8 +371,8 @@ final class TrainCommand implements Callable<Integer> {
       if (data == null || data.corpus == null) {
         throw new IllegalArgumentException("language models train on --corpus FILE");
       }
-      train = DataSources.corpus(data.corpus, ByteCorpus.Split.TRAIN, n);
-      valid = DataSources.corpus(data.corpus, ByteCorpus.Split.VALID, n);
+      train = DataSources.corpus(data.corpus, ByteCorpus.Split.TRAIN, n, batch);
+      valid = DataSources.corpus(data.corpus, ByteCorpus.Split.VALID, n, 1);
     } else if (data != null && data.listOps != null) {
       ListOps l = data.listOps;
       if (l.generate != null && !Files.exists(l.dir.resolve(ListOpsTsv.TRAIN))) {
@@ -361,7 +390,12 @@ final class TrainCommand implements Callable<Integer> {
     } else {
       throw new IllegalArgumentException("no data: give --listops DIR, --train-tsv/--valid-tsv, or --corpus FILE");
     }
-    return new BatchSource[] {DataSources.training(spec, train, batch, n, seed),
-        DataSources.evaluation(spec, valid, batch, n)};
+    BatchSource training = DataSources.training(spec, train, batch, n, seed);
+    if (training.batchesPerEpoch() == 0) {
+      // full batches only: fewer examples than --batch would make an epoch of no steps
+      throw new IllegalArgumentException("--batch (" + batch + ") is larger than the training data: " + train.size()
+          + " examples make no full batch");
+    }
+    return new BatchSource[] {training, DataSources.evaluation(spec, valid, batch, n)};
   }
 }

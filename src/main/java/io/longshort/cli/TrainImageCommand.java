@@ -137,6 +137,7 @@ final class TrainImageCommand implements Callable<Integer> {
       if (weights != null) {
         try (Safetensors file = Safetensors.open(weights)) {
           WeightLoader.Report report = WeightLoader.load(trainer.graph().session(), trainer.graph().parameters(), file);
+          report.warnings().forEach(command.commandLine().getErr()::println);
           out.printf(Locale.ROOT, "loaded %d parameters from %s; unused tensors: %s%n", report.loaded().size(),
               weights, report.unused());
         }

@@ -33,7 +33,11 @@ import org.tensorflow.types.TInt64;
  * {@link BadRequest}, whose message goes into TF Serving's {@code {"error": "..."}}.
  */
 public final class RestPredict {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // a request is one JSON object: text after it, or a key given twice, is a bad request
+  private static final ObjectMapper JSON = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private RestPredict() {}
@@ -56,11 +60,21 @@ public final class RestPredict {
    */
   public static String predict(Session session, Map<String, SignatureDef> signatures, String request)
       throws BadRequest {
+    return predict(session, signatures, request, ServingLimits.NONE);
+  }
+
+  /** As {@link #predict(Session, Map, String)}, refusing what {@code limits} does not allow before running. */
+  public static String predict(Session session, Map<String, SignatureDef> signatures, String request,
+      ServingLimits limits) throws BadRequest {
     JsonNode root;
     try {
       root = JSON.readTree(request);
     } catch (JsonProcessingException e) {
-      throw new BadRequest("JSON Parse error: " + e.getOriginalMessage());
+      var at = e.getLocation();
+      String message = String.valueOf(e.getOriginalMessage());
+      throw new BadRequest("JSON Parse error: " + (message.startsWith("Trailing token")
+          ? "The document root must not be followed by other values" : message)
+          + (at == null || at.getLineNr() < 1 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     }
     if (root == null || !root.isObject()) {
       throw new BadRequest("JSON Value: " + abbreviate(String.valueOf(root)) + " Is not object");
@@ -89,9 +103,11 @@ public final class RestPredict {
     try {
       Map<String, JsonNode> columnsByName = rows ? fromRows(root.get("instances"), inputInfo)
           : fromColumns(root.get("inputs"), inputInfo);
+      checkBatchSize(columnsByName, limits);
       long batch = -1;
       for (Map.Entry<String, JsonNode> e : columnsByName.entrySet()) {
         Tensor t = toTensor(e.getKey(), e.getValue(), inputInfo.get(e.getKey()));
+        checkIds(e.getKey(), t, limits);
         fed.put(e.getKey(), t);
         long b = t.shape().numDimensions() > 0 ? t.shape().get(0) : -1;
         if (batch >= 0 && b != batch) {
@@ -137,6 +153,49 @@ public final class RestPredict {
     } finally {
       fed.values().forEach(Tensor::close);
     }
+  }
+
+  /**
+   * TF Serving's batching refuses a request of more rows than max_batch_size (with its own words:
+   * "Task size ... is larger than maximum input batch size"); so do we, before building any tensor.
+   */
+  private static void checkBatchSize(Map<String, JsonNode> columns, ServingLimits limits) throws BadRequest {
+    if (limits.maxBatchSize() <= 0) {
+      return;
+    }
+    for (Map.Entry<String, JsonNode> c : columns.entrySet()) {
+      if (c.getValue().isArray() && c.getValue().size() > limits.maxBatchSize()) {
+        throw new BadRequest("Task size " + c.getValue().size() + " is larger than maximum input batch size "
+            + limits.maxBatchSize() + " (max_batch_size in " + limits.batchingFile() + "); split the request");
+      }
+    }
+  }
+
+  /** Token ids outside the vocabulary are a bad request, not a gather error deep in the graph. */
+  private static void checkIds(String name, Tensor t, ServingLimits limits) throws BadRequest {
+    if (limits.vocabSize() <= 0 || !name.startsWith("input_ids") || !(t instanceof TInt32 ids)) {
+      return;
+    }
+    int n = Math.toIntExact(t.shape().size());
+    int[] v = new int[n];
+    ids.copyTo(DataBuffers.of(v, false, false));
+    long[] shape = t.shape().asArray();
+    for (int i = 0; i < n; i++) {
+      if (v[i] < 0 || v[i] >= limits.vocabSize()) {
+        throw new BadRequest("input '" + name + "': id " + v[i] + " at " + index(i, shape)
+            + " is outside the vocabulary: ids must be in [0, " + limits.vocabSize() + ")");
+      }
+    }
+  }
+
+  private static String index(int flat, long[] shape) {
+    long[] at = new long[shape.length];
+    long rest = flat;
+    for (int d = shape.length - 1; d >= 0; d--) {
+      at[d] = rest % shape[d];
+      rest /= shape[d];
+    }
+    return java.util.Arrays.toString(at);
   }
 
   /** Row format: one column (array over instances) per input. */

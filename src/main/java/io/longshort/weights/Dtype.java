@@ -20,4 +20,14 @@ public enum Dtype {
   public boolean isFloating() {
     return floating;
   }
+
+  /** The dtype named {@code name} in a safetensors header, or null for a name we do not know. */
+  public static Dtype fromName(String name) {
+    for (Dtype d : values()) {
+      if (d.name().equals(name)) {
+        return d;
+      }
+    }
+    return null;
+  }
 }

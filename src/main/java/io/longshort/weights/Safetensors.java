@@ -1,19 +1,12 @@
 package io.longshort.weights;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -22,7 +15,8 @@ import java.util.TreeMap;
  * Reads a {@code .safetensors} file: an 8-byte little-endian header length, a JSON header naming
  * each tensor's dtype, shape and byte range, then the raw little-endian data. Hand-rolled because
  * the format is 30 lines of spec and no maintained Java reader exists on Maven Central; the header
- * is parsed with Jackson. Every inconsistency is an error naming the file and the tensor.
+ * is parsed with Jackson and checked as the reference implementation checks it
+ * ({@link SafetensorsHeader}). Every inconsistency is an error naming the file and the tensor.
  */
 public final class Safetensors implements AutoCloseable {
   /** Larger headers are not plausible and would only exhaust memory. */
@@ -67,92 +61,12 @@ public final class Safetensors implements AutoCloseable {
       }
       ByteBuffer header = ByteBuffer.allocate((int) headerBytes);
       readFully(channel, header, 8);
-      String json = new String(header.array(), StandardCharsets.UTF_8);
-      long dataStart = 8 + headerBytes;
-      Map<String, String> metadata = new LinkedHashMap<>();
-      Map<String, TensorInfo> tensors = parseHeader(file, json, dataStart, fileSize, metadata);
-      return new Safetensors(file, channel, tensors, metadata);
+      SafetensorsHeader parsed = SafetensorsHeader.parse(file, header.array(), 8 + headerBytes, fileSize);
+      return new Safetensors(file, channel, parsed.tensors(), parsed.metadata());
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
     }
-  }
-
-  private static Map<String, TensorInfo> parseHeader(Path file, String json, long dataStart,
-      long fileSize, Map<String, String> metadata) throws SafetensorsException {
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new SafetensorsException(file, "bad header: not valid JSON (" + e.getOriginalMessage() + ")");
-    }
-    if (root == null || !root.isObject()) {
-      throw new SafetensorsException(file, "bad header: expected a JSON object");
-    }
-    Map<String, TensorInfo> tensors = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
-      String name = entry.getKey();
-      JsonNode node = entry.getValue();
-      if (name.equals("__metadata__")) {
-        if (!node.isObject()) {
-          throw new SafetensorsException(file, "bad header: __metadata__ must be an object of strings");
-        }
-        node.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
-        continue;
-      }
-      tensors.put(name, parseTensor(file, name, node, dataStart, fileSize));
-    }
-    return Collections.unmodifiableMap(tensors);
-  }
-
-  private static TensorInfo parseTensor(Path file, String name, JsonNode node, long dataStart,
-      long fileSize) throws SafetensorsException {
-    String where = "bad header: tensor '" + name + "'";
-    if (!node.isObject() || !node.has("dtype") || !node.has("shape") || !node.has("data_offsets")) {
-      throw new SafetensorsException(file, where + " needs dtype, shape and data_offsets");
-    }
-    Dtype dtype;
-    try {
-      dtype = Dtype.valueOf(node.get("dtype").asText());
-    } catch (IllegalArgumentException e) {
-      throw new SafetensorsException(file, where + " has unknown dtype '" + node.get("dtype").asText()
-          + "' (known: " + java.util.Arrays.toString(Dtype.values()) + ")");
-    }
-    JsonNode shapeNode = node.get("shape");
-    if (!shapeNode.isArray()) {
-      throw new SafetensorsException(file, where + ": shape must be an array of sizes");
-    }
-    long[] shape = new long[shapeNode.size()];
-    long count = 1;
-    for (int i = 0; i < shape.length; i++) {
-      JsonNode d = shapeNode.get(i);
-      if (!d.canConvertToLong() || d.asLong() < 0) {
-        throw new SafetensorsException(file, where + ": shape entry " + d + " is not a size >= 0");
-      }
-      shape[i] = d.asLong();
-      count = Math.multiplyExact(count, shape[i]);
-    }
-    JsonNode offsets = node.get("data_offsets");
-    if (!offsets.isArray() || offsets.size() != 2 || !offsets.get(0).canConvertToLong()
-        || !offsets.get(1).canConvertToLong()) {
-      throw new SafetensorsException(file, where + ": data_offsets must be [begin, end]");
-    }
-    long begin = offsets.get(0).asLong();
-    long end = offsets.get(1).asLong();
-    if (begin < 0 || end < begin) {
-      throw new SafetensorsException(file, where + ": data_offsets [" + begin + ", " + end + "] are not a range");
-    }
-    if (end - begin != count * dtype.bytes()) {
-      throw new SafetensorsException(file, where + ": data_offsets [" + begin + ", " + end + "] hold "
-          + (end - begin) + " bytes, but " + dtype + java.util.Arrays.toString(shape) + " needs "
-          + count * dtype.bytes());
-    }
-    if (dataStart + end > fileSize) {
-      throw new SafetensorsException(file, "truncated: tensor '" + name + "' ends at byte "
-          + (dataStart + end) + " but the file has " + fileSize + " bytes");
-    }
-    return new TensorInfo(name, dtype, shape, dataStart + begin, dataStart + end);
   }
 
   public Path file() {
@@ -161,7 +75,7 @@ public final class Safetensors implements AutoCloseable {
 
   /** The header's {@code __metadata__} (string to string). */
   public Map<String, String> metadata() {
-    return Collections.unmodifiableMap(metadata);
+    return metadata;
   }
 
   public Set<String> names() {
@@ -184,7 +98,7 @@ public final class Safetensors implements AutoCloseable {
   public double[] readDoubles(String name) throws IOException {
     TensorInfo t = info(name);
     ByteBuffer b = readBytes(t);
-    double[] out = new double[Math.toIntExact(t.size())];
+    double[] out = new double[(int) t.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = switch (t.dtype()) {
         case F64 -> b.getDouble();
@@ -237,7 +151,11 @@ public final class Safetensors implements AutoCloseable {
   }
 
   private ByteBuffer readBytes(TensorInfo t) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
+    if (t.end() - t.begin() > Integer.MAX_VALUE - 8) {
+      throw new SafetensorsException(file, "tensor '" + t.name() + "' has " + (t.end() - t.begin())
+          + " bytes, more than one Java array holds (2 GiB)");
+    }
+    ByteBuffer b = ByteBuffer.allocate((int) (t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
     readFully(channel, b, t.begin());
     return b.flip();
   }

@@ -21,8 +21,17 @@ import org.tensorflow.types.family.TFloating;
  * assigned, so a bad file leaves the variables as they were.
  */
 public final class WeightLoader {
-  /** What a load did: the file's tensors that set parameters, and those no parameter asked for. */
-  public record Report(List<String> loaded, List<String> unused) {}
+  /**
+   * What a load did: the file's tensors that set parameters, those no parameter asked for, and the
+   * dtype conversions made on the way (one line per converted tensor, e.g. {@code tensor
+   * 'norm.weight': F16 converted to float32 (exact)}), which the caller shows as warnings.
+   */
+  public record Report(List<String> loaded, List<String> unused, List<String> conversions) {
+    /** The conversions as warning lines, to print where the user sees them. */
+    public List<String> warnings() {
+      return conversions.stream().map(c -> "warning: " + c).toList();
+    }
+  }
 
   private WeightLoader() {}
 
@@ -57,6 +66,8 @@ public final class WeightLoader {
       file.info(fileName.apply(p)); // a missing tensor throws, naming the file's similar names
     }
     List<double[]> values = new ArrayList<>();
+    List<String> conversions = new ArrayList<>();
+    Dtype target = params.variableDtype() == org.tensorflow.types.TFloat64.class ? Dtype.F64 : Dtype.F32;
     for (Parameter<T> p : all) {
       TensorInfo t = file.info(fileName.apply(p));
       if (!t.dtype().isFloating()) {
@@ -66,6 +77,9 @@ public final class WeightLoader {
       if (!Arrays.equals(t.shape(), p.shape())) {
         throw new SafetensorsException(file.file(), "tensor '" + t.name() + "' has shape " + t.shapeString()
             + " but the graph's parameter '" + p.name() + "' has shape " + Arrays.toString(p.shape()));
+      }
+      if (t.dtype() != target) {
+        conversions.add(conversion(t, target));
       }
       values.add(file.readDoubles(t.name()));
     }
@@ -88,6 +102,13 @@ public final class WeightLoader {
     Set<String> used = new LinkedHashSet<>();
     all.forEach(p -> used.add(fileName.apply(p)));
     List<String> unused = file.names().stream().filter(n -> !used.contains(n)).toList();
-    return new Report(List.copyOf(used), unused);
+    return new Report(List.copyOf(used), unused, List.copyOf(conversions));
+  }
+
+  /** Widening keeps every value; narrowing F64 to F32 rounds. */
+  private static String conversion(TensorInfo t, Dtype target) {
+    boolean exact = t.dtype().bytes() < target.bytes();
+    return "tensor '" + t.name() + "': " + t.dtype() + " converted to " + (target == Dtype.F64 ? "float64" : "float32")
+        + (exact ? " (exact)" : " (rounded to nearest)");
   }
 }

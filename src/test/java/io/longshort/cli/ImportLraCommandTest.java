@@ -48,6 +48,19 @@ class ImportLraCommandTest {
   }
 
   @Test
+  void countsAndNamesTheSameIgnoredTensors() throws Exception {
+    Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
+    CommandLine cli = Main.commandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(new StringWriter()));
+    assertEquals(0, cli.execute("import-lra", "--checkpoint", golden.toString(), "--out", dir.resolve("b").toString()));
+    // the golden file's example inputs and outputs are no parameters: 3 named, 3 counted
+    assertTrue(out.toString().contains("  3 tensors of the checkpoint are not a parameter of this model and were"
+        + " ignored: input.ids_0, input.mask_0, output.logits\n"), out.toString());
+  }
+
+  @Test
   void refusesToOverwriteAndNeedsAConfig() throws Exception {
     Path golden = Golden.dir().resolve("lra/text_mean_pool.safetensors");
     Path bundle = dir.resolve("text");

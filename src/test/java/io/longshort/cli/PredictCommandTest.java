@@ -143,6 +143,32 @@ class PredictCommandTest {
   }
 
   @Test
+  void outOfVocabularyIdsTooLargeBatchesAndTrailingTextAreBadRequests() throws Exception {
+    int vocab = ModelConfigs.load("lra_listops").vocabSize();
+    String mask0 = row(mask, 0).toString();
+    for (int bad : new int[] {99999, -1, vocab}) {
+      ArrayNode ids0 = row(ids, 0);
+      ids0.set(3, JSON.getNodeFactory().numberNode(bad));
+      JsonNode answer = predict(2, "{\"instances\": [{\"input_ids\": " + ids0 + ", \"mask\": " + mask0 + "}]}");
+      assertEquals("input 'input_ids': id " + bad + " at [0, 3] is outside the vocabulary: ids must be in [0, "
+          + vocab + ")", answer.get("error").asText());
+    }
+    ObjectNode big = JSON.createObjectNode();
+    ArrayNode instances = big.putArray("instances");
+    for (int r = 0; r < 33; r++) {
+      instances.addObject().<ObjectNode>set("input_ids", row(ids, 0)).set("mask", row(mask, 0));
+    }
+    assertEquals("Task size 33 is larger than maximum input batch size 32 (max_batch_size in "
+        + dir.resolve("sm/batching_parameters.txt").toAbsolutePath() + "); split the request",
+        predict(2, big.toString()).get("error").asText());
+    instances.remove(32);
+    assertEquals(32, predict(0, big.toString()).get("predictions").size(), "32 rows are allowed");
+    assertEquals("JSON Parse error: The document root must not be followed by other values at line 1, column "
+        + (rowsRequest().length() + 2), predict(2, rowsRequest() + " {}").get("error").asText());
+    assertTrue(predict(2, rowsRequest() + " x").get("error").asText().startsWith("JSON Parse error: "));
+  }
+
+  @Test
   void inspectShowsSignaturesWithDtypesAndShapes() {
     String[] out = new String[1];
     assertEquals(0, run(out, "inspect", version.toString()));

@@ -75,4 +75,58 @@ class TrainCommandTest {
     assertTrue(out.contains("one XLA-compiled call each"), out);
     assertTrue(Files.exists(run.resolve("checkpoints").resolve("ckpt-2.safetensors")), out);
   }
+
+  @Test
+  void errorsNameTheOptionTyped() {
+    String run = dir.resolve("run").toString();
+    String nowhere = dir.resolve("nowhere").toString();
+    String[][] cases = {
+        {"--batch", "0", "error: --batch (0) must be >= 1"},
+        {"--steps", "0", "error: --steps (0) must be in 1..2147483647"},
+        {"--keep", "0", "error: --keep (0) must be >= 1"},
+        {"--eval-every", "-3", "error: --eval-every (-3) must be >= 1"},
+        {"--checkpoint-every", "0", "error: --checkpoint-every (0) must be >= 1"},
+        {"--lr", "nan", "error: --lr (NaN) must be a finite number > 0"},
+        {"--lr", "NaN", "error: --lr (NaN) must be a finite number > 0"},
+        {"--lr", "-inf", "error: --lr (-Infinity) must be a finite number > 0"},
+        {"--lr", "0", "error: --lr (0.0) must be a finite number > 0"},
+        {"--warmup", "10", "error: --warmup (10) must be in 0..4"},
+    };
+    for (String[] c : cases) {
+      String steps = c[0].equals("--steps") ? c[1] : "5";
+      String[] args = c[0].equals("--steps") ? new String[] {"train", "--listops", nowhere, "--steps", steps, "--run", run}
+          : new String[] {"train", "--listops", nowhere, "--steps", steps, c[0], c[1], "--run", run};
+      String err = run(2, args)[1];
+      assertEquals(c[2], err.strip(), String.join(" ", c));
+    }
+    assertTrue(run(2, "train", "--listops", nowhere, "--lr", "fast", "--run", run)[1]
+        .contains("Invalid value for option '--lr': 'fast' is not a number"));
+  }
+
+  @Test
+  void corpusThatIsEmptyTooShortOrAFolderIsNamed() throws Exception {
+    String run = dir.resolve("run").toString();
+    Path empty = Files.createFile(dir.resolve("empty.txt"));
+    Path small = Files.writeString(dir.resolve("small.txt"), "abcdefghij".repeat(100));
+    String[][] cases = {
+        {dir.toString(), "error: --corpus (" + dir + ") is a directory; give a file of bytes (e.g. enwik8)"},
+        {dir.resolve("none.txt").toString(), "error: --corpus (" + dir.resolve("none.txt") + "): no such file"},
+        {empty.toString(), "error: --corpus (" + empty + ") is empty"},
+        {small.toString(), "error: --corpus (" + small + ") is too short: its train split has 900 of its 1000 bytes"
+            + " (90/5/5 %), 3 windows of 257 bytes (--length 256 and the next byte); one batch needs 4 (--batch)."
+            + " Give a longer corpus or a smaller --length"},
+    };
+    for (String[] c : cases) {
+      String[] out = run(2, "train", "--model", "char_lm_small", "--corpus", c[0], "--length", "256", "--batch", "4",
+          "--steps", "2", "--run", run);
+      assertEquals(c[1], out[1].strip());
+      assertFalse(out[1].contains("\tat "), "no stack trace: " + out[1]);
+    }
+    // long enough to train on, but its 5 % validation split holds no window of 257 bytes
+    String err = run(2, "train", "--model", "char_lm_small", "--corpus", small.toString(), "--length", "256",
+        "--batch", "2", "--steps", "2", "--run", run)[1];
+    assertEquals("error: --corpus (" + small + ") is too short: its valid split has 50 of its 1000 bytes (90/5/5 %),"
+        + " 0 windows of 257 bytes (--length 256 and the next byte); at least 1 is needed. Give a longer corpus or a"
+        + " smaller --length", err.strip());
+  }
 }

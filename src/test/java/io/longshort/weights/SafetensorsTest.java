@@ -175,4 +175,92 @@ class SafetensorsTest {
       assertMessage(e, "tensor 'W_q.bias' has dtype I32", "F32");
     }
   }
+
+  /** A file with this header JSON (padded to 8 bytes) and {@code dataBytes} zero bytes of data. */
+  private Path raw(String name, String header, int dataBytes) throws IOException {
+    byte[] json = header.getBytes(StandardCharsets.UTF_8);
+    int padded = (json.length + 7) / 8 * 8;
+    ByteBuffer b = ByteBuffer.allocate(8 + padded + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(padded).put(json);
+    while (b.position() < 8 + padded) {
+      b.put((byte) ' ');
+    }
+    Path file = dir.resolve(name);
+    Files.write(file, b.array());
+    return file;
+  }
+
+  private static String f32(String name, int values, int begin) {
+    return "\"" + name + "\": {\"dtype\": \"F32\", \"shape\": [" + values + "], \"data_offsets\": [" + begin
+        + ", " + (begin + 4 * values) + "]}";
+  }
+
+  @Test
+  void overlappingGappedOrUntiledDataIsRefusedAsTheReferenceRefusesIt() throws IOException {
+    // what once imported norm.weight's bytes as norm.bias
+    Path overlap = raw("overlap.safetensors", "{" + f32("norm.weight", 4, 0) + ", " + f32("norm.bias", 4, 0) + "}", 16);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(overlap)),
+        "overlap.safetensors", "tensor 'norm.bias' (data_offsets [0, 16]) overlaps tensor 'norm.weight' ([0, 16])");
+    Path partly = raw("partly.safetensors", "{" + f32("a", 4, 0) + ", " + f32("b", 4, 8) + "}", 24);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(partly)), "'b'", "overlaps tensor 'a'");
+    Path gap = raw("gap.safetensors", "{" + f32("a", 2, 0) + ", " + f32("b", 2, 12) + "}", 20);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(gap)),
+        "bytes [8, 12) of the data area belong to no tensor (before tensor 'b')");
+    Path late = raw("late.safetensors", "{" + f32("a", 2, 4) + "}", 12);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(late)), "bytes [0, 4)");
+    Path trailing = raw("trailing.safetensors", "{" + f32("a", 2, 0) + "}", 12);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(trailing)),
+        "the tensors cover 8 bytes of the data area but the file holds 12", "bytes [8, 12) belong to no tensor");
+    // out of order in the header but tiling the data area: accepted, as by the reference
+    Path shuffled = raw("shuffled.safetensors", "{" + f32("b", 1, 8) + ", " + f32("a", 2, 0) + ", "
+        + "\"empty\": {\"dtype\": \"F32\", \"shape\": [0, 3], \"data_offsets\": [12, 12]}}", 12);
+    try (Safetensors st = Safetensors.open(shuffled)) {
+      assertEquals(java.util.Set.of("a", "b", "empty"), st.names());
+      assertEquals(0, st.readDoubles("empty").length);
+    }
+  }
+
+  @Test
+  void duplicateNamesBadMetadataAndOverflowAreRefused() throws IOException {
+    Path twice = raw("twice.safetensors", "{" + f32("a", 1, 0) + ", " + f32("a", 1, 4) + "}", 8);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(twice)),
+        "not valid JSON", "Duplicate field 'a'");
+    Path meta = raw("meta.safetensors", "{\"__metadata__\": {\"step\": 5}, " + f32("a", 1, 0) + "}", 4);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(meta)),
+        "__metadata__ entry 'step' must be a string, got 5");
+    Path huge = raw("huge.safetensors", "{\"a\": {\"dtype\": \"F64\", \"shape\": [4294967296, 4294967296], "
+        + "\"data_offsets\": [0, 0]}}", 0);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(huge)), "tensor 'a'", "overflows");
+    Path fraction = raw("fraction.safetensors", "{\"a\": {\"dtype\": \"F32\", \"shape\": [1.5], "
+        + "\"data_offsets\": [0, 4]}}", 4);
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(fraction)), "shape entry 1.5");
+    byte[] latin1 = {'{', '"', (byte) 0xe9, '"', ':', '1', '}'};
+    Path notUtf8 = dir.resolve("latin1.safetensors");
+    Files.write(notUtf8, ByteBuffer.allocate(8 + latin1.length).order(ByteOrder.LITTLE_ENDIAN)
+        .putLong(latin1.length).put(latin1).array());
+    assertMessage(assertThrows(SafetensorsException.class, () -> Safetensors.open(notUtf8)), "not valid UTF-8");
+  }
+
+  @Test
+  void dtypeConversionsAreReported() throws IOException {
+    SafetensorsWriter w = new SafetensorsWriter();
+    try (AttentionGraph<TFloat32> g = AttentionGraph.build(SPEC, TFloat32.class, 1, 4, 0)) {
+      for (var p : g.parameters().list()) {
+        String name = p.name().substring("attention.".length());
+        int size = Math.toIntExact(Arrays.stream(p.shape()).reduce(1, (a, b) -> a * b));
+        if (name.equals("W_q.bias")) {
+          w.putDoubles(name, p.shape(), new double[size]);
+        } else {
+          w.putFloats(name, p.shape(), new double[size]);
+        }
+      }
+      Path file = dir.resolve("mixed.safetensors");
+      w.write(file);
+      try (Safetensors st = Safetensors.open(file)) {
+        var report = WeightLoader.load(g.session(), g.parameters(), st, "attention.", "");
+        assertEquals(java.util.List.of("warning: tensor 'W_q.bias': F64 converted to float32 (rounded to nearest)"),
+            report.warnings());
+      }
+    }
+  }
 }
