@@ -15,15 +15,23 @@ Checks, each printed with its numbers:
      and token, the same in every loader) gives the tokens Java sampled
      (generate.output.sampled_new_tokens), in both loaders; top-k 5 gives the same tokens in both
      loaders and other tokens for another seed.
+For an `export --xla` SavedModel, whose generate loop calls a must-compile step function, it also
+checks that XLA compiled that function in each loader (XLA dumps into a temporary folder, see
+scripts/xla_dump.py).
 Needs tensorflow and safetensors. Exit status 0 when every check passes.
 """
 import argparse
 import os
 import sys
 
-import numpy as np
-import tensorflow as tf
-from safetensors.numpy import load_file
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import xla_dump  # noqa: E402  (sets XLA_FLAGS before TensorFlow starts)
+
+DUMP = xla_dump.enable()
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from safetensors.numpy import load_file  # noqa: E402
 
 
 def main():
@@ -43,9 +51,22 @@ def main():
     want = ex["generate.output.new_tokens"]
     failures = 0
 
+    compiled_fns = xla_dump.must_compile(args.savedmodel).get("generate", [])
+    if compiled_fns:
+        print("generate's must-compile functions: %s" % compiled_fns)
+
+    def check_compiled(loader, before):
+        nonlocal failures
+        if compiled_fns:
+            new = xla_dump.compiled(DUMP, before, compiled_fns)
+            failures += not new
+            print("%s %s generate compiled by XLA: new XLA modules %s" % ("PASS" if new else "FAIL", loader, new))
+
     loaded = tf.saved_model.load(args.savedmodel)
     gen = loaded.signatures["generate"]
+    before = xla_dump.modules(DUMP)
     got2 = gen(**{k: tf.constant(v) for k, v in feeds.items()})["new_tokens"].numpy()
+    check_compiled("TF2", before)
     ok = np.array_equal(got2, want)
     failures += not ok
     print("%s TF2 greedy generate: %d/%d tokens equal Java's %s" % (
@@ -64,7 +85,9 @@ def main():
         sig = meta.signature_def["generate"]
         def run(f):
             return sess.run(sig.outputs["new_tokens"].name, {sig.inputs[k].name: v for k, v in f.items()})
+        before = xla_dump.modules(DUMP)
         got1 = run(feeds)
+        check_compiled("TF1", before)
         s1 = run(sampled)
         j1 = run(t1)
     ok = np.array_equal(got1, want)

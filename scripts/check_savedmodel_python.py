@@ -14,6 +14,10 @@ Checks, each printed with its numbers:
      record is a PredictionLog whose predict_log.request holds the example inputs for
      serving_default (decoded here field by field, independently of the Java code);
   4. saved_model_cli show --all lists the signatures.
+For a SavedModel whose signatures call must-compile functions (`export --xla`), it also checks that
+XLA compiled serving_default's function for the TF2 call, and that TF1 running the warm-up
+requests (as TF Serving does when it loads a version) compiled it again and gave Java's outputs
+(XLA dumps into a temporary folder, see scripts/xla_dump.py).
 Needs tensorflow and safetensors. Exit status 0 when every check passes.
 """
 import argparse
@@ -22,8 +26,13 @@ import shutil
 import subprocess
 import sys
 
-import numpy as np
-import tensorflow as tf
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import xla_dump  # noqa: E402  (sets XLA_FLAGS before TensorFlow starts)
+
+DUMP = xla_dump.enable()
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from safetensors.numpy import load_file
 from tensorflow.core.framework import tensor_pb2
 
@@ -68,21 +77,79 @@ def one(msg, num):
     return vals[-1]
 
 
+def compare(got, expected, tol):
+    """(largest |got - expected| over the expected outputs, whether each is within its tolerance)."""
+    worst, fits = 0.0, True
+    for k in expected:
+        d = float(np.max(np.abs(got[k] - expected[k])))
+        worst, fits = max(worst, d), fits and d <= tol[k]
+    return worst, fits
+
+
+def bf16_reference(f32_dir, inputs):
+    """The float32 export's example outputs and the bf16 tolerance for each.
+
+    bfloat16 keeps 8 significant bits: one rounding errs by at most u = 2^-8 relatively. The logits
+    sit behind about k = 6 L + 4 roundings (per block the attention's projections and output, two
+    MLP matmuls, GELU, residual sums; embeddings and head; softmax and LayerNorm statistics are
+    float32), adding like a random walk, sqrt(k) u; we allow twice that of the logits' scale
+    (largest magnitude, at least 1), and twice the logits' bound for probabilities
+    (dp_i = p_i (dz_i - sum_j p_j dz_j)). The same bound as CompiledSavedModelExportTest.
+    """
+    import json
+    from safetensors import safe_open
+    path = os.path.join(f32_dir, "assets.extra", "example.safetensors")
+    ref = load_file(path)
+    for k, v in inputs.items():
+        if not np.array_equal(ref["input." + k], v):
+            raise SystemExit("--bf16-of %s: its example input %s differs; export both with the same --seed" % (f32_dir, k))
+    with safe_open(path, "np") as f:
+        layers = json.loads(f.metadata()["model"])["layers"]
+    logits = ref["output.logits"]
+    t = 2 * np.sqrt(6 * layers + 4) * 2.0 ** -8 * max(1.0, float(np.max(np.abs(logits))))
+    print("bf16 tolerance: %d layers, logits within %.3g, probabilities within %.3g of %s" % (layers, t, 2 * t, f32_dir))
+    return {"logits": logits, "probabilities": ref["output.probabilities"]}, {"logits": t, "probabilities": 2 * t}
+
+
+def warmup_request(record):
+    """(signature name, {input: array}) of one PredictionLog record, decoded field by field."""
+    request = one(one(record, 6), 1)
+    spec = one(request, 1)
+    sig_name = one(spec, 3).decode()
+    tensors = {}
+    for entry in [v for n, _, v in fields(request) if n == 2]:
+        t = tensor_pb2.TensorProto()
+        t.ParseFromString(one(entry, 2))
+        tensors[one(entry, 1).decode()] = tf.make_ndarray(t)
+    return sig_name, tensors
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("savedmodel", help="a SavedModel version folder, e.g. savedmodels/listops/1")
     ap.add_argument("--tolerance", type=float, default=1e-5)
+    ap.add_argument("--bf16-of", metavar="F32_SAVEDMODEL",
+                    help="the savedmodel is a bf16 export (export --bf16) of the float32 export F32_SAVEDMODEL "
+                         "(same bundle, same --seed): compare with its outputs within the bf16 tolerance")
     args = ap.parse_args()
     d = args.savedmodel
     example = load_file(os.path.join(d, "assets.extra", "example.safetensors"))
     inputs = {k[len("input."):]: v for k, v in example.items() if k.startswith("input.")}
     expected = {k[len("output."):]: v for k, v in example.items() if k.startswith("output.")}
+    tol = {k: args.tolerance for k in expected}
+    if args.bf16_of:
+        expected, tol = bf16_reference(args.bf16_of, inputs)
     ok = True
 
     def report(name, passed, detail):
         nonlocal ok
         ok &= passed
         print("%s %s: %s" % ("PASS" if passed else "FAIL", name, detail))
+
+    compiled_fns = xla_dump.must_compile(d)
+    xla = any(compiled_fns.values())
+    if xla:
+        print("must-compile functions per signature: %s" % compiled_fns)
 
     # 1. TF2
     m = tf.saved_model.load(d)
@@ -99,36 +166,48 @@ def main():
         diff = max(diff, float(np.max(np.abs(v.numpy() - reader.get_tensor(key)))) if v.numpy().size else 0.0)
     report("restored variable values", diff == 0.0, "max |variable - checkpoint| = %g" % diff)
     sig = m.signatures["serving_default"]
+    before = xla_dump.modules(DUMP)
     out = sig(**{k: tf.constant(v) for k, v in inputs.items()})
-    worst = max(float(np.max(np.abs(out[k].numpy() - expected[k]))) for k in expected)
-    report("TF2 signatures['serving_default'] vs Java", worst <= args.tolerance,
+    if xla:
+        new = xla_dump.compiled(DUMP, before, compiled_fns["serving_default"])
+        report("TF2 serving_default compiled by XLA", len(new) > 0, "new XLA modules %s" % new)
+    worst, fits = compare({k: out[k].numpy() for k in expected}, expected, tol)
+    report("TF2 signatures['serving_default'] vs Java", fits,
            "signatures %s; outputs %s; max |diff| = %.3g over %s"
            % (sorted(m.signatures.keys()), sorted(out.keys()), worst, {k: v.shape for k, v in expected.items()}))
 
     # 2. TF1 (what TF Serving does: graph, saver restore, signature tensor names)
+    warm = os.path.join(d, "assets.extra", "tf_serving_warmup_requests")
+    records = list(tf.data.TFRecordDataset(warm).as_numpy_iterator())
+    requests = [warmup_request(r) for r in records]
     with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
         meta = tf.compat.v1.saved_model.load(sess, ["serve"], d)
+        # the warm-up requests first, as TF Serving replays them when it loads a version
+        worst_w, fits_w = 0.0, True
+        new = []
+        for sig_name, tensors in requests:
+            ws = meta.signature_def[sig_name]
+            before = xla_dump.modules(DUMP)
+            wnames = sorted(ws.outputs.keys())
+            wvals = sess.run([ws.outputs[k].name for k in wnames], {ws.inputs[k].name: v for k, v in tensors.items()})
+            new += xla_dump.compiled(DUMP, before, compiled_fns.get(sig_name, []))
+            w, f = compare(dict(zip(wnames, wvals)), expected, tol)
+            worst_w, fits_w = max(worst_w, w), fits_w and f
+        report("TF1 warm-up requests vs Java", len(requests) > 0 and fits_w,
+               "%d requests; max |diff| = %.3g" % (len(requests), worst_w))
+        if xla:
+            report("TF1 warm-up requests compiled by XLA", len(new) >= len(requests), "new XLA modules %s" % new)
         s = meta.signature_def["serving_default"]
         feed = {s.inputs[k].name: v for k, v in inputs.items()}
         names = sorted(s.outputs.keys())
         vals = sess.run([s.outputs[k].name for k in names], feed)
-        worst1 = max(float(np.max(np.abs(v - expected[k]))) for k, v in zip(names, vals))
-        report("TF1 loader (saver_def restore) vs Java", worst1 <= args.tolerance,
+        worst1, fits1 = compare(dict(zip(names, vals)), expected, tol)
+        report("TF1 loader (saver_def restore) vs Java", fits1,
                "method %s; max |diff| = %.3g" % (s.method_name, worst1))
 
     # 3. warm-up requests
-    warm = os.path.join(d, "assets.extra", "tf_serving_warmup_requests")
-    records = list(tf.data.TFRecordDataset(warm).as_numpy_iterator())
     good = 0
-    for r in records:
-        request = one(one(r, 6), 1)
-        spec = one(request, 1)
-        sig_name = one(spec, 3).decode()
-        tensors = {}
-        for entry in [v for n, _, v in fields(request) if n == 2]:
-            t = tensor_pb2.TensorProto()
-            t.ParseFromString(one(entry, 2))
-            tensors[one(entry, 1).decode()] = tf.make_ndarray(t)
+    for sig_name, tensors in requests:
         same = sig_name == "serving_default" and tensors.keys() == inputs.keys() and all(
             np.array_equal(tensors[k], inputs[k]) for k in inputs)
         good += same

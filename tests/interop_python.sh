@@ -21,6 +21,14 @@ done
 scripts/longshort import-lra --weights ../shared/golden/lra/listops_cls_last_layer.safetensors --out "$work/bundle" >/dev/null
 scripts/longshort export --bundle "$work/bundle" --name listops --out "$work/savedmodels" >/dev/null
 check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops/1"
+# export --xla (signatures call must-compile functions: the outputs of the plain graph, compiled by
+# XLA in TF2 and for TF1's warm-up run), --bf16 and --xla --bf16 (within bf16 tolerance of float32)
+scripts/longshort export --bundle "$work/bundle" --name listops_xla --xla --out "$work/savedmodels" >/dev/null
+check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_xla/1"
+scripts/longshort export --bundle "$work/bundle" --name listops_bf16 --bf16 --out "$work/savedmodels" >/dev/null
+check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_bf16/1" --bf16-of "$work/savedmodels/listops/1"
+scripts/longshort export --bundle "$work/bundle" --name listops_xla_bf16 --xla --bf16 --out "$work/savedmodels" >/dev/null
+check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_xla_bf16/1" --bf16-of "$work/savedmodels/listops/1"
 
 scripts/longshort train --listops "$work/listops" --generate 300 --min-tokens 20 --max-tokens 200 --length 200 \
   --batch 8 --steps 20 --eval-every 10 --run "$work/run" >/dev/null
@@ -35,7 +43,14 @@ scripts/longshort train --spec char_lm_small --corpus README.md --length 128 --b
 scripts/longshort export --run "$work/lm_run" --name lm --out "$work/savedmodels" >/dev/null
 check python3 scripts/check_generate_python.py "$work/savedmodels/lm/1"
 check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm/1"
+# the compiled generate step (and serving_default) of the same LM, float32 and bf16
+scripts/longshort export --run "$work/lm_run" --name lm_xla --xla --out "$work/savedmodels" >/dev/null
+check python3 scripts/check_generate_python.py "$work/savedmodels/lm_xla/1"
+check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm_xla/1"
+scripts/longshort export --run "$work/lm_run" --name lm_xla_bf16 --xla --bf16 --out "$work/savedmodels" >/dev/null
+check python3 scripts/check_generate_python.py "$work/savedmodels/lm_xla_bf16/1"
+check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm_xla_bf16/1" --bf16-of "$work/savedmodels/lm/1"
 
-total=7
+total=15
 echo "python interop: $((total - fail)) passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -1,5 +1,6 @@
 package io.longshort.cli;
 
+import io.longshort.export.ExportOptions;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
 import io.longshort.graph.model.ModelGraph;
@@ -9,6 +10,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +24,11 @@ import picocli.CommandLine.Spec;
         + " classifiers, classify -> scores, classes), variables/, assets/ and assets.extra/"
         + " (tf_serving_warmup_requests, example.safetensors). Also (re)writes <out>/models.config and"
         + " <out>/batching_parameters.txt. The version is written into a hidden temporary folder and"
-        + " renamed into place; an existing version is refused unless --overwrite.")
+        + " renamed into place; an existing version is refused unless --overwrite."
+        + " --xla: every signature calls a function XLA must compile (_XlaMustCompile, as a TF2"
+        + " tf.function(jit_compile=True) export); for generate the loop's step is compiled and the While"
+        + " loop around it is not, since its trip count and output width come from each request's"
+        + " max_new_tokens. --bf16: bfloat16 compute from float32 variables; float32 inputs and outputs.")
 final class ExportCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -56,6 +62,13 @@ final class ExportCommand implements Callable<Integer> {
           + "default: the absolute path of --out).")
   String servingBasePath;
 
+  @Option(names = "--xla", description = "Serve through functions that XLA must compile (generate: its loop's step).")
+  boolean xla;
+
+  @Option(names = "--bf16", description = "Compute in bfloat16 inside the served functions (float32 variables, "
+      + "inputs and outputs).")
+  boolean bf16;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
@@ -76,14 +89,17 @@ final class ExportCommand implements Callable<Integer> {
     int n = length != null ? length : modelSpec.maxTokens();
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
-    try (ModelGraph<TFloat32> g = ModelGraph.build(modelSpec, TFloat32.class, -1, n, 0)) {
+    ExportOptions options = new ExportOptions(xla, bf16);
+    try (ModelGraph<?> g = bf16 ? ModelGraph.buildMixed(modelSpec, TBfloat16.class, TFloat32.class, -1, n, 0)
+        : ModelGraph.build(modelSpec, TFloat32.class, -1, n, 0)) {
       source.loadWeights(g);
-      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed);
+      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options);
       if (servingBasePath != null) {
         ServingExport.writeServerConfigs(out, servingBasePath);
       }
-      o.printf("exported %s (%s, %,d parameters, inputs %s of length %d) as version %d -> %s%n", modelName,
-          modelSpec.task().jsonName(), g.parameters().count(), g.inputs().keySet(), n, r.version(), r.versionDir());
+      o.printf("exported %s (%s, %,d parameters, inputs %s of length %d, %s) as version %d -> %s%n", modelName,
+          modelSpec.task().jsonName(), g.parameters().count(), g.inputs().keySet(), n, options.describe(), r.version(),
+          r.versionDir());
       o.println("  signatures: " + SavedModelWriter.signatureOutputs(g).keySet() + "; "
           + out.resolve(ServingExport.MODELS_CONFIG) + " and " + out.resolve(ServingExport.BATCHING_FILE) + " updated");
       if (!Files.isDirectory(r.versionDir())) {

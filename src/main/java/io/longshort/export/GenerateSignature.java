@@ -37,31 +37,61 @@ public final class GenerateSignature {
   }
 
   /** The signature's inputs and outputs (sorted by name), adding the loop to the graph once. */
-  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> build(ModelGraph<T> model) {
+  public static <T extends TFloating> Map<String, Map<String, Operand<?>>> build(ModelGraph<T> model) {
+    return build(model, false);
+  }
+
+  /** The name scope of the loop whose step XLA compiles; it shares the plain loop's inputs. */
+  public static final String COMPILED_SCOPE = "generate_xla";
+
+  /**
+   * The signature's inputs and outputs (sorted by name), adding the loop to the graph once. With
+   * {@code compileStep}, the outputs are those of a second loop over the same inputs whose step
+   * is a must-compile function ({@link Generation#build(Ops, io.longshort.graph.core.Parameters,
+   * io.longshort.spec.ModelSpec, int, Generation.Inputs, boolean)}), under {@link #COMPILED_SCOPE}.
+   */
+  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> build(ModelGraph<T> model,
+      boolean compileStep) {
     Graph g = model.graph();
     if (g.operation("new_tokens") == null) {
       Ops tf = Ops.create(g);
-      Generation.Inputs in = new Generation.Inputs(
-          tf.withName("prompt_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))),
-          tf.withName("prompt_lengths").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
-          tf.withName("max_new_tokens").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
-          tf.withName("temperature").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1))),
-          tf.withName("top_k").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
-          tf.withName("seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1))));
-      Generation.build(tf, model.parameters(), model.spec(), model.spec().maxLength(), in);
+      Generation.build(tf, model.parameters(), model.spec(), model.spec().maxLength(), inputs(tf));
+    }
+    String prefix = compileStep ? COMPILED_SCOPE + "/" : "";
+    if (compileStep && g.operation(prefix + "new_tokens") == null) {
+      Generation.build(Ops.create(g).withSubScope(COMPILED_SCOPE), model.parameters(), model.spec(),
+          model.spec().maxLength(), existingInputs(g), true);
     }
     Map<String, Operand<?>> inputs = new TreeMap<>();
-    for (String name : new String[] {"prompt_ids", "prompt_lengths", "max_new_tokens", "temperature", "top_k",
-        "seed"}) {
+    for (String name : INPUTS) {
       inputs.put(name, g.operation(name).output(0));
     }
     Map<String, Operand<?>> outputs = new TreeMap<>();
     for (String name : new String[] {"new_tokens", "tokens", "lengths"}) {
-      outputs.put(name, g.operation(name).output(0));
+      outputs.put(name, g.operation(prefix + name).output(0));
     }
     Map<String, Map<String, Operand<?>>> sig = new LinkedHashMap<>();
     sig.put("inputs", new LinkedHashMap<>(inputs));
     sig.put("outputs", new LinkedHashMap<>(outputs));
     return sig;
+  }
+
+  private static final String[] INPUTS = {"prompt_ids", "prompt_lengths", "max_new_tokens", "temperature", "top_k",
+      "seed"};
+
+  private static Generation.Inputs inputs(Ops tf) {
+    return new Generation.Inputs(
+        tf.withName("prompt_ids").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))),
+        tf.withName("prompt_lengths").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
+        tf.withName("max_new_tokens").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
+        tf.withName("temperature").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1))),
+        tf.withName("top_k").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))),
+        tf.withName("seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1))));
+  }
+
+  private static Generation.Inputs existingInputs(Graph g) {
+    return new Generation.Inputs(g.operation("prompt_ids").output(0), g.operation("prompt_lengths").output(0),
+        g.operation("max_new_tokens").output(0), g.operation("temperature").output(0),
+        g.operation("top_k").output(0), g.operation("seed").output(0));
   }
 }

@@ -1,6 +1,7 @@
 package io.longshort.export;
 
 import io.longshort.io.AtomicFiles;
+import io.longshort.graph.core.Precision;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
@@ -46,6 +47,8 @@ import org.tensorflow.proto.TensorShapeProto;
 import org.tensorflow.proto.TrackableObjectGraphOuterClass.TrackableObjectGraph.TrackableObject.ObjectReference;
 import org.tensorflow.proto.VariableDef;
 import org.tensorflow.proto.VersionDef;
+import org.tensorflow.types.TBfloat16;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
 
@@ -110,10 +113,16 @@ public final class SavedModelWriter {
    * The signatures of a graph with {@code logits}: serving_default, and classify when
    * {@code classifier} (image classifiers and token-id classifiers alike).
    */
+  @SuppressWarnings("unchecked")
   public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
       Graph graph, Operand<T> logits, boolean classifier) {
     Ops tf = Ops.create(graph);
     Map<String, Map<String, Operand<?>>> sigs = new LinkedHashMap<>();
+    if (Precision.isNarrow(logits.type())) {
+      // bf16 (or f16) models serve float32: logits widened before softmax and argmax
+      Operand<?> wide = existing(graph, "logits_float32");
+      logits = (Operand<T>) (wide != null ? wide : tf.withName("logits_float32").dtypes.cast(logits, TFloat32.class));
+    }
     Operand<?> probs = existing(graph, "probabilities");
     if (probs == null) {
       probs = tf.withName("probabilities").nn.softmax(logits);
@@ -125,7 +134,7 @@ public final class SavedModelWriter {
       if (scores == null) {
         Ops c = tf.withSubScope("classify");
         scores = c.withName("scores").identity(probs.asOutput());
-        Operand<TInt64> argmax = c.math.argMax(logits, c.constant(-1));
+        Operand<TInt64> argmax = c.math.argMax((Operand<TFloat32>) logits, c.constant(-1));
         classes = c.withName("classes").identity(argmax);
       }
       sigs.put(CLASSIFY_SIGNATURE, sorted(Map.of("scores", scores, "classes", classes)));
@@ -158,7 +167,33 @@ public final class SavedModelWriter {
    * itself: {@link ServingExport} writes into a temporary folder and renames it.
    */
   public static <T extends TFloating> void write(ModelGraph<T> model, Path dir) throws IOException {
-    write(model.graph(), model.session(), model.parameters(), signatureInputs(model), signatureOutputs(model), dir);
+    write(model, dir, ExportOptions.PLAIN);
+  }
+
+  /**
+   * Writes the SavedModel with {@code options}: with {@link ExportOptions#xla()} every signature
+   * calls a must-compile function ({@link CompiledSignatures}) and generate's loop compiles its
+   * step ({@link GenerateSignature#build(ModelGraph, boolean)}).
+   */
+  public static <T extends TFloating> void write(ModelGraph<T> model, Path dir, ExportOptions options)
+      throws IOException {
+    checkPrecision(model.parameters(), options);
+    Map<String, Map<String, Operand<?>>> outputs = signatureOutputs(model);
+    if (options.xla() && outputs.containsKey(GenerateSignature.KEY)) {
+      outputs.put(GenerateSignature.KEY, GenerateSignature.build(model, true).get("outputs"));
+    }
+    write(model.graph(), model.session(), model.parameters(), signatureInputs(model), outputs, dir, options);
+  }
+
+  /** bf16 exports need a model that computes in bfloat16 from float32 variables, and only those. */
+  static void checkPrecision(Parameters<?> params, ExportOptions options) {
+    boolean bf16 = params.dtype() == TBfloat16.class && params.variableDtype() == TFloat32.class;
+    if (options.bf16() != bf16) {
+      throw new IllegalArgumentException("ExportOptions: bf16 (" + options.bf16() + ") does not match the model, "
+          + "which computes in " + params.dtype().getSimpleName() + " with " + params.variableDtype().getSimpleName()
+          + " variables; bf16 exports take ModelGraph.buildMixed(spec, TBfloat16.class, TFloat32.class, ...), "
+          + "other exports a model of one dtype");
+    }
   }
 
   /**
@@ -166,17 +201,24 @@ public final class SavedModelWriter {
    * float32, signatures serving_default (logits, probabilities) and classify (scores, classes).
    */
   public static <T extends TFloating> void write(VisionModelGraph<T> model, Path dir) throws IOException {
+    write(model, dir, ExportOptions.PLAIN);
+  }
+
+  /** {@link #write(VisionModelGraph, Path)} with {@code options} (see {@link ExportOptions}). */
+  public static <T extends TFloating> void write(VisionModelGraph<T> model, Path dir, ExportOptions options)
+      throws IOException {
+    checkPrecision(model.parameters(), options);
     Map<String, Map<String, Operand<?>>> sigOutputs = signatureOutputs(model.graph(), model.logits(), true);
     Map<String, Map<String, Operand<?>>> sigInputs = new LinkedHashMap<>();
     for (String key : sigOutputs.keySet()) {
       sigInputs.put(key, sorted(new LinkedHashMap<>(model.inputs())));
     }
-    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir);
+    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options);
   }
 
   private static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
-      Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> sigOutputs, Path dir)
-      throws IOException {
+      Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> plainOutputs, Path dir,
+      ExportOptions options) throws IOException {
     if (Files.exists(dir)) {
       try (var s = Files.list(dir)) {
         if (s.findAny().isPresent()) {
@@ -190,6 +232,13 @@ public final class SavedModelWriter {
     saver.save(session, dir.resolve(VARIABLES_DIR).resolve(VARIABLES_PREFIX));
 
     List<Parameter<T>> params = parameters.list();
+    // the compiled calls go into the graph before it is serialised
+    Map<String, Map<String, Operand<?>>> sigOutputs = new LinkedHashMap<>();
+    for (Map.Entry<String, Map<String, Operand<?>>> sig : plainOutputs.entrySet()) {
+      boolean wrap = options.xla() && !sig.getKey().equals(GenerateSignature.KEY);
+      sigOutputs.put(sig.getKey(), wrap ? CompiledSignatures.wrap(modelGraph, sig.getKey(), sigInputs.get(sig.getKey()),
+          params, sig.getValue()) : sig.getValue());
+    }
     GraphDef.Builder graphDef = modelGraph.toGraphDef().toBuilder();
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();
     meta.getMetaInfoDefBuilder().addTags(TAG).setTensorflowVersion(TensorFlow.version())
@@ -203,7 +252,7 @@ public final class SavedModelWriter {
       n.children().forEach((name, id) -> o.addChildren(ObjectReference.newBuilder().setNodeId(id).setLocalName(name)));
       if (n.variable() != null) {
         Parameter<?> p = n.variable();
-        o.setVariable(SavedVariable.newBuilder().setDtype(dataType(p.value())).setShape(shapeProto(Shape.of(p.shape())))
+        o.setVariable(SavedVariable.newBuilder().setDtype(dataType(p.variable())).setShape(shapeProto(Shape.of(p.shape())))
             .setTrainable(true).setName(p.name()));
       } else {
         o.setUserObject(userObject(n.listKind() != null ? n.listKind() : "_generic_user_object"));
@@ -248,7 +297,7 @@ public final class SavedModelWriter {
     for (Parameter<T> p : params) {
       vars.addValue(VariableDef.newBuilder().setVariableName(p.handle().op().name() + ":0")
           .setInitializerName(p.initializer().op().name())
-          .setSnapshotName(p.value().op().name() + ":0")
+          .setSnapshotName(p.variable().op().name() + ":0")
           .setIsResource(true).setTrainable(true).build().toByteString());
     }
     CollectionDef varCollection = CollectionDef.newBuilder().setBytesList(vars).build();
@@ -264,7 +313,7 @@ public final class SavedModelWriter {
    * The forward subgraph from {@code inputs} to {@code outputs} as a function whose arguments are
    * the inputs (sorted by name) and then every variable (in parameter order).
    */
-  private static <T extends TFloating> FunctionDef function(Graph graph, String key, Map<String, Operand<?>> inputs,
+  static <T extends TFloating> FunctionDef function(Graph graph, String key, Map<String, Operand<?>> inputs,
       List<Parameter<T>> params, Map<String, Operand<?>> outputs) {
     Signature.Builder b = Signature.builder(key);
     inputs.forEach(b::input);

@@ -60,6 +60,16 @@ public final class ServingExport {
    */
   public static <T extends TFloating> Result export(ModelGraph<T> model, Path root, String name, Long version,
       boolean overwrite, long seed) throws IOException {
+    return export(model, root, name, version, overwrite, seed, ExportOptions.PLAIN);
+  }
+
+  /**
+   * Like {@link #export(ModelGraph, Path, String, Long, boolean, long)}, the signatures computed
+   * as {@code options} says ({@link ExportOptions}); the example file holds what the model's plain
+   * graph computes, so loaders of the version compare the served path with it.
+   */
+  public static <T extends TFloating> Result export(ModelGraph<T> model, Path root, String name, Long version,
+      boolean overwrite, long seed, ExportOptions options) throws IOException {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.', '-'");
     }
@@ -75,7 +85,7 @@ public final class ServingExport {
     Files.createDirectories(modelDir);
     Path tmp = Files.createTempDirectory(modelDir, "." + v + ".tmp-");
     try {
-      SavedModelWriter.write(model, tmp);
+      SavedModelWriter.write(model, tmp, options);
       Path extra = tmp.resolve(ASSETS_EXTRA);
       Files.createDirectories(extra);
       Map<String, int[]> inputs = exampleInputs(model, EXAMPLE_BATCH, seed);

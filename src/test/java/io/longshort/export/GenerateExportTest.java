@@ -31,28 +31,70 @@ class GenerateExportTest {
   @TempDir
   Path dir;
 
+  static final ModelSpec SPEC = ModelSpec.languageModel().setVocabSize(17).setMaxLength(MAX_LENGTH).setWidth(8)
+      .setLayers(2).setHiddenWidth(16).setAttention(AttentionSpec.causalLongShort().setWidth(8).setHeads(2)
+          .setWindow(4).setSegment(3).setRank(1).build()).build();
+
   @Test
   void generateSignatureInAFreshJvmEqualsTheTrainingGraph() throws Exception {
-    ModelSpec spec = ModelSpec.languageModel().setVocabSize(17).setMaxLength(MAX_LENGTH).setWidth(8).setLayers(2)
-        .setHiddenWidth(16).setAttention(AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4)
-            .setSegment(3).setRank(1).build()).build();
+    ModelSpec spec = SPEC;
     Path version;
     try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, 12, 9)) {
       version = ServingExport.export(g, dir, "lm", null, false, 4).versionDir();
     }
     Path example = version.resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.EXAMPLE_FILE);
+    int[] exported;
+    try (Safetensors ex = Safetensors.open(example)) {
+      assertEquals(16, ex.readInts("generate.input.max_new_tokens")[0]);
+      exported = ex.readInts("generate.output.new_tokens");
+    }
+    int[] want = greedyFromTrainingGraph(example);
+    assertArrayEquals(want, exported, "exporting JVM's loop vs the training graph");
+    assertArrayEquals(want, replay(version, dir.resolve("dump")), "fresh JVM's SavedModel vs the training graph");
+
+    MetaGraphDef mg = SavedModel.parseFrom(Files.readAllBytes(version.resolve(SavedModelWriter.SAVED_MODEL_FILE)))
+        .getMetaGraphs(0);
+    var sig = mg.getSignatureDefOrThrow(GenerateSignature.KEY);
+    assertEquals(DataType.DT_INT64, sig.getInputsOrThrow("seed").getDtype());
+    assertEquals(DataType.DT_FLOAT, sig.getInputsOrThrow("temperature").getDtype());
+    assertEquals(DataType.DT_INT32, sig.getOutputsOrThrow("new_tokens").getDtype());
+    // the loop's body and condition travel in the library
+    assertTrue(mg.getGraphDef().getLibrary().getFunctionList().stream()
+        .anyMatch(f -> f.getSignature().getName().startsWith("generate_body")), "body function in saved_model.pb");
+  }
+
+  /**
+   * --xla: the generate signature's loop calls a must-compile step function; in a fresh JVM it
+   * compiles (XLA dump) and gives the training graph's greedy tokens.
+   */
+  @Test
+  void compiledGenerateStepInAFreshJvmEqualsTheTrainingGraph() throws Exception {
+    Path version;
+    try (ModelGraph<TFloat32> g = ModelGraph.build(SPEC, TFloat32.class, -1, 12, 9)) {
+      version = ServingExport.export(g, dir, "lm_xla", null, false, 4, new ExportOptions(true, false)).versionDir();
+    }
+    Path example = version.resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.EXAMPLE_FILE);
+    int[] want = greedyFromTrainingGraph(example);
+    Path dump = dir.resolve("xla_dump");
+    assertArrayEquals(want, replay(version, dump), "fresh JVM's compiled generate vs the training graph");
+    assertTrue(CompiledSavedModelExportTest.compiled(dump, "generate_step"), "no generate_step module compiled");
+    MetaGraphDef mg = SavedModel.parseFrom(Files.readAllBytes(version.resolve(SavedModelWriter.SAVED_MODEL_FILE)))
+        .getMetaGraphs(0);
+    assertTrue(mg.getSignatureDefOrThrow(GenerateSignature.KEY).getOutputsOrThrow("new_tokens").getName()
+        .startsWith(GenerateSignature.COMPILED_SCOPE + "/"));
+  }
+
+  /** The training graph (weights seed 9), greedy one token at a time, on the example's prompts. */
+  private static int[] greedyFromTrainingGraph(Path example) throws Exception {
+    ModelSpec spec = SPEC;
     int[] prompts;
     int[] lengths;
     int maxNew;
-    int[] exported;
     try (Safetensors ex = Safetensors.open(example)) {
       prompts = ex.readInts("generate.input.prompt_ids");
       lengths = ex.readInts("generate.input.prompt_lengths");
       maxNew = ex.readInts("generate.input.max_new_tokens")[0];
-      exported = ex.readInts("generate.output.new_tokens");
     }
-    assertEquals(16, maxNew);
-    // the training graph (weights seed 9), greedy one token at a time
     int p = prompts.length / 2;
     int[] want = new int[2 * maxNew];
     try (ModelGraph<TFloat32> g = ModelGraph.buildForTraining(spec, TFloat32.class, 1, MAX_LENGTH, 9)) {
@@ -73,27 +115,22 @@ class GenerateExportTest {
         }
       }
     }
-    assertArrayEquals(want, exported, "exporting JVM's loop vs the training graph");
+    return want;
+  }
 
-    Path replayed = dir.resolve("replayed.safetensors");
-    Path log = dir.resolve("replay.log");
-    Process proc = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+  /** {@link GenerateReplay} in a fresh JVM (XLA dumping into {@code xlaDump}): its new tokens. */
+  private int[] replay(Path version, Path xlaDump) throws Exception {
+    Path replayed = dir.resolve(version.getParent().getFileName() + ".replayed.safetensors");
+    Path log = dir.resolve(version.getParent().getFileName() + ".replay.log");
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), GenerateReplay.class.getName(), version.toString(),
-        replayed.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    assertTrue(proc.waitFor(120, TimeUnit.SECONDS), "fresh JVM timed out");
+        replayed.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("XLA_FLAGS", "--xla_dump_to=" + xlaDump);
+    Process proc = pb.start();
+    assertTrue(proc.waitFor(180, TimeUnit.SECONDS), "fresh JVM timed out");
     assertEquals(0, proc.exitValue(), "fresh JVM failed: " + Files.readString(log));
     try (Safetensors r = Safetensors.open(replayed)) {
-      assertArrayEquals(want, r.readInts("new_tokens"), "fresh JVM's SavedModel vs the training graph");
+      return r.readInts("new_tokens");
     }
-
-    MetaGraphDef mg = SavedModel.parseFrom(Files.readAllBytes(version.resolve(SavedModelWriter.SAVED_MODEL_FILE)))
-        .getMetaGraphs(0);
-    var sig = mg.getSignatureDefOrThrow(GenerateSignature.KEY);
-    assertEquals(DataType.DT_INT64, sig.getInputsOrThrow("seed").getDtype());
-    assertEquals(DataType.DT_FLOAT, sig.getInputsOrThrow("temperature").getDtype());
-    assertEquals(DataType.DT_INT32, sig.getOutputsOrThrow("new_tokens").getDtype());
-    // the loop's body and condition travel in the library
-    assertTrue(mg.getGraphDef().getLibrary().getFunctionList().stream()
-        .anyMatch(f -> f.getSignature().getName().startsWith("generate_body")), "body function in saved_model.pb");
   }
 }

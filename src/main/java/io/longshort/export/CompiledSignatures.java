@@ -1,0 +1,99 @@
+package io.longshort.export;
+
+import io.longshort.compile.XlaFunction;
+import io.longshort.graph.core.Parameter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
+import org.tensorflow.OperationBuilder;
+import org.tensorflow.Output;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.proto.AttrValue;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.FunctionDef;
+import org.tensorflow.proto.FunctionDefLibrary;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NameAttrList;
+import org.tensorflow.proto.OpDef;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * The XLA form of a serving signature, as a TF2 {@code tf.function(jit_compile=True)} export
+ * has it: the signature's computation (its inputs and the variables to its outputs) becomes a
+ * function whose FunctionDef carries {@code _XlaMustCompile = true}, called from the top graph by
+ * a {@code StatefulPartitionedCall} that carries it too. TF Serving and TF1 loaders run the call
+ * (the signature def names its outputs), TF2's {@code tf.saved_model.load} runs the signature's
+ * concrete function, whose body is that call; both compile the function with XLA on first use
+ * (per input shape) or fail naming the op that cannot compile. The plain ops stay in the graph,
+ * unused by the signatures.
+ *
+ * <p>Names: the call is {@code <key>_xla/call}, its outputs {@code <key>_xla/<output>}
+ * (EnsureShape restores the static shapes the call's shape function does not know).
+ */
+public final class CompiledSignatures {
+  /** The scope of signature {@code key}'s call and outputs. */
+  public static String scope(String key) {
+    return key + "_xla";
+  }
+
+  private CompiledSignatures() {}
+
+  /**
+   * The compiled outputs of a signature (same keys and order as {@code outputs}), adding the
+   * function and its call to {@code graph} once.
+   *
+   * @param inputs the signature's inputs, sorted by name (the function's first arguments)
+   * @param params every variable, in parameter order (the function's other arguments)
+   */
+  public static synchronized <T extends TFloating> Map<String, Operand<?>> wrap(Graph graph, String key,
+      Map<String, Operand<?>> inputs, List<Parameter<T>> params, Map<String, Operand<?>> outputs) {
+    String scope = scope(key);
+    if (graph.operation(scope + "/call") == null) {
+      FunctionDef plain = SavedModelWriter.function(graph, scope, inputs, params, outputs);
+      FunctionDef fn = plain.toBuilder()
+          .putAttr(XlaFunction.MUST_COMPILE_ATTR, AttrValue.newBuilder().setB(true).build()).build();
+      graph.importGraphDef(GraphDef.newBuilder().setLibrary(FunctionDefLibrary.newBuilder().addFunction(fn)).build());
+      Ops tf = Ops.create(graph).withSubScope(scope);
+      OperationBuilder b = tf.scope().opBuilder(XlaFunction.CALL_OP, "call");
+      Output<?>[] args = new Output<?>[inputs.size() + params.size()];
+      int i = 0;
+      for (Operand<?> in : inputs.values()) {
+        args[i++] = in.asOutput();
+      }
+      for (Parameter<T> p : params) {
+        args[i++] = p.handle().asOutput();
+      }
+      b.addInputList(args);
+      b.setAttr("Tin", fn.getSignature().getInputArgList().stream().map(OpDef.ArgDef::getType)
+          .toArray(DataType[]::new));
+      b.setAttr("Tout", fn.getSignature().getOutputArgList().stream().map(OpDef.ArgDef::getType)
+          .toArray(DataType[]::new));
+      b.setAttr("f", AttrValue.newBuilder().setFunc(NameAttrList.newBuilder().setName(fn.getSignature().getName()))
+          .build());
+      b.setAttr(XlaFunction.MUST_COMPILE_ATTR, true);
+      GraphOperation call = (GraphOperation) b.build();
+      int j = 0;
+      for (Map.Entry<String, Operand<?>> out : outputs.entrySet()) {
+        restoreShape(tf.withName(out.getKey()), call.output(j++), out.getValue().shape());
+      }
+    }
+    Map<String, Operand<?>> compiled = new LinkedHashMap<>();
+    for (String name : outputs.keySet()) {
+      compiled.put(name, graph.operation(scope + "/" + name).output(0));
+    }
+    return compiled;
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void restoreShape(Ops tf, Output out, Shape shape) {
+    if (shape.isUnknown()) {
+      tf.identity(out);
+    } else {
+      tf.ensureShape(out, shape);
+    }
+  }
+}
