@@ -74,7 +74,10 @@ final class EvalCommand implements Callable<Integer> {
       case "valid" -> false;
       default -> throw new IllegalArgumentException("--split (" + split + ") must be valid or test");
     };
-    Path checkpoint = Checkpoints.latest(run.resolve("checkpoints")).orElseThrow(() ->
+    // verified; the Trainer below picks the same one and says what it skipped
+    PrintWriter err = command.commandLine().getErr();
+    Path checkpoint = Checkpoints.newestIntact(run.resolve("checkpoints"),
+        slidingStride != null ? err::println : note -> {}).orElseThrow(() ->
         new IllegalArgumentException("--run (" + run + ") holds no checkpoints/ckpt-<step>.safetensors"));
     Map<String, String> meta;
     try (Safetensors st = Safetensors.open(checkpoint)) {
@@ -100,6 +103,7 @@ final class EvalCommand implements Callable<Integer> {
             r.stride(), r.windows());
       }
       o.flush();
+      err.flush();
       return 0;
     }
     TrainConfig config = new TrainConfig(batch, length, 1, Long.parseLong(meta.get("seed")), 1, 0, 1, 1, 0);

@@ -4,13 +4,17 @@ import io.longshort.export.TfCheckpoints;
 import io.longshort.export.ModelBundle;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
+import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.train.Checkpoints;
+import io.longshort.weights.FiniteValues;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.ArgGroup;
@@ -74,11 +78,17 @@ final class ExportCommand implements Callable<Integer> {
           + "default: the absolute path of --out).")
   String servingBasePath;
 
+  @Option(names = "--step", description = "With --run: export the checkpoint of this step (default: the newest intact one).")
+  Long step;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
     ModelSpec modelSpec;
     Path from;
+    if (step != null && source.run == null) {
+      throw new IllegalArgumentException("--step (" + step + ") goes with --run");
+    }
     if (source.bundle != null || source.run != null) {
       if (spec != null) {
         throw new IllegalArgumentException("--spec goes with --checkpoint; bundles and runs know their model");
@@ -87,8 +97,7 @@ final class ExportCommand implements Callable<Integer> {
         from = source.bundle;
         modelSpec = ModelBundle.readSpec(from);
       } else {
-        from = io.longshort.train.Checkpoints.latest(source.run.resolve("checkpoints")).orElseThrow(() ->
-            new IllegalArgumentException("--run (" + source.run + ") holds no checkpoints/ckpt-<step>.safetensors"));
+        from = runCheckpoint();
         try (var st = io.longshort.weights.Safetensors.open(from)) {
           modelSpec = ModelSpec.parseJson(st.metadata().get("model"));
           if (length == null && st.metadata().containsKey("length")) {
@@ -124,7 +133,9 @@ final class ExportCommand implements Callable<Integer> {
       } else {
         TfCheckpoints.restore(g.session(), g.parameters(), from);
       }
+      refuseNonFinite(g, from);
       ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed);
+      r.recovered().forEach(note -> o.println("recovered: " + note));
       if (servingBasePath != null) {
         ServingExport.writeServerConfigs(out, servingBasePath);
       }
@@ -138,5 +149,50 @@ final class ExportCommand implements Callable<Integer> {
     }
     o.flush();
     return 0;
+  }
+
+  /** The run's checkpoint to export: --step's, or the newest intact one; verified either way. */
+  private Path runCheckpoint() throws IOException {
+    Path dir = source.run.resolve("checkpoints");
+    if (step != null) {
+      Path file = dir.resolve(Checkpoints.name(step));
+      if (!Files.exists(file)) {
+        throw new IllegalArgumentException("--step (" + step + "): " + source.run + " has no " + file.getFileName()
+            + "; it has " + Checkpoints.list(dir).stream().map(p -> p.getFileName().toString()).toList());
+      }
+      Checkpoints.verify(file);
+      return file;
+    }
+    PrintWriter err = command.commandLine().getErr();
+    Path newest = Checkpoints.newestIntact(dir, err::println).orElseThrow(() ->
+        new IllegalArgumentException("--run (" + source.run + ") holds no checkpoints/ckpt-<step>.safetensors"));
+    err.flush();
+    return newest;
+  }
+
+  /**
+   * TF Serving would answer NaN for every request: weights that are not finite (a diverged run)
+   * are refused, naming the tensor and where they came from, with the way out.
+   */
+  private void refuseNonFinite(ModelGraph<TFloat32> g, Path from) throws IOException {
+    for (var p : g.parameters().list()) {
+      try (var r = g.session().runner().fetch(p.value()).run()) {
+        Optional<String> problem = FiniteValues.problem(p.name(), HostTensors.toDoubles(r.get(0)));
+        if (problem.isEmpty()) {
+          continue;
+        }
+        String hint;
+        if (source.run != null) {
+          Optional<Path> finite = Checkpoints.newestFinite(source.run.resolve("checkpoints"));
+          hint = finite.map(f -> "the newest checkpoint of the run with finite weights is " + f.getFileName()
+              + ": export it with --run " + source.run + " --step " + Checkpoints.step(f))
+              .orElse("no checkpoint of the run has finite weights: train again with a lower --lr");
+        } else {
+          hint = "export weights that are finite";
+        }
+        throw new IllegalArgumentException("export refused: " + from + " holds weights that are not finite: "
+            + problem.get() + "; " + hint);
+      }
+    }
   }
 }

@@ -202,7 +202,10 @@ final class GenerateCommand implements Callable<Integer> {
   }
 
   private Path checkpoint() throws IOException {
-    return Checkpoints.latest(source.run.resolve("checkpoints")).orElseThrow(() ->
+    PrintWriter err = command.commandLine().getErr();
+    Path newest = Checkpoints.newestIntact(source.run.resolve("checkpoints"), err::println).orElseThrow(() ->
         new IllegalArgumentException("--run (" + source.run + ") holds no checkpoints/ckpt-<step>.safetensors"));
+    err.flush();
+    return newest;
   }
 }
