@@ -25,8 +25,11 @@ final class CheckpointChoice {
   /** The checkpoint file {@code choice} names in {@code dir}, checked to exist. */
   static Path resolve(Path dir, String choice) throws IOException {
     if (choice == null || choice.equals(LATEST)) {
-      return Checkpoints.latest(dir).orElseThrow(() -> new IllegalArgumentException("--checkpoint latest: " + dir
-          + " holds no ckpt-<step>.safetensors"));
+      // the newest checkpoint whose checksums hold; damaged newer ones are named on stderr
+      Path newest = Checkpoints.newestIntact(dir, System.err::println).orElseThrow(() ->
+          new IllegalArgumentException("--checkpoint latest: " + dir + " holds no intact ckpt-<step>.safetensors"));
+      System.err.flush();
+      return newest;
     }
     if (choice.equals(BEST)) {
       Path best = dir.resolve(BEST_FILE);
@@ -44,10 +47,10 @@ final class CheckpointChoice {
       if (file == null || !file.isTextual()) {
         throw new IllegalArgumentException("--checkpoint best: " + best + " has no \"file\" (ckpt-<step>.safetensors)");
       }
-      return existing(dir.resolve(file.asText()), "--checkpoint best (" + best + ")");
+      return verified(existing(dir.resolve(file.asText()), "--checkpoint best (" + best + ")"));
     }
     if (choice.matches("\\d+")) {
-      return existing(dir.resolve("ckpt-" + Long.parseLong(choice) + ".safetensors"), "--checkpoint " + choice);
+      return verified(existing(dir.resolve(Checkpoints.name(Long.parseLong(choice))), "--checkpoint " + choice));
     }
     return existing(Path.of(choice), "--checkpoint (" + choice + ")");
   }
@@ -55,6 +58,12 @@ final class CheckpointChoice {
   /** Whether {@code choice} names a checkpoint by its place in a run (needs a run folder) rather than a path. */
   static boolean needsRun(String choice) {
     return choice.equals(BEST) || choice.equals(LATEST) || choice.matches("\\d+");
+  }
+
+  /** A checkpoint named outright is used only when its checksums hold. */
+  private static Path verified(Path file) throws IOException {
+    Checkpoints.verify(file);
+    return file;
   }
 
   private static Path existing(Path file, String what) {

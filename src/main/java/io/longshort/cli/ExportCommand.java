@@ -3,12 +3,16 @@ package io.longshort.cli;
 import io.longshort.export.ExportOptions;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
+import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.train.Checkpoints;
+import io.longshort.weights.FiniteValues;
 import io.longshort.spec.ModelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
@@ -93,7 +97,9 @@ final class ExportCommand implements Callable<Integer> {
     try (ModelGraph<?> g = bf16 ? ModelGraph.buildMixed(modelSpec, TBfloat16.class, TFloat32.class, -1, n, 0)
         : ModelGraph.build(modelSpec, TFloat32.class, -1, n, 0)) {
       source.loadWeights(g);
+      refuseNonFinite(g, source.weights());
       ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options);
+      r.recovered().forEach(note -> o.println("recovered: " + note));
       if (servingBasePath != null) {
         ServingExport.writeServerConfigs(out, servingBasePath);
       }
@@ -108,5 +114,31 @@ final class ExportCommand implements Callable<Integer> {
     }
     o.flush();
     return 0;
+  }
+
+  /**
+   * TF Serving would answer NaN for every request: weights that are not finite (a diverged run)
+   * are refused, naming the tensor and where they came from, with the way out.
+   */
+  private void refuseNonFinite(ModelGraph<?> g, Path from) throws IOException {
+    for (var p : g.parameters().list()) {
+      try (var r = g.session().runner().fetch(p.value()).run()) {
+        Optional<String> problem = FiniteValues.problem(p.name(), HostTensors.toDoubles(r.get(0)));
+        if (problem.isEmpty()) {
+          continue;
+        }
+        String hint;
+        if (model.run != null) {
+          Optional<Path> finite = Checkpoints.newestFinite(model.run.resolve("checkpoints"));
+          hint = finite.map(f -> "the newest checkpoint of the run with finite weights is " + f.getFileName()
+              + ": export it with --run " + model.run + " --checkpoint " + Checkpoints.step(f))
+              .orElse("no checkpoint of the run has finite weights: train again with a lower --lr");
+        } else {
+          hint = "export weights that are finite";
+        }
+        throw new IllegalArgumentException("export refused: " + from + " holds weights that are not finite: "
+            + problem.get() + "; " + hint);
+      }
+    }
   }
 }

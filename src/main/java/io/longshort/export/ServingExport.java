@@ -50,7 +50,10 @@ public final class ServingExport {
 
   private ServingExport() {}
 
-  public record Result(Path versionDir, long version) {}
+  /**
+   * @param recovered what was repaired or cleaned up from interrupted exports first, one line each
+   */
+  public record Result(Path versionDir, long version, List<String> recovered) {}
 
   /**
    * Exports {@code model} as {@code <root>/<name>/<version>}.
@@ -74,6 +77,9 @@ public final class ServingExport {
       throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.', '-'");
     }
     Path modelDir = root.resolve(name);
+    // before counting versions: an interrupted --overwrite may have hidden one
+    List<String> recovered = new ArrayList<>(InterruptedExports.recover(modelDir));
+    recovered.addAll(InterruptedExports.removeConfigLeftovers(root));
     long v = version != null ? version : nextVersion(modelDir);
     if (v < 1) {
       throw new IllegalArgumentException("version (" + v + ") must be >= 1");
@@ -83,7 +89,7 @@ public final class ServingExport {
       throw new IOException(dir + " exists; choose another --version or pass --overwrite");
     }
     Files.createDirectories(modelDir);
-    Path tmp = Files.createTempDirectory(modelDir, "." + v + ".tmp-");
+    Path tmp = Files.createTempDirectory(modelDir, InterruptedExports.tmpPrefix(v));
     try {
       SavedModelWriter.write(model, tmp, options);
       Path extra = tmp.resolve(ASSETS_EXTRA);
@@ -97,9 +103,11 @@ public final class ServingExport {
       publishPermissions(tmp);
       beforePublish.run();
       if (Files.exists(dir)) {
-        // overwrite: move the old version aside first, so the new one appears in one rename
-        Path old = Files.createTempDirectory(modelDir, "." + v + ".old-");
-        Files.move(dir, old.resolve("v"), StandardCopyOption.ATOMIC_MOVE);
+        // overwrite: a folder cannot be renamed over a full one, so the old version is moved aside
+        // first; a kill between the two renames leaves it there, and the next export puts it back
+        Path old = modelDir.resolve(InterruptedExports.oldName(v, tmp));
+        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+        InterruptedExports.pause();
         Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
         deleteTree(old);
       } else {
@@ -111,7 +119,7 @@ public final class ServingExport {
       }
     }
     writeServerConfigs(root, null);
-    return new Result(dir, v);
+    return new Result(dir, v, List.copyOf(recovered));
   }
 
   /** One more than the highest integer folder under {@code modelDir}; 1 when there is none. */

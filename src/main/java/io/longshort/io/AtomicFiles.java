@@ -6,6 +6,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /** Writes files whole or not at all: a temporary file in the same folder, then an atomic rename. */
 public final class AtomicFiles {
@@ -21,7 +25,7 @@ public final class AtomicFiles {
     if (!Files.isWritable(dir)) {
       throw new IOException("cannot write into folder " + dir + ": permission denied");
     }
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    Path tmp = createTemp(file);
     try {
       Files.write(tmp, bytes);
       readableByAll(tmp);
@@ -29,6 +33,35 @@ public final class AtomicFiles {
     } finally {
       Files.deleteIfExists(tmp);
     }
+  }
+
+  /**
+   * The temporary file a write of {@code file} goes to: {@code .<name><random digits>.tmp} in the
+   * same folder (hidden, and never matching the published name), created private.
+   */
+  public static Path createTemp(Path file) throws IOException {
+    return Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
+  }
+
+  /**
+   * Deletes the temporary files that writes of files named like {@code nameRegex} left in
+   * {@code dir} when their process was killed ({@link #createTemp}'s names), and returns them.
+   * Only for folders that one process writes at a time: another writer's file would go too.
+   */
+  public static List<Path> removeLeftovers(Path dir, String nameRegex) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    Pattern leftover = Pattern.compile("\\.(?:" + nameRegex + ")-?\\d*\\.tmp");
+    List<Path> removed = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(f -> leftover.matcher(f.getFileName().toString()).matches()).toList()) {
+        if (Files.isRegularFile(f) && Files.deleteIfExists(f)) {
+          removed.add(f);
+        }
+      }
+    }
+    return removed;
   }
 
   /**

@@ -122,7 +122,7 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     // informational: a checkpoint restores into a run of any precision (variables are the same)
     metadata.put("compute_dtype", dtypeName(dtype));
     graph.session(); // initialise before any restore
-    Optional<Path> latest = Checkpoints.latest(checkpointDir());
+    Optional<Path> latest = Checkpoints.newestIntact(checkpointDir(), System.err::println);
     if (latest.isPresent()) {
       Map<String, String> saved = Checkpoints.restore(latest.get(), graph.session(), variables);
       for (String key : List.of("model", "optimizer", "seed", "batchSize", "length")) {
@@ -207,6 +207,7 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
       events = new EventWriter(runDir);
       events.graph(graph.graph().toGraphDef());
     }
+    Checkpoints.prepareResume(checkpointDir(), start, System.err::println);
     listener.started(start, config.steps());
     Metrics last = null;
     Metrics best = null;

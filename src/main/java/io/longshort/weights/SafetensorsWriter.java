@@ -1,5 +1,6 @@
 package io.longshort.weights;
 
+import io.longshort.io.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -19,9 +20,19 @@ public final class SafetensorsWriter {
 
   private final Map<String, Entry> entries = new LinkedHashMap<>();
   private final Map<String, String> metadata = new LinkedHashMap<>();
+  private boolean checksums;
 
   public SafetensorsWriter metadata(String key, String value) {
     metadata.put(key, value);
+    return this;
+  }
+
+  /**
+   * Adds CRC32C checksums of every tensor's data and of the header to the metadata
+   * ({@link Checksums}), which {@link Checksums#verify} checks.
+   */
+  public SafetensorsWriter optChecksums() {
+    checksums = true;
     return this;
   }
 
@@ -73,9 +84,17 @@ public final class SafetensorsWriter {
   public void write(Path file) throws IOException {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode header = mapper.createObjectNode();
-    if (!metadata.isEmpty()) {
-      ObjectNode meta = header.putObject("__metadata__");
-      metadata.forEach(meta::put);
+    Map<String, String> meta = new LinkedHashMap<>(metadata);
+    if (checksums) {
+      Map<String, Long> crcs = new LinkedHashMap<>();
+      entries.forEach((name, e) -> crcs.put(name, Checksums.crc32c(e.data())));
+      meta.put(Checksums.TENSORS_KEY, Checksums.tensorTable(crcs));
+      meta.put(Checksums.HEADER_KEY, Checksums.hex(Checksums.headerCrc(meta, entries.entrySet().stream()
+          .map(e -> new Checksums.Entry(e.getKey(), e.getValue().dtype(), e.getValue().shape())).toList())));
+    }
+    if (!meta.isEmpty()) {
+      ObjectNode metaNode = header.putObject("__metadata__");
+      meta.forEach(metaNode::put);
     }
     long offset = 0;
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
@@ -92,7 +111,7 @@ public final class SafetensorsWriter {
     int padded = (json.length + 7) / 8 * 8;
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+    Path tmp = io.longshort.io.AtomicFiles.createTemp(file);
     try {
       try (OutputStream out = Files.newOutputStream(tmp)) {
         out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());

@@ -103,7 +103,7 @@ public final class DistributedTrainer implements AutoCloseable {
     try {
       // variables on a server outlive sessions: initialise, then restore, so nothing stale survives
       session.forceInitialize();
-      Optional<Path> latest = Checkpoints.latest(checkpointDir());
+      Optional<Path> latest = Checkpoints.newestIntact(checkpointDir(), System.err::println);
       if (latest.isPresent()) {
         Map<String, String> saved = Checkpoints.restore(latest.get(), session, variables);
         for (String key : List.of("model", "optimizer", "seed", "batchSize", "length")) {
@@ -142,6 +142,7 @@ public final class DistributedTrainer implements AutoCloseable {
       events = new EventWriter(runDir);
       events.graph(graph.graph().toGraphDef());
     }
+    Checkpoints.prepareResume(checkpointDir(), start, System.err::println);
     listener.started(start, config.steps());
     Path lastCheckpoint = Checkpoints.latest(checkpointDir()).orElse(null);
     long tokensPerUpdate = (long) config.batchSize() * config.length();

@@ -30,7 +30,7 @@ public final class WorkerFailureException extends IllegalStateException {
     }
     String resume;
     try {
-      Optional<Path> latest = Checkpoints.latest(checkpoints);
+      Optional<Path> latest = Checkpoints.newestIntact(checkpoints, note -> {});
       resume = latest.map(p -> "restart the workers and the chief to resume from " + p.getFileName())
           .orElse("no checkpoint yet: a restart starts from step 0");
     } catch (IOException io) {
