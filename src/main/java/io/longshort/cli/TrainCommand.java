@@ -264,6 +264,8 @@ final class TrainCommand implements Callable<Integer> {
     WorkerServer.start(c);
     o.printf("distributed: %d workers %s, %d rows each per step; chief (worker 0) serving on %s%n", c.size(),
         c.workers(), config.batchSize() / Math.max(1, c.size()), c.address());
+    command.commandLine().getErr().println(WorkerServer.exposureWarning(c));
+    command.commandLine().getErr().flush();
     o.println("validation: not run during distributed training; evaluate the checkpoints with `eval`");
     o.flush();
     WorkerReadiness.await(c, Math.multiplyExact(startTimeout, 1000L), line -> {

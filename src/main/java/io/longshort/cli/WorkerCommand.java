@@ -15,7 +15,9 @@ import picocli.CommandLine.Spec;
         + " that computes its shard's gradients each step for the chief (task 0, which runs `train` with"
         + " the same cluster). It serves until the process is ended. `train` starts worker 0's server"
         + " itself; `worker --task 0` serves task 0 for a training client that runs elsewhere"
-        + " (DistributedTrainer).")
+        + " (DistributedTrainer). Security: the port is open on every network interface without"
+        + " authentication, and TensorFlow runs any graph sent to it (a graph can read and write files):"
+        + " firewall it to the cluster's hosts.")
 final class WorkerCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -30,6 +32,9 @@ final class WorkerCommand implements Callable<Integer> {
     PrintWriter o = command.commandLine().getOut();
     o.printf("worker %d of %d serving on %s%n", spec.index(), spec.size(), spec.address());
     o.flush();
+    PrintWriter err = command.commandLine().getErr();
+    err.println(WorkerServer.exposureWarning(spec));
+    err.flush();
     server.join();
     return 0;
   }

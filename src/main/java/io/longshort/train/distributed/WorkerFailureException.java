@@ -3,6 +3,7 @@ package io.longshort.train.distributed;
 import io.longshort.train.Checkpoints;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,12 +22,25 @@ public final class WorkerFailureException extends IllegalStateException {
   }
 
   static WorkerFailureException of(String what, ClusterSpec cluster, TensorFlowException e, Path checkpoints) {
-    String tf = firstLine(e.getMessage());
-    Matcher m = TASK.matcher(e.getMessage() == null ? "" : e.getMessage());
-    String who = "a worker";
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    String tf = firstLine(message);
+    Matcher m = TASK.matcher(message);
+    String who;
+    String why = e.getClass().getSimpleName() + ": " + tf;
     if (m.find()) {
       int task = Integer.parseInt(m.group(1));
       who = "worker " + task + (task < cluster.size() ? " (" + cluster.workers().get(task) + ")" : "");
+    } else {
+      // TF names no task when the step only ran out of time (a hung worker, or a network that drops
+      // the packets, as a cut link does): ask every worker's port who is gone
+      List<String> gone = WorkerReadiness.unreachable(cluster);
+      who = gone.isEmpty() ? "a worker" : String.join(", ", gone);
+      if (message.contains("timed out") || message.contains("Deadline Exceeded")) {
+        why += "; the step took longer than --step-timeout";
+      }
+      if (!gone.isEmpty()) {
+        why += (gone.size() == 1 ? "; its port does not" : "; their ports do not") + " answer now";
+      }
     }
     String resume;
     try {
@@ -37,8 +51,7 @@ public final class WorkerFailureException extends IllegalStateException {
       resume = "restart the workers and the chief to resume from the newest checkpoint";
     }
     return new WorkerFailureException("distributed training stopped at " + what + ": " + who
-        + " failed or cannot be reached (" + e.getClass().getSimpleName() + ": " + tf + "); no update was made from"
-        + " incomplete gradients; " + resume, e);
+        + " failed or cannot be reached (" + why + "); no update was made from incomplete gradients; " + resume, e);
   }
 
   /** TensorFlow's message without gRPC's debugging detail: "From /job:...: Broken pipe". */

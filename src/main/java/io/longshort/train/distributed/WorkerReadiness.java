@@ -25,12 +25,7 @@ public final class WorkerReadiness {
     long start = System.currentTimeMillis();
     long nextReport = start + REPORT_EVERY_MILLIS;
     while (true) {
-      List<String> missing = new ArrayList<>();
-      for (int i = 0; i < cluster.size(); i++) {
-        if (!reachable(cluster.workers().get(i))) {
-          missing.add("worker " + i + " (" + cluster.workers().get(i) + ")");
-        }
-      }
+      List<String> missing = unreachable(cluster);
       if (missing.isEmpty()) {
         return;
       }
@@ -51,6 +46,20 @@ public final class WorkerReadiness {
         throw new IllegalStateException("interrupted while waiting for the workers", e);
       }
     }
+  }
+
+  /**
+   * The workers whose port does not accept a connection within a second, as "worker i (host:port)":
+   * a dead process (refused) or a host cut off from this one (no answer).
+   */
+  static List<String> unreachable(ClusterSpec cluster) {
+    List<String> missing = new ArrayList<>();
+    for (int i = 0; i < cluster.size(); i++) {
+      if (!reachable(cluster.workers().get(i))) {
+        missing.add("worker " + i + " (" + cluster.workers().get(i) + ")");
+      }
+    }
+    return missing;
   }
 
   private static boolean reachable(String address) {
