@@ -111,8 +111,15 @@ public final class Json {
     for (BeanPropertyDefinition p : MAPPER.getDeserializationConfig().introspect(type).findProperties()) {
       fields.put(p.getName(), p.getPrimaryType());
     }
+    // names a spec declares as ignored (e.g. the authors' grad_chk, which changes no number)
+    com.fasterxml.jackson.annotation.JsonIgnoreProperties ignored =
+        type.getRawClass().getAnnotation(com.fasterxml.jackson.annotation.JsonIgnoreProperties.class);
+    java.util.Set<String> skip = ignored == null ? java.util.Set.of() : java.util.Set.of(ignored.value());
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> f = it.next();
+      if (skip.contains(f.getKey())) {
+        continue;
+      }
       String at = path.isEmpty() ? f.getKey() : path + "." + f.getKey();
       JavaType fieldType = fields.get(f.getKey());
       if (fieldType == null) {
