@@ -6,6 +6,8 @@
 #   scripts/local_cluster.sh 2 --listops data/listops --generate 2000 --length 128 --batch 8 --steps 50 --run runs/dist
 # Environment: BASE_PORT (default 23456): worker i listens on localhost:BASE_PORT+i;
 # LOGS (default: a temporary folder): worker-<i>.log of each worker.
+# The ports listen on every network interface, not only loopback, and run any graph sent to them:
+# on a network you do not trust, firewall them (README, "A worker runs any graph it is sent").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:?usage: local_cluster.sh N [train options...]}"

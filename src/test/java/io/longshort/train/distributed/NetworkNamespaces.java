@@ -31,18 +31,21 @@ final class NetworkNamespaces implements AutoCloseable {
   private final List<String> made = new ArrayList<>();
   private final Thread hook = new Thread(this::deleteAll, "delete-network-namespaces");
 
-  /** Why namespaces cannot be made here, or null when they can. */
+  /** Why namespaces cannot be made here, or null when they can: it makes and deletes one to see. */
   static String unavailable() {
-    if (!"root".equals(System.getProperty("user.name"))) {
-      return "network namespaces need root (user " + System.getProperty("user.name") + ")";
+    if (!installed("ip")) {
+      return "iproute2's `ip` is not installed";
     }
+    String probe = "lsn" + ProcessHandle.current().pid() + "-probe";
     try {
-      Result r = run(List.of("ip", "netns", "list"));
+      Result r = run(List.of("ip", "netns", "add", probe));
       if (r.status != 0) {
-        return "`ip netns list` failed: " + r.output;
+        return "cannot make a network namespace (`ip netns add` needs root; user " + System.getProperty("user.name")
+            + "): " + r.output;
       }
+      run(List.of("ip", "netns", "delete", probe));
     } catch (IOException e) {
-      return "iproute2's `ip` is not installed: " + e.getMessage();
+      return "cannot run `ip netns add`: " + e.getMessage();
     }
     return null;
   }
