@@ -141,7 +141,7 @@ class CrashSafeExportTest {
     Files.createDirectories(model.resolve(".2.old-9"));
     Files.move(model.resolve("2"), model.resolve(".2.old-9/v"));
     copyTree(model.resolve("1"), model.resolve(".1.old-55"));
-    o = cli(0, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m", "--version", "1",
+    o = cli(0, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m", "--model-version", "1",
         "--overwrite")[0];
     assertTrue(o.contains("recovered: restored version 2 of " + model + " from .2.old-9, where"), o);
     assertTrue(o.contains("recovered: removed " + model.resolve(".1.old-55") + ", the replaced version 1 that an"

@@ -263,7 +263,7 @@ class KillTest {
     List<String> export = new ArrayList<>(List.of("export", "--run", reference.toString(), "--out", out.toString(),
         "--name", "m"));
     if (overwrite) {
-      export.addAll(List.of("--version", "1", "--overwrite"));
+      export.addAll(List.of("--model-version", "1", "--overwrite"));
     }
     // a first, uninterrupted export: the layout every version must have, and how long writing takes
     Path first = dir.resolve(target + "-first.log");

@@ -117,13 +117,13 @@ class TrainCommandTest {
             + " Give a longer corpus or a smaller --length"},
     };
     for (String[] c : cases) {
-      String[] out = run(2, "train", "--model", "char_lm_small", "--corpus", c[0], "--length", "256", "--batch", "4",
+      String[] out = run(2, "train", "--spec", "char_lm_small", "--corpus", c[0], "--length", "256", "--batch", "4",
           "--steps", "2", "--run", run);
       assertEquals(c[1], out[1].strip());
       assertFalse(out[1].contains("\tat "), "no stack trace: " + out[1]);
     }
     // long enough to train on, but its 5 % validation split holds no window of 257 bytes
-    String err = run(2, "train", "--model", "char_lm_small", "--corpus", small.toString(), "--length", "256",
+    String err = run(2, "train", "--spec", "char_lm_small", "--corpus", small.toString(), "--length", "256",
         "--batch", "2", "--steps", "2", "--run", run)[1];
     assertEquals("error: --corpus (" + small + ") is too short: its valid split has 50 of its 1000 bytes (90/5/5 %),"
         + " 0 windows of 257 bytes (--length 256 and the next byte); at least 1 is needed. Give a longer corpus or a"

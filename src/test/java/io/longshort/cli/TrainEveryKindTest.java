@@ -14,7 +14,7 @@ import picocli.CommandLine;
 
 /**
  * One command trains every bidirectional kind on the same data and budget ({@code train
- * --attention KIND}), and a ModelSpec JSON selects a kind too ({@code train --model file.json}).
+ * --attention KIND}), and a ModelSpec JSON selects a kind too ({@code train --spec file.json}).
  */
 class TrainEveryKindTest {
   static final List<String> KINDS = List.of("long_short", "full", "linformer", "nystrom");
@@ -67,7 +67,7 @@ class TrainEveryKindTest {
          "pooling": "cls", "classes": 10}
         """);
     Path run = dir.resolve("run_json");
-    String out = run(budget(data, run, "--model", model.toString()));
+    String out = run(budget(data, run, "--spec", model.toString()));
     assertTrue(out.contains("nystrom attention (landmarks=8, conv=3)"), out);
     assertTrue(Files.exists(run.resolve("checkpoints").resolve("ckpt-3.safetensors")), out);
   }

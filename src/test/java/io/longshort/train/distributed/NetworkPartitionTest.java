@@ -126,7 +126,7 @@ class NetworkPartitionTest {
   /** The chief's {@code train} on run folder {@code run}; returns its exit status, output in {@code log}. */
   static int train(String run, Path log, String waitFor, ThrowingRunnable then) throws Exception {
     Process chief = launch("chief", log, List.of("train", "--workers", cluster(), "--task", "0",
-        "--model", dir.resolve("tiny.json").toString(), "--listops", dir.resolve("data").toString(),
+        "--spec", dir.resolve("tiny.json").toString(), "--listops", dir.resolve("data").toString(),
         "--generate", "300", "--min-tokens", "10", "--max-tokens", "60", "--length", "64", "--batch", "6",
         "--steps", Integer.toString(STEPS), "--checkpoint-every", Integer.toString(EVERY), "--keep", "3",
         "--step-timeout", Integer.toString(STEP_TIMEOUT), "--start-timeout", "5",
