@@ -17,7 +17,8 @@ import org.tensorflow.types.family.TFloating;
 /**
  * Pieces shared by the attention emitters.
  *
- * <p>Letters: B batch, N length, D width, H heads, K head width, S segments, W segment length.
+ * <p>Letters (the table in {@code io.longshort.graph}'s package-info): B batch, N length, D width, H
+ * heads, K head width, W window (block length), Q blocks; A and Z stand for any axes passed through.
  */
 public final class AttentionOps {
   /**
@@ -67,7 +68,8 @@ public final class AttentionOps {
    * twice. The shift m (the rows' maximum) cancels out of the result, so its gradient is stopped.
    * Half-precision blocks are computed in float32 like {@link #softmax}.
    */
-  static <T extends TFloating> List<Operand<T>> jointSoftmax(Ops tf, List<Operand<T>> blocks, Operand<T> keep) {
+  public static <T extends TFloating> List<Operand<T>> jointSoftmax(Ops tf, List<Operand<T>> blocks,
+      Operand<T> keep) {
     Class<T> type = blocks.get(0).type();
     if (type == TBfloat16.class || type == TFloat16.class) {
       List<Operand<TFloat32>> wide = new ArrayList<>();
@@ -104,8 +106,8 @@ public final class AttentionOps {
   }
 
   /**
-   * Gives every block of W rows its neighbours: (B, X, S*W, Y) -> (B, X, S, before + W + after, Y),
-   * block s holding rows [s*W - before, s*W + W + after) with zeros outside [0, S*W).
+   * Gives every block of W rows its neighbours: (B, A, Q*W, Z) -> (B, A, Q, before + W + after, Z),
+   * block q holding rows [q*W - before, q*W + W + after) with zeros outside [0, Q*W).
    * Requires before, after <= W, so only the adjacent blocks are involved: two pads, two slices
    * and one concat, no gather, and every op has a gradient and an XLA kernel.
    */
@@ -113,18 +115,18 @@ public final class AttentionOps {
       int segments, int w, int yDim, int before, int after) {
     Ops tf = s.tf();
     Operand<T> zero = s.scalar(0.0);
-    // (B, X, S, W, Y)
+    // (B, A, Q, W, Z)
     Operand<T> blocks = Shapes.reshape(tf, x, -1, xDim, segments, w, yDim);
     Operand<T> left = null;
     Operand<T> right = null;
     if (before > 0) {
-      // last `before` rows of block s-1, zeros for s = 0: (B, X, S, before, Y)
+      // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
       Operand<T> shifted = Shapes.padAxis(tf, blocks, zero, 5, 2, 1, 0);
       left = Shapes.slice(tf, shifted, new long[] {0, 0, 0, w - before, 0},
           new long[] {-1, xDim, segments, before, yDim});
     }
     if (after > 0) {
-      // first `after` rows of block s+1, zeros for the last block: (B, X, S, after, Y)
+      // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
       Operand<T> shifted = Shapes.padAxis(tf, blocks, zero, 5, 2, 0, 1);
       right = Shapes.slice(tf, shifted, new long[] {0, 0, 1, 0, 0},
           new long[] {-1, xDim, segments, after, yDim});

@@ -82,43 +82,39 @@ final class CausalLongShortAttention<T extends TFloating> implements AttentionLa
     Operand<T> windowLogits = tf.math.add(tf.math.add(matmul(qTiles, kTiles, true),
         exclusionBias(s, validTiles)), windowBias());
 
-    Operand<T> logits = windowLogits;
-    Operand<T> vg = null;
-    int slots = 0;
-    if (r > 0) {
-      int segments = np / l;
-      slots = segments * r;
-      // per-segment softmax over its L positions: (B, Np, H*R) -> (B, H, S, R, L)
-      Operand<T> scores = tf.math.add(weights.dconvFc.apply(xp), tf.expandDims(bias, tf.constant(2)));
-      Operand<T> p = AttentionOps.softmax(tf, Shapes.transpose(tf,
-          Shapes.reshape(tf, scores, -1, segments, l, h, r), 0, 3, 1, 4, 2));
-      // projection before the norm: (B, H, S, L, K) -> (B, H, S, R, K) -> LN_s -> (B, H, S*R, K)
-      Operand<T> kg = projectSegments(p, keys, segments, np);
-      vg = projectSegments(p, values, segments, np);
-      // (B, H, Q, W, S*R)
-      Operand<T> globalLogits = Shapes.reshape(tf, matmul(q, kg, true), -1, h, blocks, w, slots);
-      // a segment with no token in it offers no slots: (B, 1, 1, 1, S*R)
-      Operand<T> segmentValid = tf.max(Shapes.reshape(tf, valid, -1, segments, l), tf.constant(2),
-          Max.keepDims(true));
-      Operand<T> slotValid = Shapes.reshape(tf,
-          tf.tile(segmentValid, tf.constant(new int[] {1, 1, r})), -1, 1, 1, 1, slots);
-      globalLogits = tf.math.add(tf.math.add(globalLogits, exclusionBias(s, slotValid)),
-          earlierSegmentsBias(np, blocks, segments));
-      logits = Shapes.concat(tf, 4, List.of(globalLogits, windowLogits));
-    }
-    // (B, H, Q, W, S*R + 2W); padded query rows attend to nothing
+    // padded query rows attend to nothing: (B, 1, Q, W, 1)
     Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, blocks, w, 1);
-    Operand<T> probs = tf.math.mul(AttentionOps.softmax(tf, logits), keepQuery);
-
-    Operand<T> windowProbs = Shapes.slice(tf, probs, new long[] {0, 0, 0, 0, slots},
-        new long[] {-1, h, blocks, w, 2 * w});
-    // (B, H, Np, K)
-    Operand<T> out = Shapes.reshape(tf, matmul(windowProbs, vTiles, false), -1, h, np, k);
-    if (r > 0) {
-      Operand<T> globalProbs = Shapes.reshape(tf, Shapes.slice(tf, probs, new long[] {0, 0, 0, 0, 0},
-          new long[] {-1, h, blocks, w, slots}), -1, h, np, slots);
-      out = tf.math.add(out, matmul(globalProbs, vg, false));
+    if (r == 0) {
+      // (B, H, Q, W, 2W) @ (B, H, Q, 2W, K) -> (B, H, Np, K)
+      Operand<T> windowProbs = tf.math.mul(AttentionOps.softmax(tf, windowLogits), keepQuery);
+      Operand<T> out = Shapes.reshape(tf, matmul(windowProbs, vTiles, false), -1, h, np, k);
+      // (B, N, D)
+      return weights.wO.apply(mergeHeads(tf, AttentionOps.cropRows(tf, out, h, n, k), n, h, k));
     }
+    int segments = np / l;
+    int slots = segments * r;
+    // per-segment softmax over its L positions: (B, Np, H*R) -> (B, H, S, R, L)
+    Operand<T> scores = tf.math.add(weights.dconvFc.apply(xp), tf.expandDims(bias, tf.constant(2)));
+    Operand<T> p = AttentionOps.softmax(tf, Shapes.transpose(tf,
+        Shapes.reshape(tf, scores, -1, segments, l, h, r), 0, 3, 1, 4, 2));
+    // projection before the norm: (B, H, S, L, K) -> (B, H, S, R, K) -> LN_s -> (B, H, S*R, K)
+    Operand<T> kg = projectSegments(p, keys, segments, np);
+    Operand<T> vg = projectSegments(p, values, segments, np);
+    // (B, H, Q, W, S*R)
+    Operand<T> globalLogits = Shapes.reshape(tf, matmul(q, kg, true), -1, h, blocks, w, slots);
+    // a segment with no token in it offers no slots: (B, 1, 1, 1, S*R)
+    Operand<T> segmentValid = tf.max(Shapes.reshape(tf, valid, -1, segments, l), tf.constant(2),
+        Max.keepDims(true));
+    Operand<T> slotValid = Shapes.reshape(tf,
+        tf.tile(segmentValid, tf.constant(new int[] {1, 1, r})), -1, 1, 1, 1, slots);
+    globalLogits = tf.math.add(tf.math.add(globalLogits, exclusionBias(s, slotValid)),
+        earlierSegmentsBias(np, blocks, segments));
+    // one joint softmax over [S*R slots ; 2W window keys], kept in its two blocks:
+    // (B, H, Q, W, S*R) and (B, H, Q, W, 2W)
+    List<Operand<T>> probs = AttentionOps.jointSoftmax(tf, List.of(globalLogits, windowLogits), keepQuery);
+    // (B, H, Q, W, 2W) @ (B, H, Q, 2W, K) + (B, H, Np, S*R) @ (B, H, S*R, K) -> (B, H, Np, K)
+    Operand<T> out = tf.math.add(Shapes.reshape(tf, matmul(probs.get(1), vTiles, false), -1, h, np, k),
+        matmul(Shapes.reshape(tf, probs.get(0), -1, h, np, slots), vg, false));
     // (B, N, D)
     return weights.wO.apply(mergeHeads(tf, AttentionOps.cropRows(tf, out, h, n, k), n, h, k));
   }

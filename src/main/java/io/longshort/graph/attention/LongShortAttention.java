@@ -21,10 +21,11 @@ import org.tensorflow.types.family.TFloating;
  * projection onto R global slots, with DualLN, one joint softmax and an optional CLS token.
  *
  * <p>Letters: B batch, N length, Np = N rounded up to a multiple of W, D width, H heads, K head
- * width, W window segment, E window margin, S = Np/W segments, R rank, G = global slots (R, plus
- * 1 with a CLS token). Nothing here is N x N: the largest tensors are (B, H, Np, 2E + W + G).
+ * width, W window (query block length), E window margin, Q = Np/W query blocks, R rank, G = 1 with a
+ * CLS token, else 0; R + G global slots. Nothing here is N x N: the largest tensors are
+ * (B, H, Np, 2E + W + R + G).
  *
- * <p>Parameters (PyTorch names): W_q, W_k, W_v, W_o, dual_ln_s (when G > 0), dual_ln_l,
+ * <p>Parameters (PyTorch names): W_q, W_k, W_v, W_o, dual_ln_s (when R + G > 0), dual_ln_l,
  * dconv_fc (when R > 0).
  */
 final class LongShortAttention<T extends TFloating> implements AttentionLayer<T> {
@@ -108,40 +109,40 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> vg = null;
     Operand<T> globalLogits = null;
     if (g > 0) {
-      // (B, H, G, K)
+      // (B, H, R + G, K)
       kg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalKeys), g, h, k)), g, h, k);
       vg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalValues), g, h, k)), g, h, k);
-      // (B, H, Np, G)
+      // (B, H, Np, R + G)
       globalLogits = matmul(q, kg, true);
     }
 
     // one joint softmax over [global slots ; window keys], kept in its two blocks
     Operand<T> out = null;
     if (w > 0) {
-      // (B, H, S, W, K) queries against (B, H, S, W + 2E, K) key tiles
+      // (B, H, Q, W, K) queries against (B, H, Q, W + 2E, K) key tiles
       int windowKeys = 2 * e + w;
       Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
       Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e);
       Operand<T> windowValues = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e);
-      // (B, 1, S, 1, W + 2E): out-of-range keys are zero-padded tiles of `valid`, so excluded too
+      // (B, 1, Q, 1, W + 2E): out-of-range keys are zero-padded tiles of `valid`, so excluded too
       Operand<T> validTiles = AttentionOps.neighbourTiles(s,
           Shapes.reshape(tf, valid, -1, 1, np, 1), 1, segments, w, 1, e, e);
       Operand<T> keyBias = exclusionBias(s, Shapes.reshape(tf, validTiles, -1, 1, segments, 1, windowKeys));
-      // (B, H, S, W, W + 2E)
+      // (B, H, Q, W, W + 2E)
       Operand<T> windowLogits = tf.math.add(matmul(qTiles, kTiles, true), keyBias);
       // padded query rows attend to nothing
       Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, segments, w, 1);
       if (g > 0) {
-        // (B, H, S, W, G) and (B, H, S, W, W + 2E)
+        // (B, H, Q, W, R + G) and (B, H, Q, W, W + 2E)
         List<Operand<T>> probs = AttentionOps.jointSoftmax(tf,
             List.of(Shapes.reshape(tf, globalLogits, -1, h, segments, w, g), windowLogits), keepQuery);
-        // (B, H, Np, G) @ (B, H, G, K)
+        // (B, H, Np, R + G) @ (B, H, R + G, K)
         out = matmul(Shapes.reshape(tf, probs.get(0), -1, h, np, g), vg, false);
         Operand<T> windowOut = Shapes.reshape(tf, matmul(probs.get(1), windowValues, false), -1, h, np, k);
         out = tf.math.add(out, windowOut);
       } else {
         Operand<T> windowProbs = tf.math.mul(AttentionOps.softmax(tf, windowLogits), keepQuery);
-        // (B, H, S, W, W + 2E) @ (B, H, S, W + 2E, K) -> (B, H, Np, K)
+        // (B, H, Q, W, W + 2E) @ (B, H, Q, W + 2E, K) -> (B, H, Np, K)
         out = Shapes.reshape(tf, matmul(windowProbs, windowValues, false), -1, h, np, k);
       }
     } else {
@@ -169,13 +170,10 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     // (B, 1, 1, N)
     Operand<T> tokenBias = Shapes.reshape(tf,
         Shapes.slice(tf, bias, new long[] {0, 0}, new long[] {-1, n}), -1, 1, 1, n);
-    // (B, H, 1, 1 + N)
-    Operand<T> logits = Shapes.concat(tf, 3,
-        List.of(matmul(clsQ, clsK, true), tf.math.add(matmul(clsQ, c, true), tokenBias)));
-    Operand<T> p = AttentionOps.softmax(tf, logits);
-    Operand<T> pSelf = Shapes.slice(tf, p, new long[] {0, 0, 0, 0}, new long[] {-1, h, 1, 1});
-    Operand<T> pTokens = Shapes.slice(tf, p, new long[] {0, 0, 0, 1}, new long[] {-1, h, 1, n});
-    return tf.math.add(tf.math.mul(pSelf, clsV), matmul(pTokens, c, false));
+    // one joint softmax over [its own key ; the N outputs]: (B, H, 1, 1) and (B, H, 1, N)
+    List<Operand<T>> p = AttentionOps.jointSoftmax(tf,
+        List.of(matmul(clsQ, clsK, true), tf.math.add(matmul(clsQ, c, true), tokenBias)), null);
+    return tf.math.add(tf.math.mul(p.get(0), clsV), matmul(p.get(1), c, false));
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {

@@ -95,41 +95,37 @@ final class CachedLongShortAttention<T extends TFloating> implements CachedAtten
         keepBias(s, tf.math.lessEqual(rowIds(tf, w), t), w));
 
     List<Operand<T>> next = new ArrayList<>(List.of(winK, winV));
-    Operand<T> logits = windowLogits;
-    Operand<T> globV = null;
+    if (r == 0) {
+      // (B, H, 1, W) @ (B, H, W, K) -> (B, H, 1, K)
+      Operand<T> out = matmul(AttentionOps.softmax(tf, windowLogits), heads(winV, w), false);
+      return new Step<>(weights.wO.apply(Shapes.reshape(tf, out, -1, d)), next);
+    }
     int slots = segments * r;
-    if (r > 0) {
-      Operand<TInt32> segRow = tf.math.floorMod(t, tf.constant(l));
-      Operand<TInt32> segment = tf.math.floorDiv(t, tf.constant(l));
-      // (B, L, D), (B, L, D), (B, L, H*R)
-      Operand<T> segK = writeRow(tf, cache.get(2), segRow, l, keys);
-      Operand<T> segV = writeRow(tf, cache.get(3), segRow, l, values);
-      Operand<T> segScores = writeRow(tf, cache.get(4), segRow, l, weights.dconvFc.apply(x));
-      // softmax over the segment's rows written so far: (B, L, H, R) -> (B, H, R, L)
-      Operand<T> scores = tf.math.add(Shapes.transpose(tf, Shapes.reshape(tf, segScores, -1, l, h, r), 0, 2, 3, 1),
-          keepBias(s, tf.math.lessEqual(rowIds(tf, l), segRow), l));
-      Operand<T> p = AttentionOps.softmax(tf, scores);
-      // projection before the norm: (B, H, R, L) x (B, H, L, K) -> (B, H, R, K) -> (B, R, D) -> LN_s
-      Operand<T> kBar = weights.dualLnS.apply(AttentionOps.mergeHeads(tf, matmul(p, heads(segK, l), false), r, h, k));
-      Operand<T> vBar = weights.dualLnS.apply(AttentionOps.mergeHeads(tf, matmul(p, heads(segV, l), false), r, h, k));
-      // (B, S*R, D)
-      Operand<T> globK = writeSegment(cache.get(5), segment, kBar);
-      globV = writeSegment(cache.get(6), segment, vBar);
-      next.addAll(List.of(segK, segV, segScores, globK, globV));
-      // slot m (segment m / R) is visible iff m / R < t / L: (B, H, 1, S*R)
-      Operand<TBool> earlier = tf.math.less(tf.math.floorDiv(rowIds(tf, slots), tf.constant(r)), segment);
-      Operand<T> globalLogits = tf.math.add(matmul(q, heads(globK, slots), true), keepBias(s, earlier, slots));
-      logits = Shapes.concat(tf, 3, List.of(globalLogits, windowLogits));
-    }
-    // one softmax over [slots ; window]: (B, H, 1, S*R + W)
-    Operand<T> probs = AttentionOps.softmax(tf, logits);
-    Operand<T> windowProbs = Shapes.slice(tf, probs, new long[] {0, 0, 0, slots}, new long[] {-1, h, 1, w});
+    Operand<TInt32> segRow = tf.math.floorMod(t, tf.constant(l));
+    Operand<TInt32> segment = tf.math.floorDiv(t, tf.constant(l));
+    // (B, L, D), (B, L, D), (B, L, H*R)
+    Operand<T> segK = writeRow(tf, cache.get(2), segRow, l, keys);
+    Operand<T> segV = writeRow(tf, cache.get(3), segRow, l, values);
+    Operand<T> segScores = writeRow(tf, cache.get(4), segRow, l, weights.dconvFc.apply(x));
+    // softmax over the segment's rows written so far: (B, L, H, R) -> (B, H, R, L)
+    Operand<T> scores = tf.math.add(Shapes.transpose(tf, Shapes.reshape(tf, segScores, -1, l, h, r), 0, 2, 3, 1),
+        keepBias(s, tf.math.lessEqual(rowIds(tf, l), segRow), l));
+    Operand<T> p = AttentionOps.softmax(tf, scores);
+    // projection before the norm: (B, H, R, L) x (B, H, L, K) -> (B, H, R, K) -> (B, R, D) -> LN_s
+    Operand<T> kBar = weights.dualLnS.apply(AttentionOps.mergeHeads(tf, matmul(p, heads(segK, l), false), r, h, k));
+    Operand<T> vBar = weights.dualLnS.apply(AttentionOps.mergeHeads(tf, matmul(p, heads(segV, l), false), r, h, k));
+    // (B, S*R, D)
+    Operand<T> globK = writeSegment(cache.get(5), segment, kBar);
+    Operand<T> globV = writeSegment(cache.get(6), segment, vBar);
+    next.addAll(List.of(segK, segV, segScores, globK, globV));
+    // slot m (segment m / R) is visible iff m / R < t / L: (B, H, 1, S*R)
+    Operand<TBool> earlier = tf.math.less(tf.math.floorDiv(rowIds(tf, slots), tf.constant(r)), segment);
+    Operand<T> globalLogits = tf.math.add(matmul(q, heads(globK, slots), true), keepBias(s, earlier, slots));
+    // one joint softmax over [S*R slots ; W window keys], kept in its blocks (B, H, 1, S*R) and (B, H, 1, W)
+    List<Operand<T>> probs = AttentionOps.jointSoftmax(tf, List.of(globalLogits, windowLogits), null);
     // (B, H, 1, K)
-    Operand<T> out = matmul(windowProbs, heads(winV, w), false);
-    if (r > 0) {
-      Operand<T> globalProbs = Shapes.slice(tf, probs, new long[] {0, 0, 0, 0}, new long[] {-1, h, 1, slots});
-      out = tf.math.add(out, matmul(globalProbs, heads(globV, slots), false));
-    }
+    Operand<T> out = tf.math.add(matmul(probs.get(1), heads(winV, w), false),
+        matmul(probs.get(0), heads(globV, slots), false));
     // (B, H, 1, K) -> (B, D): heads side by side, as mergeHeads lays them out
     return new Step<>(weights.wO.apply(Shapes.reshape(tf, out, -1, d)), next);
   }

@@ -52,14 +52,14 @@ import org.tensorflow.types.family.TType;
  * with noise hashed from (seed, position, token), so a seed gives the same tokens on every run,
  * every loader and in any batch.
  *
- * <p>Letters: B batch, P prompt length, C capacity, V vocabulary, M max new tokens.
+ * <p>Letters: B batch, C capacity, V vocabulary, M the largest max new tokens; prompts are (B, prompt).
  */
 public final class Generation {
   private Generation() {}
 
   /**
    * The loop's inputs, all in the graph the loop goes into, all per row (so TF Serving can batch
-   * requests): prompt ids (B, P), prompt lengths, max new tokens, temperature, top-k, seed (B).
+   * requests): prompt ids (B, prompt), prompt lengths, max new tokens, temperature, top-k, seed (B).
    */
   public record Inputs(Operand<TInt32> promptIds, Operand<TInt32> promptLengths, Operand<TInt32> maxNewTokens,
       Operand<TFloat32> temperature, Operand<TInt32> topK, Operand<TInt64> seed) {}
@@ -139,7 +139,7 @@ public final class Generation {
       Operand<TInt32> batch = Shapes.slice(tf, tf.shape(in.promptIds()), new long[] {0}, new long[] {1});
       Operand<TInt32> promptLength = Shapes.reshape(tf,
           Shapes.slice(tf, tf.shape(in.promptIds()), new long[] {1}, new long[] {1}), new long[0]);
-      // (B, P) -> (B, C); a prompt longer than C fails here (negative padding)
+      // (B, prompt) -> (B, C); a prompt longer than C fails here (negative padding)
       Operand<TInt32> paddings = tf.stack(List.of(tf.constant(new int[] {0, 0}),
           tf.stack(List.of(tf.constant(0), tf.math.sub(tf.constant(capacity), promptLength)))));
       Operand<TInt32> buffer = Shapes.reshape(tf, tf.pad(in.promptIds(), paddings, tf.constant(0)), -1, capacity);

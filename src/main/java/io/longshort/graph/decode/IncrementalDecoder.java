@@ -4,7 +4,8 @@ import io.longshort.graph.core.Embeddings;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.LayerNorm;
 import io.longshort.graph.core.Linear;
-import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.PreLnBlock;
 import io.longshort.spec.AttentionKind;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
@@ -42,9 +43,8 @@ public final class IncrementalDecoder<T extends TFloating> {
   private final Linear<T> lmHead;
   private final DecodeCache cache;
 
-  /** One pre-LN block's parameters, as {@link TransformerBlock} names them. */
-  private record Block<T extends TFloating>(LayerNorm<T> norm1, CachedAttention<T> mha, LayerNorm<T> norm2,
-      Linear<T> fc1, Linear<T> fc2) {}
+  /** One layer: the encoder's pre-LN block and parameter names around a cached attention step. */
+  private record Block<T extends TFloating>(PreLnBlock<T> block, CachedAttention<T> mha) {}
 
   /**
    * @param root the graph's (or function body's) root scope
@@ -62,15 +62,12 @@ public final class IncrementalDecoder<T extends TFloating> {
     for (int i = 0; i < distinct; i++) {
       GraphScope<T> b = model.child(spec.tiedLayers() ? "transformer" : "transformer_" + i);
       AttentionSpec a = spec.attentionFor(spec.tiedLayers() ? spec.layers() - 1 : i);
-      double eps = spec.layerNormEpsilon();
-      LayerNorm<T> norm1 = LayerNorm.create(b.child("norm1"), spec.width(), eps);
+      PreLnBlock<T> block = PreLnBlock.authors(b, spec.width(), spec.hiddenWidth(), spec.layerNormEpsilon(),
+          Dropout.none());
       CachedAttention<T> mha = a.kind() == AttentionKind.CAUSAL_LONG_SHORT
           ? new CachedLongShortAttention<>(b.child("mha"), a, capacity)
           : new CachedFullAttention<>(b.child("mha"), a, capacity);
-      LayerNorm<T> norm2 = LayerNorm.create(b.child("norm2"), spec.width(), eps);
-      Linear<T> fc1 = Linear.create(b.child("mlpblock").child("0"), spec.width(), spec.hiddenWidth());
-      Linear<T> fc2 = Linear.create(b.child("mlpblock").child("3"), spec.hiddenWidth(), spec.width());
-      blocks.add(new Block<>(norm1, mha, norm2, fc1, fc2));
+      blocks.add(new Block<>(block, mha));
     }
     norm = LayerNorm.create(model.child("norm"), spec.width(), spec.layerNormEpsilon());
     lmHead = spec.tiedEmbeddings() ? null : Linear.create(root.child("lm_head"), spec.width(), spec.vocabSize());
@@ -142,11 +139,14 @@ public final class IncrementalDecoder<T extends TFloating> {
     for (int i = 0; i < spec.layers(); i++) {
       Block<T> b = block(i);
       int n = b.mha().cacheEntries("").size();
-      CachedAttention.Step<T> a = b.mha().step(b.norm1().apply(x), t, cache.subList(at, at + n));
+      List<Operand<T>> layerCache = cache.subList(at, at + n);
       at += n;
-      next.addAll(a.cache());
-      Operand<T> h = tf.math.add(x, a.output());
-      x = tf.math.add(h, b.fc2().apply(TransformerBlock.gelu(tf, b.fc1().apply(b.norm2().apply(h)))));
+      // (B, D): the step's attention output goes through the block, its cache into `next`
+      x = b.block().apply(x, normed -> {
+        CachedAttention.Step<T> a = b.mha().step(normed, t, layerCache);
+        next.addAll(a.cache());
+        return a.output();
+      });
     }
     // (B, D) -> (B, V)
     Operand<T> y = norm.apply(x);

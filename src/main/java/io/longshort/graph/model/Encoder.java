@@ -22,7 +22,7 @@ import org.tensorflow.types.family.TFloating;
  * {@code norm}. The output is norm(x) * mask (B, N, D), or norm(cls) (B, 1, D) when a CLS vector
  * ran through the layers.
  *
- * <p>Letters: B batch, N length, D width, L layers.
+ * <p>Letters: B batch, N length, D width.
  */
 public final class Encoder<T extends TFloating> {
   private final GraphScope<T> s;

@@ -31,11 +31,11 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Inputs: {@code input_ids} (B, N) int32 and {@code mask} (B, N) int32 (1 token, 0 padding);
  * retrieval models take {@code input_ids_0}, {@code mask_0}, {@code input_ids_1}, {@code mask_1};
- * language models take {@code input_ids} only. Outputs: {@code logits} (B, C), or (B, N, V) for
+ * language models take {@code input_ids} only. Outputs: {@code logits} (B, classes), or (B, N, V) for
  * language models. Parameter names are the authors' state_dict names ({@code model.*},
  * {@code seq_classifer.*}), so their checkpoints load as they are.
  *
- * <p>Letters: B batch, N tokens, D width, F hidden width, C classes, V vocabulary.
+ * <p>Letters: B batch, N tokens, D width, F hidden width, V vocabulary.
  */
 public final class ModelGraph<T extends TFloating> implements AutoCloseable {
   private final ModelSpec spec;
@@ -208,7 +208,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
       Map<String, Operand<?>> out) {
     Class<L> type = logits.type();
     int classes = Math.toIntExact(logits.shape().get(logits.shape().numDimensions() - 1));
-    // (M, C) rows: one per example, or per position for language models
+    // (rows, classes): one row per example, or per position for language models
     Operand<L> rows = Shapes.reshape(tf, logits, -1, classes);
     Operand<TInt32> flatLabels = Shapes.reshape(tf, labels, -1);
     Operand<L> oneHot = tf.oneHot(flatLabels, tf.constant(classes), tf.constant(type, 1.0),
@@ -224,7 +224,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     return loss;
   }
 
-  /** The logits output, (B, C) or (B, N, V), in the compute dtype. */
+  /** The logits output, (B, classes) or (B, N, V), in the compute dtype. */
   @SuppressWarnings("unchecked")
   public Operand<T> logits() {
     return (Operand<T>) outputs.get("logits");
@@ -317,7 +317,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
       fc2 = Linear.create(s.child("2"), spec.hiddenWidth(), spec.classes());
     }
 
-    /** (B, in) -> (B, C). */
+    /** (B, in) -> (B, classes). */
     Operand<T> apply(Operand<T> x) {
       return fc2.apply(s.tf().nn.relu(fc1.apply(x)));
     }

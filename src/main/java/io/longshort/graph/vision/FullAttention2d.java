@@ -21,7 +21,7 @@ import org.tensorflow.types.family.TFloating;
  * relative positions, a learned bias per head for every 2-D patch offset (Swin's table) and, with
  * global tokens, learned global-to-global and global-to-patch biases.
  *
- * <p>Letters: B batch, G global tokens, L = X*Y patches, N = G + L, D width, H heads, K head width.
+ * <p>Letters: B batch, G global tokens, P = X*Y patches, N = G + P, D width, H heads, K head width.
  * Materialises (B, H, N, N): the quadratic baseline.
  *
  * <p>Parameters (PyTorch names): qkv, proj, and with relative positions
@@ -62,7 +62,7 @@ public final class FullAttention2d<T extends TFloating> {
     g2g = rpe && g > 0 ? s.parameter("g2g_relative_position_bias", new long[] {h, g, g}, Initializer.normal(0.02)) : null;
   }
 
-  /** Swin's index: (ir - jr + X - 1) * (2Y - 1) + (ic - jc + Y - 1) for patches i, j, (L, L). */
+  /** Swin's index: (ir - jr + X - 1) * (2Y - 1) + (ic - jc + Y - 1) for patches i, j, (P, P). */
   public static int[] biasIndex(int gx, int gy) {
     int l = gx * gy;
     int[] index = new int[l * l];
@@ -101,13 +101,13 @@ public final class FullAttention2d<T extends TFloating> {
 
   /** (H, N, N): [[g2g, g2l[0] for every patch] ; [g2l[1] for every patch, the local table]]. */
   private Operand<T> positionBias(int l) {
-    // (L*L, H) -> (H, L, L)
+    // (P*P, H) -> (H, P, P)
     Operand<T> local = Shapes.reshape(tf,
         Shapes.transpose(tf, tf.gather(localTable, tf.constant(biasIndex(gx, gy)), tf.constant(0)), 1, 0), h, l, l);
     if (g == 0) {
       return local;
     }
-    // (H, G, 1) -> (H, G, L) and (H, 1, G) -> (H, L, G)
+    // (H, G, 1) -> (H, G, P) and (H, 1, G) -> (H, P, G)
     Operand<T> globalToPatch = Shapes.reshape(tf,
         Shapes.slice(tf, g2l, new long[] {0, 0, 0}, new long[] {1, h, g}), h, g, 1);
     Operand<T> patchToGlobal = Shapes.reshape(tf,

@@ -15,12 +15,13 @@ import org.tensorflow.types.family.TFloating;
  * every gradient exists and XLA compiles it.
  *
  * <p>Letters: B batch, H heads, K head width, X x Y the image grid, Xp x Yp the grid padded to
- * multiples of w, SX = Xp/w and SY = Yp/w windows, E margin, T = w + 2E tile side.
+ * multiples of w, SX = Xp/w and SY = Yp/w windows, E margin, T = w + 2E tile side, Z any trailing
+ * axis.
  */
 final class ImageGrid {
   private ImageGrid() {}
 
-  /** (B, X*Y, C) -> (B, Xp*Yp, C): zeros to the right of and below the image. */
+  /** (B, X*Y, Z) -> (B, Xp*Yp, Z): zeros to the right of and below the image. */
   static <T extends TFloating> Operand<T> pad(GraphScope<T> s, Operand<T> x, int gx, int gy, int xp, int yp, int c) {
     Ops tf = s.tf();
     Operand<T> grid = Shapes.reshape(tf, x, -1, gx, gy, c);
@@ -39,13 +40,13 @@ final class ImageGrid {
     return Shapes.reshape(tf, grid, -1, h, (long) gx * gy, k);
   }
 
-  /** (B, H, Xp*Yp, C) -> (B, H, SX, SY, w*w, C): the rows of each window, row-major inside it. */
+  /** (B, H, Xp*Yp, Z) -> (B, H, SX, SY, w*w, Z): the rows of each window, row-major inside it. */
   static <T extends TFloating> Operand<T> group(Ops tf, Operand<T> x, int h, int sx, int sy, int w, int c) {
     Operand<T> split = Shapes.reshape(tf, x, -1, h, sx, w, sy, w, c);
     return Shapes.reshape(tf, Shapes.transpose(tf, split, 0, 1, 2, 4, 3, 5, 6), -1, h, sx, sy, (long) w * w, c);
   }
 
-  /** The inverse of {@link #group}: (B, H, SX, SY, w*w, C) -> (B, H, Xp*Yp, C). */
+  /** The inverse of {@link #group}: (B, H, SX, SY, w*w, Z) -> (B, H, Xp*Yp, Z). */
   static <T extends TFloating> Operand<T> ungroup(Ops tf, Operand<T> x, int h, int sx, int sy, int w, int c) {
     Operand<T> split = Shapes.reshape(tf, x, -1, h, sx, sy, w, w, c);
     return Shapes.reshape(tf, Shapes.transpose(tf, split, 0, 1, 2, 4, 3, 5, 6), -1, h, (long) sx * w * sy * w, c);

@@ -35,10 +35,10 @@ import org.tensorflow.types.family.TFloating;
  * excluded as keys, from the projection's softmax over positions, and cropped as queries, so the
  * result equals attention over the image alone. The authors' code requires multiples of w.
  *
- * <p>Letters: B batch, G global tokens, X x Y the patch grid, L = X*Y, D width, H heads, K head
+ * <p>Letters: B batch, G global tokens, X x Y the patch grid, P = X*Y patches, D width, H heads, K head
  * width, w window side, E margin, T = w + 2E, Xp x Yp the grid padded to multiples of w,
  * Np = Xp*Yp, SX x SY windows, R rank. The largest tensors are (B, H, SX, SY, w*w, R + T*T + G):
- * linear in L.
+ * linear in P.
  *
  * <p>Parameters (PyTorch names): qkv, proj, to_dynamic_projection (R > 0), dual_ln_dp (R > 0),
  * dual_ln_full, local_relative_position_bias_table ((2(w + w/2 - 1)(2(w/2) + w + 1) + 1, H), with
@@ -131,7 +131,7 @@ public final class LongShortAttention2d<T extends TFloating> {
     int ww = w * w;
     double scale = 1.0 / Math.sqrt(k);
 
-    // (B, G + L, D) each; keys and values of every token through dual_ln_full
+    // (B, G + P, D) each; keys and values of every token through dual_ln_full
     Operand<T> all = qkv.apply(x);
     Operand<T> q = tf.math.mul(rowsOf(all, 0, g + l, 0), s.scalar(scale));
     Operand<T> kAll = dualLnFull.apply(rowsOf(all, 0, g + l, d));
@@ -184,31 +184,28 @@ public final class LongShortAttention2d<T extends TFloating> {
       logits.add(ImageGrid.group(tf, matmul(qh, kc, true), h, sx, sy, w, g));
     }
 
-    // one joint softmax; padded queries' rows zeroed: (B, H, SX, SY, w*w, R + T*T + G)
-    int total = r + t * t + g;
-    // (the CPU float32 softmax kernel takes at most 5 dims: softmax over 2-D rows)
-    Operand<T> flat = Shapes.reshape(tf, Shapes.concat(tf, 5, logits), -1, total);
-    Operand<T> joint = Shapes.reshape(tf, AttentionOps.softmax(tf, flat), -1, h, sx, sy, ww, total);
-    Operand<T> probs = tf.math.mul(joint,
+    // one joint softmax over [R projected ; T*T window ; G global] keys, kept in its blocks
+    // (B, H, SX, SY, w*w, R), (.., T*T), (.., G); padded queries' rows zeroed
+    List<Operand<T>> probs = AttentionOps.jointSoftmax(tf, logits,
         ImageGrid.constant(s, queryKeep(gx, gy, sx, sy), 1, 1, sx, sy, ww, 1));
+    int windowBlock = r > 0 ? 1 : 0;
 
     // (B, H, Np, K)
-    Operand<T> windowProbs = part(probs, sx, sy, ww, r, t * t);
-    Operand<T> out = ImageGrid.ungroup(tf, matmul(windowProbs, vTiles, false), h, sx, sy, w, k);
+    Operand<T> out = ImageGrid.ungroup(tf, matmul(probs.get(windowBlock), vTiles, false), h, sx, sy, w, k);
     if (r > 0) {
-      Operand<T> dp = ImageGrid.ungroup(tf, part(probs, sx, sy, ww, 0, r), h, sx, sy, w, r);
+      Operand<T> dp = ImageGrid.ungroup(tf, probs.get(0), h, sx, sy, w, r);
       out = tf.math.add(out, matmul(dp, vBar, false));
     }
     if (g > 0) {
-      Operand<T> toGlobal = ImageGrid.ungroup(tf, part(probs, sx, sy, ww, r + t * t, g), h, sx, sy, w, g);
+      Operand<T> toGlobal = ImageGrid.ungroup(tf, probs.get(windowBlock + 1), h, sx, sy, w, g);
       out = tf.math.add(out, matmul(toGlobal, vc, false));
     }
-    // (B, H, L, K)
+    // (B, H, P, K)
     out = ImageGrid.crop(tf, out, h, gx, gy, xp, yp, k);
     if (g > 0) {
       out = Shapes.concat(tf, 2, List.of(globalOutput(qc, kc, vc, out, l), out));
     }
-    // (B, G + L, D)
+    // (B, G + P, D)
     return proj.apply(mergeHeads(tf, out, g + l, h, k));
   }
 
@@ -217,21 +214,14 @@ public final class LongShortAttention2d<T extends TFloating> {
    * [global values ; C]: (B, H, G, K).
    */
   private Operand<T> globalOutput(Operand<T> qc, Operand<T> kc, Operand<T> vc, Operand<T> c, int l) {
-    // (B, H, G, G + L)
-    Operand<T> p = AttentionOps.softmax(tf, Shapes.concat(tf, 3, List.of(matmul(qc, kc, true), matmul(qc, c, true))));
-    Operand<T> pGlobal = Shapes.slice(tf, p, new long[] {0, 0, 0, 0}, new long[] {-1, h, g, g});
-    Operand<T> pPatches = Shapes.slice(tf, p, new long[] {0, 0, 0, g}, new long[] {-1, h, g, l});
-    return tf.math.add(matmul(pGlobal, vc, false), matmul(pPatches, c, false));
+    // one joint softmax over [G global keys ; P patch outputs]: (B, H, G, G) and (B, H, G, P)
+    List<Operand<T>> p = AttentionOps.jointSoftmax(tf, List.of(matmul(qc, kc, true), matmul(qc, c, true)), null);
+    return tf.math.add(matmul(p.get(0), vc, false), matmul(p.get(1), c, false));
   }
 
   /** x[:, from : from + count, col : col + D] of a (B, rows, C) tensor. */
   private Operand<T> rowsOf(Operand<T> x, int from, int count, int col) {
     return Shapes.slice(tf, x, new long[] {0, from, col}, new long[] {-1, count, d});
-  }
-
-  /** probs[..., from : from + count] of (B, H, SX, SY, w*w, total). */
-  private Operand<T> part(Operand<T> probs, int sx, int sy, int ww, int from, int count) {
-    return Shapes.slice(tf, probs, new long[] {0, 0, 0, 0, 0, from}, new long[] {-1, h, sx, sy, ww, count});
   }
 
   /** (Np): 0 for image patches, EXCLUDED for padding. */

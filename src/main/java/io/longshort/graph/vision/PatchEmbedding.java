@@ -11,11 +11,11 @@ import org.tensorflow.types.family.TFloating;
 
 /**
  * ViL's {@code PatchEmbed} without absolute positions: a p x p convolution with stride p (kept in
- * PyTorch's Conv2d layout (D, C, p, p), computed as a reshape to patches and one matmul, which has
+ * PyTorch's Conv2d layout (D, Ch, p, p), computed as a reshape to patches and one matmul, which has
  * a gradient and an XLA kernel everywhere), a LayerNorm ({@code norm_embed}) and G learned global
  * tokens ({@code cls_token}, (1, G, D)) in front.
  *
- * <p>Letters: B batch, S input grid side, C input channels, p patch side, X = S / p (remainder
+ * <p>Letters: B batch, I input grid side, Ch input channels, p patch side, X = I / p (remainder
  * dropped, as a strided convolution), D width, G global tokens.
  */
 final class PatchEmbedding<T extends TFloating> {
@@ -35,7 +35,7 @@ final class PatchEmbedding<T extends TFloating> {
     p = patch;
     d = width;
     g = globals;
-    // PyTorch's Conv2d default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C p p
+    // PyTorch's Conv2d default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = Ch p p
     double bound = 1.0 / Math.sqrt((double) c * p * p);
     GraphScope<T> conv = s.child("proj");
     weight = conv.parameter("weight", new long[] {d, c, p, p}, Initializer.uniform(bound));
@@ -44,13 +44,13 @@ final class PatchEmbedding<T extends TFloating> {
     globalTokens = g > 0 ? s.parameter("cls_token", new long[] {1, g, d}, Initializer.normal(0.02)) : null;
   }
 
-  /** grid (B, S, S, C) -> (B, G + X*X, D): global tokens, then the patches row-major. */
+  /** grid (B, I, I, Ch) -> (B, G + X*X, D): global tokens, then the patches row-major. */
   Operand<T> apply(Operand<T> grid, int side) {
     Ops tf = s.tf();
     int x = side / p;
     Operand<T> cropped = x * p == side ? grid
         : Shapes.slice(tf, grid, new long[] {0, 0, 0, 0}, new long[] {-1, (long) x * p, (long) x * p, c});
-    // (B, X, p, X, p, C) -> (B, X, X, C, p, p) -> (B, X*X, C*p*p), the conv weight's (C, p, p) order
+    // (B, X, p, X, p, Ch) -> (B, X, X, Ch, p, p) -> (B, X*X, Ch*p*p), the conv weight's (Ch, p, p) order
     Operand<T> patches = Shapes.transpose(tf, Shapes.reshape(tf, cropped, -1, x, p, x, p, c), 0, 1, 3, 5, 2, 4);
     Operand<T> flat = Shapes.reshape(tf, patches, -1, (long) x * x, (long) c * p * p);
     Operand<T> w2 = Shapes.reshape(tf, weight, d, (long) c * p * p);

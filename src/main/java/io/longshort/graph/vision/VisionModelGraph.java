@@ -7,7 +7,8 @@ import io.longshort.graph.core.Linear;
 import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Precision;
 import io.longshort.graph.core.Shapes;
-import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.PreLnBlock;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.VisionSpec;
 import io.longshort.spec.VisionStage;
@@ -32,11 +33,11 @@ import org.tensorflow.types.family.TFloating;
  * {@code norm}, {@code head}. Between stages the global tokens are dropped and the patches form
  * the next stage's grid.
  *
- * <p>Input {@code images} float32 (B, S, S, C), NHWC, already normalised; output {@code logits}
+ * <p>Input {@code images} float32 (B, I, I, Ch), NHWC, already normalised; output {@code logits}
  * (B, classes). A training graph adds {@code labels} int32 (B), {@code loss} (mean cross-entropy,
  * float32 at least) and {@code hits} (B, 1 where the arg-max is the label).
  *
- * <p>Letters: B batch, S image side, C channels, G global tokens, X grid side, D width.
+ * <p>Letters: B batch, I image side, Ch channels, G global tokens, X grid side, D width.
  * Stochastic depth and dropout, which the authors use on ImageNet, are not built.
  */
 public final class VisionModelGraph<T extends TFloating> implements AutoCloseable {
@@ -85,7 +86,7 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
 
   private Operand<T> forward(GraphScope<T> root, Operand<T> image) {
     Ops tf = root.tf();
-    // (B, S, S, C) for stage 1, then (B, X, X, D) of the previous stage
+    // (B, I, I, Ch) for stage 1, then (B, X, X, D) of the previous stage
     Operand<T> grid = image;
     int side = spec.imageSize();
     Operand<T> x = null;
@@ -100,15 +101,16 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
       side = spec.gridSide(i);
       int hidden = VisionSpec.hiddenWidth(d, spec.mlpRatio());
       for (int j = 0; j < st.depth(); j++) {
+        // the authors' MsViT names: layer<i>.<2j+1>.{norm, attn.*}, layer<i>.<2j+2>.{norm, mlp.fc1, mlp.fc2}
         GraphScope<T> attnBlock = layer.child(Integer.toString(2 * j + 1));
-        LayerNorm<T> norm = LayerNorm.create(attnBlock.child("norm"), d, spec.layerNormEpsilon());
-        x = tf.math.add(x, ImageAttention.apply(attnBlock.child("attn"), st.attention(), norm.apply(x), side, side));
         GraphScope<T> mlpBlock = layer.child(Integer.toString(2 * j + 2));
-        LayerNorm<T> norm2 = LayerNorm.create(mlpBlock.child("norm"), d, spec.layerNormEpsilon());
-        GraphScope<T> mlp = mlpBlock.child("mlp");
-        Linear<T> fc1 = Linear.create(mlp.child("fc1"), d, hidden);
-        Linear<T> fc2 = Linear.create(mlp.child("fc2"), hidden, d);
-        x = tf.math.add(x, fc2.apply(TransformerBlock.gelu(tf, fc1.apply(norm2.apply(x)))));
+        PreLnBlock<T> block = new PreLnBlock<>(attnBlock, attnBlock.child("norm"), mlpBlock.child("norm"),
+            mlpBlock.child("mlp").child("fc1"), mlpBlock.child("mlp").child("fc2"), d, hidden,
+            spec.layerNormEpsilon(), Dropout.none());
+        int gridSide = side;
+        // (B, G + X*X, D)
+        x = block.apply(x, normed -> ImageAttention.apply(attnBlock.child("attn"), st.attention(), normed, gridSide,
+            gridSide));
       }
       if (i + 1 < spec.stages().size()) {
         // drop the global tokens: (B, X, X, D)
@@ -179,14 +181,14 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
     return session;
   }
 
-  /** Logits (B, classes) row-major for images (B, S, S, C) row-major. */
+  /** Logits (B, classes) row-major for images (B, I, I, Ch) row-major. */
   public double[] logits(long batch, float[] pixels) {
     try (Tensor t = imagesTensor(batch, pixels); var r = session().runner().feed(images, t).fetch(logits).run()) {
       return HostTensors.toDoubles(r.get(0));
     }
   }
 
-  /** A float32 (B, S, S, C) tensor of row-major pixels. */
+  /** A float32 (B, I, I, Ch) tensor of row-major pixels. */
   public TFloat32 imagesTensor(long batch, float[] pixels) {
     return TFloat32.tensorOf(Shape.of(batch, spec.imageSize(), spec.imageSize(), spec.channels()),
         org.tensorflow.ndarray.buffer.DataBuffers.of(pixels, true, false));

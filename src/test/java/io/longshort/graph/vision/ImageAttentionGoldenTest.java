@@ -1,5 +1,6 @@
-package io.longshort.graph;
+package io.longshort.graph.vision;
 
+import io.longshort.reference.ReferenceHarness;
 import io.longshort.graph.vision.FullAttention2d;
 import io.longshort.graph.vision.ImageAttentionGraph;
 import io.longshort.graph.vision.LongShortAttention2d;

@@ -1,4 +1,4 @@
-package io.longshort.graph;
+package io.longshort.graph.core;
 
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;

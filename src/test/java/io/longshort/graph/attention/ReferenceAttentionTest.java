@@ -1,5 +1,6 @@
-package io.longshort.graph;
+package io.longshort.graph.attention;
 
+import io.longshort.reference.ReferenceHarness;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

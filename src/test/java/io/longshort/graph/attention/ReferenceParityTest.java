@@ -1,11 +1,12 @@
-package io.longshort.graph;
+package io.longshort.graph.attention;
 
+import io.longshort.reference.ReferenceHarness;
 import io.longshort.graph.attention.AttentionGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.ReferenceHarness.Case;
-import io.longshort.graph.ReferenceHarness.Diff;
+import io.longshort.reference.ReferenceHarness.Case;
+import io.longshort.reference.ReferenceHarness.Diff;
 import io.longshort.reference.ReferenceAttention;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.GlobalToken;

@@ -1,9 +1,10 @@
-package io.longshort.graph;
+package io.longshort.graph.attention;
 
+import io.longshort.reference.ReferenceHarness;
 import io.longshort.graph.attention.AttentionGraph;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.ReferenceHarness.Case;
+import io.longshort.reference.ReferenceHarness.Case;
 import io.longshort.spec.AttentionKind;
 import io.longshort.spec.AttentionSpec;
 import java.util.ArrayList;

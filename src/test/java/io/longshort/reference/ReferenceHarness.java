@@ -1,4 +1,4 @@
-package io.longshort.graph;
+package io.longshort.reference;
 
 import io.longshort.graph.attention.AttentionGraph;
 import io.longshort.graph.core.HostTensors;
@@ -15,9 +15,9 @@ import org.tensorflow.Tensor;
 import org.tensorflow.types.family.TFloating;
 
 /** Shared plumbing of the reference tests: random configs, inputs, parameters, graph I/O. */
-final class ReferenceHarness {
+public final class ReferenceHarness {
   /** The prefix Attention's parameters get in an AttentionGraph (scope "attention"). */
-  static final String PREFIX = "attention.";
+  public static final String PREFIX = "attention.";
 
   private ReferenceHarness() {}
 
@@ -26,12 +26,12 @@ final class ReferenceHarness {
    *
    * @param n the sequence length (for FIRST_ROW the graph's x has 1 + n rows)
    */
-  record Case(AttentionSpec spec, int batch, int n, long seed) {
-    int rows() {
+  public record Case(AttentionSpec spec, int batch, int n, long seed) {
+    public int rows() {
       return spec.globalToken() == GlobalToken.FIRST_ROW ? n + 1 : n;
     }
 
-    String name() {
+    public String name() {
       AttentionKind kind = spec.kind();
       StringBuilder s = new StringBuilder(kind.jsonName());
       if (kind == AttentionKind.LONG_SHORT || kind == AttentionKind.CAUSAL_LONG_SHORT) {
@@ -49,7 +49,7 @@ final class ReferenceHarness {
     }
   }
 
-  static double[] normals(Random rnd, int count) {
+  public static double[] normals(Random rnd, int count) {
     double[] v = new double[count];
     for (int i = 0; i < count; i++) {
       v[i] = rnd.nextGaussian();
@@ -63,7 +63,7 @@ final class ReferenceHarness {
    * row keeps exactly one real token. For FIRST_ROW the CLS row's mask value is random (it must be
    * ignored).
    */
-  static double[] mask(Random rnd, Case c, boolean oneTokenRow) {
+  public static double[] mask(Random rnd, Case c, boolean oneTokenRow) {
     int rows = c.rows();
     int first = rows - c.n(); // 1 for FIRST_ROW, else 0
     double[] m = new double[c.batch() * rows];
@@ -100,7 +100,7 @@ final class ReferenceHarness {
    * a = 1.5/sqrt(in), biases U(-0.5, 0.5), LayerNorm weights 1 + 0.3 N(0,1), biases 0.3 N(0,1)), so
    * that a swapped or wrongly laid out parameter shows up.
    */
-  static <T extends TFloating> void randomizeParameters(AttentionGraph<T> g, Random rnd) {
+  public static <T extends TFloating> void randomizeParameters(AttentionGraph<T> g, Random rnd) {
     Parameters<T> params = g.parameters();
     for (Parameter<T> p : params.list()) {
       int size = Math.toIntExact(p.size());
@@ -126,7 +126,7 @@ final class ReferenceHarness {
   }
 
   /** Every parameter's current value, by PyTorch name without the graph's "attention." prefix. */
-  static <T extends TFloating> Map<String, double[]> readParameters(AttentionGraph<T> g) {
+  public static <T extends TFloating> Map<String, double[]> readParameters(AttentionGraph<T> g) {
     Map<String, double[]> out = new LinkedHashMap<>();
     for (Parameter<T> p : g.parameters().list()) {
       try (Result r = g.session().runner().fetch(p.value()).run()) {
@@ -138,8 +138,8 @@ final class ReferenceHarness {
   }
 
   /** Max |a - b| and where, as a message-ready string prefix; NaN counts as infinite error. */
-  record Diff(double max, int index) {
-    static Diff of(double[] a, double[] b) {
+  public record Diff(double max, int index) {
+    public static Diff of(double[] a, double[] b) {
       if (a.length != b.length) {
         throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
       }
@@ -155,7 +155,7 @@ final class ReferenceHarness {
       return new Diff(max, at);
     }
 
-    String where(int rows, int d) {
+    public String where(int rows, int d) {
       int b = index / (rows * d);
       int t = (index / d) % rows;
       int c = index % d;

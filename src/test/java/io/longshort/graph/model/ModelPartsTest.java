@@ -1,4 +1,4 @@
-package io.longshort.graph;
+package io.longshort.graph.model;
 
 import io.longshort.graph.core.Embeddings;
 import io.longshort.graph.core.GraphScope;

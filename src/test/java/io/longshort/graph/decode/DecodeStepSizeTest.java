@@ -1,4 +1,4 @@
-package io.longshort.graph;
+package io.longshort.graph.decode;
 
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Parameters;

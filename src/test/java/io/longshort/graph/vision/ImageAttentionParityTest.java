@@ -1,5 +1,6 @@
-package io.longshort.graph;
+package io.longshort.graph.vision;
 
+import io.longshort.reference.ReferenceHarness;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;

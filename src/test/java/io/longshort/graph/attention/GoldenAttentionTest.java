@@ -1,4 +1,4 @@
-package io.longshort.graph;
+package io.longshort.graph.attention;
 
 import io.longshort.graph.attention.AttentionGraph;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.longshort.graph;
+package io.longshort.graph.vision;
 
 import io.longshort.graph.vision.LongShortAttention2d;
 import io.longshort.graph.vision.VisionModelGraph;

@@ -1,4 +1,4 @@
-package io.longshort.graph;
+package io.longshort.graph.attention;
 
 import io.longshort.graph.attention.AttentionGraph;
 import io.longshort.graph.core.HostTensors;
@@ -23,14 +23,14 @@ import org.tensorflow.types.TFloat64;
  * TF's symbolic gradients of every attention kind against central finite differences in float64,
  * for the inputs and every parameter, with padding in the mask.
  */
-class GradientCheckTest {
+public class GradientCheckTest {
   /**
    * Central differences: truncation error ~ STEP^2 (1e-10 relative), round-off ~ 1e-16 |loss| /
    * STEP. 1e-5 balances the two; at 1e-6 round-off alone reached 1.3e-9 on exactly-zero gradients.
    */
-  static final double STEP = 1e-5;
-  static final double MAX_RELATIVE_ERROR = 1e-3;
-  static final double ZERO_SCALE = 1e-6;
+  public static final double STEP = 1e-5;
+  public static final double MAX_RELATIVE_ERROR = 1e-3;
+  public static final double ZERO_SCALE = 1e-6;
 
   @TestFactory
   Stream<DynamicTest> gradientsMatchFiniteDifferences() {

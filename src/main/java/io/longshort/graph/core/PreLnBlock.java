@@ -1,0 +1,83 @@
+package io.longshort.graph.core;
+
+import java.util.function.UnaryOperator;
+import org.tensorflow.Operand;
+import org.tensorflow.framework.activations.GELU;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * The pre-LN residual block that the encoder, the vision model and the incremental decoder share:
+ * h = residual + dropout(attention(norm1(x))), then h + dropout(fc2(dropout(gelu(fc1(norm2(h)))))).
+ * The attention is the caller's (a layer over a sequence, over an image grid, or one cached decode
+ * step), given as a function of the normalised input; the block owns the two LayerNorms and the MLP
+ * and their parameter names. The authors' LM layer (post-attention order) is not this block.
+ *
+ * <p>Letters: B batch, N rows (tokens; 1 + N with a CLS row), D width, F hidden width.
+ */
+public final class PreLnBlock<T extends TFloating> {
+  private final GraphScope<T> s;
+  private final LayerNorm<T> norm1;
+  private final LayerNorm<T> norm2;
+  private final Linear<T> fc1;
+  private final Linear<T> fc2;
+  private final Dropout dropout;
+
+  /**
+   * @param s the scope dropout sites are named in
+   * @param norm1 the scope of the LayerNorm before the attention
+   * @param norm2 the scope of the LayerNorm before the MLP
+   * @param fc1 the scope of the MLP's first Linear (D -> F)
+   * @param fc2 the scope of its second Linear (F -> D)
+   * @param dropout dropout of the attention output, the MLP's hidden layer and its output
+   */
+  public PreLnBlock(GraphScope<T> s, GraphScope<T> norm1, GraphScope<T> norm2, GraphScope<T> fc1,
+      GraphScope<T> fc2, int width, int hiddenWidth, double epsilon, Dropout dropout) {
+    this.s = s;
+    this.dropout = dropout;
+    this.norm1 = LayerNorm.create(norm1, width, epsilon);
+    this.norm2 = LayerNorm.create(norm2, width, epsilon);
+    this.fc1 = Linear.create(fc1, width, hiddenWidth);
+    this.fc2 = Linear.create(fc2, hiddenWidth, width);
+  }
+
+  /**
+   * The authors' LRA/LM names: {@code norm1}, {@code norm2}, {@code mlpblock.0}, {@code mlpblock.3}
+   * under {@code s} (the attention's own parameters go under {@code mha}).
+   */
+  public static <T extends TFloating> PreLnBlock<T> authors(GraphScope<T> s, int width, int hiddenWidth,
+      double epsilon, Dropout dropout) {
+    return new PreLnBlock<>(s, s.child("norm1"), s.child("norm2"), s.child("mlpblock").child("0"),
+        s.child("mlpblock").child("3"), width, hiddenWidth, epsilon, dropout);
+  }
+
+  /**
+   * x (B, N, D) -> (B, N, D); the residual is x.
+   *
+   * @param attention normalised x (B, N, D) -> attention output (B, N, D)
+   */
+  public Operand<T> apply(Operand<T> x, UnaryOperator<Operand<T>> attention) {
+    return apply(x, x, attention);
+  }
+
+  /**
+   * x (B, N, D) with the attention's residual (B, N', D) -> (B, N', D): an attention that adds rows
+   * (a CLS row in front) gives the residual those rows too.
+   */
+  public Operand<T> apply(Operand<T> residual, Operand<T> x, UnaryOperator<Operand<T>> attention) {
+    Ops tf = s.tf();
+    // (B, N', D)
+    Operand<T> h = tf.math.add(residual, dropout.apply(s, attention.apply(norm1.apply(x))));
+    // (B, N', D) -> (B, N', F) -> (B, N', D)
+    Operand<T> mlp = dropout.apply(s, fc2.apply(dropout.apply(s, gelu(tf, fc1.apply(norm2.apply(h))))));
+    return tf.math.add(h, mlp);
+  }
+
+  /**
+   * Exact GELU, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), as PyTorch's nn.GELU(): tensorflow-framework's
+   * (Mul, Div, Erf, Add and Cast of scalar constants, all with C++ gradients and XLA kernels).
+   */
+  public static <T extends TFloating> Operand<T> gelu(Ops tf, Operand<T> x) {
+    return GELU.gelu(tf, x, false);
+  }
+}
