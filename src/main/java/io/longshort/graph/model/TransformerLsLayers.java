@@ -1,13 +1,13 @@
 package io.longshort.graph.model;
 
 import io.longshort.graph.attention.ChunkedLongShortAttention;
+import io.longshort.graph.core.PreLnBlock;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.LayerNorm;
 import io.longshort.graph.core.Linear;
 import io.longshort.graph.core.Shapes;
-import io.longshort.graph.core.TransformerBlock;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,7 +185,7 @@ public final class TransformerLsLayers<T extends TFloating> {
     private Operand<T> ff(Operand<T> x) {
       Ops tf = s.tf();
       Operand<T> hidden = fc1.apply(x);
-      hidden = gelu ? TransformerBlock.gelu(tf, hidden) : tf.nn.relu(hidden);
+      hidden = gelu ? PreLnBlock.gelu(tf, hidden) : tf.nn.relu(hidden);
       return dropout.apply(s, fc2.apply(dropout.apply(s, hidden)));
     }
   }

@@ -1,10 +1,11 @@
-package io.longshort.graph;
+package io.longshort.graph.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.ReferenceHarness.Case;
-import io.longshort.graph.ReferenceHarness.Diff;
+import io.longshort.reference.ReferenceHarness;
+import io.longshort.reference.ReferenceHarness.Case;
+import io.longshort.reference.ReferenceHarness.Diff;
 import io.longshort.graph.attention.AttentionGraph;
 import io.longshort.reference.ReferenceBaselineAttention;
 import io.longshort.spec.AttentionSpec;

@@ -1,10 +1,11 @@
-package io.longshort.graph;
+package io.longshort.graph.attention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.longshort.reference.ReferenceHarness;
 import io.longshort.Golden;
 import io.longshort.graph.attention.AttentionGraph;
 import io.longshort.spec.AttentionSpec;
