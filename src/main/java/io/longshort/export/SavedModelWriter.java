@@ -173,7 +173,8 @@ public final class SavedModelWriter {
     write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir);
   }
 
-  private static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
+  /** Writes {@code modelGraph} with the given signatures (inputs and outputs by signature key). */
+  public static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
       Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> sigOutputs, Path dir)
       throws IOException {
     if (Files.exists(dir)) {
