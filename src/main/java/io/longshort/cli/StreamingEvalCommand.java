@@ -26,54 +26,73 @@ final class StreamingEvalCommand {
 
   static int run(PrintWriter o, String lm, Path weights, Path corpusFile, String split, int block, Integer memLen,
       Path dict, long maxBytes, boolean terminal) throws IOException {
-    if (lm == null) {
-      throw new IllegalArgumentException("--block evaluates the authors' LM: give --lm (a TransformerLsSpec JSON file,"
-          + " or a setting: " + String.join(", ", TransformerLsSetting.SHIPPED) + ")");
-    }
     if (weights == null) {
       throw new IllegalArgumentException("--block needs --weights (a safetensors file of the authors' state_dict)");
     }
-    TransformerLsSpec spec = TransformerLsSetting.SHIPPED.contains(lm) ? TransformerLsSetting.load(lm).model()
-        : TransformerLsSpec.parseJson(Files.readString(Path.of(lm)));
-    if (memLen != null) {
-      spec = spec.toBuilder().setMemLen(memLen).build();
-    }
-    int[] idOfByte = dict == null ? StreamingEval.byteIds() : io.longshort.data.FairseqDictionary.read(dict).idOfByte();
-    try (ByteCorpus corpus = ByteCorpus.open(corpusFile); Safetensors st = Safetensors.open(weights);
-        TransformerLsLm<TFloat32> model = TransformerLsLm.build(spec, TFloat32.class, 1, block, 0)) {
-      String prefix = st.contains("in_emb.weight") ? "" : FAIRSEQ_PREFIX;
-      WeightLoader.load(model.session(), model.parameters(), st, "", prefix);
-      ByteCorpus.Range range = switch (split) {
-        case "all" -> new ByteCorpus.Range(0, corpus.size());
-        case "test" -> corpus.range(ByteCorpus.Split.TEST);
-        case "valid" -> corpus.range(ByteCorpus.Split.VALID);
-        default -> throw new IllegalArgumentException("--split (" + split + ") must be valid, test or all");
-      };
-      if (maxBytes > 0 && maxBytes < range.length()) {
-        range = new ByteCorpus.Range(range.offset(), maxBytes);
+    try (ByteCorpus corpus = ByteCorpus.open(corpusFile); Safetensors st = Safetensors.open(weights)) {
+      TransformerLsSpec spec;
+      if (lm != null) {
+        spec = TransformerLsSetting.SHIPPED.contains(lm) ? TransformerLsSetting.load(lm).model()
+            : TransformerLsSpec.parseJson(Files.readString(Path.of(lm)));
+      } else if (st.metadata().containsKey("config")) {
+        // a converted checkpoint (scripts/fairseq_to_safetensors.py) names its own model
+        spec = TransformerLsSpec.fromAuthorsConfig(new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(st.metadata().get("config")));
+      } else {
+        throw new IllegalArgumentException("--weights (" + weights + ") holds no config: give --lm (a TransformerLsSpec"
+            + " JSON file, or a setting: " + String.join(", ", TransformerLsSetting.SHIPPED) + ")");
       }
-      long started = System.nanoTime();
-      long[] lastLine = {0};
-      StreamingEval.Result r = StreamingEval.evaluate(model, corpus, range, idOfByte, (done, total, scored, bpc) -> {
-        double elapsed = (System.nanoTime() - started) / 1e9;
-        String text = String.format("block %d/%d  bits/char %.4f  %,.0f bytes/s", done, total, bpc, scored / elapsed);
-        if (terminal) {
-          int width = 24;
-          int filled = (int) (width * done / total);
-          o.print("\r[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + text + "   ");
-          o.flush();
-        } else if (done == total || done - lastLine[0] >= Math.max(1, total / 50)) {
-          o.println(text);
-          o.flush();
-          lastLine[0] = done;
+      if (memLen != null) {
+        spec = spec.toBuilder().setMemLen(memLen).build();
+      }
+      Path dictFile = dict;
+      if (dictFile == null && st.metadata().containsKey("dictionary")) {
+        dictFile = weights.resolveSibling(st.metadata().get("dictionary"));
+      }
+      int[] idOfByte = StreamingEval.byteIds();
+      if (dictFile != null) {
+        io.longshort.data.FairseqDictionary d = io.longshort.data.FairseqDictionary.read(dictFile);
+        if (d.size() != spec.vocabSize()) {
+          throw new IllegalArgumentException("--dict (" + dictFile + ") gives " + d.size() + " ids but the model's"
+              + " vocab_size is " + spec.vocabSize());
         }
-      });
-      if (terminal) {
-        o.println();
+        idOfByte = d.idOfByte();
       }
-      o.printf("%s on %s: bits/char %.4f  (%,d bytes predicted, blocks of %d from a %d-position cache, %,d blocks)%n",
-          weights.getFileName(), split, r.bitsPerCharacter(), r.scored(), block, spec.memLen(), r.blocks());
-      o.flush();
+      try (TransformerLsLm<TFloat32> model = TransformerLsLm.build(spec, TFloat32.class, 1, block, 0)) {
+        String prefix = st.contains("in_emb.weight") ? "" : FAIRSEQ_PREFIX;
+        WeightLoader.load(model.session(), model.parameters(), st, "", prefix);
+        ByteCorpus.Range range = switch (split) {
+          case "all" -> new ByteCorpus.Range(0, corpus.size());
+          case "test" -> corpus.range(ByteCorpus.Split.TEST);
+          case "valid" -> corpus.range(ByteCorpus.Split.VALID);
+          default -> throw new IllegalArgumentException("--split (" + split + ") must be valid, test or all");
+        };
+        if (maxBytes > 0 && maxBytes < range.length()) {
+          range = new ByteCorpus.Range(range.offset(), maxBytes);
+        }
+        long started = System.nanoTime();
+        long[] lastLine = {0};
+        StreamingEval.Result r = StreamingEval.evaluate(model, corpus, range, idOfByte, (done, total, scored, bpc) -> {
+          double elapsed = (System.nanoTime() - started) / 1e9;
+          String text = String.format("block %d/%d  bits/char %.4f  %,.0f bytes/s", done, total, bpc, scored / elapsed);
+          if (terminal) {
+            int width = 24;
+            int filled = (int) (width * done / total);
+            o.print("\r[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + text + "   ");
+            o.flush();
+          } else if (done == total || done - lastLine[0] >= Math.max(1, total / 50)) {
+            o.println(text);
+            o.flush();
+            lastLine[0] = done;
+          }
+        });
+        if (terminal) {
+          o.println();
+        }
+        o.printf("%s on %s: bits/char %.4f  (%,d bytes predicted, blocks of %d from a %d-position cache, %,d blocks)%n",
+            weights.getFileName(), split, r.bitsPerCharacter(), r.scored(), block, spec.memLen(), r.blocks());
+        o.flush();
+      }
     }
     return 0;
   }

@@ -216,7 +216,8 @@ public final class SavedModelWriter {
     write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options);
   }
 
-  private static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
+  /** Writes {@code modelGraph} with the given signatures (inputs and outputs by signature key). */
+  public static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
       Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> plainOutputs, Path dir,
       ExportOptions options) throws IOException {
     if (Files.exists(dir)) {

@@ -128,30 +128,24 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     int slots = (nm + nq) * r;
     // (B, H, M, K), scaled as the authors' attn() does before adding the position biases
     Operand<T> q = tf.math.mul(splitHeads(tf, projQuery.apply(x), m, h, k), s.scalar(1.0 / Math.sqrt(k)));
-
-    // cache chunks: compress each head's slice of the hidden states, then project
-    // (B, H, Nm*R, K) -> (B, Nm*R, D) mixes the heads' compressed slices, as the authors' view does
-    Operand<T> cacheMerged = mergeHeads(tf, compress(cache, weights(cache, nm), nm), nm * r, h, k);
-    Operand<T> keyCache = splitHeads(tf, dualLnDproj.apply(projKey.apply(cacheMerged)), nm * r, h, k);
-    Operand<T> valCache = splitHeads(tf, dualLnDproj.apply(projVal.apply(cacheMerged)), nm * r, h, k);
+    CacheSummary<T> summary = summarise(cache);
 
     // block: (B, M, D) projected keys and values
     Operand<T> keyBlock = projKey.apply(x);
     Operand<T> valBlock = projVal.apply(x);
-    // block chunks: project, then compress and normalise: (B, H, Nq*R, K)
-    Operand<T> blockWeights = weights(x, nq);
-    Operand<T> keyChunks = normalisedChunks(compress(keyBlock, blockWeights, nq), nq);
-    Operand<T> valChunks = normalisedChunks(compress(valBlock, blockWeights, nq), nq);
-    // (B, H, S, K)
-    Operand<T> keyCompressed = Shapes.concat(tf, 2, List.of(keyCache, keyChunks));
-    Operand<T> valCompressed = Shapes.concat(tf, 2, List.of(valCache, valChunks));
+    // (B, H, S, K): the cache's chunks, then the block's
+    Operand<T> blockWeights = chunkWeights(dconv.apply(x), nq);
+    Operand<T> keyCompressed = Shapes.concat(tf, 2, List.of(summary.keys(),
+        normalisedChunks(compress(keyBlock, blockWeights, nq), nq)));
+    Operand<T> valCompressed = Shapes.concat(tf, 2, List.of(summary.values(),
+        normalisedChunks(compress(valBlock, blockWeights, nq), nq)));
 
-    // window keys/values over [last W cache positions ; block]: (B, W + M, D) -> (B, H, W + M, K)
-    Operand<T> tail = Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d});
-    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(Shapes.concat(tf, 1,
-        List.of(projKey.apply(tail), keyBlock))), w + m, h, k);
-    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(Shapes.concat(tf, 1,
-        List.of(projVal.apply(tail), valBlock))), w + m, h, k);
+    // window keys/values over [last W cache positions ; block] (dual_ln_win is per position):
+    // (B, W + M, D) -> (B, H, W + M, K)
+    Operand<T> keyWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(summary.tailKeys(), dualLnWin.apply(keyBlock))),
+        w + m, h, k);
+    Operand<T> valWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(summary.tailValues(),
+        dualLnWin.apply(valBlock))), w + m, h, k);
 
     // tiles: M > W gives Q = M/W tiles of W queries against 2W keys, else one tile of M queries
     int tiles = m > w ? m / w : 1;
@@ -187,11 +181,100 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   }
 
   /**
-   * The chunk softmax weights of {@code dconv_1}: (B, N, D) -> (B, H, Nc, R, C), a softmax over
-   * each chunk's C positions.
+   * What a block reads of the cache, computed once per cache: its chunks' keys and values
+   * (B, H, Nm*R, K), each head's slice of the hidden states compressed first and projected after
+   * (mixing heads, as the authors' view does), then {@code dual_ln_dproj}; and the window's keys and
+   * values of its last W positions (B, W, D), after {@code dual_ln_win}.
    */
-  private Operand<T> weights(Operand<T> x, int chunks) {
-    Operand<T> scores = Shapes.reshape(tf, dconv.apply(x), -1, chunks, c, h, r);
+  public record CacheSummary<T extends TFloating>(Operand<T> keys, Operand<T> values, Operand<T> tailKeys,
+      Operand<T> tailValues) {}
+
+  /** The {@link CacheSummary} of a cache (B, L, D), normalised as the layer normalises its input. */
+  public CacheSummary<T> summarise(Operand<T> cache) {
+    int l = Shapes.staticDim(cache, 1, "cache hidden states");
+    int nm = l / c;
+    Operand<T> merged = mergeHeads(tf, compress(cache, chunkWeights(dconv.apply(cache), nm), nm), nm * r, h, k);
+    Operand<T> keys = splitHeads(tf, dualLnDproj.apply(projKey.apply(merged)), nm * r, h, k);
+    Operand<T> values = splitHeads(tf, dualLnDproj.apply(projVal.apply(merged)), nm * r, h, k);
+    Operand<T> tail = Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d});
+    return new CacheSummary<>(keys, values, dualLnWin.apply(projKey.apply(tail)), dualLnWin.apply(projVal.apply(tail)));
+  }
+
+  /** What decoding keeps of one block position: its raw key and value (B, 1, D) and dconv_1 scores (B, 1, H*R). */
+  public record Row<T extends TFloating>(Operand<T> key, Operand<T> value, Operand<T> scores) {}
+
+  /** The {@link Row} of one position's (normalised) input x (B, 1, D). */
+  public Row<T> row(Operand<T> x) {
+    return new Row<>(projKey.apply(x), projVal.apply(x), dconv.apply(x));
+  }
+
+  /**
+   * The attention output of one query, block position t, as row t of {@link #apply} gives it:
+   * the same logits, masks and one softmax, against the cache's summary and the block's rows so
+   * far. Costs O((W + M + S) D): the window, the block and the compressed slots, whatever the
+   * position in the stream.
+   *
+   * @param x the query position's input (B, 1, D), normalised as the layer does
+   * @param t its block position, an int32 scalar in [0, M)
+   * @param keys raw keys of the block's positions (B, M, D), rows 0..t written (later rows are not read)
+   * @param values raw values, likewise
+   * @param scores dconv_1 scores of the block's positions (B, M, H*R), likewise
+   * @param posWindow (W, D) and posChunks (S, D) as for {@link #apply}
+   * @return (B, 1, D)
+   */
+  public Operand<T> applyOne(Operand<T> x, Operand<TInt32> t, CacheSummary<T> cache, Operand<T> keys,
+      Operand<T> values, Operand<T> scores, Operand<T> posWindow, Operand<T> posChunks) {
+    int m = Shapes.staticDim(keys, 1, "block keys");
+    int nm = Shapes.staticDim(cache.keys(), 2, "cache keys") / r;
+    int nq = m / c;
+    int slots = (nm + nq) * r;
+    // (B, H, 1, K)
+    Operand<T> q = tf.math.mul(splitHeads(tf, projQuery.apply(x), 1, h, k), s.scalar(1.0 / Math.sqrt(k)));
+    // window over [tail ; block]: (B, H, W + M, K); query t sits at column W + t
+    Operand<T> keyWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(cache.tailKeys(), dualLnWin.apply(keys))),
+        w + m, h, k);
+    Operand<T> valWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(cache.tailValues(), dualLnWin.apply(values))),
+        w + m, h, k);
+    Operand<T> content = matmul(tf.math.add(q, Shapes.reshape(tf, rwBias, 1, h, 1, k)), keyWindow, true);
+    // (B, H, 1, W), column j for distance W-1-j, read at window column t + 1 + j
+    Operand<T> posW = Shapes.transpose(tf, Shapes.reshape(tf, rNet.apply(posWindow), 1, w, h, k), 0, 2, 1, 3);
+    Operand<T> posLogits = matmul(tf.math.add(q, rrBias), broadcastBatch(posW, q), true);
+    Operand<TInt32> col = tf.range(tf.constant(0), tf.constant(w + m), tf.constant(1));
+    Operand<TInt32> j = tf.math.sub(col, tf.math.add(t, tf.constant(1)));
+    Operand<TInt32> jClipped = tf.math.minimum(tf.math.maximum(j, tf.constant(0)), tf.constant(w - 1));
+    Operand<T> windowLogits = tf.math.add(tf.math.add(content, tf.gather(posLogits, jClipped, tf.constant(3))),
+        exclusionBias(s, tf.dtypes.cast(tf.math.logicalAnd(tf.math.greaterEqual(j, tf.constant(0)),
+            tf.math.less(j, tf.constant(w))), s.dtype())));
+
+    // chunks: the cache's, then the block's (those at or after t's chunk are masked): (B, H, S, K)
+    Operand<T> weights = chunkWeights(scores, nq);
+    Operand<T> keyCompressed = Shapes.concat(tf, 2, List.of(cache.keys(), normalisedChunks(compress(keys, weights, nq), nq)));
+    Operand<T> valCompressed = Shapes.concat(tf, 2, List.of(cache.values(),
+        normalisedChunks(compress(values, weights, nq), nq)));
+    Operand<T> posC = Shapes.transpose(tf, Shapes.reshape(tf, rNetChunk.apply(posChunks), 1, slots, h, k),
+        0, 2, 1, 3);
+    // query chunk a reads the distance column n + (Nq - a) R for slot n (_rel_shift_chunked)
+    Operand<TInt32> a = tf.math.div(t, tf.constant(c));
+    Operand<TInt32> slot = tf.range(tf.constant(0), tf.constant(slots), tf.constant(1));
+    Operand<TInt32> shifted = tf.math.minimum(tf.math.add(slot, tf.math.mul(tf.math.sub(tf.constant(nq), a),
+        tf.constant(r))), tf.constant(slots - 1));
+    Operand<T> chunkLogits = tf.math.add(tf.math.add(matmul(q, keyCompressed, true),
+        tf.gather(matmul(q, broadcastBatch(posC, q), true), shifted, tf.constant(3))),
+        exclusionBias(s, tf.dtypes.cast(tf.math.less(slot, tf.math.mul(tf.math.add(a, tf.constant(nm)),
+            tf.constant(r))), s.dtype())));
+
+    List<Operand<T>> probs = AttentionOps.jointSoftmax(tf, List.of(chunkLogits, windowLogits), null);
+    // (B, H, 1, K) -> (B, 1, D)
+    Operand<T> out = tf.math.add(matmul(probs.get(0), valCompressed, false), matmul(probs.get(1), valWindow, false));
+    return projOut.apply(mergeHeads(tf, out, 1, h, k));
+  }
+
+  /**
+   * The chunk softmax weights from {@code dconv_1} scores (B, N, H*R) -> (B, H, Nc, R, C), a
+   * softmax over each chunk's C positions.
+   */
+  private Operand<T> chunkWeights(Operand<T> dconvScores, int chunks) {
+    Operand<T> scores = Shapes.reshape(tf, dconvScores, -1, chunks, c, h, r);
     return AttentionOps.softmax(tf, Shapes.transpose(tf, scores, 0, 3, 1, 4, 2));
   }
 

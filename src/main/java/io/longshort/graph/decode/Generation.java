@@ -176,7 +176,12 @@ public final class Generation {
 
   /** A While op over {@code init} (state, then handles); its outputs in the same order. */
   private static List<Output<?>> whileLoop(Ops tf, List<Operand<?>> init, LoopFunction cond, LoopFunction body) {
-    OperationBuilder b = tf.scope().opBuilder("While", "generate_loop");
+    return whileLoop(tf, "generate_loop", init, cond, body);
+  }
+
+  /** The same, named {@code name} (also used by {@link StreamScoring}). */
+  static List<Output<?>> whileLoop(Ops tf, String name, List<Operand<?>> init, LoopFunction cond, LoopFunction body) {
+    OperationBuilder b = tf.scope().opBuilder("While", name);
     Output<?>[] inputs = init.stream().map(Operand::asOutput).toArray(Output<?>[]::new);
     b.addInputList(inputs);
     b.setAttr("T", java.util.Arrays.stream(inputs).map(Output::dataType).toArray(DataType[]::new));
@@ -257,7 +262,7 @@ public final class Generation {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static List<Operand<?>> placeholders(Ops tf, List<Class<? extends TType>> types, List<Shape> shapes) {
+  static List<Operand<?>> placeholders(Ops tf, List<Class<? extends TType>> types, List<Shape> shapes) {
     List<Operand<?>> out = new ArrayList<>();
     for (int j = 0; j < types.size(); j++) {
       Class type = types.get(j);
@@ -272,7 +277,7 @@ public final class Generation {
    * unchanged, added to the FunctionDef by hand since TF Java's ConcreteFunction cannot hold a
    * DT_RESOURCE output; that function is imported into {@code outer} under {@code name}.
    */
-  private static LoopFunction function(Graph g, Graph outer, String name, List<Operand<?>> state,
+  static LoopFunction function(Graph g, Graph outer, String name, List<Operand<?>> state,
       List<Operand<?>> handles, List<Operand<?>> results, boolean passThrough) {
     Ops out = Ops.create(g).withSubScope("out");
     Signature.Builder sig = Signature.builder().key(name).methodName(name);
@@ -337,7 +342,7 @@ public final class Generation {
   }
 
   /** A function in the outer graph's library, by name. */
-  private record LoopFunction(String name, FunctionDef def) {
+  record LoopFunction(String name, FunctionDef def) {
     AttrValue attr() {
       return AttrValue.newBuilder().setFunc(NameAttrList.newBuilder().setName(name)).build();
     }
@@ -347,7 +352,7 @@ public final class Generation {
     return String.format("v%04d", j);
   }
 
-  private static <U extends TType> Operand<U> as(Operand<?> x, Class<U> type) {
+  static <U extends TType> Operand<U> as(Operand<?> x, Class<U> type) {
     return x.asOutput().expect(type);
   }
 }

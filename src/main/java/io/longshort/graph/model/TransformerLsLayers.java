@@ -75,14 +75,10 @@ public final class TransformerLsLayers<T extends TFloating> {
     }
     Operand<TInt32> padded = mp == m ? ids
         : tf.pad(ids, tf.constant(new int[][] {{0, 0}, {0, mp - m}}), tf.constant(0));
-    // (B, Mp, D), times sqrt(D)
-    Operand<T> h = tf.math.mul(tf.gather(inEmb, padded, tf.constant(0)), root.scalar(Math.sqrt(d)));
-
-    int slots = (l + mp) / spec.chunkSize() * spec.chunkRank();
-    Operand<T> posWindow = sinusoids(distances(spec.window(), spec.clampLen()));
-    Operand<T> posChunks = sinusoids(distances(slots, spec.cposClampLen()));
-    h = dropout.apply(root, h);
-    posWindow = dropout.apply(root, posWindow);
+    // (B, Mp, D)
+    Operand<T> h = dropout.apply(root, embed(padded));
+    Operand<T> posWindow = dropout.apply(root, windowPositions());
+    Operand<T> posChunks = chunkPositions(mp);
 
     List<Operand<T>> next = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
@@ -95,18 +91,44 @@ public final class TransformerLsLayers<T extends TFloating> {
               new long[] {-1, l - mp, d}), h))
           : Shapes.slice(tf, h, new long[] {0, mp - l, 0}, new long[] {-1, l, d});
       next.add(tf.stopGradient(kept));
-      h = layers.get(i).apply(h, layerCache, posWindow, posChunks);
+      Layer<T> layer = layers.get(i);
+      Operand<T> normalisedCache = layer.normaliseCache(layerCache);
+      Operand<T> pw = posWindow;
+      h = layer.apply(h, x -> layer.attention().apply(x, normalisedCache, pw, posChunks));
     }
     h = dropout.apply(root, h);
-    // tied output layer with its own bias: (B*Mp, D) x (V, D)^T
-    Operand<T> logits = tf.math.add(tf.linalg.matMul(Shapes.reshape(tf, h, -1, d), inEmb, MatMul.transposeB(true)),
-        outBias);
-    logits = Shapes.reshape(tf, logits, -1, mp, v);
+    Operand<T> logits = Shapes.reshape(tf, output(h), -1, mp, v);
     if (mp != m) {
       logits = Shapes.slice(tf, logits, new long[] {0, 0, 0}, new long[] {-1, m, v});
     }
     Operand<T> logprobs = tf.nn.logSoftmax(logits);
     return new BlockOutputs<>(logits, logprobs, tf.stack(next, Stack.axis(0L)));
+  }
+
+  /** Token embeddings times sqrt(D): ids (B, N) -> (B, N, D). */
+  public Operand<T> embed(Operand<TInt32> ids) {
+    return root.tf().math.mul(root.tf().gather(inEmb, ids, root.tf().constant(0)), root.scalar(Math.sqrt(spec.width())));
+  }
+
+  /** Sinusoids of the window distances W-1 .. 0 (clamp_len applied): (W, D). */
+  public Operand<T> windowPositions() {
+    return sinusoids(distances(spec.window(), spec.clampLen()));
+  }
+
+  /** Sinusoids of the slot distances S-1 .. 0 for a block of Mp (cpos_clamp_len applied): (S, D). */
+  public Operand<T> chunkPositions(int mp) {
+    return sinusoids(distances((spec.memLen() + mp) / spec.chunkSize() * spec.chunkRank(), spec.cposClampLen()));
+  }
+
+  /** The tied output layer with its own bias: (..., D) -> logits (N', V), rows flattened. */
+  public Operand<T> output(Operand<T> h) {
+    Ops tf = root.tf();
+    return tf.math.add(tf.linalg.matMul(Shapes.reshape(tf, h, -1, spec.width()), inEmb, MatMul.transposeB(true)),
+        outBias);
+  }
+
+  public Layer<T> layer(int i) {
+    return layers.get(i);
   }
 
   /** n-1, n-2, ..., 0, clamped at {@code clamp} when it is > 0. */
@@ -141,7 +163,7 @@ public final class TransformerLsLayers<T extends TFloating> {
   }
 
   /** The authors' {@code TransformerLSLayer}: its own order, the residual added to the normalised input. */
-  private static final class Layer<T extends TFloating> {
+  public static final class Layer<T extends TFloating> {
     private final GraphScope<T> s;
     private final boolean preLn;
     private final boolean gelu;
@@ -167,17 +189,28 @@ public final class TransformerLsLayers<T extends TFloating> {
       norm2 = ChunkedLongShortAttention.layerNorm(s.child("norm2"), spec.width());
     }
 
-    /** h (B, Mp, D), its cache (B, L, D) -> (B, Mp, D). */
-    Operand<T> apply(Operand<T> h, Operand<T> cache, Operand<T> posWindow, Operand<T> posChunks) {
+    public ChunkedLongShortAttention<T> attention() {
+      return attn;
+    }
+
+    /** The cache as the attention reads it: through norm1 with pre-LN, as it is otherwise. */
+    public Operand<T> normaliseCache(Operand<T> cache) {
+      return preLn ? norm1.apply(cache) : cache;
+    }
+
+    /**
+     * h (B, N, D) -> (B, N, D), with {@code attention} mapping the attention's input (h, through
+     * norm1 with pre-LN) to its output.
+     */
+    public Operand<T> apply(Operand<T> h, java.util.function.UnaryOperator<Operand<T>> attention) {
       Ops tf = s.tf();
       if (preLn) {
         // pre-LN as the authors write it: the residual adds to the normalised h
         Operand<T> x = norm1.apply(h);
-        Operand<T> a = tf.math.add(x, attn.apply(x, norm1.apply(cache), posWindow, posChunks));
-        Operand<T> y = norm2.apply(a);
+        Operand<T> y = norm2.apply(tf.math.add(x, attention.apply(x)));
         return tf.math.add(y, ff(y));
       }
-      Operand<T> a = norm1.apply(tf.math.add(h, attn.apply(h, cache, posWindow, posChunks)));
+      Operand<T> a = norm1.apply(tf.math.add(h, attention.apply(h)));
       return norm2.apply(tf.math.add(a, ff(a)));
     }
 

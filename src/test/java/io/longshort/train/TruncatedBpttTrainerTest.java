@@ -1,0 +1,106 @@
+package io.longshort.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longshort.data.BpttStreams;
+import io.longshort.data.ByteCorpus;
+import io.longshort.spec.TransformerLsSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Truncated-BPTT training of the authors' LM: lanes read consecutive blocks, and a killed and
+ * resumed run (weights, optimizer state, cache and data position from the checkpoint) ends with
+ * the weights and cache of an uninterrupted one.
+ */
+class TruncatedBpttTrainerTest {
+  static final int LANES = 2;
+  static final int BLOCK = 8;
+
+  static TransformerLsSpec spec() {
+    return TransformerLsSpec.builder().setVocabSize(11).setWidth(8).setInnerWidth(12).setHeads(2).setLayers(2)
+        .setMemLen(8).setWindow(4).setChunkSize(2).setChunkRank(1).optDropout(0.1).optEmbDropout(0.1).build();
+  }
+
+  static int[] ids() {
+    int[] ids = new int[256];
+    for (int b = 0; b < 256; b++) {
+      ids[b] = b % 11;
+    }
+    return ids;
+  }
+
+  @Test
+  void lanesReadConsecutiveBlocks(@TempDir Path dir) throws Exception {
+    byte[] bytes = new byte[100];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) i;
+    }
+    Path file = dir.resolve("c.bin");
+    Files.write(file, bytes);
+    int[] identity = new int[256];
+    java.util.Arrays.setAll(identity, i -> i);
+    try (ByteCorpus c = ByteCorpus.open(file)) {
+      BpttStreams s = new BpttStreams(c, new ByteCorpus.Range(0, 100), 2, 8, identity);
+      assertEquals(6, s.blocksPerEpoch()); // lanes of 50 bytes: 6 blocks of 8 and their next byte
+      BpttStreams.Batch b1 = s.batch(1);
+      assertEquals(8, b1.ids()[0]);
+      assertEquals(58, b1.ids()[8]);
+      assertEquals(59, b1.targets()[8]);
+      assertFalse(b1.startsEpoch());
+      assertTrue(s.batch(6).startsEpoch());
+      assertArrayEquals(s.batch(0).ids(), s.batch(6).ids());
+    }
+  }
+
+  @Test
+  void killedAndResumedRunEndsWithTheUninterruptedRunsWeights(@TempDir Path dir) throws Exception {
+    byte[] bytes = new byte[2000];
+    new Random(1).nextBytes(bytes);
+    Path file = dir.resolve("corpus.bin");
+    Files.write(file, bytes);
+    OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 1e-2, 0.9, 0.999, 1e-8, 0.01, 0, OptimizerSpec.Schedule.CONSTANT,
+        2, 100, 0, 1);
+    Map<String, double[]> whole;
+    double[] wholeCache;
+    double[] firstLoss = new double[1];
+    double[] lastLoss = new double[1];
+    try (ByteCorpus c = ByteCorpus.open(file)) {
+      ByteCorpus.Range range = new ByteCorpus.Range(0, bytes.length);
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec(), opt,
+          new BpttStreams(c, range, LANES, BLOCK, ids()), LANES, BLOCK, TFloat32.class, 7, dir.resolve("a"))) {
+        t.train(6, 3, 2, (s, loss) -> {
+          if (s == 1) {
+            firstLoss[0] = loss;
+          }
+          lastLoss[0] = loss;
+        });
+        whole = t.weights();
+        wholeCache = t.cache();
+      }
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec(), opt,
+          new BpttStreams(c, range, LANES, BLOCK, ids()), LANES, BLOCK, TFloat32.class, 7, dir.resolve("b"))) {
+        t.train(3, 3, 2, null); // killed after its step-3 checkpoint
+      }
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec(), opt,
+          new BpttStreams(c, range, LANES, BLOCK, ids()), LANES, BLOCK, TFloat32.class, 7, dir.resolve("b"))) {
+        assertEquals(3, t.step());
+        t.train(6, 3, 2, null);
+        for (Map.Entry<String, double[]> e : t.weights().entrySet()) {
+          assertArrayEquals(whole.get(e.getKey()), e.getValue(), 0.0, e.getKey());
+        }
+        assertArrayEquals(wholeCache, t.cache(), 0.0, "cache");
+      }
+    }
+    assertTrue(Double.isFinite(firstLoss[0]) && Double.isFinite(lastLoss[0]));
+    assertTrue(java.util.Arrays.stream(wholeCache).anyMatch(x -> x != 0), "the cache carries the lanes' history");
+  }
+}
