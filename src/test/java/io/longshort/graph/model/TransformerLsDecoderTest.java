@@ -1,4 +1,4 @@
-package io.longshort.graph;
+package io.longshort.graph.model;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
