@@ -56,8 +56,8 @@ final class TrainCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--attention", description = "Replace every layer's attention: long_short, full, linformer, "
-      + "nystrom (for baselines with the same budget; causal variants for language models). Fields the kind "
-      + "needs take the authors' LRA defaults (linformer rank 256, nystrom landmarks 128) unless given below.")
+      + "nystrom, performer (for baselines with the same budget; causal variants for language models). Fields the kind "
+      + "needs take the authors' LRA defaults (linformer rank 256, nystrom landmarks 128, performer 256 relu features) unless given below.")
   String attention;
 
   @Option(names = "--window", description = "Override the long-short window w.")
@@ -68,6 +68,12 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--landmarks", description = "Override the nystrom landmarks m.")
   Integer landmarks;
+
+  @Option(names = "--features", description = "Override the performer's number of random features.")
+  Integer features;
+
+  @Option(names = "--feature-map", description = "performer: relu (the authors' LRA kernel) or softmax (FAVOR+).")
+  String featureMap;
 
   @Option(names = "--conv-kernel", description = "linformer, nystrom: the depth-wise value convolution's size (odd; 0 = none).")
   Integer convKernel;
@@ -252,6 +258,7 @@ final class TrainCommand implements Callable<Integer> {
       case FULL, CAUSAL_FULL -> "all keys";
       case LINFORMER -> "rank=" + a.rank() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
       case NYSTROM -> "landmarks=" + a.landmarks() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
+      case PERFORMER -> "features=" + a.features() + ", " + a.featureMap().jsonName();
     };
   }
 
@@ -291,7 +298,8 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   private ModelSpec overrides(ModelSpec spec) {
-    if (attention == null && window == null && rank == null && landmarks == null && convKernel == null) {
+    if (attention == null && window == null && rank == null && landmarks == null && convKernel == null
+        && features == null && featureMap == null) {
       return spec;
     }
     AttentionSpec a = spec.attention();
@@ -309,6 +317,12 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (convKernel != null) {
       b.optConvKernel(convKernel);
+    }
+    if (features != null) {
+      b.setFeatures(features);
+    }
+    if (featureMap != null) {
+      b.optFeatureMap(io.longshort.spec.FeatureMap.fromJson(featureMap));
     }
     ModelSpec.Builder changed = spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null);
     boolean learnedCls = spec.pooling() == io.longshort.spec.Pooling.CLS_LAST_LAYER

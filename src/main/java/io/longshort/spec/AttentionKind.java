@@ -16,7 +16,9 @@ public enum AttentionKind {
   /** The authors' Linformer: keys and values projected along the sequence by a learned E (H, r, N). */
   LINFORMER,
   /** The authors' Nystromformer: segment-mean landmarks and an iterative pseudo-inverse. */
-  NYSTROM;
+  NYSTROM,
+  /** Performer (performer_pytorch's FastAttention): linear attention over random features. */
+  PERFORMER;
 
   public boolean isCausal() {
     return this == CAUSAL_LONG_SHORT || this == CAUSAL_FULL;

@@ -19,13 +19,14 @@ import java.util.Objects;
  * AttentionSpec baseline = AttentionSpec.full().setWidth(64).setHeads(2).build();
  * AttentionSpec linformer = AttentionSpec.linformer().setWidth(64).setHeads(2).setRank(256).build();
  * AttentionSpec nystrom = AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(128).build();
+ * AttentionSpec performer = AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(256).build();
  * }</pre>
  *
- * <p>Fields a kind does not use are 0 (the newer ones, landmarks to inverseStart, are then absent
+ * <p>Fields a kind does not use are 0 or null (the newer ones, landmarks to featureSeed, are then absent
  * from the JSON).
  */
 @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "segment", "landmarks", "maxLength",
-    "convKernel", "inverseStart", "globalToken", "layerNormEpsilon"})
+    "convKernel", "inverseStart", "features", "featureMap", "featureSeed", "globalToken", "layerNormEpsilon"})
 public final class AttentionSpec {
   /** PyTorch's LayerNorm default, used by the authors. */
   public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
@@ -40,6 +41,9 @@ public final class AttentionSpec {
   private final int maxLength;
   private final int convKernel;
   private final PseudoInverseStart inverseStart;
+  private final int features;
+  private final FeatureMap featureMap;
+  private final int featureSeed;
   private final GlobalToken globalToken;
   private final double layerNormEpsilon;
 
@@ -54,6 +58,9 @@ public final class AttentionSpec {
     this.maxLength = b.maxLength;
     this.convKernel = b.convKernel;
     this.inverseStart = b.inverseStart;
+    this.features = b.features;
+    this.featureMap = b.featureMap;
+    this.featureSeed = b.featureSeed;
     this.globalToken = b.globalToken;
     this.layerNormEpsilon = b.layerNormEpsilon;
   }
@@ -95,6 +102,14 @@ public final class AttentionSpec {
     return new Builder(AttentionKind.NYSTROM);
   }
 
+  /**
+   * Performer (performer_pytorch's FastAttention, non-causal): linear attention over m random
+   * features of the queries and keys; requires width, heads and features.
+   */
+  public static Builder performer() {
+    return new Builder(AttentionKind.PERFORMER);
+  }
+
   public static Builder builder(AttentionKind kind) {
     return new Builder(Objects.requireNonNull(kind, "kind"));
   }
@@ -110,6 +125,9 @@ public final class AttentionSpec {
     b.maxLength = maxLength;
     b.convKernel = convKernel;
     b.inverseStart = inverseStart;
+    b.features = features;
+    b.featureMap = featureMap;
+    b.featureSeed = featureSeed;
     return b;
   }
 
@@ -125,6 +143,9 @@ public final class AttentionSpec {
       @JsonProperty("maxLength") Integer maxLength,
       @JsonProperty("convKernel") Integer convKernel,
       @JsonProperty("inverseStart") PseudoInverseStart inverseStart,
+      @JsonProperty("features") Integer features,
+      @JsonProperty("featureMap") FeatureMap featureMap,
+      @JsonProperty("featureSeed") Integer featureSeed,
       @JsonProperty("globalToken") GlobalToken globalToken,
       @JsonProperty("layerNormEpsilon") Double layerNormEpsilon) {
     Builder b = new Builder(kind);
@@ -137,6 +158,9 @@ public final class AttentionSpec {
     b.maxLength = maxLength == null ? 0 : maxLength;
     b.convKernel = convKernel == null ? 0 : convKernel;
     b.inverseStart = inverseStart;
+    b.features = features == null ? Builder.UNSET : features;
+    b.featureMap = featureMap;
+    b.featureSeed = featureSeed == null ? 0 : featureSeed;
     if (globalToken != null) {
       b.globalToken = globalToken;
     }
@@ -225,6 +249,30 @@ public final class AttentionSpec {
     return inverseStart;
   }
 
+  /** Performer: m, the number of random features (performer_pytorch's nb_features, the authors' rp_dim); 0 otherwise. */
+  @JsonProperty("features")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int features() {
+    return features;
+  }
+
+  /** Performer: which random features; null for the other kinds. */
+  @JsonProperty("featureMap")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public FeatureMap featureMap() {
+    return featureMap;
+  }
+
+  /**
+   * Performer: the seed of the random projection each layer draws (with its name); another seed
+   * redraws the features. Default 0.
+   */
+  @JsonProperty("featureSeed")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int featureSeed() {
+    return featureSeed;
+  }
+
   @JsonProperty("globalToken")
   public GlobalToken globalToken() {
     return globalToken;
@@ -256,6 +304,7 @@ public final class AttentionSpec {
     return kind == s.kind && width == s.width && heads == s.heads && window == s.window
         && rank == s.rank && segment == s.segment && landmarks == s.landmarks
         && maxLength == s.maxLength && convKernel == s.convKernel && inverseStart == s.inverseStart
+        && features == s.features && featureMap == s.featureMap && featureSeed == s.featureSeed
         && globalToken == s.globalToken
         && Double.compare(layerNormEpsilon, s.layerNormEpsilon) == 0;
   }
@@ -263,7 +312,7 @@ public final class AttentionSpec {
   @Override
   public int hashCode() {
     return Objects.hash(kind, width, heads, window, rank, segment, landmarks, maxLength, convKernel,
-        inverseStart, globalToken, layerNormEpsilon);
+        inverseStart, features, featureMap, featureSeed, globalToken, layerNormEpsilon);
   }
 
   @Override
@@ -285,6 +334,9 @@ public final class AttentionSpec {
     private int maxLength;
     private int convKernel;
     private PseudoInverseStart inverseStart;
+    private int features = UNSET;
+    private FeatureMap featureMap;
+    private int featureSeed;
     private GlobalToken globalToken = GlobalToken.NONE;
     private double layerNormEpsilon = DEFAULT_LAYER_NORM_EPSILON;
 
@@ -340,6 +392,23 @@ public final class AttentionSpec {
       return this;
     }
 
+    public Builder setFeatures(int features) {
+      this.features = features;
+      return this;
+    }
+
+    /** Performer: the random features (default {@link FeatureMap#RELU}, the authors' LRA kernel). */
+    public Builder optFeatureMap(FeatureMap featureMap) {
+      this.featureMap = Objects.requireNonNull(featureMap, "featureMap");
+      return this;
+    }
+
+    /** Performer: the seed of the random projections (default 0); another seed redraws them. */
+    public Builder optFeatureSeed(int featureSeed) {
+      this.featureSeed = featureSeed;
+      return this;
+    }
+
     public Builder optGlobalToken(GlobalToken globalToken) {
       this.globalToken = Objects.requireNonNull(globalToken, "globalToken");
       return this;
@@ -364,6 +433,13 @@ public final class AttentionSpec {
       if (!projected) {
         unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
         unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+      }
+      if (kind != AttentionKind.PERFORMER) {
+        unused(features, "features", what);
+        unused(featureSeed, "featureSeed", what);
+        check(featureMap == null, "featureMap (" + (featureMap == null ? "" : featureMap.jsonName())
+            + ") applies to performer attention only; leave it unset for " + what);
+        features = 0;
       }
       if (kind != AttentionKind.NYSTROM) {
         check(inverseStart == null, "inverseStart (" + (inverseStart == null ? "" : inverseStart.jsonName())
@@ -433,6 +509,22 @@ public final class AttentionSpec {
           checkConv();
           if (inverseStart == null) {
             inverseStart = PseudoInverseStart.BATCH;
+          }
+          window = 0;
+          rank = 0;
+          segment = 0;
+        }
+        case PERFORMER -> {
+          require(features, "features", what);
+          check(features >= 1, "features (" + features + ") must be >= 1");
+          unused(window, "window", what);
+          unused(rank, "rank", what);
+          unused(segment, "segment", what);
+          unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
+          unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+          noGlobalToken(what);
+          if (featureMap == null) {
+            featureMap = FeatureMap.RELU;
           }
           window = 0;
           rank = 0;

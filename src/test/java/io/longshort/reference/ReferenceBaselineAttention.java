@@ -2,18 +2,21 @@ package io.longshort.reference;
 
 import io.longshort.spec.AttentionKind;
 import io.longshort.spec.AttentionSpec;
+import io.longshort.spec.FeatureMap;
 import io.longshort.spec.PseudoInverseStart;
 import java.util.Map;
 
 /**
- * A plain-Java float64 reference of the baseline kinds with learned or landmark projections
- * (linformer, nystrom), written from the papers' equations as the authors' LRA modules state them:
+ * A plain-Java float64 reference of the baseline kinds with projections (linformer, nystrom,
+ * performer), written from the papers' equations as the authors' LRA modules (and
+ * performer_pytorch's FastAttention) state them:
  * loops over batch rows, heads and positions, no TensorFlow. Nystrom's authors' pseudo-inverse
  * start couples a batch's rows, so this works on the whole batch at once.
  *
  * <p>Letters: B batch, N length, Np padded length, D width, H heads, K = D/H, R Linformer's
  * projected length, M landmarks, C convolution size. Parameters by PyTorch name: W_q, W_k, W_v, W_o
- * (Linear weight [out, in], y = x W^T + b), attn.E (H, R, Np), attn.conv.weight (H, 1, C, 1).
+ * (Linear weight [out, in], y = x W^T + b), attn.E (H, R, Np), attn.conv.weight (H, 1, C, 1), and
+ * for Performer its random projection under "projection" (F, K).
  */
 public final class ReferenceBaselineAttention {
   private final AttentionSpec spec;
@@ -23,8 +26,9 @@ public final class ReferenceBaselineAttention {
   private final int k;
 
   public ReferenceBaselineAttention(AttentionSpec spec, Map<String, double[]> params) {
-    if (spec.kind() != AttentionKind.LINFORMER && spec.kind() != AttentionKind.NYSTROM) {
-      throw new IllegalArgumentException("not a linformer or nystrom spec: " + spec);
+    if (spec.kind() != AttentionKind.LINFORMER && spec.kind() != AttentionKind.NYSTROM
+        && spec.kind() != AttentionKind.PERFORMER) {
+      throw new IllegalArgumentException("not a linformer, nystrom or performer spec: " + spec);
     }
     this.spec = spec;
     this.p = params;
@@ -39,9 +43,11 @@ public final class ReferenceBaselineAttention {
    * @return (B, N, D); padded rows are not zeroed, as in the authors' modules
    */
   public double[] apply(int batch, int n, double[] x, double[] mask) {
-    int np = spec.kind() == AttentionKind.LINFORMER
-        ? (spec.maxLength() > 0 ? spec.maxLength() : n)
-        : (n + spec.landmarks() - 1) / spec.landmarks() * spec.landmarks();
+    int np = switch (spec.kind()) {
+      case LINFORMER -> spec.maxLength() > 0 ? spec.maxLength() : n;
+      case NYSTROM -> (n + spec.landmarks() - 1) / spec.landmarks() * spec.landmarks();
+      default -> n;
+    };
     // [b][head][t][c] projections over the padded length; padding rows of x are zeros
     double[][][][] q = new double[batch][h][np][k];
     double[][][][] kk = new double[batch][h][np][k];
@@ -66,8 +72,11 @@ public final class ReferenceBaselineAttention {
         }
       }
     }
-    double[][][][] out = spec.kind() == AttentionKind.LINFORMER
-        ? linformer(q, kk, v, valid, np) : nystrom(q, kk, v, valid, np);
+    double[][][][] out = switch (spec.kind()) {
+      case LINFORMER -> linformer(q, kk, v, valid, np);
+      case NYSTROM -> nystrom(q, kk, v, valid, np);
+      default -> performer(q, kk, v, valid, np);
+    };
     if (spec.convKernel() > 0) {
       addConvolution(out, v, valid, np);
     }
@@ -201,6 +210,83 @@ public final class ReferenceBaselineAttention {
             logits[j] = dot(q[b][head][t], kl[b][head][j]);
           }
           out[b][head][t] = weighted(softmax(logits, null), zkv);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * x' = K^-1/4 x; keys and values masked; phi relu(x' W^T) + 1e-3, or FAVOR+
+   * F^-1/2 (exp(x' W^T - |x'|^2/2 - max) + 1e-4) with the max per query row, or over all real keys
+   * and features; padded keys' features 0; out = phi(q) sum_j phi(k_j) v_j / phi(q) . sum_j phi(k_j).
+   */
+  private double[][][][] performer(double[][][][] q, double[][][][] kk, double[][][][] v, boolean[][] valid, int n) {
+    int batch = q.length;
+    int f = spec.features();
+    double[] w = p.get("projection");
+    double scale = Math.pow(k, -0.25);
+    double[][][][] out = new double[batch][h][n][];
+    for (int b = 0; b < batch; b++) {
+      for (int head = 0; head < h; head++) {
+        double[][] dq = new double[n][f];
+        double[][] dk = new double[n][f];
+        double[] halfQ = new double[n];
+        double[] halfK = new double[n];
+        double keyMax = Double.NEGATIVE_INFINITY;
+        for (int t = 0; t < n; t++) {
+          double[] qs = new double[k];
+          double[] ks = new double[k];
+          for (int c = 0; c < k; c++) {
+            qs[c] = q[b][head][t][c] * scale;
+            ks[c] = valid[b][t] ? kk[b][head][t][c] * scale : 0;
+            halfQ[t] += qs[c] * qs[c] / 2;
+            halfK[t] += ks[c] * ks[c] / 2;
+          }
+          for (int j = 0; j < f; j++) {
+            for (int c = 0; c < k; c++) {
+              dq[t][j] += qs[c] * w[j * k + c];
+              dk[t][j] += ks[c] * w[j * k + c];
+            }
+            if (valid[b][t]) {
+              keyMax = Math.max(keyMax, dk[t][j]);
+            }
+          }
+        }
+        double[][] phiQ = new double[n][f];
+        double[][] phiK = new double[n][f];
+        for (int t = 0; t < n; t++) {
+          double rowMax = Double.NEGATIVE_INFINITY;
+          for (int j = 0; j < f; j++) {
+            rowMax = Math.max(rowMax, dq[t][j]);
+          }
+          for (int j = 0; j < f; j++) {
+            if (spec.featureMap() == FeatureMap.RELU) {
+              phiQ[t][j] = Math.max(dq[t][j], 0) + 1e-3;
+              phiK[t][j] = Math.max(dk[t][j], 0) + 1e-3;
+            } else {
+              phiQ[t][j] = (Math.exp(dq[t][j] - halfQ[t] - rowMax) + 1e-4) / Math.sqrt(f);
+              phiK[t][j] = (Math.exp(dk[t][j] - halfK[t] - keyMax) + 1e-4) / Math.sqrt(f);
+            }
+            if (!valid[b][t]) {
+              phiK[t][j] = 0;
+            }
+          }
+        }
+        for (int t = 0; t < n; t++) {
+          double[] num = new double[k];
+          double den = 0;
+          for (int j = 0; j < n; j++) {
+            double a = dot(phiQ[t], phiK[j]);
+            den += a;
+            for (int c = 0; c < k; c++) {
+              num[c] += a * (valid[b][j] ? v[b][head][j][c] : 0);
+            }
+          }
+          for (int c = 0; c < k; c++) {
+            num[c] = den == 0 ? 0 : num[c] / den;
+          }
+          out[b][head][t] = num;
         }
       }
     }

@@ -87,7 +87,10 @@ class AttentionSpecTest {
         AttentionSpec.linformer().setWidth(32).setHeads(2).setRank(8).optMaxLength(64).optConvKernel(5).build(),
         AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(128).build(),
         AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(16).optConvKernel(35)
-            .optInverseStart(PseudoInverseStart.ROW).build());
+            .optInverseStart(PseudoInverseStart.ROW).build(),
+        AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(256).build(),
+        AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(64).optFeatureMap(FeatureMap.SOFTMAX)
+            .optFeatureSeed(9).build());
     for (AttentionSpec spec : specs) {
       String json = spec.toJson();
       assertEquals(spec, AttentionSpec.parseJson(json), json);
@@ -118,6 +121,16 @@ class AttentionSpecTest {
         .optGlobalToken(GlobalToken.INPUT).build(), "globalToken (input) applies to long_short attention only");
     assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).optConvKernel(3).build(),
         "convKernel (3) does not apply to full attention");
+    assertRejected(() -> AttentionSpec.performer().setWidth(8).setHeads(2).build(), "features is required");
+    assertRejected(() -> AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(-1).build(),
+        "features (-1) must be >= 1");
+    assertRejected(() -> AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(4).optConvKernel(3).build(),
+        "convKernel (3) does not apply to performer attention");
+    assertRejected(() -> AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(4)
+        .optFeatureMap(FeatureMap.SOFTMAX).build(), "featureMap (softmax) applies to performer attention only");
+    assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).setFeatures(4).build(),
+        "features (4) does not apply to full attention");
+    assertEquals(FeatureMap.RELU, AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(4).build().featureMap());
     assertEquals(PseudoInverseStart.BATCH,
         AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(4).build().inverseStart(),
         "the authors' start by default");
