@@ -259,6 +259,7 @@ final class TrainCommand implements Callable<Integer> {
       case LINFORMER -> "rank=" + a.rank() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
       case NYSTROM -> "landmarks=" + a.landmarks() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
       case PERFORMER -> "features=" + a.features() + ", " + a.featureMap().jsonName();
+      case LONGFORMER -> "window=" + a.window() + ", global=" + a.globalTokens();
     };
   }
 

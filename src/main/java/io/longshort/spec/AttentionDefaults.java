@@ -15,6 +15,12 @@ public final class AttentionDefaults {
   /** The authors' LRA default {@code rp_dim}, Performer's number of features. */
   public static final int PERFORMER_FEATURES = 256;
 
+  /**
+   * Longformer's attention_window here: 2 x 8 + 1 = 17 keys, about the (w, r) = (8, 32) long-short
+   * layer's window of 16 + 8 (transformers' default 512 is for pretrained models at length 4096).
+   */
+  public static final int LONGFORMER_WINDOW = 16;
+
   private AttentionDefaults() {}
 
   /**
@@ -36,6 +42,7 @@ public final class AttentionDefaults {
       case LINFORMER -> b.setRank(LINFORMER_RANK);
       case NYSTROM -> b.setLandmarks(NYSTROM_LANDMARKS);
       case PERFORMER -> b.setFeatures(PERFORMER_FEATURES);
+      case LONGFORMER -> b.setWindow(LONGFORMER_WINDOW);
       default -> throw new AssertionError(kind);
     }
     return b;

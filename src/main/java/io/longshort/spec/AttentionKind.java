@@ -18,7 +18,9 @@ public enum AttentionKind {
   /** The authors' Nystromformer: segment-mean landmarks and an iterative pseudo-inverse. */
   NYSTROM,
   /** Performer (performer_pytorch's FastAttention): linear attention over random features. */
-  PERFORMER;
+  PERFORMER,
+  /** Longformer (transformers' LongformerSelfAttention): sliding window plus global leading positions. */
+  LONGFORMER;
 
   public boolean isCausal() {
     return this == CAUSAL_LONG_SHORT || this == CAUSAL_FULL;

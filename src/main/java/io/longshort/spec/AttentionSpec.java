@@ -20,13 +20,15 @@ import java.util.Objects;
  * AttentionSpec linformer = AttentionSpec.linformer().setWidth(64).setHeads(2).setRank(256).build();
  * AttentionSpec nystrom = AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(128).build();
  * AttentionSpec performer = AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(256).build();
+ * AttentionSpec longformer = AttentionSpec.longformer().setWidth(64).setHeads(2).setWindow(256)
+ *     .optGlobalTokens(1).build();
  * }</pre>
  *
- * <p>Fields a kind does not use are 0 or null (the newer ones, landmarks to featureSeed, are then absent
+ * <p>Fields a kind does not use are 0 or null (the newer ones, landmarks to globalTokens, are then absent
  * from the JSON).
  */
 @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "segment", "landmarks", "maxLength",
-    "convKernel", "inverseStart", "features", "featureMap", "featureSeed", "globalToken", "layerNormEpsilon"})
+    "convKernel", "inverseStart", "features", "featureMap", "featureSeed", "globalTokens", "globalToken", "layerNormEpsilon"})
 public final class AttentionSpec {
   /** PyTorch's LayerNorm default, used by the authors. */
   public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
@@ -44,6 +46,7 @@ public final class AttentionSpec {
   private final int features;
   private final FeatureMap featureMap;
   private final int featureSeed;
+  private final int globalTokens;
   private final GlobalToken globalToken;
   private final double layerNormEpsilon;
 
@@ -61,6 +64,7 @@ public final class AttentionSpec {
     this.features = b.features;
     this.featureMap = b.featureMap;
     this.featureSeed = b.featureSeed;
+    this.globalTokens = b.globalTokens;
     this.globalToken = b.globalToken;
     this.layerNormEpsilon = b.layerNormEpsilon;
   }
@@ -110,6 +114,16 @@ public final class AttentionSpec {
     return new Builder(AttentionKind.PERFORMER);
   }
 
+  /**
+   * Longformer (Hugging Face transformers' LongformerSelfAttention): a sliding window of
+   * {@code window} (their attention_window, even: window/2 keys each side) and the first
+   * {@code globalTokens} positions attending to and from every position through their own
+   * projections; requires width, heads and window.
+   */
+  public static Builder longformer() {
+    return new Builder(AttentionKind.LONGFORMER);
+  }
+
   public static Builder builder(AttentionKind kind) {
     return new Builder(Objects.requireNonNull(kind, "kind"));
   }
@@ -128,6 +142,7 @@ public final class AttentionSpec {
     b.features = features;
     b.featureMap = featureMap;
     b.featureSeed = featureSeed;
+    b.globalTokens = globalTokens;
     return b;
   }
 
@@ -146,6 +161,7 @@ public final class AttentionSpec {
       @JsonProperty("features") Integer features,
       @JsonProperty("featureMap") FeatureMap featureMap,
       @JsonProperty("featureSeed") Integer featureSeed,
+      @JsonProperty("globalTokens") Integer globalTokens,
       @JsonProperty("globalToken") GlobalToken globalToken,
       @JsonProperty("layerNormEpsilon") Double layerNormEpsilon) {
     Builder b = new Builder(kind);
@@ -161,6 +177,7 @@ public final class AttentionSpec {
     b.features = features == null ? Builder.UNSET : features;
     b.featureMap = featureMap;
     b.featureSeed = featureSeed == null ? 0 : featureSeed;
+    b.globalTokens = globalTokens == null ? 0 : globalTokens;
     if (globalToken != null) {
       b.globalToken = globalToken;
     }
@@ -273,6 +290,16 @@ public final class AttentionSpec {
     return featureSeed;
   }
 
+  /**
+   * Longformer: how many leading positions attend globally (to and from every position, with their
+   * own projections), e.g. 1 for a CLS token in front; 0 otherwise.
+   */
+  @JsonProperty("globalTokens")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int globalTokens() {
+    return globalTokens;
+  }
+
   @JsonProperty("globalToken")
   public GlobalToken globalToken() {
     return globalToken;
@@ -305,6 +332,7 @@ public final class AttentionSpec {
         && rank == s.rank && segment == s.segment && landmarks == s.landmarks
         && maxLength == s.maxLength && convKernel == s.convKernel && inverseStart == s.inverseStart
         && features == s.features && featureMap == s.featureMap && featureSeed == s.featureSeed
+        && globalTokens == s.globalTokens
         && globalToken == s.globalToken
         && Double.compare(layerNormEpsilon, s.layerNormEpsilon) == 0;
   }
@@ -312,7 +340,7 @@ public final class AttentionSpec {
   @Override
   public int hashCode() {
     return Objects.hash(kind, width, heads, window, rank, segment, landmarks, maxLength, convKernel,
-        inverseStart, features, featureMap, featureSeed, globalToken, layerNormEpsilon);
+        inverseStart, features, featureMap, featureSeed, globalTokens, globalToken, layerNormEpsilon);
   }
 
   @Override
@@ -337,6 +365,7 @@ public final class AttentionSpec {
     private int features = UNSET;
     private FeatureMap featureMap;
     private int featureSeed;
+    private int globalTokens;
     private GlobalToken globalToken = GlobalToken.NONE;
     private double layerNormEpsilon = DEFAULT_LAYER_NORM_EPSILON;
 
@@ -409,6 +438,12 @@ public final class AttentionSpec {
       return this;
     }
 
+    /** Longformer: the leading positions that attend globally (default 0). */
+    public Builder optGlobalTokens(int globalTokens) {
+      this.globalTokens = globalTokens;
+      return this;
+    }
+
     public Builder optGlobalToken(GlobalToken globalToken) {
       this.globalToken = Objects.requireNonNull(globalToken, "globalToken");
       return this;
@@ -440,6 +475,9 @@ public final class AttentionSpec {
         check(featureMap == null, "featureMap (" + (featureMap == null ? "" : featureMap.jsonName())
             + ") applies to performer attention only; leave it unset for " + what);
         features = 0;
+      }
+      if (kind != AttentionKind.LONGFORMER) {
+        unused(globalTokens, "globalTokens", what);
       }
       if (kind != AttentionKind.NYSTROM) {
         check(inverseStart == null, "inverseStart (" + (inverseStart == null ? "" : inverseStart.jsonName())
@@ -527,6 +565,21 @@ public final class AttentionSpec {
             featureMap = FeatureMap.RELU;
           }
           window = 0;
+          rank = 0;
+          segment = 0;
+        }
+        case LONGFORMER -> {
+          require(window, "window", what + " (its attention_window)");
+          check(window >= 2 && window % 2 == 0, "window (" + window + ") must be even and >= 2 for longformer"
+              + " attention: a query sees window/2 keys on each side (transformers' attention_window)");
+          check(globalTokens >= 0, "globalTokens (" + globalTokens + ") must be >= 0");
+          unused(rank, "rank", what);
+          unused(segment, "segment", what);
+          unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
+          unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+          check(globalToken == GlobalToken.NONE, "globalToken (" + globalToken.jsonName()
+              + ") applies to long_short attention only; longformer attention makes leading positions global"
+              + " with globalTokens");
           rank = 0;
           segment = 0;
         }

@@ -35,6 +35,7 @@ public final class Attention {
       case LINFORMER -> new LinformerAttention<>(scope, spec);
       case NYSTROM -> new NystromAttention<>(scope, spec);
       case PERFORMER -> new PerformerAttention<>(scope, spec);
+      case LONGFORMER -> new LongformerAttention<>(scope, spec);
     };
     return (x, mask, cls) -> {
       checkInput(spec, x, mask, cls);
