@@ -75,6 +75,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--feature-map", description = "performer: relu (the authors' LRA kernel) or softmax (FAVOR+).")
   String featureMap;
 
+  @Option(names = "--global-tokens", description = "longformer: leading positions that attend globally (default:"
+      + " 1 when the model pools a CLS row in front, else 0).")
+  Integer globalTokens;
+
   @Option(names = "--conv-kernel", description = "linformer, nystrom: the depth-wise value convolution's size (odd; 0 = none).")
   Integer convKernel;
 
@@ -300,7 +304,7 @@ final class TrainCommand implements Callable<Integer> {
 
   private ModelSpec overrides(ModelSpec spec) {
     if (attention == null && window == null && rank == null && landmarks == null && convKernel == null
-        && features == null && featureMap == null) {
+        && features == null && featureMap == null && globalTokens == null) {
       return spec;
     }
     AttentionSpec a = spec.attention();
@@ -325,10 +329,18 @@ final class TrainCommand implements Callable<Integer> {
     if (featureMap != null) {
       b.optFeatureMap(io.longshort.spec.FeatureMap.fromJson(featureMap));
     }
+    io.longshort.spec.Pooling pooling = spec.pooling();
+    boolean learnedCls = pooling == io.longshort.spec.Pooling.CLS_LAST_LAYER
+        || pooling == io.longshort.spec.Pooling.CLS_TOKEN;
+    boolean switchesToCls = learnedCls && b.build().kind() != io.longshort.spec.AttentionKind.LONG_SHORT;
+    if (globalTokens != null) {
+      b.optGlobalTokens(globalTokens);
+    } else if (b.build().kind() == io.longshort.spec.AttentionKind.LONGFORMER && attention != null
+        && (pooling == io.longshort.spec.Pooling.CLS || switchesToCls)) {
+      b.optGlobalTokens(1); // the CLS row in front attends globally, as Longformer's classifiers do
+    }
     ModelSpec.Builder changed = spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null);
-    boolean learnedCls = spec.pooling() == io.longshort.spec.Pooling.CLS_LAST_LAYER
-        || spec.pooling() == io.longshort.spec.Pooling.CLS_TOKEN;
-    if (learnedCls && b.build().kind() != io.longshort.spec.AttentionKind.LONG_SHORT) {
+    if (switchesToCls) {
       // a learned CLS vector joins long-short attention as a global token; other attention sees a
       // CLS id at the front of the sequence instead
       command.commandLine().getOut().printf("pooling %s needs long-short attention; %s attention uses cls pooling "

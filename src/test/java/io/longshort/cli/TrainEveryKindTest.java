@@ -17,7 +17,7 @@ import picocli.CommandLine;
  * --attention KIND}), and a ModelSpec JSON selects a kind too ({@code train --model file.json}).
  */
 class TrainEveryKindTest {
-  static final List<String> KINDS = List.of("long_short", "full", "linformer", "nystrom", "performer");
+  static final List<String> KINDS = List.of("long_short", "full", "linformer", "nystrom", "performer", "longformer");
 
   @TempDir
   Path dir;

@@ -57,7 +57,8 @@ class XlaFunctionTest {
             .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build(),
         AttentionSpec.performer().setWidth(16).setHeads(2).setFeatures(24).build(),
         AttentionSpec.performer().setWidth(16).setHeads(2).setFeatures(24)
-            .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build());
+            .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build(),
+        AttentionSpec.longformer().setWidth(16).setHeads(2).setWindow(6).optGlobalTokens(2).build());
   }
 
   /** Inputs of one layer: x (B, N, D), a mask with padding at the end of row 1, the CLS token. */

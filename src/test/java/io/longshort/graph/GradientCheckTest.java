@@ -52,9 +52,11 @@ class GradientCheckTest {
             .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build(),
         AttentionSpec.performer().setWidth(6).setHeads(2).setFeatures(5).build(),
         AttentionSpec.performer().setWidth(6).setHeads(2).setFeatures(7)
-            .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build())
+            .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build(),
+        AttentionSpec.longformer().setWidth(6).setHeads(2).setWindow(4).optGlobalTokens(2).build(),
+        AttentionSpec.longformer().setWidth(6).setHeads(3).setWindow(2).build())
         .map(spec -> DynamicTest.dynamicTest(spec.kind().jsonName() + " w=" + spec.window() + " r="
-            + spec.rank() + " l=" + spec.segment() + " m=" + spec.landmarks() + " c=" + spec.convKernel() + " f=" + spec.features()
+            + spec.rank() + " l=" + spec.segment() + " m=" + spec.landmarks() + " c=" + spec.convKernel() + " f=" + spec.features() + " g=" + spec.globalTokens()
             + " token=" + spec.globalToken().jsonName(),
             () -> check(spec)));
   }

@@ -43,7 +43,7 @@ class NoQuadraticTensorTest {
             }));
   }
 
-  /** The baselines: Linformer's E (H, R, N), Nystrom's (B, H, N, M) kernels, Performer's (B, H, N, F) features. */
+  /** The baselines: Linformer's E (H, R, N), Nystrom's (B, H, N, M) kernels, Performer's (B, H, N, F) features, Longformer's window tiles and (B, H, G, N) global rows. */
   @TestFactory
   Stream<DynamicTest> baselineGraphsHaveNoNxNTensor() {
     return Stream.of(
@@ -54,7 +54,9 @@ class NoQuadraticTensorTest {
                 .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build(),
             AttentionSpec.performer().setWidth(32).setHeads(2).setFeatures(256).build(),
             AttentionSpec.performer().setWidth(32).setHeads(2).setFeatures(64)
-                .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build())
+                .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build(),
+            AttentionSpec.longformer().setWidth(32).setHeads(2).setWindow(128).optGlobalTokens(2).build(),
+            AttentionSpec.longformer().setWidth(32).setHeads(2).setWindow(6).build())
         .map(spec -> DynamicTest.dynamicTest(spec.toJson(), () -> {
               for (int n : new int[] {N, N - 5}) {
                 List<String> offenders = quadraticTensors(spec, n);

@@ -65,6 +65,15 @@ class ReferenceBaselineParityTest {
           .optFeatureMap(i % 2 == 0 ? FeatureMap.RELU : FeatureMap.SOFTMAX).build();
       cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
     }
+    for (int i = 0; i < 12; i++) {
+      int heads = 1 + rnd.nextInt(3);
+      int k = 1 + rnd.nextInt(5);
+      int n = 1 + rnd.nextInt(30);
+      int g = i % 3 == 0 ? 0 : rnd.nextInt(Math.min(n, 4) + 1);
+      AttentionSpec spec = AttentionSpec.longformer().setWidth(heads * k).setHeads(heads)
+          .setWindow(2 * (1 + rnd.nextInt(5))).optGlobalTokens(g).build();
+      cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
+    }
     return cases;
   }
 

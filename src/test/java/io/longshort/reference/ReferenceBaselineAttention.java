@@ -27,8 +27,8 @@ public final class ReferenceBaselineAttention {
 
   public ReferenceBaselineAttention(AttentionSpec spec, Map<String, double[]> params) {
     if (spec.kind() != AttentionKind.LINFORMER && spec.kind() != AttentionKind.NYSTROM
-        && spec.kind() != AttentionKind.PERFORMER) {
-      throw new IllegalArgumentException("not a linformer, nystrom or performer spec: " + spec);
+        && spec.kind() != AttentionKind.PERFORMER && spec.kind() != AttentionKind.LONGFORMER) {
+      throw new IllegalArgumentException("not a linformer, nystrom, performer or longformer spec: " + spec);
     }
     this.spec = spec;
     this.p = params;
@@ -43,6 +43,9 @@ public final class ReferenceBaselineAttention {
    * @return (B, N, D); padded rows are not zeroed, as in the authors' modules
    */
   public double[] apply(int batch, int n, double[] x, double[] mask) {
+    if (spec.kind() == AttentionKind.LONGFORMER) {
+      return longformer(batch, n, x, mask);
+    }
     int np = switch (spec.kind()) {
       case LINFORMER -> spec.maxLength() > 0 ? spec.maxLength() : n;
       case NYSTROM -> (n + spec.landmarks() - 1) / spec.landmarks() * spec.landmarks();
@@ -291,6 +294,64 @@ public final class ReferenceBaselineAttention {
       }
     }
     return out;
+  }
+
+  /**
+   * Longformer: a real query t among the first G positions attends to every real key with
+   * query_global, key_global, value_global; any other real query to the real keys within
+   * window/2 of it that are not among the first G, and to the real ones among the first G, with
+   * query, key, value. Padded rows are 0 before W_o.
+   */
+  private double[] longformer(int batch, int n, double[] x, double[] mask) {
+    int e = spec.window() / 2;
+    int g = spec.globalTokens();
+    double[] y = new double[batch * n * d];
+    for (int b = 0; b < batch; b++) {
+      double[][] rows = new double[n][d];
+      boolean[] valid = new boolean[n];
+      for (int t = 0; t < n; t++) {
+        System.arraycopy(x, (b * n + t) * d, rows[t], 0, d);
+        valid[t] = mask[b * n + t] != 0;
+      }
+      for (int t = 0; t < n; t++) {
+        double[] merged = new double[d];
+        if (valid[t]) {
+          boolean global = t < g;
+          String suffix = global ? "_global" : "";
+          double[] q = linear(rows[t], "query" + suffix);
+          for (int head = 0; head < h; head++) {
+            double[] logits = new double[n];
+            boolean[] keep = new boolean[n];
+            double[][] values = new double[n][];
+            for (int j = 0; j < n; j++) {
+              keep[j] = valid[j] && (global || j < g || Math.abs(t - j) <= e);
+              if (!keep[j]) {
+                continue;
+              }
+              double[] kj = linear(rows[j], "key" + suffix);
+              double[] vj = linear(rows[j], "value" + suffix);
+              double dot = 0;
+              for (int c = 0; c < k; c++) {
+                dot += q[head * k + c] * kj[head * k + c];
+              }
+              logits[j] = dot / Math.sqrt(k);
+              values[j] = new double[k];
+              System.arraycopy(vj, head * k, values[j], 0, k);
+            }
+            double[] probs = softmax(logits, keep);
+            for (int j = 0; j < n; j++) {
+              if (keep[j]) {
+                for (int c = 0; c < k; c++) {
+                  merged[head * k + c] += probs[j] * values[j][c];
+                }
+              }
+            }
+          }
+        }
+        System.arraycopy(linear(merged, "W_o"), 0, y, (b * n + t) * d, d);
+      }
+    }
+    return y;
   }
 
   /** Z0 = A^T / start; Z <- Z/4 (13 I - AZ (15 I - AZ (7 I - AZ))), 6 times. */

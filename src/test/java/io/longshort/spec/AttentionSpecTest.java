@@ -90,7 +90,9 @@ class AttentionSpecTest {
             .optInverseStart(PseudoInverseStart.ROW).build(),
         AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(256).build(),
         AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(64).optFeatureMap(FeatureMap.SOFTMAX)
-            .optFeatureSeed(9).build());
+            .optFeatureSeed(9).build(),
+        AttentionSpec.longformer().setWidth(64).setHeads(2).setWindow(256).optGlobalTokens(1).build(),
+        AttentionSpec.longformer().setWidth(64).setHeads(2).setWindow(8).build());
     for (AttentionSpec spec : specs) {
       String json = spec.toJson();
       assertEquals(spec, AttentionSpec.parseJson(json), json);
@@ -130,6 +132,14 @@ class AttentionSpecTest {
         .optFeatureMap(FeatureMap.SOFTMAX).build(), "featureMap (softmax) applies to performer attention only");
     assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).setFeatures(4).build(),
         "features (4) does not apply to full attention");
+    assertRejected(() -> AttentionSpec.longformer().setWidth(8).setHeads(2).build(), "window is required",
+        "attention_window");
+    assertRejected(() -> AttentionSpec.longformer().setWidth(8).setHeads(2).setWindow(5).build(),
+        "window (5) must be even and >= 2");
+    assertRejected(() -> AttentionSpec.longformer().setWidth(8).setHeads(2).setWindow(4).optGlobalTokens(-1).build(),
+        "globalTokens (-1) must be >= 0");
+    assertRejected(() -> AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(4).optGlobalTokens(1).build(),
+        "globalTokens (1) does not apply to performer attention");
     assertEquals(FeatureMap.RELU, AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(4).build().featureMap());
     assertEquals(PseudoInverseStart.BATCH,
         AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(4).build().inverseStart(),
