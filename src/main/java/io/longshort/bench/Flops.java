@@ -6,7 +6,8 @@ import io.longshort.spec.AttentionSpec;
 /**
  * Floating-point operations of one attention layer's forward pass, counted as 2 per
  * multiply-add of its matrix products (the work the hardware does, padded window keys included;
- * softmax, LayerNorm and element-wise ops are left out, as in the usual GFLOP/s figures).
+ * softmax, LayerNorm and element-wise ops are left out, as in the usual GFLOP/s figures, and so
+ * is the baselines' depth-wise value convolution, C multiply-adds per value).
  *
  * <p>Letters: N length (rounded up to the window for long-short), D width, H heads, W window,
  * E = max(W/2, 1) window margin (longformer: W/2), R rank (linformer: its projected length), M
@@ -28,8 +29,7 @@ public final class Flops {
         // padded to maxLength; E K, E V, the logits against and the output from the R projections
         long np = spec.maxLength() > 0 ? spec.maxLength() : n;
         double r = spec.rank();
-        return batch * (np * (3 * 2 * d * d + 2 * 2 * r * d + 2 * 2 * r * d + 2 * spec.convKernel() * d)
-            + n * 2 * d * d);
+        return batch * (np * (3 * 2 * d * d + 2 * 2 * r * d + 2 * 2 * r * d) + n * 2 * d * d);
       }
       case NYSTROM -> {
         double m = spec.landmarks();
@@ -39,14 +39,14 @@ public final class Flops {
         }
         // kernels 1 and 3 (logits and products with V), kernel 1 times the pseudo-inverse, then times
         // kernel 3 V; the inverse: 6 iterations of 4 (M x M) products per head
-        double perToken = 3 * 2 * d * d + 2 * m * d + 2 * m * d + 2 * m * d + 2 * m * m * h + 2 * m * d
-            + 2 * spec.convKernel() * d;
-        return batch * (np * perToken + n * 2 * d * d + h * 6 * 4 * 2 * m * m * m);
+        double perToken = 3 * 2 * d * d + 2 * m * d + 2 * m * d + 2 * m * d + 2 * m * m * h + 2 * m * d;
+        // per batch row: the landmark kernel's logits (M x M x D) and the inverse
+        return batch * (np * perToken + n * 2 * d * d + 2 * m * m * d + h * 6 * 4 * 2 * m * m * m);
       }
       case PERFORMER -> {
         double f = spec.features();
         // features of queries and keys, phi(K)^T V, phi(Q) times that, and the normaliser
-        return batch * n * (projections + 2 * 2 * f * d + 2 * f * d + 2 * f * d + 2 * 2 * f * h);
+        return batch * n * (projections + 2 * 2 * f * d + 2 * f * d + 2 * f * d + 2 * f * h);
       }
       case LONGFORMER -> {
         double e = spec.window() / 2;
