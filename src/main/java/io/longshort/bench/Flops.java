@@ -56,6 +56,15 @@ public final class Flops {
         double perPaddedToken = 3 * 2 * d * d + 2 * 2 * 3 * e * d + 2 * 2 * g * d + (g > 0 ? 2 * 2 * d * d : 0);
         return batch * (np * perPaddedToken + g * 2 * d * d + g * 2 * 2 * np * d + n * 2 * d * d);
       }
+      case BIGBIRD -> {
+        double w = spec.blockSize();
+        long np = (n + (long) w - 1) / (long) w * (long) w;
+        double blocks = np / w;
+        double l = 5 + spec.randomBlocks();
+        // the 2 global query blocks against all Np keys; the middle ones against L W keys
+        return batch * (np * 3 * 2 * d * d + 2 * w * 2 * 2 * np * d + (np - 2 * w) * 2 * 2 * l * w * d
+            + n * 2 * d * d);
+      }
       case LONG_SHORT -> { }
       default -> throw new IllegalArgumentException("FLOP count for attention kind " + spec.kind().jsonName()
           + " is not implemented");

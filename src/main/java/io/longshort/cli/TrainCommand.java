@@ -264,6 +264,7 @@ final class TrainCommand implements Callable<Integer> {
       case NYSTROM -> "landmarks=" + a.landmarks() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
       case PERFORMER -> "features=" + a.features() + ", " + a.featureMap().jsonName();
       case LONGFORMER -> "window=" + a.window() + ", global=" + a.globalTokens();
+      case BIGBIRD -> "block=" + a.blockSize() + ", random=" + a.randomBlocks();
     };
   }
 

@@ -21,6 +21,9 @@ public final class AttentionDefaults {
    */
   public static final int LONGFORMER_WINDOW = 16;
 
+  /** BigBird's block size here (transformers' default 64 is for pretrained models at length 4096). */
+  public static final int BIGBIRD_BLOCK = 16;
+
   private AttentionDefaults() {}
 
   /**
@@ -43,6 +46,7 @@ public final class AttentionDefaults {
       case NYSTROM -> b.setLandmarks(NYSTROM_LANDMARKS);
       case PERFORMER -> b.setFeatures(PERFORMER_FEATURES);
       case LONGFORMER -> b.setWindow(LONGFORMER_WINDOW);
+      case BIGBIRD -> b.setBlockSize(BIGBIRD_BLOCK);
       default -> throw new AssertionError(kind);
     }
     return b;

@@ -20,7 +20,9 @@ public enum AttentionKind {
   /** Performer (performer_pytorch's FastAttention): linear attention over random features. */
   PERFORMER,
   /** Longformer (transformers' LongformerSelfAttention): sliding window plus global leading positions. */
-  LONGFORMER;
+  LONGFORMER,
+  /** BigBird (transformers' BigBirdBlockSparseAttention): window, global and random blocks. */
+  BIGBIRD;
 
   public boolean isCausal() {
     return this == CAUSAL_LONG_SHORT || this == CAUSAL_FULL;

@@ -24,11 +24,12 @@ import java.util.Objects;
  *     .optGlobalTokens(1).build();
  * }</pre>
  *
- * <p>Fields a kind does not use are 0 or null (the newer ones, landmarks to globalTokens, are then absent
+ * <p>Fields a kind does not use are 0 or null (the newer ones, landmarks to randomPlan, are then absent
  * from the JSON).
  */
 @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "segment", "landmarks", "maxLength",
-    "convKernel", "inverseStart", "features", "featureMap", "featureSeed", "globalTokens", "globalToken", "layerNormEpsilon"})
+    "convKernel", "inverseStart", "features", "featureMap", "featureSeed", "globalTokens", "blockSize", "randomBlocks", "randomSeed", "randomPlan",
+    "globalToken", "layerNormEpsilon"})
 public final class AttentionSpec {
   /** PyTorch's LayerNorm default, used by the authors. */
   public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
@@ -47,6 +48,10 @@ public final class AttentionSpec {
   private final FeatureMap featureMap;
   private final int featureSeed;
   private final int globalTokens;
+  private final int blockSize;
+  private final int randomBlocks;
+  private final int randomSeed;
+  private final int[][][] randomPlan;
   private final GlobalToken globalToken;
   private final double layerNormEpsilon;
 
@@ -65,6 +70,10 @@ public final class AttentionSpec {
     this.featureMap = b.featureMap;
     this.featureSeed = b.featureSeed;
     this.globalTokens = b.globalTokens;
+    this.blockSize = b.blockSize;
+    this.randomBlocks = b.randomBlocks;
+    this.randomSeed = b.randomSeed;
+    this.randomPlan = b.randomPlan;
     this.globalToken = b.globalToken;
     this.layerNormEpsilon = b.layerNormEpsilon;
   }
@@ -124,6 +133,16 @@ public final class AttentionSpec {
     return new Builder(AttentionKind.LONGFORMER);
   }
 
+  /**
+   * BigBird (Hugging Face transformers' BigBirdBlockSparseAttention): blocks of {@code blockSize},
+   * each middle query block sees its neighbour blocks, the first and last (global) blocks and
+   * {@code randomBlocks} random blocks; the first and last query blocks see everything; requires
+   * width, heads and blockSize.
+   */
+  public static Builder bigBird() {
+    return new Builder(AttentionKind.BIGBIRD);
+  }
+
   public static Builder builder(AttentionKind kind) {
     return new Builder(Objects.requireNonNull(kind, "kind"));
   }
@@ -143,6 +162,10 @@ public final class AttentionSpec {
     b.featureMap = featureMap;
     b.featureSeed = featureSeed;
     b.globalTokens = globalTokens;
+    b.blockSize = blockSize;
+    b.randomBlocks = randomBlocks;
+    b.randomSeed = randomSeed;
+    b.randomPlan = randomPlan;
     return b;
   }
 
@@ -162,6 +185,10 @@ public final class AttentionSpec {
       @JsonProperty("featureMap") FeatureMap featureMap,
       @JsonProperty("featureSeed") Integer featureSeed,
       @JsonProperty("globalTokens") Integer globalTokens,
+      @JsonProperty("blockSize") Integer blockSize,
+      @JsonProperty("randomBlocks") Integer randomBlocks,
+      @JsonProperty("randomSeed") Integer randomSeed,
+      @JsonProperty("randomPlan") int[][][] randomPlan,
       @JsonProperty("globalToken") GlobalToken globalToken,
       @JsonProperty("layerNormEpsilon") Double layerNormEpsilon) {
     Builder b = new Builder(kind);
@@ -178,6 +205,10 @@ public final class AttentionSpec {
     b.featureMap = featureMap;
     b.featureSeed = featureSeed == null ? 0 : featureSeed;
     b.globalTokens = globalTokens == null ? 0 : globalTokens;
+    b.blockSize = blockSize == null ? Builder.UNSET : blockSize;
+    b.randomBlocks = randomBlocks == null ? Builder.UNSET : randomBlocks;
+    b.randomSeed = randomSeed == null ? 0 : randomSeed;
+    b.randomPlan = randomPlan;
     if (globalToken != null) {
       b.globalToken = globalToken;
     }
@@ -300,6 +331,49 @@ public final class AttentionSpec {
     return globalTokens;
   }
 
+  /** BigBird: the block size (transformers' block_size); 0 otherwise. */
+  @JsonProperty("blockSize")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int blockSize() {
+    return blockSize;
+  }
+
+  /** BigBird: random key blocks per middle query block (num_random_blocks); 0 otherwise. */
+  @JsonProperty("randomBlocks")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int randomBlocks() {
+    return randomBlocks;
+  }
+
+  /** BigBird: the seed each layer draws its random plan from (with its name), unless randomPlan is given. */
+  @JsonProperty("randomSeed")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int randomSeed() {
+    return randomSeed;
+  }
+
+  /**
+   * BigBird: an explicit random plan (H, blocks - 2, randomBlocks) of key block indices for query
+   * blocks 1 .. blocks - 2 (transformers' rand_attn), e.g. theirs from a golden file; null = drawn
+   * from randomSeed. Fixes the length to blockSize x blocks.
+   */
+  @JsonProperty("randomPlan")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public int[][][] randomPlan() {
+    return randomPlan == null ? null : deepCopy(randomPlan);
+  }
+
+  private static int[][][] deepCopy(int[][][] plan) {
+    int[][][] c = new int[plan.length][][];
+    for (int i = 0; i < plan.length; i++) {
+      c[i] = new int[plan[i].length][];
+      for (int j = 0; j < plan[i].length; j++) {
+        c[i][j] = plan[i][j].clone();
+      }
+    }
+    return c;
+  }
+
   @JsonProperty("globalToken")
   public GlobalToken globalToken() {
     return globalToken;
@@ -332,7 +406,8 @@ public final class AttentionSpec {
         && rank == s.rank && segment == s.segment && landmarks == s.landmarks
         && maxLength == s.maxLength && convKernel == s.convKernel && inverseStart == s.inverseStart
         && features == s.features && featureMap == s.featureMap && featureSeed == s.featureSeed
-        && globalTokens == s.globalTokens
+        && globalTokens == s.globalTokens && blockSize == s.blockSize && randomBlocks == s.randomBlocks
+        && randomSeed == s.randomSeed && java.util.Arrays.deepEquals(randomPlan, s.randomPlan)
         && globalToken == s.globalToken
         && Double.compare(layerNormEpsilon, s.layerNormEpsilon) == 0;
   }
@@ -340,7 +415,8 @@ public final class AttentionSpec {
   @Override
   public int hashCode() {
     return Objects.hash(kind, width, heads, window, rank, segment, landmarks, maxLength, convKernel,
-        inverseStart, features, featureMap, featureSeed, globalTokens, globalToken, layerNormEpsilon);
+        inverseStart, features, featureMap, featureSeed, globalTokens, blockSize, randomBlocks,
+        randomSeed, java.util.Arrays.deepHashCode(randomPlan), globalToken, layerNormEpsilon);
   }
 
   @Override
@@ -366,6 +442,10 @@ public final class AttentionSpec {
     private FeatureMap featureMap;
     private int featureSeed;
     private int globalTokens;
+    private int blockSize = UNSET;
+    private int randomBlocks = UNSET;
+    private int randomSeed;
+    private int[][][] randomPlan;
     private GlobalToken globalToken = GlobalToken.NONE;
     private double layerNormEpsilon = DEFAULT_LAYER_NORM_EPSILON;
 
@@ -444,6 +524,29 @@ public final class AttentionSpec {
       return this;
     }
 
+    public Builder setBlockSize(int blockSize) {
+      this.blockSize = blockSize;
+      return this;
+    }
+
+    /** BigBird: random blocks per middle query block (default 3, transformers' default). */
+    public Builder optRandomBlocks(int randomBlocks) {
+      this.randomBlocks = randomBlocks;
+      return this;
+    }
+
+    /** BigBird: the seed of the random plans (default 0); another seed redraws them. */
+    public Builder optRandomSeed(int randomSeed) {
+      this.randomSeed = randomSeed;
+      return this;
+    }
+
+    /** BigBird: an explicit random plan (H, blocks - 2, randomBlocks), e.g. transformers' rand_attn. */
+    public Builder optRandomPlan(int[][][] randomPlan) {
+      this.randomPlan = randomPlan == null ? null : deepCopy(randomPlan);
+      return this;
+    }
+
     public Builder optGlobalToken(GlobalToken globalToken) {
       this.globalToken = Objects.requireNonNull(globalToken, "globalToken");
       return this;
@@ -475,6 +578,14 @@ public final class AttentionSpec {
         check(featureMap == null, "featureMap (" + (featureMap == null ? "" : featureMap.jsonName())
             + ") applies to performer attention only; leave it unset for " + what);
         features = 0;
+      }
+      if (kind != AttentionKind.BIGBIRD) {
+        unused(blockSize, "blockSize", what);
+        unused(randomBlocks, "randomBlocks", what);
+        unused(randomSeed, "randomSeed", what);
+        check(randomPlan == null, "randomPlan applies to bigbird attention only; leave it unset for " + what);
+        blockSize = 0;
+        randomBlocks = 0;
       }
       if (kind != AttentionKind.LONGFORMER) {
         unused(globalTokens, "globalTokens", what);
@@ -580,6 +691,37 @@ public final class AttentionSpec {
           check(globalToken == GlobalToken.NONE, "globalToken (" + globalToken.jsonName()
               + ") applies to long_short attention only; longformer attention makes leading positions global"
               + " with globalTokens");
+          rank = 0;
+          segment = 0;
+        }
+        case BIGBIRD -> {
+          require(blockSize, "blockSize", what);
+          check(blockSize >= 1, "blockSize (" + blockSize + ") must be >= 1");
+          if (randomBlocks == UNSET) {
+            randomBlocks = 3;
+          }
+          check(randomBlocks >= 0, "randomBlocks (" + randomBlocks + ") must be >= 0");
+          unused(window, "window", what);
+          unused(rank, "rank", what);
+          unused(segment, "segment", what);
+          unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
+          unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+          noGlobalToken(what);
+          if (randomPlan != null) {
+            check(randomPlan.length == heads, "randomPlan has " + randomPlan.length + " heads, heads is " + heads);
+            for (int[][] head : randomPlan) {
+              check(head.length == randomPlan[0].length, "randomPlan: every head needs the same number of query blocks");
+              for (int[] row : head) {
+                check(row.length == randomBlocks, "randomPlan rows must have randomBlocks (" + randomBlocks
+                    + ") entries, got " + row.length);
+                for (int block : row) {
+                  check(block >= 0 && block < head.length + 2, "randomPlan block " + block + " is outside 0.."
+                      + (head.length + 1));
+                }
+              }
+            }
+          }
+          window = 0;
           rank = 0;
           segment = 0;
         }

@@ -18,8 +18,9 @@ import org.junit.jupiter.api.TestFactory;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Every case in tests/fixtures/golden_baselines (made from Hugging Face transformers' modules by
- * scripts/make_golden_baselines.py) through our graph.
+ * Every case in tests/fixtures/golden_baselines (made from Hugging Face transformers' Longformer and
+ * BigBird modules by scripts/make_golden_baselines.py) through our graph; BigBird with the random
+ * plan their module drew.
  */
 class GoldenTransformersBaselineTest {
   static final double TOLERANCE = 1e-4;
@@ -43,6 +44,18 @@ class GoldenTransformersBaselineTest {
       return AttentionSpec.longformer().setWidth(c.get("hidden_size").asInt()).setHeads(c.get("num_attention_heads").asInt())
           .setWindow(c.get("attention_window").asInt()).optGlobalTokens(c.get("global_tokens").asInt()).build();
     }
+    if (module.contains("BigBird")) {
+      // their random plan, as their training mode drew it: (H, blocks - 2, R)
+      long[] shape = st.info("attn.rand_attn").shape();
+      int[] flat = st.readInts("attn.rand_attn");
+      int[][][] plan = new int[(int) shape[0]][(int) shape[1]][(int) shape[2]];
+      for (int i = 0; i < flat.length; i++) {
+        plan[i / (int) (shape[1] * shape[2])][(int) (i / shape[2] % shape[1])][(int) (i % shape[2])] = flat[i];
+      }
+      return AttentionSpec.bigBird().setWidth(c.get("hidden_size").asInt()).setHeads(c.get("num_attention_heads").asInt())
+          .setBlockSize(c.get("block_size").asInt()).optRandomBlocks(c.get("num_random_blocks").asInt())
+          .optRandomPlan(plan).build();
+    }
     throw new IllegalArgumentException("unknown golden module " + module);
   }
 
@@ -56,7 +69,7 @@ class GoldenTransformersBaselineTest {
         WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "attention.", "");
         // without global positions our layer has no *_global projections (they would get no gradient)
         assertTrue(report.unused().stream().allMatch(n -> n.startsWith("input.") || n.startsWith("output.")
-            || (spec.globalTokens() == 0 && n.contains("_global."))),
+            || (spec.globalTokens() == 0 && n.contains("_global.")) || n.equals("attn.rand_attn")),
             "every parameter of the file is used: " + report.unused());
         double[] y = g.run(batch, st.readDoubles("input.x"), st.readDoubles("input.mask"), null);
         double[] expected = st.readDoubles("output.y");

@@ -36,6 +36,7 @@ public final class Attention {
       case NYSTROM -> new NystromAttention<>(scope, spec);
       case PERFORMER -> new PerformerAttention<>(scope, spec);
       case LONGFORMER -> new LongformerAttention<>(scope, spec);
+      case BIGBIRD -> new BigBirdAttention<>(scope, spec);
     };
     return (x, mask, cls) -> {
       checkInput(spec, x, mask, cls);
