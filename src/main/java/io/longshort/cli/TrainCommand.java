@@ -56,8 +56,8 @@ final class TrainCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--attention", description = "Replace every layer's attention: long_short, full, linformer, "
-      + "nystrom, performer (for baselines with the same budget; causal variants for language models). Fields the kind "
-      + "needs take the authors' LRA defaults (linformer rank 256, nystrom landmarks 128, performer 256 relu features) unless given below.")
+      + "nystrom, performer, longformer, bigbird (for baselines with the same budget; causal variants for language models). Fields the kind "
+      + "needs take the authors' LRA defaults (linformer rank 256, nystrom landmarks 128, performer 256 relu features, longformer window 16, bigbird blocks of 16 with 3 random) unless given below.")
   String attention;
 
   @Option(names = "--window", description = "Override the long-short window w.")
@@ -78,6 +78,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--global-tokens", description = "longformer: leading positions that attend globally (default:"
       + " 1 when the model pools a CLS row in front, else 0).")
   Integer globalTokens;
+
+  @Option(names = "--block-size", description = "bigbird: the block size (default 16).")
+  Integer blockSize;
+
+  @Option(names = "--random-blocks", description = "bigbird: random key blocks per query block (default 3).")
+  Integer randomBlocks;
 
   @Option(names = "--conv-kernel", description = "linformer, nystrom: the depth-wise value convolution's size (odd; 0 = none).")
   Integer convKernel;
@@ -305,7 +311,8 @@ final class TrainCommand implements Callable<Integer> {
 
   private ModelSpec overrides(ModelSpec spec) {
     if (attention == null && window == null && rank == null && landmarks == null && convKernel == null
-        && features == null && featureMap == null && globalTokens == null) {
+        && features == null && featureMap == null && globalTokens == null && blockSize == null
+        && randomBlocks == null) {
       return spec;
     }
     AttentionSpec a = spec.attention();
@@ -329,6 +336,12 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (featureMap != null) {
       b.optFeatureMap(io.longshort.spec.FeatureMap.fromJson(featureMap));
+    }
+    if (blockSize != null) {
+      b.setBlockSize(blockSize);
+    }
+    if (randomBlocks != null) {
+      b.optRandomBlocks(randomBlocks);
     }
     io.longshort.spec.Pooling pooling = spec.pooling();
     boolean learnedCls = pooling == io.longshort.spec.Pooling.CLS_LAST_LAYER

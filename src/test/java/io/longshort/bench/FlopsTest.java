@@ -50,7 +50,9 @@ class FlopsTest {
       "{'kind': 'performer', 'width': 16, 'heads': 2, 'features': 9}",
       "{'kind': 'performer', 'width': 16, 'heads': 4, 'features': 12, 'featureMap': 'softmax'}",
       "{'kind': 'longformer', 'width': 16, 'heads': 2, 'window': 6}",
-      "{'kind': 'longformer', 'width': 16, 'heads': 2, 'window': 8, 'globalTokens': 3}"})
+      "{'kind': 'longformer', 'width': 16, 'heads': 2, 'window': 8, 'globalTokens': 3}",
+      "{'kind': 'bigbird', 'width': 16, 'heads': 2, 'blockSize': 4, 'randomBlocks': 2}",
+      "{'kind': 'bigbird', 'width': 16, 'heads': 4, 'blockSize': 5, 'randomBlocks': 1}"})
   void baselineCountsMatchTheGraphsMatrixProducts(String json) {
     AttentionSpec spec = AttentionSpec.parseJson(json.replace('\'', '"'));
     for (int n : new int[] {37, 40}) {

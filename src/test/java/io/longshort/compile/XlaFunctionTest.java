@@ -58,7 +58,8 @@ class XlaFunctionTest {
         AttentionSpec.performer().setWidth(16).setHeads(2).setFeatures(24).build(),
         AttentionSpec.performer().setWidth(16).setHeads(2).setFeatures(24)
             .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build(),
-        AttentionSpec.longformer().setWidth(16).setHeads(2).setWindow(6).optGlobalTokens(2).build());
+        AttentionSpec.longformer().setWidth(16).setHeads(2).setWindow(6).optGlobalTokens(2).build(),
+        AttentionSpec.bigBird().setWidth(16).setHeads(2).setBlockSize(4).optRandomBlocks(2).build());
   }
 
   /** Inputs of one layer: x (B, N, D), a mask with padding at the end of row 1, the CLS token. */

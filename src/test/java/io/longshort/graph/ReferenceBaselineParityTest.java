@@ -74,6 +74,17 @@ class ReferenceBaselineParityTest {
           .setWindow(2 * (1 + rnd.nextInt(5))).optGlobalTokens(g).build();
       cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
     }
+    for (int i = 0; i < 10; i++) {
+      int heads = 1 + rnd.nextInt(3);
+      int k = 1 + rnd.nextInt(4);
+      int w = 1 + rnd.nextInt(4);
+      int r = rnd.nextInt(3);
+      int blocks = r + 5 + rnd.nextInt(3);
+      int n = blocks * w - rnd.nextInt(w); // not always a multiple of the block
+      AttentionSpec spec = AttentionSpec.bigBird().setWidth(heads * k).setHeads(heads).setBlockSize(w)
+          .optRandomBlocks(r).optRandomSeed(i).build();
+      cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
+    }
     return cases;
   }
 
@@ -97,7 +108,13 @@ class ReferenceBaselineParityTest {
         params.put("projection", PerformerFeatures.forLayer(spec, "attention"));
       }
       double[] got = g.run(c.batch(), x, mask, null);
-      double[] want = new ReferenceBaselineAttention(spec, params).apply(c.batch(), c.n(), x, mask);
+      ReferenceBaselineAttention reference = new ReferenceBaselineAttention(spec, params);
+      if (spec.kind() == AttentionKind.BIGBIRD) {
+        // the same random plan the graph's layer ("attention") drew
+        int blocks = (c.n() + spec.blockSize() - 1) / spec.blockSize();
+        reference.withRandomPlan(io.longshort.graph.attention.BigBirdPlan.random(spec, "attention", blocks));
+      }
+      double[] want = reference.apply(c.batch(), c.n(), x, mask);
       assertEquals(want.length, got.length, "graph output size");
       Diff diff = Diff.of(got, want);
       assertTrue(diff.max() <= TOLERANCE, "max abs error " + diff.max() + " at " + diff.where(c.n(), d)

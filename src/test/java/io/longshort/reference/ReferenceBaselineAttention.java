@@ -16,7 +16,8 @@ import java.util.Map;
  * <p>Letters: B batch, N length, Np padded length, D width, H heads, K = D/H, R Linformer's
  * projected length, M landmarks, C convolution size. Parameters by PyTorch name: W_q, W_k, W_v, W_o
  * (Linear weight [out, in], y = x W^T + b), attn.E (H, R, Np), attn.conv.weight (H, 1, C, 1), and
- * for Performer its random projection under "projection" (F, K).
+ * for Performer its random projection under "projection" (F, K); BigBird takes its random plan
+ * (H, S - 2, R) as a constructor argument.
  */
 public final class ReferenceBaselineAttention {
   private final AttentionSpec spec;
@@ -25,10 +26,19 @@ public final class ReferenceBaselineAttention {
   private final int h;
   private final int k;
 
+  private int[][][] randomPlan;
+
+  /** BigBird: the random key blocks (H, S - 2, R) of query blocks 1 .. S - 2. */
+  public ReferenceBaselineAttention withRandomPlan(int[][][] plan) {
+    this.randomPlan = plan;
+    return this;
+  }
+
   public ReferenceBaselineAttention(AttentionSpec spec, Map<String, double[]> params) {
     if (spec.kind() != AttentionKind.LINFORMER && spec.kind() != AttentionKind.NYSTROM
-        && spec.kind() != AttentionKind.PERFORMER && spec.kind() != AttentionKind.LONGFORMER) {
-      throw new IllegalArgumentException("not a linformer, nystrom, performer or longformer spec: " + spec);
+        && spec.kind() != AttentionKind.PERFORMER && spec.kind() != AttentionKind.LONGFORMER
+        && spec.kind() != AttentionKind.BIGBIRD) {
+      throw new IllegalArgumentException("not a baseline spec: " + spec);
     }
     this.spec = spec;
     this.p = params;
@@ -45,6 +55,9 @@ public final class ReferenceBaselineAttention {
   public double[] apply(int batch, int n, double[] x, double[] mask) {
     if (spec.kind() == AttentionKind.LONGFORMER) {
       return longformer(batch, n, x, mask);
+    }
+    if (spec.kind() == AttentionKind.BIGBIRD) {
+      return bigBird(batch, n, x, mask);
     }
     int np = switch (spec.kind()) {
       case LINFORMER -> spec.maxLength() > 0 ? spec.maxLength() : n;
@@ -343,6 +356,80 @@ public final class ReferenceBaselineAttention {
               if (keep[j]) {
                 for (int c = 0; c < k; c++) {
                   merged[head * k + c] += probs[j] * values[j][c];
+                }
+              }
+            }
+          }
+        }
+        System.arraycopy(linear(merged, "W_o"), 0, y, (b * n + t) * d, d);
+      }
+    }
+    return y;
+  }
+
+  /**
+   * BigBird with blocks of W over the length padded to S W: a real query in block 0 or S - 1 sees
+   * every real key; one in block i the real keys of blocks [0, 1, 2, S-1] (i = 1), [0, S-3, S-2,
+   * S-1] (i = S - 2) or [i-1, i, i+1, 0, S-1], then of its random blocks (a block listed twice
+   * counts twice); query, key, value; padded rows 0 before W_o.
+   */
+  private double[] bigBird(int batch, int n, double[] x, double[] mask) {
+    int w = spec.blockSize();
+    int blocks = (n + w - 1) / w;
+    int np = blocks * w;
+    double[] y = new double[batch * n * d];
+    for (int b = 0; b < batch; b++) {
+      double[][] q = new double[np][];
+      double[][] kk = new double[np][];
+      double[][] v = new double[np][];
+      boolean[] valid = new boolean[np];
+      for (int t = 0; t < np; t++) {
+        double[] row = new double[d];
+        if (t < n) {
+          System.arraycopy(x, (b * n + t) * d, row, 0, d);
+          valid[t] = mask[b * n + t] != 0;
+        }
+        q[t] = linear(row, "query");
+        kk[t] = linear(row, "key");
+        v[t] = linear(row, "value");
+      }
+      for (int t = 0; t < n; t++) {
+        double[] merged = new double[d];
+        int block = t / w;
+        if (valid[t]) {
+          for (int head = 0; head < h; head++) {
+            java.util.List<Integer> keyBlocks = new java.util.ArrayList<>();
+            if (block == 0 || block == blocks - 1) {
+              for (int j = 0; j < blocks; j++) {
+                keyBlocks.add(j);
+              }
+            } else {
+              int[] fixed = block == 1 ? new int[] {0, 1, 2, blocks - 1}
+                  : block == blocks - 2 ? new int[] {0, blocks - 3, blocks - 2, blocks - 1}
+                  : new int[] {block - 1, block, block + 1, 0, blocks - 1};
+              for (int f : fixed) {
+                keyBlocks.add(f);
+              }
+              for (int r : randomPlan[head][block - 1]) {
+                keyBlocks.add(r);
+              }
+            }
+            int slots = keyBlocks.size() * w;
+            double[] logits = new double[slots];
+            boolean[] keep = new boolean[slots];
+            for (int c = 0; c < slots; c++) {
+              int j = keyBlocks.get(c / w) * w + c % w;
+              keep[c] = valid[j];
+              for (int f = 0; f < k; f++) {
+                logits[c] += q[t][head * k + f] * kk[j][head * k + f] / Math.sqrt(k);
+              }
+            }
+            double[] probs = softmax(logits, keep);
+            for (int c = 0; c < slots; c++) {
+              int j = keyBlocks.get(c / w) * w + c % w;
+              if (keep[c]) {
+                for (int f = 0; f < k; f++) {
+                  merged[head * k + f] += probs[c] * v[j][head * k + f];
                 }
               }
             }
