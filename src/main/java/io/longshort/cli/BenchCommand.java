@@ -76,7 +76,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--kinds", split = ",", defaultValue = "long_short,full",
       description = "Attention kinds to measure, one plot line each: long_short, full, linformer, nystrom, performer,"
-          + " longformer (others at --width/--heads with the authors' LRA defaults; default: ${DEFAULT-VALUE}).")
+          + " longformer, bigbird (others at --width/--heads with the authors' LRA defaults; default: ${DEFAULT-VALUE}).")
   List<String> kinds;
 
   @Option(names = "--out", description = "Results folder (default: results/bench-<date>-<time>).")
