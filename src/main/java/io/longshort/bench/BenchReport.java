@@ -82,7 +82,7 @@ public final class BenchReport {
     }
     b.append("\n## Longest N within the budget (forward + backward, XLA off)\n\n"
         + "| attention | longest N that fit | peak GiB there | first N that did not | why |\n|---|---|---|---|---|\n");
-    for (String kind : List.of("long_short", "full")) {
+    for (String kind : kindNames(s)) {
       Longest l = longest(kind);
       b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", kind, l.n, l.fit == null ? "-" : peak(l.fit),
           l.stop == null ? "-" : Integer.toString(l.stop.n()),
@@ -246,9 +246,10 @@ public final class BenchReport {
     System.setProperty("java.awt.headless", "true");
     List<BenchResult> all = new ArrayList<>(o.table());
     all.addAll(o.probes());
-    JFreeChart time = chart("One layer, forward + backward: time", "time (ms)", all, BenchResult::medianMs);
+    List<String> kinds = kindNames(s);
+    JFreeChart time = chart("One layer, forward + backward: time", "time (ms)", all, BenchResult::medianMs, kinds);
     JFreeChart memory = chart("One layer, forward + backward: peak process memory", "peak memory (GiB)", all,
-        r -> r.peakBytes() / (double) (1L << 30));
+        r -> r.peakBytes() / (double) (1L << 30), kinds);
     int w = 900;
     int h = 520;
     BufferedImage img = new BufferedImage(w, 2 * h, BufferedImage.TYPE_INT_RGB);
@@ -263,9 +264,21 @@ public final class BenchReport {
     return out.toByteArray();
   }
 
-  private static JFreeChart chart(String title, String yLabel, List<BenchResult> all, ToDoubleFunction<BenchResult> y) {
+  /** The measured kinds' names, in the settings' order: one line (per XLA mode) each on the plots. */
+  private static List<String> kindNames(BenchSettings s) {
+    return s.kinds().stream().map(io.longshort.spec.AttentionKind::jsonName).toList();
+  }
+
+  /** Line colours of the kinds after long_short (blue) and full (orange), plain then XLA. */
+  private static final Color[][] OTHER_COLOURS = {
+      {new Color(120, 200, 120), new Color(0, 130, 40)}, {new Color(200, 140, 230), new Color(120, 40, 170)},
+      {new Color(150, 150, 150), new Color(60, 60, 60)}, {new Color(240, 200, 80), new Color(170, 120, 0)},
+      {new Color(120, 210, 210), new Color(0, 120, 130)}, {new Color(240, 150, 190), new Color(180, 30, 100)}};
+
+  private static JFreeChart chart(String title, String yLabel, List<BenchResult> all, ToDoubleFunction<BenchResult> y,
+      List<String> kinds) {
     XYSeriesCollection data = new XYSeriesCollection();
-    for (String kind : List.of("long_short", "full")) {
+    for (String kind : kinds) {
       for (boolean xla : List.of(false, true)) {
         XYSeries series = new XYSeries(kind + (xla ? " (XLA)" : " (plain)"));
         all.stream().filter(r -> r.ok() && r.pass().equals("forward_backward") && r.attention().equals(kind)
@@ -297,10 +310,18 @@ public final class BenchReport {
     var renderer = new org.jfree.chart.renderer.xy.XYLineAndShapeRenderer(true, true);
     for (int i = 0; i < data.getSeriesCount(); i++) {
       String key = data.getSeriesKey(i).toString();
-      boolean ls = key.startsWith("long_short");
+      String kind = key.substring(0, key.indexOf(' '));
       boolean xla = key.contains("XLA");
-      renderer.setSeriesPaint(i, ls ? (xla ? new Color(0, 90, 200) : new Color(90, 170, 255))
-          : (xla ? new Color(200, 40, 0) : new Color(255, 140, 60)));
+      Color colour;
+      if (kind.equals("long_short")) {
+        colour = xla ? new Color(0, 90, 200) : new Color(90, 170, 255);
+      } else if (kind.equals("full")) {
+        colour = xla ? new Color(200, 40, 0) : new Color(255, 140, 60);
+      } else {
+        int other = kinds.stream().filter(k -> !k.equals("long_short") && !k.equals("full")).toList().indexOf(kind);
+        colour = OTHER_COLOURS[Math.floorMod(other, OTHER_COLOURS.length)][xla ? 1 : 0];
+      }
+      renderer.setSeriesPaint(i, colour);
       renderer.setSeriesStroke(i, new java.awt.BasicStroke(2f));
     }
     plot.setRenderer(renderer);

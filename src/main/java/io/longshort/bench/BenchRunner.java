@@ -45,7 +45,7 @@ public final class BenchRunner {
     for (boolean xla : modes) {
       table.addAll(runCase(new BenchCase(BenchCase.MATMUL, null, 1, s.matmulSide(), xla, s.reps(), s.warmup())));
     }
-    for (AttentionSpec attention : List.of(s.longShort(), s.full())) {
+    for (AttentionSpec attention : s.attentions()) {
       for (boolean xla : modes) {
         for (int n : s.lengths()) {
           List<BenchResult> rs = runCase(new BenchCase(BenchCase.LAYER, attention, s.batch(), n, xla, s.reps(),
@@ -58,7 +58,7 @@ public final class BenchRunner {
       }
     }
     if (s.modelSteps()) {
-      for (AttentionSpec attention : List.of(s.longShort(), s.full())) {
+      for (AttentionSpec attention : s.attentions()) {
         for (boolean xla : modes) {
           for (int n : s.lengths()) {
             List<BenchResult> rs = runCase(new BenchCase(BenchCase.MODEL, attention, s.batch(), n, xla, s.reps(),
@@ -72,7 +72,7 @@ public final class BenchRunner {
       }
     }
     List<BenchResult> probes = new ArrayList<>();
-    for (AttentionSpec attention : List.of(s.longShort(), s.full())) {
+    for (AttentionSpec attention : s.attentions()) {
       probes.addAll(longest(attention, table));
     }
     return new Outcome(table, probes);

@@ -1,5 +1,7 @@
 package io.longshort.bench;
 
+import io.longshort.spec.AttentionDefaults;
+import io.longshort.spec.AttentionKind;
 import io.longshort.spec.AttentionSpec;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,10 +16,23 @@ import java.util.List;
  * @param maxLength the search for the longest N stops here even within the budget
  * @param modelSteps also time a whole 2-block model's training step at each length
  * @param matmulSide side of the square reference matrix product
+ * @param kinds the attention kinds measured, one line each on the plots: long_short with window and
+ *     rank, the others at width and heads with {@link AttentionDefaults}
  */
 public record BenchSettings(int batch, int width, int heads, int window, int rank, List<Integer> lengths,
     int reps, int warmup, long memoryBudgetBytes, int maxLength, boolean modelSteps, boolean xla, int matmulSide,
-    Path output) {
+    Path output, List<AttentionKind> kinds) {
+
+  /** Long-short against full attention, the default comparison. */
+  public static final List<AttentionKind> DEFAULT_KINDS = List.of(AttentionKind.LONG_SHORT, AttentionKind.FULL);
+
+  /** The default kinds. */
+  public BenchSettings(int batch, int width, int heads, int window, int rank, List<Integer> lengths,
+      int reps, int warmup, long memoryBudgetBytes, int maxLength, boolean modelSteps, boolean xla, int matmulSide,
+      Path output) {
+    this(batch, width, heads, window, rank, lengths, reps, warmup, memoryBudgetBytes, maxLength, modelSteps, xla,
+        matmulSide, output, DEFAULT_KINDS);
+  }
 
   public BenchSettings {
     positive("batch", batch);
@@ -48,9 +63,27 @@ public record BenchSettings(int batch, int width, int heads, int window, int ran
           + lengths.get(lengths.size() - 1) + ")");
     }
     lengths = List.copyOf(lengths);
+    if (kinds == null || kinds.isEmpty() || kinds.stream().distinct().count() != kinds.size()) {
+      throw new IllegalArgumentException("kinds must name at least one attention kind, each once, got " + kinds);
+    }
+    kinds = List.copyOf(kinds);
     // fail here, not in a child process, on a layer that cannot be built
-    longShort(width, heads, window, rank);
-    AttentionSpec.full().setWidth(width).setHeads(heads).build();
+    for (AttentionKind kind : kinds) {
+      attention(kind, width, heads, window, rank);
+    }
+  }
+
+  private static AttentionSpec attention(AttentionKind kind, int width, int heads, int window, int rank) {
+    return switch (kind) {
+      case LONG_SHORT -> longShort(width, heads, window, rank);
+      case FULL -> AttentionSpec.full().setWidth(width).setHeads(heads).build();
+      default -> AttentionDefaults.of(kind, width, heads, null).build();
+    };
+  }
+
+  /** The layer of each kind, in {@link #kinds()} order. */
+  public List<AttentionSpec> attentions() {
+    return kinds.stream().map(k -> attention(k, width, heads, window, rank)).toList();
   }
 
   private static AttentionSpec longShort(int width, int heads, int window, int rank) {

@@ -73,6 +73,11 @@ final class BenchCommand implements Callable<Integer> {
       description = "Side of the reference square matrix product (default: ${DEFAULT-VALUE}).")
   int matmulSide;
 
+  @Option(names = "--kinds", split = ",", defaultValue = "long_short,full",
+      description = "Attention kinds to measure, one plot line each: long_short, full, linformer, nystrom, performer,"
+          + " longformer, bigbird (others at --width/--heads with the authors' LRA defaults; default: ${DEFAULT-VALUE}).")
+  List<String> kinds;
+
   @Option(names = "--out", description = "Results folder (default: results/bench-<date>-<time>).")
   Path out;
 
@@ -83,7 +88,8 @@ final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--memory-gib must be positive, got " + memoryGib);
     }
     BenchSettings settings = new BenchSettings(batch, width, heads, window, rank, lengths, reps, warmup,
-        (long) (memoryGib * (1L << 30)), maxLength, !noModel, !noXla, matmulSide, out);
+        (long) (memoryGib * (1L << 30)), maxLength, !noModel, !noXla, matmulSide, out,
+        kinds.stream().map(io.longshort.spec.AttentionKind::fromJson).toList());
     Path dir = out != null ? out : Path.of("results",
         "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     String machine = machine();

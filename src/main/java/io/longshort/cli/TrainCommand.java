@@ -56,8 +56,8 @@ final class TrainCommand implements Callable<Integer> {
   String model;
 
   @Option(names = "--attention", description = "Replace every layer's attention: long_short, full, linformer, "
-      + "nystrom (for baselines with the same budget; causal variants for language models). Fields the kind "
-      + "needs take the authors' LRA defaults (linformer rank 256, nystrom landmarks 128) unless given below.")
+      + "nystrom, performer, longformer, bigbird (for baselines with the same budget; causal variants for language models). Fields the kind "
+      + "needs take the authors' LRA defaults (linformer rank 256, nystrom landmarks 128, performer 256 relu features, longformer window 16, bigbird blocks of 16 with 3 random) unless given below.")
   String attention;
 
   @Option(names = "--window", description = "Override the long-short window w.")
@@ -71,6 +71,22 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--landmarks", description = "Override the nystrom landmarks m.")
   Integer landmarks;
+
+  @Option(names = "--features", description = "Override the performer's number of random features.")
+  Integer features;
+
+  @Option(names = "--feature-map", description = "performer: relu (the authors' LRA kernel) or softmax (FAVOR+).")
+  String featureMap;
+
+  @Option(names = "--global-tokens", description = "longformer: leading positions that attend globally (default:"
+      + " 1 when the model pools a CLS row in front, else 0).")
+  Integer globalTokens;
+
+  @Option(names = "--block-size", description = "bigbird: the block size (default 16).")
+  Integer blockSize;
+
+  @Option(names = "--random-blocks", description = "bigbird: random key blocks per query block (default 3).")
+  Integer randomBlocks;
 
   @Option(names = "--conv-kernel", description = "linformer, nystrom: the depth-wise value convolution's size (odd; 0 = none).")
   Integer convKernel;
@@ -288,6 +304,9 @@ final class TrainCommand implements Callable<Integer> {
       case FULL, CAUSAL_FULL -> "all keys";
       case LINFORMER -> "rank=" + a.rank() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
       case NYSTROM -> "landmarks=" + a.landmarks() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
+      case PERFORMER -> "features=" + a.features() + ", " + a.featureMap().jsonName();
+      case LONGFORMER -> "window=" + a.window() + ", global=" + a.globalTokens();
+      case BIGBIRD -> "block=" + a.blockSize() + ", random=" + a.randomBlocks();
     };
   }
 
@@ -333,7 +352,9 @@ final class TrainCommand implements Callable<Integer> {
     if (dropout != null) {
       spec = spec.toBuilder().optDropout(dropout).build();
     }
-    if (attention == null && window == null && rank == null && landmarks == null && convKernel == null) {
+    if (attention == null && window == null && rank == null && landmarks == null && convKernel == null
+        && features == null && featureMap == null && globalTokens == null && blockSize == null
+        && randomBlocks == null) {
       return spec;
     }
     AttentionSpec a = spec.attention();
@@ -352,10 +373,30 @@ final class TrainCommand implements Callable<Integer> {
     if (convKernel != null) {
       b.optConvKernel(convKernel);
     }
+    if (features != null) {
+      b.setFeatures(features);
+    }
+    if (featureMap != null) {
+      b.optFeatureMap(io.longshort.spec.FeatureMap.fromJson(featureMap));
+    }
+    if (blockSize != null) {
+      b.setBlockSize(blockSize);
+    }
+    if (randomBlocks != null) {
+      b.optRandomBlocks(randomBlocks);
+    }
+    io.longshort.spec.Pooling pooling = spec.pooling();
+    boolean learnedCls = pooling == io.longshort.spec.Pooling.CLS_LAST_LAYER
+        || pooling == io.longshort.spec.Pooling.CLS_TOKEN;
+    boolean switchesToCls = learnedCls && b.build().kind() != io.longshort.spec.AttentionKind.LONG_SHORT;
+    if (globalTokens != null) {
+      b.optGlobalTokens(globalTokens);
+    } else if (b.build().kind() == io.longshort.spec.AttentionKind.LONGFORMER && attention != null
+        && (pooling == io.longshort.spec.Pooling.CLS || switchesToCls)) {
+      b.optGlobalTokens(1); // the CLS row in front attends globally, as Longformer's classifiers do
+    }
     ModelSpec.Builder changed = spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null);
-    boolean learnedCls = spec.pooling() == io.longshort.spec.Pooling.CLS_LAST_LAYER
-        || spec.pooling() == io.longshort.spec.Pooling.CLS_TOKEN;
-    if (learnedCls && b.build().kind() != io.longshort.spec.AttentionKind.LONG_SHORT) {
+    if (switchesToCls) {
       // a learned CLS vector joins long-short attention as a global token; other attention sees a
       // CLS id at the front of the sequence instead
       command.commandLine().getOut().printf("pooling %s needs long-short attention; %s attention uses cls pooling "

@@ -2,7 +2,7 @@ package io.longshort.spec;
 
 /**
  * A spec of any kind at a given width and heads with the authors' LRA defaults for the fields the
- * kind needs (their {@code run_tasks.py}: linformer_k 256, num_landmarks 128), for commands that
+ * kind needs (their {@code run_tasks.py}: linformer_k 256, num_landmarks 128, rp_dim 256), for commands that
  * swap a model's attention kind ({@code train --attention KIND}, {@code bench}) so that every kind
  * trains and runs from one command line. Callers override fields after.
  */
@@ -11,6 +11,18 @@ public final class AttentionDefaults {
   public static final int LINFORMER_RANK = 256;
   /** The authors' LRA default {@code num_landmarks}. */
   public static final int NYSTROM_LANDMARKS = 128;
+
+  /** The authors' LRA default {@code rp_dim}, Performer's number of features. */
+  public static final int PERFORMER_FEATURES = 256;
+
+  /**
+   * Longformer's attention_window here: 2 x 8 + 1 = 17 keys, about the (w, r) = (8, 32) long-short
+   * layer's window of 16 + 8 (transformers' default 512 is for pretrained models at length 4096).
+   */
+  public static final int LONGFORMER_WINDOW = 16;
+
+  /** BigBird's block size here (transformers' default 64 is for pretrained models at length 4096). */
+  public static final int BIGBIRD_BLOCK = 16;
 
   private AttentionDefaults() {}
 
@@ -32,6 +44,9 @@ public final class AttentionDefaults {
       case FULL, CAUSAL_FULL -> { }
       case LINFORMER -> b.setRank(LINFORMER_RANK);
       case NYSTROM -> b.setLandmarks(NYSTROM_LANDMARKS);
+      case PERFORMER -> b.setFeatures(PERFORMER_FEATURES);
+      case LONGFORMER -> b.setWindow(LONGFORMER_WINDOW);
+      case BIGBIRD -> b.setBlockSize(BIGBIRD_BLOCK);
       default -> throw new AssertionError(kind);
     }
     return b;

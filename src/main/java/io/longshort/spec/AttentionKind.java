@@ -16,7 +16,13 @@ public enum AttentionKind {
   /** The authors' Linformer: keys and values projected along the sequence by a learned E (H, r, N). */
   LINFORMER,
   /** The authors' Nystromformer: segment-mean landmarks and an iterative pseudo-inverse. */
-  NYSTROM;
+  NYSTROM,
+  /** Performer (performer_pytorch's FastAttention): linear attention over random features. */
+  PERFORMER,
+  /** Longformer (transformers' LongformerSelfAttention): sliding window plus global leading positions. */
+  LONGFORMER,
+  /** BigBird (transformers' BigBirdBlockSparseAttention): window, global and random blocks. */
+  BIGBIRD;
 
   public boolean isCausal() {
     return this == CAUSAL_LONG_SHORT || this == CAUSAL_FULL;

@@ -19,13 +19,17 @@ import java.util.Objects;
  * AttentionSpec baseline = AttentionSpec.full().setWidth(64).setHeads(2).build();
  * AttentionSpec linformer = AttentionSpec.linformer().setWidth(64).setHeads(2).setRank(256).build();
  * AttentionSpec nystrom = AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(128).build();
+ * AttentionSpec performer = AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(256).build();
+ * AttentionSpec longformer = AttentionSpec.longformer().setWidth(64).setHeads(2).setWindow(256)
+ *     .optGlobalTokens(1).build();
  * }</pre>
  *
- * <p>Fields a kind does not use are 0 (the newer ones, landmarks to inverseStart, are then absent
+ * <p>Fields a kind does not use are 0 or null (the newer ones, landmarks to randomPlan, are then absent
  * from the JSON).
  */
 @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "segment", "landmarks", "maxLength",
-    "convKernel", "inverseStart", "globalToken", "layerNormEpsilon"})
+    "convKernel", "inverseStart", "features", "featureMap", "featureSeed", "globalTokens", "blockSize", "randomBlocks", "randomSeed", "randomPlan",
+    "globalToken", "layerNormEpsilon"})
 public final class AttentionSpec {
   /** PyTorch's LayerNorm default, used by the authors. */
   public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
@@ -40,6 +44,14 @@ public final class AttentionSpec {
   private final int maxLength;
   private final int convKernel;
   private final PseudoInverseStart inverseStart;
+  private final int features;
+  private final FeatureMap featureMap;
+  private final int featureSeed;
+  private final int globalTokens;
+  private final int blockSize;
+  private final int randomBlocks;
+  private final int randomSeed;
+  private final int[][][] randomPlan;
   private final GlobalToken globalToken;
   private final double layerNormEpsilon;
 
@@ -54,6 +66,14 @@ public final class AttentionSpec {
     this.maxLength = b.maxLength;
     this.convKernel = b.convKernel;
     this.inverseStart = b.inverseStart;
+    this.features = b.features;
+    this.featureMap = b.featureMap;
+    this.featureSeed = b.featureSeed;
+    this.globalTokens = b.globalTokens;
+    this.blockSize = b.blockSize;
+    this.randomBlocks = b.randomBlocks;
+    this.randomSeed = b.randomSeed;
+    this.randomPlan = b.randomPlan;
     this.globalToken = b.globalToken;
     this.layerNormEpsilon = b.layerNormEpsilon;
   }
@@ -95,6 +115,34 @@ public final class AttentionSpec {
     return new Builder(AttentionKind.NYSTROM);
   }
 
+  /**
+   * Performer (performer_pytorch's FastAttention, non-causal): linear attention over m random
+   * features of the queries and keys; requires width, heads and features.
+   */
+  public static Builder performer() {
+    return new Builder(AttentionKind.PERFORMER);
+  }
+
+  /**
+   * Longformer (Hugging Face transformers' LongformerSelfAttention): a sliding window of
+   * {@code window} (their attention_window, even: window/2 keys each side) and the first
+   * {@code globalTokens} positions attending to and from every position through their own
+   * projections; requires width, heads and window.
+   */
+  public static Builder longformer() {
+    return new Builder(AttentionKind.LONGFORMER);
+  }
+
+  /**
+   * BigBird (Hugging Face transformers' BigBirdBlockSparseAttention): blocks of {@code blockSize},
+   * each middle query block sees its neighbour blocks, the first and last (global) blocks and
+   * {@code randomBlocks} random blocks; the first and last query blocks see everything; requires
+   * width, heads and blockSize.
+   */
+  public static Builder bigBird() {
+    return new Builder(AttentionKind.BIGBIRD);
+  }
+
   public static Builder builder(AttentionKind kind) {
     return new Builder(Objects.requireNonNull(kind, "kind"));
   }
@@ -110,6 +158,14 @@ public final class AttentionSpec {
     b.maxLength = maxLength;
     b.convKernel = convKernel;
     b.inverseStart = inverseStart;
+    b.features = features;
+    b.featureMap = featureMap;
+    b.featureSeed = featureSeed;
+    b.globalTokens = globalTokens;
+    b.blockSize = blockSize;
+    b.randomBlocks = randomBlocks;
+    b.randomSeed = randomSeed;
+    b.randomPlan = randomPlan;
     return b;
   }
 
@@ -125,6 +181,14 @@ public final class AttentionSpec {
       @JsonProperty("maxLength") Integer maxLength,
       @JsonProperty("convKernel") Integer convKernel,
       @JsonProperty("inverseStart") PseudoInverseStart inverseStart,
+      @JsonProperty("features") Integer features,
+      @JsonProperty("featureMap") FeatureMap featureMap,
+      @JsonProperty("featureSeed") Integer featureSeed,
+      @JsonProperty("globalTokens") Integer globalTokens,
+      @JsonProperty("blockSize") Integer blockSize,
+      @JsonProperty("randomBlocks") Integer randomBlocks,
+      @JsonProperty("randomSeed") Integer randomSeed,
+      @JsonProperty("randomPlan") int[][][] randomPlan,
       @JsonProperty("globalToken") GlobalToken globalToken,
       @JsonProperty("layerNormEpsilon") Double layerNormEpsilon) {
     Builder b = new Builder(kind);
@@ -137,6 +201,14 @@ public final class AttentionSpec {
     b.maxLength = maxLength == null ? 0 : maxLength;
     b.convKernel = convKernel == null ? 0 : convKernel;
     b.inverseStart = inverseStart;
+    b.features = features == null ? Builder.UNSET : features;
+    b.featureMap = featureMap;
+    b.featureSeed = featureSeed == null ? 0 : featureSeed;
+    b.globalTokens = globalTokens == null ? 0 : globalTokens;
+    b.blockSize = blockSize == null ? Builder.UNSET : blockSize;
+    b.randomBlocks = randomBlocks == null ? Builder.UNSET : randomBlocks;
+    b.randomSeed = randomSeed == null ? 0 : randomSeed;
+    b.randomPlan = randomPlan;
     if (globalToken != null) {
       b.globalToken = globalToken;
     }
@@ -225,6 +297,83 @@ public final class AttentionSpec {
     return inverseStart;
   }
 
+  /** Performer: m, the number of random features (performer_pytorch's nb_features, the authors' rp_dim); 0 otherwise. */
+  @JsonProperty("features")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int features() {
+    return features;
+  }
+
+  /** Performer: which random features; null for the other kinds. */
+  @JsonProperty("featureMap")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public FeatureMap featureMap() {
+    return featureMap;
+  }
+
+  /**
+   * Performer: the seed of the random projection each layer draws (with its name); another seed
+   * redraws the features. Default 0.
+   */
+  @JsonProperty("featureSeed")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int featureSeed() {
+    return featureSeed;
+  }
+
+  /**
+   * Longformer: how many leading positions attend globally (to and from every position, with their
+   * own projections), e.g. 1 for a CLS token in front; 0 otherwise.
+   */
+  @JsonProperty("globalTokens")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int globalTokens() {
+    return globalTokens;
+  }
+
+  /** BigBird: the block size (transformers' block_size); 0 otherwise. */
+  @JsonProperty("blockSize")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int blockSize() {
+    return blockSize;
+  }
+
+  /** BigBird: random key blocks per middle query block (num_random_blocks); 0 otherwise. */
+  @JsonProperty("randomBlocks")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int randomBlocks() {
+    return randomBlocks;
+  }
+
+  /** BigBird: the seed each layer draws its random plan from (with its name), unless randomPlan is given. */
+  @JsonProperty("randomSeed")
+  @JsonInclude(JsonInclude.Include.NON_DEFAULT)
+  public int randomSeed() {
+    return randomSeed;
+  }
+
+  /**
+   * BigBird: an explicit random plan (H, blocks - 2, randomBlocks) of key block indices for query
+   * blocks 1 .. blocks - 2 (transformers' rand_attn), e.g. theirs from a golden file; null = drawn
+   * from randomSeed. Fixes the length to blockSize x blocks.
+   */
+  @JsonProperty("randomPlan")
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public int[][][] randomPlan() {
+    return randomPlan == null ? null : deepCopy(randomPlan);
+  }
+
+  private static int[][][] deepCopy(int[][][] plan) {
+    int[][][] c = new int[plan.length][][];
+    for (int i = 0; i < plan.length; i++) {
+      c[i] = new int[plan[i].length][];
+      for (int j = 0; j < plan[i].length; j++) {
+        c[i][j] = plan[i][j].clone();
+      }
+    }
+    return c;
+  }
+
   @JsonProperty("globalToken")
   public GlobalToken globalToken() {
     return globalToken;
@@ -256,6 +405,9 @@ public final class AttentionSpec {
     return kind == s.kind && width == s.width && heads == s.heads && window == s.window
         && rank == s.rank && segment == s.segment && landmarks == s.landmarks
         && maxLength == s.maxLength && convKernel == s.convKernel && inverseStart == s.inverseStart
+        && features == s.features && featureMap == s.featureMap && featureSeed == s.featureSeed
+        && globalTokens == s.globalTokens && blockSize == s.blockSize && randomBlocks == s.randomBlocks
+        && randomSeed == s.randomSeed && java.util.Arrays.deepEquals(randomPlan, s.randomPlan)
         && globalToken == s.globalToken
         && Double.compare(layerNormEpsilon, s.layerNormEpsilon) == 0;
   }
@@ -263,7 +415,8 @@ public final class AttentionSpec {
   @Override
   public int hashCode() {
     return Objects.hash(kind, width, heads, window, rank, segment, landmarks, maxLength, convKernel,
-        inverseStart, globalToken, layerNormEpsilon);
+        inverseStart, features, featureMap, featureSeed, globalTokens, blockSize, randomBlocks,
+        randomSeed, java.util.Arrays.deepHashCode(randomPlan), globalToken, layerNormEpsilon);
   }
 
   @Override
@@ -285,6 +438,14 @@ public final class AttentionSpec {
     private int maxLength;
     private int convKernel;
     private PseudoInverseStart inverseStart;
+    private int features = UNSET;
+    private FeatureMap featureMap;
+    private int featureSeed;
+    private int globalTokens;
+    private int blockSize = UNSET;
+    private int randomBlocks = UNSET;
+    private int randomSeed;
+    private int[][][] randomPlan;
     private GlobalToken globalToken = GlobalToken.NONE;
     private double layerNormEpsilon = DEFAULT_LAYER_NORM_EPSILON;
 
@@ -340,6 +501,52 @@ public final class AttentionSpec {
       return this;
     }
 
+    public Builder setFeatures(int features) {
+      this.features = features;
+      return this;
+    }
+
+    /** Performer: the random features (default {@link FeatureMap#RELU}, the authors' LRA kernel). */
+    public Builder optFeatureMap(FeatureMap featureMap) {
+      this.featureMap = Objects.requireNonNull(featureMap, "featureMap");
+      return this;
+    }
+
+    /** Performer: the seed of the random projections (default 0); another seed redraws them. */
+    public Builder optFeatureSeed(int featureSeed) {
+      this.featureSeed = featureSeed;
+      return this;
+    }
+
+    /** Longformer: the leading positions that attend globally (default 0). */
+    public Builder optGlobalTokens(int globalTokens) {
+      this.globalTokens = globalTokens;
+      return this;
+    }
+
+    public Builder setBlockSize(int blockSize) {
+      this.blockSize = blockSize;
+      return this;
+    }
+
+    /** BigBird: random blocks per middle query block (default 3, transformers' default). */
+    public Builder optRandomBlocks(int randomBlocks) {
+      this.randomBlocks = randomBlocks;
+      return this;
+    }
+
+    /** BigBird: the seed of the random plans (default 0); another seed redraws them. */
+    public Builder optRandomSeed(int randomSeed) {
+      this.randomSeed = randomSeed;
+      return this;
+    }
+
+    /** BigBird: an explicit random plan (H, blocks - 2, randomBlocks), e.g. transformers' rand_attn. */
+    public Builder optRandomPlan(int[][][] randomPlan) {
+      this.randomPlan = randomPlan == null ? null : deepCopy(randomPlan);
+      return this;
+    }
+
     public Builder optGlobalToken(GlobalToken globalToken) {
       this.globalToken = Objects.requireNonNull(globalToken, "globalToken");
       return this;
@@ -364,6 +571,24 @@ public final class AttentionSpec {
       if (!projected) {
         unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
         unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+      }
+      if (kind != AttentionKind.PERFORMER) {
+        unused(features, "features", what);
+        unused(featureSeed, "featureSeed", what);
+        check(featureMap == null, "featureMap (" + (featureMap == null ? "" : featureMap.jsonName())
+            + ") applies to performer attention only; leave it unset for " + what);
+        features = 0;
+      }
+      if (kind != AttentionKind.BIGBIRD) {
+        unused(blockSize, "blockSize", what);
+        unused(randomBlocks, "randomBlocks", what);
+        unused(randomSeed, "randomSeed", what);
+        check(randomPlan == null, "randomPlan applies to bigbird attention only; leave it unset for " + what);
+        blockSize = 0;
+        randomBlocks = 0;
+      }
+      if (kind != AttentionKind.LONGFORMER) {
+        unused(globalTokens, "globalTokens", what);
       }
       if (kind != AttentionKind.NYSTROM) {
         check(inverseStart == null, "inverseStart (" + (inverseStart == null ? "" : inverseStart.jsonName())
@@ -433,6 +658,68 @@ public final class AttentionSpec {
           checkConv();
           if (inverseStart == null) {
             inverseStart = PseudoInverseStart.BATCH;
+          }
+          window = 0;
+          rank = 0;
+          segment = 0;
+        }
+        case PERFORMER -> {
+          require(features, "features", what);
+          check(features >= 1, "features (" + features + ") must be >= 1");
+          unused(window, "window", what);
+          unused(rank, "rank", what);
+          unused(segment, "segment", what);
+          unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
+          unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+          noGlobalToken(what);
+          if (featureMap == null) {
+            featureMap = FeatureMap.RELU;
+          }
+          window = 0;
+          rank = 0;
+          segment = 0;
+        }
+        case LONGFORMER -> {
+          require(window, "window", what + " (its attention_window)");
+          check(window >= 2 && window % 2 == 0, "window (" + window + ") must be even and >= 2 for longformer"
+              + " attention: a query sees window/2 keys on each side (transformers' attention_window)");
+          check(globalTokens >= 0, "globalTokens (" + globalTokens + ") must be >= 0");
+          unused(rank, "rank", what);
+          unused(segment, "segment", what);
+          unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
+          unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+          check(globalToken == GlobalToken.NONE, "globalToken (" + globalToken.jsonName()
+              + ") applies to long_short attention only; longformer attention makes leading positions global"
+              + " with globalTokens");
+          rank = 0;
+          segment = 0;
+        }
+        case BIGBIRD -> {
+          require(blockSize, "blockSize", what);
+          check(blockSize >= 1, "blockSize (" + blockSize + ") must be >= 1");
+          if (randomBlocks == UNSET) {
+            randomBlocks = 3;
+          }
+          check(randomBlocks >= 0, "randomBlocks (" + randomBlocks + ") must be >= 0");
+          unused(window, "window", what);
+          unused(rank, "rank", what);
+          unused(segment, "segment", what);
+          unused(maxLength == 0 ? UNSET : maxLength, "maxLength", what);
+          unused(convKernel == 0 ? UNSET : convKernel, "convKernel", what);
+          noGlobalToken(what);
+          if (randomPlan != null) {
+            check(randomPlan.length == heads, "randomPlan has " + randomPlan.length + " heads, heads is " + heads);
+            for (int[][] head : randomPlan) {
+              check(head.length == randomPlan[0].length, "randomPlan: every head needs the same number of query blocks");
+              for (int[] row : head) {
+                check(row.length == randomBlocks, "randomPlan rows must have randomBlocks (" + randomBlocks
+                    + ") entries, got " + row.length);
+                for (int block : row) {
+                  check(block >= 0 && block < head.length + 2, "randomPlan block " + block + " is outside 0.."
+                      + (head.length + 1));
+                }
+              }
+            }
           }
           window = 0;
           rank = 0;

@@ -38,6 +38,29 @@ class BenchRunnerTest {
     assertEquals(Flops.forward(s.longShort(), 1, 64) / (f.medianMs() * 1e6), f.gflops(), 1e-9 * f.gflops());
   }
 
+  /** bench --kinds: every kind measured in its own process, a row and a longest-N line each, and the plot. */
+  @Test
+  void everyKindGetsItsLine(@TempDir Path dir) throws Exception {
+    List<io.longshort.spec.AttentionKind> kinds = java.util.Arrays.stream(io.longshort.spec.AttentionKind.values())
+        .filter(k -> !k.isCausal()).toList();
+    // N = 128: bigbird's default blocks of 16 need 8 of them
+    BenchSettings s = new BenchSettings(1, 16, 2, 8, 2, List.of(128), 2, 1, 16L << 30, 128, false, false, 64, null,
+        kinds);
+    BenchRunner.Outcome o = new BenchRunner(s, QUIET).run();
+    for (io.longshort.spec.AttentionKind kind : kinds) {
+      List<BenchResult> rows = o.table().stream().filter(r -> r.attention().equals(kind.jsonName())).toList();
+      assertEquals(List.of("forward", "forward_backward"), rows.stream().map(BenchResult::pass).toList(), kind.jsonName());
+      assertTrue(rows.stream().allMatch(BenchResult::ok), rows.toString());
+    }
+    BenchReport report = new BenchReport(s, o, "Machine: test");
+    String md = report.markdown();
+    for (io.longshort.spec.AttentionKind kind : kinds) {
+      assertTrue(md.contains("| " + kind.jsonName() + " | 128 |"), kind.jsonName() + " in the longest-N table: " + md);
+    }
+    report.write(dir);
+    assertTrue(Files.size(dir.resolve("plot.png")) > 0);
+  }
+
   @Test
   void aProcessPassingTheBudgetIsStoppedAndReported() {
     // JVM + TensorFlow alone take more than 256 MiB resident

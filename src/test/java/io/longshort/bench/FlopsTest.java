@@ -39,6 +39,36 @@ class FlopsTest {
     }
   }
 
+  /** The baseline kinds, as JSON specs. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "{'kind': 'linformer', 'width': 16, 'heads': 2, 'rank': 5}",
+      "{'kind': 'linformer', 'width': 16, 'heads': 2, 'rank': 7, 'maxLength': 40, 'convKernel': 3}",
+      "{'kind': 'nystrom', 'width': 16, 'heads': 2, 'landmarks': 4}",
+      "{'kind': 'nystrom', 'width': 24, 'heads': 3, 'landmarks': 5, 'convKernel': 3}",
+      "{'kind': 'nystrom', 'width': 16, 'heads': 2, 'landmarks': 40}",
+      "{'kind': 'performer', 'width': 16, 'heads': 2, 'features': 9}",
+      "{'kind': 'performer', 'width': 16, 'heads': 4, 'features': 12, 'featureMap': 'softmax'}",
+      "{'kind': 'longformer', 'width': 16, 'heads': 2, 'window': 6}",
+      "{'kind': 'longformer', 'width': 16, 'heads': 2, 'window': 8, 'globalTokens': 3}",
+      "{'kind': 'bigbird', 'width': 16, 'heads': 2, 'blockSize': 4, 'randomBlocks': 2}",
+      "{'kind': 'bigbird', 'width': 16, 'heads': 4, 'blockSize': 5, 'randomBlocks': 1}"})
+  void baselineCountsMatchTheGraphsMatrixProducts(String json) {
+    AttentionSpec spec = AttentionSpec.parseJson(json.replace('\'', '"'));
+    for (int n : new int[] {37, 40}) {
+      try (AttentionGraph<TFloat32> g = AttentionGraph.build(spec, TFloat32.class, 2, n, 0)) {
+        double counted = 0;
+        for (Iterator<GraphOperation> it = g.graph().operations(); it.hasNext(); ) {
+          GraphOperation op = it.next();
+          if (op.type().equals("MatMul") || op.type().startsWith("BatchMatMul")) {
+            counted += matmulFlops(op);
+          }
+        }
+        assertEquals(counted, Flops.forward(spec, 2, n), 1e-9 * counted, json + " N=" + n + " FLOPs");
+      }
+    }
+  }
+
   /** 2 * (batch dims) * M * K * P for an output of (..., M, P) with contraction K. */
   private static double matmulFlops(GraphOperation op) {
     Shape out = op.output(0).shape();

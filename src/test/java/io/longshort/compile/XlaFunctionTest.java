@@ -54,7 +54,12 @@ class XlaFunctionTest {
         AttentionSpec.linformer().setWidth(16).setHeads(2).setRank(6).optMaxLength(40).optConvKernel(3).build(),
         AttentionSpec.nystrom().setWidth(16).setHeads(2).setLandmarks(4).optConvKernel(5).build(),
         AttentionSpec.nystrom().setWidth(16).setHeads(2).setLandmarks(5)
-            .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build());
+            .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build(),
+        AttentionSpec.performer().setWidth(16).setHeads(2).setFeatures(24).build(),
+        AttentionSpec.performer().setWidth(16).setHeads(2).setFeatures(24)
+            .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build(),
+        AttentionSpec.longformer().setWidth(16).setHeads(2).setWindow(6).optGlobalTokens(2).build(),
+        AttentionSpec.bigBird().setWidth(16).setHeads(2).setBlockSize(4).optRandomBlocks(2).build());
   }
 
   /** Inputs of one layer: x (B, N, D), a mask with padding at the end of row 1, the CLS token. */

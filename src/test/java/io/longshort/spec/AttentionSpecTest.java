@@ -87,7 +87,15 @@ class AttentionSpecTest {
         AttentionSpec.linformer().setWidth(32).setHeads(2).setRank(8).optMaxLength(64).optConvKernel(5).build(),
         AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(128).build(),
         AttentionSpec.nystrom().setWidth(64).setHeads(2).setLandmarks(16).optConvKernel(35)
-            .optInverseStart(PseudoInverseStart.ROW).build());
+            .optInverseStart(PseudoInverseStart.ROW).build(),
+        AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(256).build(),
+        AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(64).optFeatureMap(FeatureMap.SOFTMAX)
+            .optFeatureSeed(9).build(),
+        AttentionSpec.longformer().setWidth(64).setHeads(2).setWindow(256).optGlobalTokens(1).build(),
+        AttentionSpec.longformer().setWidth(64).setHeads(2).setWindow(8).build(),
+        AttentionSpec.bigBird().setWidth(64).setHeads(2).setBlockSize(64).build(),
+        AttentionSpec.bigBird().setWidth(8).setHeads(2).setBlockSize(4).optRandomBlocks(1)
+            .optRandomPlan(new int[][][] {{{3}, {4}, {1}, {1}}, {{4}, {5}, {2}, {2}}}).build());
     for (AttentionSpec spec : specs) {
       String json = spec.toJson();
       assertEquals(spec, AttentionSpec.parseJson(json), json);
@@ -118,6 +126,34 @@ class AttentionSpecTest {
         .optGlobalToken(GlobalToken.INPUT).build(), "globalToken (input) applies to long_short attention only");
     assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).optConvKernel(3).build(),
         "convKernel (3) does not apply to full attention");
+    assertRejected(() -> AttentionSpec.performer().setWidth(8).setHeads(2).build(), "features is required");
+    assertRejected(() -> AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(-1).build(),
+        "features (-1) must be >= 1");
+    assertRejected(() -> AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(4).optConvKernel(3).build(),
+        "convKernel (3) does not apply to performer attention");
+    assertRejected(() -> AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(4)
+        .optFeatureMap(FeatureMap.SOFTMAX).build(), "featureMap (softmax) applies to performer attention only");
+    assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).setFeatures(4).build(),
+        "features (4) does not apply to full attention");
+    assertRejected(() -> AttentionSpec.longformer().setWidth(8).setHeads(2).build(), "window is required",
+        "attention_window");
+    assertRejected(() -> AttentionSpec.longformer().setWidth(8).setHeads(2).setWindow(5).build(),
+        "window (5) must be even and >= 2");
+    assertRejected(() -> AttentionSpec.longformer().setWidth(8).setHeads(2).setWindow(4).optGlobalTokens(-1).build(),
+        "globalTokens (-1) must be >= 0");
+    assertRejected(() -> AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(4).optGlobalTokens(1).build(),
+        "globalTokens (1) does not apply to performer attention");
+    assertRejected(() -> AttentionSpec.bigBird().setWidth(8).setHeads(2).build(), "blockSize is required");
+    assertRejected(() -> AttentionSpec.bigBird().setWidth(8).setHeads(2).setBlockSize(4).optRandomBlocks(-1).build(),
+        "randomBlocks (-1) must be >= 0");
+    assertRejected(() -> AttentionSpec.bigBird().setWidth(8).setHeads(2).setBlockSize(4).optRandomBlocks(1)
+        .optRandomPlan(new int[][][] {{{3}, {9}}, {{1}, {2}}}).build(), "randomPlan block 9 is outside 0..3");
+    assertRejected(() -> AttentionSpec.bigBird().setWidth(8).setHeads(2).setBlockSize(4).optRandomBlocks(2)
+        .optRandomPlan(new int[][][] {{{3}}, {{1}}}).build(), "randomPlan rows must have randomBlocks (2) entries");
+    assertRejected(() -> AttentionSpec.full().setWidth(8).setHeads(2).setBlockSize(4).build(),
+        "blockSize (4) does not apply to full attention");
+    assertEquals(3, AttentionSpec.bigBird().setWidth(8).setHeads(2).setBlockSize(4).build().randomBlocks());
+    assertEquals(FeatureMap.RELU, AttentionSpec.performer().setWidth(8).setHeads(2).setFeatures(4).build().featureMap());
     assertEquals(PseudoInverseStart.BATCH,
         AttentionSpec.nystrom().setWidth(8).setHeads(2).setLandmarks(4).build().inverseStart(),
         "the authors' start by default");

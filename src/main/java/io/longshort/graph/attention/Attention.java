@@ -34,6 +34,9 @@ public final class Attention {
       case FULL, CAUSAL_FULL -> new FullAttention<>(scope, spec);
       case LINFORMER -> new LinformerAttention<>(scope, spec);
       case NYSTROM -> new NystromAttention<>(scope, spec);
+      case PERFORMER -> new PerformerAttention<>(scope, spec);
+      case LONGFORMER -> new LongformerAttention<>(scope, spec);
+      case BIGBIRD -> new BigBirdAttention<>(scope, spec);
     };
     return (x, mask, cls) -> {
       checkInput(spec, x, mask, cls);

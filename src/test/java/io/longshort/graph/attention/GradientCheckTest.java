@@ -49,9 +49,15 @@ public class GradientCheckTest {
         AttentionSpec.linformer().setWidth(6).setHeads(2).setRank(4).optConvKernel(3).build(),
         AttentionSpec.nystrom().setWidth(6).setHeads(2).setLandmarks(3).optConvKernel(3).build(),
         AttentionSpec.nystrom().setWidth(6).setHeads(3).setLandmarks(2)
-            .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build())
+            .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build(),
+        AttentionSpec.performer().setWidth(6).setHeads(2).setFeatures(5).build(),
+        AttentionSpec.performer().setWidth(6).setHeads(2).setFeatures(7)
+            .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build(),
+        AttentionSpec.longformer().setWidth(6).setHeads(2).setWindow(4).optGlobalTokens(2).build(),
+        AttentionSpec.longformer().setWidth(6).setHeads(3).setWindow(2).build(),
+        AttentionSpec.bigBird().setWidth(6).setHeads(2).setBlockSize(1).optRandomBlocks(2).build())
         .map(spec -> DynamicTest.dynamicTest(spec.kind().jsonName() + " w=" + spec.window() + " r="
-            + spec.rank() + " l=" + spec.segment() + " m=" + spec.landmarks() + " c=" + spec.convKernel()
+            + spec.rank() + " l=" + spec.segment() + " m=" + spec.landmarks() + " c=" + spec.convKernel() + " f=" + spec.features() + " g=" + spec.globalTokens() + " block=" + spec.blockSize()
             + " token=" + spec.globalToken().jsonName(),
             () -> check(spec)));
   }

@@ -43,7 +43,7 @@ class NoQuadraticTensorTest {
             }));
   }
 
-  /** The baselines with projections: Linformer's E (H, R, N) and Nystrom's (B, H, N, M) kernels. */
+  /** The baselines: Linformer's E (H, R, N), Nystrom's (B, H, N, M) kernels, Performer's (B, H, N, F) features, Longformer's window tiles and (B, H, G, N) global rows, BigBird's gathered blocks. */
   @TestFactory
   Stream<DynamicTest> baselineGraphsHaveNoNxNTensor() {
     return Stream.of(
@@ -51,7 +51,14 @@ class NoQuadraticTensorTest {
             AttentionSpec.linformer().setWidth(32).setHeads(2).setRank(16).optMaxLength(N).build(),
             AttentionSpec.nystrom().setWidth(32).setHeads(2).setLandmarks(64).optConvKernel(3).build(),
             AttentionSpec.nystrom().setWidth(32).setHeads(2).setLandmarks(16)
-                .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build())
+                .optInverseStart(io.longshort.spec.PseudoInverseStart.ROW).build(),
+            AttentionSpec.performer().setWidth(32).setHeads(2).setFeatures(256).build(),
+            AttentionSpec.performer().setWidth(32).setHeads(2).setFeatures(64)
+                .optFeatureMap(io.longshort.spec.FeatureMap.SOFTMAX).build(),
+            AttentionSpec.longformer().setWidth(32).setHeads(2).setWindow(128).optGlobalTokens(2).build(),
+            AttentionSpec.longformer().setWidth(32).setHeads(2).setWindow(6).build(),
+            AttentionSpec.bigBird().setWidth(32).setHeads(2).setBlockSize(64).build(),
+            AttentionSpec.bigBird().setWidth(32).setHeads(2).setBlockSize(16).optRandomBlocks(1).build())
         .map(spec -> DynamicTest.dynamicTest(spec.toJson(), () -> {
               for (int n : new int[] {N, N - 5}) {
                 List<String> offenders = quadraticTensors(spec, n);

@@ -8,7 +8,10 @@ import io.longshort.reference.ReferenceHarness.Case;
 import io.longshort.reference.ReferenceHarness.Diff;
 import io.longshort.graph.attention.AttentionGraph;
 import io.longshort.reference.ReferenceBaselineAttention;
+import io.longshort.graph.attention.PerformerFeatures;
+import io.longshort.spec.AttentionKind;
 import io.longshort.spec.AttentionSpec;
+import io.longshort.spec.FeatureMap;
 import io.longshort.spec.PseudoInverseStart;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +26,8 @@ import org.tensorflow.types.TFloat64;
  * The float64 graphs of linformer and nystrom attention against their plain-Java reference
  * ({@link ReferenceBaselineAttention}) on seeded random configurations, parameters and padding:
  * inputs shorter than Linformer's maxLength, lengths that are not a multiple of the landmarks,
- * M = Np (the exact path), both pseudo-inverse starts, odd convolutions.
+ * M = Np (the exact path), both pseudo-inverse starts, odd convolutions; Performer with both
+ * feature maps on the same features as the graph.
  */
 class ReferenceBaselineParityTest {
   static final double TOLERANCE = 1e-9;
@@ -53,6 +57,35 @@ class ReferenceBaselineParityTest {
           .build();
       cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
     }
+    for (int i = 0; i < 12; i++) {
+      int heads = 1 + rnd.nextInt(3);
+      int k = 1 + rnd.nextInt(6);
+      int n = 1 + rnd.nextInt(30);
+      AttentionSpec spec = AttentionSpec.performer().setWidth(heads * k).setHeads(heads)
+          .setFeatures(1 + rnd.nextInt(20)).optFeatureSeed(i)
+          .optFeatureMap(i % 2 == 0 ? FeatureMap.RELU : FeatureMap.SOFTMAX).build();
+      cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
+    }
+    for (int i = 0; i < 12; i++) {
+      int heads = 1 + rnd.nextInt(3);
+      int k = 1 + rnd.nextInt(5);
+      int n = 1 + rnd.nextInt(30);
+      int g = i % 3 == 0 ? 0 : rnd.nextInt(Math.min(n, 4) + 1);
+      AttentionSpec spec = AttentionSpec.longformer().setWidth(heads * k).setHeads(heads)
+          .setWindow(2 * (1 + rnd.nextInt(5))).optGlobalTokens(g).build();
+      cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
+    }
+    for (int i = 0; i < 10; i++) {
+      int heads = 1 + rnd.nextInt(3);
+      int k = 1 + rnd.nextInt(4);
+      int w = 1 + rnd.nextInt(4);
+      int r = rnd.nextInt(3);
+      int blocks = r + 5 + rnd.nextInt(3);
+      int n = blocks * w - rnd.nextInt(w); // not always a multiple of the block
+      AttentionSpec spec = AttentionSpec.bigBird().setWidth(heads * k).setHeads(heads).setBlockSize(w)
+          .optRandomBlocks(r).optRandomSeed(i).build();
+      cases.add(new Case(spec, 1 + rnd.nextInt(3), n, seed++));
+    }
     return cases;
   }
 
@@ -71,8 +104,18 @@ class ReferenceBaselineParityTest {
     try (AttentionGraph<TFloat64> g = AttentionGraph.build(spec, TFloat64.class, c.batch(), c.n(), c.seed())) {
       ReferenceHarness.randomizeParameters(g, rnd);
       Map<String, double[]> params = ReferenceHarness.readParameters(g);
+      if (spec.kind() == AttentionKind.PERFORMER) {
+        // the same features the graph's layer ("attention") drew
+        params.put("projection", PerformerFeatures.forLayer(spec, "attention"));
+      }
       double[] got = g.run(c.batch(), x, mask, null);
-      double[] want = new ReferenceBaselineAttention(spec, params).apply(c.batch(), c.n(), x, mask);
+      ReferenceBaselineAttention reference = new ReferenceBaselineAttention(spec, params);
+      if (spec.kind() == AttentionKind.BIGBIRD) {
+        // the same random plan the graph's layer ("attention") drew
+        int blocks = (c.n() + spec.blockSize() - 1) / spec.blockSize();
+        reference.withRandomPlan(io.longshort.graph.attention.BigBirdPlan.random(spec, "attention", blocks));
+      }
+      double[] want = reference.apply(c.batch(), c.n(), x, mask);
       assertEquals(want.length, got.length, "graph output size");
       Diff diff = Diff.of(got, want);
       assertTrue(diff.max() <= TOLERANCE, "max abs error " + diff.max() + " at " + diff.where(c.n(), d)
