@@ -27,6 +27,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bf16_tolerance  # noqa: E402
 import xla_dump  # noqa: E402  (sets XLA_FLAGS before TensorFlow starts)
 
 DUMP = xla_dump.enable()
@@ -87,26 +88,15 @@ def compare(got, expected, tol):
 
 
 def bf16_reference(f32_dir, inputs):
-    """The float32 export's example outputs and the bf16 tolerance for each.
-
-    bfloat16 keeps 8 significant bits: one rounding errs by at most u = 2^-8 relatively. The logits
-    sit behind about k = 6 L + 4 roundings (per block the attention's projections and output, two
-    MLP matmuls, GELU, residual sums; embeddings and head; softmax and LayerNorm statistics are
-    float32), adding like a random walk, sqrt(k) u; we allow twice that of the logits' scale
-    (largest magnitude, at least 1), and twice the logits' bound for probabilities
-    (dp_i = p_i (dz_i - sum_j p_j dz_j)). The same bound as CompiledSavedModelExportTest.
-    """
-    import json
-    from safetensors import safe_open
+    """The float32 export's example outputs and the bf16 tolerance of each (scripts/bf16_tolerance.py)."""
     path = os.path.join(f32_dir, "assets.extra", "example.safetensors")
     ref = load_file(path)
     for k, v in inputs.items():
         if not np.array_equal(ref["input." + k], v):
             raise SystemExit("--bf16-of %s: its example input %s differs; export both with the same --seed" % (f32_dir, k))
-    with safe_open(path, "np") as f:
-        layers = json.loads(f.metadata()["model"])["layers"]
+    layers = bf16_tolerance.layers_of(path)
     logits = ref["output.logits"]
-    t = 2 * np.sqrt(6 * layers + 4) * 2.0 ** -8 * max(1.0, float(np.max(np.abs(logits))))
+    t = bf16_tolerance.logits_tolerance(layers, logits)
     print("bf16 tolerance: %d layers, logits within %.3g, probabilities within %.3g of %s" % (layers, t, 2 * t, f32_dir))
     return {"logits": logits, "probabilities": ref["output.probabilities"]}, {"logits": t, "probabilities": 2 * t}
 

@@ -3,7 +3,7 @@
 whose `pooled` signature runs an op without an XLA kernel (SegmentSum) under the name scope
 head/pool inside a nested tf.function, and whose `serving_default` signature is plain dense math.
 
-    /work/pyenv/bin/python scripts/make_planted_savedmodel.py src/test/resources/fixtures/planted_savedmodel
+    /work/pyenv/bin/python scripts/make_planted_savedmodel.py tests/fixtures/planted_savedmodel
 
 InspectTpuTest expects `inspect --tpu` to flag SegmentSum in `pooled` (with its scope) and to find
 no kernel issue in `serving_default`.
@@ -37,7 +37,7 @@ class Planted(tf.Module):
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "src/test/resources/fixtures/planted_savedmodel"
+    out = sys.argv[1] if len(sys.argv) > 1 else "tests/fixtures/planted_savedmodel"
     if os.path.exists(out):
         shutil.rmtree(out)
     m = Planted()

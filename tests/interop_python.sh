@@ -48,7 +48,7 @@ scripts/longshort export --run "$work/lm_run" --name lm_xla --xla --out "$work/s
 check python3 scripts/check_generate_python.py "$work/savedmodels/lm_xla/1"
 check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm_xla/1"
 scripts/longshort export --run "$work/lm_run" --name lm_xla_bf16 --xla --bf16 --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_generate_python.py "$work/savedmodels/lm_xla_bf16/1"
+check python3 scripts/check_generate_python.py "$work/savedmodels/lm_xla_bf16/1" --bf16-of "$work/savedmodels/lm/1"
 check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm_xla_bf16/1" --bf16-of "$work/savedmodels/lm/1"
 
 total=15

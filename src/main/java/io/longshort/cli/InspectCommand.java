@@ -1,5 +1,8 @@
 package io.longshort.cli;
 
+import io.longshort.compile.SavedModelTpuCheck;
+import io.longshort.compile.TpuCompatibility;
+import io.longshort.export.CompiledSignatures;
 import io.longshort.export.SavedModelWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -14,19 +17,32 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** Shows a SavedModel's tag-sets and signatures, like {@code saved_model_cli show --all}. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = "Shows a SavedModel's tag-sets, signatures (method, inputs and outputs with dtypes and shapes),"
-        + " variables and object graph, like saved_model_cli show --all.")
+    description = "Shows a SavedModel's tag-sets, signatures (method, inputs and outputs with dtypes and shapes,"
+        + " and whether XLA compiles them), variables and object graph, like saved_model_cli show --all."
+        + " --tpu adds the TPU-compatibility report of each signature, for any SavedModel (ours or not):"
+        + " ops without an XLA kernel, dynamic shapes and host-only ops, with their name scopes, in the"
+        + " graph and in the library functions the signature calls (calls, While, If, Case). The inputs'"
+        + " unknown batch dimension is fixed at --batch first (a server for accelerators pads batches to"
+        + " fixed sizes).")
 final class InspectCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
   @Parameters(paramLabel = "DIR", description = "A SavedModel folder (holding saved_model.pb), e.g. savedmodels/listops/1.")
   Path dir;
+
+  @Option(names = "--tpu", description = "Add the TPU-compatibility report of every signature.")
+  boolean tpu;
+
+  @Option(names = "--batch", defaultValue = "1", description = "The batch size --tpu fixes the inputs' unknown first "
+      + "dimension at (default: ${DEFAULT-VALUE}).")
+  long batch;
 
   @Override
   public Integer call() throws IOException {
@@ -48,6 +64,9 @@ final class InspectCommand implements Callable<Integer> {
         o.println("  The given SavedModel SignatureDef contains the following output(s):");
         printInfos(o, "outputs", s.getValue().getOutputsMap());
         o.println("  Method name is: " + s.getValue().getMethodName());
+        if (!s.getKey().startsWith("__")) {
+          o.println("  XLA: " + CompiledSignatures.describe(mg, s.getKey()));
+        }
       }
       o.println();
       var objects = mg.getObjectGraphDef();
@@ -57,6 +76,16 @@ final class InspectCommand implements Callable<Integer> {
           mg.getSaverDef().getRestoreOpName(), mg.getSaverDef().getVersion());
       o.println("Graph: " + mg.getGraphDef().getNodeCount() + " nodes, " + mg.getGraphDef().getLibrary().getFunctionCount()
           + " library functions; TensorFlow " + mg.getMetaInfoDef().getTensorflowVersion());
+    }
+    if (tpu) {
+      o.println();
+      boolean ok = true;
+      for (Map.Entry<String, TpuCompatibility.Report> r : SavedModelTpuCheck.check(dir, batch).entrySet()) {
+        o.println("TPU compatibility of signature_def['" + r.getKey() + "'] (batch " + batch + "): " + r.getValue());
+        ok &= r.getValue().ok();
+      }
+      o.println(ok ? "every signature can run as XLA computations with static shapes"
+          : "some signatures cannot run as one XLA computation with static shapes (see above)");
     }
     o.flush();
     return 0;

@@ -34,8 +34,11 @@ import org.tensorflow.proto.NodeDef;
  *
  * <p>Only the computation is checked: ops in the init scope (initialisers, variable handles) run
  * once on the host and are skipped; placeholders are feeds, checked for static shapes only. The
- * bodies of function calls (e.g. {@link XlaFunction}) are checked for kernels and host-only ops;
- * shapes inside them are not known to the graph, only those of the call's outputs.
+ * bodies of function calls (e.g. {@link XlaFunction}) and of While / If / Case ops are checked
+ * for kernels and host-only ops, and for dynamic shapes where their nodes record them
+ * ({@code _output_shapes}, as Python TF writes; an unknown leading dimension there is taken for
+ * the batch, which the traced function left open); a call's own outputs are not checked for
+ * shapes, its function's nodes are. {@link SavedModelTpuCheck} runs this over a SavedModel.
  *
  * <pre>{@code
  * TpuCompatibility.Report r = TpuCompatibility.check(graph, List.of(y));
@@ -124,6 +127,9 @@ public final class TpuCompatibility {
 
   private static final Set<String> FEEDS = Set.of("Placeholder", "PlaceholderV2");
   private static final Set<String> CALLS = Set.of("PartitionedCall", "StatefulPartitionedCall");
+  /** The attributes through which ops call functions (calls; While, If, Case and their stateless kinds). */
+  private static final List<String> FUNCTION_ATTRS = List.of("f", "body", "cond", "then_branch", "else_branch",
+      "branches");
 
   /** Checks every op of the graph's computation (all ops outside the init scope). */
   public static Report check(Graph graph) {
@@ -171,19 +177,19 @@ public final class TpuCompatibility {
           issues.add(new Issue(Kind.NO_XLA_KERNEL, name, type, scope, why));
         }
       }
-      String dyn = dynamicOutputs(op);
+      String dyn = CALLS.contains(type) ? null : dynamicOutputs(op);
       if (dyn != null) {
         issues.add(new Issue(Kind.DYNAMIC_SHAPE, name, type, scope, dyn));
       }
-      AttrValue f = CALLS.contains(type) ? attrs(op).apply("f") : null;
-      if (f != null && f.hasFunc()) {
-        if (library == null) {
-          library = new HashMap<>();
-          for (FunctionDef fd : graph.toGraphDef().getLibrary().getFunctionList()) {
-            library.put(fd.getSignature().getName(), fd);
-          }
+      List<String> called = calledFunctions(attrs(op));
+      if (!called.isEmpty() && library == null) {
+        library = new HashMap<>();
+        for (FunctionDef fd : graph.toGraphDef().getLibrary().getFunctionList()) {
+          library.put(fd.getSignature().getName(), fd);
         }
-        checked += checkFunction(f.getFunc().getName(), name, library, kernels, issues);
+      }
+      for (String fn : called) {
+        checked += checkFunction(fn, name, library, kernels, issues);
       }
     }
     return new Report(kernels.device(), checked, issues);
@@ -226,8 +232,10 @@ public final class TpuCompatibility {
         if (host != null) {
           issues.add(new Issue(Kind.HOST_ONLY, name, type, scope, host + " (in function " + next[0] + ")"));
         }
-        if (CALLS.contains(type) && attrs.containsKey("f")) {
-          todo.add(new String[] {attrs.get("f").getFunc().getName(), name});
+        for (String inner : calledFunctions(attrs::get)) {
+          todo.add(new String[] {inner, name});
+        }
+        if (CALLS.contains(type)) {
           continue;
         }
         if (!FEEDS.contains(type) && !type.equals("VarHandleOp")) {
@@ -236,9 +244,57 @@ public final class TpuCompatibility {
             issues.add(new Issue(Kind.NO_XLA_KERNEL, name, type, scope, why + " (in function " + next[0] + ")"));
           }
         }
+        String dyn = recordedDynamicShapes(attrs.get("_output_shapes"));
+        if (dyn != null) {
+          issues.add(new Issue(Kind.DYNAMIC_SHAPE, name, type, scope, dyn + " (in function " + next[0] + ")"));
+        }
       }
     }
     return checked;
+  }
+
+  /** The functions an op calls through its function-valued attributes. */
+  private static List<String> calledFunctions(Function<String, AttrValue> attrs) {
+    List<String> out = new ArrayList<>();
+    for (String a : FUNCTION_ATTRS) {
+      AttrValue v = attrs.apply(a);
+      if (v == null) {
+        continue;
+      }
+      if (v.hasFunc()) {
+        out.add(v.getFunc().getName());
+      } else if (v.hasList()) {
+        v.getList().getFuncList().forEach(f -> out.add(f.getName()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Describes the unknown dimensions of a function node's recorded output shapes, ignoring an
+   * unknown leading (batch) dimension; null when there are none or nothing is recorded.
+   */
+  private static String recordedDynamicShapes(AttrValue shapes) {
+    if (shapes == null || !shapes.hasList()) {
+      return null;
+    }
+    List<String> dynamic = new ArrayList<>();
+    var list = shapes.getList().getShapeList();
+    for (int i = 0; i < list.size(); i++) {
+      var s = list.get(i);
+      boolean open = s.getUnknownRank();
+      for (int d = 1; d < s.getDimCount(); d++) {
+        open |= s.getDim(d).getSize() < 0;
+      }
+      if (open) {
+        StringBuilder b = new StringBuilder("(");
+        for (int d = 0; d < s.getDimCount(); d++) {
+          b.append(d > 0 ? ", " : "").append(s.getDim(d).getSize());
+        }
+        dynamic.add("output " + i + " has shape " + (s.getUnknownRank() ? "<unknown rank>" : b.append(")")));
+      }
+    }
+    return dynamic.isEmpty() ? null : String.join("; ", dynamic) + " (recorded when the function was traced)";
   }
 
   static String hostOnly(String type, Set<DataType> dtypes) {

@@ -2,9 +2,15 @@ package io.longshort.export;
 
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.Parameter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -17,6 +23,9 @@ import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.FunctionDefLibrary;
 import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.NameAttrList;
 import org.tensorflow.proto.OpDef;
 import org.tensorflow.types.family.TFloating;
@@ -86,6 +95,82 @@ public final class CompiledSignatures {
       compiled.put(name, graph.operation(scope + "/" + name).output(0));
     }
     return compiled;
+  }
+
+  /**
+   * How signature {@code key} of a SavedModel's graph uses XLA, in words: "the whole signature"
+   * when every output comes (through Identity/EnsureShape) from a must-compile call, else the
+   * must-compile functions reached inside other ops (e.g. a While loop's step), else "not compiled".
+   */
+  public static String describe(MetaGraphDef meta, String key) {
+    Map<String, NodeDef> nodes = new HashMap<>();
+    meta.getGraphDef().getNodeList().forEach(n -> nodes.put(n.getName(), n));
+    Map<String, FunctionDef> library = new HashMap<>();
+    meta.getGraphDef().getLibrary().getFunctionList().forEach(f -> library.put(f.getSignature().getName(), f));
+    boolean whole = true;
+    Set<String> direct = new TreeSet<>();
+    for (TensorInfo t : meta.getSignatureDefOrThrow(key).getOutputsMap().values()) {
+      NodeDef n = nodes.get(t.getName().split(":")[0]);
+      while (n != null && (n.getOp().equals("Identity") || n.getOp().equals("EnsureShape")) && n.getInputCount() > 0) {
+        n = nodes.get(n.getInput(0).split(":")[0]);
+      }
+      if (n != null && isMustCompile(n)) {
+        direct.add(n.getAttrOrThrow("f").getFunc().getName());
+      } else {
+        whole = false;
+      }
+    }
+    if (whole && !direct.isEmpty()) {
+      return "compiled by XLA as a whole: " + String.join(", ", direct);
+    }
+    // must-compile calls anywhere the outputs depend on, functions included
+    Map<String, String> inside = new TreeMap<>();
+    Set<String> seenNodes = new HashSet<>();
+    Set<String> seenFns = new HashSet<>();
+    List<String> todo = new ArrayList<>();
+    meta.getSignatureDefOrThrow(key).getOutputsMap().values().forEach(t -> todo.add(t.getName().split(":")[0]));
+    while (!todo.isEmpty()) {
+      NodeDef n = nodes.get(todo.remove(todo.size() - 1));
+      if (n == null || !seenNodes.add(n.getName())) {
+        continue;
+      }
+      collect(n, n.getOp() + " " + n.getName(), library, seenFns, inside);
+      n.getInputList().forEach(i -> todo.add(i.replaceFirst("^\\^", "").split(":")[0]));
+    }
+    if (inside.isEmpty()) {
+      return "not compiled (TensorFlow's kernels)";
+    }
+    List<String> parts = new ArrayList<>();
+    inside.forEach((fn, where) -> parts.add(fn + " (in " + where + ")"));
+    return "partly compiled by XLA: " + String.join(", ", parts) + "; the rest runs on TensorFlow's kernels";
+  }
+
+  private static void collect(NodeDef n, String where, Map<String, FunctionDef> library, Set<String> seenFns,
+      Map<String, String> inside) {
+    if (isMustCompile(n)) {
+      inside.put(n.getAttrOrThrow("f").getFunc().getName(), where);
+      return;
+    }
+    for (AttrValue v : n.getAttrMap().values()) {
+      List<String> fns = new ArrayList<>();
+      if (v.hasFunc()) {
+        fns.add(v.getFunc().getName());
+      } else if (v.hasList()) {
+        v.getList().getFuncList().forEach(f -> fns.add(f.getName()));
+      }
+      for (String fn : fns) {
+        if (library.containsKey(fn) && seenFns.add(fn)) {
+          for (NodeDef inner : library.get(fn).getNodeDefList()) {
+            collect(inner, where, library, seenFns, inside);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isMustCompile(NodeDef n) {
+    AttrValue a = n.getAttrMap().get(XlaFunction.MUST_COMPILE_ATTR);
+    return a != null && a.getB() && n.containsAttr("f");
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})

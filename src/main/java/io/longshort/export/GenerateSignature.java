@@ -25,6 +25,11 @@ import org.tensorflow.types.family.TFloating;
  * Serving's request batching needs. Outputs: {@code new_tokens} (B, M), M the largest max new
  * tokens (-1 past a row's own), {@code tokens} (B, C) and {@code lengths} (B), C = the model's
  * maxLength.
+ *
+ * <p>For {@code export --xla} a second loop over the same inputs calls its step as a must-compile
+ * function ({@link #build(ModelGraph, boolean)}): the step has static shapes apart from the batch,
+ * while the loop's trip count and the width of {@code new_tokens} follow each request's max new
+ * tokens, which XLA cannot size at compile time, so the loop itself stays TensorFlow's.
  */
 public final class GenerateSignature {
   public static final String KEY = "generate";

@@ -85,6 +85,11 @@ import org.tensorflow.types.family.TFloating;
  *       max new tokens, temperature, top-k and seed in, generated tokens out, the decode loop a
  *       While op whose body and condition are functions of the graph's library.
  * </ul>
+ *
+ * <p>{@link ExportOptions}: with {@code xla} each signature's outputs are those of a must-compile
+ * call ({@link CompiledSignatures}; generate: a loop whose step compiles); with {@code bf16} the
+ * model computes in bfloat16 and its logits are widened to float32 before the heads, while the
+ * variables (and the checkpoint) stay float32.
  */
 public final class SavedModelWriter {
   public static final String SAVED_MODEL_FILE = "saved_model.pb";

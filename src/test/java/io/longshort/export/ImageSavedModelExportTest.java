@@ -26,32 +26,39 @@ class ImageSavedModelExportTest {
   @TempDir
   Path dir;
 
+  /** Plain and --xla (signatures calling must-compile functions) give the graph's outputs. */
   @Test
   void classifySignatureReloadsWithTheSameOutputs() throws Exception {
+    for (ExportOptions options : java.util.List.of(ExportOptions.PLAIN, new ExportOptions(true, false))) {
+      check(options);
+    }
+  }
+
+  private void check(ExportOptions options) throws Exception {
     VisionSpec spec = VisionSpec.load("vil_ls_tiny");
     ImageSet set = SyntheticImages.generate(spec.classes(), 3, spec.imageSize(), 11);
-    Path saved = dir.resolve("model");
+    Path saved = dir.resolve("model_" + options.describe());
     double[] logits;
     try (VisionModelGraph<TFloat32> g = VisionModelGraph.build(spec, TFloat32.class, -1, 3)) {
       logits = g.logits(3, set.pixels());
-      SavedModelWriter.write(g, saved);
+      SavedModelWriter.write(g, saved, options);
     }
     double[] pixels = new double[set.pixels().length];
     for (int i = 0; i < pixels.length; i++) {
       pixels[i] = set.pixels()[i];
     }
-    Path in = dir.resolve("in.safetensors");
+    Path in = dir.resolve("in_" + options.describe() + ".safetensors");
     new SafetensorsWriter().putFloats("images", new long[] {3, spec.imageSize(), spec.imageSize(), 3}, pixels).write(in);
-    Path out = dir.resolve("out.safetensors");
-    Path log = dir.resolve("replay.log");
+    Path out = dir.resolve("out_" + options.describe() + ".safetensors");
+    Path log = dir.resolve("replay_" + options.describe() + ".log");
     Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), ImageSavedModelReplay.class.getName(),
         saved.toString(), in.toString(), out.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    assertTrue(p.waitFor(180, TimeUnit.SECONDS), "fresh JVM timed out");
-    assertEquals(0, p.exitValue(), "fresh JVM failed: " + Files.readString(log));
+    assertTrue(p.waitFor(180, TimeUnit.SECONDS), options.describe() + ": fresh JVM timed out");
+    assertEquals(0, p.exitValue(), options.describe() + ": fresh JVM failed: " + Files.readString(log));
     try (Safetensors r = Safetensors.open(out)) {
-      assertArrayEquals(logits, r.readDoubles("serving_default.logits"), 1e-5);
+      assertArrayEquals(logits, r.readDoubles("serving_default.logits"), 1e-5, options.describe());
       double[] scores = r.readDoubles("classify.scores");
       double[] classes = r.readDoubles("classify.classes");
       int k = spec.classes();

@@ -329,11 +329,14 @@ public final class Generation {
       FunctionDef loopDef = b.build();
       FunctionDefLibrary.Builder lib = FunctionDefLibrary.newBuilder().addFunction(loopDef);
       // functions the body calls (a compiled step) go along, unless the outer graph has them
-      java.util.Set<String> known = new java.util.HashSet<>();
-      outer.toGraphDef().getLibrary().getFunctionList().forEach(f -> known.add(f.getSignature().getName()));
-      for (FunctionDef called : g.toGraphDef().getLibrary().getFunctionList()) {
-        if (known.add(called.getSignature().getName())) {
-          lib.addFunction(called);
+      List<FunctionDef> called = g.toGraphDef().getLibrary().getFunctionList();
+      if (!called.isEmpty()) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        outer.toGraphDef().getLibrary().getFunctionList().forEach(f -> known.add(f.getSignature().getName()));
+        for (FunctionDef f : called) {
+          if (known.add(f.getSignature().getName())) {
+            lib.addFunction(f);
+          }
         }
       }
       outer.importGraphDef(GraphDef.newBuilder().setLibrary(lib).build());
