@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
 /** Shows a SavedModel's tag-sets and signatures, like {@code saved_model_cli show --all}. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = {"Shows a SavedModel's tag-sets, signatures (method, inputs and outputs with dtypes and shapes),",
-        "variables and object graph, like saved_model_cli show --all."})
+        "variables and object graph, like saved_model_cli show --all.",
+        "Security: a SavedModel is a program (TensorFlow's security model); load none from an untrusted source."})
 final class InspectCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
