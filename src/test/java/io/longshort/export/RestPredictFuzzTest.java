@@ -1,6 +1,8 @@
 package io.longshort.export;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -45,6 +48,9 @@ class RestPredictFuzzTest {
     var logits = tf.withName("logits").dtypes.cast(tf.math.mul(ids, mask), TFloat32.class);     // (B, 4)
     var classes = tf.withName("classes").math.argMax(logits, tf.constant(1));                 // (B,) int64
     var scaled = tf.withName("scaled").math.mul(tf.dtypes.cast(ids, TFloat32.class), tf.constant(0.5f));
+    var temperature = tf.withName("temperature").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+    var topK = tf.withName("top_k").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+    var product = tf.withName("product").math.mul(temperature, tf.dtypes.cast(topK, TFloat32.class));    // (B,)
     session = new Session(graph);
     signatures = Map.of(
         "serving_default", SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict")
@@ -54,7 +60,11 @@ class RestPredictFuzzTest {
             .putOutputs("classes", info("classes:0", DataType.DT_INT64, -1)).build(),
         "single", SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict")
             .putInputs("input_ids", info("input_ids:0", DataType.DT_INT32, -1, 4))
-            .putOutputs("scaled", info("scaled:0", DataType.DT_FLOAT, -1, 4)).build());
+            .putOutputs("scaled", info("scaled:0", DataType.DT_FLOAT, -1, 4)).build(),
+        "sampling", SignatureDef.newBuilder().setMethodName("tensorflow/serving/predict")
+            .putInputs("temperature", info("temperature:0", DataType.DT_FLOAT, -1))
+            .putInputs("top_k", info("top_k:0", DataType.DT_INT32, -1))
+            .putOutputs("product", info("product:0", DataType.DT_FLOAT, -1)).build());
   }
 
   private static TensorInfo info(String name, DataType dtype, long... dims) {
@@ -69,6 +79,23 @@ class RestPredictFuzzTest {
   static void close() {
     session.close();
     graph.close();
+  }
+
+  @Test
+  void generateSettingsAreRefusedAsTheGenerateCommandRefusesThem() throws Exception {
+    String[][] cases = {
+        {"-0.5", "2", "input 'temperature': -0.5 at [1] must be a finite number >= 0 (0 = greedy)"},
+        {"1", "-1", "input 'top_k': -1 at [1] must be >= 0"},
+    };
+    for (String[] c : cases) {
+      String request = "{\"signature_name\": \"sampling\", \"inputs\": {\"temperature\": [1, " + c[0]
+          + "], \"top_k\": [0, " + c[1] + "]}}";
+      RestPredict.BadRequest e = assertThrows(RestPredict.BadRequest.class,
+          () -> RestPredict.predict(session, signatures, request));
+      assertEquals(c[2], e.getMessage());
+    }
+    assertEquals("{\"outputs\":[0.0,1.0]}", RestPredict.predict(session, signatures,
+        "{\"signature_name\": \"sampling\", \"inputs\": {\"temperature\": [1, 0.5], \"top_k\": [0, 2]}}"));
   }
 
   @FuzzTest(maxDuration = "2m")
