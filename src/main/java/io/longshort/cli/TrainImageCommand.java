@@ -96,6 +96,16 @@ final class TrainImageCommand implements Callable<Integer> {
     if (export != null && Files.exists(export)) {
       throw new IllegalArgumentException("--export " + export + " already exists");
     }
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--train-size", trainSize, 1);
+    OptionChecks.atLeast("--eval-size", evalSize, 1);
+    OptionChecks.positiveFinite("--lr", learningRate);
+    OptionChecks.nonNegativeFinite("--weight-decay", weightDecay);
+    OptionChecks.atLeast("--crop-padding", cropPadding, 0);
+    OptionChecks.atLeast("--eval-every", evalEvery, 0);
+    if (warmup != null) {
+      OptionChecks.inRange("--warmup", warmup, 0, Math.max(0, steps - 1));
+    }
     ImageSet train;
     ImageSet eval;
     if (data.equals("synthetic")) {
