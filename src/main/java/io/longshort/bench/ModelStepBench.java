@@ -36,7 +36,7 @@ public final class ModelStepBench implements AutoCloseable {
     ModelSpec spec = ModelSpec.classifier().setVocabSize(257).setMaxLength(n).setWidth(attention.width())
         .setLayers(LAYERS).setHiddenWidth(2 * attention.width()).setAttention(attention).setClasses(2)
         .optPooling(Pooling.MEAN).optDropout(0).build();
-    g = ModelGraph.buildForTraining(spec, TFloat32.class, batch, n, 1);
+    g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true).build();
     List<Parameter<TFloat32>> params = g.parameters().list();
     Output<?>[] grads = g.graph().addGradients(g.outputs().get("loss").asOutput(),
         params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));

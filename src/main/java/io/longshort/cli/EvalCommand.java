@@ -1,11 +1,12 @@
 package io.longshort.cli;
 
 import io.longshort.data.ByteCorpus;
+import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsTsv;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Task;
-import io.longshort.train.Checkpoints;
+import io.longshort.train.RunFolder;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.Trainer;
@@ -22,9 +23,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** Evaluates the newest checkpoint of a run. */
+/** Evaluates a checkpoint of a run (the newest unless --checkpoint names another). */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-    description = {"Evaluates the newest checkpoint of a training run folder on a data split: loss, accuracy",
+    description = {"Evaluates a checkpoint of a training run folder (--checkpoint) on a data split: loss, accuracy",
         "and (language models) bits per character. The model and batch shape come from the checkpoint."})
 final class EvalCommand implements Callable<Integer> {
   @Spec
@@ -32,6 +33,10 @@ final class EvalCommand implements Callable<Integer> {
 
   @Option(names = "--run", required = true, description = "The run folder (holding checkpoints/).")
   Path run;
+
+  @Option(names = "--checkpoint", defaultValue = "latest", paramLabel = "best|latest|STEP|FILE",
+      description = "Which checkpoint of --run: best (best.json's), latest, a step number or a file (default: ${DEFAULT-VALUE}).")
+  String checkpointName;
 
   @Option(names = "--split", defaultValue = "test", description = "valid or test (default: ${DEFAULT-VALUE}).")
   String split;
@@ -74,8 +79,7 @@ final class EvalCommand implements Callable<Integer> {
       case "valid" -> false;
       default -> throw new IllegalArgumentException("--split (" + split + ") must be valid or test");
     };
-    Path checkpoint = Checkpoints.latest(run.resolve("checkpoints")).orElseThrow(() ->
-        new IllegalArgumentException("--run (" + run + ") holds no checkpoints/ckpt-<step>.safetensors"));
+    Path checkpoint = RunFolder.resolveCheckpoint(run, checkpointName);
     Map<String, String> meta;
     try (Safetensors st = Safetensors.open(checkpoint)) {
       meta = st.metadata();
@@ -89,7 +93,7 @@ final class EvalCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--sliding-stride evaluates language models on a --corpus");
       }
       int n = context != null ? context : spec.maxLength();
-      try (io.longshort.graph.model.ModelGraph<TFloat32> g = io.longshort.graph.model.ModelGraph.build(spec, TFloat32.class, -1, n, 0);
+      try (io.longshort.graph.model.ModelGraph<TFloat32> g = io.longshort.graph.model.ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build();
           Safetensors st = Safetensors.open(checkpoint);
           ByteCorpus corpus = ByteCorpus.open(data.corpus)) {
         io.longshort.weights.WeightLoader.load(g.session(), g.parameters(), st);
@@ -102,7 +106,7 @@ final class EvalCommand implements Callable<Integer> {
       o.flush();
       return 0;
     }
-    TrainConfig config = new TrainConfig(batch, length, 1, Long.parseLong(meta.get("seed")), 1, 0, 1, 1, 0);
+    TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(length).setSteps(1).optSeed(Long.parseLong(meta.get("seed"))).optEvalEvery(1).optEvalBatches(0).optCheckpointEvery(1).optKeepCheckpoints(1).optEarlyStopPatience(0).build();
     ExampleSource examples;
     if (data.corpus != null) {
       examples = DataSources.corpus(data.corpus, test ? ByteCorpus.Split.TEST : ByteCorpus.Split.VALID, length);
@@ -113,7 +117,8 @@ final class EvalCommand implements Callable<Integer> {
       examples = DataSources.tsv(spec, data.tsv, false, length, skipBadRows, o);
     }
     try (Trainer<TFloat32> trainer = new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
-      Trainer.Metrics m = trainer.evaluate(DataSources.evaluation(spec, examples, batch, length), 0);
+      trainer.restore(checkpoint);
+      TrainingLoop.Metrics m = trainer.evaluate(DataSources.evaluation(spec, examples, batch, length), 0);
       o.printf("%s at step %d on %s: loss %.4f  accuracy %.4f%s  (%,d rows)%n", checkpoint.getFileName(),
           trainer.step(), test ? "test" : "valid", m.loss(), m.accuracy(),
           spec.task() == Task.LANGUAGE_MODEL ? String.format("  bits/char %.4f", m.bitsPerCharacter()) : "", m.rows());

@@ -113,7 +113,7 @@ final class ExportCommand implements Callable<Integer> {
           + " exists; choose another --version or pass --overwrite");
     }
     int n = length != null ? length : modelSpec.maxTokens();
-    try (ModelGraph<TFloat32> g = ModelGraph.build(modelSpec, TFloat32.class, -1, n, 0)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(modelSpec).setDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build()) {
       if (source.bundle != null) {
         ModelBundle.loadWeights(from, g);
       } else if (source.run != null) {
@@ -130,7 +130,7 @@ final class ExportCommand implements Callable<Integer> {
       }
       o.printf("exported %s (%s, %,d parameters, inputs %s of length %d) as version %d -> %s%n", modelName,
           modelSpec.task().jsonName(), g.parameters().count(), g.inputs().keySet(), n, r.version(), r.versionDir());
-      o.println("  signatures: " + SavedModelWriter.signatureOutputs(g).keySet() + "; "
+      o.println("  signatures: " + g.signatures().keySet() + "; "
           + out.resolve(ServingExport.MODELS_CONFIG) + " and " + out.resolve(ServingExport.BATCHING_FILE) + " updated");
       if (!Files.isDirectory(r.versionDir())) {
         throw new IOException("version folder " + r.versionDir() + " missing after export");

@@ -1,6 +1,8 @@
 package io.longshort.export;
 
 import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.weights.SafetensorsWriter;
 import java.io.IOException;
@@ -197,7 +199,7 @@ public final class ServingExport {
       throws IOException {
     int n = model.length();
     SafetensorsWriter w = new SafetensorsWriter().metadata("model", model.spec().toJson());
-    Map<String, Operand<?>> outputs = SavedModelWriter.signatureOutputs(model).get(SavedModelWriter.DEFAULT_SIGNATURE);
+    Map<String, Operand<?>> outputs = model.signatures().get(SavedModelWriter.DEFAULT_SIGNATURE).outputs();
     List<Tensor> fed = new ArrayList<>();
     try {
       Session.Runner runner = model.session().runner();
@@ -218,7 +220,7 @@ public final class ServingExport {
     } finally {
       fed.forEach(Tensor::close);
     }
-    if (GenerateSignature.applies(model)) {
+    if (model.signatures().containsKey(GenerateSignature.KEY)) {
       writeGenerateExample(model, inputs.get("input_ids"), w);
     }
     w.write(file);
@@ -248,8 +250,8 @@ public final class ServingExport {
 
   private static <T extends TFloating> int[] runGenerate(ModelGraph<T> model, int[] prompt, int[] lengths, int maxNew,
       float temperature, long[] seeds) {
-    Map<String, Map<String, Operand<?>>> sig = GenerateSignature.build(model);
-    Map<String, Operand<?>> in = sig.get("inputs");
+    BuiltModel.Signature sig = model.signatures().get(GenerateSignature.KEY);
+    Map<String, Operand<?>> in = sig.inputs();
     try (Tensor pt = HostTensors.ints(new long[] {2, prompt.length / 2}, prompt);
         Tensor lt = HostTensors.ints(new long[] {2}, lengths);
         Tensor mt = HostTensors.ints(new long[] {2}, new int[] {maxNew, maxNew});
@@ -258,7 +260,7 @@ public final class ServingExport {
         Tensor st = org.tensorflow.types.TInt64.vectorOf(seeds);
         var result = model.session().runner().feed(in.get("prompt_ids"), pt).feed(in.get("prompt_lengths"), lt)
             .feed(in.get("max_new_tokens"), mt).feed(in.get("temperature"), tt).feed(in.get("top_k"), kt)
-            .feed(in.get("seed"), st).fetch(sig.get("outputs").get("new_tokens")).run()) {
+            .feed(in.get("seed"), st).fetch(sig.outputs().get("new_tokens")).run()) {
       return HostTensors.toInts(result.get(0));
     }
   }

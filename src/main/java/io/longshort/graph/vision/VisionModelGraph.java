@@ -8,7 +8,9 @@ import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Precision;
 import io.longshort.graph.core.Shapes;
 import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.ServingSignatures;
 import io.longshort.spec.VisionSpec;
 import io.longshort.spec.VisionStage;
 import java.util.LinkedHashMap;
@@ -39,7 +41,7 @@ import org.tensorflow.types.family.TFloating;
  * <p>Letters: B batch, S image side, C channels, G global tokens, X grid side, D width.
  * Stochastic depth and dropout, which the authors use on ImageNet, are not built.
  */
-public final class VisionModelGraph<T extends TFloating> implements AutoCloseable {
+public final class VisionModelGraph<T extends TFloating> implements BuiltModel<T> {
   private final VisionSpec spec;
   private final Graph graph;
   private final Parameters<T> params;
@@ -134,10 +136,12 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
     return spec;
   }
 
+  @Override
   public Graph graph() {
     return graph;
   }
 
+  @Override
   public Parameters<T> parameters() {
     return params;
   }
@@ -151,11 +155,13 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
   }
 
   /** Labels of a training graph (null otherwise). */
+  @Override
   public Placeholder<TInt32> labels() {
     return labels;
   }
 
   /** The mean loss of a training graph (null otherwise). */
+  @Override
   public Operand<?> loss() {
     return loss;
   }
@@ -165,12 +171,26 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
     return outputs.get("hits");
   }
 
+  /** logits, and loss, losses and hits for training graphs. */
+  @Override
+  public Map<String, Operand<?>> outputs() {
+    return outputs;
+  }
+
+  /** serving_default (logits, probabilities) and classify (scores, classes), taking {@code images}. */
+  @Override
+  public synchronized Map<String, Signature> signatures() {
+    return ServingSignatures.ofLogits(graph, logits, new LinkedHashMap<>(inputs()), true);
+  }
+
   /** The model's inputs by name: {@code images}. */
+  @Override
   public Map<String, Operand<?>> inputs() {
     return Map.of("images", images);
   }
 
   /** A session with every variable initialised, created on first use. */
+  @Override
   public synchronized Session session() {
     if (session == null) {
       session = new Session(graph);
