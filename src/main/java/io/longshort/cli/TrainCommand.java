@@ -273,26 +273,17 @@ final class TrainCommand implements Callable<Integer> {
     if (attention == null && window == null && rank == null) {
       return spec;
     }
-    AttentionSpec a = spec.attention();
-    AttentionSpec.Builder b = attention == null ? a.toBuilder()
-        : AttentionSpec.builder(io.longshort.spec.AttentionKind.fromJson(attention)).setWidth(a.width()).setHeads(a.heads());
-    if (b.build().kind().isLongShort()) {
-      b.setWindow(window != null ? window : a.window()).setRank(rank != null ? rank : a.rank());
-      if (b.build().kind().isCausal()) {
-        b.setSegment(a.segment());
-      }
+    AttentionSpec a = attention == null ? spec.attention()
+        : spec.attention().withKind(io.longshort.spec.AttentionKind.fromJson(attention));
+    if (a.kind().isLongShort() && (window != null || rank != null)) {
+      a = a.toBuilder().setWindow(window != null ? window : a.window()).setRank(rank != null ? rank : a.rank()).build();
     }
-    ModelSpec.Builder changed = spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null);
-    boolean learnedCls = spec.pooling() == io.longshort.spec.Pooling.CLS_LAST_LAYER
-        || spec.pooling() == io.longshort.spec.Pooling.CLS_TOKEN;
-    if (learnedCls && b.build().kind() != io.longshort.spec.AttentionKind.LONG_SHORT) {
-      // a learned CLS vector joins long-short attention as a global token; other attention sees a
-      // CLS id at the front of the sequence instead
+    ModelSpec changed = spec.withAttention(a);
+    if (changed.pooling() != spec.pooling()) {
       command.commandLine().getOut().printf("pooling %s needs long-short attention; %s attention uses cls pooling "
-          + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), b.build().kind().jsonName());
-      changed.optPooling(io.longshort.spec.Pooling.CLS);
+          + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), a.kind().jsonName());
     }
-    return changed.build();
+    return changed;
   }
 
   /** Training and validation batches for the model's task. */

@@ -2,6 +2,7 @@ package io.longshort.export;
 
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.core.HostArray;
 import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.weights.SafetensorsWriter;
@@ -54,12 +55,14 @@ public final class ServingExport {
   public record Result(Path versionDir, long version) {}
 
   /**
-   * Exports {@code model} as {@code <root>/<name>/<version>}.
+   * Exports {@code model} as {@code <root>/<name>/<version>}: the SavedModel with the signatures
+   * the model declares, a warm-up request of its example inputs and the example file (its inputs
+   * and serving_default outputs).
    *
    * @param version the version, or null for one more than the highest existing one (1 if none)
    * @param overwrite replace an existing version folder (else refuse it)
    */
-  public static <T extends TFloating> Result export(ModelGraph<T> model, Path root, String name, Long version,
+  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed) throws IOException {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.', '-'");
@@ -79,10 +82,10 @@ public final class ServingExport {
       SavedModelWriter.write(model, tmp);
       Path extra = tmp.resolve(ASSETS_EXTRA);
       Files.createDirectories(extra);
-      Map<String, int[]> inputs = exampleInputs(model, EXAMPLE_BATCH, seed);
+      Map<String, HostArray> inputs = model.exampleInputs(EXAMPLE_BATCH, seed);
       writeExample(model, inputs, extra.resolve(EXAMPLE_FILE));
       Map<String, TensorProto> protos = new LinkedHashMap<>();
-      inputs.forEach((k, vals) -> protos.put(k, TensorProtos.ints(new long[] {EXAMPLE_BATCH, model.length()}, vals)));
+      inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
       TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
           new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
       publishPermissions(tmp);
@@ -164,50 +167,31 @@ public final class ServingExport {
         """);
   }
 
-  /**
-   * Random ids in 1..V-2 for every input, row-major (batch, length); rows 1, 3, ... are padded
-   * after two thirds of their length (mask 0, id 0) when the model takes a mask.
-   */
-  public static <T extends TFloating> Map<String, int[]> exampleInputs(ModelGraph<T> model, int batch, long seed) {
-    Random rnd = new Random(seed);
-    int n = model.length();
-    boolean masked = model.inputs().keySet().stream().anyMatch(k -> k.startsWith("mask"));
-    int[] mask = new int[batch * n];
-    for (int r = 0; r < batch; r++) {
-      int real = r % 2 == 0 || !masked ? n : Math.max(1, n * 2 / 3);
-      for (int t = 0; t < real; t++) {
-        mask[r * n + t] = 1;
-      }
-    }
-    Map<String, int[]> inputs = new LinkedHashMap<>();
-    for (String name : model.inputs().keySet()) {
-      if (name.startsWith("mask")) {
-        inputs.put(name, mask.clone());
-      } else {
-        int[] v = new int[batch * n];
-        for (int i = 0; i < v.length; i++) {
-          v[i] = mask[i] * (1 + rnd.nextInt(Math.max(1, model.spec().vocabSize() - 2)));
-        }
-        inputs.put(name, v);
-      }
-    }
-    return inputs;
-  }
-
   /** The serving_default outputs of {@code model} for {@code inputs}, as (name, shape, values). */
-  public static <T extends TFloating> void writeExample(ModelGraph<T> model, Map<String, int[]> inputs, Path file)
+  public static <T extends TFloating> void writeExample(BuiltModel<T> model, Map<String, HostArray> inputs, Path file)
       throws IOException {
-    int n = model.length();
-    SafetensorsWriter w = new SafetensorsWriter().metadata("model", model.spec().toJson());
+    SafetensorsWriter w = new SafetensorsWriter();
+    if (model.specJson() != null) {
+      w.metadata("model", model.specJson());
+    }
     Map<String, Operand<?>> outputs = model.signatures().get(SavedModelWriter.DEFAULT_SIGNATURE).outputs();
     List<Tensor> fed = new ArrayList<>();
     try {
       Session.Runner runner = model.session().runner();
-      for (Map.Entry<String, int[]> e : inputs.entrySet()) {
-        Tensor t = HostTensors.ints(new long[] {EXAMPLE_BATCH, n}, e.getValue());
+      for (Map.Entry<String, HostArray> e : inputs.entrySet()) {
+        HostArray a = e.getValue();
+        Tensor t = a.tensor();
         fed.add(t);
         runner.feed(model.inputs().get(e.getKey()), t);
-        w.putInts("input." + e.getKey(), new long[] {EXAMPLE_BATCH, n}, e.getValue());
+        if (a.ints() != null) {
+          w.putInts("input." + e.getKey(), a.shape(), a.ints());
+        } else {
+          double[] d = new double[a.floats().length];
+          for (int i = 0; i < d.length; i++) {
+            d[i] = a.floats()[i];
+          }
+          w.putFloats("input." + e.getKey(), a.shape(), d);
+        }
       }
       outputs.values().forEach(runner::fetch);
       try (var result = runner.run()) {
@@ -220,8 +204,9 @@ public final class ServingExport {
     } finally {
       fed.forEach(Tensor::close);
     }
-    if (model.signatures().containsKey(GenerateSignature.KEY)) {
-      writeGenerateExample(model, inputs.get("input_ids"), w);
+    // the generate signature is the language models' (ModelGraph's) own: its example needs their spec
+    if (model instanceof ModelGraph<T> lm && model.signatures().containsKey(GenerateSignature.KEY)) {
+      writeGenerateExample(lm, inputs.get("input_ids").ints(), w);
     }
     w.write(file);
   }

@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.graph.core.HostArray;
 import io.longshort.graph.model.BuiltModel;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,7 @@ public final class Feeds {
     return runner;
   }
 
-  private static Session.Runner feedOne(Session.Runner runner, String name, Operand<?> input, FeedBatch.Array a,
+  private static Session.Runner feedOne(Session.Runner runner, String name, Operand<?> input, HostArray a,
       List<Tensor> fed) {
     long[] want = input.shape().asArray();
     boolean ok = want == null || want.length == a.shape().length;

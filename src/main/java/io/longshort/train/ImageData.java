@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.graph.core.HostArray;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
 import java.util.LinkedHashMap;
@@ -75,9 +76,9 @@ public final class ImageData {
   }
 
   private static FeedBatch batch(ImageSet set, int n, float[] pixels, int[] labels) {
-    Map<String, FeedBatch.Array> arrays = new LinkedHashMap<>();
-    arrays.put("images", FeedBatch.Array.floats(new long[] {n, set.side(), set.side(), set.channels()}, pixels));
-    arrays.put(FeedBatch.LABELS, FeedBatch.Array.ints(new long[] {n}, labels));
+    Map<String, HostArray> arrays = new LinkedHashMap<>();
+    arrays.put("images", HostArray.floats(new long[] {n, set.side(), set.side(), set.channels()}, pixels));
+    arrays.put(FeedBatch.LABELS, HostArray.ints(new long[] {n}, labels));
     return new FeedBatch(arrays, n);
   }
 

@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.graph.core.HostArray;
 import io.longshort.data.Batch;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,14 +25,14 @@ public interface TrainingData {
       public FeedBatch batch(long index) {
         Batch b = source.batch(index);
         long[] shape = {b.batchSize(), b.length()};
-        Map<String, FeedBatch.Array> arrays = new LinkedHashMap<>();
+        Map<String, HostArray> arrays = new LinkedHashMap<>();
         b.arrays().forEach((name, v) -> {
           if (!name.equals("labels") && !name.equals("targets")) {
-            arrays.put(name, FeedBatch.Array.ints(shape, v));
+            arrays.put(name, HostArray.ints(shape, v));
           }
         });
-        arrays.put(FeedBatch.LABELS, languageModel ? FeedBatch.Array.ints(shape, b.targets())
-            : FeedBatch.Array.ints(new long[] {b.batchSize()}, b.labels()));
+        arrays.put(FeedBatch.LABELS, languageModel ? HostArray.ints(shape, b.targets())
+            : HostArray.ints(new long[] {b.batchSize()}, b.labels()));
         return new FeedBatch(arrays, b.rows() * (languageModel ? b.length() : 1));
       }
 

@@ -1,6 +1,7 @@
 package io.longshort.graph.model;
 
 import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostArray;
 import io.longshort.graph.core.Parameters;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +73,41 @@ public interface BuiltModel<T extends TFloating> extends AutoCloseable {
    * graph the first time.
    */
   Map<String, Signature> signatures();
+
+  /**
+   * Inputs of an example request of {@code batch} rows (the SavedModel's warm-up record and
+   * example file), by input name. By default: standard normal floats and zero ints, every -1 of
+   * an input's shape taken as the batch; models whose inputs mean more (token ids, masks) say so.
+   */
+  default Map<String, HostArray> exampleInputs(int batch, long seed) {
+    java.util.Random rnd = new java.util.Random(seed);
+    Map<String, HostArray> out = new java.util.LinkedHashMap<>();
+    for (var in : inputs().entrySet()) {
+      long[] shape = in.getValue().shape().asArray();
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = shape[i] < 0 ? batch : shape[i];
+      }
+      int n = Math.toIntExact(java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b));
+      if (in.getValue().type() == org.tensorflow.types.TInt32.class) {
+        out.put(in.getKey(), HostArray.ints(shape, new int[n]));
+      } else if (in.getValue().type() == TFloat32.class) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = (float) rnd.nextGaussian();
+        }
+        out.put(in.getKey(), HostArray.floats(shape, v));
+      } else {
+        throw new UnsupportedOperationException("input '" + in.getKey() + "' is " + in.getValue().type().getSimpleName()
+            + "; example inputs are made for int32 and float32 inputs only (override exampleInputs)");
+      }
+    }
+    return out;
+  }
+
+  /** The model's spec as JSON for the files an export writes beside the SavedModel, or null. */
+  default String specJson() {
+    return null;
+  }
 
   /**
    * The forward pass and mean loss built again in {@code scope} (a function body whose parameters

@@ -3,6 +3,7 @@ package io.longshort.graph.model;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Execution;
 import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostArray;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Linear;
 import io.longshort.graph.core.Parameters;
@@ -288,6 +289,43 @@ public final class ModelGraph<T extends TFloating> implements BuiltModel<T> {
           + " and rate), got " + in.size());
     }
     return lossOps(scope.tf(), Precision.widen(scope.tf(), forward(scope, in, true)), labels, new LinkedHashMap<>());
+  }
+
+  /**
+   * Random ids in 1..V-2 for every input, row-major (batch, length); rows 1, 3, ... are padded
+   * after two thirds of their length (mask 0, id 0) when the model takes a mask.
+   */
+  @Override
+  public Map<String, HostArray> exampleInputs(int batch, long seed) {
+    java.util.Random rnd = new java.util.Random(seed);
+    int n = length;
+    boolean masked = inputs.keySet().stream().anyMatch(k -> k.startsWith("mask"));
+    int[] mask = new int[batch * n];
+    for (int r = 0; r < batch; r++) {
+      int real = r % 2 == 0 || !masked ? n : Math.max(1, n * 2 / 3);
+      for (int t = 0; t < real; t++) {
+        mask[r * n + t] = 1;
+      }
+    }
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    long[] shape = {batch, n};
+    for (String name : inputs.keySet()) {
+      if (name.startsWith("mask")) {
+        out.put(name, HostArray.ints(shape, mask.clone()));
+      } else {
+        int[] v = new int[batch * n];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = mask[i] * (1 + rnd.nextInt(Math.max(1, spec.vocabSize() - 2)));
+        }
+        out.put(name, HostArray.ints(shape, v));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String specJson() {
+    return spec.toJson();
   }
 
   @Override

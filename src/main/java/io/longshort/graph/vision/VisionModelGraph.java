@@ -177,6 +177,11 @@ public final class VisionModelGraph<T extends TFloating> implements BuiltModel<T
     return outputs;
   }
 
+  @Override
+  public String specJson() {
+    return spec.toJson();
+  }
+
   /** serving_default (logits, probabilities) and classify (scores, classes), taking {@code images}. */
   @Override
   public synchronized Map<String, Signature> signatures() {
