@@ -80,9 +80,14 @@ public interface BuiltModel<T extends TFloating> extends AutoCloseable {
    * an input's shape taken as the batch; models whose inputs mean more (token ids, masks) say so.
    */
   default Map<String, HostArray> exampleInputs(int batch, long seed) {
+    return randomInputs(this, batch, seed);
+  }
+
+  /** Standard normal floats and zero ints for every input of {@code model}, -1 taken as {@code batch}. */
+  static Map<String, HostArray> randomInputs(BuiltModel<?> model, int batch, long seed) {
     java.util.Random rnd = new java.util.Random(seed);
     Map<String, HostArray> out = new java.util.LinkedHashMap<>();
-    for (var in : inputs().entrySet()) {
+    for (var in : model.inputs().entrySet()) {
       long[] shape = in.getValue().shape().asArray();
       for (int i = 0; i < shape.length; i++) {
         shape[i] = shape[i] < 0 ? batch : shape[i];

@@ -34,7 +34,7 @@ import org.tensorflow.types.family.TType;
  * and {@code dropout_rate}. Signatures: serving_default (logits, probabilities) and classify
  * (scores, classes).
  */
-public final class ComposedModel<T extends TFloating> implements BuiltModel<T> {
+public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
   /** Example inputs of {@code batch} rows for the SavedModel's warm-up request and example file. */
   @FunctionalInterface
   public interface Examples {
@@ -47,7 +47,6 @@ public final class ComposedModel<T extends TFloating> implements BuiltModel<T> {
     Operand<T> apply(GraphScope<T> scope, Map<String, Operand<?>> inputs, Dropout dropout);
   }
 
-  private final Graph graph;
   private final Parameters<T> params;
   private final Forward<T> forward;
   private final double dropout;
@@ -57,10 +56,8 @@ public final class ComposedModel<T extends TFloating> implements BuiltModel<T> {
   private Placeholder<TInt32> labels;
   private Operand<TInt64> dropoutSeed;
   private Operand<TFloat32> dropoutRate;
-  private Session session;
 
   private ComposedModel(Builder<T> b) {
-    graph = new Graph();
     try {
       params = Parameters.mixed(graph, b.dtype, b.variableDtype == null ? b.dtype : b.variableDtype, b.seed);
       forward = b.forward;
@@ -179,19 +176,7 @@ public final class ComposedModel<T extends TFloating> implements BuiltModel<T> {
     }
   }
 
-  @Override
-  public Graph graph() {
-    return graph;
-  }
 
-  @Override
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-    }
-    return session;
-  }
 
   @Override
   public Parameters<T> parameters() {
@@ -230,7 +215,7 @@ public final class ComposedModel<T extends TFloating> implements BuiltModel<T> {
 
   @Override
   public Map<String, io.longshort.graph.core.HostArray> exampleInputs(int batch, long seed) {
-    return examples != null ? examples.make(batch, seed) : BuiltModel.super.exampleInputs(batch, seed);
+    return examples != null ? examples.make(batch, seed) : BuiltModel.randomInputs(this, batch, seed);
   }
 
   /** The logits output, in the compute dtype. */
@@ -265,11 +250,4 @@ public final class ComposedModel<T extends TFloating> implements BuiltModel<T> {
     return ModelGraph.lossOps(tf, Precision.widen(tf, forward.apply(scope, named, d)), labels, new LinkedHashMap<>());
   }
 
-  @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
-  }
 }

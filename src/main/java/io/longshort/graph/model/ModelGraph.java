@@ -38,15 +38,13 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Letters: B batch, N tokens, D width, F hidden width, C classes, V vocabulary.
  */
-public final class ModelGraph<T extends TFloating> implements BuiltModel<T> {
+public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
   private final ModelSpec spec;
   private final int length;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Map<String, Placeholder<TInt32>> inputs = new LinkedHashMap<>();
   /** logits (T); loss, losses, hits of training graphs (T, or float32 when T is 16-bit). */
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
-  private Session session;
 
   private final boolean training;
   private Operand<TInt64> dropoutSeed;
@@ -63,7 +61,6 @@ public final class ModelGraph<T extends TFloating> implements BuiltModel<T> {
     this.spec = spec;
     this.length = length;
     this.training = training;
-    this.graph = new Graph();
     try {
       params = Parameters.mixed(graph, dtype, variableDtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -418,20 +415,7 @@ public final class ModelGraph<T extends TFloating> implements BuiltModel<T> {
     return length;
   }
 
-  @Override
-  public Graph graph() {
-    return graph;
-  }
 
-  /** The session, opened and initialised on first use (exporting a graph needs none). */
-  @Override
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-    }
-    return session;
-  }
 
 
   @Override
@@ -475,11 +459,4 @@ public final class ModelGraph<T extends TFloating> implements BuiltModel<T> {
     }
   }
 
-  @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
-  }
 }

@@ -8,7 +8,7 @@ import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Precision;
 import io.longshort.graph.core.Shapes;
 import io.longshort.graph.core.TransformerBlock;
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.GraphModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.model.ServingSignatures;
 import io.longshort.spec.VisionSpec;
@@ -41,20 +41,17 @@ import org.tensorflow.types.family.TFloating;
  * <p>Letters: B batch, S image side, C channels, G global tokens, X grid side, D width.
  * Stochastic depth and dropout, which the authors use on ImageNet, are not built.
  */
-public final class VisionModelGraph<T extends TFloating> implements BuiltModel<T> {
+public final class VisionModelGraph<T extends TFloating> extends GraphModel<T> {
   private final VisionSpec spec;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Placeholder<TFloat32> images;
   private final Operand<T> logits;
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
   private Placeholder<TInt32> labels;
   private Operand<?> loss;
-  private Session session;
 
   private VisionModelGraph(VisionSpec spec, Class<T> dtype, long batch, long seed, boolean training) {
     this.spec = spec;
-    graph = new Graph();
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -136,10 +133,6 @@ public final class VisionModelGraph<T extends TFloating> implements BuiltModel<T
     return spec;
   }
 
-  @Override
-  public Graph graph() {
-    return graph;
-  }
 
   @Override
   public Parameters<T> parameters() {
@@ -194,15 +187,6 @@ public final class VisionModelGraph<T extends TFloating> implements BuiltModel<T
     return Map.of("images", images);
   }
 
-  /** A session with every variable initialised, created on first use. */
-  @Override
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-    }
-    return session;
-  }
 
   /** Logits (B, classes) row-major for images (B, S, S, C) row-major. */
   public double[] logits(long batch, float[] pixels) {
@@ -217,11 +201,4 @@ public final class VisionModelGraph<T extends TFloating> implements BuiltModel<T
         org.tensorflow.ndarray.buffer.DataBuffers.of(pixels, true, false));
   }
 
-  @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
-  }
 }
