@@ -87,8 +87,8 @@ final class ExportCommand implements Callable<Integer> {
         from = source.bundle;
         modelSpec = ModelBundle.readSpec(from);
       } else {
-        from = io.longshort.train.Checkpoints.latest(source.run.resolve("checkpoints")).orElseThrow(() ->
-            new IllegalArgumentException("--run (" + source.run + ") holds no checkpoints/ckpt-<step>.safetensors"));
+        // the shared model-source options will name another (best, a step): RunFolder.resolveCheckpoint
+        from = io.longshort.train.RunFolder.resolveCheckpoint(source.run, "latest");
         try (var st = io.longshort.weights.Safetensors.open(from)) {
           modelSpec = ModelSpec.parseJson(st.metadata().get("model"));
           if (length == null && st.metadata().containsKey("length")) {

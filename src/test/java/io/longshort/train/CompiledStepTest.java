@@ -9,7 +9,6 @@ import io.longshort.compile.TpuCompatibility;
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
-import io.longshort.graph.core.Parameter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
@@ -165,14 +163,7 @@ class CompiledStepTest {
 
   private static ModelGraph<TFloat32> graphWithOptimizer(List<Optimizer<TFloat32>> out) {
     ModelGraph<TFloat32> g = ModelGraph.builder(TrainerTest.MODEL).setDtype(TFloat32.class).setBatch(B).setLength(N).optSeed(42).optTraining(true).build();
-    List<Parameter<TFloat32>> params = g.parameters().list();
-    Output<?>[] grads = g.graph().addGradients(g.outputs().get("loss").asOutput(),
-        params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
-    List<Operand<TFloat32>> gr = new ArrayList<>();
-    for (Output<?> o : grads) {
-      gr.add(o.expect(TFloat32.class));
-    }
-    out.add(new Optimizer<>(g.graph(), TrainerTest.optimizer(12), params, gr));
+    out.add(PlainStep.optimizer(g, TrainerTest.optimizer(12), TFloat32.class));
     return g;
   }
 
