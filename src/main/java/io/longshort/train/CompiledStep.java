@@ -9,7 +9,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
@@ -152,16 +151,7 @@ public final class CompiledStep<T extends TFloating> implements TrainStep {
 
   @Override
   public Outcome run(long step, TrainingData data) {
-    List<Tensor> fed = new ArrayList<>();
-    try {
-      Session.Runner runner = Feeds.feed(session().runner(), model, data.batch(step), fed);
-      Feeds.dropout(runner, model.dropoutSeed(), model.dropoutRate(), seed, step, model.trainingDropout(), fed);
-      // the call's outputs depend on every update in it
-      try (var r = runner.fetch(loss()).fetch(learningRate()).fetch(gradientNorm()).run()) {
-        return Outcome.of(r);
-      }
-    } finally {
-      fed.forEach(Tensor::close);
-    }
+    // the call's outputs depend on every update in it
+    return Feeds.runStep(model, data.batch(step), seed, step, null, loss(), learningRate(), gradientNorm());
   }
 }

@@ -47,6 +47,29 @@ public final class Feeds {
     return runner;
   }
 
+  /**
+   * One training step of {@code model} on {@code batch} in its session: the batch and the dropout
+   * of (seed, step) fed, {@code loss}, {@code learningRate} and {@code gradientNorm} fetched, and
+   * {@code target} run when not null.
+   */
+  public static TrainStep.Outcome runStep(BuiltModel<?> model, FeedBatch batch, long seed, long step,
+      org.tensorflow.op.Op target, Operand<?> loss, Operand<?> learningRate, Operand<?> gradientNorm) {
+    List<Tensor> fed = new java.util.ArrayList<>();
+    try {
+      Session.Runner runner = feed(model.session().runner(), model, batch, fed);
+      dropout(runner, model.dropoutSeed(), model.dropoutRate(), seed, step, model.trainingDropout(), fed);
+      runner.fetch(loss).fetch(learningRate).fetch(gradientNorm);
+      if (target != null) {
+        runner.addTarget(target);
+      }
+      try (var r = runner.run()) {
+        return TrainStep.Outcome.of(r);
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
   private static Session.Runner feedOne(Session.Runner runner, String name, Operand<?> input, HostArray a,
       List<Tensor> fed) {
     long[] want = input.shape().asArray();

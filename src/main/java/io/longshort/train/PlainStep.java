@@ -1,10 +1,7 @@
 package io.longshort.train;
 
 import io.longshort.graph.model.BuiltModel;
-import java.util.ArrayList;
-import java.util.List;
 import org.tensorflow.Session;
-import org.tensorflow.Tensor;
 import org.tensorflow.op.Op;
 import org.tensorflow.types.family.TFloating;
 
@@ -65,16 +62,7 @@ public final class PlainStep implements TrainStep {
 
   /** One micro-batch with {@code target} (accumulate, or the update). */
   private Outcome micro(FeedBatch batch, long step, Op target) {
-    List<Tensor> fed = new ArrayList<>();
-    try {
-      Session.Runner runner = Feeds.feed(session().runner(), model, batch, fed);
-      Feeds.dropout(runner, model.dropoutSeed(), model.dropoutRate(), seed, step, model.trainingDropout(), fed);
-      runner.fetch(model.loss()).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm()).addTarget(target);
-      try (var r = runner.run()) {
-        return Outcome.of(r);
-      }
-    } finally {
-      fed.forEach(Tensor::close);
-    }
+    return Feeds.runStep(model, batch, seed, step, target, model.loss(), optimizer.learningRate(),
+        optimizer.gradientNorm());
   }
 }
