@@ -84,6 +84,18 @@ final class TrainImageCommand implements Callable<Integer> {
       + " parameter takes (index buffers) are listed. With --steps 0: evaluate (and export) only.")
   Path weights;
 
+  @Option(names = "--run", paramLabel = "DIR", description = "Run folder: checkpoints, best.json, TensorBoard events;"
+      + " a folder that holds checkpoints of the same run resumes from the newest (default: none).")
+  Path run;
+
+  @Option(names = "--checkpoint-every", defaultValue = "100", description = "With --run: checkpoint every N updates"
+      + " and at the end (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(names = "--keep", defaultValue = "3", description = "With --run: how many of the newest checkpoints stay;"
+      + " the best stays besides (default: ${DEFAULT-VALUE}).")
+  int keep;
+
   @Option(names = "--export", paramLabel = "DIR", description = "Write the trained model as a SavedModel into DIR (must not exist).")
   Path export;
 
@@ -143,8 +155,12 @@ final class TrainImageCommand implements Callable<Integer> {
     long started = System.nanoTime();
     long every = Math.max(1, steps / 20);
     try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch, seed,
-        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null)) {
-      if (weights != null) {
+        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null, run, checkpointEvery, keep)) {
+      if (trainer.updates() > 0) {
+        out.printf(Locale.ROOT, "resuming at step %d of %d%n", trainer.updates(), steps);
+        out.flush();
+      }
+      if (weights != null && trainer.updates() == 0) {
         try (Safetensors file = Safetensors.open(weights)) {
           WeightLoader.Report report = WeightLoader.load(trainer.graph().session(), trainer.graph().parameters(), file);
           report.warnings().forEach(command.commandLine().getErr()::println);
