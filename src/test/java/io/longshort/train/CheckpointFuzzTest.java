@@ -131,7 +131,7 @@ class CheckpointFuzzTest {
     for (int i = 0; i < 3; i++) {
       b[i] = data.consumeFloat();
     }
-    long step = data.consumeLong();
+    long step = data.consumeLong(0, Long.MAX_VALUE); // a checkpoint's step is its counter's value
     String key = "user." + data.consumeString(10); // "step" is the checkpoint's own entry
     String meta = data.consumeRemainingAsString();
     try (Tensor wt = HostTensors.of(TFloat32.class, new long[] {2, 3}, w);
@@ -146,7 +146,7 @@ class CheckpointFuzzTest {
     Map<String, String> metadata;
     try {
       metadata = Map.of(key, meta);
-      Path file = Checkpoints.save(dir, 7, session, variables, metadata, 1);
+      Path file = Checkpoints.save(dir, step, session, variables, metadata, 1);
       // scramble the state, then restore it from the file
       try (Tensor z = TInt64.scalarOf(step ^ 1)) {
         session.runner().feed(variables.get(2).setValue(), z).addTarget(variables.get(2).assign()).run().close();
