@@ -134,8 +134,10 @@ final class ExportCommand implements Callable<Integer> {
         TfCheckpoints.restore(g.session(), g.parameters(), from);
       }
       refuseNonFinite(g, from);
-      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed);
-      r.recovered().forEach(note -> o.println("recovered: " + note));
+      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, note -> {
+        o.println("recovered: " + note);
+        o.flush();
+      });
       if (servingBasePath != null) {
         ServingExport.writeServerConfigs(out, servingBasePath);
       }

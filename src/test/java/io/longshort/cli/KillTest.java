@@ -267,7 +267,7 @@ class KillTest {
     }
     // a first, uninterrupted export: the layout every version must have, and how long writing takes
     Path first = dir.resolve(target + "-first.log");
-    Process p = start(export.subList(0, 6), first);
+    Process p = start(export.subList(0, 7), first);
     String seen = after(p, new Random(0), model, n -> n.startsWith(".1.tmp-"), "", 0);
     long t0 = System.nanoTime();
     finish(p, first);
