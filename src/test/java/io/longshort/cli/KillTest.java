@@ -285,8 +285,11 @@ class KillTest {
       List<Long> versionsBefore = ServingExport.versions(model);
       Path log = dir.resolve(target + "-" + k + ".log");
       p = start(export, log, jvm);
-      String when = after(p, rnd, model, n -> n.matches("\\.\\d+\\.tmp-.*"), "the version's temporary folder",
-          writeMillis);
+      // --overwrite: every other kill aims at the window between the two renames (widened to
+      // OVERWRITE_PAUSE_MS), measured from the moment the old version is moved aside
+      String when = overwrite && k % 2 == 0
+          ? after(p, rnd, model, n -> n.startsWith(".1.old-"), "the old version's hidden folder", 2 * OVERWRITE_PAUSE_MS)
+          : after(p, rnd, model, n -> n.matches("\\.\\d+\\.tmp-.*"), "the version's temporary folder", writeMillis);
       boolean killed = p.isAlive();
       if (killed) {
         kill(p);
