@@ -98,8 +98,10 @@ final class ExportCommand implements Callable<Integer> {
         .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build()) {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
-      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options);
-      r.recovered().forEach(note -> o.println("recovered: " + note));
+      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options, note -> {
+        o.println("recovered: " + note);
+        o.flush();
+      });
       if (servingBasePath != null) {
         ServingExport.writeServerConfigs(out, servingBasePath);
       }

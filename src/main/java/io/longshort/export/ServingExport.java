@@ -68,23 +68,32 @@ public final class ServingExport {
    */
   public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed) throws IOException {
-    return export(model, root, name, version, overwrite, seed, ExportOptions.PLAIN);
+    return export(model, root, name, version, overwrite, seed, ExportOptions.PLAIN, note -> {});
+  }
+
+  /** {@link #export(BuiltModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}, quietly. */
+  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+      boolean overwrite, long seed, ExportOptions options) throws IOException {
+    return export(model, root, name, version, overwrite, seed, options, note -> {});
   }
 
   /**
    * Like {@link #export(BuiltModel, Path, String, Long, boolean, long)}, the signatures computed
    * as {@code options} says ({@link ExportOptions}); the example file holds what the model's plain
-   * graph computes, so loaders of the version compare the served path with it.
+   * graph computes, so loaders of the version compare the served path with it. {@code recovered}
+   * is told at once what was repaired or removed of interrupted exports (also listed in the result).
    */
   public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
-      boolean overwrite, long seed, ExportOptions options) throws IOException {
+      boolean overwrite, long seed, ExportOptions options, java.util.function.Consumer<String> recovered)
+      throws IOException {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.', '-'");
     }
     Path modelDir = root.resolve(name);
     // before counting versions: an interrupted --overwrite may have hidden one
-    List<String> recovered = new ArrayList<>(InterruptedExports.recover(modelDir));
-    recovered.addAll(InterruptedExports.removeConfigLeftovers(root));
+    List<String> repaired = new ArrayList<>(InterruptedExports.recover(modelDir));
+    repaired.addAll(InterruptedExports.removeConfigLeftovers(root));
+    repaired.forEach(recovered);
     long v = version != null ? version : nextVersion(modelDir);
     if (v < 1) {
       throw new IllegalArgumentException("version (" + v + ") must be >= 1");
@@ -124,7 +133,7 @@ public final class ServingExport {
       }
     }
     writeServerConfigs(root, null);
-    return new Result(dir, v, List.copyOf(recovered));
+    return new Result(dir, v, List.copyOf(repaired));
   }
 
   /** One more than the highest integer folder under {@code modelDir}; 1 when there is none. */
