@@ -76,6 +76,7 @@ class SavedModelExportTest {
     for (String model : new String[] {"lra_listops", "lra_retrieval", "char_lm_small"}) {
       assertEquals(0, export(model), model + ": " + lastErr);
       Path version = dir.resolve("savedmodels").resolve(model).resolve("1");
+      assertTrue(Files.isSymbolicLink(version), model + ": a version is a link to its hidden folder, loaded through it");
       Path replayed = dir.resolve(model + ".replayed.safetensors");
       Path log = dir.resolve(model + ".log");
       Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
