@@ -3,6 +3,7 @@ package io.longshort.export;
 import io.longshort.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -12,23 +13,32 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * What a killed export leaves in a model folder, and how the next export repairs it. An export
- * writes version N into a hidden {@code .N.tmp-<id>} folder and renames it to {@code N}; an
- * {@code --overwrite} first renames the old {@code N} to {@code .N.old-<id>} (a folder cannot be
- * renamed over a full one, and Java has no atomic exchange), then the new one into place, then
- * deletes the old. So a kill leaves at most:
+ * What a killed export leaves in a model folder, and how the next export repairs it. Every version
+ * N is a symbolic link {@code N -> .N.<id>} to a hidden real folder, because rename(2) replaces an
+ * existing link atomically while a full folder cannot be renamed over (and Java has no atomic
+ * exchange of two folders). An export writes into {@code .N.tmp-<id>}, renames it to
+ * {@code .N.<id>}, makes the link {@code .N.link-<id>} to it and renames the link onto {@code N};
+ * an {@code --overwrite} then deletes the folder the old link pointed to. So {@code N} always
+ * resolves to a whole SavedModel, the old or the new, and a kill leaves at most:
  * <ul>
  *   <li>{@code .N.tmp-<id>}: an unfinished version, deleted;
- *   <li>{@code .N.old-<id>} with no {@code N}: killed between the two renames, the old version is
- *       renamed back (the interrupted export did not finish, so its version does not count);
- *   <li>{@code .N.old-<id>} beside {@code N}: killed while deleting the old version, deleted.
+ *   <li>{@code .N.<id>} that no version link points to: a version killed before its link was
+ *       renamed into place, or the replaced one of an --overwrite not yet deleted, deleted;
+ *   <li>{@code .N.link-<id>}: a link not yet renamed into place, deleted.
  * </ul>
- * TF Serving only loads folders named by an integer, so it never sees any of these. One export at
- * a time per model folder: a second one would take the first one's folders for leftovers.
+ * A version {@code N} that is a real folder (exports made before version links) is replaced once
+ * the old way: renamed to {@code .N.old-<id>}, the link renamed into place, the old one deleted.
+ * A kill between those two renames leaves {@code .N.old-<id>} with no {@code N}, which is renamed
+ * back; beside {@code N} it is deleted. TF Serving only loads names that are integers (it follows
+ * the links), so it never sees any of these. One export at a time per model folder: a second one
+ * would take the first one's folders for leftovers.
  */
 final class InterruptedExports {
   private static final Pattern TMP = Pattern.compile("\\.(\\d+)\\.tmp-.*");
   private static final Pattern OLD = Pattern.compile("\\.(\\d+)\\.old-.*");
+  private static final Pattern LINK = Pattern.compile("\\.(\\d+)\\.link-.*");
+  /** A version's real folder: {@code .N.<id>} (createTempDirectory's ids are digits; no '-', unlike the others). */
+  private static final Pattern TARGET = Pattern.compile("\\.(\\d+)\\.[0-9A-Za-z_]+");
 
   private InterruptedExports() {}
 
@@ -36,10 +46,24 @@ final class InterruptedExports {
     return "." + version + ".tmp-";
   }
 
+  /** The id of a temporary folder made with {@link #tmpPrefix}, which names everything else of its export. */
+  private static String id(Path tmp) {
+    String f = tmp.getFileName().toString();
+    return f.substring(f.indexOf(".tmp-") + ".tmp-".length());
+  }
+
   /** The name the old version of an overwrite is moved to: the new one's id, so both pair up. */
   static String oldName(long version, Path tmp) {
-    String f = tmp.getFileName().toString();
-    return "." + version + ".old-" + f.substring(f.indexOf(".tmp-") + ".tmp-".length());
+    return "." + version + ".old-" + id(tmp);
+  }
+
+  /** The hidden real folder version {@code version} of {@code tmp}'s export is published from. */
+  static String targetName(long version, Path tmp) {
+    return "." + version + "." + id(tmp);
+  }
+
+  static String linkName(long version, Path tmp) {
+    return "." + version + ".link-" + id(tmp);
   }
 
   /** Repairs and cleans {@code modelDir} as the class comment says; returns one line per thing done. */
@@ -50,11 +74,20 @@ final class InterruptedExports {
     }
     List<Path> hidden;
     try (Stream<Path> s = Files.list(modelDir)) {
-      hidden = s.filter(p -> p.getFileName().toString().startsWith(".") && Files.isDirectory(p)).sorted().toList();
+      hidden = s.filter(p -> p.getFileName().toString().startsWith(".")).sorted().toList();
+    }
+    // links not yet renamed into place first: they point at folders the next loop may remove
+    for (Path p : hidden) {
+      Matcher link = LINK.matcher(p.getFileName().toString());
+      if (link.matches() && Files.isSymbolicLink(p)) {
+        Files.delete(p);
+        done.add("removed " + p + ", the link of an interrupted export of version " + link.group(1)
+            + " that was not yet renamed into place");
+      }
     }
     for (Path p : hidden) {
       Matcher old = OLD.matcher(p.getFileName().toString());
-      if (!old.matches()) {
+      if (!old.matches() || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
       String n = old.group(1);
@@ -62,7 +95,7 @@ final class InterruptedExports {
       // before this class, the old version went one level down, into .N.old-<id>/v
       Path content = !Files.exists(p.resolve(SavedModelWriter.SAVED_MODEL_FILE)) && Files.isDirectory(p.resolve("v"))
           ? p.resolve("v") : p;
-      if (!Files.exists(version) && complete(content)) {
+      if (!Files.exists(version, LinkOption.NOFOLLOW_LINKS) && complete(content)) {
         Files.move(content, version, StandardCopyOption.ATOMIC_MOVE);
         if (Files.exists(p)) {
           ServingExport.deleteTree(p);
@@ -77,13 +110,27 @@ final class InterruptedExports {
       }
     }
     for (Path p : hidden) {
+      Matcher target = TARGET.matcher(p.getFileName().toString());
+      if (target.matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+          && !p.getFileName().equals(linkTarget(modelDir.resolve(target.group(1))))) {
+        ServingExport.deleteTree(p);
+        done.add("removed " + p + ", a folder of version " + target.group(1) + " that no version link points to"
+            + " (an export killed before its link was in place, or the version an --overwrite replaced)");
+      }
+    }
+    for (Path p : hidden) {
       Matcher tmp = TMP.matcher(p.getFileName().toString());
-      if (tmp.matches() && Files.exists(p)) {
+      if (tmp.matches() && Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
         ServingExport.deleteTree(p);
         done.add("removed " + p + ", the unfinished folder of an interrupted export of version " + tmp.group(1));
       }
     }
     return done;
+  }
+
+  /** The name version link {@code version} points to, or null when it is no link (absent, a real folder). */
+  static Path linkTarget(Path version) throws IOException {
+    return Files.isSymbolicLink(version) ? Files.readSymbolicLink(version).getFileName() : null;
   }
 
   /** Temporary files of an interrupted write of models.config or batching_parameters.txt. */
@@ -103,9 +150,10 @@ final class InterruptedExports {
   }
 
   /**
-   * Test hook for the kill tests: sleeps {@code -Dlongshort.test.exportPauseMs} milliseconds
-   * between --overwrite's two renames (0, the default, does nothing), so that a kill can land in a
-   * window that is otherwise two system calls wide.
+   * Test hook for the kill tests: sleeps {@code -Dlongshort.test.exportPauseMs} milliseconds after
+   * a version's link is made and before it is renamed into place (for a real-folder version: between
+   * the two renames); 0, the default, does nothing. So a kill can land in a window that is
+   * otherwise a system call or two wide.
    */
   static void pause() {
     long ms = Long.getLong("longshort.test.exportPauseMs", 0);

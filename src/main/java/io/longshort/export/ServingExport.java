@@ -9,6 +9,7 @@ import io.longshort.graph.model.ModelGraph;
 import io.longshort.weights.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -116,17 +117,7 @@ public final class ServingExport {
           new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
       publishPermissions(tmp);
       beforePublish.run();
-      if (Files.exists(dir)) {
-        // overwrite: a folder cannot be renamed over a full one, so the old version is moved aside
-        // first; a kill between the two renames leaves it there, and the next export puts it back
-        Path old = modelDir.resolve(InterruptedExports.oldName(v, tmp));
-        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-        InterruptedExports.pause();
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
-      } else {
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-      }
+      publish(modelDir, v, tmp, dir);
     } finally {
       if (Files.exists(tmp)) {
         deleteTree(tmp);
@@ -134,6 +125,46 @@ public final class ServingExport {
     }
     writeServerConfigs(root, null);
     return new Result(dir, v, List.copyOf(repaired));
+  }
+
+  /**
+   * Publishes the finished {@code tmp} as version {@code v}: renamed to its hidden real folder
+   * {@code .v.<id>}, then a link {@code .v.link-<id>} to it renamed onto {@code dir}. rename(2)
+   * replaces an existing link atomically, so an --overwrite never leaves {@code dir} missing or
+   * pointing at a partial version; the replaced folder is deleted after. A {@code dir} that is a real
+   * folder (an export from before version links) cannot be renamed over: it is moved aside first,
+   * the one time such a version is replaced, and the next export restores it if a kill lands in
+   * between ({@link InterruptedExports}).
+   */
+  private static void publish(Path modelDir, long v, Path tmp, Path dir) throws IOException {
+    Path target = modelDir.resolve(InterruptedExports.targetName(v, tmp));
+    Path link = modelDir.resolve(InterruptedExports.linkName(v, tmp));
+    Path replaced = InterruptedExports.linkTarget(dir);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    try {
+      // relative, so the model folder still works moved or mounted elsewhere (TF Serving's container)
+      Files.createSymbolicLink(link, target.getFileName());
+      if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(dir)) {
+        Path old = modelDir.resolve(InterruptedExports.oldName(v, tmp));
+        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+        InterruptedExports.pause();
+        Files.move(link, dir, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+        return;
+      }
+      InterruptedExports.pause();
+      Files.move(link, dir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      // not published: nothing of this export stays (a kill instead leaves it to the next export)
+      Files.deleteIfExists(link);
+      if (!target.getFileName().equals(InterruptedExports.linkTarget(dir))) {
+        deleteTree(target);
+      }
+      throw e;
+    }
+    if (replaced != null && Files.isDirectory(modelDir.resolve(replaced), LinkOption.NOFOLLOW_LINKS)) {
+      deleteTree(modelDir.resolve(replaced));
+    }
   }
 
   /** One more than the highest integer folder under {@code modelDir}; 1 when there is none. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.export.ServingExport;
+import io.longshort.export.VersionFolders;
 import io.longshort.train.Checkpoints;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.SafetensorsWriter;
@@ -141,9 +142,11 @@ class CrashSafeExportTest {
   }
 
   /**
-   * The states a kill leaves, each set up as the code leaves it, repaired by the next export:
-   * between --overwrite's two renames (also in the layout of the code before this, .N.old-id/v),
-   * while the replaced version was being deleted, and during a version's or models.config's write.
+   * The states a kill leaves, each set up as the code leaves it, repaired by the next export: of a
+   * version that is still a real folder (exported before version links), between --overwrite's two
+   * renames (also in the layout of the code before that, .N.old-id/v) and while the replaced version
+   * was being deleted; of a version link, before the new link was renamed into place and before the
+   * replaced folder was deleted; and during a version's or models.config's write.
    */
   @Test
   void nextExportRepairsWhatAnInterruptedOneLeft() throws IOException {
@@ -151,48 +154,88 @@ class CrashSafeExportTest {
     Path model = out.resolve("m");
     cli(0, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m");
     List<String> files = tree(model.resolve("1"));
+    assertTrue(Files.isSymbolicLink(model.resolve("1")), "a version is a link to its hidden folder");
 
-    // killed between the renames: no version 1, the old one hidden, the new one unfinished
+    // version 1 as a real folder, as exports made before version links left it
+    Path first = model.resolve(Files.readSymbolicLink(model.resolve("1")));
+    Files.delete(model.resolve("1"));
+    Files.move(first, model.resolve("1"));
+    // killed between the renames of an --overwrite of it: no version 1, the old one hidden, the new
+    // one whole in its folder with its link not yet in place, another export's folder unfinished
     Files.move(model.resolve("1"), model.resolve(".1.old-123"));
-    Files.createDirectories(model.resolve(".1.tmp-123/variables"));
-    Files.writeString(model.resolve(".1.tmp-123/saved_model.pb"), "half");
+    copyTree(model.resolve(".1.old-123"), model.resolve(".1.123"));
+    Files.createSymbolicLink(model.resolve(".1.link-123"), Path.of(".1.123"));
+    Files.createDirectories(model.resolve(".1.tmp-124/variables"));
+    Files.writeString(model.resolve(".1.tmp-124/saved_model.pb"), "half");
     Path config = Files.writeString(out.resolve(".models.config4711.tmp"), "model_config_list {");
     String o = cli(0, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m")[0];
     assertTrue(o.contains("recovered: restored version 1 of " + model + " from .1.old-123, where an --overwrite killed"
         + " between its two renames had left it\n"), o);
-    assertTrue(o.contains("recovered: removed " + model.resolve(".1.tmp-123") + ", the unfinished folder of an"
+    assertTrue(o.contains("recovered: removed " + model.resolve(".1.link-123") + ", the link of an interrupted export"
+        + " of version 1 that was not yet renamed into place\n"), o);
+    assertTrue(o.contains("recovered: removed " + model.resolve(".1.123") + ", a folder of version 1 that no version"
+        + " link points to (an export killed before its link was in place, or the version an --overwrite replaced)\n"),
+        o);
+    assertTrue(o.contains("recovered: removed " + model.resolve(".1.tmp-124") + ", the unfinished folder of an"
         + " interrupted export of version 1\n"), o);
     assertTrue(o.contains("recovered: removed " + config + ", left by an interrupted write\n"), o);
     assertTrue(o.contains("as version 2"), o);
-    assertEquals(List.of("1", "2"), entries(model));
+    assertEquals(List.of("1", "2"), VersionFolders.visible(model));
+    assertEquals(List.of(), VersionFolders.leftovers(model));
+    assertFalse(Files.isSymbolicLink(model.resolve("1")), "restored as it was, a real folder");
+    assertTrue(Files.isSymbolicLink(model.resolve("2")));
     assertEquals(files, tree(model.resolve("1")));
     assertEquals(files, tree(model.resolve("2")));
     assertEquals(List.of("batching_parameters.txt", "m", "models.config"), entries(out));
 
-    // the same in the layout of the code before (.N.old-<id>/v), and a replaced version not yet deleted
+    // the same in the layout of the code before (.N.old-<id>/v), and a replaced version not yet
+    // deleted; the --overwrite turns the real folder 1 into a link
     Files.createDirectories(model.resolve(".2.old-9"));
-    Files.move(model.resolve("2"), model.resolve(".2.old-9/v"));
+    copyTree(model.resolve("2"), model.resolve(".2.old-9/v"));
+    Path twoFolder = model.resolve(Files.readSymbolicLink(model.resolve("2")));
+    Files.delete(model.resolve("2"));
     copyTree(model.resolve("1"), model.resolve(".1.old-55"));
     o = cli(0, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m", "--model-version", "1",
         "--overwrite")[0];
     assertTrue(o.contains("recovered: restored version 2 of " + model + " from .2.old-9, where"), o);
     assertTrue(o.contains("recovered: removed " + model.resolve(".1.old-55") + ", the replaced version 1 that an"
         + " interrupted --overwrite had not yet deleted\n"), o);
+    // 2 is restored as a real folder, so the folder its link pointed to is no version's any more
+    assertTrue(o.contains("recovered: removed " + twoFolder + ", a folder of version 2 that no version link"), o);
     assertTrue(o.contains("as version 1"), o);
-    assertEquals(List.of("1", "2"), entries(model));
+    assertEquals(List.of("1", "2"), VersionFolders.visible(model));
+    assertEquals(List.of(), VersionFolders.leftovers(model));
+    assertTrue(Files.isSymbolicLink(model.resolve("1")), "a real-folder version becomes a link when replaced");
+    assertEquals(files, tree(model.resolve("1")));
     assertEquals(files, tree(model.resolve("2")));
+
+    // an --overwrite of the link 1 killed before its new link was renamed into place: the old 1 is
+    // served meanwhile; and one killed after, before deleting the folder it replaced
+    Path served = Files.readSymbolicLink(model.resolve("1"));
+    copyTree(model.resolve("1"), model.resolve(".1.77"));
+    Files.createSymbolicLink(model.resolve(".1.link-77"), Path.of(".1.77"));
+    copyTree(model.resolve("1"), model.resolve(".1.88"));
+    o = cli(0, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m", "--model-version", "1",
+        "--overwrite")[0];
+    for (String left : List.of(".1.link-77", ".1.77", ".1.88")) {
+      assertTrue(o.contains("recovered: removed " + model.resolve(left) + ", "), left + ": " + o);
+    }
+    assertFalse(Files.exists(model.resolve(served)), "the replaced folder is deleted");
+    assertEquals(List.of("1", "2"), VersionFolders.visible(model));
+    assertEquals(List.of(), VersionFolders.leftovers(model));
+    assertEquals(files, tree(model.resolve("1")));
   }
 
   static List<String> tree(Path root) throws IOException {
-    try (Stream<Path> s = Files.walk(root)) {
-      return s.filter(Files::isRegularFile).map(p -> root.relativize(p).toString()).sorted().toList();
-    }
+    return VersionFolders.tree(root);
   }
 
+  /** Copies the files of {@code from} (a version link followed to its folder) to the new folder {@code to}. */
   private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
+    Path real = from.toRealPath();
+    try (Stream<Path> s = Files.walk(real)) {
       for (Path p : s.toList()) {
-        Files.copy(p, to.resolve(from.relativize(p).toString()));
+        Files.copy(p, to.resolve(real.relativize(p).toString()));
       }
     }
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.longshort.export.ServingExport;
+import io.longshort.export.VersionFolders;
 import io.longshort.train.Checkpoints;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
@@ -45,7 +46,7 @@ class KillTest {
   static final int KILLS = Integer.getInteger("longshort.kills", 3);
   static final long SEED = Long.getLong("longshort.killSeed", 1);
   static final int STEPS = 12;
-  /** Widens the window between --overwrite's two renames, so that kills land in it too. */
+  /** Widens the window between a version link's making and its rename into place, so that kills land in it too. */
   static final long OVERWRITE_PAUSE_MS = 300;
 
   @TempDir
@@ -256,7 +257,12 @@ class KillTest {
     }
   }
 
-  private static final Pattern LEFTOVER = Pattern.compile("\\.(\\d+)\\.(tmp|old)-.*");
+  /** What an interrupted export may leave: .N.tmp-id, .N.link-id, .N.old-id (a real-folder version's) or .N.id. */
+  private static final Pattern LEFTOVER = Pattern.compile("\\.(\\d+)\\.((tmp|old|link)-.*|[0-9A-Za-z_]+)");
+
+  private static List<Path> leftovers(Path model) throws IOException {
+    return VersionFolders.leftovers(model);
+  }
 
   private void killExports(String target, boolean overwrite) throws Exception {
     Path out = dir.resolve(target);
@@ -280,7 +286,7 @@ class KillTest {
 
     Random rnd = new Random(SEED * 31 + target.hashCode());
     List<Path> leftBehind = new ArrayList<>();
-    int betweenRenames = 0;
+    int inLinkWindow = 0;
     String[] jvm = overwrite ? new String[] {"-Dlongshort.test.exportPauseMs=" + OVERWRITE_PAUSE_MS} : new String[0];
     int k = 0;
     for (int attempt = 1; k < KILLS; attempt++) {
@@ -290,10 +296,10 @@ class KillTest {
       List<Long> versionsBefore = ServingExport.versions(model);
       Path log = dir.resolve(target + "-" + attempt + ".log");
       p = start(export, log, jvm);
-      // --overwrite: every other kill aims at the window between the two renames (widened to
-      // OVERWRITE_PAUSE_MS), measured from the moment the old version is moved aside
+      // --overwrite: every other kill aims at the window between the new link's making and its rename
+      // onto 1 (widened to OVERWRITE_PAUSE_MS) or just after it, while the replaced folder is deleted
       String when = overwrite && attempt % 2 == 0
-          ? after(p, rnd, model, n -> n.startsWith(".1.old-"), "the old version's hidden folder", 2 * OVERWRITE_PAUSE_MS)
+          ? after(p, rnd, model, n -> n.startsWith(".1.link-"), "the new version's link", 2 * OVERWRITE_PAUSE_MS)
           : after(p, rnd, model, n -> n.matches("\\.\\d+\\.tmp-.*"), "the version's temporary folder", writeMillis);
       boolean killed = p.isAlive();
       if (killed) {
@@ -308,7 +314,7 @@ class KillTest {
       String text = Files.readString(log);
       for (Path f : leftBehind) {
         assertFalse(Files.exists(f), target + ": " + f + " survived the next export: " + text);
-        // "recovered: restored version 1 ... from .1.old-<id>" or "recovered: removed .../.1.tmp-<id>"
+        // "recovered: removed .../.1.tmp-<id>" (or .1.link-<id>, or .1.<id> that no link points to)
         assertTrue(Pattern.compile("(?m)^recovered: .*" + Pattern.quote(f.getFileName().toString())).matcher(text)
             .find(), text);
       }
@@ -316,21 +322,17 @@ class KillTest {
       checkServingView(model, complete, target + " attempt " + attempt);
       List<Long> versions = ServingExport.versions(model);
       if (overwrite) {
-        if (!versions.contains(1L)) {
-          // killed between the two renames: the old version waits, whole, for the next export
-          betweenRenames++;
-          boolean kept = false;
-          for (Path h : hidden(model)) {
-            kept |= h.getFileName().toString().startsWith(".1.old-") && CrashSafeExportTest.tree(h).equals(complete);
-          }
-          assertTrue(kept, "the old version 1 is kept whole: " + hidden(model));
+        // at any moment of an --overwrite, 1 is there and whole (checkServingView): the old or the new
+        assertTrue(versions.contains(1L), "version 1 after " + target + " attempt " + attempt + ": " + versions);
+        if (killed && leftovers(model).stream().anyMatch(h -> h.getFileName().toString().startsWith(".1.link-"))) {
+          inLinkWindow++; // killed with the new link made and not yet renamed onto 1: the old one served
         }
       } else {
         // a killed export adds its version whole or not at all, and never takes one away
         assertTrue(versions.containsAll(versionsBefore), versionsBefore + " -> " + versions);
         assertTrue(versions.size() <= versionsBefore.size() + 1, versionsBefore + " -> " + versions);
       }
-      for (Path h : hidden(model)) {
+      for (Path h : leftovers(model)) {
         Matcher m = LEFTOVER.matcher(h.getFileName().toString());
         assertTrue(m.matches(), "unexpected " + h);
         leftBehind.add(h);
@@ -343,10 +345,11 @@ class KillTest {
       assertFalse(Files.exists(f), f + " survived the final export");
       assertTrue(text.contains(f.getFileName().toString()), text);
     }
-    assertEquals(List.of(), hidden(model), "nothing hidden is left");
+    assertEquals(List.of(), leftovers(model), "nothing hidden is left but the folders the version links point to");
     checkServingView(model, complete, target + " final export");
     assertTrue(ServingExport.versions(model).contains(1L));
-    System.out.printf("%s: %d kills, %d of them between --overwrite's two renames%n", target, KILLS, betweenRenames);
+    System.out.printf("%s: %d kills, %d of them between the new link's making and its rename onto version 1%n",
+        target, KILLS, inLinkWindow);
   }
 
   @Test

@@ -76,6 +76,7 @@ class SavedModelExportTest {
     for (String model : new String[] {"lra_listops", "lra_retrieval", "char_lm_small"}) {
       assertEquals(0, export(model), model + ": " + lastErr);
       Path version = dir.resolve("savedmodels").resolve(model).resolve("1");
+      assertTrue(Files.isSymbolicLink(version), model + ": a version is a link to its hidden folder, loaded through it");
       Path replayed = dir.resolve(model + ".replayed.safetensors");
       Path log = dir.resolve(model + ".log");
       Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -192,19 +193,16 @@ class SavedModelExportTest {
     } finally {
       ServingExport.beforePublish = () -> {};
     }
-    try (var files = Files.list(models)) {
-      assertEquals(List.of("1", "2"), files.map(f -> f.getFileName().toString()).sorted().toList(),
-          "only the finished versions; no temporary folders");
-    }
+    assertEquals(List.of("1", "2"), VersionFolders.visible(models), "only the finished versions");
+    assertEquals(List.of(), VersionFolders.leftovers(models), "no temporary folders");
     // --overwrite replaces a version in one rename
     byte[] v2 = Files.readAllBytes(models.resolve("2/variables/variables.data-00000-of-00001"));
     assertEquals(0, export("lra_listops", "--model-version", "2", "--overwrite", "--seed", "5"), lastErr);
     assertArrayEquals(v2, Files.readAllBytes(models.resolve("2/variables/variables.data-00000-of-00001")));
     assertNotEquals(-1, Files.readString(models.resolve("2/assets.extra/" + ServingExport.EXAMPLE_FILE),
         java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("input.input_ids"));
-    try (var files = Files.list(models)) {
-      assertEquals(2, files.count());
-    }
+    assertEquals(List.of("1", "2"), VersionFolders.visible(models));
+    assertEquals(List.of(), VersionFolders.leftovers(models), "the replaced version's folder is deleted");
     assertFalse(Files.exists(models.resolve("3")));
   }
 
