@@ -97,7 +97,9 @@ final class ModelSource {
     try {
       return RunFolder.resolveCheckpoint(run, which);
     } catch (IOException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("--checkpoint (" + which + "): " + e.getMessage(), e);
+      // the run folder's message names the choice as "checkpoint 'x': ..."; here the option does
+      String why = e.getMessage().replaceFirst("^checkpoint '" + java.util.regex.Pattern.quote(which) + "': ", "");
+      throw new IllegalArgumentException("--checkpoint (" + which + "): " + why, e);
     }
   }
 

@@ -100,15 +100,15 @@ class CrashSafeExportTest {
     assertEquals("error: export refused: " + newest + " holds weights that are not finite:"
         + " 'model.transformer_1.mlpblock.0.weight' has 1 NaN of 8192 values (the first at index 3: NaN);"
         + " the newest checkpoint of the run with finite weights is ckpt-2.safetensors: export it with --run "
-        + nanRun + " --step 2", err.strip());
+        + nanRun + " --checkpoint 2", err.strip());
     assertFalse(Files.exists(out.resolve("nan-run")) && !ServingExport.versions(out.resolve("nan-run")).isEmpty(),
         "nothing published");
 
-    String ok = cli(0, "export", "--run", nanRun.toString(), "--step", "2", "--out", out.toString())[0];
+    String ok = cli(0, "export", "--run", nanRun.toString(), "--checkpoint", "2", "--out", out.toString())[0];
     assertTrue(ok.contains("as version 1"), ok);
-    err = cli(2, "export", "--run", nanRun.toString(), "--step", "3", "--out", out.toString())[1];
-    assertEquals("error: --step (3): " + nanRun + " has no ckpt-3.safetensors; it has [ckpt-2.safetensors,"
-        + " ckpt-4.safetensors]", err.strip());
+    err = cli(2, "export", "--run", nanRun.toString(), "--checkpoint", "3", "--out", out.toString())[1];
+    assertEquals("error: --checkpoint (3): " + nanRun.resolve("checkpoints").resolve("ckpt-3.safetensors")
+        + " does not exist; the run folder has [ckpt-2.safetensors, ckpt-4.safetensors]", err.strip());
   }
 
   /**
@@ -137,7 +137,7 @@ class CrashSafeExportTest {
       String err = cli(2, "export", "--run", nanRun.toString(), "--out", dir.resolve("nan-export").toString())[1];
       assertTrue(err.startsWith("error: export refused: " + newest + " holds weights that are not finite: '")
           && err.contains("NaN") && err.strip().endsWith("the newest checkpoint of the run with finite weights is"
-          + " ckpt-2.safetensors: export it with --run " + nanRun + " --step 2"), err);
+          + " ckpt-2.safetensors: export it with --run " + nanRun + " --checkpoint 2"), err);
     }
   }
 

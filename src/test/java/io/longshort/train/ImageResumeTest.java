@@ -62,7 +62,7 @@ class ImageResumeTest {
   }
 
   private List<String> args(Path model, Path run) {
-    return List.of("train-image", "--model", model.toString(), "--train-size", "64", "--eval-size", "16",
+    return List.of("train-image", "--spec", model.toString(), "--train-size", "64", "--eval-size", "16",
         "--steps", "60", "--batch", "8", "--seed", "3", "--checkpoint-every", "5", "--keep", "2", "--run", run.toString());
   }
 
