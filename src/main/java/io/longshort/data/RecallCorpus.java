@@ -7,32 +7,28 @@ import java.util.Random;
 
 /**
  * A byte corpus for the cache-recall experiment: records of {@code gap + 1} blocks of M bytes. A
- * record's first block opens with {@code =} and a random value of V letters; its block number
- * {@code gap} ends with {@code ?} and the same value; every other byte is the filler {@code .}. The
- * value's bytes after {@code ?} are the recall bytes: nothing in their own block predicts them (the
- * letters are uniform, so chance is 1 / letters), only the key {@code gap} blocks back does, so only
- * a model whose cache carries the earlier blocks can predict them.
+ * record's first block (the value) is M random letters; the block {@code gap} later repeats it;
+ * the blocks between are the filler {@code .}. The recall bytes are the repeat's bytes after its
+ * first: the letters are uniform, so nothing in their own block predicts them (chance is
+ * 1 / letters), only the value {@code gap} blocks back does, so only a model whose cache carries
+ * the earlier blocks can predict them. (The repeat's first byte is left out: the last position of
+ * the value's block predicts it, and that block holds the value when gap is 1.)
  *
  * <p>Records start at multiples of the record length, so lanes of {@link BpttStreams} whose length
  * is a multiple of it read whole records from their first block on ({@link #bytes} makes such a
  * corpus for a lane count).
  *
- * <p>Letters: M block, V value length.
+ * <p>Letters: M block.
  *
  * @param block M
- * @param gap blocks from the key's block to the query's (>= 1)
- * @param valueLength V
+ * @param gap blocks from the value's block to its repeat (>= 1)
  * @param letters the value's alphabet size (from {@code a})
  */
-public record RecallCorpus(int block, int gap, int valueLength, int letters) {
+public record RecallCorpus(int block, int gap, int letters) {
   public RecallCorpus {
-    if (block < 1 || gap < 1 || valueLength < 1 || letters < 2 || letters > 26) {
-      throw new IllegalArgumentException("RecallCorpus: block (" + block + ") and gap (" + gap + ") must be >= 1,"
-          + " valueLength (" + valueLength + ") >= 1, letters (" + letters + ") in [2, 26]");
-    }
-    if (valueLength + 1 > block) {
-      throw new IllegalArgumentException("RecallCorpus: valueLength (" + valueLength + ") + 1 must fit in the block ("
-          + block + ")");
+    if (block < 2 || gap < 1 || letters < 2 || letters > 26) {
+      throw new IllegalArgumentException("RecallCorpus: block (" + block + ") must be >= 2, gap (" + gap + ") >= 1,"
+          + " letters (" + letters + ") in [2, 26]");
     }
   }
 
@@ -48,14 +44,12 @@ public record RecallCorpus(int block, int gap, int valueLength, int letters) {
     java.util.Arrays.fill(out, (byte) '.');
     Random random = new Random(seed);
     for (int r = 0; r < records; r++) {
-      int key = r * recordLength();
-      int query = key + gap * block + block - 1 - valueLength;
-      out[key] = '=';
-      out[query] = '?';
-      for (int i = 0; i < valueLength; i++) {
+      int value = r * recordLength();
+      int repeat = value + gap * block;
+      for (int i = 0; i < block; i++) {
         byte letter = (byte) ('a' + random.nextInt(letters));
-        out[key + 1 + i] = letter;
-        out[query + 1 + i] = letter;
+        out[value + i] = letter;
+        out[repeat + i] = letter;
       }
     }
     return out;
@@ -67,12 +61,10 @@ public record RecallCorpus(int block, int gap, int valueLength, int letters) {
   }
 
   /**
-   * Whether position t of the block at offset {@code blockInLane} of a lane (a multiple of the
-   * record length from the lane's start) predicts a recall byte: its target is a value byte after
-   * {@code ?}.
+   * Whether position t of the block {@code blockInLane} of a lane (lanes start at multiples of the
+   * record length) predicts a recall byte: a repeat's byte after its first.
    */
   public boolean isRecallTarget(long blockInLane, int t) {
-    int first = block - 1 - valueLength; // the input '?' predicts the value's first byte
-    return blockInLane % (gap + 1) == gap && t >= first && t < first + valueLength;
+    return blockInLane % (gap + 1) == gap && t < block - 1;
   }
 }
