@@ -97,6 +97,9 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
       lm.session();
       cache = lm.zeroCache();
       setCacheVariable();
+      if (checkpoints != null && java.nio.file.Files.isDirectory(checkpoints)) {
+        Checkpoints.removeLeftovers(checkpoints); // what a run killed mid-save left (never a visible checkpoint)
+      }
       Optional<Path> latest = checkpoints == null ? Optional.empty() : Checkpoints.latest(checkpoints);
       if (latest.isPresent()) {
         Checkpoints.restore(latest.get(), lm.session(), variables);

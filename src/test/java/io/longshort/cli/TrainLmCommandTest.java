@@ -23,8 +23,8 @@ import picocli.CommandLine;
 /**
  * {@code train-lm}: a run stopped after a checkpoint and resumed through the command ends with
  * every tensor (weights, optimizer state, the truncated-BPTT cache) of the uninterrupted run's
- * checkpoint; {@code eval --block --run} scores that checkpoint; a resume with other options is
- * refused by name.
+ * checkpoint, and so does one killed (SIGKILL) after a checkpoint; {@code eval --block --run}
+ * scores that checkpoint; a resume with other options is refused by name.
  */
 class TrainLmCommandTest {
   static TransformerLsSetting tinySetting() {
@@ -107,6 +107,56 @@ class TrainLmCommandTest {
     String[] other = run(trainArgs(setting, corpus, dir.resolve("a"), 9, "--block", "4"));
     assertEquals("2", other[0]);
     assertTrue(other[2].contains("--block") && other[2].contains("it was 8, now 4"), other[2]);
+  }
+
+  /**
+   * SIGKILL (no shutdown hook, no finally) of a train-lm process once it has checkpointed, then a
+   * resume through the command: the end checkpoint equals the uninterrupted run's, every tensor.
+   */
+  @Test
+  void killedAndResumedRunEndsWithTheUninterruptedRunsCheckpoint(@TempDir Path dir) throws Exception {
+    Path setting = dir.resolve("tiny.json");
+    Files.writeString(setting, tinySetting().toJson());
+    byte[] bytes = new byte[20000];
+    new Random(5).nextBytes(bytes);
+    Path corpus = dir.resolve("corpus.bin");
+    Files.write(corpus, bytes);
+    int steps = 300;
+    String[] args = trainArgs(setting, corpus, dir.resolve("killed"), steps);
+    args[java.util.Arrays.asList(args).indexOf("--checkpoint-every") + 1] = "10";
+    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+        .toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    Path log = dir.resolve("killed.log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Path checkpoints = dir.resolve("killed/checkpoints");
+    long deadline = System.nanoTime() + 300_000_000_000L;
+    while (p.isAlive() && io.longshort.train.Checkpoints.list(checkpoints).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    p.destroyForcibly(); // SIGKILL on Unix
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    long killedAt = io.longshort.train.Checkpoints.latest(checkpoints).map(io.longshort.train.Checkpoints::step)
+        .orElse(0L);
+    assertTrue(killedAt > 0 && killedAt < steps, "killed after a checkpoint and before the end: step " + killedAt
+        + "\n" + Files.readString(log));
+
+    System.out.printf("train-lm killed (SIGKILL) with its newest checkpoint at step %d of %d%n", killedAt, steps);
+    String[] rest = run(args);
+    assertEquals("0", rest[0], rest[2]);
+    assertTrue(rest[1].contains("resumed at step " + killedAt), rest[1]);
+    String[] whole = run(trainArgs(setting, corpus, dir.resolve("whole"), steps));
+    assertEquals("0", whole[0], whole[2]);
+    String end = "ckpt-" + steps + ".safetensors";
+    try (Safetensors a = Safetensors.open(dir.resolve("whole/checkpoints").resolve(end));
+        Safetensors b = Safetensors.open(checkpoints.resolve(end))) {
+      assertEquals(a.names(), b.names());
+      for (String name : a.names()) {
+        if (a.info(name).dtype().isFloating()) {
+          assertArrayEquals(a.readDoubles(name), b.readDoubles(name), 0.0, name);
+        }
+      }
+    }
   }
 
   @Test
