@@ -49,9 +49,14 @@ final class TrainLmCommand implements Callable<Integer> {
   String lm;
 
   @Option(names = "--phase", defaultValue = "1",
-      description = "The setting's training phase, from 1 (default: ${DEFAULT-VALUE}); a later phase starts from an"
-          + " earlier one's weights only through a new --run (not yet automatic).")
+      description = "The setting's training phase, from 1 (default: ${DEFAULT-VALUE}); a later phase starts from the"
+          + " previous phase's weights with --init-from, as the authors' --finetune-from-model.")
   int phase;
+
+  @Option(names = "--init-from", paramLabel = "FILE",
+      description = "Start a new run from these weights (a train-lm checkpoint or safetensors of the authors'"
+          + " state_dict): fresh optimizer, schedule, cache and step count. Ignored when --run resumes.")
+  Path initFrom;
 
   @Option(names = "--corpus", required = true, description = "A byte corpus (e.g. enwik8).")
   Path corpus;
@@ -152,6 +157,14 @@ final class TrainLmCommand implements Callable<Integer> {
       try (TruncatedBpttTrainer<TFloat32> trainer = new TruncatedBpttTrainer<>(spec, optimizer, data, lanes, m,
           TFloat32.class, runSeed, checkpoints); EventWriter events = new EventWriter(run)) {
         trainer.cacheZeroed(zeroCache);
+        if (initFrom != null && trainer.step() == 0) {
+          try (Safetensors st = Safetensors.open(initFrom)) {
+            String prefix = st.contains("in_emb.weight") ? "" : StreamingEvalCommand.FAIRSEQ_PREFIX;
+            io.longshort.weights.WeightLoader.load(trainer.model().session(), trainer.model().parameters(), st, "",
+                prefix).warnings().forEach(o::println);
+          }
+          o.println("weights from " + initFrom);
+        }
         o.printf("%s phase %d: %d layers, d %d, blocks of %d, cache %d%s, %d lanes (%,d blocks each per epoch),"
             + " lr %g, %d updates%s%n", setting.name(), phase, spec.layers(), spec.width(), m, spec.memLen(),
             zeroCache ? " (zeroed)" : "", lanes, data.blocksPerEpoch(), rate, updates,

@@ -103,6 +103,22 @@ class TrainLmCommandTest {
     double bpc = Double.parseDouble(ma.group(1));
     assertTrue(bpc > 4 && bpc < 9, "random bytes score near 8 bits/char: " + bpc);
 
+    // --init-from starts a new run from a checkpoint's weights (an lr of 1e-30 leaves them as they were)
+    String[] init = run(trainArgs(setting, corpus, dir.resolve("c"), 1, "--init-from", a6.toString(), "--lr", "1e-30"));
+    assertEquals("0", init[0], init[2]);
+    assertTrue(init[1].contains("weights from"), init[1]);
+    try (Safetensors a = Safetensors.open(a6);
+        Safetensors c = Safetensors.open(dir.resolve("c/checkpoints/ckpt-1.safetensors"))) {
+      int compared = 0;
+      for (String name : a.names()) {
+        if (!name.contains("/")) { // the parameters (optimizer slots and the cache are under optimizer/, bptt/)
+          assertArrayEquals(a.readDoubles(name), c.readDoubles(name), 1e-6, name);
+          compared++;
+        }
+      }
+      assertTrue(compared > 10, "parameters compared: " + compared);
+    }
+
     // a resume with another block is refused by name
     String[] other = run(trainArgs(setting, corpus, dir.resolve("a"), 9, "--block", "4"));
     assertEquals("2", other[0]);
