@@ -39,6 +39,9 @@ public final class TransformerLsBench {
     List<String> lines = new ArrayList<>();
     lines.add(String.format("# TransformerLsBench: %d layers, width %d, 4 heads, window 512, chunk 16, rank 1;"
         + " fastest of %d", layers, width, repeat));
+    lines.add(String.format("# load average at the start: %.2f (%d cores)",
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        Runtime.getRuntime().availableProcessors()));
     lines.add("# per-token decoding (block 256) against the cache length");
     lines.add("mem_len\tslots\tms_per_token");
     for (String c : System.getenv().getOrDefault("BENCH_CONTEXTS", "1024 8192 32768").trim().split("\\s+")) {
@@ -63,8 +66,9 @@ public final class TransformerLsBench {
         System.out.println(lines.get(lines.size() - 1));
       }
     }
-    lines.add("# block step (forward, batch 1, mem_len 2048) against the block length");
-    lines.add("block\tms_per_block\tms_per_token");
+    lines.add("# block step (batch 1, mem_len 2048) against the block length: forward, and forward + backward"
+        + " (loss and every parameter's gradient, the cache fed in)");
+    lines.add("block\tms_per_block\tms_per_token\ttrain_ms_per_block\ttrain_ms_per_token");
     for (String b : System.getenv().getOrDefault("BENCH_BLOCKS", "256 512 1024 2048").trim().split("\\s+")) {
       int block = Integer.parseInt(b);
       try (TransformerLsLm<TFloat32> lm = TransformerLsLm.build(spec(layers, width, 2048), TFloat32.class, 1, block, 0)) {
@@ -80,7 +84,8 @@ public final class TransformerLsBench {
             best = Math.min(best, ms);
           }
         }
-        lines.add(String.format("%d\t%.1f\t%.3f", block, best, best / block));
+        double train = trainStep(spec(layers, width, 2048), block, repeat);
+        lines.add(String.format("%d\t%.1f\t%.3f\t%.1f\t%.3f", block, best, best / block, train, train / block));
         System.out.println(lines.get(lines.size() - 1));
       }
     }
@@ -91,6 +96,30 @@ public final class TransformerLsBench {
         lines.forEach(w::println);
       }
       Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** The fastest forward + backward of one block (after a warm-up run): loss and every gradient. */
+  static double trainStep(TransformerLsSpec spec, int block, int repeat) {
+    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, 1, block, 0, false)) {
+      double best = Double.MAX_VALUE;
+      for (int r = 0; r <= repeat; r++) {
+        try (TFloat32 cache = lm.zeroCache();
+            org.tensorflow.Tensor ids = io.longshort.graph.core.HostTensors.ints(new long[] {1, block}, new int[block]);
+            org.tensorflow.Tensor targets = io.longshort.graph.core.HostTensors.ints(new long[] {1, block},
+                new int[block])) {
+          var runner = lm.session().runner().feed(lm.inputs().get("input_ids"), ids)
+              .feed(lm.inputs().get("targets"), targets).feed(lm.inputs().get("cache"), cache).fetch(lm.loss());
+          lm.gradients().forEach(runner::fetch);
+          long t0 = System.nanoTime();
+          runner.run().close();
+          double ms = (System.nanoTime() - t0) / 1e6;
+          if (r > 0) { // the first run warms up
+            best = Math.min(best, ms);
+          }
+        }
+      }
+      return best;
     }
   }
 

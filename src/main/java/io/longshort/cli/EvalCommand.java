@@ -37,7 +37,7 @@ final class EvalCommand implements Callable<Integer> {
   ModelSource model;
 
   @Option(names = "--block", paramLabel = "M",
-      description = "The authors' LM (--lm, --weights): score the split block by block through the cache, as"
+      description = "The authors' LM (--lm, --weights, or a train-lm --run): score the split block by block through the cache, as"
           + " fairseq-eval-lm --tokens-per-sample M; every byte after the first predicted once.")
   Integer block;
 
@@ -47,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
   @Option(names = "--lm", description = "With --block: a TransformerLsSpec JSON file or a shipped LM setting.")
   String lm;
 
-  @Option(names = "--weights", description = "With --block: safetensors of the authors' state_dict"
+  @Option(names = "--weights", paramLabel = "FILE", description = "With --block: safetensors of the authors' state_dict"
       + " (scripts/fairseq_to_safetensors.py converts a fairseq checkpoint).")
   Path weights;
 
@@ -96,8 +96,8 @@ final class EvalCommand implements Callable<Integer> {
       if (data.corpus == null) {
         throw new IllegalArgumentException("--block scores a --corpus");
       }
-      return StreamingEvalCommand.run(o, lm, weights, data.corpus, split.toLowerCase(Locale.ROOT), block, memLen, dict,
-          maxBytes, System.console() != null);
+      return StreamingEvalCommand.run(o, lm, weights, model.run, model.checkpoint, data.corpus,
+          split.toLowerCase(Locale.ROOT), block, memLen, dict, maxBytes, System.console() != null);
     }
     boolean test = switch (split.toLowerCase(Locale.ROOT)) {
       case "test" -> true;

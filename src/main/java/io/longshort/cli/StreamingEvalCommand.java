@@ -26,13 +26,37 @@ final class StreamingEvalCommand {
 
   static int run(PrintWriter o, String lm, Path weights, Path corpusFile, String split, int block, Integer memLen,
       Path dict, long maxBytes, boolean terminal) throws IOException {
+    return run(o, lm, weights, null, null, corpusFile, split, block, memLen, dict, maxBytes, terminal);
+  }
+
+  /** With {@code run}: the weights and model of a {@code train-lm} checkpoint ({@code checkpoint}: best|latest|STEP|PATH). */
+  static int run(PrintWriter o, String lm, Path weights, Path run, String checkpoint, Path corpusFile, String split,
+      int block, Integer memLen, Path dict, long maxBytes, boolean terminal) throws IOException {
+    if (run != null) {
+      if (weights != null) {
+        throw new IllegalArgumentException("--block takes one of --run DIR (a train-lm run) or --weights FILE, not both");
+      }
+      weights = CheckpointChoice.resolve(run.resolve("checkpoints"), checkpoint);
+      if (lm == null) {
+        try (Safetensors st = Safetensors.open(weights)) {
+          String model = st.metadata().get("model");
+          if (model == null || !model.contains(TransformerLsSpec.KIND)) {
+            throw new IllegalArgumentException("--run (" + run + "): " + weights.getFileName() + " is not a train-lm"
+                + " checkpoint of the authors' LM (its metadata names no " + TransformerLsSpec.KIND + " model)");
+          }
+          lm = model;
+        }
+      }
+    }
     if (weights == null) {
-      throw new IllegalArgumentException("--block needs --weights (a safetensors file of the authors' state_dict)");
+      throw new IllegalArgumentException("--block needs --weights (a safetensors file of the authors' state_dict)"
+          + " or --run DIR (a train-lm run)");
     }
     try (ByteCorpus corpus = ByteCorpus.open(corpusFile); Safetensors st = Safetensors.open(weights)) {
       TransformerLsSpec spec;
       if (lm != null) {
         spec = TransformerLsSetting.SHIPPED.contains(lm) ? TransformerLsSetting.load(lm).model()
+            : lm.trim().startsWith("{") ? TransformerLsSpec.parseJson(lm) // a run checkpoint's own model
             : TransformerLsSpec.parseJson(Files.readString(Path.of(lm)));
       } else if (st.metadata().containsKey("config")) {
         // a converted checkpoint (scripts/fairseq_to_safetensors.py) names its own model

@@ -46,11 +46,22 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
   private final Map<String, String> metadata = new LinkedHashMap<>();
   private T cache;
   private long step;
+  private boolean cacheZeroed;
+  private BlockObserver observer;
 
   /** Called after every update: the step done and its loss. */
   @FunctionalInterface
   public interface Listener {
     void step(long step, double loss);
+  }
+
+  /**
+   * Sees every block's batch and its log-probs (B, M, V) row-major, as the forward of update
+   * {@code step} computed them before the update: each block is seen before it is trained on.
+   */
+  @FunctionalInterface
+  public interface BlockObserver {
+    void block(long step, BpttStreams.Batch batch, float[] logprobs);
   }
 
   public TruncatedBpttTrainer(TransformerLsSpec spec, OptimizerSpec optimizerSpec, BpttStreams data, int lanes,
@@ -86,6 +97,9 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
       lm.session();
       cache = lm.zeroCache();
       setCacheVariable();
+      if (checkpoints != null && java.nio.file.Files.isDirectory(checkpoints)) {
+        Checkpoints.removeLeftovers(checkpoints); // what a run killed mid-save left (never a visible checkpoint)
+      }
       Optional<Path> latest = checkpoints == null ? Optional.empty() : Checkpoints.latest(checkpoints);
       if (latest.isPresent()) {
         Checkpoints.restore(latest.get(), lm.session(), variables);
@@ -101,11 +115,31 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
     }
   }
 
+  /**
+   * Feeds a zero cache to every block instead of the previous block's: the same model and data with
+   * no memory beyond the current block (the control of the recall experiment). Checkpoints then hold
+   * a zero cache.
+   */
+  public TruncatedBpttTrainer<T> cacheZeroed(boolean zeroed) {
+    this.cacheZeroed = zeroed;
+    if (zeroed) {
+      cache.close();
+      cache = lm.zeroCache();
+    }
+    return this;
+  }
+
+  /** Sets the observer of every block's log-probs (null: none, and no log-probs fetched). */
+  public TruncatedBpttTrainer<T> observer(BlockObserver observer) {
+    this.observer = observer;
+    return this;
+  }
+
   /** Runs updates until {@code steps} are done, saving a checkpoint every {@code every} (and at the end). */
   public void train(long steps, long every, int keep, Listener listener) throws IOException {
     while (step < steps) {
       BpttStreams.Batch batch = data.batch(step);
-      if (batch.startsEpoch()) {
+      if (batch.startsEpoch() || cacheZeroed) {
         cache.close();
         cache = lm.zeroCache();
       }
@@ -116,14 +150,28 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
         Tensor dropSeed = TInt64.vectorOf(seed, step);
         Tensor rate = TFloat32.scalarOf((float) dropout);
         fed.addAll(List.of(ids, targets, dropSeed, rate));
-        var result = lm.session().runner().feed(lm.inputs().get("input_ids"), ids)
+        var runner = lm.session().runner().feed(lm.inputs().get("input_ids"), ids)
             .feed(lm.inputs().get("targets"), targets).feed(lm.inputs().get("cache"), cache)
             .feed(lm.graph().operation("dropout_seed").output(0), dropSeed)
             .feed(lm.graph().operation("dropout_rate").output(0), rate)
-            .fetch(lm.loss()).fetch(lm.outputs().get("next_cache")).addTarget(optimizer.update()).run();
+            .fetch(lm.loss()).fetch(lm.outputs().get("next_cache"));
+        if (observer != null) {
+          runner.fetch(lm.outputs().get("logprobs"));
+        }
+        var result = runner.addTarget(optimizer.update()).run();
         double loss;
         try (Tensor l = result.get(0)) {
           loss = HostTensors.toDoubles(l)[0];
+        }
+        if (observer != null) {
+          try (Tensor lp = result.get(2)) {
+            double[] d = HostTensors.toDoubles(lp);
+            float[] f = new float[d.length];
+            for (int i = 0; i < d.length; i++) {
+              f[i] = (float) d[i];
+            }
+            observer.block(step, batch, f);
+          }
         }
         cache.close();
         @SuppressWarnings("unchecked")
