@@ -54,7 +54,7 @@ class ImportLraCommandTest {
     StringWriter out = new StringWriter();
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(new StringWriter()));
-    assertEquals(0, cli.execute("import-lra", "--checkpoint", golden.toString(), "--out", dir.resolve("b").toString()));
+    assertEquals(0, cli.execute("import-lra", "--weights", golden.toString(), "--out", dir.resolve("b").toString()));
     // the golden file's example inputs and outputs are no parameters: 3 named, 3 counted
     assertTrue(out.toString().contains("  3 tensors of the checkpoint are not a parameter of this model and were"
         + " ignored: input.ids_0, input.mask_0, output.logits\n"), out.toString());
