@@ -51,6 +51,16 @@ scripts/longshort export --run "$work/lm_run" --name lm_xla_bf16 --xla --bf16 --
 check python3 scripts/check_generate_python.py "$work/savedmodels/lm_xla_bf16/1" --bf16-of "$work/savedmodels/lm/1"
 check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm_xla_bf16/1" --bf16-of "$work/savedmodels/lm/1"
 
-total=15
-echo "python interop: $((total - fail)) passed, $fail failed"
+# examples/: a model composed in Java (MixedAttentionClassifier), trained by the loop and exported;
+# Python TF loads it with its variables and a few Adam steps through its signature lower the loss
+[[ -d target/test-classes/io/longshort/examples ]] || mvn -B -q -DskipTests test-compile >&2
+java -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "target/longshort.jar:target/lib/*:target/test-classes" \
+  io.longshort.examples.MixedAttentionClassifier --run "$work/example_run" --export "$work/example" --steps 150 >/dev/null
+check python3 scripts/check_example_python.py "$work/example/mixed_attention/1"
+
+# scripts/pth_to_safetensors.py loads weights only (needs torch)
+check python3 tests/pth_to_safetensors_test.py
+
+total=17
+echo "interop: $((total - fail)) passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -2,18 +2,16 @@ package io.longshort.bench;
 
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
-import io.longshort.graph.core.Parameter;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;
 import io.longshort.train.CompiledStep;
 import io.longshort.train.Optimizer;
 import io.longshort.train.OptimizerSpec;
+import io.longshort.train.PlainStep;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
@@ -36,15 +34,8 @@ public final class ModelStepBench implements AutoCloseable {
     ModelSpec spec = ModelSpec.classifier().setVocabSize(257).setMaxLength(n).setWidth(attention.width())
         .setLayers(LAYERS).setHiddenWidth(2 * attention.width()).setAttention(attention).setClasses(2)
         .optPooling(Pooling.MEAN).optDropout(0).build();
-    g = ModelGraph.buildForTraining(spec, TFloat32.class, batch, n, 1);
-    List<Parameter<TFloat32>> params = g.parameters().list();
-    Output<?>[] grads = g.graph().addGradients(g.outputs().get("loss").asOutput(),
-        params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
-    List<Operand<TFloat32>> gr = new ArrayList<>();
-    for (Output<?> o : grads) {
-      gr.add(o.expect(TFloat32.class));
-    }
-    Optimizer<TFloat32> opt = new Optimizer<>(g.graph(), OptimizerSpec.authorsLra(100, 10_000), params, gr);
+    g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true).build();
+    Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(100, 10_000), TFloat32.class);
     step = CompiledStep.build(g, opt, xla, null);
     Random rnd = new Random(0);
     int[] ids = new int[batch * n];

@@ -9,6 +9,7 @@ import io.longshort.train.Checkpoints;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.Trainer;
+import io.longshort.train.TrainingLoop;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -121,7 +122,8 @@ final class EvalCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--sliding-stride evaluates language models on a --corpus");
       }
       int n = context != null ? context : spec.maxLength();
-      try (io.longshort.graph.model.ModelGraph<TFloat32> g = io.longshort.graph.model.ModelGraph.build(spec, TFloat32.class, -1, n, 0);
+      try (io.longshort.graph.model.ModelGraph<TFloat32> g = io.longshort.graph.model.ModelGraph.builder(spec)
+              .setDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build();
           ByteCorpus corpus = ByteCorpus.open(data.corpus)) {
         source.loadWeights(g);
         io.longshort.train.SlidingWindowEval.Result r = io.longshort.train.SlidingWindowEval.evaluate(g, corpus,
@@ -133,7 +135,9 @@ final class EvalCommand implements Callable<Integer> {
       o.flush();
       return 0;
     }
-    TrainConfig config = new TrainConfig(batch, length, 1, Long.parseLong(meta.get("seed")), 1, 0, 1, 1, 0);
+    TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(length).setSteps(1)
+        .optSeed(Long.parseLong(meta.get("seed"))).optEvalEvery(1).optEvalBatches(0).optCheckpointEvery(1)
+        .optKeepCheckpoints(1).optEarlyStopPatience(0).build();
     ExampleSource examples;
     if (data.corpus != null) {
       examples = DataSources.corpus(data.corpus, test ? ByteCorpus.Split.TEST : ByteCorpus.Split.VALID, length, 1);
@@ -145,7 +149,7 @@ final class EvalCommand implements Callable<Integer> {
     }
     try (Trainer<TFloat32> trainer = new Trainer<>(spec, optimizer, config, TFloat32.class, run)) {
       source.loadWeights(trainer.graph()); // the trainer restored the newest; --checkpoint may name another
-      Trainer.Metrics m = trainer.evaluate(DataSources.evaluation(spec, examples, batch, length), 0);
+      TrainingLoop.Metrics m = trainer.evaluate(DataSources.evaluation(spec, examples, batch, length), 0);
       o.printf("%s at step %d on %s: loss %.4f  accuracy %.4f%s  (%,d rows)%n", checkpoint.getFileName(),
           Checkpoints.step(checkpoint), test ? "test" : "valid", m.loss(), m.accuracy(),
           spec.task() == Task.LANGUAGE_MODEL ? String.format("  bits/char %.4f", m.bitsPerCharacter()) : "", m.rows());

@@ -94,19 +94,21 @@ final class ExportCommand implements Callable<Integer> {
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
     ExportOptions options = new ExportOptions(xla, bf16);
-    try (ModelGraph<?> g = bf16 ? ModelGraph.buildMixed(modelSpec, TBfloat16.class, TFloat32.class, -1, n, 0)
-        : ModelGraph.build(modelSpec, TFloat32.class, -1, n, 0)) {
+    try (ModelGraph<?> g = ModelGraph.builder(modelSpec).setDtype(bf16 ? TBfloat16.class : TFloat32.class)
+        .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build()) {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
-      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options);
-      r.recovered().forEach(note -> o.println("recovered: " + note));
+      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options, note -> {
+        o.println("recovered: " + note);
+        o.flush();
+      });
       if (servingBasePath != null) {
         ServingExport.writeServerConfigs(out, servingBasePath);
       }
       o.printf("exported %s (%s, %,d parameters, inputs %s of length %d, %s) as version %d -> %s%n", modelName,
           modelSpec.task().jsonName(), g.parameters().count(), g.inputs().keySet(), n, options.describe(), r.version(),
           r.versionDir());
-      o.println("  signatures: " + SavedModelWriter.signatureOutputs(g).keySet() + "; "
+      o.println("  signatures: " + g.signatures().keySet() + "; "
           + out.resolve(ServingExport.MODELS_CONFIG) + " and " + out.resolve(ServingExport.BATCHING_FILE) + " updated");
       if (!Files.isDirectory(r.versionDir())) {
         throw new IOException("version folder " + r.versionDir() + " missing after export");

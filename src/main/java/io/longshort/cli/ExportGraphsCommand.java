@@ -65,7 +65,7 @@ final class ExportGraphsCommand implements Callable<Integer> {
       ModelSpec spec = ModelConfigs.load(name).forServing();
       String base = Path.of(name).getFileName().toString().replaceFirst("\\.json$", "");
       int n = length != null ? length : spec.maxTokens();
-      try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, batch, n, seed)) {
+      try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(seed).build()) {
         Path pb = GraphDefs.write(g.graph(), out.resolve(base));
         o.printf("%s: %s, %,d parameters -> %s (+ .pbtxt)%n", base, spec.task().jsonName(),
             g.parameters().count(), pb);

@@ -1,6 +1,6 @@
 package io.longshort.cli;
 
-import io.longshort.export.GenerateSignature;
+import io.longshort.graph.decode.GenerateSignature;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Json;
@@ -116,10 +116,11 @@ final class GenerateCommand implements Callable<Integer> {
         ids[r * p + j] = b[j] & 0xff;
       }
     }
-    try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, 1, weightsSeed)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(1)
+        .optSeed(weightsSeed).build()) {
       source.loadWeights(g); // none: --spec alone runs seeded random weights
-      Map<String, Map<String, Operand<?>>> sig = GenerateSignature.build(g);
-      Map<String, Operand<?>> in = sig.get("inputs");
+      var sig = GenerateSignature.build(g);
+      Map<String, Operand<?>> in = sig.inputs();
       int[] generated = null;
       long best = Long.MAX_VALUE;
       for (int rep = 0; rep < repeat; rep++) {
@@ -141,7 +142,7 @@ final class GenerateCommand implements Callable<Integer> {
           long t0 = System.nanoTime();
           try (Result res = g.session().runner().feed(in.get("prompt_ids"), pt).feed(in.get("prompt_lengths"), lt)
               .feed(in.get("max_new_tokens"), mt).feed(in.get("temperature"), tt).feed(in.get("top_k"), kt)
-              .feed(in.get("seed"), st).fetch(sig.get("outputs").get("new_tokens")).run()) {
+              .feed(in.get("seed"), st).fetch(sig.outputs().get("new_tokens")).run()) {
             best = Math.min(best, System.nanoTime() - t0);
             generated = HostTensors.toInts(res.get(0));
           }

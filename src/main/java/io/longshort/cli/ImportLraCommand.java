@@ -58,7 +58,7 @@ final class ImportLraCommand implements Callable<Integer> {
       JsonNode cfg = readConfig(st);
       String mod = module != null ? module : st.metadata().getOrDefault("module", "ModelForSC");
       ModelSpec spec = AuthorsConfig.modelSpec(cfg, mod);
-      try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, spec.maxTokens(), 0)) {
+      try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(spec.maxTokens()).optSeed(0).build()) {
         WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "",
             AuthorsConfig.stateDictNames(spec));
         report.warnings().forEach(command.commandLine().getErr()::println);

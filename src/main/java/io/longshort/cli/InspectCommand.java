@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
         + " ops without an XLA kernel, dynamic shapes and host-only ops, with their name scopes, in the"
         + " graph and in the library functions the signature calls (calls, While, If, Case). The inputs'"
         + " unknown batch dimension is fixed at --batch first (a server for accelerators pads batches to"
-        + " fixed sizes).")
+        + " fixed sizes)."
+        + " Security: a SavedModel is a program (TensorFlow's security model); load none from an untrusted"
+        + " source.")
 final class InspectCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;

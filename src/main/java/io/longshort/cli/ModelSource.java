@@ -5,6 +5,7 @@ import io.longshort.export.TfCheckpoints;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
+import io.longshort.train.RunFolder;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
 import java.io.IOException;
@@ -90,10 +91,20 @@ final class ModelSource {
     return run != null ? Kind.RUN : bundle != null ? Kind.BUNDLE : Kind.SPEC;
   }
 
+  /** The run's checkpoint that --checkpoint names (default latest), as the run folder resolves it. */
+  private Path runCheckpoint() {
+    String which = checkpoint == null ? "latest" : checkpoint;
+    try {
+      return RunFolder.resolveCheckpoint(run, which);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("--checkpoint (" + which + "): " + e.getMessage(), e);
+    }
+  }
+
   Resolved resolve() throws IOException {
     switch (kind()) {
       case RUN -> {
-        Path file = CheckpointChoice.resolve(run.resolve("checkpoints"), checkpoint);
+        Path file = runCheckpoint();
         Map<String, String> meta;
         try (Safetensors st = Safetensors.open(file)) {
           meta = st.metadata();
@@ -117,7 +128,7 @@ final class ModelSource {
         if (checkpoint == null) {
           return new Resolved(Kind.SPEC, model, null, Map.of(), folderName(Path.of(spec)));
         }
-        if (CheckpointChoice.needsRun(checkpoint)) {
+        if (checkpoint.equals("best") || checkpoint.equals("latest") || checkpoint.matches("\\d+")) {
           throw new IllegalArgumentException("--checkpoint " + checkpoint + " names a checkpoint of a run: give --run"
               + " DIR, or a file or TensorFlow checkpoint prefix with --spec");
         }

@@ -1,6 +1,7 @@
 package io.longshort.cli;
 
 import io.longshort.train.Trainer;
+import io.longshort.train.TrainingLoop;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
@@ -9,7 +10,7 @@ import java.nio.file.Path;
  * ETA); otherwise (CI logs, pipes) a plain line every few percent. Evaluations and checkpoints
  * always get their own line.
  */
-final class Progress implements Trainer.Listener {
+final class Progress implements TrainingLoop.Listener {
   private final PrintWriter out;
   private final boolean terminal = System.console() != null;
   private final boolean languageModel;
@@ -53,7 +54,7 @@ final class Progress implements Trainer.Listener {
   }
 
   @Override
-  public void evaluated(long step, Trainer.Metrics m) {
+  public void evaluated(long step, TrainingLoop.Metrics m) {
     line(String.format("eval at step %d: loss %.4f  accuracy %.4f%s  (%,d rows)", step, m.loss(), m.accuracy(),
         languageModel ? String.format("  bits/char %.4f", m.bitsPerCharacter()) : "", m.rows()));
   }
@@ -63,7 +64,7 @@ final class Progress implements Trainer.Listener {
     line("checkpoint " + file);
   }
 
-  void summary(Trainer.Result r) {
+  void summary(TrainingLoop.Result r) {
     double elapsed = (System.nanoTime() - started) / 1e9;
     line(String.format("done: %d steps in %s%s", r.steps(), duration(elapsed), r.stoppedEarly() ? " (stopped early)" : ""));
     if (r.lastEval() != null) {

@@ -36,7 +36,7 @@ final class StreamingEvalCommand {
       if (weights != null) {
         throw new IllegalArgumentException("--block takes one of --run DIR (a train-lm run) or --weights FILE, not both");
       }
-      weights = CheckpointChoice.resolve(run.resolve("checkpoints"), checkpoint);
+      weights = io.longshort.train.RunFolder.resolveCheckpoint(run, checkpoint == null ? "latest" : checkpoint);
       if (lm == null) {
         try (Safetensors st = Safetensors.open(weights)) {
           String model = st.metadata().get("model");

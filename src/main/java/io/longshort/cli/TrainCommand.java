@@ -1,6 +1,7 @@
 package io.longshort.cli;
 
 import io.longshort.data.ByteCorpus;
+import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsGenerator;
 import io.longshort.data.ListOpsSplits;
@@ -208,8 +209,7 @@ final class TrainCommand implements Callable<Integer> {
     OptimizerSpec optimizer = optimizerFile != null ? OptimizerSpec.parseJson(Files.readString(optimizerFile))
         : settingOptimizer != null && !optimizerOptions ? settingOptimizer
         : OptimizerSpec.authorsLra(warm, (int) steps).withLearningRate(learningRate);
-    TrainConfig config = new TrainConfig(batch, n, steps, seed, evalEvery, evalBatches, checkpointEvery, keep,
-        earlyStop);
+    TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed).optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery).optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).build();
     BatchSource[] sources = sources(spec, n, o);
     o.printf("model %s: %s, %d layers x %d, %s attention (%s), %d tokens, dropout %s%n", model,
         spec.task().jsonName(), spec.layers(), spec.width(), spec.attention().kind().jsonName(),
@@ -217,14 +217,11 @@ final class TrainCommand implements Callable<Integer> {
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
         sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
     o.flush();
-    if (bf16 && xla) {
-      throw new IllegalArgumentException("--bf16 and --xla together are not supported yet; choose one");
-    }
     if (cluster.given()) {
-      return trainDistributed(spec, optimizer, config, sources[0], o);
+      return trainDistributed(spec, optimizer, config, sources[0], sources[1], o);
     }
     o.printf("precision: %s%n", bf16 ? "bfloat16 compute, float32 master weights" : "float32");
-    try (Trainer<?> trainer = bf16 ? Trainer.bfloat16(spec, optimizer, config, run)
+    try (Trainer<?> trainer = bf16 ? Trainer.bfloat16(spec, optimizer, config, run, xla)
         : new Trainer<>(spec, optimizer, config, TFloat32.class, run, xla)) {
       if (xla) {
         o.println(trainer.compiled() ? "training steps: one XLA-compiled call each"
@@ -232,7 +229,7 @@ final class TrainCommand implements Callable<Integer> {
         o.flush();
       }
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
-      Trainer.Result result = trainer.train(sources[0], sources[1], progress);
+      TrainingLoop.Result result = trainer.train(sources[0], sources[1], progress);
       progress.summary(result);
     }
     return 0;
@@ -268,7 +265,7 @@ final class TrainCommand implements Callable<Integer> {
 
   /** The chief of a distributed run: worker 0's server in this process, the training loop driving all workers. */
   private int trainDistributed(ModelSpec spec, OptimizerSpec optimizer, TrainConfig config, BatchSource train,
-      PrintWriter o) throws IOException {
+      BatchSource valid, PrintWriter o) throws IOException {
     ClusterSpec c = cluster.spec();
     if (!c.isChief()) {
       throw new IllegalArgumentException("task " + c.index() + " is a worker: start it with `longshort worker` and"
@@ -282,7 +279,8 @@ final class TrainCommand implements Callable<Integer> {
         c.workers(), config.batchSize() / Math.max(1, c.size()), c.address());
     command.commandLine().getErr().println(WorkerServer.exposureWarning(c));
     command.commandLine().getErr().flush();
-    o.println("validation: not run during distributed training; evaluate the checkpoints with `eval`");
+    o.printf("validation: every %d updates, on the chief's task (shards of %d rows)%n", config.evalEvery(),
+        config.batchSize() / Math.max(1, c.size()));
     o.flush();
     WorkerReadiness.await(c, Math.multiplyExact(startTimeout, 1000L), line -> {
       o.println(line);
@@ -291,7 +289,7 @@ final class TrainCommand implements Callable<Integer> {
     try (DistributedTrainer trainer = new DistributedTrainer(spec, optimizer, config, c, run,
         Math.multiplyExact(stepTimeout, 1000L))) {
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
-      progress.summary(trainer.train(train, progress));
+      progress.summary(trainer.train(train, valid, progress));
     }
     return 0;
   }
@@ -395,15 +393,13 @@ final class TrainCommand implements Callable<Integer> {
         && (pooling == io.longshort.spec.Pooling.CLS || switchesToCls)) {
       b.optGlobalTokens(1); // the CLS row in front attends globally, as Longformer's classifiers do
     }
-    ModelSpec.Builder changed = spec.toBuilder().setAttention(b.build()).optAttentionPerLayer(null);
-    if (switchesToCls) {
-      // a learned CLS vector joins long-short attention as a global token; other attention sees a
-      // CLS id at the front of the sequence instead
+    // the spec's own surgery: every layer's attention replaced, a learned-CLS pooling falling back to cls
+    ModelSpec changed = spec.withAttention(b.build());
+    if (changed.pooling() != spec.pooling()) {
       command.commandLine().getOut().printf("pooling %s needs long-short attention; %s attention uses cls pooling "
           + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), b.build().kind().jsonName());
-      changed.optPooling(io.longshort.spec.Pooling.CLS);
     }
-    return changed.build();
+    return changed;
   }
 
   /** Training and validation batches for the model's task. */

@@ -84,6 +84,18 @@ final class TrainImageCommand implements Callable<Integer> {
       + " parameter takes (index buffers) are listed. With --steps 0: evaluate (and export) only.")
   Path weights;
 
+  @Option(names = "--run", paramLabel = "DIR", description = "Run folder: checkpoints, best.json, TensorBoard events;"
+      + " a folder that holds checkpoints of the same run resumes from the newest (default: none).")
+  Path run;
+
+  @Option(names = "--checkpoint-every", defaultValue = "100", description = "With --run: checkpoint every N updates"
+      + " and at the end (default: ${DEFAULT-VALUE}).")
+  int checkpointEvery;
+
+  @Option(names = "--keep", defaultValue = "3", description = "With --run: how many of the newest checkpoints stay;"
+      + " the best stays besides (default: ${DEFAULT-VALUE}).")
+  int keep;
+
   @Option(names = "--export", paramLabel = "DIR", description = "Write the trained model as a SavedModel into DIR (must not exist).")
   Path export;
 
@@ -95,6 +107,16 @@ final class TrainImageCommand implements Callable<Integer> {
     }
     if (export != null && Files.exists(export)) {
       throw new IllegalArgumentException("--export " + export + " already exists");
+    }
+    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--train-size", trainSize, 1);
+    OptionChecks.atLeast("--eval-size", evalSize, 1);
+    OptionChecks.positiveFinite("--lr", learningRate);
+    OptionChecks.nonNegativeFinite("--weight-decay", weightDecay);
+    OptionChecks.atLeast("--crop-padding", cropPadding, 0);
+    OptionChecks.atLeast("--eval-every", evalEvery, 0);
+    if (warmup != null) {
+      OptionChecks.inRange("--warmup", warmup, 0, Math.max(0, steps - 1));
     }
     ImageSet train;
     ImageSet eval;
@@ -133,8 +155,12 @@ final class TrainImageCommand implements Callable<Integer> {
     long started = System.nanoTime();
     long every = Math.max(1, steps / 20);
     try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch, seed,
-        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null)) {
-      if (weights != null) {
+        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null, run, checkpointEvery, keep)) {
+      if (trainer.updates() > 0) {
+        out.printf(Locale.ROOT, "resuming at step %d of %d%n", trainer.updates(), steps);
+        out.flush();
+      }
+      if (weights != null && trainer.updates() == 0) {
         try (Safetensors file = Safetensors.open(weights)) {
           WeightLoader.Report report = WeightLoader.load(trainer.graph().session(), trainer.graph().parameters(), file);
           report.warnings().forEach(command.commandLine().getErr()::println);

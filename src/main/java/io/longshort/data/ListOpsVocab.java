@@ -171,13 +171,22 @@ public final class ListOpsVocab {
     }
   }
 
-  /** For each operator position, its number of direct arguments (0 elsewhere); checks nesting. */
+  /**
+   * For each operator position, its number of direct arguments (0 elsewhere); checks nesting and
+   * that the ids are one expression: one root, as the LRA form can only write one (several roots
+   * would run together, "7 0" written as the token "70"; found by fuzzing the TSV writer).
+   */
   static int[] argumentCounts(byte[] ids) {
     int[] counts = new int[ids.length];
     int[] stack = new int[ids.length + 1];
     int sp = 0;
+    int roots = 0;
     for (int i = 0; i < ids.length; i++) {
       int id = ids[i];
+      if (sp == 0 && id != END && ++roots > 1) {
+        throw new IllegalArgumentException("token " + (i + 1) + " starts a second expression; a ListOps example"
+            + " is one expression (one digit or one operator with its arguments)");
+      }
       if (id == END) {
         if (sp == 0) {
           throw new IllegalArgumentException("']' at token " + (i + 1) + " closes no operator");
@@ -198,6 +207,9 @@ public final class ListOpsVocab {
     }
     if (sp != 0) {
       throw new IllegalArgumentException(sp + " operator(s) not closed by ']'");
+    }
+    if (roots == 0) {
+      throw new IllegalArgumentException("no tokens: a ListOps example is one expression");
     }
     return counts;
   }

@@ -7,7 +7,7 @@ package io.longshort.export;
  *     {@code tf.function(jit_compile=True)} exports do; {@link CompiledSignatures}); for
  *     {@code generate} the loop's step is compiled, the While loop around it is not
  * @param bf16 the model computes in bfloat16 from float32 variables (a graph built with
- *     {@code ModelGraph.buildMixed(spec, TBfloat16.class, TFloat32.class, ...)}); inputs, outputs
+ *     {@code ModelGraph.builder(spec).setDtype(TBfloat16.class).optVariableDtype(TFloat32.class)}); inputs, outputs
  *     and the checkpoint stay float32 (logits are widened before softmax)
  */
 public record ExportOptions(boolean xla, boolean bf16) {

@@ -103,9 +103,9 @@ final class InterruptedExports {
   }
 
   /**
-   * Test hook for the kill tests: sleeps {@code -Dlongshort.test.exportPauseMs} milliseconds at
-   * the moment the caller marks (0, the default, does nothing), so that a kill can land in a window that is
-   * otherwise two system calls wide.
+   * Test hook for the kill tests: sleeps {@code -Dlongshort.test.exportPauseMs} milliseconds
+   * between --overwrite's two renames (0, the default, does nothing), so that a kill can land in a
+   * window that is otherwise two system calls wide.
    */
   static void pause() {
     long ms = Long.getLong("longshort.test.exportPauseMs", 0);

@@ -108,6 +108,7 @@ public final class RestPredict {
       for (Map.Entry<String, JsonNode> e : columnsByName.entrySet()) {
         Tensor t = toTensor(e.getKey(), e.getValue(), inputInfo.get(e.getKey()));
         checkIds(e.getKey(), t, limits);
+        checkSampling(e.getKey(), t);
         fed.put(e.getKey(), t);
         long b = t.shape().numDimensions() > 0 ? t.shape().get(0) : -1;
         if (batch >= 0 && b != batch) {
@@ -184,6 +185,29 @@ public final class RestPredict {
       if (v[i] < 0 || v[i] >= limits.vocabSize()) {
         throw new BadRequest("input '" + name + "': id " + v[i] + " at " + index(i, shape)
             + " is outside the vocabulary: ids must be in [0, " + limits.vocabSize() + ")");
+      }
+    }
+  }
+
+  /** The generate signature's per-row settings, refused as the generate command refuses them. */
+  private static void checkSampling(String name, Tensor t) throws BadRequest {
+    int n = Math.toIntExact(t.shape().size());
+    if (name.equals("temperature") && t instanceof TFloat32 f) {
+      float[] v = new float[n];
+      f.copyTo(DataBuffers.of(v, false, false));
+      for (int i = 0; i < n; i++) {
+        if (!(v[i] >= 0) || Float.isInfinite(v[i])) {
+          throw new BadRequest("input 'temperature': " + v[i] + " at [" + i + "] must be a finite number >= 0"
+              + " (0 = greedy)");
+        }
+      }
+    } else if ((name.equals("top_k") || name.equals("max_new_tokens")) && t instanceof TInt32 k) {
+      int[] v = new int[n];
+      k.copyTo(DataBuffers.of(v, false, false));
+      for (int i = 0; i < n; i++) {
+        if (v[i] < 0) {
+          throw new BadRequest("input '" + name + "': " + v[i] + " at [" + i + "] must be >= 0");
+        }
       }
     }
   }

@@ -1,8 +1,10 @@
 package io.longshort.export;
 
 import io.longshort.io.AtomicFiles;
-import io.longshort.graph.core.Precision;
+import io.longshort.graph.decode.GenerateSignature;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.ServingSignatures;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
 import io.longshort.graph.vision.VisionModelGraph;
@@ -81,7 +83,7 @@ import org.tensorflow.types.family.TFloating;
  *       {@code tensorflow/serving/classify} method takes serialized tf.Example protos and string
  *       class labels, which token-id models do not have; a predict signature with the Classify
  *       API's output names gives clients the same answer over the Predict API;
- *   <li>{@code generate} (language models, {@link GenerateSignature}): prompt ids and lengths,
+ *   <li>{@code generate} (language models, {@code GenerateSignature}): prompt ids and lengths,
  *       max new tokens, temperature, top-k and seed in, generated tokens out, the decode loop a
  *       While op whose body and condition are functions of the graph's library.
  * </ul>
@@ -98,96 +100,39 @@ public final class SavedModelWriter {
   public static final String ASSETS_DIR = "assets";
   public static final String TAG = "serve";
   public static final String PREDICT_METHOD = "tensorflow/serving/predict";
-  public static final String DEFAULT_SIGNATURE = "serving_default";
-  public static final String CLASSIFY_SIGNATURE = "classify";
+  public static final String DEFAULT_SIGNATURE = ServingSignatures.DEFAULT;
+  public static final String CLASSIFY_SIGNATURE = ServingSignatures.CLASSIFY;
 
   private SavedModelWriter() {}
 
-  /** The outputs of each signature, by signature key; adds softmax and argmax to the graph once. */
-  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
-      ModelGraph<T> model) {
-    Map<String, Map<String, Operand<?>>> sigs =
-        signatureOutputs(model.graph(), model.logits(), model.spec().task() != Task.LANGUAGE_MODEL);
-    if (GenerateSignature.applies(model)) {
-      sigs.put(GenerateSignature.KEY, GenerateSignature.build(model).get("outputs"));
-    }
-    return sigs;
-  }
-
   /**
-   * The signatures of a graph with {@code logits}: serving_default, and classify when
-   * {@code classifier} (image classifiers and token-id classifiers alike).
+   * Writes the SavedModel of {@code model} with the signatures it declares
+   * ({@link BuiltModel#signatures()}) into {@code dir}, which must not exist or be empty. Not
+   * atomic by itself: {@link ServingExport} writes into a temporary folder and renames it.
    */
-  @SuppressWarnings("unchecked")
-  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureOutputs(
-      Graph graph, Operand<T> logits, boolean classifier) {
-    Ops tf = Ops.create(graph);
-    Map<String, Map<String, Operand<?>>> sigs = new LinkedHashMap<>();
-    if (Precision.isNarrow(logits.type())) {
-      // bf16 (or f16) models serve float32: logits widened before softmax and argmax
-      Operand<?> wide = existing(graph, "logits_float32");
-      logits = (Operand<T>) (wide != null ? wide : tf.withName("logits_float32").dtypes.cast(logits, TFloat32.class));
-    }
-    Operand<?> probs = existing(graph, "probabilities");
-    if (probs == null) {
-      probs = tf.withName("probabilities").nn.softmax(logits);
-    }
-    sigs.put(DEFAULT_SIGNATURE, sorted(Map.of("logits", logits, "probabilities", probs)));
-    if (classifier) {
-      Operand<?> scores = existing(graph, "classify/scores");
-      Operand<?> classes = existing(graph, "classify/classes");
-      if (scores == null) {
-        Ops c = tf.withSubScope("classify");
-        scores = c.withName("scores").identity(probs.asOutput());
-        Operand<TInt64> argmax = c.math.argMax((Operand<TFloat32>) logits, c.constant(-1));
-        classes = c.withName("classes").identity(argmax);
-      }
-      sigs.put(CLASSIFY_SIGNATURE, sorted(Map.of("scores", scores, "classes", classes)));
-    }
-    return sigs;
-  }
-
-  /** The inputs of each signature (sorted by name): the model's, or generate's own. */
-  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> signatureInputs(
-      ModelGraph<T> model) {
-    Map<String, Map<String, Operand<?>>> sigs = new LinkedHashMap<>();
-    for (String key : signatureOutputs(model).keySet()) {
-      sigs.put(key, key.equals(GenerateSignature.KEY) ? GenerateSignature.build(model).get("inputs")
-          : sorted(new LinkedHashMap<>(model.inputs())));
-    }
-    return sigs;
-  }
-
-  private static Operand<?> existing(Graph graph, String name) {
-    var op = graph.operation(name);
-    return op == null ? null : op.output(0);
-  }
-
-  private static <V> Map<String, V> sorted(Map<String, V> m) {
-    return new LinkedHashMap<>(new TreeMap<>(m));
-  }
-
-  /**
-   * Writes the SavedModel into {@code dir}, which must not exist or be empty. Not atomic by
-   * itself: {@link ServingExport} writes into a temporary folder and renames it.
-   */
-  public static <T extends TFloating> void write(ModelGraph<T> model, Path dir) throws IOException {
+  public static <T extends TFloating> void write(BuiltModel<T> model, Path dir) throws IOException {
     write(model, dir, ExportOptions.PLAIN);
   }
 
   /**
    * Writes the SavedModel with {@code options}: with {@link ExportOptions#xla()} every signature
    * calls a must-compile function ({@link CompiledSignatures}) and generate's loop compiles its
-   * step ({@link GenerateSignature#build(ModelGraph, boolean)}).
+   * step ({@link GenerateSignature#build(ModelGraph, boolean)}); with {@link ExportOptions#bf16()}
+   * the model must compute in bfloat16 from float32 variables.
    */
-  public static <T extends TFloating> void write(ModelGraph<T> model, Path dir, ExportOptions options)
+  public static <T extends TFloating> void write(BuiltModel<T> model, Path dir, ExportOptions options)
       throws IOException {
     checkPrecision(model.parameters(), options);
-    Map<String, Map<String, Operand<?>>> outputs = signatureOutputs(model);
-    if (options.xla() && outputs.containsKey(GenerateSignature.KEY)) {
-      outputs.put(GenerateSignature.KEY, GenerateSignature.build(model, true).get("outputs"));
+    Map<String, Map<String, Operand<?>>> sigInputs = new LinkedHashMap<>();
+    Map<String, Map<String, Operand<?>>> sigOutputs = new LinkedHashMap<>();
+    model.signatures().forEach((key, sig) -> {
+      sigInputs.put(key, sorted(sig.inputs()));
+      sigOutputs.put(key, sorted(sig.outputs()));
+    });
+    if (options.xla() && sigOutputs.containsKey(GenerateSignature.KEY) && model instanceof ModelGraph<T> lm) {
+      sigOutputs.put(GenerateSignature.KEY, sorted(GenerateSignature.build(lm, true).outputs()));
     }
-    write(model.graph(), model.session(), model.parameters(), signatureInputs(model), outputs, dir, options);
+    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options);
   }
 
   /** bf16 exports need a model that computes in bfloat16 from float32 variables, and only those. */
@@ -196,29 +141,13 @@ public final class SavedModelWriter {
     if (options.bf16() != bf16) {
       throw new IllegalArgumentException("ExportOptions: bf16 (" + options.bf16() + ") does not match the model, "
           + "which computes in " + params.dtype().getSimpleName() + " with " + params.variableDtype().getSimpleName()
-          + " variables; bf16 exports take ModelGraph.buildMixed(spec, TBfloat16.class, TFloat32.class, ...), "
-          + "other exports a model of one dtype");
+          + " variables; bf16 exports take a model built in bfloat16 from float32 variables "
+          + "(ModelGraph.builder(spec).setDtype(TBfloat16.class).optVariableDtype(TFloat32.class)), other exports a model of one dtype");
     }
   }
 
-  /**
-   * Writes an image classifier ({@link VisionModelGraph}): input {@code images} (B, S, S, C)
-   * float32, signatures serving_default (logits, probabilities) and classify (scores, classes).
-   */
-  public static <T extends TFloating> void write(VisionModelGraph<T> model, Path dir) throws IOException {
-    write(model, dir, ExportOptions.PLAIN);
-  }
-
-  /** {@link #write(VisionModelGraph, Path)} with {@code options} (see {@link ExportOptions}). */
-  public static <T extends TFloating> void write(VisionModelGraph<T> model, Path dir, ExportOptions options)
-      throws IOException {
-    checkPrecision(model.parameters(), options);
-    Map<String, Map<String, Operand<?>>> sigOutputs = signatureOutputs(model.graph(), model.logits(), true);
-    Map<String, Map<String, Operand<?>>> sigInputs = new LinkedHashMap<>();
-    for (String key : sigOutputs.keySet()) {
-      sigInputs.put(key, sorted(new LinkedHashMap<>(model.inputs())));
-    }
-    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options);
+  private static <V> Map<String, V> sorted(Map<String, V> m) {
+    return new LinkedHashMap<>(new TreeMap<>(m));
   }
 
   /** Writes {@code modelGraph} with the given signatures (inputs and outputs by signature key). */

@@ -2,6 +2,9 @@ package io.longshort.export;
 
 import io.longshort.io.AtomicFiles;
 import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.core.HostArray;
+import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.weights.SafetensorsWriter;
 import java.io.IOException;
@@ -56,37 +59,48 @@ public final class ServingExport {
   public record Result(Path versionDir, long version, List<String> recovered) {}
 
   /**
-   * Exports {@code model} as {@code <root>/<name>/<version>}.
+   * Exports {@code model} as {@code <root>/<name>/<version>}: the SavedModel with the signatures
+   * the model declares, a warm-up request of its example inputs and the example file (its inputs
+   * and serving_default outputs).
    *
    * @param version the version, or null for one more than the highest existing one (1 if none)
    * @param overwrite replace an existing version folder (else refuse it)
    */
-  public static <T extends TFloating> Result export(ModelGraph<T> model, Path root, String name, Long version,
+  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed) throws IOException {
-    return export(model, root, name, version, overwrite, seed, ExportOptions.PLAIN);
+    return export(model, root, name, version, overwrite, seed, ExportOptions.PLAIN, note -> {});
+  }
+
+  /** {@link #export(BuiltModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}, quietly. */
+  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+      boolean overwrite, long seed, ExportOptions options) throws IOException {
+    return export(model, root, name, version, overwrite, seed, options, note -> {});
   }
 
   /**
-   * Like {@link #export(ModelGraph, Path, String, Long, boolean, long)}, the signatures computed
+   * Like {@link #export(BuiltModel, Path, String, Long, boolean, long)}, the signatures computed
    * as {@code options} says ({@link ExportOptions}); the example file holds what the model's plain
-   * graph computes, so loaders of the version compare the served path with it.
+   * graph computes, so loaders of the version compare the served path with it. {@code recovered}
+   * is told at once what was repaired or removed of interrupted exports (also listed in the result).
    */
-  public static <T extends TFloating> Result export(ModelGraph<T> model, Path root, String name, Long version,
-      boolean overwrite, long seed, ExportOptions options) throws IOException {
+  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+      boolean overwrite, long seed, ExportOptions options, java.util.function.Consumer<String> recovered)
+      throws IOException {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.', '-'");
     }
     Path modelDir = root.resolve(name);
     // before counting versions: an interrupted --overwrite may have hidden one
-    List<String> recovered = new ArrayList<>(InterruptedExports.recover(modelDir));
-    recovered.addAll(InterruptedExports.removeConfigLeftovers(root));
+    List<String> repaired = new ArrayList<>(InterruptedExports.recover(modelDir));
+    repaired.addAll(InterruptedExports.removeConfigLeftovers(root));
+    repaired.forEach(recovered);
     long v = version != null ? version : nextVersion(modelDir);
     if (v < 1) {
       throw new IllegalArgumentException("version (" + v + ") must be >= 1");
     }
     Path dir = modelDir.resolve(Long.toString(v));
     if (Files.exists(dir) && !overwrite) {
-      throw new IOException(dir + " exists; choose another --version or pass --overwrite");
+      throw new IOException(dir + " exists; choose another version (export --model-version) or overwrite it (--overwrite)");
     }
     Files.createDirectories(modelDir);
     Path tmp = Files.createTempDirectory(modelDir, InterruptedExports.tmpPrefix(v));
@@ -94,10 +108,10 @@ public final class ServingExport {
       SavedModelWriter.write(model, tmp, options);
       Path extra = tmp.resolve(ASSETS_EXTRA);
       Files.createDirectories(extra);
-      Map<String, int[]> inputs = exampleInputs(model, EXAMPLE_BATCH, seed);
+      Map<String, HostArray> inputs = model.exampleInputs(EXAMPLE_BATCH, seed);
       writeExample(model, inputs, extra.resolve(EXAMPLE_FILE));
       Map<String, TensorProto> protos = new LinkedHashMap<>();
-      inputs.forEach((k, vals) -> protos.put(k, TensorProtos.ints(new long[] {EXAMPLE_BATCH, model.length()}, vals)));
+      inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
       TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
           new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
       publishPermissions(tmp);
@@ -119,7 +133,7 @@ public final class ServingExport {
       }
     }
     writeServerConfigs(root, null);
-    return new Result(dir, v, List.copyOf(recovered));
+    return new Result(dir, v, List.copyOf(repaired));
   }
 
   /** One more than the highest integer folder under {@code modelDir}; 1 when there is none. */
@@ -181,50 +195,31 @@ public final class ServingExport {
         """);
   }
 
-  /**
-   * Random ids in 1..V-2 for every input, row-major (batch, length); rows 1, 3, ... are padded
-   * after two thirds of their length (mask 0, id 0) when the model takes a mask.
-   */
-  public static <T extends TFloating> Map<String, int[]> exampleInputs(ModelGraph<T> model, int batch, long seed) {
-    Random rnd = new Random(seed);
-    int n = model.length();
-    boolean masked = model.inputs().keySet().stream().anyMatch(k -> k.startsWith("mask"));
-    int[] mask = new int[batch * n];
-    for (int r = 0; r < batch; r++) {
-      int real = r % 2 == 0 || !masked ? n : Math.max(1, n * 2 / 3);
-      for (int t = 0; t < real; t++) {
-        mask[r * n + t] = 1;
-      }
-    }
-    Map<String, int[]> inputs = new LinkedHashMap<>();
-    for (String name : model.inputs().keySet()) {
-      if (name.startsWith("mask")) {
-        inputs.put(name, mask.clone());
-      } else {
-        int[] v = new int[batch * n];
-        for (int i = 0; i < v.length; i++) {
-          v[i] = mask[i] * (1 + rnd.nextInt(Math.max(1, model.spec().vocabSize() - 2)));
-        }
-        inputs.put(name, v);
-      }
-    }
-    return inputs;
-  }
-
   /** The serving_default outputs of {@code model} for {@code inputs}, as (name, shape, values). */
-  public static <T extends TFloating> void writeExample(ModelGraph<T> model, Map<String, int[]> inputs, Path file)
+  public static <T extends TFloating> void writeExample(BuiltModel<T> model, Map<String, HostArray> inputs, Path file)
       throws IOException {
-    int n = model.length();
-    SafetensorsWriter w = new SafetensorsWriter().metadata("model", model.spec().toJson());
-    Map<String, Operand<?>> outputs = SavedModelWriter.signatureOutputs(model).get(SavedModelWriter.DEFAULT_SIGNATURE);
+    SafetensorsWriter w = new SafetensorsWriter();
+    if (model.specJson() != null) {
+      w.metadata("model", model.specJson());
+    }
+    Map<String, Operand<?>> outputs = model.signatures().get(SavedModelWriter.DEFAULT_SIGNATURE).outputs();
     List<Tensor> fed = new ArrayList<>();
     try {
       Session.Runner runner = model.session().runner();
-      for (Map.Entry<String, int[]> e : inputs.entrySet()) {
-        Tensor t = HostTensors.ints(new long[] {EXAMPLE_BATCH, n}, e.getValue());
+      for (Map.Entry<String, HostArray> e : inputs.entrySet()) {
+        HostArray a = e.getValue();
+        Tensor t = a.tensor();
         fed.add(t);
         runner.feed(model.inputs().get(e.getKey()), t);
-        w.putInts("input." + e.getKey(), new long[] {EXAMPLE_BATCH, n}, e.getValue());
+        if (a.ints() != null) {
+          w.putInts("input." + e.getKey(), a.shape(), a.ints());
+        } else {
+          double[] d = new double[a.floats().length];
+          for (int i = 0; i < d.length; i++) {
+            d[i] = a.floats()[i];
+          }
+          w.putFloats("input." + e.getKey(), a.shape(), d);
+        }
       }
       outputs.values().forEach(runner::fetch);
       try (var result = runner.run()) {
@@ -237,8 +232,9 @@ public final class ServingExport {
     } finally {
       fed.forEach(Tensor::close);
     }
-    if (GenerateSignature.applies(model)) {
-      writeGenerateExample(model, inputs.get("input_ids"), w);
+    // the generate signature is the language models' (ModelGraph's) own: its example needs their spec
+    if (model instanceof ModelGraph<T> lm && model.signatures().containsKey(GenerateSignature.KEY)) {
+      writeGenerateExample(lm, inputs.get("input_ids").ints(), w);
     }
     w.write(file);
   }
@@ -267,8 +263,8 @@ public final class ServingExport {
 
   private static <T extends TFloating> int[] runGenerate(ModelGraph<T> model, int[] prompt, int[] lengths, int maxNew,
       float temperature, long[] seeds) {
-    Map<String, Map<String, Operand<?>>> sig = GenerateSignature.build(model);
-    Map<String, Operand<?>> in = sig.get("inputs");
+    BuiltModel.Signature sig = model.signatures().get(GenerateSignature.KEY);
+    Map<String, Operand<?>> in = sig.inputs();
     try (Tensor pt = HostTensors.ints(new long[] {2, prompt.length / 2}, prompt);
         Tensor lt = HostTensors.ints(new long[] {2}, lengths);
         Tensor mt = HostTensors.ints(new long[] {2}, new int[] {maxNew, maxNew});
@@ -277,7 +273,7 @@ public final class ServingExport {
         Tensor st = org.tensorflow.types.TInt64.vectorOf(seeds);
         var result = model.session().runner().feed(in.get("prompt_ids"), pt).feed(in.get("prompt_lengths"), lt)
             .feed(in.get("max_new_tokens"), mt).feed(in.get("temperature"), tt).feed(in.get("top_k"), kt)
-            .feed(in.get("seed"), st).fetch(sig.get("outputs").get("new_tokens")).run()) {
+            .feed(in.get("seed"), st).fetch(sig.outputs().get("new_tokens")).run()) {
       return HostTensors.toInts(result.get(0));
     }
   }

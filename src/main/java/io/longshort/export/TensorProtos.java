@@ -24,6 +24,19 @@ public final class TensorProtos {
     return b.build();
   }
 
+  public static TensorProto floats(long[] shape, float[] values) {
+    TensorProto.Builder b = TensorProto.newBuilder().setDtype(DataType.DT_FLOAT).setTensorShape(shape(shape));
+    for (float v : values) {
+      b.addFloatVal(v);
+    }
+    return b.build();
+  }
+
+  /** The proto of a host array (int32 or float32). */
+  public static TensorProto of(io.longshort.graph.core.HostArray a) {
+    return a.ints() != null ? ints(a.shape(), a.ints()) : floats(a.shape(), a.floats());
+  }
+
   public static TensorShapeProto shape(long[] shape) {
     TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
     for (long d : shape) {

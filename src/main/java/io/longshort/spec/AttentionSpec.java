@@ -148,6 +148,22 @@ public final class AttentionSpec {
   }
 
   /** A builder holding this spec's values, to derive a changed copy. */
+  /**
+   * Attention of {@code kind} with this one's width and heads and, when {@code kind} is long-short,
+   * its window and rank (and segment, when causal): model surgery that swaps the attention of a
+   * model while keeping its shape.
+   */
+  public AttentionSpec withKind(AttentionKind kind) {
+    Builder b = builder(kind).setWidth(width()).setHeads(heads());
+    if (kind.isLongShort()) {
+      b.setWindow(window()).setRank(rank());
+      if (kind.isCausal()) {
+        b.setSegment(segment());
+      }
+    }
+    return b.build();
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder(kind).setWidth(width).setHeads(heads)
         .optGlobalToken(globalToken).optLayerNormEpsilon(layerNormEpsilon);

@@ -184,6 +184,22 @@ public final class ModelSpec {
     return served.equals(this) ? this : served;
   }
 
+  /**
+   * This model with every layer's attention replaced by {@code attention} (a per-layer list is
+   * dropped). A pooling whose learned CLS vector joins long-short attention as a global token
+   * ({@code cls_last_layer}, {@code cls_token}) becomes {@code cls} (a CLS id in front of the
+   * tokens) when {@code attention} is not bidirectional long-short; {@link #pooling()} of the
+   * result says which.
+   */
+  public ModelSpec withAttention(AttentionSpec attention) {
+    Builder b = toBuilder().setAttention(attention).optAttentionPerLayer(null);
+    boolean learnedCls = pooling == Pooling.CLS_LAST_LAYER || pooling == Pooling.CLS_TOKEN;
+    if (learnedCls && attention.kind() != AttentionKind.LONG_SHORT) {
+      b.optPooling(Pooling.CLS);
+    }
+    return b.build();
+  }
+
   /** Rows entering the encoder for n tokens: a CLS id is put in front for {@link Pooling#CLS}. */
   public int encoderLength(int tokens) {
     return pooling == Pooling.CLS ? tokens + 1 : tokens;

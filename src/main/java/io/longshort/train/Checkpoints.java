@@ -309,16 +309,18 @@ public final class Checkpoints {
             throw new IOException(file + ": '" + v.name() + "' has shape " + info.shapeString()
                 + ", the run's variable has " + java.util.Arrays.toString(v.shape()));
           }
-          double[] values = st.readDoubles(v.name());
           Tensor t;
           if (v.dtype() == TInt64.class) {
-            long[] longs = new long[values.length];
-            for (int i = 0; i < longs.length; i++) {
-              longs[i] = (long) values[i];
-            }
+            // exactly: a double holds an I64 (the step counter) only up to 2^53
+            long[] longs = st.readLongs(v.name());
             t = longs.length == 1 && v.shape().length == 0 ? TInt64.scalarOf(longs[0])
                 : TInt64.vectorOf(longs);
           } else {
+            if (!info.dtype().isFloating()) {
+              throw new IOException(file + ": '" + v.name() + "' has dtype " + info.dtype()
+                  + ", the run's variable is floating point");
+            }
+            double[] values = st.readDoubles(v.name());
             @SuppressWarnings("unchecked")
             Class<? extends org.tensorflow.types.family.TFloating> type =
                 (Class<? extends org.tensorflow.types.family.TFloating>) v.dtype();

@@ -2,29 +2,32 @@ package io.longshort.train;
 
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.model.ModelGraph;
-import io.longshort.graph.core.Parameter;
+import io.longshort.graph.model.BuiltModel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
+import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
 /**
  * One whole training step as one function call that XLA must compile: forward pass, loss,
- * gradients (Graph.addGradients in the function's graph), clipping, learning-rate schedule and the
+ * gradients ({@link Gradients}, in the function's graph), clipping, learning-rate schedule and the
  * optimizer's update of every parameter and slot, and the step increment. The parameters and the
  * optimizer's state variables (of {@code optimizer}, built in the outer graph) are DT_RESOURCE
  * arguments of the function, updated with AssignVariableOp inside it. The call's outputs are the
  * loss, the learning rate of the update and the gradient norm before clipping; they depend on the
  * updates, so fetching them runs the whole step. It is fed like the plain step: the training
  * graph's inputs, labels, dropout seed and rate.
+ *
+ * <p>Mixed precision works as in the plain step: the body computes in the model's compute dtype
+ * (bfloat16) from casts of the float32 variable reads, the loss is widened to float32, and the
+ * gradients are taken with respect to the float32 reads, so the update is float32.
  */
-public final class CompiledStep<T extends TFloating> {
+public final class CompiledStep<T extends TFloating> implements TrainStep {
   /** The call op's name in the outer graph. */
   public static final String NAME = "train_step";
 
@@ -34,67 +37,82 @@ public final class CompiledStep<T extends TFloating> {
     Operand<T> apply(GraphScope<T> scope, Operand<T> loss);
   }
 
+  private final BuiltModel<T> model;
+  private final Optimizer<?> optimizer;
+  private final long seed;
   private final XlaFunction.Call call;
-  private final Operand<T> loss;
-  private final Operand<T> learningRate;
-  private final Operand<T> gradientNorm;
 
-  private CompiledStep(XlaFunction.Call call, Class<T> dtype) {
+  private CompiledStep(BuiltModel<T> model, Optimizer<?> optimizer, long seed, XlaFunction.Call call) {
+    this.model = model;
+    this.optimizer = optimizer;
+    this.seed = seed;
     this.call = call;
-    this.loss = call.output(0, dtype);
-    this.learningRate = call.output(1, dtype);
-    this.gradientNorm = call.output(2, dtype);
   }
 
-  /** The step with {@code _XlaMustCompile = true}. */
-  public static <T extends TFloating> CompiledStep<T> build(ModelGraph<T> graph, Optimizer<T> optimizer) {
-    return build(graph, optimizer, true, null);
+  /** The step with {@code _XlaMustCompile = true}; dropout masks from (seed, step). */
+  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(BuiltModel<T> model,
+      Optimizer<V> optimizer, long seed) {
+    return build(model, optimizer, seed, true, null);
+  }
+
+  /** The step without dropout seed of its own (seed 0), compiled or not, with {@code extra} ops in its body. */
+  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(BuiltModel<T> model,
+      Optimizer<V> optimizer, boolean mustCompile, Extra<T> extra) {
+    return build(model, optimizer, 0, mustCompile, extra);
+  }
+
+  /** The must-compile step, dropout seed 0. */
+  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(BuiltModel<T> model,
+      Optimizer<V> optimizer) {
+    return build(model, optimizer, 0, true, null);
   }
 
   /**
-   * @param graph a training graph ({@link ModelGraph#buildForTraining}); the call is added to it
-   * @param optimizer the optimizer of {@code graph}'s parameters, whose state the step updates
+   * @param model a training graph that can rebuild its loss ({@link BuiltModel#trainingLoss}); the
+   *     call is added to it
+   * @param optimizer the optimizer of the model's variables (in their stored dtype V), whose state
+   *     the step updates
    * @param mustCompile false for the same function without XLA (to compare)
    * @param extra null, or ops to add in the body
    */
-  public static <T extends TFloating> CompiledStep<T> build(ModelGraph<T> graph, Optimizer<T> optimizer,
-      boolean mustCompile, Extra<T> extra) {
-    if (!graph.training()) {
+  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(BuiltModel<T> model,
+      Optimizer<V> optimizer, long seed, boolean mustCompile, Extra<T> extra) {
+    if (!model.training()) {
       throw new IllegalArgumentException("not a training graph");
     }
-    List<Operand<?>> inputs = new ArrayList<>(graph.inputs().values());
-    inputs.add(graph.dropoutSeed());
-    inputs.add(graph.dropoutRate());
-    inputs.add(graph.labels());
+    if (optimizer.spec().accumulationSteps() != 1) {
+      throw new IllegalArgumentException("an XLA-compiled step takes accumulationSteps 1 (got "
+          + optimizer.spec().accumulationSteps() + ")");
+    }
+    Class<V> variableDtype = optimizer.learningRate().type();
+    List<Operand<?>> inputs = new ArrayList<>(model.inputs().values());
+    if (model.dropoutSeed() != null) {
+      inputs.add(model.dropoutSeed());
+      inputs.add(model.dropoutRate());
+    }
+    inputs.add(model.labels());
     int n = inputs.size();
-    GraphScope<T> root = GraphScope.root(graph.parameters());
+    GraphScope<T> root = GraphScope.root(model.parameters());
     XlaFunction.Call call = XlaFunction.build(root, NAME, inputs, (scope, args) -> {
       List<Operand<?>> in = new ArrayList<>();
       for (int i = 0; i < n - 1; i++) {
         in.add(args.get(i));
       }
-      Operand<T> loss = graph.trainingLoss(scope, in, args.get(n - 1, TInt32.class));
+      Operand<?> loss = model.trainingLoss(scope, in, args.get(n - 1, TInt32.class));
       Graph body = scope.parameters().graph();
-      List<Parameter<T>> params = scope.parameters().list();
-      Output<?>[] grads = body.addGradients(loss.asOutput(),
-          params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
-      List<Operand<T>> g = new ArrayList<>();
-      for (Output<?> o : grads) {
-        Objects.requireNonNull(o, "a parameter without gradient");
-        g.add(o.expect(scope.dtype()));
-      }
-      Optimizer<T> inner = Optimizer.forFunctionBody(body, optimizer, params, g, args::bindResource);
+      var params = Gradients.asVariables(scope.parameters().list(), variableDtype);
+      Optimizer<V> inner = Optimizer.forFunctionBody(body, optimizer, params,
+          Gradients.of(body, loss, params, variableDtype), args::bindResource);
       // the outputs wait for every assign, so that fetching them runs the whole update
       Ops after = Ops.create(body).withSubScope("results").withControlDependencies(List.of(inner.update()));
-      Operand<T> out = loss;
-      if (extra != null) {
-        out = extra.apply(scope, loss);
-      }
-      return List.of(after.withName("loss").identity(out),
+      // extra ops see the loss in the compute dtype: full-precision bodies only
+      @SuppressWarnings("unchecked")
+      Operand<?> out = extra != null ? extra.apply(scope, (Operand<T>) loss) : loss;
+      return List.of(after.withName("loss").identity(out.asOutput()),
           after.withName("learning_rate").identity(inner.learningRate()),
           after.withName("gradient_norm").identity(inner.gradientNorm()));
     }, mustCompile);
-    return new CompiledStep<>(call, graph.parameters().dtype());
+    return new CompiledStep<>(model, optimizer, seed, call);
   }
 
   public XlaFunction.Call call() {
@@ -102,17 +120,38 @@ public final class CompiledStep<T extends TFloating> {
   }
 
   /** The mean loss of the batch, before the update. */
-  public Operand<T> loss() {
-    return loss;
+  public Output<?> loss() {
+    return call.outputs().get(0);
   }
 
   /** The learning rate this update used. */
-  public Operand<T> learningRate() {
-    return learningRate;
+  public Output<?> learningRate() {
+    return call.outputs().get(1);
   }
 
   /** The global norm of the gradients, before clipping. */
-  public Operand<T> gradientNorm() {
-    return gradientNorm;
+  public Output<?> gradientNorm() {
+    return call.outputs().get(2);
+  }
+
+  @Override
+  public Session session() {
+    return model.session();
+  }
+
+  @Override
+  public Optimizer<?> optimizer() {
+    return optimizer;
+  }
+
+  @Override
+  public long examplesPerUpdate(int batchSize) {
+    return batchSize;
+  }
+
+  @Override
+  public Outcome run(long step, TrainingData data) {
+    // the call's outputs depend on every update in it
+    return Feeds.runStep(model, data.batch(step), seed, step, null, loss(), learningRate(), gradientNorm());
   }
 }

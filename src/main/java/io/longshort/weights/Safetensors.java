@@ -135,6 +135,29 @@ public final class Safetensors implements AutoCloseable {
     return out;
   }
 
+  /** Every value of an integer (or bool) tensor, exactly (an I64 beyond 2^53 does not survive a double). */
+  public long[] readLongs(String name) throws IOException {
+    TensorInfo t = info(name);
+    if (t.dtype().isFloating()) {
+      throw new SafetensorsException(file, "tensor '" + name + "' has dtype " + t.dtype()
+          + "; expected an integer dtype (I64, I32, I16, I8, U8, BOOL)");
+    }
+    ByteBuffer b = readBytes(t);
+    long[] out = new long[(int) t.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = switch (t.dtype()) {
+        case I64 -> b.getLong();
+        case I32 -> b.getInt();
+        case I16 -> b.getShort();
+        case I8 -> b.get();
+        case U8 -> b.get() & 0xff;
+        case BOOL -> b.get() != 0 ? 1 : 0;
+        default -> throw new IllegalStateException("floating dtype " + t.dtype());
+      };
+    }
+    return out;
+  }
+
   /** IEEE 754 binary16 to float (Float.float16ToFloat arrives only in Java 20). */
   static float halfToFloat(short bits) {
     int sign = (bits & 0x8000) << 16;

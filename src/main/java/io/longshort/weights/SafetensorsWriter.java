@@ -23,6 +23,10 @@ public final class SafetensorsWriter {
   private boolean checksums;
 
   public SafetensorsWriter metadata(String key, String value) {
+    if (!isUnicode(key) || !isUnicode(value)) {
+      throw new IllegalArgumentException("metadata entry '" + key + "': not valid Unicode (a lone surrogate),"
+          + " which UTF-8 cannot hold");
+    }
     metadata.put(key, value);
     return this;
   }
@@ -34,6 +38,11 @@ public final class SafetensorsWriter {
   public SafetensorsWriter optChecksums() {
     checksums = true;
     return this;
+  }
+
+  /** True unless {@code s} holds a lone UTF-16 surrogate (which would be written as '?'). */
+  private static boolean isUnicode(String s) {
+    return s != null && StandardCharsets.UTF_8.newEncoder().canEncode(s);
   }
 
   public SafetensorsWriter putFloats(String name, long[] shape, double[] values) {
@@ -69,6 +78,13 @@ public final class SafetensorsWriter {
   }
 
   private SafetensorsWriter put(String name, Dtype dtype, long[] shape, byte[] data, int count) {
+    if (name.equals("__metadata__")) {
+      throw new IllegalArgumentException("tensor '__metadata__': the name is the header's metadata entry");
+    }
+    if (!isUnicode(name)) {
+      throw new IllegalArgumentException("tensor '" + name + "': not valid Unicode (a lone surrogate), which UTF-8"
+          + " cannot hold");
+    }
     long expected = 1;
     for (long d : shape) {
       expected *= d;

@@ -18,29 +18,15 @@ class CheckpointChoiceTest {
   Path dir;
 
   @Test
-  void resolvesEveryForm() throws Exception {
-    Path ckpts = Files.createDirectories(dir.resolve("checkpoints"));
-    for (int step : new int[] {5, 10, 20}) {
-      Files.writeString(ckpts.resolve("ckpt-" + step + ".safetensors"), "");
-    }
-    Files.writeString(ckpts.resolve("best.json"),
-        "{\"step\": 10, \"file\": \"ckpt-10.safetensors\", \"metric\": \"accuracy\", \"value\": 0.5}");
-    assertEquals(ckpts.resolve("ckpt-10.safetensors"), CheckpointChoice.resolve(ckpts, "best"));
-    assertEquals(ckpts.resolve("ckpt-20.safetensors"), CheckpointChoice.resolve(ckpts, "latest"));
-    assertEquals(ckpts.resolve("ckpt-20.safetensors"), CheckpointChoice.resolve(ckpts, null));
-    assertEquals(ckpts.resolve("ckpt-5.safetensors"), CheckpointChoice.resolve(ckpts, "5"));
-    Path file = ckpts.resolve("ckpt-5.safetensors");
-    assertEquals(file, CheckpointChoice.resolve(ckpts, file.toString()));
-
-    var e = assertThrows(IllegalArgumentException.class, () -> CheckpointChoice.resolve(ckpts, "7"));
-    assertTrue(e.getMessage().contains("--checkpoint 7") && e.getMessage().contains("ckpt-7.safetensors")
-        && e.getMessage().contains("best, latest, a step number or a checkpoint file"), e.getMessage());
-    Files.delete(ckpts.resolve("best.json"));
-    e = assertThrows(IllegalArgumentException.class, () -> CheckpointChoice.resolve(ckpts, "best"));
-    assertTrue(e.getMessage().contains("best.json does not exist"), e.getMessage());
-    Path empty = Files.createDirectories(dir.resolve("empty"));
-    e = assertThrows(IllegalArgumentException.class, () -> CheckpointChoice.resolve(empty, "latest"));
-    assertTrue(e.getMessage().contains("holds no ckpt-<step>.safetensors"), e.getMessage());
+  void namesWhatIsMissing() {
+    Path runDir = dir.resolve("run");
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(new StringWriter()));
+    cli.setErr(new PrintWriter(err));
+    assertEquals(2, cli.execute("eval", "--run", runDir.toString(), "--checkpoint", "best", "--listops",
+        dir.toString()));
+    assertTrue(err.toString().contains("--checkpoint (best)") && err.toString().contains("best.json"), err.toString());
   }
 
   /** eval --checkpoint evaluates the weights it names, not the newest. */
@@ -58,9 +44,8 @@ class CheckpointChoiceTest {
     assertTrue(two.startsWith("ckpt-2.safetensors at step 2"), two);
     assertTrue(!latest.substring(latest.indexOf("loss")).equals(two.substring(two.indexOf("loss"))),
         "the two checkpoints' weights differ: " + latest + " / " + two);
-    Files.writeString(runDir.resolve("checkpoints/best.json"),
-        "{\"step\": 2, \"file\": \"ckpt-2.safetensors\", \"metric\": \"loss\", \"value\": 1.0}");
-    assertEquals(two, evalLine("best", listOps, runDir));
+    // validated once, at step 4: the best checkpoint is step 4's, kept apart from the rotation
+    assertTrue(evalLine("best", listOps, runDir).startsWith("ckpt-4.safetensors at step 4"));
     assertEquals(latest, evalLine(null, listOps, runDir));
   }
 

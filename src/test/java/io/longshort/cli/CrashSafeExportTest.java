@@ -41,9 +41,11 @@ class CrashSafeExportTest {
     return new String[] {out.toString(), err.toString()};
   }
 
+  static Path listOps;
+
   @BeforeAll
   static void trainRun() {
-    Path listOps = dir.resolve("listops");
+    listOps = dir.resolve("listops");
     cli(0, "generate-listops", "--out", listOps.toString(), "--train", "40", "--valid", "8", "--test", "8",
         "--min-length", "10", "--max-length", "60");
     run = dir.resolve("run");
@@ -106,6 +108,36 @@ class CrashSafeExportTest {
     err = cli(2, "export", "--run", nanRun.toString(), "--step", "3", "--out", out.toString())[1];
     assertEquals("error: --step (3): " + nanRun + " has no ckpt-3.safetensors; it has [ckpt-2.safetensors,"
         + " ckpt-4.safetensors]", err.strip());
+  }
+
+  /**
+   * The case seen: {@code --lr 1e30} trained on NaN from step 3, checkpointed it, rotated the good
+   * checkpoints out and exported NaN. Now --keep 2 keeps ckpt-2 (the last finite one: step 1 has
+   * learning rate 0 in the warm-up, step 2 makes the weights huge but finite), and the export of the
+   * newest refuses and points at it. (With the divergence guard in the training loop the run stops
+   * at step 3 instead and ckpt-2 is the newest: the same checks hold.)
+   */
+  @Test
+  void divergedRunKeepsItsLastFiniteCheckpointAndItsExportRefuses() throws IOException {
+    Path nanRun = dir.resolve("lr1e30");
+    StringWriter out = new StringWriter();
+    CommandLine c = Main.commandLine();
+    c.setOut(new PrintWriter(out));
+    c.setErr(new PrintWriter(new StringWriter()));
+    c.execute("train", "--listops", listOps.toString(), "--length", "64", "--batch", "4", "--steps", "6",
+        "--checkpoint-every", "1", "--keep", "2", "--eval-every", "1000", "--lr", "1e30", "--run", nanRun.toString());
+    Path dirs = nanRun.resolve("checkpoints");
+    Path two = dirs.resolve("ckpt-2.safetensors");
+    assertTrue(Files.exists(two), out.toString());
+    assertEquals(java.util.Optional.of(two), Checkpoints.newestFinite(dirs));
+    Path newest = Checkpoints.latest(dirs).orElseThrow();
+    if (!newest.equals(two)) {
+      assertFalse(Checkpoints.finite(newest));
+      String err = cli(2, "export", "--run", nanRun.toString(), "--out", dir.resolve("nan-export").toString())[1];
+      assertTrue(err.startsWith("error: export refused: " + newest + " holds weights that are not finite: '")
+          && err.contains("NaN") && err.strip().endsWith("the newest checkpoint of the run with finite weights is"
+          + " ckpt-2.safetensors: export it with --run " + nanRun + " --step 2"), err);
+    }
   }
 
   /**

@@ -37,7 +37,7 @@ class ImportLraCommandTest {
     assertEquals(0, run(new StringWriter(), "import-lra", "--weights", golden.toString(), "--out", bundle.toString()));
     ModelSpec spec = ModelBundle.readSpec(bundle);
     try (Safetensors st = Safetensors.open(golden);
-        ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, 2, 128, 7)) {
+        ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(2).setLength(128).optSeed(7).build()) {
       ModelBundle.loadWeights(bundle, g);
       double[] logits = g.logits(2, Map.of("input_ids", st.readInts("input.ids_0"), "mask", st.readInts("input.mask_0")));
       double[] expected = st.readDoubles("output.logits");

@@ -35,7 +35,7 @@ class PredictCommandTest {
   @BeforeAll
   static void exportAModel() throws Exception {
     Path bundle = dir.resolve("listops");
-    try (ModelGraph<TFloat32> g = ModelGraph.build(ModelConfigs.load("lra_listops"), TFloat32.class, -1, LENGTH, 3)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(ModelConfigs.load("lra_listops")).setDtype(TFloat32.class).setBatch(-1).setLength(LENGTH).optSeed(3).build()) {
       ModelBundle.write(bundle, g, false);
     }
     String[] out = new String[1];

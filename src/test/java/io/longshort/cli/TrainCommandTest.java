@@ -104,6 +104,19 @@ class TrainCommandTest {
   }
 
   @Test
+  void trainImageErrorsNameTheOptionTyped() {
+    String[][] cases = {
+        {"--batch", "0", "error: --batch (0) must be >= 1"},
+        {"--lr", "nan", "error: --lr (NaN) must be a finite number > 0"},
+        {"--weight-decay", "-1", "error: --weight-decay (-1.0) must be a finite number >= 0"},
+        {"--warmup", "10", "error: --warmup (10) must be in 0..4"},
+    };
+    for (String[] c : cases) {
+      assertEquals(c[2], run(2, "train-image", "--steps", "5", c[0], c[1])[1].strip(), String.join(" ", c));
+    }
+  }
+
+  @Test
   void corpusThatIsEmptyTooShortOrAFolderIsNamed() throws Exception {
     String run = dir.resolve("run").toString();
     Path empty = Files.createFile(dir.resolve("empty.txt"));

@@ -44,10 +44,10 @@ class XlaModelTest {
       inputs.put(in, v);
     }
     double[] plain;
-    try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, BATCH, LENGTH, 3)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(BATCH).setLength(LENGTH).optSeed(3).build()) {
       plain = g.logits(BATCH, inputs);
     }
-    try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, BATCH, LENGTH, 3, Xla.MUST_COMPILE)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(BATCH).setLength(LENGTH).optSeed(3).optExecution(Xla.MUST_COMPILE).build()) {
       GraphOperation call = g.graph().operation("forward");
       assertEquals(XlaFunction.CALL_OP, call.type(), name + ": the forward pass is one function call");
       assertTrue(call.attributes().getAttrBool(XlaFunction.MUST_COMPILE_ATTR), name + ": must compile");

@@ -95,6 +95,10 @@ class ListOpsTest {
         ListOpsVocab.toLraSource(ListOpsVocab.encode("[MAX 2 [MIN 4 7 ] ]")));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ListOpsVocab.encode("[MAX 2 X ]"));
     assertTrue(e.getMessage().contains("'X'"), e.getMessage());
+    // two roots would be written as one token ("7 0" as "70"): refused (a fuzzing finding)
+    assertEquals("token 2 starts a second expression; a ListOps example is one expression (one digit or one"
+        + " operator with its arguments)", assertThrows(IllegalArgumentException.class,
+            () -> ListOpsVocab.toLraSource(ListOpsVocab.encode("7 0"))).getMessage());
   }
 
   // ---- generator

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.graph.decode.GenerateSignature;
 import io.longshort.cli.Main;
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.model.ModelGraph;
@@ -58,7 +59,7 @@ class CompiledSavedModelExportTest {
     Path b = dir.resolve("bundles").resolve(model);
     if (!Files.exists(b)) {
       // seed-7 weights, not what a seed-0 graph's initializers give
-      try (ModelGraph<TFloat32> g = ModelGraph.build(ModelConfigs.load(model), TFloat32.class, -1, LENGTH, 7)) {
+      try (ModelGraph<TFloat32> g = ModelGraph.builder(ModelConfigs.load(model)).setDtype(TFloat32.class).setBatch(-1).setLength(LENGTH).optSeed(7).build()) {
         ModelBundle.write(b, g, false);
       }
     }

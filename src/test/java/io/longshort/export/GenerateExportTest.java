@@ -1,5 +1,7 @@
 package io.longshort.export;
 
+import io.longshort.graph.decode.GenerateSignature;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +41,7 @@ class GenerateExportTest {
   void generateSignatureInAFreshJvmEqualsTheTrainingGraph() throws Exception {
     ModelSpec spec = SPEC;
     Path version;
-    try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, 12, 9)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(12).optSeed(9).build()) {
       version = ServingExport.export(g, dir, "lm", null, false, 4).versionDir();
     }
     Path example = version.resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.EXAMPLE_FILE);
@@ -70,7 +72,7 @@ class GenerateExportTest {
   @Test
   void compiledGenerateStepInAFreshJvmEqualsTheTrainingGraph() throws Exception {
     Path version;
-    try (ModelGraph<TFloat32> g = ModelGraph.build(SPEC, TFloat32.class, -1, 12, 9)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(SPEC).setDtype(TFloat32.class).setBatch(-1).setLength(12).optSeed(9).build()) {
       version = ServingExport.export(g, dir, "lm_xla", null, false, 4, new ExportOptions(true, false)).versionDir();
     }
     Path example = version.resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.EXAMPLE_FILE);
@@ -97,7 +99,7 @@ class GenerateExportTest {
     }
     int p = prompts.length / 2;
     int[] want = new int[2 * maxNew];
-    try (ModelGraph<TFloat32> g = ModelGraph.buildForTraining(spec, TFloat32.class, 1, MAX_LENGTH, 9)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(1).setLength(MAX_LENGTH).optSeed(9).optTraining(true).build()) {
       for (int b = 0; b < 2; b++) {
         int[] buf = new int[MAX_LENGTH];
         System.arraycopy(prompts, b * p, buf, 0, lengths[b]);

@@ -1,5 +1,7 @@
 package io.longshort.export;
 
+import io.longshort.graph.decode.GenerateSignature;
+
 import io.longshort.graph.core.HostTensors;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.SafetensorsWriter;

@@ -3,6 +3,7 @@ package io.longshort.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.graph.decode.GenerateSignature;
 import io.longshort.cli.Main;
 import io.longshort.compile.SavedModelTpuCheck;
 import io.longshort.compile.TpuCompatibility;
@@ -68,7 +69,7 @@ class InspectTpuTest {
   @Test
   void oursPassPlainAndCompiled() throws Exception {
     Map<String, Path> versions = new java.util.LinkedHashMap<>();
-    try (ModelGraph<TFloat32> g = ModelGraph.build(ModelConfigs.load("lra_listops"), TFloat32.class, -1, 64, 3)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(ModelConfigs.load("lra_listops")).setDtype(TFloat32.class).setBatch(-1).setLength(64).optSeed(3).build()) {
       versions.put("plain", ServingExport.export(g, dir, "plain", null, false, 0).versionDir());
       versions.put("xla", ServingExport.export(g, dir, "xla", null, false, 0, new ExportOptions(true, false))
           .versionDir());
@@ -90,7 +91,7 @@ class InspectTpuTest {
     // a language model: serving_default compiles whole; generate compiles its step, and its
     // per-request lengths are dynamic shapes (no missing kernels, no host-only ops)
     Path lm;
-    try (ModelGraph<TFloat32> g = ModelGraph.build(GenerateExportTest.SPEC, TFloat32.class, -1, 12, 9)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(GenerateExportTest.SPEC).setDtype(TFloat32.class).setBatch(-1).setLength(12).optSeed(9).build()) {
       lm = ServingExport.export(g, dir, "lm", null, false, 0, new ExportOptions(true, false)).versionDir();
     }
     Map<String, TpuCompatibility.Report> r = SavedModelTpuCheck.check(lm, 2);

@@ -87,7 +87,7 @@ class NystromServingTest {
   @Test
   void exportedNystromAnswersEachRowAsAlone() throws Exception {
     Path bundle = dir.resolve("nystrom_bundle");
-    try (ModelGraph<TFloat32> g = ModelGraph.build(model(), TFloat32.class, -1, LENGTH, 7)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(model()).setDtype(TFloat32.class).setBatch(-1).setLength(LENGTH).optSeed(7).build()) {
       ModelBundle.write(bundle, g, false);
       // the authors' start, as trained: a row's logits depend on what it is batched with
       double coupled = batchingEffect(g::logits);

@@ -36,7 +36,7 @@ class SavedModelExportTest {
   /** A bundle of {@code model} with seed-7 weights: not what a seed-0 graph's initializers give. */
   private Path bundle(String model) throws IOException {
     Path b = dir.resolve("bundles").resolve(model);
-    try (ModelGraph<TFloat32> g = ModelGraph.build(ModelConfigs.load(model), TFloat32.class, -1, LENGTH, 7)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(ModelConfigs.load(model)).setDtype(TFloat32.class).setBatch(-1).setLength(LENGTH).optSeed(7).build()) {
       ModelBundle.write(b, g, false);
     }
     return b;
@@ -93,7 +93,7 @@ class SavedModelExportTest {
         }
       }
       // the weights are the bundle's, not the initializers' (seed 0)
-      try (ModelGraph<TFloat32> g = ModelGraph.build(ModelConfigs.load(model), TFloat32.class, 2, LENGTH, 0);
+      try (ModelGraph<TFloat32> g = ModelGraph.builder(ModelConfigs.load(model)).setDtype(TFloat32.class).setBatch(2).setLength(LENGTH).optSeed(0).build();
           Safetensors a = Safetensors.open(example)) {
         Map<String, int[]> in = new java.util.LinkedHashMap<>();
         for (String k : g.inputs().keySet()) {
@@ -180,12 +180,12 @@ class SavedModelExportTest {
     };
     try {
       assertThrows(IllegalStateException.class, () -> {
-        try (ModelGraph<TFloat32> g = ModelGraph.build(ModelConfigs.load("lra_listops"), TFloat32.class, -1, LENGTH, 0)) {
+        try (ModelGraph<TFloat32> g = ModelGraph.builder(ModelConfigs.load("lra_listops")).setDtype(TFloat32.class).setBatch(-1).setLength(LENGTH).optSeed(0).build()) {
           ServingExport.export(g, dir.resolve("savedmodels"), "lra_listops", null, false, 0);
         }
       });
       assertThrows(IllegalStateException.class, () -> {
-        try (ModelGraph<TFloat32> g = ModelGraph.build(ModelConfigs.load("lra_listops"), TFloat32.class, -1, LENGTH, 0)) {
+        try (ModelGraph<TFloat32> g = ModelGraph.builder(ModelConfigs.load("lra_listops")).setDtype(TFloat32.class).setBatch(-1).setLength(LENGTH).optSeed(0).build()) {
           ServingExport.export(g, dir.resolve("savedmodels"), "lra_listops", 2L, true, 0);
         }
       });
@@ -214,13 +214,13 @@ class SavedModelExportTest {
     Path prefix = dir.resolve("ckpt/step-1");
     Map<String, int[]> in = Map.of("input_ids", new int[2 * LENGTH], "mask", filled(2 * LENGTH, 1));
     double[] saved;
-    try (ModelGraph<TFloat32> a = ModelGraph.build(ModelConfigs.load("lra_listops"), TFloat32.class, 2, LENGTH, 1)) {
+    try (ModelGraph<TFloat32> a = ModelGraph.builder(ModelConfigs.load("lra_listops")).setDtype(TFloat32.class).setBatch(2).setLength(LENGTH).optSeed(1).build()) {
       saved = a.logits(2, in);
       TfCheckpoints.save(a.session(), a.parameters(), prefix);
     }
     assertTrue(Files.isRegularFile(Path.of(prefix + ".index")));
     assertTrue(Files.isRegularFile(Path.of(prefix + ".data-00000-of-00001")));
-    try (ModelGraph<TFloat32> b = ModelGraph.build(ModelConfigs.load("lra_listops"), TFloat32.class, 2, LENGTH, 2)) {
+    try (ModelGraph<TFloat32> b = ModelGraph.builder(ModelConfigs.load("lra_listops")).setDtype(TFloat32.class).setBatch(2).setLength(LENGTH).optSeed(2).build()) {
       double[] before = b.logits(2, in);
       assertFalse(java.util.Arrays.equals(saved, before));
       TfCheckpoints.restore(b.session(), b.parameters(), prefix);
@@ -232,7 +232,7 @@ class SavedModelExportTest {
         "--spec", "lra_listops", "--name", "from_ckpt", "--out", dir.resolve("savedmodels").toString(),
         "--length", Integer.toString(LENGTH)));
     Path example = dir.resolve("savedmodels/from_ckpt/1").resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.EXAMPLE_FILE);
-    try (ModelGraph<TFloat32> a = ModelGraph.build(ModelConfigs.load("lra_listops"), TFloat32.class, 2, LENGTH, 1);
+    try (ModelGraph<TFloat32> a = ModelGraph.builder(ModelConfigs.load("lra_listops")).setDtype(TFloat32.class).setBatch(2).setLength(LENGTH).optSeed(1).build();
         Safetensors ex = Safetensors.open(example)) {
       double[] direct = a.logits(2, Map.of("input_ids", ex.readInts("input.input_ids"), "mask", ex.readInts("input.mask")));
       assertArrayEquals(direct, ex.readDoubles("output.logits"), 1e-6);

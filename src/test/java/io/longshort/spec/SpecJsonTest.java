@@ -33,14 +33,16 @@ class SpecJsonTest {
   @Test
   void anUnknownFieldListsTheAllowedOnes() {
     String json = "{\"kind\": \"long_short\", \"width\": 64, \"heads\": 2, \"windw\": 8}";
-    assertEquals("AttentionSpec JSON (at windw): unknown field \"windw\"; allowed: convKernel,"
-        + " globalToken, heads, inverseStart, kind, landmarks, layerNormEpsilon, maxLength, rank, segment, width,"
+    assertEquals("AttentionSpec JSON (at windw): unknown field \"windw\"; allowed: blockSize,"
+        + " convKernel, featureMap, featureSeed, features, globalToken, globalTokens, heads, inverseStart, kind,"
+        + " landmarks, layerNormEpsilon, maxLength, randomBlocks, randomPlan, randomSeed, rank, segment, width,"
         + " window", error(() -> AttentionSpec.parseJson(json)));
     String nested = "{\"task\": \"classifier\", \"vocabSize\": 18, \"maxLength\": 64, \"layers\": 1, \"classes\": 2,"
         + " \"attention\": {\"kind\": \"full\", \"width\": 8, \"heads\": 2, \"rnak\": 1}}";
     String m = error(() -> ModelSpec.parseJson(nested));
-    assertEquals("ModelSpec JSON (at attention.rnak): unknown field \"rnak\" of AttentionSpec; allowed: convKernel,"
-        + " globalToken, heads, inverseStart, kind, landmarks, layerNormEpsilon, maxLength, rank, segment, width,"
+    assertEquals("ModelSpec JSON (at attention.rnak): unknown field \"rnak\" of AttentionSpec; allowed: blockSize,"
+        + " convKernel, featureMap, featureSeed, features, globalToken, globalTokens, heads, inverseStart, kind,"
+        + " landmarks, layerNormEpsilon, maxLength, randomBlocks, randomPlan, randomSeed, rank, segment, width,"
         + " window", m);
   }
 

@@ -9,7 +9,6 @@ import io.longshort.compile.TpuCompatibility;
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
-import io.longshort.graph.core.Parameter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
@@ -88,9 +86,9 @@ class CompiledStepTest {
   private <T extends TFloating> Map<String, double[]> train(OptimizerSpec optimizer, Class<T> dtype,
       boolean xla, long steps, String run, List<double[]> log) throws IOException {
     try (Trainer<T> t = new Trainer<>(TrainerTest.MODEL, optimizer,
-        new TrainConfig(B, N, steps, 42, 100, 1, 100, 3, 0), dtype, dir.resolve(run), xla)) {
+        TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(steps).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(), dtype, dir.resolve(run), xla)) {
       assertEquals(xla, t.compiled());
-      t.train(TrainerTest.task(1, 40), null, new Trainer.Listener() {
+      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {
         @Override
         public void step(long step, double loss, double learningRate, double gradientNorm, double tokensPerSecond) {
           log.add(new double[] {loss, learningRate, gradientNorm});
@@ -143,9 +141,9 @@ class CompiledStepTest {
     Map<String, double[]> straight = train(TFloat32.class, true, 12, "straight", new ArrayList<>());
     train(TFloat32.class, true, 7, "resumed", new ArrayList<>());
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(12),
-        new TrainConfig(B, N, 12, 42, 100, 1, 100, 3, 0), TFloat32.class, dir.resolve("resumed"), true)) {
+        TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(12).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(), TFloat32.class, dir.resolve("resumed"), true)) {
       assertEquals(7, t.step());
-      t.train(TrainerTest.task(1, 40), null, new Trainer.Listener() {});
+      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
       List<String> where = new ArrayList<>();
       double err = maxDiff(straight, state(t), where);
       assertTrue(err <= 1e-6, "max diff " + err + " at " + (where.isEmpty() ? "-" : where.get(0)));
@@ -157,22 +155,15 @@ class CompiledStepTest {
   void accumulationRunsPlain() throws IOException {
     OptimizerSpec k2 = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 3e-3, 0.9, 0.999, 1e-6, 0.01, 0,
         OptimizerSpec.Schedule.LINEAR, 5, 12, 1.0, 2);
-    try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, k2, new TrainConfig(B, N, 2, 42, 100, 1, 100, 3, 0),
+    try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, k2, TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(2).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(),
         TFloat32.class, dir.resolve("k2"), true)) {
       assertFalse(t.compiled());
     }
   }
 
   private static ModelGraph<TFloat32> graphWithOptimizer(List<Optimizer<TFloat32>> out) {
-    ModelGraph<TFloat32> g = ModelGraph.buildForTraining(TrainerTest.MODEL, TFloat32.class, B, N, 42);
-    List<Parameter<TFloat32>> params = g.parameters().list();
-    Output<?>[] grads = g.graph().addGradients(g.outputs().get("loss").asOutput(),
-        params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
-    List<Operand<TFloat32>> gr = new ArrayList<>();
-    for (Output<?> o : grads) {
-      gr.add(o.expect(TFloat32.class));
-    }
-    out.add(new Optimizer<>(g.graph(), TrainerTest.optimizer(12), params, gr));
+    ModelGraph<TFloat32> g = ModelGraph.builder(TrainerTest.MODEL).setDtype(TFloat32.class).setBatch(B).setLength(N).optSeed(42).optTraining(true).build();
+    out.add(PlainStep.optimizer(g, TrainerTest.optimizer(12), TFloat32.class));
     return g;
   }
 

@@ -139,7 +139,7 @@ class MixedPrecisionTest {
 
   private static double[] run(Trainer<?> t) throws IOException {
     double before = t.evaluate(TrainerTest.task(7, 64), 0).loss();
-    t.train(TrainerTest.task(1, 400), null, new Trainer.Listener() {});
+    t.train(TrainerTest.task(1, 400), null, new TrainingLoop.Listener() {});
     double after = t.evaluate(TrainerTest.task(7, 64), 0).loss();
     return new double[] {before, after};
   }
@@ -154,8 +154,8 @@ class MixedPrecisionTest {
     Map<String, double[]> master;
     double bf16Loss;
     try (Trainer<TBfloat16> t = Trainer.bfloat16(TrainerTest.MODEL, TrainerTest.optimizer(12),
-        new TrainConfig(TrainerTest.B, TrainerTest.N, 6, 42, 100, 1, 100, 3, 0), run)) {
-      t.train(TrainerTest.task(1, 40), null, new Trainer.Listener() {});
+        TrainConfig.builder().setBatchSize(TrainerTest.B).setLength(TrainerTest.N).setSteps(6).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(), run)) {
+      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
       master = weights(t);
       bf16Loss = t.evaluate(TrainerTest.task(7, 64), 0).loss();
     }
@@ -167,7 +167,7 @@ class MixedPrecisionTest {
       assertEquals("bfloat16", st.metadata().get("compute_dtype"));
     }
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(12),
-        new TrainConfig(TrainerTest.B, TrainerTest.N, 12, 42, 100, 1, 100, 3, 0), TFloat32.class, run)) {
+        TrainConfig.builder().setBatchSize(TrainerTest.B).setLength(TrainerTest.N).setSteps(12).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(), TFloat32.class, run)) {
       assertEquals(6, t.step());
       Map<String, double[]> restored = weights(t);
       for (String name : master.keySet()) {
@@ -177,7 +177,7 @@ class MixedPrecisionTest {
       double f32Loss = t.evaluate(TrainerTest.task(7, 64), 0).loss();
       assertEquals(f32Loss, bf16Loss, 0.02 * Math.max(1, f32Loss), "float32 vs bfloat16 evaluation of the same weights");
       // and it trains on from there
-      t.train(TrainerTest.task(1, 40), null, new Trainer.Listener() {});
+      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
       assertEquals(12, t.step());
     }
   }

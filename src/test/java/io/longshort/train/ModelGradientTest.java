@@ -41,7 +41,7 @@ class ModelGradientTest {
       ids[i] = mask[i] * (1 + rnd.nextInt(7));
     }
     int[] labels = {2, 0};
-    try (ModelGraph<TFloat64> g = ModelGraph.buildForTraining(spec, TFloat64.class, B, N, 4)) {
+    try (ModelGraph<TFloat64> g = ModelGraph.builder(spec).setDtype(TFloat64.class).setBatch(B).setLength(N).optSeed(4).optTraining(true).build()) {
       List<Parameter<TFloat64>> params = g.parameters().list();
       Output<?>[] grads = g.graph().addGradients(g.loss().asOutput(),
           params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));

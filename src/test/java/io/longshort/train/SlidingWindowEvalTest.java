@@ -40,7 +40,7 @@ class SlidingWindowEvalTest {
     Files.write(file, text);
     // the whole file as the test split
     try (ByteCorpus corpus = ByteCorpus.open(file, 0, 0, text.length);
-        ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, -1, n, 4)) {
+        ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(4).build()) {
       long total = 6L * n;
       SlidingWindowEval.Result plain = SlidingWindowEval.evaluate(g, corpus, ByteCorpus.Split.TEST, n, total, 4);
       assertEquals(total, plain.scored());

@@ -63,7 +63,7 @@ class TrainerTest {
   }
 
   static TrainConfig config(long steps) {
-    return new TrainConfig(B, N, steps, 42, 10, 4, 5, 2, 0);
+    return TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(steps).optSeed(42).optEvalEvery(10).optEvalBatches(4).optCheckpointEvery(5).optKeepCheckpoints(2).optEarlyStopPatience(0).build();
   }
 
   private static Map<String, double[]> weights(Trainer<TFloat32> t) {
@@ -80,8 +80,8 @@ class TrainerTest {
   void learnsASimpleTaskAndLogsForTensorBoard() throws IOException {
     Path run = dir.resolve("run");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(60), config(60), TFloat32.class, run)) {
-      Trainer.Metrics before = t.evaluate(task(7, 64), 0);
-      Trainer.Result result = t.train(task(1, 400), task(7, 64), new Trainer.Listener() {});
+      TrainingLoop.Metrics before = t.evaluate(task(7, 64), 0);
+      TrainingLoop.Result result = t.train(task(1, 400), task(7, 64), new TrainingLoop.Listener() {});
       assertEquals(60, result.steps());
       assertTrue(result.lastEval().accuracy() > 0.75 && result.lastEval().loss() < before.loss(),
           "valid accuracy " + result.lastEval().accuracy() + ", loss " + before.loss() + " -> " + result.lastEval().loss());
@@ -103,20 +103,20 @@ class TrainerTest {
   @Test
   void resumedRunEqualsUninterruptedRun() throws IOException {
     Map<String, double[]> straight;
-    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 12, 42, 100, 1, 100, 3, 0),
+    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(12).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(),
         TFloat32.class, dir.resolve("straight"))) {
-      t.train(task(1, 40), null, new Trainer.Listener() {});
+      t.train(task(1, 40), null, new TrainingLoop.Listener() {});
       straight = weights(t);
     }
     Path resumed = dir.resolve("resumed");
-    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 7, 42, 100, 1, 100, 3, 0),
+    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(7).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(),
         TFloat32.class, resumed)) {
-      t.train(task(1, 40), null, new Trainer.Listener() {});
+      t.train(task(1, 40), null, new TrainingLoop.Listener() {});
     }
-    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), new TrainConfig(B, N, 12, 42, 100, 1, 100, 3, 0),
+    try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(12).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(),
         TFloat32.class, resumed)) {
       assertEquals(7, t.step());
-      t.train(task(1, 40), null, new Trainer.Listener() {});
+      t.train(task(1, 40), null, new TrainingLoop.Listener() {});
       Map<String, double[]> again = weights(t);
       for (String name : straight.keySet()) {
         double[] a = straight.get(name);

@@ -41,4 +41,10 @@ public final class Augmenter {
     }
     return out;
   }
+
+  /** The settings, as a run's metadata records them. */
+  @Override
+  public String toString() {
+    return "padding " + padding + ", flip " + flip + ", seed " + seed;
+  }
 }

@@ -3,6 +3,7 @@ package io.longshort.graph.model;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Execution;
 import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.HostArray;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Linear;
 import io.longshort.graph.core.Parameters;
@@ -37,15 +38,13 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Letters: B batch, N tokens, D width, F hidden width, V vocabulary.
  */
-public final class ModelGraph<T extends TFloating> implements AutoCloseable {
+public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
   private final ModelSpec spec;
   private final int length;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Map<String, Placeholder<TInt32>> inputs = new LinkedHashMap<>();
   /** logits (T); loss, losses, hits of training graphs (T, or float32 when T is 16-bit). */
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
-  private Session session;
 
   private final boolean training;
   private Operand<TInt64> dropoutSeed;
@@ -62,7 +61,6 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     this.spec = spec;
     this.length = length;
     this.training = training;
-    this.graph = new Graph();
     try {
       params = Parameters.mixed(graph, dtype, variableDtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -138,54 +136,83 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     };
   }
 
-  /**
-   * An inference graph (no dropout).
-   *
-   * @param batch B, or -1 for any batch size
-   * @param length N, tokens per input (without the CLS id that cls pooling adds)
-   */
-  public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
-      long seed) {
-    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, false, Execution.PLAIN);
+  /** A builder of a model of {@code spec}: {@code ModelGraph.builder(spec).setDtype(..).setBatch(..).setLength(..)}. */
+  public static Builder builder(ModelSpec spec) {
+    return new Builder(spec);
   }
 
   /**
-   * A mixed-precision inference graph: variables stored in {@code variableDtype} (float32 master
-   * weights, loadable from the same files and checkpoints), computation in {@code dtype} (bfloat16).
+   * Builds a {@link ModelGraph}. Required: {@link #setDtype} (the compute dtype), {@link #setBatch}
+   * (B, or -1 for any batch size), {@link #setLength} (N, tokens per input, without the CLS id that
+   * cls pooling adds). Optional: the weights' seed (0), the variables' dtype (the compute dtype; a
+   * wider one gives float32 master weights under bfloat16 compute), a training graph (dropout
+   * driven by {@code dropout_seed} (2) int64 and {@code dropout_rate} float32, both defaulting to
+   * no dropout for evaluation; {@code labels} (B) int32, or {@code targets} (B, N) for language
+   * models; outputs {@code loss}, {@code losses} and {@code hits}), and how the forward pass runs
+   * (e.g. {@code Xla.MUST_COMPILE}).
    */
-  public static <T extends TFloating> ModelGraph<T> buildMixed(ModelSpec spec, Class<T> dtype,
-      Class<? extends TFloating> variableDtype, long batch, int length, long seed) {
-    return new ModelGraph<>(spec, dtype, variableDtype, batch, length, seed, false, Execution.PLAIN);
-  }
+  public static final class Builder {
+    private final ModelSpec spec;
+    private Class<? extends TFloating> dtype;
+    private Class<? extends TFloating> variableDtype;
+    private Long batch;
+    private Integer length;
+    private long seed;
+    private boolean training;
+    private Execution execution = Execution.PLAIN;
 
-  /**
-   * An inference graph whose forward pass runs through {@code execution}, e.g. compiled by XLA
-   * ({@code io.longshort.compile.Xla.MUST_COMPILE}).
-   */
-  public static <T extends TFloating> ModelGraph<T> build(ModelSpec spec, Class<T> dtype, long batch, int length,
-      long seed, Execution execution) {
-    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, false, execution);
-  }
+    private Builder(ModelSpec spec) {
+      this.spec = java.util.Objects.requireNonNull(spec, "spec");
+    }
 
-  /**
-   * A training graph: dropout driven by {@code dropout_seed} (2) int64 and {@code dropout_rate}
-   * (float32; both default to an inactive dropout, for evaluation), and {@code labels} (B) int32
-   * (language models: {@code targets} (B, N), the next bytes), with outputs {@code loss} (the mean
-   * cross-entropy), and per row (an example, or a position for language models) {@code losses}
-   * and {@code hits} (1 where the argmax is right), so evaluation can leave padding rows out.
-   */
-  public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype, long batch,
-      int length, long seed) {
-    return new ModelGraph<>(spec, dtype, dtype, batch, length, seed, true, Execution.PLAIN);
-  }
+    public Builder setDtype(Class<? extends TFloating> dtype) {
+      this.dtype = dtype;
+      return this;
+    }
 
-  /**
-   * A mixed-precision training graph: variables in {@code variableDtype} (float32 master weights),
-   * forward and backward passes in {@code dtype} (bfloat16), the loss outputs in float32.
-   */
-  public static <T extends TFloating> ModelGraph<T> buildForTraining(ModelSpec spec, Class<T> dtype,
-      Class<? extends TFloating> variableDtype, long batch, int length, long seed) {
-    return new ModelGraph<>(spec, dtype, variableDtype, batch, length, seed, true, Execution.PLAIN);
+    public Builder setBatch(long batch) {
+      this.batch = batch;
+      return this;
+    }
+
+    public Builder setLength(int length) {
+      this.length = length;
+      return this;
+    }
+
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder optVariableDtype(Class<? extends TFloating> variableDtype) {
+      this.variableDtype = variableDtype;
+      return this;
+    }
+
+    public Builder optTraining(boolean training) {
+      this.training = training;
+      return this;
+    }
+
+    public Builder optExecution(Execution execution) {
+      this.execution = java.util.Objects.requireNonNull(execution, "execution");
+      return this;
+    }
+
+    /** The graph, in the dtype given to {@link #setDtype} (the caller names it: {@code ModelGraph<TFloat32>}). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public <T extends TFloating> ModelGraph<T> build() {
+      if (dtype == null || batch == null || length == null) {
+        throw new IllegalStateException("ModelGraph.Builder: " + (dtype == null ? "dtype" : batch == null ? "batch"
+            : "length") + " is required (setDtype, setBatch, setLength)");
+      }
+      if (batch == 0 || batch < -1) {
+        throw new IllegalArgumentException("ModelGraph.Builder: batch (" + batch + ") must be >= 1, or -1 for any");
+      }
+      return new ModelGraph(spec, dtype, variableDtype == null ? dtype : variableDtype, batch, length, seed, training,
+          execution);
+    }
   }
 
   /**
@@ -234,6 +261,7 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    * The mean loss of a training graph: in the compute dtype, or float32 when that is bfloat16 or
    * float16.
    */
+  @Override
   public Operand<?> loss() {
     return outputs.get("loss");
   }
@@ -242,43 +270,99 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
    * The forward pass and mean loss of this training graph built again in {@code scope}, typically
    * the scope of a function body ({@code io.longshort.compile.XlaFunction}) whose parameters are
    * this graph's ({@link Parameters#forFunctionBody}): same parameter names, same dropout sites.
-   * The loss is in the compute dtype (full-precision graphs; the compiled step does not take
-   * mixed precision yet).
+   * The loss is float32 at least, as {@link #loss()}: a bfloat16 body widens its logits first.
    *
    * @param in stand-ins of {@link #inputs()} (in order), then of {@link #dropoutSeed()} and
    *     {@link #dropoutRate()}
    * @param labels stand-in of {@link #labels()}
    */
-  public Operand<T> trainingLoss(GraphScope<T> scope, List<Operand<?>> in, Operand<TInt32> labels) {
+  @Override
+  public Operand<?> trainingLoss(GraphScope<T> scope, List<Operand<?>> in, Operand<TInt32> labels) {
     if (!training) {
       throw new IllegalStateException("not a training graph");
-    }
-    if (Precision.isNarrow(scope.dtype())) {
-      throw new UnsupportedOperationException("compiled training steps take float32 or float64 graphs, not "
-          + scope.dtype().getSimpleName());
     }
     if (in.size() != inputs.size() + 2) {
       throw new IllegalArgumentException("expected " + (inputs.size() + 2) + " inputs (model inputs, dropout seed"
           + " and rate), got " + in.size());
     }
-    return lossOps(scope.tf(), forward(scope, in, true), labels, new LinkedHashMap<>());
+    return lossOps(scope.tf(), Precision.widen(scope.tf(), forward(scope, in, true)), labels, new LinkedHashMap<>());
   }
 
+  /**
+   * Random ids in 1..V-2 for every input, row-major (batch, length); rows 1, 3, ... are padded
+   * after two thirds of their length (mask 0, id 0) when the model takes a mask.
+   */
+  @Override
+  public Map<String, HostArray> exampleInputs(int batch, long seed) {
+    java.util.Random rnd = new java.util.Random(seed);
+    int n = length;
+    boolean masked = inputs.keySet().stream().anyMatch(k -> k.startsWith("mask"));
+    int[] mask = new int[batch * n];
+    for (int r = 0; r < batch; r++) {
+      int real = r % 2 == 0 || !masked ? n : Math.max(1, n * 2 / 3);
+      for (int t = 0; t < real; t++) {
+        mask[r * n + t] = 1;
+      }
+    }
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    long[] shape = {batch, n};
+    for (String name : inputs.keySet()) {
+      if (name.startsWith("mask")) {
+        out.put(name, HostArray.ints(shape, mask.clone()));
+      } else {
+        int[] v = new int[batch * n];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = mask[i] * (1 + rnd.nextInt(Math.max(1, spec.vocabSize() - 2)));
+        }
+        out.put(name, HostArray.ints(shape, v));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public String specJson() {
+    return spec.toJson();
+  }
+
+  @Override
+  public double trainingDropout() {
+    return spec.dropout();
+  }
+
+  /**
+   * serving_default (logits, probabilities), classify (scores, classes) for classifiers and
+   * retrieval, and generate (the whole decode loop) for language models.
+   */
+  @Override
+  public synchronized Map<String, Signature> signatures() {
+    Map<String, Signature> sigs = ServingSignatures.ofLogits(graph, logits(), new LinkedHashMap<>(inputs),
+        spec.task() != io.longshort.spec.Task.LANGUAGE_MODEL);
+    if (spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL) {
+      sigs.put(io.longshort.graph.decode.GenerateSignature.KEY, io.longshort.graph.decode.GenerateSignature.build(this));
+    }
+    return sigs;
+  }
+
+  @Override
   public boolean training() {
     return training;
   }
 
   /** The (2) int64 dropout seed of a training graph. */
+  @Override
   public Operand<TInt64> dropoutSeed() {
     return dropoutSeed;
   }
 
   /** The float32 dropout rate of a training graph: 0 unless fed (evaluation feeds nothing). */
+  @Override
   public Operand<org.tensorflow.types.TFloat32> dropoutRate() {
     return dropoutRate;
   }
 
   /** Labels (B) or next-byte targets (B, N) of a training graph. */
+  @Override
   public Placeholder<TInt32> labels() {
     return labels;
   }
@@ -331,29 +415,21 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     return length;
   }
 
-  public Graph graph() {
-    return graph;
-  }
-
-  /** The session, opened and initialised on first use (exporting a graph needs none). */
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-    }
-    return session;
-  }
 
 
+
+  @Override
   public Parameters<T> parameters() {
     return params;
   }
 
+  @Override
   public Map<String, Placeholder<TInt32>> inputs() {
     return inputs;
   }
 
   /** logits, and loss, losses, hits for training graphs (see {@link #logits()}, {@link #loss()}). */
+  @Override
   public Map<String, Operand<?>> outputs() {
     return outputs;
   }
@@ -383,11 +459,4 @@ public final class ModelGraph<T extends TFloating> implements AutoCloseable {
     }
   }
 
-  @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
-  }
 }

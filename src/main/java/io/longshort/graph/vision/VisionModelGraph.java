@@ -9,7 +9,10 @@ import io.longshort.graph.core.Precision;
 import io.longshort.graph.core.Shapes;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.PreLnBlock;
+import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.model.GraphModel;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.ServingSignatures;
 import io.longshort.spec.VisionSpec;
 import io.longshort.spec.VisionStage;
 import java.util.LinkedHashMap;
@@ -40,20 +43,17 @@ import org.tensorflow.types.family.TFloating;
  * <p>Letters: B batch, I image side, Ch channels, G global tokens, X grid side, D width.
  * Stochastic depth and dropout, which the authors use on ImageNet, are not built.
  */
-public final class VisionModelGraph<T extends TFloating> implements AutoCloseable {
+public final class VisionModelGraph<T extends TFloating> extends GraphModel<T> {
   private final VisionSpec spec;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Placeholder<TFloat32> images;
   private final Operand<T> logits;
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
   private Placeholder<TInt32> labels;
   private Operand<?> loss;
-  private Session session;
 
   private VisionModelGraph(VisionSpec spec, Class<T> dtype, long batch, long seed, boolean training) {
     this.spec = spec;
-    graph = new Graph();
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -136,10 +136,8 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
     return spec;
   }
 
-  public Graph graph() {
-    return graph;
-  }
 
+  @Override
   public Parameters<T> parameters() {
     return params;
   }
@@ -153,11 +151,13 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
   }
 
   /** Labels of a training graph (null otherwise). */
+  @Override
   public Placeholder<TInt32> labels() {
     return labels;
   }
 
   /** The mean loss of a training graph (null otherwise). */
+  @Override
   public Operand<?> loss() {
     return loss;
   }
@@ -167,19 +167,29 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
     return outputs.get("hits");
   }
 
+  /** logits, and loss, losses and hits for training graphs. */
+  @Override
+  public Map<String, Operand<?>> outputs() {
+    return outputs;
+  }
+
+  @Override
+  public String specJson() {
+    return spec.toJson();
+  }
+
+  /** serving_default (logits, probabilities) and classify (scores, classes), taking {@code images}. */
+  @Override
+  public synchronized Map<String, Signature> signatures() {
+    return ServingSignatures.ofLogits(graph, logits, new LinkedHashMap<>(inputs()), true);
+  }
+
   /** The model's inputs by name: {@code images}. */
+  @Override
   public Map<String, Operand<?>> inputs() {
     return Map.of("images", images);
   }
 
-  /** A session with every variable initialised, created on first use. */
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-    }
-    return session;
-  }
 
   /** Logits (B, classes) row-major for images (B, I, I, Ch) row-major. */
   public double[] logits(long batch, float[] pixels) {
@@ -194,11 +204,4 @@ public final class VisionModelGraph<T extends TFloating> implements AutoCloseabl
         org.tensorflow.ndarray.buffer.DataBuffers.of(pixels, true, false));
   }
 
-  @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
-  }
 }

@@ -2,22 +2,29 @@ package io.longshort.train.distributed;
 
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.core.Parameter;
+import io.longshort.train.FeedBatch;
+import io.longshort.train.Feeds;
+import io.longshort.train.Gradients;
 import io.longshort.train.Optimizer;
 import io.longshort.train.OptimizerSpec;
+import io.longshort.train.TrainStep;
+import io.longshort.train.TrainingData;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Set;
 import org.tensorflow.DeviceSpec;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Output;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
@@ -44,7 +51,7 @@ import org.tensorflow.types.TInt64;
  *
  * <p>Letters: W workers, B the combined batch, S = B / W rows per shard, N length.
  */
-public final class ReplicatedStep {
+public final class ReplicatedStep implements TrainStep {
   /** The placeholders one replica is fed. */
   public record Replica(Map<String, Placeholder<TInt32>> inputs, Placeholder<TInt32> labels,
       Placeholder<TInt64> dropoutSeed) {}
@@ -53,23 +60,31 @@ public final class ReplicatedStep {
   private final Optimizer<TFloat32> optimizer;
   private final Placeholder<TFloat32> dropoutRate;
   private final Operand<TFloat32> loss;
+  private final long seed;
+  private final double rate;
+  private Session session;
+  private boolean update = true;
+  private Set<String> traced;
 
   private ReplicatedStep(List<Replica> replicas, Optimizer<TFloat32> optimizer, Placeholder<TFloat32> dropoutRate,
-      Operand<TFloat32> loss) {
+      Operand<TFloat32> loss, long seed, double rate) {
     this.replicas = replicas;
     this.optimizer = optimizer;
     this.dropoutRate = dropoutRate;
     this.loss = loss;
+    this.seed = seed;
+    this.rate = rate;
   }
 
   /**
    * Adds the replicas, the averaging and the update to {@code graph}.
    *
    * @param graph a float32 training graph built for S rows per batch; its variables are the ones
-   *     trained (its own forward pass is not run)
+   *     trained (its own forward pass runs only for evaluation)
    * @param workers W, replicas placed on tasks 0..W-1 of job "worker"
+   * @param seed the run's seed: replica i of update s draws dropout from (seed, s W + i)
    */
-  public static ReplicatedStep build(ModelGraph<TFloat32> graph, OptimizerSpec spec, int workers) {
+  public static ReplicatedStep build(BuiltModel<TFloat32> graph, OptimizerSpec spec, int workers, long seed) {
     if (!graph.training()) {
       throw new IllegalArgumentException("not a training graph");
     }
@@ -79,8 +94,6 @@ public final class ReplicatedStep {
     }
     Graph g = graph.graph();
     List<String> names = graph.parameters().list().stream().map(Parameter::name).toList();
-    Shape inputShape = graph.inputs().values().iterator().next().shape();
-    Shape labelShape = graph.labels().shape();
     Ops top = Ops.create(g);
     Placeholder<TFloat32> rate = top.withName("replica_dropout_rate").placeholder(TFloat32.class,
         Placeholder.shape(Shape.scalar()));
@@ -93,20 +106,22 @@ public final class ReplicatedStep {
           .withDevice(DeviceSpec.newBuilder().job(ClusterSpec.JOB).replica(0).task(i).build());
       Map<String, Placeholder<TInt32>> inputs = new LinkedHashMap<>();
       List<Operand<?>> args = new ArrayList<>();
-      for (String name : graph.inputs().keySet()) {
+      for (var in : graph.inputs().entrySet()) {
         // (S, N)
-        Placeholder<TInt32> in = tf.withName(name).placeholder(TInt32.class, Placeholder.shape(inputShape));
-        inputs.put(name, in);
-        args.add(in);
+        Placeholder<TInt32> p = tf.withName(in.getKey()).placeholder(TInt32.class,
+            Placeholder.shape(in.getValue().shape()));
+        inputs.put(in.getKey(), p);
+        args.add(p);
       }
-      Placeholder<TInt64> seed = tf.withName("dropout_seed").placeholder(TInt64.class,
+      Placeholder<TInt64> dropoutSeed = tf.withName("dropout_seed").placeholder(TInt64.class,
           Placeholder.shape(Shape.of(2)));
       // (S) or (S, N)
-      Placeholder<TInt32> labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(labelShape));
-      args.add(seed);
+      Placeholder<TInt32> labels = tf.withName("labels").placeholder(TInt32.class,
+          Placeholder.shape(graph.labels().shape()));
+      args.add(dropoutSeed);
       args.add(rate);
       args.add(labels);
-      replicas.add(new Replica(inputs, labels, seed));
+      replicas.add(new Replica(inputs, labels, dropoutSeed));
       int n = args.size();
       List<String> order = new ArrayList<>();
       XlaFunction.Call call = XlaFunction.build(GraphScope.root(graph.parameters(), tf), "replica_" + i, args,
@@ -115,16 +130,12 @@ public final class ReplicatedStep {
             for (int k = 0; k < n - 1; k++) {
               in.add(a.get(k));
             }
-            Operand<TFloat32> shardLoss = graph.trainingLoss(scope, in, a.get(n - 1, TInt32.class));
+            Operand<?> shardLoss = graph.trainingLoss(scope, in, a.get(n - 1, TInt32.class));
             List<Parameter<TFloat32>> params = scope.parameters().list();
-            Output<?>[] grads = scope.parameters().graph().addGradients(shardLoss.asOutput(),
-                params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
             List<Operand<?>> out = new ArrayList<>();
             out.add(shardLoss);
-            for (int k = 0; k < grads.length; k++) {
-              order.add(params.get(k).name());
-              out.add(Objects.requireNonNull(grads[k], "no gradient for " + params.get(k).name()));
-            }
+            out.addAll(Gradients.of(scope.parameters().graph(), shardLoss, params, TFloat32.class));
+            params.forEach(p -> order.add(p.name()));
             return out;
           }, false);
       losses.add(call.output(0, TFloat32.class));
@@ -145,13 +156,27 @@ public final class ReplicatedStep {
     Operand<TFloat32> loss = avg.withName("loss").math.mul(avg.math.addN(losses), scale);
     List<Parameter<TFloat32>> vars = graph.parameters().list();
     Optimizer<TFloat32> optimizer = new Optimizer<>(g, spec, vars, mean);
-    return new ReplicatedStep(List.copyOf(replicas), optimizer, rate, loss);
+    return new ReplicatedStep(List.copyOf(replicas), optimizer, rate, loss, seed, graph.trainingDropout());
+  }
+
+  /** The session on the cluster's master the step runs in, opened once the graph is complete. */
+  public void open(Session session) {
+    this.session = session;
+  }
+
+  @Override
+  public Session session() {
+    if (session == null) {
+      throw new IllegalStateException("ReplicatedStep: no session yet (open it on the cluster first)");
+    }
+    return session;
   }
 
   public List<Replica> replicas() {
     return replicas;
   }
 
+  @Override
   public Optimizer<TFloat32> optimizer() {
     return optimizer;
   }
@@ -164,5 +189,67 @@ public final class ReplicatedStep {
   /** The combined batch's mean loss (before the update). */
   public Operand<TFloat32> loss() {
     return loss;
+  }
+
+  @Override
+  public long examplesPerUpdate(int batchSize) {
+    return batchSize;
+  }
+
+  /**
+   * One update from the combined batch {@code step}: worker i gets rows [i S, (i+1) S) and the
+   * dropout seed (seed, step W + i), which for one worker is the single-process run's (seed, step).
+   */
+  @Override
+  public Outcome run(long step, TrainingData data) {
+    FeedBatch batch = data.batch(step);
+    int w = replicas.size();
+    if (batch.batchSize() % w != 0) {
+      throw new IllegalArgumentException("batch of " + batch.batchSize() + " rows for " + w + " workers");
+    }
+    int shard = batch.batchSize() / w;
+    List<Tensor> fed = new ArrayList<>();
+    try {
+      Session.Runner runner = session().runner();
+      Feeds.dropout(runner, null, dropoutRate, seed, 0, rate, fed);
+      for (int i = 0; i < w; i++) {
+        Replica r = replicas.get(i);
+        Feeds.feed(runner, r.inputs(), r.labels(), batch.rows(i * shard, (i + 1) * shard), fed);
+        Feeds.dropout(runner, r.dropoutSeed(), null, seed, step * w + i, 0, fed);
+      }
+      runner.fetch(loss).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm());
+      if (update) {
+        runner.addTarget(optimizer.update());
+      }
+      if (traced != null) {
+        runner.setOptions(RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build());
+      }
+      try (var result = traced != null ? runner.runAndFetchMetadata() : runner.run()) {
+        if (traced != null) {
+          result.getMetadata().orElseThrow().getStepStats().getDevStatsList().stream()
+              .filter(d -> d.getNodeStatsCount() > 0).forEach(d -> traced.add(d.getDevice()));
+        }
+        return Outcome.of(result);
+      }
+    } finally {
+      fed.forEach(Tensor::close);
+    }
+  }
+
+  /**
+   * The devices that ran ops of the loss and gradients of update {@code step}, traced by
+   * TensorFlow's step stats; no update is made.
+   */
+  public Set<String> devicesOfStep(long step, TrainingData data) {
+    Set<String> devices = new java.util.TreeSet<>();
+    update = false;
+    traced = devices;
+    try {
+      run(step, data);
+    } finally {
+      update = true;
+      traced = null;
+    }
+    return devices;
   }
 }

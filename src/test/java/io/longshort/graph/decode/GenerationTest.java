@@ -47,7 +47,7 @@ class GenerationTest {
     final Generation.Outputs out;
 
     Harness(ModelSpec spec, long weightSeed) {
-      g = ModelGraph.build(spec, TFloat32.class, -1, CAPACITY, weightSeed);
+      g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(CAPACITY).optSeed(weightSeed).build();
       Ops tf = Ops.create(g.graph()).withSubScope("generate");
       prompt = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1)));
       lengths = tf.placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));

@@ -85,7 +85,7 @@ class IncrementalDecoderTest {
     for (int i = 0; i < ids.length; i++) {
       ids[i] = rnd.nextInt(v);
     }
-    try (ModelGraph<TFloat32> g = ModelGraph.build(c.spec(), TFloat32.class, BATCH, n, 5)) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(c.spec()).setDtype(TFloat32.class).setBatch(BATCH).setLength(n).optSeed(5).build()) {
       double[] full = g.logits(BATCH, Map.of("input_ids", ids));
       StepGraph step = new StepGraph(g, n, c.xla());
       double worst = 0;

@@ -29,7 +29,7 @@ class BaselineModelTest {
         .setHiddenWidth(32).setClasses(2).setAttention(LINFORMER).build();
     for (ModelSpec spec : List.of(classifier, retrieval)) {
       // N = 20 tokens: padded to the model's 32 inside each layer
-      try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, 2, 20, 3)) {
+      try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(2).setLength(20).optSeed(3).build()) {
         List<Parameter<TFloat32>> es = projections(g);
         assertEquals(1, es.size(), spec.task() + ": one E, got " + es.stream().map(Parameter::name).toList());
         assertTrue(es.get(0).name().endsWith("transformer_0.mha.attn.E"), es.get(0).name());

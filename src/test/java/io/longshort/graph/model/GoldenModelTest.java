@@ -34,8 +34,7 @@ class GoldenModelTest {
     try (Safetensors st = Safetensors.open(file)) {
       ModelSpec spec = Golden.modelSpec(st);
       long[] idsShape = st.info("input.ids_0").shape();
-      try (ModelGraph<TFloat32> g = ModelGraph.build(spec, TFloat32.class, idsShape[0],
-          Math.toIntExact(idsShape[1]), 0)) {
+      try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(idsShape[0]).setLength(Math.toIntExact(idsShape[1])).optSeed(0).build()) {
         WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "",
             AuthorsConfig.stateDictNames(spec));
         assertEquals(g.parameters().list().size(), report.loaded().size());

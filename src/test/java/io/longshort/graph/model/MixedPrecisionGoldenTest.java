@@ -47,8 +47,8 @@ class MixedPrecisionGoldenTest {
       ModelSpec spec = Golden.modelSpec(st);
       long[] idsShape = st.info("input.ids_0").shape();
       int n = Math.toIntExact(idsShape[1]);
-      try (ModelGraph<TFloat32> f32 = ModelGraph.build(spec, TFloat32.class, idsShape[0], n, 0);
-          ModelGraph<TBfloat16> bf16 = ModelGraph.buildMixed(spec, TBfloat16.class, TFloat32.class, idsShape[0], n, 0)) {
+      try (ModelGraph<TFloat32> f32 = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(idsShape[0]).setLength(n).optSeed(0).build();
+          ModelGraph<TBfloat16> bf16 = ModelGraph.builder(spec).setDtype(TBfloat16.class).setBatch(idsShape[0]).setLength(n).optSeed(0).optVariableDtype(TFloat32.class).build()) {
         WeightLoader.load(f32.session(), f32.parameters(), st, "", AuthorsConfig.stateDictNames(spec));
         WeightLoader.Report report = WeightLoader.load(bf16.session(), bf16.parameters(), st, "",
             AuthorsConfig.stateDictNames(spec));

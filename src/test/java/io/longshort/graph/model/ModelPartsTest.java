@@ -76,7 +76,7 @@ class ModelPartsTest {
     AttentionSpec full = AttentionSpec.causalFull().setWidth(16).setHeads(2).build();
     Random rnd = new Random(4);
     for (ModelSpec spec : new ModelSpec[] {lm(true, ls), lm(false, ls), lm(true, full)}) {
-      try (ModelGraph<TFloat64> g = ModelGraph.build(spec, TFloat64.class, 1, N, 9)) {
+      try (ModelGraph<TFloat64> g = ModelGraph.builder(spec).setDtype(TFloat64.class).setBatch(1).setLength(N).optSeed(9).build()) {
         assertEquals(spec.tiedEmbeddings(), !g.parameters().asMap().containsKey("lm_head.weight"));
         int[] a = new int[N];
         for (int i = 0; i < N; i++) {
@@ -106,8 +106,8 @@ class ModelPartsTest {
   void tiedEmbeddingsShareTheTable() {
     ModelSpec tied = lm(true, AttentionSpec.causalFull().setWidth(16).setHeads(2).build());
     ModelSpec untied = lm(false, AttentionSpec.causalFull().setWidth(16).setHeads(2).build());
-    try (ModelGraph<TFloat64> a = ModelGraph.build(tied, TFloat64.class, 1, N, 2);
-        ModelGraph<TFloat64> b = ModelGraph.build(untied, TFloat64.class, 1, N, 2)) {
+    try (ModelGraph<TFloat64> a = ModelGraph.builder(tied).setDtype(TFloat64.class).setBatch(1).setLength(N).optSeed(2).build();
+        ModelGraph<TFloat64> b = ModelGraph.builder(untied).setDtype(TFloat64.class).setBatch(1).setLength(N).optSeed(2).build()) {
       assertEquals(b.parameters().count() - a.parameters().count(), V * 16 + V, "lm_head weight and bias");
       assertFalse(a.parameters().asMap().containsKey("lm_head.bias"));
       assertNotEquals(a.parameters().count(), b.parameters().count());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.data.BatchKind;
+import io.longshort.train.TrainingLoop;
 import io.longshort.data.Batcher;
 import io.longshort.data.Example;
 import io.longshort.data.ExampleList;
@@ -53,7 +54,7 @@ class DistributedTrainingTest {
       .setClasses(2).optPooling(Pooling.MEAN).optDropout(0).build();
   static final OptimizerSpec OPTIMIZER = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 3e-3, 0.9, 0.999, 1e-6, 0.01,
       0, OptimizerSpec.Schedule.LINEAR, 2, STEPS, 1.0, 1);
-  static final TrainConfig CONFIG = new TrainConfig(B, N, STEPS, 42, 100, 1, 2, 10, 0);
+  static final TrainConfig CONFIG = TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(STEPS).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(2).optKeepCheckpoints(10).optEarlyStopPatience(0).build();
 
   /** label = 1 iff token 3 occurs more often than token 4; lengths 8..16 (padded rows differ per shard). */
   static BatchSource data() {
@@ -80,7 +81,7 @@ class DistributedTrainingTest {
     // the single-process run on the combined batch: its checkpoints of every second step
     Path run = dir.resolve("single");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, OPTIMIZER, CONFIG, TFloat32.class, run)) {
-      t.train(data(), null, new Trainer.Listener() {});
+      t.train(data(), null, new TrainingLoop.Listener() {});
     }
     single = run.resolve("checkpoints");
   }
@@ -111,7 +112,7 @@ class DistributedTrainingTest {
   void twoWorkersEqualOneProcessOnTheCombinedBatch() throws Exception {
     Path run = dir.resolve("distributed");
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
-      Trainer.Result result = t.train(data(), new Trainer.Listener() {});
+      TrainingLoop.Result result = t.train(data(), new TrainingLoop.Listener() {});
       assertEquals(STEPS, result.steps());
       Set<String> devices = t.devicesOfStep(data(), 0);
       assertTrue(devices.stream().anyMatch(d -> d.startsWith("/job:worker/replica:0/task:1/"))
@@ -136,7 +137,7 @@ class DistributedTrainingTest {
     Path run = dir.resolve("killed");
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
       WorkerFailureException e = assertThrows(WorkerFailureException.class, () ->
-          t.train(data(), new Trainer.Listener() {
+          t.train(data(), new TrainingLoop.Listener() {
             @Override
             public void checkpointed(long step, Path file) {
               if (step == 4) {
@@ -159,7 +160,7 @@ class DistributedTrainingTest {
     cluster.awaitServing(1);
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
       assertEquals(4, t.step(), "resumed from ckpt-4");
-      t.train(data(), new Trainer.Listener() {});
+      t.train(data(), new TrainingLoop.Listener() {});
     }
     // what was checkpointed before the failure (steps 1-4) carries on: the end equals the straight run
     for (long s = 2; s <= STEPS; s += 2) {

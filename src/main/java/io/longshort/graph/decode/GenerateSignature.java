@@ -1,6 +1,6 @@
-package io.longshort.export;
+package io.longshort.graph.decode;
 
-import io.longshort.graph.decode.Generation;
+import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Task;
 import java.util.LinkedHashMap;
@@ -42,7 +42,7 @@ public final class GenerateSignature {
   }
 
   /** The signature's inputs and outputs (sorted by name), adding the loop to the graph once. */
-  public static <T extends TFloating> Map<String, Map<String, Operand<?>>> build(ModelGraph<T> model) {
+  public static <T extends TFloating> BuiltModel.Signature build(ModelGraph<T> model) {
     return build(model, false);
   }
 
@@ -55,7 +55,7 @@ public final class GenerateSignature {
    * is a must-compile function ({@link Generation#build(Ops, io.longshort.graph.core.Parameters,
    * io.longshort.spec.ModelSpec, int, Generation.Inputs, boolean)}), under {@link #COMPILED_SCOPE}.
    */
-  public static synchronized <T extends TFloating> Map<String, Map<String, Operand<?>>> build(ModelGraph<T> model,
+  public static synchronized <T extends TFloating> BuiltModel.Signature build(ModelGraph<T> model,
       boolean compileStep) {
     Graph g = model.graph();
     if (g.operation("new_tokens") == null) {
@@ -75,10 +75,7 @@ public final class GenerateSignature {
     for (String name : new String[] {"new_tokens", "tokens", "lengths"}) {
       outputs.put(name, g.operation(prefix + name).output(0));
     }
-    Map<String, Map<String, Operand<?>>> sig = new LinkedHashMap<>();
-    sig.put("inputs", new LinkedHashMap<>(inputs));
-    sig.put("outputs", new LinkedHashMap<>(outputs));
-    return sig;
+    return new BuiltModel.Signature(new LinkedHashMap<>(inputs), new LinkedHashMap<>(outputs));
   }
 
   private static final String[] INPUTS = {"prompt_ids", "prompt_lengths", "max_new_tokens", "temperature", "top_k",

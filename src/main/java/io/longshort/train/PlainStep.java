@@ -1,0 +1,68 @@
+package io.longshort.train;
+
+import io.longshort.graph.model.BuiltModel;
+import org.tensorflow.Session;
+import org.tensorflow.op.Op;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * The update as ops in the model's graph: gradients of the model's loss with respect to every
+ * variable ({@link Gradients}) and the {@link Optimizer}'s update. With gradient accumulation
+ * (the optimizer spec's accumulationSteps k > 1) an update runs k micro-batches: the first k - 1
+ * add up their gradients, the last applies the update on the mean; the reported loss is the mean
+ * over the micro-batches. Every micro-batch of update s draws its dropout from (seed, s).
+ */
+public final class PlainStep implements TrainStep {
+  private final BuiltModel<?> model;
+  private final Optimizer<?> optimizer;
+  private final long seed;
+
+  public PlainStep(BuiltModel<?> model, Optimizer<?> optimizer, long seed) {
+    this.model = model;
+    this.optimizer = optimizer;
+    this.seed = seed;
+  }
+
+  /** The optimizer of {@code spec} over every parameter of the model's training graph. */
+  public static <V extends TFloating> Optimizer<V> optimizer(BuiltModel<?> model, OptimizerSpec spec,
+      Class<V> variableDtype) {
+    if (!model.training()) {
+      throw new IllegalArgumentException("not a training graph: the model has no loss");
+    }
+    var vars = Gradients.asVariables(model.parameters().list(), variableDtype);
+    return new Optimizer<>(model.graph(), spec, vars, Gradients.of(model.graph(), model.loss(), vars, variableDtype));
+  }
+
+  @Override
+  public Session session() {
+    return model.session();
+  }
+
+  @Override
+  public Optimizer<?> optimizer() {
+    return optimizer;
+  }
+
+  @Override
+  public long examplesPerUpdate(int batchSize) {
+    return (long) batchSize * optimizer.spec().accumulationSteps();
+  }
+
+  @Override
+  public Outcome run(long step, TrainingData data) {
+    int k = optimizer.spec().accumulationSteps();
+    double loss = 0;
+    Outcome last = null;
+    for (int micro = 0; micro < k; micro++) {
+      last = micro(data.batch(step * k + micro), step, micro < k - 1 ? optimizer.accumulate() : optimizer.update());
+      loss += last.loss() / k;
+    }
+    return new Outcome(loss, last.learningRate(), last.gradientNorm());
+  }
+
+  /** One micro-batch with {@code target} (accumulate, or the update). */
+  private Outcome micro(FeedBatch batch, long step, Op target) {
+    return Feeds.runStep(model, batch, seed, step, target, model.loss(), optimizer.learningRate(),
+        optimizer.gradientNorm());
+  }
+}
