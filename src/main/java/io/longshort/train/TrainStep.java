@@ -35,8 +35,10 @@ public interface TrainStep {
    */
   Outcome run(long step, TrainingData data);
 
-  /** Examples (rows of batches) one update sees. */
-  long examplesPerUpdate(int batchSize);
+  /** Examples (rows of batches) one update sees: one batch unless the step says otherwise. */
+  default long examplesPerUpdate(int batchSize) {
+    return batchSize;
+  }
 
   /**
    * State the step carries from one update to the next besides the parameters and the optimizer

@@ -107,18 +107,13 @@ public final class TruncatedBpttStep<T extends TFloating> implements TrainStep {
   }
 
   @Override
-  public List<TrainingVariable> state() {
-    return List.of(cacheVariable);
-  }
-
-  @Override
   public Optimizer<?> optimizer() {
     return optimizer;
   }
 
   @Override
-  public long examplesPerUpdate(int batchSize) {
-    return batchSize;
+  public List<TrainingVariable> state() {
+    return List.of(cacheVariable);
   }
 
   @Override
