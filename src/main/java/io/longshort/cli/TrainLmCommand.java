@@ -4,7 +4,6 @@ import io.longshort.data.BpttStreams;
 import io.longshort.data.ByteCorpus;
 import io.longshort.spec.TransformerLsSpec;
 import io.longshort.train.Checkpoints;
-import io.longshort.train.EventWriter;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.StreamingEval;
 import io.longshort.train.TransformerLsSetting;
@@ -23,10 +22,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code train-lm}: the authors' LM trained by truncated BPTT ({@link TruncatedBpttTrainer}). A
- * command of its own beside {@code train}: its loop keeps a cache per batch row and reads the
- * corpus as lanes of consecutive blocks, and its options (block, cache length, phase) mean nothing
- * to the other models.
+ * {@code train-lm}: the authors' LM trained by truncated BPTT ({@link TruncatedBpttTrainer}, the
+ * one training loop with a step that keeps a cache per batch row and reads the corpus as lanes of
+ * consecutive blocks). A command of its own beside {@code train}: its options (block, cache length,
+ * phase) mean nothing to the other models. Its resume check names the options that differ; the
+ * run folder checks the same fields again when it restores the checkpoint.
  */
 @Command(name = "train-lm", mixinStandardHelpOptions = true,
     description = {
@@ -145,7 +145,7 @@ final class TrainLmCommand implements Callable<Integer> {
     OptimizerSpec optimizer = new OptimizerSpec(q.type(), rate, q.beta1(), q.beta2(), q.epsilon(), q.weightDecay(),
         q.momentum(), q.schedule(), warm, (int) updates, q.clipNorm(), q.accumulationSteps());
     long runSeed = seed != null ? seed : setting.seed();
-    Path checkpoints = run.resolve("checkpoints");
+    Path checkpoints = run.resolve(io.longshort.train.RunFolder.CHECKPOINTS);
     checkResume(checkpoints, spec, optimizer, lanes, m, runSeed);
     try (ByteCorpus bytes = ByteCorpus.open(corpus)) {
       ByteCorpus.Range range = switch (split.toLowerCase(Locale.ROOT)) {
@@ -154,8 +154,9 @@ final class TrainLmCommand implements Callable<Integer> {
         default -> throw new IllegalArgumentException("--split (" + split + ") must be train or all");
       };
       BpttStreams data = new BpttStreams(bytes, range, lanes, m, StreamingEval.byteIds());
+      // the run folder writes the checkpoints and the TensorBoard events (loss, learning rate, ...)
       try (TruncatedBpttTrainer<TFloat32> trainer = new TruncatedBpttTrainer<>(spec, optimizer, data, lanes, m,
-          TFloat32.class, runSeed, checkpoints); EventWriter events = new EventWriter(run)) {
+          TFloat32.class, runSeed, run)) {
         trainer.cacheZeroed(zeroCache);
         if (initFrom != null && trainer.step() == 0) {
           try (Safetensors st = Safetensors.open(initFrom)) {
@@ -175,11 +176,6 @@ final class TrainLmCommand implements Callable<Integer> {
         trainer.train(updates, checkpointEvery, keep, (step, loss) -> {
           sum[0] += loss;
           count[0]++;
-          try {
-            events.scalar("train/loss", step, loss);
-          } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-          }
           if (step % logEvery == 0 || step == updates) {
             double mean = sum[0] / count[0];
             o.printf(Locale.ROOT, "step %d  loss %.4f  bits/char %.4f%n", step, mean, mean / Math.log(2));
@@ -198,7 +194,8 @@ final class TrainLmCommand implements Callable<Integer> {
   /** A resumed run must keep the model, optimizer, lanes, block and seed its checkpoints were made with. */
   private static void checkResume(Path checkpoints, TransformerLsSpec spec, OptimizerSpec optimizer, int lanes,
       int block, long seed) throws IOException {
-    Optional<Path> latest = java.nio.file.Files.isDirectory(checkpoints) ? Checkpoints.latest(checkpoints)
+    // the checkpoint the run folder resumes from: the newest whose checksums hold (it names the damaged ones)
+    Optional<Path> latest = java.nio.file.Files.isDirectory(checkpoints) ? Checkpoints.newestIntact(checkpoints, n -> {})
         : Optional.empty();
     if (latest.isEmpty()) {
       return;

@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.graph.core.Gradients;
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.model.BuiltModel;

@@ -14,9 +14,14 @@ final class FiniteCheck {
   private final Operand<TBool> allFinite;
 
   FiniteCheck(BuiltModel<?> model) {
-    Ops tf = Ops.create(model.graph()).withSubScope("finite_check");
+    this(model.graph(), model.parameters().list());
+  }
+
+  /** Over {@code params} of {@code graph} (a model that is not a {@link BuiltModel}). */
+  FiniteCheck(org.tensorflow.Graph graph, List<? extends Parameter<?>> params) {
+    Ops tf = Ops.create(graph).withSubScope("finite_check");
     List<Operand<TBool>> each = new ArrayList<>();
-    for (Parameter<?> p : model.parameters().list()) {
+    for (Parameter<?> p : params) {
       // the stored variable (float32 master weights under mixed precision): what a checkpoint holds
       Operand<TBool> finite = tf.math.isFinite(p.variable());
       each.add(tf.reduceAll(finite, tf.range(tf.constant(0), tf.rank(finite), tf.constant(1))));

@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.graph.core.Gradients;
 import io.longshort.graph.model.BuiltModel;
 import org.tensorflow.Session;
 import org.tensorflow.op.Op;

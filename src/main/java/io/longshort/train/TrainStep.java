@@ -35,23 +35,39 @@ public interface TrainStep {
    */
   Outcome run(long step, TrainingData data);
 
-  /** Examples (rows of batches) one update sees. */
-  long examplesPerUpdate(int batchSize);
+  /** Examples (rows of batches) one update sees: one batch unless the step says otherwise. */
+  default long examplesPerUpdate(int batchSize) {
+    return batchSize;
+  }
+
+  /**
+   * State the step carries from one update to the next besides the parameters and the optimizer
+   * (e.g. the truncated-BPTT cache), checkpointed after them; none by default.
+   */
+  default List<TrainingVariable> state() {
+    return List.of();
+  }
 
   /**
    * Every variable of the training state in checkpoint order: the model's parameters, then the
    * optimizer's slots and step.
    */
   static List<TrainingVariable> variables(BuiltModel<?> model, Optimizer<?> optimizer) {
+    return variables(model.graph(), model.parameters(), optimizer);
+  }
+
+  /** {@link #variables(BuiltModel, Optimizer)} of a model given as its graph and parameters. */
+  static List<TrainingVariable> variables(org.tensorflow.Graph graph, io.longshort.graph.core.Parameters<?> params,
+      Optimizer<?> optimizer) {
     List<TrainingVariable> out = new java.util.ArrayList<>();
-    addParameters(model, out);
-    org.tensorflow.op.Ops setOptimizer = org.tensorflow.op.Ops.create(model.graph()).withSubScope("set_optimizer");
+    addParameters(params, out);
+    org.tensorflow.op.Ops setOptimizer = org.tensorflow.op.Ops.create(graph).withSubScope("set_optimizer");
     optimizer.state().forEach(v -> out.add(TrainingVariable.of(setOptimizer, v)));
     return out;
   }
 
-  private static <T extends org.tensorflow.types.family.TFloating> void addParameters(BuiltModel<T> model,
-      List<TrainingVariable> out) {
-    model.parameters().list().forEach(p -> out.add(TrainingVariable.of(model.parameters(), p)));
+  private static <T extends org.tensorflow.types.family.TFloating> void addParameters(
+      io.longshort.graph.core.Parameters<T> params, List<TrainingVariable> out) {
+    params.list().forEach(p -> out.add(TrainingVariable.of(params, p)));
   }
 }

@@ -47,7 +47,9 @@ public final class TrainingLoop {
     RuntimeException of(String what, RuntimeException e);
   }
 
+  /** The model, for evaluation; null for a model trained without one ({@link #evaluate} then refuses). */
   private final BuiltModel<?> model;
+  private final org.tensorflow.Graph graph;
   private final TrainStep step;
   private final RunFolder run;
   private final List<TrainingVariable> variables;
@@ -63,14 +65,31 @@ public final class TrainingLoop {
    */
   public TrainingLoop(BuiltModel<?> model, TrainStep step, RunFolder run, boolean languageModel,
       boolean stepSeconds, Failures failures) {
+    this(model, model.graph(), model.parameters(), step, run, languageModel, stepSeconds, failures);
+  }
+
+  /**
+   * A model that is not a {@link BuiltModel} (e.g. the authors' LM trained by truncated BPTT),
+   * given as its graph and parameters; the loop runs without validation data.
+   */
+  public TrainingLoop(org.tensorflow.Graph graph, io.longshort.graph.core.Parameters<?> parameters, TrainStep step,
+      RunFolder run, boolean languageModel) {
+    this(null, graph, parameters, step, run, languageModel, false, (what, e) -> e);
+  }
+
+  private TrainingLoop(BuiltModel<?> model, org.tensorflow.Graph graph, io.longshort.graph.core.Parameters<?> parameters,
+      TrainStep step, RunFolder run, boolean languageModel, boolean stepSeconds, Failures failures) {
     this.model = model;
+    this.graph = graph;
     this.step = step;
     this.run = run;
     this.languageModel = languageModel;
     this.stepSeconds = stepSeconds;
     this.failures = failures;
-    variables = TrainStep.variables(model, step.optimizer());
-    finite = new FiniteCheck(model);
+    List<TrainingVariable> all = new ArrayList<>(TrainStep.variables(graph, parameters, step.optimizer()));
+    all.addAll(step.state());
+    variables = List.copyOf(all);
+    finite = new FiniteCheck(graph, parameters.list());
   }
 
   public TrainingLoop(BuiltModel<?> model, TrainStep step, RunFolder run, boolean languageModel) {
@@ -113,7 +132,7 @@ public final class TrainingLoop {
       throws IOException {
     long start = step();
     run.prepareResume(start);
-    run.graph(model.graph().toGraphDef());
+    run.graph(graph.toGraphDef());
     listener.started(start, config.steps());
     Metrics last = null;
     Metrics best = null;
@@ -205,6 +224,10 @@ public final class TrainingLoop {
    * counting only each batch's real rows.
    */
   public Metrics evaluate(TrainingData data, int batches) {
+    if (model == null) {
+      throw new IllegalStateException("this loop trains a model given as its graph and parameters: it has no"
+          + " validation outputs (losses, hits) to evaluate; give no validation data");
+    }
     long n = batches > 0 ? Math.min(batches, data.batchesPerEpoch()) : data.batchesPerEpoch();
     double lossSum = 0;
     double correct = 0;

@@ -38,6 +38,17 @@ class TruncatedBpttTrainerTest {
     return ids;
   }
 
+  static byte[] randomBytes(long seed) {
+    byte[] bytes = new byte[2000];
+    new Random(seed).nextBytes(bytes);
+    return bytes;
+  }
+
+  static OptimizerSpec optimizer() {
+    return new OptimizerSpec(OptimizerSpec.Type.ADAMW, 1e-2, 0.9, 0.999, 1e-8, 0.01, 0, OptimizerSpec.Schedule.CONSTANT,
+        2, 100, 0, 1);
+  }
+
   @Test
   void lanesReadConsecutiveBlocks(@TempDir Path dir) throws Exception {
     byte[] bytes = new byte[100];
@@ -63,12 +74,10 @@ class TruncatedBpttTrainerTest {
 
   @Test
   void killedAndResumedRunEndsWithTheUninterruptedRunsWeights(@TempDir Path dir) throws Exception {
-    byte[] bytes = new byte[2000];
-    new Random(1).nextBytes(bytes);
+    byte[] bytes = randomBytes(1);
     Path file = dir.resolve("corpus.bin");
     Files.write(file, bytes);
-    OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 1e-2, 0.9, 0.999, 1e-8, 0.01, 0, OptimizerSpec.Schedule.CONSTANT,
-        2, 100, 0, 1);
+    OptimizerSpec opt = optimizer();
     Map<String, double[]> whole;
     double[] wholeCache;
     double[] firstLoss = new double[1];
@@ -102,5 +111,52 @@ class TruncatedBpttTrainerTest {
     }
     assertTrue(Double.isFinite(firstLoss[0]) && Double.isFinite(lastLoss[0]));
     assertTrue(java.util.Arrays.stream(wholeCache).anyMatch(x -> x != 0), "the cache carries the lanes' history");
+  }
+
+  /**
+   * Through the run folder: a damaged newest checkpoint is passed over (the run resumes from the
+   * newest intact one and still ends with the uninterrupted run's weights and cache), and a resume
+   * with another seed is refused, naming the field.
+   */
+  @Test
+  void resumeSkipsADamagedCheckpointAndChecksTheRun(@TempDir Path dir) throws Exception {
+    byte[] bytes = randomBytes(2);
+    Path file = dir.resolve("corpus.bin");
+    Files.write(file, bytes);
+    OptimizerSpec opt = optimizer();
+    try (ByteCorpus c = ByteCorpus.open(file)) {
+      ByteCorpus.Range range = new ByteCorpus.Range(0, bytes.length);
+      Map<String, double[]> whole;
+      double[] wholeCache;
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec(), opt,
+          new BpttStreams(c, range, LANES, BLOCK, ids()), LANES, BLOCK, TFloat32.class, 7, null)) {
+        t.train(5, 5, 1, null);
+        whole = t.weights();
+        wholeCache = t.cache();
+      }
+      Path run = dir.resolve("b");
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec(), opt,
+          new BpttStreams(c, range, LANES, BLOCK, ids()), LANES, BLOCK, TFloat32.class, 7, run)) {
+        t.train(4, 2, 3, null); // checkpoints at steps 2 and 4
+      }
+      Path newest = run.resolve(RunFolder.CHECKPOINTS).resolve("ckpt-4.safetensors");
+      byte[] damaged = Files.readAllBytes(newest);
+      damaged[damaged.length - 1] ^= 0x10; // a bit of the last tensor's data
+      Files.write(newest, damaged);
+      IllegalArgumentException other = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> new TruncatedBpttTrainer<>(spec(), opt, new BpttStreams(c, range, LANES, BLOCK, ids()), LANES, BLOCK,
+              TFloat32.class, 8, run).close());
+      assertTrue(other.getMessage().contains("seed is 7") && other.getMessage().contains("this run's is 8"),
+          other.getMessage());
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec(), opt,
+          new BpttStreams(c, range, LANES, BLOCK, ids()), LANES, BLOCK, TFloat32.class, 7, run)) {
+        assertEquals(2, t.step());
+        t.train(5, 5, 3, null);
+        for (Map.Entry<String, double[]> e : t.weights().entrySet()) {
+          assertArrayEquals(whole.get(e.getKey()), e.getValue(), 0.0, e.getKey());
+        }
+        assertArrayEquals(wholeCache, t.cache(), 0.0, "cache");
+      }
+    }
   }
 }

@@ -3,6 +3,7 @@ package io.longshort.graph.model;
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Gradients;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
@@ -90,7 +91,7 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
             // forward and backward in one compiled function: the gradients are outputs too
             List<Parameter<T>> inner = scope.parameters().list();
             inner.forEach(p -> bodyParams.add(p.name()));
-            r.addAll(gradients(scope.parameters().graph(), r.get(2), inner));
+            r.addAll(Gradients.of(scope.parameters().graph(), r.get(2), inner, dtype));
           }
           return r;
         }).outputs());
@@ -99,7 +100,7 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
             training ? uncheckedSeed(args.get(3)) : null, training ? uncheckedRate(args.get(4)) : null);
         if (training) {
           params.list().forEach(p -> bodyParams.add(p.name()));
-          results.addAll(gradients(graph, results.get(2), params.list()));
+          results.addAll(Gradients.of(graph, results.get(2), params.list(), dtype));
         }
       }
       outputs.put("logprobs", tf.withName("logprobs").identity(results.get(0)));
@@ -120,16 +121,6 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
       graph.close();
       throw e;
     }
-  }
-
-  /** d loss / d parameter for each of {@code ps}, built in {@code g} (the outer graph or a function body). */
-  private static <T extends TFloating> List<Operand<?>> gradients(Graph g, Operand<?> loss, List<Parameter<T>> ps) {
-    Output<?>[] grads = g.addGradients(loss.asOutput(), ps.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));
-    List<Operand<?>> out = new ArrayList<>();
-    for (int i = 0; i < grads.length; i++) {
-      out.add(java.util.Objects.requireNonNull(grads[i], "parameter " + ps.get(i).name() + " has no gradient"));
-    }
-    return out;
   }
 
   @SuppressWarnings("unchecked")

@@ -6,7 +6,7 @@ import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.core.Parameter;
 import io.longshort.train.FeedBatch;
 import io.longshort.train.Feeds;
-import io.longshort.train.Gradients;
+import io.longshort.graph.core.Gradients;
 import io.longshort.train.Optimizer;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainStep;

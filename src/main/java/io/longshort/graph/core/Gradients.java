@@ -1,6 +1,5 @@
-package io.longshort.train;
+package io.longshort.graph.core;
 
-import io.longshort.graph.core.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
