@@ -97,6 +97,7 @@ class GenerateExportTest {
       lengths = ex.readInts("generate.input.prompt_lengths");
       maxNew = ex.readInts("generate.input.max_new_tokens")[0];
     }
+    assertEquals(16, maxNew);
     int p = prompts.length / 2;
     int[] want = new int[2 * maxNew];
     try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(1).setLength(MAX_LENGTH).optSeed(9).optTraining(true).build()) {
