@@ -11,6 +11,7 @@ import io.longshort.spec.Pooling;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import io.longshort.reference.FiniteDifferences;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Output;
@@ -63,32 +64,10 @@ class ModelGradientTest {
           }
         }
       }
-      double scale = 0;
-      for (double[] a : analytic) {
-        for (double v : a) {
-          scale = Math.max(scale, Math.abs(v));
-        }
-      }
-      double worst = 0;
-      String where = "";
-      for (int i = 0; i < params.size(); i++) {
-        double[] v = values.get(i);
-        for (int k = 0; k < 4; k++) {
-          int j = rnd.nextInt(v.length);
-          double saved = v[j];
-          v[j] = saved + STEP;
-          double plus = loss(g, params, values, ids, mask, labels);
-          v[j] = saved - STEP;
-          double minus = loss(g, params, values, ids, mask, labels);
-          v[j] = saved;
-          double numeric = (plus - minus) / (2 * STEP);
-          double err = Math.abs(numeric - analytic[i][j]) / Math.max(Math.abs(numeric), 1e-3 * scale);
-          if (err > worst) {
-            worst = err;
-            where = params.get(i).name() + "[" + j + "]: numeric " + numeric + ", TF " + analytic[i][j];
-          }
-        }
-      }
+      FiniteDifferences.Worst w = FiniteDifferences.compare(params.stream().map(p -> p.name()).toList(), values,
+          analytic, 4, STEP, rnd, () -> loss(g, params, values, ids, mask, labels));
+      double worst = w.error();
+      String where = w.where();
       assertTrue(worst <= 1e-3, "relative error " + worst + " at " + where);
     }
   }

@@ -8,6 +8,7 @@ import io.longshort.graph.model.TransformerLsLm;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
 import java.util.List;
+import io.longshort.reference.FiniteDifferences;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.Operand;
@@ -76,32 +77,10 @@ class TransformerLsGradientTest {
           }
         }
       }
-      double scale = 0;
-      for (double[] a : analytic) {
-        for (double v : a) {
-          scale = Math.max(scale, Math.abs(v));
-        }
-      }
-      double worst = 0;
-      String where = "";
-      for (int i = 0; i < params.size(); i++) {
-        double[] v = values.get(i);
-        for (int k = 0; k < 3; k++) {
-          int j = rnd.nextInt(v.length);
-          double saved = v[j];
-          v[j] = saved + STEP;
-          double plus = loss(lm, params, values, ids, targets, cache);
-          v[j] = saved - STEP;
-          double minus = loss(lm, params, values, ids, targets, cache);
-          v[j] = saved;
-          double numeric = (plus - minus) / (2 * STEP);
-          double err = Math.abs(numeric - analytic[i][j]) / Math.max(Math.abs(numeric), 1e-3 * scale);
-          if (err > worst) {
-            worst = err;
-            where = params.get(i).name() + "[" + j + "]: numeric " + numeric + ", TF " + analytic[i][j];
-          }
-        }
-      }
+      FiniteDifferences.Worst w = FiniteDifferences.compare(params.stream().map(p -> p.name()).toList(), values,
+          analytic, 3, STEP, rnd, () -> loss(lm, params, values, ids, targets, cache));
+      double worst = w.error();
+      String where = w.where();
       System.out.printf("%s: worst relative error %.3g (%s)%n", spec.preLn() ? "pre-LN" : "post-LN", worst, where);
       assertTrue(worst <= 1e-3, "relative error " + worst + " at " + where);
     }
