@@ -154,20 +154,7 @@ public final class Generation {
       }
       List<Output<?>> out = whileLoop(tf, init, cond, body);
 
-      Operand<TInt32> tokens = tf.withName("tokens").identity(as(out.get(BUFFER), TInt32.class));
-      Operand<TInt32> lengths = tf.withName("lengths").identity(tf.math.minimum(
-          tf.math.add(in.promptLengths(), in.maxNewTokens()), tf.constant(capacity)));
-      // (B, M) positions len_b + j, M = the largest max new tokens
-      Operand<TInt32> offsets = Shapes.reshape(tf, tf.range(tf.constant(0), tf.max(in.maxNewTokens(), tf.constant(0)),
-          tf.constant(1)), 1, -1);
-      Operand<TInt32> positions = tf.math.add(tf.expandDims(in.promptLengths(), tf.constant(1)), offsets);
-      Operand<TInt32> clipped = tf.math.minimum(positions, tf.constant(capacity - 1));
-      Operand<TInt32> gathered = tf.gather(tokens, clipped, tf.constant(1), Gather.batchDims(1L));
-      Operand<TBool> wanted = tf.math.logicalAnd(tf.math.less(positions, tf.constant(capacity)),
-          tf.math.less(offsets, tf.expandDims(in.maxNewTokens(), tf.constant(1))));
-      Operand<TInt32> newTokens = tf.withName("new_tokens").select(wanted, gathered,
-          tf.math.sub(tf.zerosLike(gathered), tf.constant(1)));
-      return new Outputs(tokens, newTokens, lengths);
+      return outputs(tf, as(out.get(BUFFER), TInt32.class), in, capacity);
     } finally {
       bodyGraph.close();
       condGraph.close();
@@ -357,5 +344,27 @@ public final class Generation {
 
   static <U extends TType> Operand<U> as(Operand<?> x, Class<U> type) {
     return x.asOutput().expect(type);
+  }
+
+  /**
+   * The signature's outputs of a finished decode loop, shared by every generation loop:
+   * {@code tokens} (B, C) the loop's buffer, {@code lengths} (B), and {@code new_tokens} (B, M),
+   * M the largest max new tokens, -1 past a row's own.
+   */
+  static Outputs outputs(Ops tf, Operand<TInt32> buffer, Inputs in, int capacity) {
+    Operand<TInt32> tokens = tf.withName("tokens").identity(buffer);
+    Operand<TInt32> lengths = tf.withName("lengths").identity(tf.math.minimum(
+        tf.math.add(in.promptLengths(), in.maxNewTokens()), tf.constant(capacity)));
+    // (B, M) positions len_b + j, M = the largest max new tokens
+    Operand<TInt32> offsets = Shapes.reshape(tf, tf.range(tf.constant(0), tf.max(in.maxNewTokens(), tf.constant(0)),
+        tf.constant(1)), 1, -1);
+    Operand<TInt32> positions = tf.math.add(tf.expandDims(in.promptLengths(), tf.constant(1)), offsets);
+    Operand<TInt32> clipped = tf.math.minimum(positions, tf.constant(capacity - 1));
+    Operand<TInt32> gathered = tf.gather(tokens, clipped, tf.constant(1), Gather.batchDims(1L));
+    Operand<TBool> wanted = tf.math.logicalAnd(tf.math.less(positions, tf.constant(capacity)),
+        tf.math.less(offsets, tf.expandDims(in.maxNewTokens(), tf.constant(1))));
+    Operand<TInt32> newTokens = tf.withName("new_tokens").select(wanted, gathered,
+        tf.math.sub(tf.zerosLike(gathered), tf.constant(1)));
+    return new Outputs(tokens, newTokens, lengths);
   }
 }

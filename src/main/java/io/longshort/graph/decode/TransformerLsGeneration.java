@@ -18,7 +18,6 @@ import org.tensorflow.OperationBuilder;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Gather;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
@@ -149,19 +148,7 @@ public final class TransformerLsGeneration {
       }
       List<Output<?>> out = Generation.whileLoop(tf, "ls_generate_loop", init, cond, body);
 
-      Operand<TInt32> tokens = tf.withName("tokens").identity(Generation.as(out.get(BUFFER), TInt32.class));
-      Operand<TInt32> lengths = tf.withName("lengths").identity(tf.math.minimum(
-          tf.math.add(in.promptLengths(), in.maxNewTokens()), tf.constant(capacity)));
-      Operand<TInt32> offsets = Shapes.reshape(tf, tf.range(tf.constant(0), tf.max(in.maxNewTokens(), tf.constant(0)),
-          tf.constant(1)), 1, -1);
-      Operand<TInt32> positions = tf.math.add(tf.expandDims(in.promptLengths(), tf.constant(1)), offsets);
-      Operand<TInt32> clipped = tf.math.minimum(positions, tf.constant(capacity - 1));
-      Operand<TInt32> gathered = tf.gather(tokens, clipped, tf.constant(1), Gather.batchDims(1L));
-      Operand<TBool> wanted = tf.math.logicalAnd(tf.math.less(positions, tf.constant(capacity)),
-          tf.math.less(offsets, tf.expandDims(in.maxNewTokens(), tf.constant(1))));
-      Operand<TInt32> newTokens = tf.withName("new_tokens").select(wanted, gathered,
-          tf.math.sub(tf.zerosLike(gathered), tf.constant(1)));
-      return new Generation.Outputs(tokens, newTokens, lengths);
+      return Generation.outputs(tf, Generation.as(out.get(BUFFER), TInt32.class), in, capacity);
     } finally {
       bodyGraph.close();
       condGraph.close();
