@@ -21,8 +21,9 @@ scripts/xla_dump.py).
 For a bf16 export, `--bf16-of F32_SAVEDMODEL` (the float32 export of the same model): bf16 logits may
 reorder near-ties, so instead of Java's exact tokens it checks that every greedy token is greedy
 within the bf16 tolerance: its float32 logit (F32_SAVEDMODEL's serving_default on the generated
-sequence) is within twice the logits' tolerance (scripts/bf16_tolerance.py) of the best one, and
-that TF1 and TF2 give the same tokens; Java's tokens are then only reported.
+sequence) is within twice the logits' tolerance (scripts/bf16_tolerance.py) of the best one, in
+each loader. The two loaders compile the step apart, so a near-tie may be rounded apart there too:
+equality of TF1's tokens with TF2's, and of both with Java's, is then only reported.
 Needs tensorflow and safetensors. Exit status 0 when every check passes.
 """
 import argparse
@@ -82,7 +83,6 @@ def main():
         print("%s TF2 bf16 greedy generate: every token within %.3g of the float32 model's best logit "
               "(largest gap %.3g, 2x the bf16 logits tolerance); %d/%d tokens equal Java's bf16 loop" % (
                   "PASS" if ok else "FAIL", 2 * tol, gap, int((got2 == want).sum()), want.size))
-        want = got2  # TF1 must give TF2's tokens
     else:
         ok = np.array_equal(got2, want)
         failures += not ok
@@ -107,10 +107,21 @@ def main():
         check_compiled("TF1", before)
         s1 = run(sampled)
         j1 = run(t1)
-    ok = np.array_equal(got1, want)
-    failures += not ok
-    print("%s TF1 (TF Serving's path) greedy generate: %d/%d tokens equal %s" % (
-        "PASS" if ok else "FAIL", int((got1 == want).sum()), want.size, "TF2's" if args.bf16_of else "Java's"))
+    if args.bf16_of:
+        # the same criterion as TF2's: the two loaders compile the step apart (another fusion order),
+        # so a bf16 near-tie may be rounded apart and greedy decoding then continues another
+        # sequence; every token must still be greedy within the bf16 tolerance
+        gap, tol = greedy_gap(args.bf16_of, feeds, got1)
+        ok = gap <= 2 * tol
+        failures += not ok
+        print("%s TF1 (TF Serving's path) bf16 greedy generate: every token within %.3g of the float32 model's"
+              " best logit (largest gap %.3g); %d/%d tokens equal TF2's" % (
+                  "PASS" if ok else "FAIL", 2 * tol, gap, int((got1 == got2).sum()), got2.size))
+    else:
+        ok = np.array_equal(got1, want)
+        failures += not ok
+        print("%s TF1 (TF Serving's path) greedy generate: %d/%d tokens equal Java's" % (
+            "PASS" if ok else "FAIL", int((got1 == want).sum()), want.size))
     if args.bf16_of:
         # bf16: the two loaders' compiled steps may round a near-tie apart (another fusion order),
         # and a sample then continues another sequence; what must hold is that every sampled token

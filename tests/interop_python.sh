@@ -3,6 +3,8 @@
 # run, then reads them with Python TF / TensorBoard. Needs python3 with tensorflow-cpu, safetensors
 # and tensorboard (python3 -m pip install tensorflow-cpu safetensors tensorboard). Not part of
 # `mvn test`, which must pass on machines without Python TF; `.ci/run` runs it in a venv it makes.
+# The checks run in two lanes at once (independent artifacts; most of each check is one process
+# starting TensorFlow, so two cores take two lanes); each lane's lines are printed when it ends.
 # Exits non-zero when any check fails.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,57 +12,80 @@ cd "$root"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export TF_CPP_MIN_LOG_LEVEL=3
-fail=0
-check() { if "$@"; then echo "PASS $*"; else echo "FAIL $*"; fail=$((fail + 1)); fi; }
+# one line per check, PASS or FAIL, in the lane's log and its results file (the scripts' own
+# lines say PASS too: only these are counted)
+check() {
+  local r=FAIL
+  if "$@"; then r=PASS; fi
+  echo "$r $*"
+  echo "$r $*" >>"$results"
+}
 
-scripts/longshort export-graphs --spec lra_listops,lra_retrieval --batch 2 --length 500 --examples --out "$work/graphs" >/dev/null
-for m in lra_listops lra_retrieval; do
-  check python3 scripts/check_graphdef_python.py "$work/graphs/$m.pb" "$work/graphs/$m.example.safetensors"
-done
+# the LRA models: GraphDefs, the imported authors' weights exported plain, --xla, --bf16 and
+# --xla --bf16 (within bf16 tolerance of float32), and a short training run's TensorBoard events
+# and export
+lra_lane() {
+  scripts/longshort export-graphs --spec lra_listops,lra_retrieval --batch 2 --length 500 --examples --out "$work/graphs" >/dev/null
+  for m in lra_listops lra_retrieval; do
+    check python3 scripts/check_graphdef_python.py "$work/graphs/$m.pb" "$work/graphs/$m.example.safetensors"
+  done
 
-scripts/longshort import-lra --weights ../shared/golden/lra/listops_cls_last_layer.safetensors --out "$work/bundle" >/dev/null
-scripts/longshort export --bundle "$work/bundle" --name listops --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops/1"
-# export --xla (signatures call must-compile functions: the outputs of the plain graph, compiled by
-# XLA in TF2 and for TF1's warm-up run), --bf16 and --xla --bf16 (within bf16 tolerance of float32)
-scripts/longshort export --bundle "$work/bundle" --name listops_xla --xla --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_xla/1"
-scripts/longshort export --bundle "$work/bundle" --name listops_bf16 --bf16 --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_bf16/1" --bf16-of "$work/savedmodels/listops/1"
-scripts/longshort export --bundle "$work/bundle" --name listops_xla_bf16 --xla --bf16 --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_xla_bf16/1" --bf16-of "$work/savedmodels/listops/1"
+  scripts/longshort import-lra --weights ../shared/golden/lra/listops_cls_last_layer.safetensors --out "$work/bundle" >/dev/null
+  scripts/longshort export --bundle "$work/bundle" --name listops --out "$work/savedmodels" >/dev/null
+  check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops/1"
+  # export --xla (signatures call must-compile functions: the outputs of the plain graph, compiled by
+  # XLA in TF2 and for TF1's warm-up run)
+  scripts/longshort export --bundle "$work/bundle" --name listops_xla --xla --out "$work/savedmodels" >/dev/null
+  check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_xla/1"
+  scripts/longshort export --bundle "$work/bundle" --name listops_bf16 --bf16 --out "$work/savedmodels" >/dev/null
+  check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_bf16/1" --bf16-of "$work/savedmodels/listops/1"
+  scripts/longshort export --bundle "$work/bundle" --name listops_xla_bf16 --xla --bf16 --out "$work/savedmodels" >/dev/null
+  check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_xla_bf16/1" --bf16-of "$work/savedmodels/listops/1"
 
-scripts/longshort train --listops "$work/listops" --generate 300 --min-tokens 20 --max-tokens 200 --length 200 \
-  --batch 8 --steps 20 --eval-every 10 --run "$work/run" >/dev/null
-check python3 scripts/check_tensorboard_python.py "$work/run"
-scripts/longshort export --run "$work/run" --name trained --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_savedmodel_python.py "$work/savedmodels/trained/1"
+  scripts/longshort train --listops "$work/listops" --generate 300 --min-tokens 20 --max-tokens 200 --length 200 \
+    --batch 8 --steps 20 --eval-every 10 --run "$work/run" >/dev/null
+  check python3 scripts/check_tensorboard_python.py "$work/run"
+  scripts/longshort export --run "$work/run" --name trained --out "$work/savedmodels" >/dev/null
+  check python3 scripts/check_savedmodel_python.py "$work/savedmodels/trained/1"
+}
 
 # a byte LM (a few steps on this repository's README): greedy generation from the SavedModel's
-# generate signature in TF2 and TF1 equals Java's
-scripts/longshort train --spec char_lm_small --corpus README.md --length 128 --batch 4 --steps 5 --eval-every 5 \
-  --run "$work/lm_run" >/dev/null
-scripts/longshort export --run "$work/lm_run" --name lm --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_generate_python.py "$work/savedmodels/lm/1"
-check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm/1"
-# the compiled generate step (and serving_default) of the same LM, float32 and bf16
-scripts/longshort export --run "$work/lm_run" --name lm_xla --xla --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_generate_python.py "$work/savedmodels/lm_xla/1"
-check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm_xla/1"
-scripts/longshort export --run "$work/lm_run" --name lm_xla_bf16 --xla --bf16 --out "$work/savedmodels" >/dev/null
-check python3 scripts/check_generate_python.py "$work/savedmodels/lm_xla_bf16/1" --bf16-of "$work/savedmodels/lm/1"
-check python3 scripts/check_savedmodel_python.py "$work/savedmodels/lm_xla_bf16/1" --bf16-of "$work/savedmodels/lm/1"
+# generate signature in TF2 and TF1 equals Java's; the compiled generate step (and serving_default)
+# of the same LM, float32 and bf16; then the example and the weights converter
+lm_lane() {
+  scripts/longshort train --spec char_lm_small --corpus README.md --length 128 --batch 4 --steps 5 --eval-every 5 \
+    --run "$work/lm_run" >/dev/null
+  scripts/longshort export --run "$work/lm_run" --name lm --out "$work/lm_savedmodels" >/dev/null
+  check python3 scripts/check_generate_python.py "$work/lm_savedmodels/lm/1"
+  check python3 scripts/check_savedmodel_python.py "$work/lm_savedmodels/lm/1"
+  scripts/longshort export --run "$work/lm_run" --name lm_xla --xla --out "$work/lm_savedmodels" >/dev/null
+  check python3 scripts/check_generate_python.py "$work/lm_savedmodels/lm_xla/1"
+  check python3 scripts/check_savedmodel_python.py "$work/lm_savedmodels/lm_xla/1"
+  scripts/longshort export --run "$work/lm_run" --name lm_xla_bf16 --xla --bf16 --out "$work/lm_savedmodels" >/dev/null
+  check python3 scripts/check_generate_python.py "$work/lm_savedmodels/lm_xla_bf16/1" --bf16-of "$work/lm_savedmodels/lm/1"
+  check python3 scripts/check_savedmodel_python.py "$work/lm_savedmodels/lm_xla_bf16/1" --bf16-of "$work/lm_savedmodels/lm/1"
 
-# examples/: a model composed in Java (MixedAttentionClassifier), trained by the loop and exported;
-# Python TF loads it with its variables and a few Adam steps through its signature lower the loss
+  # examples/: a model composed in Java (MixedAttentionClassifier), trained by the loop and exported;
+  # Python TF loads it with its variables and a few Adam steps through its signature lower the loss
+  java -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "target/longshort.jar:target/lib/*:target/test-classes" \
+    io.longshort.examples.MixedAttentionClassifier --run "$work/example_run" --export "$work/example" --steps 150 >/dev/null
+  check python3 scripts/check_example_python.py "$work/example/mixed_attention/1"
+
+  # scripts/pth_to_safetensors.py loads weights only (needs torch)
+  check python3 tests/pth_to_safetensors_test.py
+}
+
+# build once before the lanes start, so that they do not both build
+scripts/longshort --help >/dev/null
 [[ -d target/test-classes/io/longshort/examples ]] || mvn -B -q -DskipTests test-compile >&2
-java -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "target/longshort.jar:target/lib/*:target/test-classes" \
-  io.longshort.examples.MixedAttentionClassifier --run "$work/example_run" --export "$work/example" --steps 150 >/dev/null
-check python3 scripts/check_example_python.py "$work/example/mixed_attention/1"
-
-# scripts/pth_to_safetensors.py loads weights only (needs torch)
-check python3 tests/pth_to_safetensors_test.py
-
+# a lane that stops early (a command failing under set -e) leaves fewer lines: counted as failed
+for lane in lra lm; do
+  (set +e; results="$work/$lane.results"; : >"$results"
+   (set -e; "${lane}_lane") >"$work/$lane.log" 2>&1; echo "$lane lane: exit $?" >>"$work/$lane.log") &
+done
+wait
+cat "$work/lra.log" "$work/lm.log"
 total=17
-echo "interop: $((total - fail)) passed, $fail failed"
-[[ $fail -eq 0 ]]
+passed="$(cat "$work/lra.results" "$work/lm.results" | grep -c '^PASS ' || true)"
+echo "interop: $passed passed, $((total - passed)) failed"
+[[ $passed -eq $total ]]
