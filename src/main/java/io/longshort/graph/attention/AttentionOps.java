@@ -142,6 +142,27 @@ public final class AttentionOps {
     return Shapes.concat(tf, 3, parts);
   }
 
+  /**
+   * a @ b (b transposed when {@code adjY}) over any leading batch axes, as a {@code BatchMatMulV2}
+   * op: TensorFlow's oneDNN build replaces that op with its own batched kernel, while the
+   * {@code BatchMatMulV3} that {@code tf.train.batchMatMul} builds runs Eigen's, several times
+   * slower on small matrices such as the window blocks. Both have C++ gradients and XLA kernels.
+   */
+  public static <T extends TFloating> Operand<T> batchMatMul(Ops tf, Operand<T> a, Operand<T> b, boolean adjX,
+      boolean adjY) {
+    org.tensorflow.OperationBuilder op = tf.scope().opBuilder("BatchMatMul", "BatchMatMul");
+    op.addInput(a.asOutput());
+    op.addInput(b.asOutput());
+    op.setAttr("adj_x", adjX);
+    op.setAttr("adj_y", adjY);
+    return op.build().<T>output(0);
+  }
+
+  /** An Einsum op (its C++ gradient is Einsum too; oneDNN builds run {@code _MklEinsum}). */
+  public static <T extends TFloating> Operand<T> einsum(Ops tf, String equation, Operand<T> a, Operand<T> b) {
+    return tf.linalg.einsum(List.of(a, b), equation);
+  }
+
   /** Ones of shape (B, N) for a (B, N, D) input, when the caller gives no mask. */
   static <T extends TFloating> Operand<T> onesMask(Ops tf, Operand<T> x) {
     Operand<T> firstFeature = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, -1, 1});

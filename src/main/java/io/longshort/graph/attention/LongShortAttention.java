@@ -177,6 +177,8 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
-    return tf.train.batchMatMul(a, b, s.dtype(), BatchMatMul.adjY(transposeB));
+    int rank = a.shape().numDimensions();
+    String lead = "abc".substring(0, rank - 2);
+    return AttentionOps.einsum(tf, lead + "ij," + lead + (transposeB ? "kj" : "jk") + "->" + lead + "ik", a, b);
   }
 }

@@ -1,0 +1,100 @@
+package io.longshort.bench;
+
+import io.longshort.spec.AttentionSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.tensorflow.proto.DeviceStepStats;
+import org.tensorflow.proto.NodeExecStats;
+import org.tensorflow.proto.RunMetadata;
+
+/**
+ * Where one long-short layer's time goes: runs the bench's layer (batch 1, width 256, 4 heads,
+ * window 128, rank 64 unless given) with TensorFlow's full trace and prints the op time summed by
+ * op type and the slowest nodes (step stats; XLA on shows the compiled cluster as one node).
+ *
+ * <p>Usage: {@code LayerProfile N xla(true|false) pass(forward|train) [runs]}.
+ */
+public final class LayerProfile {
+  private LayerProfile() {}
+
+  public static void main(String[] args) {
+    int n = Integer.parseInt(args[0]);
+    boolean xla = Boolean.parseBoolean(args[1]);
+    boolean train = args[2].equals("train");
+    if (args[2].equals("time")) {
+      time(n, xla, args.length > 3 ? Integer.parseInt(args[3]) : 5);
+      return;
+    }
+    int runs = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+    AttentionSpec spec = AttentionSpec.longShort().setWidth(256).setHeads(4).setWindow(128).setRank(64).build();
+    try (LayerBench b = new LayerBench(spec, 1, n, xla)) {
+      for (int i = 0; i < 2; i++) {
+        if (train) {
+          b.trainOnce();
+        } else {
+          b.forwardOnce();
+        }
+      }
+      Map<String, Double> byType = new HashMap<>();
+      Map<String, Double> byNode = new HashMap<>();
+      Map<String, String> shapes = new HashMap<>();
+      double wall = 0;
+      for (int i = 0; i < runs; i++) {
+        long t0 = System.nanoTime();
+        RunMetadata md = b.traceOnce(train);
+        wall += (System.nanoTime() - t0) / 1e6;
+        for (DeviceStepStats dev : md.getStepStats().getDevStatsList()) {
+          for (NodeExecStats ns : dev.getNodeStatsList()) {
+            double ms = ns.getAllEndRelMicros() / 1e3;
+            String label = ns.getTimelineLabel();
+            String type = label.contains("= ") ? label.substring(label.indexOf("= ") + 2).split("\\(")[0] : ns.getNodeName();
+            byType.merge(type, ms / runs, Double::sum);
+            byNode.merge(ns.getNodeName(), ms / runs, Double::sum);
+            if (ns.getOutputCount() > 0 && ns.getOutput(0).hasTensorDescription()) {
+              shapes.put(ns.getNodeName(), ns.getOutput(0).getTensorDescription().getShape().getDimList().stream()
+                  .map(d -> Long.toString(d.getSize())).reduce((a, c) -> a + "x" + c).orElse(""));
+            }
+          }
+        }
+      }
+      System.out.printf(Locale.ROOT, "N=%d xla=%s %s: %.1f ms per traced run (wall)%n", n, xla, train ? "train" : "forward",
+          wall / runs);
+      print("by op type", byType, null, 40);
+      print("slowest nodes", byNode, shapes, 60);
+    }
+  }
+
+  /** Medians of forward and forward + backward over {@code reps} runs after 2 warm-ups each. */
+  private static void time(int n, boolean xla, int reps) {
+    AttentionSpec spec = AttentionSpec.longShort().setWidth(256).setHeads(4).setWindow(128).setRank(64).build();
+    try (LayerBench b = new LayerBench(spec, 1, n, xla)) {
+      double[] f = new double[reps];
+      double[] t = new double[reps];
+      b.forwardOnce();
+      b.trainOnce();
+      b.forwardOnce();
+      b.trainOnce();
+      for (int i = 0; i < reps; i++) {
+        f[i] = b.forwardOnce();
+        t[i] = b.trainOnce();
+      }
+      java.util.Arrays.sort(f);
+      java.util.Arrays.sort(t);
+      System.out.printf(Locale.ROOT, "TIME N=%d xla=%s forward %.1f ms  fwd+bwd %.1f ms%n", n, xla, f[reps / 2], t[reps / 2]);
+    }
+  }
+
+  private static void print(String title, Map<String, Double> m, Map<String, String> shapes, int top) {
+    List<Map.Entry<String, Double>> es = new ArrayList<>(m.entrySet());
+    es.sort((a, c) -> Double.compare(c.getValue(), a.getValue()));
+    double total = es.stream().mapToDouble(Map.Entry::getValue).sum();
+    System.out.printf(Locale.ROOT, "== %s (sum %.1f ms)%n", title, total);
+    for (Map.Entry<String, Double> e : es.subList(0, Math.min(top, es.size()))) {
+      System.out.printf(Locale.ROOT, "%8.2f ms  %s %s%n", e.getValue(), e.getKey(),
+          shapes == null ? "" : shapes.getOrDefault(e.getKey(), ""));
+    }
+  }
+}
