@@ -77,13 +77,32 @@ public final class LayerProfile {
       b.trainOnce();
       b.forwardOnce();
       b.trainOnce();
+      double fCpu = 0;
+      double tCpu = 0;
       for (int i = 0; i < reps; i++) {
+        double c0 = cpuMs();
         f[i] = b.forwardOnce();
+        double c1 = cpuMs();
         t[i] = b.trainOnce();
+        fCpu += c1 - c0;
+        tCpu += cpuMs() - c1;
       }
       java.util.Arrays.sort(f);
       java.util.Arrays.sort(t);
-      System.out.printf(Locale.ROOT, "TIME N=%d xla=%s forward %.1f ms  fwd+bwd %.1f ms%n", n, xla, f[reps / 2], t[reps / 2]);
+      System.out.printf(Locale.ROOT, "TIME N=%d xla=%s forward %.1f ms  fwd+bwd %.1f ms  (CPU: forward %.1f ms, fwd+bwd %.1f ms)%n",
+          n, xla, f[reps / 2], t[reps / 2], fCpu / reps, tCpu / reps);
+    }
+  }
+
+  /** This process's user + system CPU time (all threads), from /proc/self/stat. */
+  static double cpuMs() {
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // fields 14 and 15 (utime, stime) are at 11 and 12 after the command name
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
+    } catch (java.io.IOException e) {
+      return 0;
     }
   }
 

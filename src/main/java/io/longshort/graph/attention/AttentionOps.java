@@ -113,6 +113,16 @@ public final class AttentionOps {
    */
   public static <T extends TFloating> Operand<T> neighbourTiles(GraphScope<T> s, Operand<T> x, int xDim,
       int segments, int w, int yDim, int before, int after) {
+    return neighbourTiles(s, x, xDim, segments, w, yDim, before, after, null);
+  }
+
+  /**
+   * {@link #neighbourTiles(GraphScope, Operand, int, int, int, int, int, int)} with {@code prefix}
+   * (B, A, Q, P, Z) (or null) put before every tile's rows in the same concat:
+   * (B, A, Q, P + before + W + after, Z).
+   */
+  public static <T extends TFloating> Operand<T> neighbourTiles(GraphScope<T> s, Operand<T> x, int xDim,
+      int segments, int w, int yDim, int before, int after, Operand<T> prefix) {
     Ops tf = s.tf();
     Operand<T> zero = s.scalar(0.0);
     // (B, A, Q, W, Z)
@@ -132,6 +142,9 @@ public final class AttentionOps {
           new long[] {-1, xDim, segments, after, yDim});
     }
     List<Operand<T>> parts = new java.util.ArrayList<>();
+    if (prefix != null) {
+      parts.add(prefix);
+    }
     if (left != null) {
       parts.add(left);
     }
