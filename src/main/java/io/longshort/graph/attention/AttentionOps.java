@@ -129,17 +129,19 @@ public final class AttentionOps {
     Operand<T> blocks = Shapes.reshape(tf, x, -1, xDim, segments, w, yDim);
     Operand<T> left = null;
     Operand<T> right = null;
+    // each margin is sliced first, then padded by one zero block: two copies of the margin's
+    // size, where padding the whole of x first would copy all of it
     if (before > 0) {
       // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
-      Operand<T> shifted = Shapes.padAxis(tf, blocks, zero, 5, 2, 1, 0);
-      left = Shapes.slice(tf, shifted, new long[] {0, 0, 0, w - before, 0},
-          new long[] {-1, xDim, segments, before, yDim});
+      Operand<T> margins = Shapes.slice(tf, blocks, new long[] {0, 0, 0, w - before, 0},
+          new long[] {-1, xDim, segments - 1, before, yDim});
+      left = Shapes.padAxis(tf, margins, zero, 5, 2, 1, 0);
     }
     if (after > 0) {
       // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
-      Operand<T> shifted = Shapes.padAxis(tf, blocks, zero, 5, 2, 0, 1);
-      right = Shapes.slice(tf, shifted, new long[] {0, 0, 1, 0, 0},
-          new long[] {-1, xDim, segments, after, yDim});
+      Operand<T> margins = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0},
+          new long[] {-1, xDim, segments - 1, after, yDim});
+      right = Shapes.padAxis(tf, margins, zero, 5, 2, 0, 1);
     }
     List<Operand<T>> parts = new java.util.ArrayList<>();
     if (prefix != null) {
