@@ -28,6 +28,18 @@ public final class LayerProfile {
       model(n, xla, Integer.parseInt(args[3]), args.length > 4 && args[4].equals("trace"));
       return;
     }
+    if (args[2].equals("seq")) {
+      // forward + backward runs one after the other from a fresh process, as the longest-N probe runs them
+      AttentionSpec spec = AttentionSpec.longShort().setWidth(256).setHeads(4).setWindow(128).setRank(64).build();
+      try (LayerBench b = new LayerBench(spec, 1, n, xla)) {
+        StringBuilder line = new StringBuilder("SEQ N=" + n + ":");
+        for (int i = 0; i < Integer.parseInt(args[3]); i++) {
+          line.append(String.format(Locale.ROOT, " %.0f", b.trainOnce()));
+        }
+        System.out.println(line + " ms");
+      }
+      return;
+    }
     if (args[2].equals("time")) {
       time(n, xla, args.length > 3 ? Integer.parseInt(args[3]) : 5);
       return;
