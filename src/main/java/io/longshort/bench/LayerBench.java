@@ -78,10 +78,7 @@ public final class LayerBench implements AutoCloseable {
       return List.of(total);
     }, xla).output(0, TFloat32.class);
 
-    String inter = System.getProperty("longshort.interOp");
-    session = inter == null ? new Session(g) : new Session(g, org.tensorflow.proto.ConfigProto.newBuilder()
-        .setInterOpParallelismThreads(Integer.parseInt(inter))
-        .setIntraOpParallelismThreads(Integer.parseInt(System.getProperty("longshort.intraOp", "0"))).build());
+    session = new Session(g);
     session.initialize();
     xValue = RandomTensors.normal(xShape, 1);
     dyValue = RandomTensors.normal(xShape, 2);

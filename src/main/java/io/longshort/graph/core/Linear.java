@@ -82,7 +82,9 @@ public final class Linear<T extends TFloating> {
     }
     Operand<T> flat = dims.length == 2 ? x : Shapes.reshape(tf, x, -1, in);
     // (M, sum out) = (M, in) @ (sum out, in)^T + (sum out)
-    Operand<T> y = tf.math.add(tf.linalg.matMul(flat, Shapes.concat(tf, 0, weights), MatMul.transposeB(true)),
+    // BiasAdd, not Add: its gradient is one BiasAddGrad (a row reduction several times faster
+    // than the Sum that Add's broadcast gradient runs over the (M, sum out) tensor)
+    Operand<T> y = tf.nn.biasAdd(tf.linalg.matMul(flat, Shapes.concat(tf, 0, weights), MatMul.transposeB(true)),
         Shapes.concat(tf, 0, biases));
     java.util.List<Operand<T>> out = new java.util.ArrayList<>();
     for (Operand<T> part : tf.splitV(y, tf.constant(widths), tf.constant(1), (long) layers.size()).output()) {
@@ -106,7 +108,9 @@ public final class Linear<T extends TFloating> {
     Operand<T> flat = dims.length == 2 ? x : Shapes.reshape(tf, x, -1, in);
     Operand<T> y = tf.linalg.matMul(flat, weight, MatMul.transposeB(true));
     if (bias != null) {
-      y = tf.math.add(y, bias);
+      // BiasAdd, not Add: the same sum, and its gradient is one BiasAddGrad, several times faster
+      // than the Sum over rows that Add's broadcast gradient runs
+      y = tf.nn.biasAdd(y, bias);
     }
     if (dims.length == 2) {
       return y;
