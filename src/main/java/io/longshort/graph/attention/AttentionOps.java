@@ -158,22 +158,11 @@ public final class AttentionOps {
   }
 
   /**
-   * a @ b (b transposed when {@code adjY}) over any leading batch axes, as a {@code BatchMatMulV2}
-   * op: TensorFlow's oneDNN build replaces that op with its own batched kernel, while the
-   * {@code BatchMatMulV3} that {@code tf.train.batchMatMul} builds runs Eigen's, several times
-   * slower on small matrices such as the window blocks. Both have C++ gradients and XLA kernels.
+   * A two-operand Einsum. For batched products this is the fast form on CPU: TensorFlow's oneDNN
+   * build runs {@code _MklEinsum}, and Einsum's C++ gradient is Einsum again, while
+   * {@code tf.train.batchMatMul}'s {@code BatchMatMulV3} (and the gradient of every BatchMatMul
+   * version) runs Eigen's kernel, several times slower on small matrices such as the window blocks.
    */
-  public static <T extends TFloating> Operand<T> batchMatMul(Ops tf, Operand<T> a, Operand<T> b, boolean adjX,
-      boolean adjY) {
-    org.tensorflow.OperationBuilder op = tf.scope().opBuilder("BatchMatMul", "BatchMatMul");
-    op.addInput(a.asOutput());
-    op.addInput(b.asOutput());
-    op.setAttr("adj_x", adjX);
-    op.setAttr("adj_y", adjY);
-    return op.build().<T>output(0);
-  }
-
-  /** An Einsum op (its C++ gradient is Einsum too; oneDNN builds run {@code _MklEinsum}). */
   public static <T extends TFloating> Operand<T> einsum(Ops tf, String equation, Operand<T> a, Operand<T> b) {
     return tf.linalg.einsum(List.of(a, b), equation);
   }

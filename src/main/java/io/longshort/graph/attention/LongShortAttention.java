@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
@@ -187,6 +186,7 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     return tf.math.add(tf.math.mul(p.get(0), clsV), matmul(p.get(1), c, false));
   }
 
+  /** a @ b (b transposed when {@code transposeB}) over up to 3 leading batch axes, as an Einsum. */
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
     int rank = a.shape().numDimensions();
     String lead = "abc".substring(0, rank - 2);
