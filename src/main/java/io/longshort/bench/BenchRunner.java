@@ -79,8 +79,10 @@ public final class BenchRunner {
   }
 
   /**
-   * Doubles N from the longest table length that trained within the budget, one process and one
-   * forward + backward run each, until a run passes the budget, fails or N passes maxLength.
+   * Doubles N from the longest table length that trained within the budget, one process each,
+   * until a run passes the budget, fails or N passes maxLength. Each probe is timed like a table
+   * row (the same warm-up runs and repetitions, fewer when one run is slow), so that the plot's
+   * points past the table measure the same thing as those in it.
    */
   private List<BenchResult> longest(AttentionSpec attention, List<BenchResult> table) {
     String kind = attention.kind().jsonName();
@@ -91,7 +93,8 @@ public final class BenchRunner {
       return probes;
     }
     for (long n = 2L * start; n <= s.maxLength(); n *= 2) {
-      List<BenchResult> rs = runCase(new BenchCase(BenchCase.PROBE, attention, s.batch(), (int) n, false, 1, 1));
+      List<BenchResult> rs = runCase(new BenchCase(BenchCase.PROBE, attention, s.batch(), (int) n, false, s.reps(),
+          s.warmup()));
       probes.addAll(rs);
       if (rs.stream().anyMatch(r -> !r.ok())) {
         break;

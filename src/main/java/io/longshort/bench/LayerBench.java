@@ -106,6 +106,21 @@ public final class LayerBench implements AutoCloseable {
     return (System.nanoTime() - t0) / 1e6;
   }
 
+  /** Runs one pass ({@code train}: forward + backward) with a full trace; returns its metadata. */
+  public org.tensorflow.proto.RunMetadata traceOnce(boolean train) {
+    Session.Runner runner = session.runner().feed(x, xValue).feed(mask, maskValue)
+        .setOptions(org.tensorflow.proto.RunOptions.newBuilder()
+            .setTraceLevel(org.tensorflow.proto.RunOptions.TraceLevel.FULL_TRACE).build());
+    if (train) {
+      runner.feed(dy, dyValue).fetch(this.train);
+    } else {
+      runner.fetch(forward);
+    }
+    try (org.tensorflow.Result r = runner.runAndFetchMetadata()) {
+      return r.getMetadata().orElseThrow();
+    }
+  }
+
   @Override
   public void close() {
     xValue.close();

@@ -31,7 +31,7 @@ class FlopsTest {
       double counted = 0;
       for (Iterator<GraphOperation> it = g.graph().operations(); it.hasNext(); ) {
         GraphOperation op = it.next();
-        if (op.type().equals("MatMul") || op.type().startsWith("BatchMatMul")) {
+        if (op.type().equals("MatMul") || op.type().startsWith("BatchMatMul") || op.type().equals("Einsum")) {
           counted += matmulFlops(op);
         }
       }
@@ -60,7 +60,7 @@ class FlopsTest {
         double counted = 0;
         for (Iterator<GraphOperation> it = g.graph().operations(); it.hasNext(); ) {
           GraphOperation op = it.next();
-          if (op.type().equals("MatMul") || op.type().startsWith("BatchMatMul")) {
+          if (op.type().equals("MatMul") || op.type().startsWith("BatchMatMul") || op.type().equals("Einsum")) {
             counted += matmulFlops(op);
           }
         }
@@ -69,9 +69,27 @@ class FlopsTest {
     }
   }
 
-  /** 2 * (batch dims) * M * K * P for an output of (..., M, P) with contraction K. */
+  /**
+   * 2 * (batch dims) * M * K * P for an output of (..., M, P) with contraction K; for a two-operand
+   * Einsum, 2 * (output size) * (the sizes of the first operand's axes the output lacks).
+   */
   private static double matmulFlops(GraphOperation op) {
     Shape out = op.output(0).shape();
+    if (op.type().equals("Einsum")) {
+      String eq = op.attributes().getAttrString("equation");
+      String first = eq.substring(0, eq.indexOf(','));
+      String result = eq.substring(eq.indexOf("->") + 2);
+      double size = 2;
+      for (int i = 0; i < out.numDimensions(); i++) {
+        size *= out.get(i);
+      }
+      for (int i = 0; i < first.length(); i++) {
+        if (result.indexOf(first.charAt(i)) < 0) {
+          size *= op.input(0).shape().get(i);
+        }
+      }
+      return size;
+    }
     Shape a = op.input(0).shape();
     boolean adjA = op.type().equals("MatMul") ? op.attributes().getAttrBool("transpose_a")
         : op.attributes().getAttrBool("adj_x");

@@ -79,7 +79,7 @@ class MixedPrecisionTest {
             assertTrue(d == DataType.DT_FLOAT || d == DataType.DT_INT64, op.name() + " writes " + d);
             writes++;
           }
-          case "MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3" -> {
+          case "MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", "Einsum" -> {
             assertEquals(DataType.DT_BFLOAT16, op.output(0).dataType(), op.name());
             matmuls++;
             if (op.name().startsWith("gradients")) {

@@ -113,25 +113,40 @@ public final class AttentionOps {
    */
   public static <T extends TFloating> Operand<T> neighbourTiles(GraphScope<T> s, Operand<T> x, int xDim,
       int segments, int w, int yDim, int before, int after) {
+    return neighbourTiles(s, x, xDim, segments, w, yDim, before, after, null);
+  }
+
+  /**
+   * {@link #neighbourTiles(GraphScope, Operand, int, int, int, int, int, int)} with {@code prefix}
+   * (B, A, Q, P, Z) (or null) put before every tile's rows in the same concat:
+   * (B, A, Q, P + before + W + after, Z).
+   */
+  public static <T extends TFloating> Operand<T> neighbourTiles(GraphScope<T> s, Operand<T> x, int xDim,
+      int segments, int w, int yDim, int before, int after, Operand<T> prefix) {
     Ops tf = s.tf();
     Operand<T> zero = s.scalar(0.0);
     // (B, A, Q, W, Z)
     Operand<T> blocks = Shapes.reshape(tf, x, -1, xDim, segments, w, yDim);
     Operand<T> left = null;
     Operand<T> right = null;
+    // each margin is sliced first, then padded by one zero block: two copies of the margin's
+    // size, where padding the whole of x first would copy all of it
     if (before > 0) {
       // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
-      Operand<T> shifted = Shapes.padAxis(tf, blocks, zero, 5, 2, 1, 0);
-      left = Shapes.slice(tf, shifted, new long[] {0, 0, 0, w - before, 0},
-          new long[] {-1, xDim, segments, before, yDim});
+      Operand<T> margins = Shapes.slice(tf, blocks, new long[] {0, 0, 0, w - before, 0},
+          new long[] {-1, xDim, segments - 1, before, yDim});
+      left = Shapes.padAxis(tf, margins, zero, 5, 2, 1, 0);
     }
     if (after > 0) {
       // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
-      Operand<T> shifted = Shapes.padAxis(tf, blocks, zero, 5, 2, 0, 1);
-      right = Shapes.slice(tf, shifted, new long[] {0, 0, 1, 0, 0},
-          new long[] {-1, xDim, segments, after, yDim});
+      Operand<T> margins = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0},
+          new long[] {-1, xDim, segments - 1, after, yDim});
+      right = Shapes.padAxis(tf, margins, zero, 5, 2, 0, 1);
     }
     List<Operand<T>> parts = new java.util.ArrayList<>();
+    if (prefix != null) {
+      parts.add(prefix);
+    }
     if (left != null) {
       parts.add(left);
     }
@@ -140,6 +155,16 @@ public final class AttentionOps {
       parts.add(right);
     }
     return Shapes.concat(tf, 3, parts);
+  }
+
+  /**
+   * A two-operand Einsum. For batched products this is the fast form on CPU: TensorFlow's oneDNN
+   * build runs {@code _MklEinsum}, and Einsum's C++ gradient is Einsum again, while
+   * {@code tf.train.batchMatMul}'s {@code BatchMatMulV3} (and the gradient of every BatchMatMul
+   * version) runs Eigen's kernel, several times slower on small matrices such as the window blocks.
+   */
+  public static <T extends TFloating> Operand<T> einsum(Ops tf, String equation, Operand<T> a, Operand<T> b) {
+    return tf.linalg.einsum(List.of(a, b), equation);
   }
 
   /** Ones of shape (B, N) for a (B, N, D) input, when the caller gives no mask. */

@@ -1,6 +1,7 @@
 package io.longshort.graph.attention;
 
 import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Linear;
 import io.longshort.graph.core.Shapes;
 import static io.longshort.graph.attention.AttentionOps.exclusionBias;
 import static io.longshort.graph.attention.AttentionOps.mergeHeads;
@@ -12,7 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -77,9 +78,13 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> bias = exclusionBias(s, valid);
 
     // (B, H, Np, K); keys and values get DualLN's local norm over the full width first
-    Operand<T> q = splitHeads(tf, tf.math.mul(weights.wQ.apply(xp), s.scalar(scale)), np, h, k);
-    Operand<T> kl = splitHeads(tf, weights.dualLnL.apply(weights.wK.apply(xp)), np, h, k);
-    Operand<T> vl = splitHeads(tf, weights.dualLnL.apply(weights.wV.apply(xp)), np, h, k);
+    // W_q (times the scale), W_k, W_v and dconv_fc as one product of xp
+    List<Linear<T>> inputLayers = r > 0 ? List.of(weights.wQ, weights.wK, weights.wV, weights.dconvFc)
+        : List.of(weights.wQ, weights.wK, weights.wV);
+    List<Operand<T>> projected = Linear.applyJoint(s, inputLayers, new double[] {scale, 1, 1, 1}, xp);
+    Operand<T> q = splitHeads(tf, projected.get(0), np, h, k);
+    Operand<T> kl = splitHeads(tf, weights.dualLnL.apply(projected.get(1)), np, h, k);
+    Operand<T> vl = splitHeads(tf, weights.dualLnL.apply(projected.get(2)), np, h, k);
 
     // global slots: [CLS key/value (raw)] + R dynamic projections, then DualLN's global norm
     List<Operand<T>> globalKeys = new ArrayList<>();
@@ -97,7 +102,7 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     }
     if (r > 0) {
       // (B, Np, H*R) -> softmax over positions -> (B, H, R, Np)
-      Operand<T> scores = tf.math.add(weights.dconvFc.apply(xp), tf.expandDims(bias, tf.constant(2)));
+      Operand<T> scores = tf.math.add(projected.get(3), tf.expandDims(bias, tf.constant(2)));
       Operand<T> byPosition = Shapes.transpose(tf, scores, 0, 2, 1);
       Operand<T> p = Shapes.reshape(tf, AttentionOps.softmax(tf, byPosition), -1, h, r, np);
       // (B, H, R, K)
@@ -107,45 +112,50 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     int g = globalKeys.size() == 0 ? 0 : (cls ? 1 : 0) + r;
     Operand<T> kg = null;
     Operand<T> vg = null;
-    Operand<T> globalLogits = null;
     if (g > 0) {
       // (B, H, R + G, K)
       kg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalKeys), g, h, k)), g, h, k);
       vg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalValues), g, h, k)), g, h, k);
-      // (B, H, Np, R + G)
-      globalLogits = matmul(q, kg, true);
     }
 
-    // one joint softmax over [global slots ; window keys], kept in its two blocks
+    // one softmax over [global slots ; window keys]
     Operand<T> out = null;
     if (w > 0) {
-      // (B, H, Q, W, K) queries against (B, H, Q, W + 2E, K) key tiles
+      // (B, H, Q, W, K) queries against (B, H, Q, R + G + W + 2E, K) key tiles: every tile starts
+      // with the R + G global slots (repeated per segment, a small copy), so that one product gives
+      // all of a query's logits and one softmax normalises them, with no concat or joint pass over
+      // the largest tensor
       int windowKeys = 2 * e + w;
       Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
-      Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e);
-      Operand<T> windowValues = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e);
-      // (B, 1, Q, 1, W + 2E): out-of-range keys are zero-padded tiles of `valid`, so excluded too
-      Operand<T> validTiles = AttentionOps.neighbourTiles(s,
-          Shapes.reshape(tf, valid, -1, 1, np, 1), 1, segments, w, 1, e, e);
-      Operand<T> keyBias = exclusionBias(s, Shapes.reshape(tf, validTiles, -1, 1, segments, 1, windowKeys));
-      // (B, H, Q, W, W + 2E)
-      Operand<T> windowLogits = tf.math.add(matmul(qTiles, kTiles, true), keyBias);
-      // padded query rows attend to nothing
-      Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, segments, w, 1);
+      Operand<T> kPrefix = null;
+      Operand<T> vPrefix = null;
+      Operand<T> validPrefix = null;
       if (g > 0) {
-        // (B, H, Q, W, R + G) and (B, H, Q, W, W + 2E)
-        List<Operand<T>> probs = AttentionOps.jointSoftmax(tf,
-            List.of(Shapes.reshape(tf, globalLogits, -1, h, segments, w, g), windowLogits), keepQuery);
-        // (B, H, Np, R + G) @ (B, H, R + G, K)
-        out = matmul(Shapes.reshape(tf, probs.get(0), -1, h, np, g), vg, false);
-        Operand<T> windowOut = Shapes.reshape(tf, matmul(probs.get(1), windowValues, false), -1, h, np, k);
-        out = tf.math.add(out, windowOut);
-      } else {
-        Operand<T> windowProbs = tf.math.mul(AttentionOps.softmax(tf, windowLogits), keepQuery);
-        // (B, H, Q, W, W + 2E) @ (B, H, Q, W + 2E, K) -> (B, H, Np, K)
-        out = Shapes.reshape(tf, matmul(windowProbs, windowValues, false), -1, h, np, k);
+        Operand<TInt32> perSegment = tf.constant(new int[] {1, 1, segments, 1, 1});
+        // (B, H, Q, R + G, K)
+        kPrefix = tf.tile(tf.expandDims(kg, tf.constant(2)), perSegment);
+        vPrefix = tf.tile(tf.expandDims(vg, tf.constant(2)), perSegment);
+        // (B, 1, Q, R + G, 1): global slots are always valid
+        // (built from the mask, off the gradient's path: OnesLike has no C++ gradient)
+        Operand<T> onePerSegment = tf.onesLike(Shapes.slice(tf, Shapes.reshape(tf, valid, -1, 1, segments, w, 1),
+            new long[] {0, 0, 0, 0, 0}, new long[] {-1, 1, segments, 1, 1}));
+        validPrefix = tf.tile(onePerSegment, tf.constant(new int[] {1, 1, 1, g, 1}));
       }
+      Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e, kPrefix);
+      Operand<T> vTiles = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e, vPrefix);
+      // (B, 1, Q, 1, R + G + W + 2E): out-of-range keys are zero-padded tiles of `valid`, so excluded too
+      Operand<T> validTiles = AttentionOps.neighbourTiles(s,
+          Shapes.reshape(tf, valid, -1, 1, np, 1), 1, segments, w, 1, e, e, validPrefix);
+      Operand<T> keyBias = exclusionBias(s, Shapes.reshape(tf, validTiles, -1, 1, segments, 1, g + windowKeys));
+      // (B, H, Q, W, R + G + W + 2E)
+      Operand<T> probs = AttentionOps.softmax(tf, tf.math.add(matmul(qTiles, kTiles, true), keyBias));
+      // padded query rows attend to nothing: their output rows are zeroed, the same as zeroing
+      // their probabilities and 1/(R + G + W + 2E) the size
+      Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, np, 1);
+      out = tf.math.mul(Shapes.reshape(tf, matmul(probs, vTiles, false), -1, h, np, k), keepQuery);
     } else {
+      // (B, H, Np, R + G)
+      Operand<T> globalLogits = matmul(q, kg, true);
       Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, np, 1);
       out = matmul(tf.math.mul(AttentionOps.softmax(tf, globalLogits), keepQuery), vg, false);
     }
@@ -176,7 +186,10 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     return tf.math.add(tf.math.mul(p.get(0), clsV), matmul(p.get(1), c, false));
   }
 
+  /** a @ b (b transposed when {@code transposeB}) over up to 3 leading batch axes, as an Einsum. */
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
-    return tf.train.batchMatMul(a, b, s.dtype(), BatchMatMul.adjY(transposeB));
+    int rank = a.shape().numDimensions();
+    String lead = "abc".substring(0, rank - 2);
+    return AttentionOps.einsum(tf, lead + "ij," + lead + (transposeB ? "kj" : "jk") + "->" + lead + "ik", a, b);
   }
 }

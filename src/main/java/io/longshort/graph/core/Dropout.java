@@ -40,25 +40,47 @@ public final class Dropout {
   }
 
   /**
-   * Uniform [0, 1) numbers shaped like {@code x}, multiples of 2^-24, from an integer hash of
-   * (seed, step, site, element index) in int64 ops without overflow. Not StatelessRandomUniform:
+   * Whether to keep each element of {@code x}: u >= rate for uniform u in [0, 1), multiples of
+   * 2^-24, from an integer hash of (seed, step, site, element index). Not StatelessRandomUniform:
    * its XLA kernel draws other numbers than its CPU kernel for the same seed, and a training step
    * compiled by XLA must drop the same units as the plain one.
+   *
+   * <p>The per-element hash is {@link #hash} computed in int32 with wrap-around (32-bit words as
+   * two's complement bits, logical shifts as arithmetic shifts and a mask): the same numbers as
+   * the int64 form, in half the memory traffic and without its masking after every product (this
+   * is the largest element-wise work of a training step). Element indices are int32, so x holds
+   * fewer than 2^31 elements. The comparison is on the 24-bit integer itself, against rate * 2^24
+   * (exact in float32), the same decision as u >= rate.
    */
-  private Operand<org.tensorflow.types.TFloat32> uniform(Ops tf, Operand<?> x, int site) {
+  private Operand<org.tensorflow.types.TBool> keep(Ops tf, Operand<?> x, int site) {
     Operand<TInt64> mask = tf.constant(0xFFFFFFFFL);
     Operand<TInt64> s0 = tf.bitwise.bitwiseAnd(
         tf.squeeze(tf.slice(seed, tf.constant(new long[] {0}), tf.constant(new long[] {1}))), mask);
     Operand<TInt64> s1 = tf.bitwise.bitwiseAnd(tf.math.add(
         tf.squeeze(tf.slice(seed, tf.constant(new long[] {1}), tf.constant(new long[] {1}))),
         tf.constant((long) site * 0x9E3779B1L)), mask);
-    Operand<TInt64> key = hash(tf, tf.bitwise.bitwiseXor(hash(tf, s0), s1));
-    Operand<TInt64> size = tf.size(x, TInt64.class);
-    Operand<TInt64> index = tf.reshape(tf.range(tf.constant(0L), size, tf.constant(1L)), tf.shape(x, TInt64.class));
-    Operand<TInt64> h = hash(tf, tf.bitwise.bitwiseAnd(tf.math.add(index, hash(tf, key)), mask));
+    Operand<TInt64> key = hash(tf, hash(tf, tf.bitwise.bitwiseXor(hash(tf, s0), s1)));
+    // the scalar key in [0, 2^32) as the int32 with the same bits
+    Operand<TInt32> key32 = tf.dtypes.cast(tf.math.sub(key,
+        tf.bitwise.leftShift(tf.bitwise.rightShift(key, tf.constant(31L)), tf.constant(32L))), TInt32.class);
+    Operand<TInt32> size = tf.size(x, TInt32.class);
+    Operand<TInt32> index = tf.reshape(tf.range(tf.constant(0), size, tf.constant(1)), tf.shape(x, TInt32.class));
+    Operand<TInt32> h = hash32(tf, tf.math.add(index, key32));
     // the top 24 of 32 bits: exact in float32
-    return tf.math.mul(tf.dtypes.cast(tf.bitwise.rightShift(h, tf.constant(8L)), org.tensorflow.types.TFloat32.class),
-        tf.constant((float) Math.scalb(1.0, -24)));
+    Operand<TInt32> top = tf.bitwise.bitwiseAnd(tf.bitwise.rightShift(h, tf.constant(8)), tf.constant(0xFFFFFF));
+    return tf.math.greaterEqual(tf.dtypes.cast(top, org.tensorflow.types.TFloat32.class),
+        tf.math.mul(rate, tf.constant((float) Math.scalb(1.0, 24))));
+  }
+
+  /** {@link #hash} on int32 words (the same bits): products wrap around, shifts are masked. */
+  static Operand<TInt32> hash32(Ops tf, Operand<TInt32> x) {
+    Operand<TInt32> low16 = tf.constant(0xFFFF);
+    Operand<TInt32> sixteen = tf.constant(16);
+    Operand<TInt32> c = tf.constant(0x45d9f3b);
+    for (int i = 0; i < 2; i++) {
+      x = tf.math.mul(tf.bitwise.bitwiseXor(tf.bitwise.bitwiseAnd(tf.bitwise.rightShift(x, sixteen), low16), x), c);
+    }
+    return tf.bitwise.bitwiseXor(tf.bitwise.bitwiseAnd(tf.bitwise.rightShift(x, sixteen), low16), x);
   }
 
   /** A 32-bit integer hash (x in [0, 2^32)): twice x = ((x >> 16) ^ x) * 0x45d9f3b mod 2^32, then x ^= x >> 16. */
@@ -78,19 +100,15 @@ public final class Dropout {
     }
     Ops tf = s.tf();
     int site = ++sites;
-    Operand<org.tensorflow.types.TFloat32> uniform = uniform(tf, x, site);
-    // keep with probability 1 - p, scaled by 1 / (1 - p): the identity at p = 0
+    Operand<org.tensorflow.types.TBool> keep = keep(tf, x, site);
+    // keep with probability 1 - p, scaled by 1 / (1 - p): the identity at p = 0; one select
+    // gives the scaled mask
     if (Precision.isNarrow(s.dtype())) {
-      // bfloat16/float16 graphs decide in float32: the same masks as a float32 graph, and no 8-bit
-      // quantisation of the keep probability
-      Operand<org.tensorflow.types.TFloat32> scale = tf.math.div(
-          tf.dtypes.cast(tf.math.greaterEqual(uniform, rate), org.tensorflow.types.TFloat32.class),
-          tf.math.sub(tf.constant(1f), rate));
-      return tf.math.mul(x, tf.dtypes.cast(scale, s.dtype()));
+      // bfloat16/float16 graphs scale in float32 (no 8-bit quantisation of 1 / (1 - p)), then cast
+      Operand<org.tensorflow.types.TFloat32> scale = tf.math.reciprocal(tf.math.sub(tf.constant(1f), rate));
+      return tf.math.mul(x, tf.dtypes.cast(tf.select(keep, scale, tf.constant(0f)), s.dtype()));
     }
-    Operand<T> u = tf.dtypes.cast(uniform, s.dtype());
-    Operand<T> p = tf.dtypes.cast(rate, s.dtype());
-    Operand<T> keep = tf.dtypes.cast(tf.math.greaterEqual(u, p), s.dtype());
-    return tf.math.mul(x, tf.math.div(keep, tf.math.sub(s.scalar(1.0), p)));
+    Operand<T> scale = tf.math.reciprocal(tf.math.sub(s.scalar(1.0), tf.dtypes.cast(rate, s.dtype())));
+    return tf.math.mul(x, tf.select(keep, scale, s.scalar(0.0)));
   }
 }

@@ -36,7 +36,8 @@ public final class LayerNorm<T extends TFloating> {
    */
   public Operand<T> apply(Operand<T> x) {
     Ops tf = scope.tf();
-    return tf.math.add(tf.math.mul(Precision.narrow(tf, normalise(tf, Precision.widen(tf, x)), x.type()), weight),
+    // the bias by BiasAdd (last axis): its gradient is one BiasAddGrad instead of a Sum over rows
+    return tf.nn.biasAdd(tf.math.mul(Precision.narrow(tf, normalise(tf, Precision.widen(tf, x)), x.type()), weight),
         bias);
   }
 

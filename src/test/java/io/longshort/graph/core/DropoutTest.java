@@ -45,4 +45,28 @@ class DropoutTest {
     assertFalse(Arrays.equals(y, run(43, 7, 0.1f)), "another seed drops others");
     assertTrue(Arrays.stream(run(42, 7, 0f)).allMatch(v -> v == 1), "rate 0 is the identity");
   }
+
+  /** The documented int64 hash, in Java: x in [0, 2^32). */
+  private static long hash(long x) {
+    for (int i = 0; i < 2; i++) {
+      x = (((x >>> 16) ^ x) * 0x45d9f3bL) & 0xFFFFFFFFL;
+    }
+    return (x >>> 16) ^ x;
+  }
+
+  @Test
+  void masksAreTheInt64HashOfSeedSiteAndIndex() {
+    long seed = 42;
+    long step = 7;
+    float rate = 0.1f;
+    double[] y = run(seed, step, rate);
+    long s0 = seed & 0xFFFFFFFFL;
+    long s1 = (step + 0x9E3779B1L) & 0xFFFFFFFFL; // site 1
+    long key = hash(hash(hash(s0) ^ s1));
+    for (int i = 0; i < y.length; i++) {
+      long h = hash((i + key) & 0xFFFFFFFFL);
+      float u = (float) ((h >>> 8) * Math.scalb(1.0, -24));
+      assertEquals(u >= rate, y[i] != 0, "element " + i);
+    }
+  }
 }
