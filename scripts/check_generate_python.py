@@ -76,18 +76,7 @@ def main():
     before = xla_dump.modules(DUMP)
     got2 = gen(**{k: tf.constant(v) for k, v in feeds.items()})["new_tokens"].numpy()
     check_compiled("TF2", before)
-    if args.bf16_of:
-        gap, tol = greedy_gap(args.bf16_of, feeds, got2)
-        ok = gap <= 2 * tol
-        failures += not ok
-        print("%s TF2 bf16 greedy generate: every token within %.3g of the float32 model's best logit "
-              "(largest gap %.3g, 2x the bf16 logits tolerance); %d/%d tokens equal Java's bf16 loop" % (
-                  "PASS" if ok else "FAIL", 2 * tol, gap, int((got2 == want).sum()), want.size))
-    else:
-        ok = np.array_equal(got2, want)
-        failures += not ok
-        print("%s TF2 greedy generate: %d/%d tokens equal Java's %s" % (
-            "PASS" if ok else "FAIL", int((got2 == want).sum()), want.size, want.shape))
+    failures += not check_greedy(args.bf16_of, "TF2", feeds, got2, want, "Java's bf16 loop")
 
     java_sampled = ex["generate.output.sampled_new_tokens"]
     t1 = dict(feeds, temperature=np.ones(rows, np.float32), seed=np.array([7, 8], np.int64)[:rows])
@@ -107,21 +96,8 @@ def main():
         check_compiled("TF1", before)
         s1 = run(sampled)
         j1 = run(t1)
-    if args.bf16_of:
-        # the same criterion as TF2's: the two loaders compile the step apart (another fusion order),
-        # so a bf16 near-tie may be rounded apart and greedy decoding then continues another
-        # sequence; every token must still be greedy within the bf16 tolerance
-        gap, tol = greedy_gap(args.bf16_of, feeds, got1)
-        ok = gap <= 2 * tol
-        failures += not ok
-        print("%s TF1 (TF Serving's path) bf16 greedy generate: every token within %.3g of the float32 model's"
-              " best logit (largest gap %.3g); %d/%d tokens equal TF2's" % (
-                  "PASS" if ok else "FAIL", 2 * tol, gap, int((got1 == got2).sum()), got2.size))
-    else:
-        ok = np.array_equal(got1, want)
-        failures += not ok
-        print("%s TF1 (TF Serving's path) greedy generate: %d/%d tokens equal Java's" % (
-            "PASS" if ok else "FAIL", int((got1 == want).sum()), want.size))
+    failures += not check_greedy(args.bf16_of, "TF1 (TF Serving's path)", feeds, got1, want if not args.bf16_of
+                                 else got2, "TF2's")
     if args.bf16_of:
         # bf16: the two loaders' compiled steps may round a near-tie apart (another fusion order),
         # and a sample then continues another sequence; what must hold is that every sampled token
@@ -151,6 +127,25 @@ def main():
         int((j1 == java_sampled).sum()), java_sampled.size, "; TF1 == TF2 %s (bf16: reported)"
         % np.array_equal(j1, j2) if args.bf16_of else ""))
     return 1 if failures else 0
+
+
+def check_greedy(f32_dir, loader, feeds, got, want, want_name):
+    """Prints and returns whether a loader's greedy tokens pass: float32, Java's exact tokens; bf16
+    (f32_dir given), every token greedy within twice the bf16 logits tolerance of the float32 model,
+    with the equality to `want` (named want_name) reported only. The loaders and Java's loop compile
+    the step apart (another fusion order), so a bf16 near-tie may round apart, and greedy decoding
+    then continues another sequence."""
+    if f32_dir:
+        gap, tol = greedy_gap(f32_dir, feeds, got)
+        ok = gap <= 2 * tol
+        print("%s %s bf16 greedy generate: every token within %.3g of the float32 model's best logit "
+              "(largest gap %.3g, 2x the bf16 logits tolerance); %d/%d tokens equal %s" % (
+                  "PASS" if ok else "FAIL", loader, 2 * tol, gap, int((got == want).sum()), want.size, want_name))
+    else:
+        ok = np.array_equal(got, want)
+        print("%s %s greedy generate: %d/%d tokens equal Java's %s" % (
+            "PASS" if ok else "FAIL", loader, int((got == want).sum()), want.size, want.shape))
+    return ok
 
 
 def greedy_gap(f32_dir, feeds, new_tokens, k=1):
