@@ -30,7 +30,7 @@ public final class LayerProfile {
     }
     if (args[2].equals("seq")) {
       // forward + backward runs one after the other from a fresh process, as the longest-N probe runs them
-      AttentionSpec spec = AttentionSpec.longShort().setWidth(256).setHeads(4).setWindow(128).setRank(64).build();
+      AttentionSpec spec = benchLayer();
       try (LayerBench b = new LayerBench(spec, 1, n, xla)) {
         StringBuilder line = new StringBuilder("SEQ N=" + n + ":");
         for (int i = 0; i < Integer.parseInt(args[3]); i++) {
@@ -45,7 +45,7 @@ public final class LayerProfile {
       return;
     }
     int runs = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-    AttentionSpec spec = AttentionSpec.longShort().setWidth(256).setHeads(4).setWindow(128).setRank(64).build();
+    AttentionSpec spec = benchLayer();
     try (LayerBench b = new LayerBench(spec, 1, n, xla)) {
       for (int i = 0; i < 2; i++) {
         if (train) {
@@ -62,19 +62,7 @@ public final class LayerProfile {
         long t0 = System.nanoTime();
         RunMetadata md = b.traceOnce(train);
         wall += (System.nanoTime() - t0) / 1e6;
-        for (DeviceStepStats dev : md.getStepStats().getDevStatsList()) {
-          for (NodeExecStats ns : dev.getNodeStatsList()) {
-            double ms = ns.getAllEndRelMicros() / 1e3;
-            String label = ns.getTimelineLabel();
-            String type = label.contains("= ") ? label.substring(label.indexOf("= ") + 2).split("\\(")[0] : ns.getNodeName();
-            byType.merge(type, ms / runs, Double::sum);
-            byNode.merge(ns.getNodeName(), ms / runs, Double::sum);
-            if (ns.getOutputCount() > 0 && ns.getOutput(0).hasTensorDescription()) {
-              shapes.put(ns.getNodeName(), ns.getOutput(0).getTensorDescription().getShape().getDimList().stream()
-                  .map(d -> Long.toString(d.getSize())).reduce((a, c) -> a + "x" + c).orElse(""));
-            }
-          }
-        }
+        addStepStats(md, 1.0 / runs, byType, byNode, shapes);
       }
       System.out.printf(Locale.ROOT, "N=%d xla=%s %s: %.1f ms per traced run (wall)%n", n, xla, train ? "train" : "forward",
           wall / runs);
@@ -85,7 +73,7 @@ public final class LayerProfile {
 
   /** Medians of forward and forward + backward over {@code reps} runs after 2 warm-ups each. */
   private static void time(int n, boolean xla, int reps) {
-    AttentionSpec spec = AttentionSpec.longShort().setWidth(256).setHeads(4).setWindow(128).setRank(64).build();
+    AttentionSpec spec = benchLayer();
     try (LayerBench b = new LayerBench(spec, 1, n, xla)) {
       double[] f = new double[reps];
       double[] t = new double[reps];
@@ -164,19 +152,7 @@ public final class LayerProfile {
       Map<String, Double> byType = new HashMap<>();
       Map<String, Double> byNode = new HashMap<>();
       Map<String, String> shapes = new HashMap<>();
-      for (DeviceStepStats dev : once.apply(true).getStepStats().getDevStatsList()) {
-        for (NodeExecStats ns : dev.getNodeStatsList()) {
-          double ms = ns.getAllEndRelMicros() / 1e3;
-          String label = ns.getTimelineLabel();
-          String type = label.contains("= ") ? label.substring(label.indexOf("= ") + 2).split("\\(")[0] : ns.getNodeName();
-          byType.merge(type, ms, Double::sum);
-          byNode.merge(ns.getNodeName(), ms, Double::sum);
-          if (ns.getOutputCount() > 0 && ns.getOutput(0).hasTensorDescription()) {
-            shapes.put(ns.getNodeName(), ns.getOutput(0).getTensorDescription().getShape().getDimList().stream()
-                .map(d -> Long.toString(d.getSize())).reduce((a, c) -> a + "x" + c).orElse(""));
-          }
-        }
-      }
+      addStepStats(once.apply(true), 1.0, byType, byNode, shapes);
       print("by op type", byType, null, 40);
       print("slowest nodes", byNode, shapes, 80);
     } else {
@@ -194,6 +170,32 @@ public final class LayerProfile {
     }
     fed.forEach(org.tensorflow.Tensor::close);
     g.close();
+  }
+
+  /** The bench's default layer (LayerBench's shape): long-short, D 256, 4 heads, W 128, R 64. */
+  private static AttentionSpec benchLayer() {
+    return AttentionSpec.longShort().setWidth(256).setHeads(4).setWindow(128).setRank(64).build();
+  }
+
+  /**
+   * Adds one traced run's op times (ms, times {@code weight}) by op type and by node, and each
+   * node's first output shape.
+   */
+  private static void addStepStats(RunMetadata md, double weight, Map<String, Double> byType,
+      Map<String, Double> byNode, Map<String, String> shapes) {
+    for (DeviceStepStats dev : md.getStepStats().getDevStatsList()) {
+      for (NodeExecStats ns : dev.getNodeStatsList()) {
+        double ms = ns.getAllEndRelMicros() / 1e3 * weight;
+        String label = ns.getTimelineLabel();
+        String type = label.contains("= ") ? label.substring(label.indexOf("= ") + 2).split("\\(")[0] : ns.getNodeName();
+        byType.merge(type, ms, Double::sum);
+        byNode.merge(ns.getNodeName(), ms, Double::sum);
+        if (ns.getOutputCount() > 0 && ns.getOutput(0).hasTensorDescription()) {
+          shapes.put(ns.getNodeName(), ns.getOutput(0).getTensorDescription().getShape().getDimList().stream()
+              .map(d -> Long.toString(d.getSize())).reduce((a, c) -> a + "x" + c).orElse(""));
+        }
+      }
+    }
   }
 
   /** This process's user + system CPU time (all threads), from /proc/self/stat. */

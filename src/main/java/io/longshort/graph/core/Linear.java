@@ -1,5 +1,7 @@
 package io.longshort.graph.core;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.linalg.MatMul;
@@ -61,13 +63,13 @@ public final class Linear<T extends TFloating> {
    * @param x (..., in); leading dims other than the first must be static
    * @return (..., out_i) per layer, in order
    */
-  public static <T extends TFloating> java.util.List<Operand<T>> applyJoint(GraphScope<T> s,
-      java.util.List<Linear<T>> layers, double[] factors, Operand<T> x) {
+  public static <T extends TFloating> List<Operand<T>> applyJoint(GraphScope<T> s,
+      List<Linear<T>> layers, double[] factors, Operand<T> x) {
     Ops tf = s.tf();
     long[] dims = x.shape().asArray();
     int in = layers.get(0).in;
-    java.util.List<Operand<T>> weights = new java.util.ArrayList<>();
-    java.util.List<Operand<T>> biases = new java.util.ArrayList<>();
+    List<Operand<T>> weights = new ArrayList<>();
+    List<Operand<T>> biases = new ArrayList<>();
     long[] widths = new long[layers.size()];
     for (int i = 0; i < layers.size(); i++) {
       Linear<T> l = layers.get(i);
@@ -86,7 +88,7 @@ public final class Linear<T extends TFloating> {
     // than the Sum that Add's broadcast gradient runs over the (M, sum out) tensor)
     Operand<T> y = tf.nn.biasAdd(tf.linalg.matMul(flat, Shapes.concat(tf, 0, weights), MatMul.transposeB(true)),
         Shapes.concat(tf, 0, biases));
-    java.util.List<Operand<T>> out = new java.util.ArrayList<>();
+    List<Operand<T>> out = new ArrayList<>();
     for (Operand<T> part : tf.splitV(y, tf.constant(widths), tf.constant(1), (long) layers.size()).output()) {
       long[] outDims = dims.clone();
       outDims[0] = -1;
