@@ -19,7 +19,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Every {@code lm_*} case of ../shared/golden/lm (the authors' TransformerLSModel, random weights,
+ * Every {@code lm_*} case of ../shared/golden/lm and tests/fixtures/golden/lm (the authors' TransformerLSModel, random weights,
  * a stream of blocks through the cache): every block's log-probs and the cache after block 0.
  */
 class TransformerLsGoldenTest {
@@ -27,7 +27,17 @@ class TransformerLsGoldenTest {
 
   /** The lm_* cases, sorted: new files run without code changes. */
   static List<Path> cases() throws IOException {
-    try (Stream<Path> files = Files.list(Golden.dir().resolve("lm"))) {
+    List<Path> all = new java.util.ArrayList<>(cases(Golden.dir().resolve("lm")));
+    all.addAll(cases(Golden.fixtures().resolve("lm")));
+    return all;
+  }
+
+  /** The lm_* cases of one folder (ours, made by scripts/make_golden_lm.py, sit in tests/fixtures/golden/lm). */
+  private static List<Path> cases(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
       return files.filter(p -> p.getFileName().toString().startsWith("lm_"))
           .filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
     }
@@ -41,7 +51,7 @@ class TransformerLsGoldenTest {
   @TestFactory
   Stream<DynamicTest> matchesAuthorsModel() throws Exception {
     List<Path> files = cases();
-    assertTrue(files.size() >= 7, "the seven shared lm cases: " + files);
+    assertTrue(files.size() >= 9, "the seven shared lm cases and our two: " + files);
     return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(f)));
   }
 
