@@ -41,15 +41,15 @@ public final class LmRecallBench {
   public record Point(long step, double accuracy, double loss) {}
 
   /**
-   * The task and tiny model of the committed results (the value one block back; 2 layers, d 64, 4
-   * heads, 32 lanes, lr 1e-3);
-   * {@code -Drecall.gap}, {@code .width}, {@code .heads}, {@code .layers}, {@code .lanes}, {@code .lr}
-   * change them. (At d 32, 2 heads, 8 lanes, lr 3e-3 no run found the copy within 3000 updates,
-   * not even inside one block: the lanes' batch is what it needed. With the value two blocks back,
-   * the committed size found no copy within 1500 updates either; see bench/lm_recall/results.md.)
+   * The task and tiny model of the committed results (the value two blocks back; 2 layers, d 64, 4
+   * heads, 32 lanes, lr 1e-3, cache and window 32);
+   * {@code -Drecall.gap}, {@code .memLen}, {@code .width}, {@code .heads}, {@code .layers}, {@code .lanes},
+   * {@code .lr} change them. (At d 32, 2 heads, 8 lanes, lr 3e-3 no run found the copy within 3000
+   * updates, not even inside one block: the lanes' batch is what it needed. With the value two blocks
+   * back and a cache and window of 48, no run found it within 6000 updates; see bench/lm_recall/NOTES.md.)
    */
   public static Setting standard(long steps) {
-    return setting(steps, Integer.getInteger("recall.gap", 1), Integer.getInteger("recall.width", 64),
+    return setting(steps, Integer.getInteger("recall.gap", 2), Integer.getInteger("recall.width", 64),
         Integer.getInteger("recall.heads", 4), Double.parseDouble(System.getProperty("recall.lr", "1e-3")),
         Integer.getInteger("recall.layers", 2), Integer.getInteger("recall.lanes", 32));
   }
@@ -57,7 +57,10 @@ public final class LmRecallBench {
   /** A task with the key {@code gap} blocks of 16 back, and a model of the given size. */
   public static Setting setting(long steps, int gap, int width, int heads, double lr, int layers, int lanes) {
     RecallCorpus task = new RecallCorpus(16, gap, 8);
-    int memLen = (gap + 1) * 16;
+    // the cache and the window hold the value's block and at least two blocks: with the value two
+    // blocks back it then sits at the window's far edge (distance 31 of 0..31). A cache and window of
+    // 48 (-Drecall.memLen=48) add 16 positions for the softmax to spread over, and no run found the copy.
+    int memLen = Integer.getInteger("recall.memLen", 16 * Math.max(2, gap));
     TransformerLsSpec model = TransformerLsSpec.builder().setVocabSize(256).setWidth(width).setInnerWidth(2 * width)
         .setHeads(heads).setLayers(layers).setMemLen(memLen).setWindow(memLen).setChunkSize(4).setChunkRank(1)
         .optDropout(0).optEmbDropout(0).build();
@@ -121,7 +124,7 @@ public final class LmRecallBench {
   /** {@code LmRecallBench OUT_DIR [STEPS]}: both curves into OUT_DIR/results.csv and results.md. */
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args.length > 0 ? args[0] : "bench/lm_recall");
-    long steps = args.length > 1 ? Long.parseLong(args[1]) : 1500;
+    long steps = args.length > 1 ? Long.parseLong(args[1]) : 3000;
     Setting s = standard(steps);
     Path work = Files.createTempDirectory("lm-recall");
     double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
