@@ -57,16 +57,14 @@ public final class BenchRunner {
         }
       }
     }
-    if (s.modelSteps()) {
-      for (AttentionSpec attention : s.attentions()) {
-        for (boolean xla : modes) {
-          for (int n : s.lengths()) {
-            List<BenchResult> rs = runCase(new BenchCase(BenchCase.MODEL, attention, s.batch(), n, xla, s.reps(),
-                s.warmup()));
-            table.addAll(rs);
-            if (rs.stream().anyMatch(r -> !r.ok())) {
-              break;
-            }
+    for (AttentionSpec attention : s.modelAttentions()) {
+      for (boolean xla : modes) {
+        for (int n : s.lengths()) {
+          List<BenchResult> rs = runCase(new BenchCase(BenchCase.MODEL, attention, s.batch(), n, xla, s.reps(),
+              s.warmup()));
+          table.addAll(rs);
+          if (rs.stream().anyMatch(r -> !r.ok())) {
+            break;
           }
         }
       }

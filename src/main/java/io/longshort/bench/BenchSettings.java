@@ -14,24 +14,25 @@ import java.util.List;
  * @param memoryBudgetBytes a process passing this resident size is stopped (the search for the
  *     longest N ends there)
  * @param maxLength the search for the longest N stops here even within the budget
- * @param modelSteps also time a whole 2-block model's training step at each length
+ * @param modelKinds the kinds whose whole 2-block model's training step is also timed at each length
+ *     (none: no model steps)
  * @param matmulSide side of the square reference matrix product
  * @param kinds the attention kinds measured, one line each on the plots: long_short with window and
  *     rank, the others at width and heads with {@link AttentionDefaults}
  */
 public record BenchSettings(int batch, int width, int heads, int window, int rank, List<Integer> lengths,
-    int reps, int warmup, long memoryBudgetBytes, int maxLength, boolean modelSteps, boolean xla, int matmulSide,
-    Path output, List<AttentionKind> kinds) {
+    int reps, int warmup, long memoryBudgetBytes, int maxLength, List<AttentionKind> modelKinds, boolean xla,
+    int matmulSide, Path output, List<AttentionKind> kinds) {
 
   /** Long-short against full attention, the default comparison. */
   public static final List<AttentionKind> DEFAULT_KINDS = List.of(AttentionKind.LONG_SHORT, AttentionKind.FULL);
 
-  /** The default kinds. */
+  /** The default kinds, with model steps for all of them or none. */
   public BenchSettings(int batch, int width, int heads, int window, int rank, List<Integer> lengths,
       int reps, int warmup, long memoryBudgetBytes, int maxLength, boolean modelSteps, boolean xla, int matmulSide,
       Path output) {
-    this(batch, width, heads, window, rank, lengths, reps, warmup, memoryBudgetBytes, maxLength, modelSteps, xla,
-        matmulSide, output, DEFAULT_KINDS);
+    this(batch, width, heads, window, rank, lengths, reps, warmup, memoryBudgetBytes, maxLength,
+        modelSteps ? DEFAULT_KINDS : List.of(), xla, matmulSide, output, DEFAULT_KINDS);
   }
 
   public BenchSettings {
@@ -67,8 +68,15 @@ public record BenchSettings(int batch, int width, int heads, int window, int ran
       throw new IllegalArgumentException("kinds must name at least one attention kind, each once, got " + kinds);
     }
     kinds = List.copyOf(kinds);
+    if (modelKinds == null || modelKinds.stream().distinct().count() != modelKinds.size()) {
+      throw new IllegalArgumentException("model kinds must name each attention kind at most once, got " + modelKinds);
+    }
+    modelKinds = List.copyOf(modelKinds);
     // fail here, not in a child process, on a layer that cannot be built
     for (AttentionKind kind : kinds) {
+      attention(kind, width, heads, window, rank);
+    }
+    for (AttentionKind kind : modelKinds) {
       attention(kind, width, heads, window, rank);
     }
   }
@@ -84,6 +92,11 @@ public record BenchSettings(int batch, int width, int heads, int window, int ran
   /** The layer of each kind, in {@link #kinds()} order. */
   public List<AttentionSpec> attentions() {
     return kinds.stream().map(k -> attention(k, width, heads, window, rank)).toList();
+  }
+
+  /** The layer of each model kind, in {@link #modelKinds()} order. */
+  public List<AttentionSpec> modelAttentions() {
+    return modelKinds.stream().map(k -> attention(k, width, heads, window, rank)).toList();
   }
 
   private static AttentionSpec longShort(int width, int heads, int window, int rank) {

@@ -78,8 +78,16 @@ final class BenchCommand implements Callable<Integer> {
           + " longformer, bigbird (others at --width/--heads with the authors' LRA defaults; default: ${DEFAULT-VALUE}).")
   List<String> kinds;
 
+  @Option(names = "--model-kinds", split = ",",
+      description = "Kinds whose whole model's training step is timed too (default: the --kinds; --no-model: none).")
+  List<String> modelKinds;
+
   @Option(names = "--out", description = "Results folder (default: results/bench-<date>-<time>).")
   Path out;
+
+  private static List<io.longshort.spec.AttentionKind> kindsOf(List<String> names) {
+    return names.stream().map(io.longshort.spec.AttentionKind::fromJson).toList();
+  }
 
   @Override
   public Integer call() throws IOException {
@@ -88,8 +96,8 @@ final class BenchCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--memory-gib must be positive, got " + memoryGib);
     }
     BenchSettings settings = new BenchSettings(batch, width, heads, window, rank, lengths, reps, warmup,
-        (long) (memoryGib * (1L << 30)), maxLength, !noModel, !noXla, matmulSide, out,
-        kinds.stream().map(io.longshort.spec.AttentionKind::fromJson).toList());
+        (long) (memoryGib * (1L << 30)), maxLength,
+        noModel ? List.of() : kindsOf(modelKinds != null ? modelKinds : kinds), !noXla, matmulSide, out, kindsOf(kinds));
     Path dir = out != null ? out : Path.of("results",
         "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     String machine = machine();

@@ -44,7 +44,7 @@ class BenchRunnerTest {
     List<io.longshort.spec.AttentionKind> kinds = java.util.Arrays.stream(io.longshort.spec.AttentionKind.values())
         .filter(k -> !k.isCausal()).toList();
     // N = 128: bigbird's default blocks of 16 need 8 of them
-    BenchSettings s = new BenchSettings(1, 16, 2, 8, 2, List.of(128), 2, 1, 16L << 30, 128, false, false, 64, null,
+    BenchSettings s = new BenchSettings(1, 16, 2, 8, 2, List.of(128), 2, 1, 16L << 30, 128, List.of(), false, 64, null,
         kinds);
     BenchRunner.Outcome o = new BenchRunner(s, QUIET).run();
     for (io.longshort.spec.AttentionKind kind : kinds) {

@@ -167,6 +167,23 @@ public final class AttentionOps {
     return tf.linalg.einsum(List.of(a, b), equation);
   }
 
+  /**
+   * a @ b (b transposed when {@code transposeB}) over the leading batch axes, as an {@link #einsum}.
+   * Both operands have the same rank and the same batch sizes: Einsum's gradient does not broadcast.
+   * One operand's rank may be unknown at graph time (inside a loop body): the other's is taken.
+   */
+  public static <T extends TFloating> Operand<T> matmul(Ops tf, Operand<T> a, Operand<T> b, boolean transposeB) {
+    int rankA = a.shape().numDimensions();
+    int rankB = b.shape().numDimensions();
+    int rank = rankA < 0 ? rankB : rankA;
+    if ((rankB >= 0 && rankB != rank) || rank < 2 || rank > 6) {
+      throw new IllegalArgumentException("matmul: operands of rank " + rank + " and " + b.shape().numDimensions()
+          + " (shapes " + a.shape() + ", " + b.shape() + "); both must have the same rank, 2 to 6");
+    }
+    String lead = "abcd".substring(0, rank - 2);
+    return einsum(tf, lead + "ij," + lead + (transposeB ? "kj" : "jk") + "->" + lead + "ik", a, b);
+  }
+
   /** Ones of shape (B, N) for a (B, N, D) input, when the caller gives no mask. */
   static <T extends TFloating> Operand<T> onesMask(Ops tf, Operand<T> x) {
     Operand<T> firstFeature = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, -1, 1});

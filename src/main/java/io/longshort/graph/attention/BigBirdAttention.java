@@ -13,7 +13,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
@@ -158,6 +157,6 @@ final class BigBirdAttention<T extends TFloating> implements AttentionLayer<T> {
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
-    return tf.train.batchMatMul(a, b, s.dtype(), BatchMatMul.adjY(transposeB));
+    return AttentionOps.matmul(tf, a, b, transposeB);
   }
 }

@@ -14,7 +14,6 @@ import io.longshort.spec.TransformerLsSpec;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
@@ -375,6 +374,6 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
-    return tf.train.batchMatMul(a, b, s.dtype(), BatchMatMul.adjY(transposeB));
+    return AttentionOps.matmul(tf, a, b, transposeB);
   }
 }

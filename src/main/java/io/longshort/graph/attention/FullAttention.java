@@ -10,7 +10,6 @@ import static io.longshort.graph.attention.AttentionOps.splitHeads;
 import io.longshort.spec.AttentionSpec;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
@@ -54,7 +53,7 @@ final class FullAttention<T extends TFloating> implements AttentionLayer<T> {
     Operand<T> kh = splitHeads(tf, wK.apply(x), n, h, k);
     Operand<T> vh = splitHeads(tf, wV.apply(x), n, h, k);
     // (B, H, N, N) + (B, 1, 1, N) key padding
-    Operand<T> logits = tf.math.add(tf.train.batchMatMul(q, kh, s.dtype(), BatchMatMul.adjY(true)),
+    Operand<T> logits = tf.math.add(AttentionOps.matmul(tf, q, kh, true),
         Shapes.reshape(tf, exclusionBias(s, mask), -1, 1, 1, n));
     if (causal) {
       Operand<TInt32> positions = tf.range(tf.constant(0), tf.constant(n), tf.constant(1));
@@ -66,7 +65,7 @@ final class FullAttention<T extends TFloating> implements AttentionLayer<T> {
     }
     Operand<T> probs = tf.math.mul(AttentionOps.softmax(tf, logits), Shapes.reshape(tf, mask, -1, 1, n, 1));
     // (B, N, D)
-    Operand<T> out = tf.train.batchMatMul(probs, vh, s.dtype());
+    Operand<T> out = AttentionOps.matmul(tf, probs, vh, false);
     return wO.apply(mergeHeads(tf, out, n, h, k));
   }
 }

@@ -12,7 +12,6 @@ import io.longshort.spec.AttentionSpec;
 import java.util.Arrays;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -99,10 +98,10 @@ final class LinformerAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> kp = project(km);
     Operand<T> vp = project(vm);
     // (B, H, Np, R)
-    Operand<T> logits = tf.math.mul(tf.train.batchMatMul(q, kp, s.dtype(), BatchMatMul.adjY(true)),
+    Operand<T> logits = tf.math.mul(AttentionOps.matmul(tf, q, kp, true),
         s.scalar(1.0 / Math.sqrt(k)));
     // (B, H, Np, K)
-    Operand<T> out = tf.train.batchMatMul(AttentionOps.softmax(tf, logits), vp, s.dtype());
+    Operand<T> out = AttentionOps.matmul(tf, AttentionOps.softmax(tf, logits), vp, false);
     if (conv != null) {
       out = tf.math.add(out, conv.apply(vm, np, k));
     }
@@ -111,15 +110,8 @@ final class LinformerAttention<T extends TFloating> implements AttentionLayer<T>
     return wO.apply(mergeHeads(tf, out, n, h, k));
   }
 
-  /**
-   * E @ x per head: (B, H, Np, K) -> (B, H, R, K), as one (H, R, Np) @ (H, Np, B*K) product, so
-   * E is not copied per batch row and no broadcasting batch matmul is needed.
-   */
+  /** E @ x per head: (H, R, Np) and (B, H, Np, K) -> (B, H, R, K), one Einsum (E is not copied per batch row). */
   private Operand<T> project(Operand<T> x) {
-    // (H, Np, B, K) -> (H, Np, B*K)
-    Operand<T> byHead = Shapes.reshape(tf, Shapes.transpose(tf, x, 1, 2, 0, 3), h, np, -1);
-    // (H, R, B*K) -> (H, R, B, K) -> (B, H, R, K)
-    Operand<T> projected = tf.train.batchMatMul(e, byHead, s.dtype());
-    return Shapes.transpose(tf, Shapes.reshape(tf, projected, h, r, -1, k), 2, 0, 1, 3);
+    return AttentionOps.einsum(tf, "hrn,bhnk->bhrk", e, x);
   }
 }

@@ -186,10 +186,7 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     return tf.math.add(tf.math.mul(p.get(0), clsV), matmul(p.get(1), c, false));
   }
 
-  /** a @ b (b transposed when {@code transposeB}) over up to 3 leading batch axes, as an Einsum. */
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
-    int rank = a.shape().numDimensions();
-    String lead = "abc".substring(0, rank - 2);
-    return AttentionOps.einsum(tf, lead + "ij," + lead + (transposeB ? "kj" : "jk") + "->" + lead + "ik", a, b);
+    return AttentionOps.matmul(tf, a, b, transposeB);
   }
 }

@@ -12,7 +12,6 @@ import io.longshort.spec.PseudoInverseStart;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.ReduceMax;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -132,6 +131,6 @@ final class NystromAttention<T extends TFloating> implements AttentionLayer<T> {
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
-    return tf.train.batchMatMul(a, b, s.dtype(), BatchMatMul.adjY(transposeB));
+    return AttentionOps.matmul(tf, a, b, transposeB);
   }
 }

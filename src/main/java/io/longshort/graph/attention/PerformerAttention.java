@@ -16,7 +16,6 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.ReduceMax;
 import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.op.linalg.MatMul;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.family.TFloating;
 
@@ -88,12 +87,12 @@ final class PerformerAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> phiQ = features(q, n, null);
     Operand<T> phiK = tf.math.mul(features(kh, n, keep), keep);
     // (B, H, F, K) = phi(K)^T V
-    Operand<T> context = tf.train.batchMatMul(phiK, v, s.dtype(), BatchMatMul.adjX(true));
-    // (B, H, F, 1) key feature sums -> (B, H, N, 1) normaliser
+    Operand<T> context = AttentionOps.einsum(tf, "bhnf,bhnk->bhfk", phiK, v);
+    // (B, H, 1, F) key feature sums -> (B, H, N, 1) normaliser
     Operand<T> keySum = tf.reduceSum(phiK, tf.constant(2), ReduceSum.keepDims(true));
-    Operand<T> denominator = tf.train.batchMatMul(phiQ, keySum, s.dtype(), BatchMatMul.adjY(true));
+    Operand<T> denominator = AttentionOps.matmul(tf, phiQ, keySum, true);
     // (B, H, N, K); a row without any real key gets 0 rather than 0/0
-    Operand<T> out = tf.math.divNoNan(tf.train.batchMatMul(phiQ, context, s.dtype()), denominator);
+    Operand<T> out = tf.math.divNoNan(AttentionOps.matmul(tf, phiQ, context, false), denominator);
     return wO.apply(mergeHeads(tf, out, n, h, k));
   }
 

@@ -12,7 +12,6 @@ import io.longshort.spec.AttentionSpec;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
@@ -73,6 +72,6 @@ final class CachedFullAttention<T extends TFloating> implements CachedAttention<
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
-    return tf.train.batchMatMul(a, b, s.dtype(), BatchMatMul.adjY(transposeB));
+    return AttentionOps.matmul(tf, a, b, transposeB);
   }
 }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
@@ -144,6 +143,6 @@ final class CachedLongShortAttention<T extends TFloating> implements CachedAtten
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
-    return tf.train.batchMatMul(a, b, s.dtype(), BatchMatMul.adjY(transposeB));
+    return AttentionOps.matmul(tf, a, b, transposeB);
   }
 }

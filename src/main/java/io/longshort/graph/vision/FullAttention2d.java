@@ -12,7 +12,6 @@ import io.longshort.spec.ImageAttentionSpec;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -89,13 +88,13 @@ public final class FullAttention2d<T extends TFloating> {
     Operand<T> kk = splitHeads(tf, Shapes.slice(tf, all, new long[] {0, 0, d}, new long[] {-1, n, d}), n, h, k);
     Operand<T> v = splitHeads(tf, Shapes.slice(tf, all, new long[] {0, 0, 2L * d}, new long[] {-1, n, d}), n, h, k);
     // (B, H, N, N)
-    Operand<T> logits = tf.math.mul(tf.train.batchMatMul(q, kk, s.dtype(), BatchMatMul.adjY(true)),
+    Operand<T> logits = tf.math.mul(AttentionOps.matmul(tf, q, kk, true),
         s.scalar(1.0 / Math.sqrt(k)));
     if (localTable != null) {
       logits = tf.math.add(logits, Shapes.reshape(tf, positionBias(l), 1, h, n, n));
     }
     Operand<T> probs = AttentionOps.softmax(tf, logits);
-    Operand<T> out = tf.train.batchMatMul(probs, v, s.dtype(), BatchMatMul.adjY(false));
+    Operand<T> out = AttentionOps.matmul(tf, probs, v, false);
     return proj.apply(mergeHeads(tf, out, n, h, k));
   }
 
