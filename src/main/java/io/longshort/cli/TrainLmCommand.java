@@ -78,6 +78,11 @@ final class TrainLmCommand implements Callable<Integer> {
       description = "Lanes, the rows of a batch (default: the phase's global batch, per GPU x GPUs x update_freq).")
   Integer batch;
 
+  @Option(names = "--accumulate", paramLabel = "K",
+      description = "Lane groups per update: the --batch lanes run in K groups of B/K, each adding up its gradients"
+          + " before one update (the update of B lanes in 1/K of the activation memory; default: 1).")
+  Integer accumulate;
+
   @Option(names = "--steps", description = "Updates (default: the phase's).")
   Long steps;
 
@@ -142,8 +147,11 @@ final class TrainLmCommand implements Callable<Integer> {
     OptionChecks.positiveFinite("--lr", rate);
     int warm = warmup != null ? warmup : q.warmupSteps();
     OptionChecks.atLeast("--warmup", warm, 0);
+    int groups = accumulate != null ? accumulate : q.accumulationSteps();
+    OptionChecks.atLeast("--accumulate", groups, 1);
+    OptionChecks.require(lanes % groups == 0, "--accumulate", groups, "must divide --batch (" + lanes + " lanes)");
     OptimizerSpec optimizer = new OptimizerSpec(q.type(), rate, q.beta1(), q.beta2(), q.epsilon(), q.weightDecay(),
-        q.momentum(), q.schedule(), warm, (int) updates, q.clipNorm(), q.accumulationSteps());
+        q.momentum(), q.schedule(), warm, (int) updates, q.clipNorm(), groups);
     long runSeed = seed != null ? seed : setting.seed();
     Path checkpoints = run.resolve(io.longshort.train.RunFolder.CHECKPOINTS);
     checkResume(checkpoints, spec, optimizer, lanes, m, runSeed);
@@ -214,8 +222,8 @@ final class TrainLmCommand implements Callable<Integer> {
       // a fixed lr after warm-up does not depend on the run's length: --steps may grow, as fairseq's --max-update
       before = withTotalSteps(before, optimizer.totalSteps());
     }
-    compare("the optimizer (--lr, --warmup" + (before.schedule() == OptimizerSpec.Schedule.CONSTANT ? "" : ", --steps")
-        + ")", before, optimizer);
+    compare("the optimizer (--lr, --warmup, --accumulate"
+        + (before.schedule() == OptimizerSpec.Schedule.CONSTANT ? "" : ", --steps") + ")", before, optimizer);
     compare("--batch", meta.get("lanes"), Integer.toString(lanes));
     compare("--block", meta.get("block"), Integer.toString(block));
     compare("--seed", meta.get("seed"), Long.toString(seed));

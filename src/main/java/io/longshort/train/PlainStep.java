@@ -9,9 +9,9 @@ import org.tensorflow.types.family.TFloating;
 /**
  * The update as ops in the model's graph: gradients of the model's loss with respect to every
  * variable ({@link Gradients}) and the {@link Optimizer}'s update. With gradient accumulation
- * (the optimizer spec's accumulationSteps k > 1) an update runs k micro-batches: the first k - 1
- * add up their gradients, the last applies the update on the mean; the reported loss is the mean
- * over the micro-batches. Every micro-batch of update s draws its dropout from (seed, s).
+ * (the optimizer spec's accumulationSteps k > 1) an update runs k micro-batches, each adding up
+ * its gradients, then applies the update on their mean; the reported loss is the mean over the
+ * micro-batches. Every micro-batch of update s draws its dropout from (seed, s).
  */
 public final class PlainStep implements TrainStep {
   private final BuiltModel<?> model;
@@ -52,13 +52,14 @@ public final class PlainStep implements TrainStep {
   @Override
   public Outcome run(long step, TrainingData data) {
     int k = optimizer.spec().accumulationSteps();
-    double loss = 0;
-    Outcome last = null;
-    for (int micro = 0; micro < k; micro++) {
-      last = micro(data.batch(step * k + micro), step, micro < k - 1 ? optimizer.accumulate() : optimizer.update());
-      loss += last.loss() / k;
+    if (k == 1) {
+      return micro(data.batch(step), step, optimizer.update());
     }
-    return new Outcome(loss, last.learningRate(), last.gradientNorm());
+    double loss = 0;
+    for (int micro = 0; micro < k; micro++) {
+      loss += micro(data.batch(step * k + micro), step, optimizer.accumulate()).loss() / k;
+    }
+    return Outcome.ofAccumulated(model.session(), optimizer, loss);
   }
 
   /** One micro-batch with {@code target} (accumulate, or the update). */

@@ -18,6 +18,17 @@ public interface TrainStep {
       return new Outcome(scalar(r.get(0)), scalar(r.get(1)), scalar(r.get(2)));
     }
 
+    /**
+     * Applies the update on the gradients accumulated by an update's micro-batches (their mean; the
+     * accumulators restart from zero), reporting {@code meanLoss}, the micro-batches' mean loss.
+     */
+    public static Outcome ofAccumulated(Session session, Optimizer<?> optimizer, double meanLoss) {
+      try (var r = session.runner().fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm())
+          .addTarget(optimizer.update()).run()) {
+        return new Outcome(meanLoss, scalar(r.get(0)), scalar(r.get(1)));
+      }
+    }
+
     private static double scalar(org.tensorflow.Tensor t) {
       return io.longshort.graph.core.HostTensors.toDoubles(t)[0];
     }

@@ -24,8 +24,8 @@ import java.util.List;
  * x {@code --update-freq}. We take that global batch, because it is what one update averages over
  * and what their lr and warm-up were tuned for; it is also the number of parallel streams
  * (truncated-BPTT lanes) the corpus is cut into. One machine reaches it with
- * {@link Phase#accumulationSteps} micro-batches of {@code globalBatch / accumulationSteps} lanes,
- * each lane keeping its own cache.
+ * {@code train-lm --accumulate K}: K groups of {@code globalBatch / K} lanes per update, each lane
+ * keeping its own cache, their gradients added up before the update ({@link TruncatedBpttStep}).
  *
  * @param name the setting's name
  * @param model the model; its {@code mem_len} is that of the first phase

@@ -57,17 +57,18 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
    */
   public TruncatedBpttTrainer(TransformerLsSpec spec, OptimizerSpec optimizerSpec, BpttStreams data, int lanes,
       int block, Class<T> dtype, long seed, Path runDir) throws IOException {
-    if (optimizerSpec.accumulationSteps() != 1) {
-      throw new IllegalArgumentException("accumulationSteps (" + optimizerSpec.accumulationSteps() + ") must be 1:"
-          + " truncated-BPTT lanes keep one cache per row, so a batch is one update");
+    int k = optimizerSpec.accumulationSteps();
+    if (lanes % k != 0) {
+      throw new IllegalArgumentException("lanes (" + lanes + ") must be a multiple of accumulationSteps (" + k
+          + "): an update runs " + k + " equal groups of lanes");
     }
     this.data = data;
     this.lanes = lanes;
     this.block = block;
-    lm = TransformerLsLm.buildForTraining(spec, dtype, lanes, block, seed, false);
+    lm = TransformerLsLm.buildForTraining(spec, dtype, lanes / k, block, seed, false);
     try {
       Optimizer<T> optimizer = new Optimizer<>(lm.graph(), optimizerSpec, lm.parameters().list(), lm.gradients());
-      step = new TruncatedBpttStep<>(lm, optimizer, data, seed, dtype);
+      step = new TruncatedBpttStep<>(lm, optimizer, data, lanes, seed, dtype);
       Map<String, String> metadata = new LinkedHashMap<>();
       metadata.put("model", spec.toJson());
       metadata.put("optimizer", optimizerSpec.toJson());

@@ -123,6 +123,14 @@ class TrainLmCommandTest {
     String[] other = run(trainArgs(setting, corpus, dir.resolve("a"), 9, "--block", "4"));
     assertEquals("2", other[0]);
     assertTrue(other[2].contains("--block") && other[2].contains("it was 8, now 4"), other[2]);
+    // --accumulate must divide the lanes, and a run resumes with the groups it started with
+    String[] uneven = run(trainArgs(setting, corpus, dir.resolve("d"), 3, "--accumulate", "3"));
+    assertEquals("2", uneven[0]);
+    assertTrue(uneven[2].contains("--accumulate") && uneven[2].contains("3") && uneven[2].contains("2 lanes"),
+        uneven[2]);
+    String[] regrouped = run(trainArgs(setting, corpus, dir.resolve("a"), 9, "--accumulate", "2"));
+    assertEquals("2", regrouped[0]);
+    assertTrue(regrouped[2].contains("--accumulate"), regrouped[2]);
   }
 
   /**

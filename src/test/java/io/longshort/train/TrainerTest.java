@@ -40,6 +40,10 @@ class TrainerTest {
 
   /** label = 1 iff token 3 occurs more often than token 4; lengths 8..16, shuffled per (seed, epoch). */
   static BatchSource task(long seed, int examples) {
+    return task(seed, examples, B);
+  }
+
+  static BatchSource task(long seed, int examples, int batch) {
     SplittableRandom rnd = new SplittableRandom(seed);
     List<Example> list = new java.util.ArrayList<>();
     for (int e = 0; e < examples; e++) {
@@ -54,7 +58,7 @@ class TrainerTest {
       list.add(Example.listOps(ids, diff > 0 ? 1 : 0));
     }
     return BatchSource.of(Batcher.builder(new ExampleList(list), BatchKind.CLASSIFICATION)
-        .batchSize(B).length(N).shuffle(seed).build());
+        .batchSize(batch).length(N).shuffle(seed).build());
   }
 
   static OptimizerSpec optimizer(int total) {
@@ -100,6 +104,42 @@ class TrainerTest {
   }
 
   /** Stopped after 7 steps and resumed = 12 steps in one go, weights within 1e-6. */
+  /**
+   * Gradient accumulation: 2 micro-batches of 4 per update give the updates of batches of 8 (the
+   * same examples; SGD and no dropout, so only float rounding differs), every micro-batch's
+   * gradients included.
+   */
+  @Test
+  void accumulatedMicroBatchesGiveTheWholeBatchsUpdates() throws IOException {
+    ModelSpec model = MODEL.toBuilder().optDropout(0).build();
+    Map<String, double[]> whole;
+    Map<String, double[]> accumulated;
+    try (Trainer<TFloat32> t = new Trainer<>(model, sgd(1), TrainConfig.builder().setBatchSize(B).setLength(N)
+        .setSteps(4).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).build(),
+        TFloat32.class, dir.resolve("whole"))) {
+      t.train(task(1, 40, B), null, new TrainingLoop.Listener() {});
+      whole = weights(t);
+    }
+    try (Trainer<TFloat32> t = new Trainer<>(model, sgd(2), TrainConfig.builder().setBatchSize(B / 2).setLength(N)
+        .setSteps(4).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).build(),
+        TFloat32.class, dir.resolve("accumulated"))) {
+      t.train(task(1, 40, B / 2), null, new TrainingLoop.Listener() {});
+      accumulated = weights(t);
+    }
+    for (String name : whole.keySet()) {
+      double[] a = whole.get(name);
+      double[] b = accumulated.get(name);
+      for (int i = 0; i < a.length; i++) {
+        assertEquals(a[i], b[i], 1e-5, name + "[" + i + "]");
+      }
+    }
+  }
+
+  static OptimizerSpec sgd(int accumulationSteps) {
+    return new OptimizerSpec(OptimizerSpec.Type.SGD, 0.3, 0.9, 0.999, 1e-6, 0, 0.9,
+        OptimizerSpec.Schedule.CONSTANT, 0, 100, 0, accumulationSteps);
+  }
+
   @Test
   void resumedRunEqualsUninterruptedRun() throws IOException {
     Map<String, double[]> straight;

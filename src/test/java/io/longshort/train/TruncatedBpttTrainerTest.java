@@ -114,6 +114,55 @@ class TruncatedBpttTrainerTest {
   }
 
   /**
+   * Gradient accumulation over lane groups: 4 lanes in 2 groups of 2 per update give the updates of
+   * one batch of 4 lanes (SGD and no dropout, so only float rounding differs), cache included, and a
+   * grouped run killed after a checkpoint resumes into the same run (the groups' caches from the
+   * checkpointed whole).
+   */
+  @Test
+  void laneGroupsAccumulateToTheWholeBatchsUpdate(@TempDir Path dir) throws Exception {
+    byte[] bytes = randomBytes(2);
+    Path file = dir.resolve("corpus.bin");
+    Files.write(file, bytes);
+    TransformerLsSpec spec = spec().toBuilder().optDropout(0).optEmbDropout(0).build();
+    int lanes = 4;
+    Map<String, double[]> whole;
+    double[] wholeCache;
+    double[] wholeLoss = new double[7];
+    double[] groupedLoss = new double[7];
+    try (ByteCorpus c = ByteCorpus.open(file)) {
+      ByteCorpus.Range range = new ByteCorpus.Range(0, bytes.length);
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec, sgd(1),
+          new BpttStreams(c, range, lanes, BLOCK, ids()), lanes, BLOCK, TFloat32.class, 7, null)) {
+        t.train(6, 100, 1, (s, loss) -> wholeLoss[(int) s] = loss);
+        whole = t.weights();
+        wholeCache = t.cache();
+      }
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec, sgd(2),
+          new BpttStreams(c, range, lanes, BLOCK, ids()), lanes, BLOCK, TFloat32.class, 7, dir.resolve("g"))) {
+        t.train(3, 3, 2, (s, loss) -> groupedLoss[(int) s] = loss); // killed after its step-3 checkpoint
+      }
+      try (TruncatedBpttTrainer<TFloat32> t = new TruncatedBpttTrainer<>(spec, sgd(2),
+          new BpttStreams(c, range, lanes, BLOCK, ids()), lanes, BLOCK, TFloat32.class, 7, dir.resolve("g"))) {
+        assertEquals(3, t.step());
+        t.train(6, 3, 2, (s, loss) -> groupedLoss[(int) s] = loss);
+        for (Map.Entry<String, double[]> e : t.weights().entrySet()) {
+          assertArrayEquals(whole.get(e.getKey()), e.getValue(), 1e-5, e.getKey());
+        }
+        assertArrayEquals(wholeCache, t.cache(), 1e-5, "cache");
+      }
+    }
+    assertArrayEquals(wholeLoss, groupedLoss, 1e-5, "losses per update");
+    assertTrue(java.util.Arrays.stream(wholeCache).anyMatch(x -> x != 0), "the cache carries the lanes' history");
+  }
+
+  /** SGD with momentum over k lane groups per update. */
+  static OptimizerSpec sgd(int k) {
+    return new OptimizerSpec(OptimizerSpec.Type.SGD, 0.3, 0.9, 0.999, 1e-8, 0, 0.9, OptimizerSpec.Schedule.CONSTANT,
+        0, 100, 0, k);
+  }
+
+  /**
    * Through the run folder: a damaged newest checkpoint is passed over (the run resumes from the
    * newest intact one and still ends with the uninterrupted run's weights and cache), and a resume
    * with another seed is refused, naming the field.
