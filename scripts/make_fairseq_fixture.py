@@ -61,6 +61,17 @@ def load_authors(folder):
     return sys.modules["model_lib.model"].TransformerLSModel
 
 
+def randomise(model, g, scale):
+    """Every parameter random (norms around 1, the rest N(0, scale^2)), so no path hides behind an init; eval mode."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "norm" in name or "dual_ln" in name:
+                p.copy_((1 if name.endswith("weight") else 0) + 0.2 * torch.randn(p.shape, generator=g))
+            else:
+                p.copy_(scale * torch.randn(p.shape, generator=g))
+    model.eval()
+
+
 def fairseq_ids(text, index):
     """What fairseq-preprocess makes of enwik8-style text: per line its byte numbers, then </s>."""
     ids = []
@@ -87,14 +98,7 @@ def main():
 
     torch.manual_seed(14)
     model = model_class(vocab_size=vocab, **CONFIG)
-    g = torch.Generator().manual_seed(14)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "norm" in name or "dual_ln" in name:
-                p.copy_((1 if name.endswith("weight") else 0) + 0.2 * torch.randn(p.shape, generator=g))
-            else:
-                p.copy_(0.3 * torch.randn(p.shape, generator=g))
-    model.eval()
+    randomise(model, torch.Generator().manual_seed(14), 0.3)
 
     ids = fairseq_ids(TEXT, index)
     blocks = len(ids) // BLOCK

@@ -18,7 +18,7 @@ import os
 import torch
 from safetensors.torch import save_file
 
-from make_fairseq_fixture import load_authors
+from make_fairseq_fixture import load_authors, randomise
 
 BASE = dict(vocab_size=20, d_model=32, d_inner=64, n_head=2, n_layer=2, emb_dropout=0.0, chunk_rank=1,
             dropout=0.0, use_bias=False, pre_ln=True, use_gelu=True, grad_chk=False, clamp_len=-1,
@@ -36,13 +36,7 @@ def make(model_class, name, changes, batch, block, blocks, seed):
     torch.manual_seed(seed)
     model = model_class(**config)
     g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for pname, p in model.named_parameters():
-            if "norm" in pname or "dual_ln" in pname:
-                p.copy_((1 if pname.endswith("weight") else 0) + 0.2 * torch.randn(p.shape, generator=g))
-            else:
-                p.copy_(0.2 * torch.randn(p.shape, generator=g))
-    model.eval()
+    randomise(model, g, 0.2)
     tensors = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
     x = torch.randint(0, config["vocab_size"], (blocks, batch, block), generator=g)
     cache = [torch.zeros(batch, config["mem_len"], config["d_model"]) for _ in range(config["n_layer"])]

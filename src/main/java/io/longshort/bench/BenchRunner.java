@@ -47,26 +47,12 @@ public final class BenchRunner {
     }
     for (AttentionSpec attention : s.attentions()) {
       for (boolean xla : modes) {
-        for (int n : s.lengths()) {
-          List<BenchResult> rs = runCase(new BenchCase(BenchCase.LAYER, attention, s.batch(), n, xla, s.reps(),
-              s.warmup()));
-          table.addAll(rs);
-          if (rs.stream().anyMatch(r -> !r.ok())) {
-            break; // longer N would not fit either
-          }
-        }
+        table.addAll(upTheLengths(BenchCase.LAYER, attention, xla));
       }
     }
     for (AttentionSpec attention : s.modelAttentions()) {
       for (boolean xla : modes) {
-        for (int n : s.lengths()) {
-          List<BenchResult> rs = runCase(new BenchCase(BenchCase.MODEL, attention, s.batch(), n, xla, s.reps(),
-              s.warmup()));
-          table.addAll(rs);
-          if (rs.stream().anyMatch(r -> !r.ok())) {
-            break;
-          }
-        }
+        table.addAll(upTheLengths(BenchCase.MODEL, attention, xla));
       }
     }
     List<BenchResult> probes = new ArrayList<>();
@@ -74,6 +60,19 @@ public final class BenchRunner {
       probes.addAll(longest(attention, table));
     }
     return new Outcome(table, probes);
+  }
+
+  /** The table's rows of one workload, attention and mode, N increasing until a run fails or passes the budget. */
+  private List<BenchResult> upTheLengths(String workload, AttentionSpec attention, boolean xla) {
+    List<BenchResult> rows = new ArrayList<>();
+    for (int n : s.lengths()) {
+      List<BenchResult> rs = runCase(new BenchCase(workload, attention, s.batch(), n, xla, s.reps(), s.warmup()));
+      rows.addAll(rs);
+      if (rs.stream().anyMatch(r -> !r.ok())) {
+        break; // longer N would not fit either
+      }
+    }
+    return rows;
   }
 
   /**
