@@ -12,18 +12,46 @@ import org.tensorflow.types.family.TFloating;
  * inference graph ({@link #none()}) it is the identity.
  */
 public final class Dropout {
+  /**
+   * Sites of at least this many elements build their mask in an XLA-compiled function when the
+   * dropout has {@link CompiledMasks} and the graph is not itself a function body: about 18
+   * element-wise integer passes become one fused loop, with the same bits. Smaller sites keep the
+   * plain ops, where compiling would cost more than it saves.
+   */
+  public static final long COMPILED_MASK_ELEMENTS = 1L << 20;
+
+  /**
+   * Builds a site's scaled mask in a function that XLA must compile: calls {@code body} with the
+   * function graph's stand-ins of the seed and the rate, and returns the call's output.
+   */
+  public interface CompiledMasks {
+    <T extends TFloating> Operand<T> call(GraphScope<T> s, String name, Operand<TInt64> seed,
+        Operand<org.tensorflow.types.TFloat32> rate, MaskBody<T> body);
+  }
+
+  /** The mask's ops, built in the function graph from its seed and rate. */
+  @FunctionalInterface
+  public interface MaskBody<T extends TFloating> {
+    Operand<T> build(GraphScope<T> s, Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate);
+  }
+
   private final Operand<TInt64> seed;
   private final Operand<org.tensorflow.types.TFloat32> rate;
+  private final CompiledMasks compiled;
+  private final long compiledFrom;
   private int sites;
 
-  private Dropout(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate) {
+  private Dropout(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate, CompiledMasks compiled,
+      long compiledFrom) {
     this.seed = seed;
     this.rate = rate;
+    this.compiled = compiled;
+    this.compiledFrom = compiledFrom;
   }
 
   /** No dropout (inference, or rate 0). */
   public static Dropout none() {
-    return new Dropout(null, null);
+    return new Dropout(null, null, null, 0);
   }
 
   /**
@@ -32,7 +60,20 @@ public final class Dropout {
    *     training, 0 (the identity) when evaluating with the same graph
    */
   public static Dropout training(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate) {
-    return new Dropout(seed, rate);
+    return new Dropout(seed, rate, null, 0);
+  }
+
+  /**
+   * This dropout, with the masks of sites of at least {@link #COMPILED_MASK_ELEMENTS} elements
+   * built by {@code compiled} (in graphs that are not function bodies). The masks are the same.
+   */
+  public Dropout withCompiledMasks(CompiledMasks compiled) {
+    return withCompiledMasks(compiled, COMPILED_MASK_ELEMENTS);
+  }
+
+  /** {@link #withCompiledMasks(CompiledMasks)} from {@code minElements} elements on (tests: 1). */
+  public Dropout withCompiledMasks(CompiledMasks compiled, long minElements) {
+    return active() ? new Dropout(seed, rate, compiled, minElements) : this;
   }
 
   public boolean active() {
@@ -52,7 +93,8 @@ public final class Dropout {
    * fewer than 2^31 elements. The comparison is on the 24-bit integer itself, against rate * 2^24
    * (exact in float32), the same decision as u >= rate.
    */
-  private Operand<org.tensorflow.types.TBool> keep(Ops tf, Operand<?> x, int site) {
+  private static Operand<org.tensorflow.types.TBool> keep(Ops tf, Operand<TInt64> seed,
+      Operand<org.tensorflow.types.TFloat32> rate, Operand<TInt32> size, Operand<TInt32> shape, int site) {
     Operand<TInt64> mask = tf.constant(0xFFFFFFFFL);
     Operand<TInt64> s0 = tf.bitwise.bitwiseAnd(
         tf.squeeze(tf.slice(seed, tf.constant(new long[] {0}), tf.constant(new long[] {1}))), mask);
@@ -63,8 +105,7 @@ public final class Dropout {
     // the scalar key in [0, 2^32) as the int32 with the same bits
     Operand<TInt32> key32 = tf.dtypes.cast(tf.math.sub(key,
         tf.bitwise.leftShift(tf.bitwise.rightShift(key, tf.constant(31L)), tf.constant(32L))), TInt32.class);
-    Operand<TInt32> size = tf.size(x, TInt32.class);
-    Operand<TInt32> index = tf.reshape(tf.range(tf.constant(0), size, tf.constant(1)), tf.shape(x, TInt32.class));
+    Operand<TInt32> index = tf.reshape(tf.range(tf.constant(0), size, tf.constant(1)), shape);
     Operand<TInt32> h = hash32(tf, tf.math.add(index, key32));
     // the top 24 of 32 bits: exact in float32
     Operand<TInt32> top = tf.bitwise.bitwiseAnd(tf.bitwise.rightShift(h, tf.constant(8)), tf.constant(0xFFFFFF));
@@ -100,15 +141,37 @@ public final class Dropout {
     }
     Ops tf = s.tf();
     int site = ++sites;
-    Operand<org.tensorflow.types.TBool> keep = keep(tf, x, site);
-    // keep with probability 1 - p, scaled by 1 / (1 - p): the identity at p = 0; one select
-    // gives the scaled mask
+    long[] shape = x.shape().asArray();
+    long elements = x.shape().hasUnknownDimension() ? -1 : x.shape().size();
+    if (compiled != null && elements >= compiledFrom && !s.parameters().isFunctionBody()) {
+      int[] dims = new int[shape.length];
+      for (int i = 0; i < shape.length; i++) {
+        dims[i] = Math.toIntExact(shape[i]);
+      }
+      // the same ops on static sizes, so that XLA compiles them into one loop
+      Operand<T> mask = compiled.call(s, "dropout_mask_" + site, seed, rate, (fs, fseed, frate) ->
+          scaledMask(fs, keep(fs.tf(), fseed, frate, fs.tf().constant(Math.toIntExact(elements)),
+              fs.tf().constant(dims), site), frate));
+      return tf.math.mul(x, mask);
+    }
+    Operand<org.tensorflow.types.TBool> keep = keep(tf, seed, rate, tf.size(x, TInt32.class),
+        tf.shape(x, TInt32.class), site);
+    return tf.math.mul(x, scaledMask(s, keep, rate));
+  }
+
+  /**
+   * Keep with probability 1 - p, scaled by 1 / (1 - p): the identity at p = 0; one select gives
+   * the scaled mask. bfloat16/float16 graphs scale in float32 (no 8-bit quantisation of
+   * 1 / (1 - p)), then cast.
+   */
+  private static <T extends TFloating> Operand<T> scaledMask(GraphScope<T> s, Operand<org.tensorflow.types.TBool> keep,
+      Operand<org.tensorflow.types.TFloat32> rate) {
+    Ops tf = s.tf();
     if (Precision.isNarrow(s.dtype())) {
-      // bfloat16/float16 graphs scale in float32 (no 8-bit quantisation of 1 / (1 - p)), then cast
       Operand<org.tensorflow.types.TFloat32> scale = tf.math.reciprocal(tf.math.sub(tf.constant(1f), rate));
-      return tf.math.mul(x, tf.dtypes.cast(tf.select(keep, scale, tf.constant(0f)), s.dtype()));
+      return tf.dtypes.cast(tf.select(keep, scale, tf.constant(0f)), s.dtype());
     }
     Operand<T> scale = tf.math.reciprocal(tf.math.sub(s.scalar(1.0), tf.dtypes.cast(rate, s.dtype())));
-    return tf.math.mul(x, tf.select(keep, scale, s.scalar(0.0)));
+    return tf.select(keep, scale, s.scalar(0.0));
   }
 }

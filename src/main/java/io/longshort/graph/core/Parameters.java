@@ -79,6 +79,11 @@ public final class Parameters<T extends TFloating> {
     return graph;
   }
 
+  /** Whether these are a function body's parameters ({@link #forFunctionBody}). */
+  public boolean isFunctionBody() {
+    return owner != null;
+  }
+
   /** The compute dtype: what layers read parameters as. */
   public Class<T> dtype() {
     return dtype;

@@ -1,5 +1,6 @@
 package io.longshort.graph.model;
 
+import io.longshort.compile.XlaMasks;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Parameters;
@@ -73,7 +74,7 @@ public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
       if (b.labelShape != null) {
         dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
         dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
-        d = Dropout.training(dropoutSeed, dropoutRate);
+        d = Dropout.training(dropoutSeed, dropoutRate).withCompiledMasks(XlaMasks.INSTANCE);
       }
       Operand<T> logits = forward.apply(root, new LinkedHashMap<>(inputs), d);
       outputs.put("logits", tf.withName("logits").identity(logits));

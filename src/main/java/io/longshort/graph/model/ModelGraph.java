@@ -1,5 +1,6 @@
 package io.longshort.graph.model;
 
+import io.longshort.compile.XlaMasks;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Execution;
 import io.longshort.graph.core.GraphScope;
@@ -107,7 +108,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     Ops tf = root.tf();
     Dropout dropout = training
         ? Dropout.training((Operand<TInt64>) in.get(in.size() - 2),
-            (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1))
+            (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1)).withCompiledMasks(XlaMasks.INSTANCE)
         : Dropout.none();
     Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout);
     return switch (spec.task()) {

@@ -1,6 +1,7 @@
 package io.longshort.graph.model;
 
 import io.longshort.compile.XlaFunction;
+import io.longshort.compile.XlaMasks;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Gradients;
@@ -136,7 +137,7 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
   /** logprobs, next cache and, with targets, loss, losses and hits (see {@link ModelGraph#lossOps}). */
   private List<Operand<?>> forward(GraphScope<T> root, Operand<TInt32> ids, Operand<T> cache, Operand<TInt32> targets,
       Operand<TInt64> seed, Operand<TFloat32> rate) {
-    Dropout dropout = seed == null ? Dropout.none() : Dropout.training(seed, rate);
+    Dropout dropout = seed == null ? Dropout.none() : Dropout.training(seed, rate).withCompiledMasks(XlaMasks.INSTANCE);
     TransformerLsLayers.BlockOutputs<T> out = new TransformerLsLayers<>(root, spec, dropout).block(ids, cache);
     List<Operand<?>> results = new ArrayList<>(List.of(out.logprobs(), out.nextCache()));
     if (targets != null) {

@@ -34,6 +34,49 @@ class DropoutTest {
     }
   }
 
+  /**
+   * Masks built in XLA-compiled functions (every site, from one element) are the plain masks, bit
+   * for bit, in float32 and bfloat16, over two sites and a 3-D shape; and the function calls are
+   * really there.
+   */
+  @Test
+  void compiledMasksAreThePlainMasks() {
+    for (Class<? extends org.tensorflow.types.family.TFloating> dtype
+        : java.util.List.of(TFloat32.class, org.tensorflow.types.TBfloat16.class)) {
+      for (float rate : new float[] {0.1f, 0.5f, 0f}) {
+        double[] plain = twoSites(dtype, false, rate);
+        double[] compiled = twoSites(dtype, true, rate);
+        assertArrayEquals(plain, compiled, 0.0, dtype.getSimpleName() + " rate " + rate);
+        if (rate > 0) {
+          assertTrue(Arrays.stream(plain).anyMatch(v -> v == 0), "some units dropped");
+        }
+      }
+    }
+  }
+
+  private static <T extends org.tensorflow.types.family.TFloating> double[] twoSites(Class<T> dtype,
+      boolean compiled, float rate) {
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      GraphScope<T> root = GraphScope.root(new Parameters<>(g, dtype, 0));
+      Ops tf = root.tf();
+      Placeholder<TInt64> seedIn = tf.placeholder(TInt64.class);
+      Dropout d = Dropout.training(seedIn, tf.constant(rate));
+      if (compiled) {
+        d = d.withCompiledMasks(io.longshort.compile.XlaMasks.INSTANCE, 1);
+      }
+      Operand<T> x = tf.dtypes.cast(tf.ones(tf.constant(new int[] {3, 40, 50}), TFloat32.class), dtype);
+      Operand<T> y = d.apply(root.child("a"), d.apply(root.child("b"), x));
+      long calls = 0;
+      for (java.util.Iterator<org.tensorflow.GraphOperation> it = g.operations(); it.hasNext(); ) {
+        calls += it.next().type().equals("StatefulPartitionedCall") ? 1 : 0;
+      }
+      assertEquals(compiled ? 2 : 0, calls, "compiled mask calls");
+      try (TInt64 t = TInt64.vectorOf(42, 7); var r = s.runner().feed(seedIn, t).fetch(y).run()) {
+        return HostTensors.toDoubles(r.get(0));
+      }
+    }
+  }
+
   @Test
   void dropsTheRateAndScalesTheRest() {
     double[] y = run(42, 7, 0.1f);
