@@ -73,10 +73,7 @@ public record BenchSettings(int batch, int width, int heads, int window, int ran
     }
     modelKinds = List.copyOf(modelKinds);
     // fail here, not in a child process, on a layer that cannot be built
-    for (AttentionKind kind : kinds) {
-      attention(kind, width, heads, window, rank);
-    }
-    for (AttentionKind kind : modelKinds) {
+    for (AttentionKind kind : java.util.stream.Stream.concat(kinds.stream(), modelKinds.stream()).toList()) {
       attention(kind, width, heads, window, rank);
     }
   }

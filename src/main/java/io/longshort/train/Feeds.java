@@ -54,16 +54,32 @@ public final class Feeds {
    */
   public static TrainStep.Outcome runStep(BuiltModel<?> model, FeedBatch batch, long seed, long step,
       org.tensorflow.op.Op target, Operand<?> loss, Operand<?> learningRate, Operand<?> gradientNorm) {
+    double[] r = runScalars(model, batch, seed, step, target, loss, learningRate, gradientNorm);
+    return new TrainStep.Outcome(r[0], r[1], r[2]);
+  }
+
+  /**
+   * {@code model} on {@code batch} in its session, the batch and the dropout of (seed, step) fed:
+   * runs {@code target} when not null and returns the scalar {@code fetches}.
+   */
+  public static double[] runScalars(BuiltModel<?> model, FeedBatch batch, long seed, long step,
+      org.tensorflow.op.Op target, Operand<?>... fetches) {
     List<Tensor> fed = new java.util.ArrayList<>();
     try {
       Session.Runner runner = feed(model.session().runner(), model, batch, fed);
       dropout(runner, model.dropoutSeed(), model.dropoutRate(), seed, step, model.trainingDropout(), fed);
-      runner.fetch(loss).fetch(learningRate).fetch(gradientNorm);
+      for (Operand<?> f : fetches) {
+        runner.fetch(f);
+      }
       if (target != null) {
         runner.addTarget(target);
       }
       try (var r = runner.run()) {
-        return TrainStep.Outcome.of(r);
+        double[] out = new double[fetches.length];
+        for (int i = 0; i < out.length; i++) {
+          out[i] = io.longshort.graph.core.HostTensors.toDoubles(r.get(i))[0];
+        }
+        return out;
       }
     } finally {
       fed.forEach(Tensor::close);

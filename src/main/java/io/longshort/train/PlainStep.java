@@ -3,7 +3,6 @@ package io.longshort.train;
 import io.longshort.graph.core.Gradients;
 import io.longshort.graph.model.BuiltModel;
 import org.tensorflow.Session;
-import org.tensorflow.op.Op;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -53,18 +52,15 @@ public final class PlainStep implements TrainStep {
   public Outcome run(long step, TrainingData data) {
     int k = optimizer.spec().accumulationSteps();
     if (k == 1) {
-      return micro(data.batch(step), step, optimizer.update());
+      return Feeds.runStep(model, data.batch(step), seed, step, optimizer.update(), model.loss(),
+          optimizer.learningRate(), optimizer.gradientNorm());
     }
     double loss = 0;
     for (int micro = 0; micro < k; micro++) {
-      loss += micro(data.batch(step * k + micro), step, optimizer.accumulate()).loss() / k;
+      // only the loss: the learning rate and gradient norm belong to the update
+      loss += Feeds.runScalars(model, data.batch(step * k + micro), seed, step, optimizer.accumulate(),
+          model.loss())[0] / k;
     }
     return Outcome.ofAccumulated(model.session(), optimizer, loss);
-  }
-
-  /** One micro-batch with {@code target} (accumulate, or the update). */
-  private Outcome micro(FeedBatch batch, long step, Op target) {
-    return Feeds.runStep(model, batch, seed, step, target, model.loss(), optimizer.learningRate(),
-        optimizer.gradientNorm());
   }
 }

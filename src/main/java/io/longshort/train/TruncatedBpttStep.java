@@ -5,6 +5,7 @@ import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.TransformerLsLm;
 import java.util.ArrayList;
 import java.util.List;
+import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -46,8 +47,8 @@ public final class TruncatedBpttStep<T extends TFloating> implements TrainStep {
   private final int groups;
   /** The whole cache of all B lanes (NL, B, L, D), checkpointed. */
   private final TrainingVariable cacheVariable;
-  /** Without accumulation: writes the run's next cache (NL, B, L, D) into the variable, in the update's run. */
-  private final Op keepCache;
+  /** Per group g: writes its run's next cache (NL, Bg, L, D) into group g's rows of the variable, in that run. */
+  private final List<Op> keepCache = new ArrayList<>();
   /** Each group's cache (NL, Bg, L, D), fed to its next block. */
   private final List<T> caches = new ArrayList<>();
   private boolean cacheZeroed;
@@ -77,14 +78,21 @@ public final class TruncatedBpttStep<T extends TFloating> implements TrainStep {
     Op assign = cacheTf.withName("cache_assign").assignVariableOp(handle, value);
     cacheVariable = new TrainingVariable(CACHE, shape.asArray(), dtype, cacheTf.withName("cache_read")
         .readVariableOp(handle, dtype), value, assign);
-    keepCache = groups == 1 ? cacheTf.withName("cache_keep").assignVariableOp(handle, lm.outputs().get("next_cache"))
-        : null;
+    long bg = group.get(1);
+    for (int g = 0; g < groups; g++) {
+      keepCache.add(cacheTf.withName("cache_keep_" + g).resourceStridedSliceAssign(handle,
+          cacheTf.constant(new long[] {0, g * bg, 0, 0}),
+          cacheTf.constant(new long[] {group.get(0), (g + 1) * bg, group.get(2), group.get(3)}),
+          cacheTf.constant(new long[] {1, 1, 1, 1}), lm.outputs().get("next_cache")));
+    }
   }
 
   /** Sets the cache variable to zero (a new run), after the session opened. */
   void zeroCache() {
     zeroGroups();
-    storeCache(new double[Math.toIntExact(cacheElements())]);
+    try (T zeros = HostTensors.of(dtypeOf(), cacheVariable.shape(), new double[Math.toIntExact(cacheElements())])) {
+      lm.session().runner().feed(cacheVariable.setValue(), zeros).addTarget(cacheVariable.assign()).run().close();
+    }
   }
 
   /** Reads the cache the next block reads from its variable (after a checkpoint was restored). */
@@ -92,48 +100,31 @@ public final class TruncatedBpttStep<T extends TFloating> implements TrainStep {
     try (var r = lm.session().runner().fetch(cacheVariable.value()).run()) {
       double[] whole = HostTensors.toDoubles(r.get(0));
       for (int g = 0; g < groups; g++) {
-        setCache(g, HostTensors.of(dtypeOf(), lm.cacheShape().asArray(), groupRows(whole, g)));
+        double[] rows = new double[Math.toIntExact(lm.cacheShape().size())];
+        copyGroupRows(whole, rows, g, false);
+        setCache(g, HostTensors.of(dtypeOf(), lm.cacheShape().asArray(), rows));
       }
     }
   }
 
   private long cacheElements() {
-    long n = 1;
-    for (long d : cacheVariable.shape()) {
-      n *= d;
-    }
-    return n;
+    return Shape.of(cacheVariable.shape()).size();
   }
 
-  /** Writes the whole cache (NL, B, L, D) into its variable. */
-  private void storeCache(double[] whole) {
-    try (T t = HostTensors.of(dtypeOf(), cacheVariable.shape(), whole)) {
-      lm.session().runner().feed(cacheVariable.setValue(), t).addTarget(cacheVariable.assign()).run().close();
-    }
-  }
-
-  /** Group g's rows (NL, Bg, L, D) of the whole cache (NL, B, L, D), both row-major. */
-  private double[] groupRows(double[] whole, int g) {
+  /**
+   * Copies between the whole cache (NL, B, L, D) and group g's rows (NL, Bg, L, D), both row-major:
+   * from the whole into the group's, or back when {@code intoWhole}.
+   */
+  private void copyGroupRows(double[] whole, double[] groupRows, int g, boolean intoWhole) {
     long[] s = cacheVariable.shape();
     int per = Math.toIntExact(lm.batch() * s[2] * s[3]);
-    double[] out = new double[Math.toIntExact(s[0] * per)];
     for (int layer = 0; layer < s[0]; layer++) {
-      System.arraycopy(whole, (layer * groups + g) * per, out, layer * per, per);
-    }
-    return out;
-  }
-
-  /** The whole cache (NL, B, L, D) from the groups' (NL, Bg, L, D), row-major. */
-  private double[] wholeCache(List<double[]> byGroup) {
-    long[] s = cacheVariable.shape();
-    int per = Math.toIntExact(lm.batch() * s[2] * s[3]);
-    double[] out = new double[Math.toIntExact(cacheElements())];
-    for (int g = 0; g < groups; g++) {
-      for (int layer = 0; layer < s[0]; layer++) {
-        System.arraycopy(byGroup.get(g), layer * per, out, (layer * groups + g) * per, per);
+      if (intoWhole) {
+        System.arraycopy(groupRows, layer * per, whole, (layer * groups + g) * per, per);
+      } else {
+        System.arraycopy(whole, (layer * groups + g) * per, groupRows, layer * per, per);
       }
     }
-    return out;
   }
 
   @SuppressWarnings("unchecked")
@@ -160,7 +151,11 @@ public final class TruncatedBpttStep<T extends TFloating> implements TrainStep {
 
   /** The cache the next block reads (NL, B, L, D), row-major. */
   double[] cache() {
-    return wholeCache(caches.stream().map(HostTensors::toDoubles).toList());
+    double[] whole = new double[Math.toIntExact(cacheElements())];
+    for (int g = 0; g < groups; g++) {
+      copyGroupRows(whole, HostTensors.toDoubles(caches.get(g)), g, true);
+    }
+    return whole;
   }
 
   private void setCache(int g, T next) {
@@ -199,33 +194,35 @@ public final class TruncatedBpttStep<T extends TFloating> implements TrainStep {
     }
     int rows = Math.toIntExact(lm.batch() * lm.block());
     float[] logprobs = observer == null ? null : new float[groups * rows * lm.spec().vocabSize()];
-    List<double[]> next = new ArrayList<>();
-    double loss = 0;
-    Outcome last = null;
-    for (int g = 0; g < groups; g++) {
-      int[] ids = java.util.Arrays.copyOfRange(batch.ids(), g * rows, (g + 1) * rows);
-      int[] targets = java.util.Arrays.copyOfRange(batch.targets(), g * rows, (g + 1) * rows);
-      last = runGroup(g, step, ids, targets, groups == 1 ? optimizer.update() : optimizer.accumulate(), next,
-          logprobs);
-      loss += last.loss() / groups;
-    }
-    if (groups > 1) {
-      storeCache(wholeCache(next));
-      last = Outcome.ofAccumulated(lm.session(), optimizer, loss);
+    Outcome out;
+    if (groups == 1) {
+      double[] r = runGroup(0, step, batch.ids(), batch.targets(), optimizer.update(), logprobs,
+          optimizer.learningRate(), optimizer.gradientNorm());
+      out = new Outcome(r[0], r[1], r[2]);
+    } else {
+      double loss = 0;
+      for (int g = 0; g < groups; g++) {
+        // only the loss: the learning rate and gradient norm belong to the update
+        loss += runGroup(g, step, java.util.Arrays.copyOfRange(batch.ids(), g * rows, (g + 1) * rows),
+            java.util.Arrays.copyOfRange(batch.targets(), g * rows, (g + 1) * rows), optimizer.accumulate(),
+            logprobs)[0] / groups;
+      }
+      out = Outcome.ofAccumulated(lm.session(), optimizer, loss);
     }
     if (observer != null) {
       observer.block(step, batch, logprobs);
     }
-    return last;
+    return out;
   }
 
   /**
-   * Group g's block (Bg, M) from its cache, with {@code target} (the update, or accumulate); adds
-   * its next cache to {@code next} (and keeps it for the group's next block), its log-probs into
-   * {@code logprobs} at the group's rows when observed.
+   * Group g's block (Bg, M) from its cache, with {@code target} (the update, or accumulate): keeps
+   * its next cache for the group's next block (and writes it into the group's rows of the cache
+   * variable in the same run), puts its log-probs into {@code logprobs} at the group's rows when
+   * observed, and returns the loss, then the scalar {@code fetches}.
    */
-  private Outcome runGroup(int g, long step, int[] ids, int[] targets, Op target, List<double[]> next,
-      float[] logprobs) {
+  private double[] runGroup(int g, long step, int[] ids, int[] targets, Op target, float[] logprobs,
+      Operand<?>... fetches) {
     List<Tensor> fed = new ArrayList<>();
     try {
       Tensor idsT = HostTensors.ints(new long[] {lm.batch(), lm.block()}, ids); // (Bg, M)
@@ -237,27 +234,29 @@ public final class TruncatedBpttStep<T extends TFloating> implements TrainStep {
           .feed(lm.inputs().get("targets"), targetsT).feed(lm.inputs().get("cache"), caches.get(g))
           .feed(lm.graph().operation("dropout_seed").output(0), dropSeed)
           .feed(lm.graph().operation("dropout_rate").output(0), rate)
-          .fetch(lm.loss()).fetch(optimizer.learningRate()).fetch(optimizer.gradientNorm())
-          .fetch(lm.outputs().get("next_cache")); // (NL, Bg, L, D)
+          .fetch(lm.outputs().get("next_cache")) // (NL, Bg, L, D)
+          .fetch(lm.loss());
+      for (Operand<?> f : fetches) {
+        runner.fetch(f);
+      }
       if (logprobs != null) {
         runner.fetch(lm.outputs().get("logprobs")); // (Bg, M, V)
       }
-      runner.addTarget(target);
-      if (keepCache != null) {
-        runner.addTarget(keepCache);
-      }
+      runner.addTarget(target).addTarget(keepCache.get(g));
       try (var result = runner.run()) {
+        double[] scalars = new double[1 + fetches.length];
+        for (int i = 0; i < scalars.length; i++) {
+          scalars[i] = HostTensors.toDoubles(result.get(1 + i))[0];
+        }
         if (logprobs != null) {
-          double[] d = HostTensors.toDoubles(result.get(4));
+          double[] d = HostTensors.toDoubles(result.get(1 + scalars.length));
           for (int i = 0; i < d.length; i++) {
             logprobs[g * d.length + i] = (float) d[i];
           }
         }
         // the next cache outlives the result: a copy of its values
-        double[] nextCache = HostTensors.toDoubles(result.get(3));
-        next.add(nextCache);
-        setCache(g, HostTensors.of(dtypeOf(), lm.cacheShape().asArray(), nextCache));
-        return Outcome.of(result);
+        setCache(g, HostTensors.of(dtypeOf(), lm.cacheShape().asArray(), HostTensors.toDoubles(result.get(0))));
+        return scalars;
       }
     } finally {
       fed.forEach(Tensor::close);

@@ -141,13 +141,9 @@ public final class Dropout {
     }
     Ops tf = s.tf();
     int site = ++sites;
-    long[] shape = x.shape().asArray();
     long elements = x.shape().hasUnknownDimension() ? -1 : x.shape().size();
     if (compiled != null && elements >= compiledFrom && !s.parameters().isFunctionBody()) {
-      int[] dims = new int[shape.length];
-      for (int i = 0; i < shape.length; i++) {
-        dims[i] = Math.toIntExact(shape[i]);
-      }
+      int[] dims = java.util.Arrays.stream(x.shape().asArray()).mapToInt(Math::toIntExact).toArray();
       // the same ops on static sizes, so that XLA compiles them into one loop
       Operand<T> mask = compiled.call(s, "dropout_mask_" + site, seed, rate, (fs, fseed, frate) ->
           scaledMask(fs, keep(fs.tf(), fseed, frate, fs.tf().constant(Math.toIntExact(elements)),
