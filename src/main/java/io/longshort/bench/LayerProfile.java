@@ -117,8 +117,9 @@ public final class LayerProfile {
         .optTraining(true).build();
     io.longshort.train.Optimizer<org.tensorflow.types.TFloat32> opt = io.longshort.train.PlainStep.optimizer(g,
         io.longshort.train.OptimizerSpec.authorsLra(100, 10_000), org.tensorflow.types.TFloat32.class);
+    // as train runs it: the whole step compiled (--xla), or the plain step's ops in the outer graph
     io.longshort.train.CompiledStep<org.tensorflow.types.TFloat32> step =
-        io.longshort.train.CompiledStep.build(g, opt, xla, null);
+        xla ? io.longshort.train.CompiledStep.build(g, opt, true, null) : null;
     java.util.Random rnd = new java.util.Random(0);
     int[] ids = new int[batch * n];
     int[] mask = new int[batch * n];
@@ -135,7 +136,10 @@ public final class LayerProfile {
     java.util.function.Function<Boolean, RunMetadata> once = traced -> {
       org.tensorflow.Session.Runner r = s.runner().feed(g.inputs().get("input_ids"), fed.get(0))
           .feed(g.inputs().get("mask"), fed.get(1)).feed(g.labels(), fed.get(2)).feed(g.dropoutSeed(), fed.get(3))
-          .feed(g.dropoutRate(), fed.get(4)).fetch(step.loss());
+          .feed(g.dropoutRate(), fed.get(4)).fetch(xla ? step.loss() : g.loss());
+      if (!xla) {
+        r.addTarget(opt.update());
+      }
       if (traced) {
         r.setOptions(org.tensorflow.proto.RunOptions.newBuilder()
             .setTraceLevel(org.tensorflow.proto.RunOptions.TraceLevel.FULL_TRACE).build());

@@ -279,6 +279,95 @@ public final class XlaFunction {
     }
   }
 
+  /**
+   * A function of its inputs only (no parameters, no resources), attached to the scope's graph now
+   * and called later with {@link Definition#call}: by a gradient function, which may build ops but
+   * must not query the graph (shapes, functions), as TensorFlow holds the graph's lock meanwhile.
+   *
+   * @param likes outer-graph tensors whose dtypes and static shapes the arguments take, in order
+   */
+  public static <T extends TFloating> Definition define(GraphScope<T> scope, String name,
+      List<? extends Operand<?>> likes, Body<T> body) {
+    Parameters<T> outerParams = scope.parameters();
+    ConcreteFunction fn = null;
+    try (Graph inner = new Graph()) {
+      Parameters<T> innerParams = Parameters.forFunctionBody(inner, outerParams);
+      Ops argTf = Ops.create(inner).withSubScope("args");
+      Signature.Builder sig = Signature.builder().key(name).methodName(name);
+      List<Output<?>> args = new ArrayList<>();
+      for (int i = 0; i < likes.size(); i++) {
+        Output<?> ph = placeholderLike(argTf.withName("arg" + i), likes.get(i).asOutput());
+        args.add(ph);
+        sig.input("arg" + i, ph);
+      }
+      List<? extends Operand<?>> results = body.build(GraphScope.root(innerParams), new Args(List.copyOf(args), inner));
+      if (!innerParams.list().isEmpty()) {
+        throw new IllegalArgumentException("function '" + name + "' creates parameters "
+            + innerParams.list().stream().map(Parameter::name).toList() + ": a definition takes inputs only");
+      }
+      Ops outTf = Ops.create(inner).withSubScope("outputs");
+      List<Shape> shapes = new ArrayList<>();
+      for (int i = 0; i < results.size(); i++) {
+        sig.output("out" + i, outTf.withName("out" + i).identity(results.get(i)));
+        shapes.add(results.get(i).shape());
+      }
+      fn = ConcreteFunction.create(sig.build(), inner);
+      scope.parameters().graph().attachFunction(fn);
+      int[] argOrder = fn.signature().inputNames().stream().mapToInt(k -> Integer.parseInt(k.substring(3))).toArray();
+      int[] outOrder = fn.signature().outputNames().stream().mapToInt(k -> Integer.parseInt(k.substring(3))).toArray();
+      List<DataType> tin = new ArrayList<>();
+      for (int i : argOrder) {
+        tin.add(likes.get(i).asOutput().dataType());
+      }
+      List<DataType> tout = new ArrayList<>();
+      for (String key : fn.signature().outputNames()) {
+        tout.add(fn.signature().getOutputs().get(key).dataType);
+      }
+      checkArgTypes(fn, tin, tout);
+      return new Definition(fn.getDefinedName(), argOrder, outOrder, tin, tout, List.copyOf(shapes));
+    } finally {
+      if (fn != null) {
+        fn.close();
+      }
+    }
+  }
+
+  /**
+   * A function attached by {@link #define}: its name, the signature's order of arguments and
+   * outputs (indices into the body's), their dtypes in that order, and the body's output shapes.
+   */
+  public record Definition(String functionName, int[] argOrder, int[] outOrder, List<DataType> tin,
+      List<DataType> tout, List<Shape> outputShapes) {
+
+    /**
+     * Calls the function with {@code _XlaMustCompile = true} through {@code tf}, without querying
+     * the graph: {@code args} in the body's order; returns the outputs in the body's order, with
+     * their static shapes (EnsureShape: the call's shape function does not know them).
+     */
+    public List<Output<?>> call(Ops tf, String name, List<? extends Operand<?>> args) {
+      Output<?>[] ordered = new Output<?>[argOrder.length];
+      for (int i = 0; i < argOrder.length; i++) {
+        ordered[i] = args.get(argOrder[i]).asOutput();
+      }
+      OperationBuilder b = tf.scope().opBuilder(CALL_OP, name);
+      b.addInputList(ordered);
+      b.setAttr("Tin", tin.toArray(DataType[]::new));
+      b.setAttr("Tout", tout.toArray(DataType[]::new));
+      // by name: the FunctionDef is attached already, and attaching takes the graph's lock
+      b.setAttr("f", org.tensorflow.proto.AttrValue.newBuilder()
+          .setFunc(org.tensorflow.proto.NameAttrList.newBuilder().setName(functionName)).build());
+      b.setAttr(MUST_COMPILE_ATTR, true);
+      org.tensorflow.Operation call = b.build();
+      Output<?>[] outs = new Output<?>[outOrder.length];
+      for (int i = 0; i < outOrder.length; i++) {
+        int bodyIndex = outOrder[i];
+        outs[bodyIndex] = tf.withName(name + "_out" + bodyIndex).ensureShape(call.output(i), outputShapes.get(bodyIndex))
+            .asOutput();
+      }
+      return List.of(outs);
+    }
+  }
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   private static Output<?> placeholderLike(Ops tf, Output<?> in) {
     Class type = in.type();

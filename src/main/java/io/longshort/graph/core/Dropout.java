@@ -12,46 +12,18 @@ import org.tensorflow.types.family.TFloating;
  * inference graph ({@link #none()}) it is the identity.
  */
 public final class Dropout {
-  /**
-   * Sites of at least this many elements build their mask in an XLA-compiled function when the
-   * dropout has {@link CompiledMasks} and the graph is not itself a function body: about 18
-   * element-wise integer passes become one fused loop, with the same bits. Smaller sites keep the
-   * plain ops, where compiling would cost more than it saves.
-   */
-  public static final long COMPILED_MASK_ELEMENTS = 1L << 20;
-
-  /**
-   * Builds a site's scaled mask in a function that XLA must compile: calls {@code body} with the
-   * function graph's stand-ins of the seed and the rate, and returns the call's output.
-   */
-  public interface CompiledMasks {
-    <T extends TFloating> Operand<T> call(GraphScope<T> s, String name, Operand<TInt64> seed,
-        Operand<org.tensorflow.types.TFloat32> rate, MaskBody<T> body);
-  }
-
-  /** The mask's ops, built in the function graph from its seed and rate. */
-  @FunctionalInterface
-  public interface MaskBody<T extends TFloating> {
-    Operand<T> build(GraphScope<T> s, Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate);
-  }
-
   private final Operand<TInt64> seed;
   private final Operand<org.tensorflow.types.TFloat32> rate;
-  private final CompiledMasks compiled;
-  private final long compiledFrom;
   private int sites;
 
-  private Dropout(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate, CompiledMasks compiled,
-      long compiledFrom) {
+  private Dropout(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate) {
     this.seed = seed;
     this.rate = rate;
-    this.compiled = compiled;
-    this.compiledFrom = compiledFrom;
   }
 
   /** No dropout (inference, or rate 0). */
   public static Dropout none() {
-    return new Dropout(null, null, null, 0);
+    return new Dropout(null, null);
   }
 
   /**
@@ -60,20 +32,7 @@ public final class Dropout {
    *     training, 0 (the identity) when evaluating with the same graph
    */
   public static Dropout training(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate) {
-    return new Dropout(seed, rate, null, 0);
-  }
-
-  /**
-   * This dropout, with the masks of sites of at least {@link #COMPILED_MASK_ELEMENTS} elements
-   * built by {@code compiled} (in graphs that are not function bodies). The masks are the same.
-   */
-  public Dropout withCompiledMasks(CompiledMasks compiled) {
-    return withCompiledMasks(compiled, COMPILED_MASK_ELEMENTS);
-  }
-
-  /** {@link #withCompiledMasks(CompiledMasks)} from {@code minElements} elements on (tests: 1). */
-  public Dropout withCompiledMasks(CompiledMasks compiled, long minElements) {
-    return active() ? new Dropout(seed, rate, compiled, minElements) : this;
+    return new Dropout(seed, rate);
   }
 
   public boolean active() {
@@ -135,20 +94,35 @@ public final class Dropout {
     return tf.bitwise.bitwiseXor(tf.bitwise.rightShift(x, sixteen), x);
   }
 
+  /**
+   * x * mask, the mask scaled by 1 / (1 - rate). Where the scope has {@link CompiledPieces} that
+   * cover x, the site is one compiled piece: the hash, the mask and the product in one loop, and
+   * its gradient dy * mask the same way (the mask recomputed from the seed, never stored). The
+   * integer ops are the same, so the units dropped are the same.
+   */
+  @SuppressWarnings("unchecked")
   public <T extends TFloating> Operand<T> apply(GraphScope<T> s, Operand<T> x) {
     if (!active()) {
       return x;
     }
     Ops tf = s.tf();
     int site = ++sites;
-    long elements = x.shape().hasUnknownDimension() ? -1 : x.shape().size();
-    if (compiled != null && elements >= compiledFrom && !s.parameters().isFunctionBody()) {
+    CompiledPieces pieces = s.compiledPieces();
+    if (pieces != null && pieces.covers(x)) {
+      int elements = Math.toIntExact(x.shape().size());
       int[] dims = java.util.Arrays.stream(x.shape().asArray()).mapToInt(Math::toIntExact).toArray();
-      // the same ops on static sizes, so that XLA compiles them into one loop
-      Operand<T> mask = compiled.call(s, "dropout_mask_" + site, seed, rate, (fs, fseed, frate) ->
-          scaledMask(fs, keep(fs.tf(), fseed, frate, fs.tf().constant(Math.toIntExact(elements)),
-              fs.tf().constant(dims), site), frate));
-      return tf.math.mul(x, mask);
+      // (x, seed, rate) -> x * mask; d x = dy * mask, the seed and rate get zeros (no gradient)
+      CompiledPieces.Body<T> times = (fs, a) -> {
+        Ops ftf = fs.tf();
+        Operand<TInt64> fseed = a.get(1).expect(TInt64.class);
+        Operand<org.tensorflow.types.TFloat32> frate = a.get(2).expect(org.tensorflow.types.TFloat32.class);
+        Operand<T> mask = scaledMask(fs, keep(ftf, fseed, frate, ftf.constant(elements), ftf.constant(dims), site), frate);
+        Operand<T> product = ftf.math.mul((Operand<T>) (a.size() == 3 ? a.get(0) : a.get(3)), mask);
+        return a.size() == 3 ? java.util.List.of(product)
+            : java.util.List.of(product, ftf.zerosLike(fseed), ftf.zerosLike(frate));
+      };
+      return (Operand<T>) pieces.callWithGradient(s, "dropout_" + site, java.util.List.of(x, seed, rate), times, times)
+          .expect(x.type());
     }
     Operand<org.tensorflow.types.TBool> keep = keep(tf, seed, rate, tf.size(x, TInt32.class),
         tf.shape(x, TInt32.class), site);

@@ -12,16 +12,18 @@ public final class GraphScope<T extends TFloating> {
   private final Ops tf;
   private final Parameters<T> params;
   private final String prefix;
+  private final CompiledPieces pieces;
 
-  private GraphScope(Ops tf, Parameters<T> params, String prefix) {
+  private GraphScope(Ops tf, Parameters<T> params, String prefix, CompiledPieces pieces) {
     this.tf = tf;
     this.params = params;
     this.prefix = prefix;
+    this.pieces = pieces;
   }
 
   /** The top scope of a graph: parameter names carry no prefix. */
   public static <T extends TFloating> GraphScope<T> root(Parameters<T> params) {
-    return new GraphScope<>(Ops.create(params.graph()), params, "");
+    return new GraphScope<>(Ops.create(params.graph()), params, "", null);
   }
 
   /**
@@ -32,12 +34,25 @@ public final class GraphScope<T extends TFloating> {
     if (tf.scope().env() != params.graph()) {
       throw new IllegalArgumentException("the Ops are not of the parameters' graph");
     }
-    return new GraphScope<>(tf, params, "");
+    return new GraphScope<>(tf, params, "", null);
   }
 
   /** A nested scope: TF ops under {@code name/}, parameters under {@code name.}. */
   public GraphScope<T> child(String name) {
-    return new GraphScope<>(tf.withSubScope(name), params, prefix + name + ".");
+    return new GraphScope<>(tf.withSubScope(name), params, prefix + name + ".", pieces);
+  }
+
+  /**
+   * This scope, whose layers (and their children's) build their element-wise pieces with
+   * {@code pieces}. In a function body (a graph that is itself compiled) the scope stays as it is.
+   */
+  public GraphScope<T> withCompiledPieces(CompiledPieces pieces) {
+    return params.isFunctionBody() ? this : new GraphScope<>(tf, params, prefix, pieces);
+  }
+
+  /** The compiled pieces of this scope, or null: plain ops. */
+  public CompiledPieces compiledPieces() {
+    return pieces;
   }
 
   /** The PyTorch-style name of this scope ("" at the root), for messages. */

@@ -69,7 +69,7 @@ public final class PreLnBlock<T extends TFloating> {
     // (B, N', D)
     Operand<T> h = tf.math.add(residual, dropout.apply(s, attention.apply(norm1.apply(x))));
     // (B, N', D) -> (B, N', F) -> (B, N', D)
-    Operand<T> mlp = dropout.apply(s, fc2.apply(dropout.apply(s, gelu(tf, fc1.apply(norm2.apply(h))))));
+    Operand<T> mlp = dropout.apply(s, fc2.apply(dropout.apply(s, gelu(s, fc1.apply(norm2.apply(h))))));
     return tf.math.add(h, mlp);
   }
 
@@ -79,5 +79,30 @@ public final class PreLnBlock<T extends TFloating> {
    */
   public static <T extends TFloating> Operand<T> gelu(Ops tf, Operand<T> x) {
     return GELU.gelu(tf, x, false);
+  }
+
+  /**
+   * {@link #gelu(Ops, Operand)} in {@code s}: a float32 x that the scope's compiled pieces cover is
+   * one piece, with its gradient dy (Phi(x) + x phi(x)) as another (phi the normal density); the
+   * plain ops' gradient takes about eight passes over x.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T extends TFloating> Operand<T> gelu(GraphScope<T> s, Operand<T> x) {
+    CompiledPieces pieces = s.compiledPieces();
+    if (pieces == null || !pieces.covers(x) || x.type() != org.tensorflow.types.TFloat32.class) {
+      return gelu(s.tf(), x);
+    }
+    String name = (s.name().isEmpty() ? "" : s.name().replace('.', '_') + "_") + "gelu";
+    return (Operand<T>) pieces.callWithGradient(s, name, java.util.List.of(x),
+        (fs, a) -> java.util.List.of(gelu(fs.tf(), (Operand<T>) a.get(0))),
+        (fs, a) -> {
+          Ops tf = fs.tf();
+          Operand<T> xs = (Operand<T>) a.get(0);
+          Operand<T> cdf = tf.math.mul(fs.scalar(0.5), tf.math.add(fs.scalar(1.0),
+              tf.math.erf(tf.math.mul(xs, fs.scalar(1.0 / Math.sqrt(2.0))))));
+          Operand<T> pdf = tf.math.mul(fs.scalar(1.0 / Math.sqrt(2.0 * Math.PI)),
+              tf.math.exp(tf.math.mul(fs.scalar(-0.5), tf.math.square(xs))));
+          return java.util.List.of(tf.math.mul((Operand<T>) a.get(1), tf.math.add(cdf, tf.math.mul(xs, pdf))));
+        }).expect(x.type());
   }
 }

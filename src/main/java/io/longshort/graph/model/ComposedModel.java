@@ -1,6 +1,6 @@
 package io.longshort.graph.model;
 
-import io.longshort.compile.XlaMasks;
+import io.longshort.compile.XlaPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Parameters;
@@ -74,9 +74,11 @@ public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
       if (b.labelShape != null) {
         dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
         dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
-        d = Dropout.training(dropoutSeed, dropoutRate).withCompiledMasks(XlaMasks.INSTANCE);
+        d = Dropout.training(dropoutSeed, dropoutRate);
       }
-      Operand<T> logits = forward.apply(root, new LinkedHashMap<>(inputs), d);
+      // training: dropout, LayerNorm and GELU as compiled pieces (see XlaPieces)
+      Operand<T> logits = forward.apply(b.labelShape != null ? root.withCompiledPieces(XlaPieces.INSTANCE) : root,
+          new LinkedHashMap<>(inputs), d);
       outputs.put("logits", tf.withName("logits").identity(logits));
       if (b.labelShape != null) {
         labels = tf.withName("labels").placeholder(TInt32.class, Placeholder.shape(b.labelShape));

@@ -1,6 +1,7 @@
 package io.longshort.graph.model;
 
-import io.longshort.compile.XlaMasks;
+import io.longshort.compile.XlaPieces;
+import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Execution;
 import io.longshort.graph.core.GraphScope;
@@ -48,12 +49,13 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
 
   private final boolean training;
+  private final CompiledPieces pieces;
   private Operand<TInt64> dropoutSeed;
   private Operand<org.tensorflow.types.TFloat32> dropoutRate;
   private Placeholder<TInt32> labels;
 
   private ModelGraph(ModelSpec spec, Class<T> dtype, Class<? extends TFloating> variableDtype, long batch,
-      int length, long seed, boolean training, Execution execution) {
+      int length, long seed, boolean training, Execution execution, CompiledPieces pieces) {
     if (length < 1 || length > spec.maxTokens()) {
       throw new IllegalArgumentException("length (" + length + ") must be in 1.." + spec.maxTokens()
           + " for this model (maxLength " + spec.maxLength()
@@ -62,6 +64,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     this.spec = spec;
     this.length = length;
     this.training = training;
+    this.pieces = pieces;
     try {
       params = Parameters.mixed(graph, dtype, variableDtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -104,11 +107,13 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
    * embeddings, encoder, pooling and head, everything that owns parameters.
    */
   @SuppressWarnings("unchecked")
-  private Operand<T> forward(GraphScope<T> root, List<Operand<?>> in, boolean training) {
+  private Operand<T> forward(GraphScope<T> scope, List<Operand<?>> in, boolean training) {
+    // training: dropout, LayerNorm and GELU as compiled pieces (a plain graph only; see XlaPieces)
+    GraphScope<T> root = training && pieces != null ? scope.withCompiledPieces(pieces) : scope;
     Ops tf = root.tf();
     Dropout dropout = training
         ? Dropout.training((Operand<TInt64>) in.get(in.size() - 2),
-            (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1)).withCompiledMasks(XlaMasks.INSTANCE)
+            (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1))
         : Dropout.none();
     Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout);
     return switch (spec.task()) {
@@ -161,6 +166,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     private long seed;
     private boolean training;
     private Execution execution = Execution.PLAIN;
+    private CompiledPieces pieces = XlaPieces.INSTANCE;
 
     private Builder(ModelSpec spec) {
       this.spec = java.util.Objects.requireNonNull(spec, "spec");
@@ -201,6 +207,17 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
       return this;
     }
 
+    /**
+     * How a plain training graph builds dropout, LayerNorm and GELU: as compiled pieces from
+     * {@code pieces}' size on (default {@link XlaPieces#INSTANCE}: XLA, 2^20 elements), or as plain
+     * ops (null). A graph compiled as a whole ({@link #optExecution}) and an inference graph build
+     * plain ops either way.
+     */
+    public Builder optCompiledPieces(CompiledPieces pieces) {
+      this.pieces = pieces;
+      return this;
+    }
+
     /** The graph, in the dtype given to {@link #setDtype} (the caller names it: {@code ModelGraph<TFloat32>}). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public <T extends TFloating> ModelGraph<T> build() {
@@ -212,7 +229,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
         throw new IllegalArgumentException("ModelGraph.Builder: batch (" + batch + ") must be >= 1, or -1 for any");
       }
       return new ModelGraph(spec, dtype, variableDtype == null ? dtype : variableDtype, batch, length, seed, training,
-          execution);
+          execution, pieces);
     }
   }
 

@@ -1,7 +1,7 @@
 package io.longshort.graph.model;
 
 import io.longshort.compile.XlaFunction;
-import io.longshort.compile.XlaMasks;
+import io.longshort.compile.XlaPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Gradients;
@@ -135,9 +135,11 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
   }
 
   /** logprobs, next cache and, with targets, loss, losses and hits (see {@link ModelGraph#lossOps}). */
-  private List<Operand<?>> forward(GraphScope<T> root, Operand<TInt32> ids, Operand<T> cache, Operand<TInt32> targets,
+  private List<Operand<?>> forward(GraphScope<T> scope, Operand<TInt32> ids, Operand<T> cache, Operand<TInt32> targets,
       Operand<TInt64> seed, Operand<TFloat32> rate) {
-    Dropout dropout = seed == null ? Dropout.none() : Dropout.training(seed, rate).withCompiledMasks(XlaMasks.INSTANCE);
+    // training: dropout, LayerNorm and GELU as compiled pieces (a plain graph only; see XlaPieces)
+    GraphScope<T> root = seed == null ? scope : scope.withCompiledPieces(XlaPieces.INSTANCE);
+    Dropout dropout = seed == null ? Dropout.none() : Dropout.training(seed, rate);
     TransformerLsLayers.BlockOutputs<T> out = new TransformerLsLayers<>(root, spec, dropout).block(ids, cache);
     List<Operand<?>> results = new ArrayList<>(List.of(out.logprobs(), out.nextCache()));
     if (targets != null) {

@@ -57,13 +57,11 @@ class DropoutTest {
   private static <T extends org.tensorflow.types.family.TFloating> double[] twoSites(Class<T> dtype,
       boolean compiled, float rate) {
     try (Graph g = new Graph(); Session s = new Session(g)) {
-      GraphScope<T> root = GraphScope.root(new Parameters<>(g, dtype, 0));
+      GraphScope<T> plain = GraphScope.root(new Parameters<>(g, dtype, 0));
+      GraphScope<T> root = compiled ? plain.withCompiledPieces(io.longshort.compile.XlaPieces.withMinElements(1)) : plain;
       Ops tf = root.tf();
       Placeholder<TInt64> seedIn = tf.placeholder(TInt64.class);
       Dropout d = Dropout.training(seedIn, tf.constant(rate));
-      if (compiled) {
-        d = d.withCompiledMasks(io.longshort.compile.XlaMasks.INSTANCE, 1);
-      }
       Operand<T> x = tf.dtypes.cast(tf.ones(tf.constant(new int[] {3, 40, 50}), TFloat32.class), dtype);
       Operand<T> y = d.apply(root.child("a"), d.apply(root.child("b"), x));
       long calls = 0;
