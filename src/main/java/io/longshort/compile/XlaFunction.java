@@ -155,19 +155,9 @@ public final class XlaFunction {
   public static <T extends TFloating> Call build(GraphScope<T> scope, String name,
       List<? extends Operand<?>> inputs, Body<T> body, boolean mustCompile) {
     Objects.requireNonNull(body, "body");
-    if (name == null || !name.matches("[A-Za-z][A-Za-z0-9_]*")) {
-      throw new IllegalArgumentException("function name must match [A-Za-z][A-Za-z0-9_]*, got '"
-          + name + "'");
-    }
     Parameters<T> outerParams = scope.parameters();
     Graph outer = outerParams.graph();
-    for (Operand<?> in : inputs) {
-      Objects.requireNonNull(in, "inputs must not be null (pass only the tensors the body uses)");
-      ExecutionEnvironment env = in.env();
-      if (env != outer) {
-        throw new IllegalArgumentException("input " + in + " is not in the scope's graph");
-      }
-    }
+    checkNameAndInputs(name, inputs, outer);
 
     Signature signature;
     List<String> paramNames = new ArrayList<>();
@@ -175,16 +165,10 @@ public final class XlaFunction {
     ConcreteFunction fn = null;
     try (Graph inner = new Graph()) {
       Parameters<T> innerParams = Parameters.forFunctionBody(inner, outerParams);
-      Ops argTf = Ops.create(inner).withSubScope("args");
       Signature.Builder sig = Signature.builder().key(name).methodName(name);
-      List<Output<?>> args = new ArrayList<>();
+      List<Output<?>> args = addArgs(inner, inputs, sig);
       for (int i = 0; i < inputs.size(); i++) {
-        Output<?> in = inputs.get(i).asOutput();
-        Output<?> ph = placeholderLike(argTf.withName("arg" + i), in);
-        args.add(ph);
-        String key = "arg" + i;
-        sig.input(key, ph);
-        outerArgByKey.put(key, in);
+        outerArgByKey.put("arg" + i, inputs.get(i).asOutput());
       }
       GraphScope<T> innerScope = GraphScope.root(innerParams);
       if (!scope.name().isEmpty()) {
@@ -193,22 +177,7 @@ public final class XlaFunction {
         }
       }
       Args bodyArgs = new Args(List.copyOf(args), inner);
-      List<? extends Operand<?>> results = body.build(innerScope, bodyArgs);
-      if (results == null || results.isEmpty()) {
-        throw new IllegalArgumentException("function '" + name + "' returns no outputs");
-      }
-      Ops outTf = Ops.create(inner).withSubScope("outputs");
-      List<Shape> shapes = new ArrayList<>();
-      for (int i = 0; i < results.size(); i++) {
-        Operand<?> r = Objects.requireNonNull(results.get(i), "output " + i + " is null");
-        if (r.env() != inner) {
-          throw new IllegalArgumentException("output " + i + " of function '" + name
-              + "' was not built in the function graph (use the scope and args given to the body)");
-        }
-        // an Identity per output keeps arguments returned as-is from becoming bare inputs
-        sig.output("out" + i, outTf.withName("out" + i).identity(r));
-        shapes.add(r.shape());
-      }
+      List<Shape> shapes = addOutputs(inner, name, body.build(innerScope, bodyArgs), sig);
       for (Parameter<T> p : innerParams.list()) {
         String key = "var" + paramNames.size();
         sig.input(key, p.handle());
@@ -288,28 +257,22 @@ public final class XlaFunction {
    */
   public static <T extends TFloating> Definition define(GraphScope<T> scope, String name,
       List<? extends Operand<?>> likes, Body<T> body) {
+    Objects.requireNonNull(body, "body");
     Parameters<T> outerParams = scope.parameters();
+    checkNameAndInputs(name, likes, outerParams.graph());
     ConcreteFunction fn = null;
     try (Graph inner = new Graph()) {
       Parameters<T> innerParams = Parameters.forFunctionBody(inner, outerParams);
-      Ops argTf = Ops.create(inner).withSubScope("args");
       Signature.Builder sig = Signature.builder().key(name).methodName(name);
-      List<Output<?>> args = new ArrayList<>();
-      for (int i = 0; i < likes.size(); i++) {
-        Output<?> ph = placeholderLike(argTf.withName("arg" + i), likes.get(i).asOutput());
-        args.add(ph);
-        sig.input("arg" + i, ph);
-      }
-      List<? extends Operand<?>> results = body.build(GraphScope.root(innerParams), new Args(List.copyOf(args), inner));
+      Args args = new Args(List.copyOf(addArgs(inner, likes, sig)), inner);
+      List<Shape> shapes = addOutputs(inner, name, body.build(GraphScope.root(innerParams), args), sig);
       if (!innerParams.list().isEmpty()) {
         throw new IllegalArgumentException("function '" + name + "' creates parameters "
             + innerParams.list().stream().map(Parameter::name).toList() + ": a definition takes inputs only");
       }
-      Ops outTf = Ops.create(inner).withSubScope("outputs");
-      List<Shape> shapes = new ArrayList<>();
-      for (int i = 0; i < results.size(); i++) {
-        sig.output("out" + i, outTf.withName("out" + i).identity(results.get(i)));
-        shapes.add(results.get(i).shape());
+      if (!args.boundInner.isEmpty()) {
+        throw new IllegalArgumentException("function '" + name + "' binds " + args.boundInner.size()
+            + " resources: a definition takes inputs only");
       }
       fn = ConcreteFunction.create(sig.build(), inner);
       scope.parameters().graph().attachFunction(fn);
@@ -366,6 +329,53 @@ public final class XlaFunction {
       }
       return List.of(outs);
     }
+  }
+
+  private static void checkNameAndInputs(String name, List<? extends Operand<?>> inputs, Graph outer) {
+    if (name == null || !name.matches("[A-Za-z][A-Za-z0-9_]*")) {
+      throw new IllegalArgumentException("function name must match [A-Za-z][A-Za-z0-9_]*, got '"
+          + name + "'");
+    }
+    for (Operand<?> in : inputs) {
+      Objects.requireNonNull(in, "inputs must not be null (pass only the tensors the body uses)");
+      ExecutionEnvironment env = in.env();
+      if (env != outer) {
+        throw new IllegalArgumentException("input " + in + " is not in the scope's graph");
+      }
+    }
+  }
+
+  /** The body's arguments "arg0".. in {@code inner}: placeholders of the inputs' dtypes and static shapes. */
+  private static List<Output<?>> addArgs(Graph inner, List<? extends Operand<?>> inputs, Signature.Builder sig) {
+    Ops argTf = Ops.create(inner).withSubScope("args");
+    List<Output<?>> args = new ArrayList<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      Output<?> ph = placeholderLike(argTf.withName("arg" + i), inputs.get(i).asOutput());
+      args.add(ph);
+      sig.input("arg" + i, ph);
+    }
+    return args;
+  }
+
+  /** The body's results as outputs "out0".. of the signature; returns their static shapes. */
+  private static List<Shape> addOutputs(Graph inner, String name, List<? extends Operand<?>> results,
+      Signature.Builder sig) {
+    if (results == null || results.isEmpty()) {
+      throw new IllegalArgumentException("function '" + name + "' returns no outputs");
+    }
+    Ops outTf = Ops.create(inner).withSubScope("outputs");
+    List<Shape> shapes = new ArrayList<>();
+    for (int i = 0; i < results.size(); i++) {
+      Operand<?> r = Objects.requireNonNull(results.get(i), "output " + i + " is null");
+      if (r.env() != inner) {
+        throw new IllegalArgumentException("output " + i + " of function '" + name
+            + "' was not built in the function graph (use the scope and args given to the body)");
+      }
+      // an Identity per output keeps arguments returned as-is from becoming bare inputs
+      sig.output("out" + i, outTf.withName("out" + i).identity(r));
+      shapes.add(r.shape());
+    }
+    return shapes;
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
