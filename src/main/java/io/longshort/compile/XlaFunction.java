@@ -112,6 +112,11 @@ public final class XlaFunction {
       return values.get(i);
     }
 
+    /** The stand-ins of the inputs, in order (unmodifiable). */
+    public List<Output<?>> asList() {
+      return values;
+    }
+
     /** Input {@code i} typed as {@code type}; fails when its dtype differs. */
     public <U extends TType> Output<U> get(int i, Class<U> type) {
       return values.get(i).expect(type);

@@ -45,20 +45,15 @@ public final class XlaPieces implements CompiledPieces {
   }
 
   @Override
-  public <T extends TFloating> List<Output<?>> call(GraphScope<T> s, String name, List<? extends Operand<?>> inputs,
-      Body<T> body) {
-    return XlaFunction.mustCompile(s, name, inputs, (scope, args) -> body.build(scope, list(args))).outputs();
-  }
-
-  @Override
   public <T extends TFloating> Output<?> callWithGradient(GraphScope<T> s, String name,
       List<? extends Operand<?>> inputs, Body<T> forward, Body<T> backward) {
-    Output<?> y = call(s, name, inputs, forward).get(0);
+    Output<?> y = XlaFunction.mustCompile(s, name, inputs, (scope, args) -> forward.build(scope, args.asList()))
+        .outputs().get(0);
     List<Operand<?>> likes = new ArrayList<>(inputs);
     likes.add(y);
     // d inputs from (inputs, dy)
     XlaFunction.Definition grad = XlaFunction.define(s, name + "_grad", likes, (scope, args) -> {
-      List<? extends Operand<?>> d = backward.build(scope, list(args));
+      List<? extends Operand<?>> d = backward.build(scope, args.asList());
       if (d.size() != inputs.size()) {
         throw new IllegalArgumentException("the gradient of piece '" + name + "' returns " + d.size()
             + " tensors for " + inputs.size() + " inputs");
@@ -90,13 +85,5 @@ public final class XlaPieces implements CompiledPieces {
       return grad.call(tf, name + "_grad", args);
     });
     return carrier.output().get(0);
-  }
-
-  private static List<Output<?>> list(XlaFunction.Args args) {
-    List<Output<?>> l = new ArrayList<>();
-    for (int i = 0; i < args.size(); i++) {
-      l.add(args.get(i));
-    }
-    return l;
   }
 }

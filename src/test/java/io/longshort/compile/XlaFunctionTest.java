@@ -109,14 +109,7 @@ class XlaFunctionTest {
           fed.add(HostTensors.of(TFloat32.class, new long[] {BATCH, 1, d}, in.cls()));
           r.feed(cls, fed.get(2));
         }
-        fetches.forEach(r::fetch);
-        try (Result res = r.run()) {
-          List<double[]> out = new ArrayList<>();
-          for (int i = 0; i < fetches.size(); i++) {
-            out.add(HostTensors.toDoubles(res.get(i)));
-          }
-          return out;
-        }
+        return io.longshort.reference.GraphReadback.fetchDoubles(r, fetches);
       } finally {
         fed.forEach(Tensor::close);
       }

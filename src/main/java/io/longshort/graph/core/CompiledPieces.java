@@ -21,10 +21,6 @@ public interface CompiledPieces {
     return !x.shape().hasUnknownDimension() && x.shape().size() >= minElements();
   }
 
-  /** The body's outputs on {@code inputs}, with their static shapes; no gradient reaches the inputs. */
-  <T extends TFloating> List<Output<?>> call(GraphScope<T> s, String name, List<? extends Operand<?>> inputs,
-      Body<T> body);
-
   /**
    * y = forward(inputs), one output, whose gradient is {@code backward(inputs..., dy)}: one output per
    * input, in order, of its dtype and shape (the gradient of an input that needs none may be anything

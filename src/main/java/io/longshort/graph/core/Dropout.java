@@ -111,17 +111,18 @@ public final class Dropout {
     if (pieces != null && pieces.covers(x)) {
       int elements = Math.toIntExact(x.shape().size());
       int[] dims = java.util.Arrays.stream(x.shape().asArray()).mapToInt(Math::toIntExact).toArray();
-      // (x, seed, rate) -> x * mask; d x = dy * mask, the seed and rate get zeros (no gradient)
-      CompiledPieces.Body<T> times = (fs, a) -> {
-        Ops ftf = fs.tf();
-        Operand<TInt64> fseed = a.get(1).expect(TInt64.class);
-        Operand<org.tensorflow.types.TFloat32> frate = a.get(2).expect(org.tensorflow.types.TFloat32.class);
-        Operand<T> mask = scaledMask(fs, keep(ftf, fseed, frate, ftf.constant(elements), ftf.constant(dims), site), frate);
-        Operand<T> product = ftf.math.mul((Operand<T>) (a.size() == 3 ? a.get(0) : a.get(3)), mask);
-        return a.size() == 3 ? java.util.List.of(product)
-            : java.util.List.of(product, ftf.zerosLike(fseed), ftf.zerosLike(frate));
-      };
-      return (Operand<T>) pieces.callWithGradient(s, "dropout_" + site, java.util.List.of(x, seed, rate), times, times)
+      // the mask from the function's (x, seed, rate, ...) stand-ins
+      java.util.function.BiFunction<GraphScope<T>, java.util.List<org.tensorflow.Output<?>>, Operand<T>> mask =
+          (fs, a) -> {
+            Operand<org.tensorflow.types.TFloat32> frate = a.get(2).expect(org.tensorflow.types.TFloat32.class);
+            return scaledMask(fs, keep(fs.tf(), a.get(1).expect(TInt64.class), frate, fs.tf().constant(elements),
+                fs.tf().constant(dims), site), frate);
+          };
+      // (x, seed, rate) -> x * mask; (x, seed, rate, dy) -> dy * mask, and zeros for the seed and rate
+      return (Operand<T>) pieces.callWithGradient(s, "dropout_" + site, java.util.List.of(x, seed, rate),
+          (fs, a) -> java.util.List.of(fs.tf().math.mul((Operand<T>) a.get(0), mask.apply(fs, a))),
+          (fs, a) -> java.util.List.of(fs.tf().math.mul((Operand<T>) a.get(3), mask.apply(fs, a)),
+              fs.tf().zerosLike(a.get(1)), fs.tf().zerosLike(a.get(2))))
           .expect(x.type());
     }
     Operand<org.tensorflow.types.TBool> keep = keep(tf, seed, rate, tf.size(x, TInt32.class),

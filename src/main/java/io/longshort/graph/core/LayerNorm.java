@@ -58,20 +58,18 @@ public final class LayerNorm<T extends TFloating> {
   private Operand<T> compiled(CompiledPieces pieces, Operand<T> x) {
     int rank = x.shape().numDimensions();
     int[] rows = java.util.stream.IntStream.range(0, rank - 1).toArray();
-    String name = (scope.name().isEmpty() ? "" : scope.name().replace('.', '_') + "_") + "layer_norm";
-    return (Operand<T>) pieces.callWithGradient(scope, name, java.util.List.of(x, weight, bias),
+    // the call sits in this layer's name scope; XLA's function names get a hash of their own
+    return (Operand<T>) pieces.callWithGradient(scope, "layer_norm", java.util.List.of(x, weight, bias),
         (s, a) -> java.util.List.of(affine(s.tf(), (Operand<T>) a.get(0), (Operand<T>) a.get(1), (Operand<T>) a.get(2))),
         (s, a) -> {
           Ops tf = s.tf();
           Operand<T> xs = (Operand<T>) a.get(0);
           Operand<T> dy = (Operand<T>) a.get(3);
-          Operand<T> centred = tf.math.sub(xs, tf.math.mean(xs, tf.constant(-1), Mean.keepDims(true)));
-          Operand<T> r = tf.math.rsqrt(tf.math.add(tf.math.mean(tf.math.square(centred), tf.constant(-1),
-              Mean.keepDims(true)), tf.constant(xs.type(), epsilon)));
-          Operand<T> normed = tf.math.mul(centred, r);
+          Moments<T> m = moments(tf, xs);
+          Operand<T> normed = tf.math.mul(m.centred(), m.r());
           Operand<T> g = tf.math.mul(dy, (Operand<T>) a.get(1));
-          Operand<T> dx = tf.math.mul(r, tf.math.sub(tf.math.sub(g, tf.math.mean(g, tf.constant(-1), Mean.keepDims(true))),
-              tf.math.mul(normed, tf.math.mean(tf.math.mul(g, normed), tf.constant(-1), Mean.keepDims(true)))));
+          Operand<T> dx = tf.math.mul(m.r(), tf.math.sub(tf.math.sub(g, rowMean(tf, g)),
+              tf.math.mul(normed, rowMean(tf, tf.math.mul(g, normed)))));
           Operand<T> dw = tf.reduceSum(tf.math.mul(dy, normed), tf.constant(rows));
           Operand<T> db = tf.reduceSum(dy, tf.constant(rows));
           return java.util.List.of(dx, dw, db);
@@ -79,9 +77,20 @@ public final class LayerNorm<T extends TFloating> {
   }
 
   private <W extends TFloating> Operand<W> normalise(Ops tf, Operand<W> x) {
-    Operand<W> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
-    Operand<W> centred = tf.math.sub(x, mean);
-    Operand<W> variance = tf.math.mean(tf.math.square(centred), tf.constant(-1), Mean.keepDims(true));
-    return tf.math.mul(centred, tf.math.rsqrt(tf.math.add(variance, tf.constant(x.type(), epsilon))));
+    Moments<W> m = moments(tf, x);
+    return tf.math.mul(m.centred(), m.r());
+  }
+
+  /** x - mean and r = 1 / sqrt(var + eps), both over the last axis (r: (..., 1)). */
+  private record Moments<W extends TFloating>(Operand<W> centred, Operand<W> r) {}
+
+  private <W extends TFloating> Moments<W> moments(Ops tf, Operand<W> x) {
+    Operand<W> centred = tf.math.sub(x, rowMean(tf, x));
+    Operand<W> variance = rowMean(tf, tf.math.square(centred));
+    return new Moments<>(centred, tf.math.rsqrt(tf.math.add(variance, tf.constant(x.type(), epsilon))));
+  }
+
+  private static <W extends TFloating> Operand<W> rowMean(Ops tf, Operand<W> v) {
+    return tf.math.mean(v, tf.constant(-1), Mean.keepDims(true));
   }
 }

@@ -92,8 +92,7 @@ public final class PreLnBlock<T extends TFloating> {
     if (pieces == null || !pieces.covers(x) || x.type() != org.tensorflow.types.TFloat32.class) {
       return gelu(s.tf(), x);
     }
-    String name = (s.name().isEmpty() ? "" : s.name().replace('.', '_') + "_") + "gelu";
-    return (Operand<T>) pieces.callWithGradient(s, name, java.util.List.of(x),
+    return (Operand<T>) pieces.callWithGradient(s, "gelu", java.util.List.of(x),
         (fs, a) -> java.util.List.of(gelu(fs.tf(), (Operand<T>) a.get(0))),
         (fs, a) -> {
           Ops tf = fs.tf();

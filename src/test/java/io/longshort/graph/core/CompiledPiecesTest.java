@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.compile.XlaFunction;
 import io.longshort.compile.XlaPieces;
 import io.longshort.reference.FiniteDifferences;
+import io.longshort.reference.GraphReadback;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -55,39 +57,25 @@ class CompiledPiecesTest {
       List<Output<?>> wrt = new ArrayList<>(List.of(xIn.asOutput()));
       params.list().forEach(p -> wrt.add(p.value().asOutput()));
       Output<?>[] d = g.addGradients(loss.asOutput(), wrt.toArray(Output<?>[]::new));
-      assertEquals(expectedCalls, countOps(g, "StatefulPartitionedCall"), "compiled calls (forward and gradient)");
+      assertEquals(expectedCalls, GraphReadback.countOps(g, XlaFunction.CALL_OP), "compiled calls (forward and gradient)");
       List<Tensor> fed = new ArrayList<>();
       try {
         fed.add(HostTensors.of(TFloat32.class, SHAPE, x));
         fed.add(HostTensors.of(TFloat32.class, SHAPE, c));
-        Session.Runner r = s.runner().feed(xIn, fed.get(0)).feed(cIn, fed.get(1)).fetch(y);
+        Session.Runner r = s.runner().feed(xIn, fed.get(0)).feed(cIn, fed.get(1));
         for (int i = 0; i < params.list().size(); i++) {
           Parameter<TFloat32> p = params.list().get(i);
           fed.add(HostTensors.of(TFloat32.class, p.shape(), paramValues.get(i)));
           r.feed(p.value(), fed.get(fed.size() - 1));
         }
-        for (Output<?> o : d) {
-          r.fetch(o);
-        }
-        try (var out = r.run()) {
-          List<double[]> grads = new ArrayList<>();
-          for (int i = 1; i < out.size(); i++) {
-            grads.add(HostTensors.toDoubles(out.get(i)));
-          }
-          return new Run(HostTensors.toDoubles(out.get(0)), grads);
-        }
+        List<Operand<?>> fetches = new ArrayList<>(List.of(y));
+        fetches.addAll(List.of(d));
+        List<double[]> out = GraphReadback.fetchDoubles(r, fetches);
+        return new Run(out.get(0), out.subList(1, out.size()));
       } finally {
         fed.forEach(Tensor::close);
       }
     }
-  }
-
-  private static long countOps(Graph g, String type) {
-    long n = 0;
-    for (var it = g.operations(); it.hasNext(); ) {
-      n += it.next().type().equals(type) ? 1 : 0;
-    }
-    return n;
   }
 
   private static double[] normal(Random rnd, int n, double mean, double sd) {

@@ -3,13 +3,16 @@ package io.longshort.graph.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.compile.XlaFunction;
 import io.longshort.compile.XlaPieces;
 import io.longshort.graph.core.Gradients;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameter;
+import io.longshort.reference.GraphReadback;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;
+import io.longshort.train.Feeds;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -18,7 +21,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
  * A whole two-layer long-short classifier's training loss and parameter gradients with every
@@ -38,10 +40,7 @@ class CompiledPiecesModelTest {
         .optSeed(9).optTraining(true).optCompiledPieces(pieces ? XlaPieces.withMinElements(1) : null).build()) {
       List<Parameter<TFloat32>> params = Gradients.asVariables(g.parameters().list(), TFloat32.class);
       List<Operand<TFloat32>> grads = Gradients.of(g.parameters().graph(), g.loss(), params, TFloat32.class);
-      long calls = 0;
-      for (var it = g.parameters().graph().operations(); it.hasNext(); ) {
-        calls += it.next().type().equals("StatefulPartitionedCall") ? 1 : 0;
-      }
+      long calls = GraphReadback.countOps(g.parameters().graph(), XlaFunction.CALL_OP);
       // per layer: 2 LayerNorms, 1 GELU, 4 dropout sites (attention out, FFN hidden, FFN out, and
       // the embedding's once), forward and gradient each
       if (pieces) {
@@ -56,20 +55,15 @@ class CompiledPiecesModelTest {
         ids[i] = 1 + rnd.nextInt(11);
         mask[i] = i % N < N - 5 * (i / N) ? 1 : 0;
       }
-      List<Tensor> fed = List.of(HostTensors.ints(new long[] {B, N}, ids), HostTensors.ints(new long[] {B, N}, mask),
-          HostTensors.ints(new long[] {B}, new int[] {2, 0}), TInt64.vectorOf(5, 3), TFloat32.scalarOf(0.1f));
+      List<Tensor> fed = new ArrayList<>(List.of(HostTensors.ints(new long[] {B, N}, ids),
+          HostTensors.ints(new long[] {B, N}, mask), HostTensors.ints(new long[] {B}, new int[] {2, 0})));
       try {
         Session.Runner r = g.session().runner().feed(g.inputs().get("input_ids"), fed.get(0))
-            .feed(g.inputs().get("mask"), fed.get(1)).feed(g.labels(), fed.get(2)).feed(g.dropoutSeed(), fed.get(3))
-            .feed(g.dropoutRate(), fed.get(4)).fetch(g.loss());
-        grads.forEach(r::fetch);
-        try (var out = r.run()) {
-          List<double[]> values = new ArrayList<>();
-          for (int i = 0; i < out.size(); i++) {
-            values.add(HostTensors.toDoubles(out.get(i)));
-          }
-          return values;
-        }
+            .feed(g.inputs().get("mask"), fed.get(1)).feed(g.labels(), fed.get(2));
+        Feeds.dropout(r, g.dropoutSeed(), g.dropoutRate(), 5, 3, 0.1, fed);
+        List<Operand<?>> fetches = new ArrayList<>(List.of(g.loss()));
+        fetches.addAll(grads);
+        return GraphReadback.fetchDoubles(r, fetches);
       } finally {
         fed.forEach(Tensor::close);
       }
