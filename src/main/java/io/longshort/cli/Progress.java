@@ -68,9 +68,10 @@ final class Progress implements TrainingLoop.Listener {
     double elapsed = (System.nanoTime() - started) / 1e9;
     line(String.format("done: %d steps in %s%s", r.steps(), duration(elapsed), r.stoppedEarly() ? " (stopped early)" : ""));
     if (r.lastEval() != null) {
-      line(String.format("final validation: loss %.4f  accuracy %.4f%s; best loss %.4f", r.lastEval().loss(),
-          r.lastEval().accuracy(), languageModel ? String.format("  bits/char %.4f", r.lastEval().bitsPerCharacter()) : "",
-          r.bestEval().loss()));
+      line(String.format("final validation: loss %.4f  accuracy %.4f%s; best: loss %.4f  accuracy %.4f",
+          r.lastEval().loss(), r.lastEval().accuracy(),
+          languageModel ? String.format("  bits/char %.4f", r.lastEval().bitsPerCharacter()) : "",
+          r.bestEval().loss(), r.bestEval().accuracy()));
     }
     if (r.lastCheckpoint() != null) {
       line("last checkpoint: " + r.lastCheckpoint());

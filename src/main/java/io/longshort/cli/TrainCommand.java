@@ -11,6 +11,7 @@ import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Task;
 import io.longshort.train.BatchSource;
+import io.longshort.train.BestMetric;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.TrainingSetting;
@@ -138,8 +139,18 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--keep", defaultValue = "3", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
   int keep;
 
-  @Option(names = "--early-stop", defaultValue = "0", description = "Stop after N evaluations without a better validation loss, 0 = never (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--early-stop", defaultValue = "0", description = "Stop after N evaluations without a better"
+      + " --best-metric, 0 = never (default: ${DEFAULT-VALUE}).")
   int earlyStop;
+
+  @Option(names = "--best-metric", paramLabel = "accuracy|loss", description = "The validation metric that picks the"
+      + " best checkpoint (best.json): accuracy (highest; classifiers' default, as the authors keep their best dev"
+      + " accuracy) or loss (lowest; language models' default).")
+  String bestMetric;
+
+  @Option(names = "--dry-run", description = "Print the resolved setting (model, length, batch, optimizer, best"
+      + " checkpoint metric) and stop: no data is read and nothing is written.")
+  boolean dryRun;
 
   @Option(names = "--skip-bad-rows", description = "Skip malformed data rows (and count them) instead of failing.")
   boolean skipBadRows;
@@ -205,15 +216,27 @@ final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--length (" + n + ") must be in 1.." + spec.maxTokens() + " for this model");
     }
     int warm = warmup != null ? warmup : (int) Math.min(steps / 5, Integer.MAX_VALUE);
-    boolean optimizerOptions = given("--lr") || given("--warmup") || given("--steps");
+    // --lr, --warmup, --steps change the setting's schedule; its other values (weight decay, eps) stay
+    OptimizerSpec base = settingOptimizer != null ? settingOptimizer : OptimizerSpec.authorsLra(warm, (int) steps);
     OptimizerSpec optimizer = optimizerFile != null ? OptimizerSpec.parseJson(Files.readString(optimizerFile))
-        : settingOptimizer != null && !optimizerOptions ? settingOptimizer
-        : OptimizerSpec.authorsLra(warm, (int) steps).withLearningRate(learningRate);
-    TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed).optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery).optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).build();
-    BatchSource[] sources = sources(spec, n, o);
+        : base.withSchedule(warm, (int) steps).withLearningRate(learningRate);
+    BestMetric best = bestMetric != null ? BestMetric.fromJson("--best-metric", bestMetric)
+        : BestMetric.defaultFor(spec.task() == Task.LANGUAGE_MODEL);
+    TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed)
+        .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
+        .optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).optBestMetric(best).build();
     o.printf("model %s: %s, %d layers x %d, %s attention (%s), %d tokens, dropout %s%n", model,
         spec.task().jsonName(), spec.layers(), spec.width(), spec.attention().kind().jsonName(),
         attentionSummary(spec.attention()), n, spec.dropout());
+    o.printf(java.util.Locale.ROOT, "optimizer: %s lr %s, weight decay %s, eps %s, %s schedule, warm-up %d of %d"
+        + " updates, batch %d; best checkpoint by %s%n", optimizer.type().jsonName(), optimizer.learningRate(),
+        optimizer.weightDecay(), optimizer.epsilon(), optimizer.schedule().jsonName(), optimizer.warmupSteps(),
+        optimizer.totalSteps(), batch, best.tag());
+    o.flush();
+    if (dryRun) {
+      return 0;
+    }
+    BatchSource[] sources = sources(spec, n, o);
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
         sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
     o.flush();

@@ -96,6 +96,12 @@ public record OptimizerSpec(
         totalSteps, clipNorm, accumulationSteps);
   }
 
+  /** This optimizer with another schedule length: {@code warmupSteps} of warm-up in a run of {@code totalSteps}. */
+  public OptimizerSpec withSchedule(int warmupSteps, int totalSteps) {
+    return new OptimizerSpec(type, learningRate, beta1, beta2, epsilon, weightDecay, momentum, schedule, warmupSteps,
+        totalSteps, clipNorm, accumulationSteps);
+  }
+
   /** The learning rate of the update made at 0-based step {@code step}, as the graph computes it. */
   public double learningRateAt(long step) {
     if (step < warmupSteps) {

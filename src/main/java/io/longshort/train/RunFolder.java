@@ -23,7 +23,8 @@ import org.tensorflow.proto.GraphDef;
  *
  * <p>Rotation keeps the newest {@code keep} checkpoints; the best one by validation stays besides
  * them, in {@code best/} (out of the rotation), named by {@code best.json}: {@code {"step": N,
- * "file": "ckpt-N.safetensors", "metric": "valid/loss", "value": x}}, written atomically. The TensorBoard events file is created with the first scalar,
+ * "file": "ckpt-N.safetensors", "metric": "valid/accuracy", "value": x}} ({@link BestMetric};
+ * a file without {@code metric}, from before it was recorded, reads as {@code valid/loss}), written atomically. The TensorBoard events file is created with the first scalar,
  * so a run that fails before its first step leaves none behind.
  */
 public final class RunFolder implements AutoCloseable {
@@ -235,14 +236,15 @@ public final class RunFolder implements AutoCloseable {
       return Optional.empty();
     }
     JsonNode n = JSON.readTree(f.toFile());
-    for (String field : List.of("step", "file", "metric", "value")) {
+    for (String field : List.of("step", "file", "value")) {
       if (n == null || !n.has(field)) {
         throw new IOException(f + ": no \"" + field + "\" field; expected {\"step\": N, \"file\": \"ckpt-N.safetensors\","
             + " \"metric\": name, \"value\": x}");
       }
     }
-    return Optional.of(new Best(n.get("step").asLong(), n.get("file").asText(), n.get("metric").asText(),
-        n.get("value").asDouble()));
+    // best.json files written before the metric was recorded kept the lowest validation loss
+    String metric = n.has("metric") ? n.get("metric").asText() : BestMetric.LOSS.tag();
+    return Optional.of(new Best(n.get("step").asLong(), n.get("file").asText(), metric, n.get("value").asDouble()));
   }
 
   /** {@link #resolveCheckpoint(Path, String)} in this run folder. */

@@ -15,6 +15,7 @@ public final class TrainConfig {
   private final int checkpointEvery;
   private final int keepCheckpoints;
   private final int earlyStopPatience;
+  private final BestMetric bestMetric;
 
   private TrainConfig(Builder b) {
     batchSize = b.batchSize;
@@ -26,6 +27,7 @@ public final class TrainConfig {
     checkpointEvery = b.checkpointEvery == null ? (int) Math.min(Integer.MAX_VALUE, steps) : b.checkpointEvery;
     keepCheckpoints = b.keepCheckpoints;
     earlyStopPatience = b.earlyStopPatience;
+    bestMetric = b.bestMetric;
   }
 
   public static Builder builder() {
@@ -36,7 +38,7 @@ public final class TrainConfig {
   public Builder toBuilder() {
     return new Builder().setBatchSize(batchSize).setLength(length).setSteps(steps).optSeed(seed)
         .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
-        .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience);
+        .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience).optBestMetric(bestMetric);
   }
 
   /** B, examples per micro-batch (an update sees batchSize x accumulationSteps). */
@@ -84,17 +86,27 @@ public final class TrainConfig {
     return earlyStopPatience;
   }
 
+  /**
+   * The validation metric that picks the best checkpoint and counts the early-stop patience; null:
+   * the task's default ({@link BestMetric#defaultFor}: accuracy for classifiers, loss for
+   * language models).
+   */
+  public BestMetric bestMetric() {
+    return bestMetric;
+  }
+
   @Override
   public String toString() {
     return "TrainConfig{batchSize=" + batchSize + ", length=" + length + ", steps=" + steps + ", seed=" + seed
         + ", evalEvery=" + evalEvery + ", evalBatches=" + evalBatches + ", checkpointEvery=" + checkpointEvery
-        + ", keepCheckpoints=" + keepCheckpoints + ", earlyStopPatience=" + earlyStopPatience + "}";
+        + ", keepCheckpoints=" + keepCheckpoints + ", earlyStopPatience=" + earlyStopPatience
+        + ", bestMetric=" + bestMetric + "}";
   }
 
   /**
    * Required: batchSize, steps. Optional: length (0: none), seed (0), evalEvery and
    * checkpointEvery (both default to steps: once, at the end), evalBatches (0 = all),
-   * keepCheckpoints (3), earlyStopPatience (0 = never).
+   * keepCheckpoints (3), earlyStopPatience (0 = never), bestMetric (null: the task's default).
    */
   public static final class Builder {
     private Integer batchSize;
@@ -106,6 +118,7 @@ public final class TrainConfig {
     private Integer checkpointEvery;
     private int keepCheckpoints = 3;
     private int earlyStopPatience;
+    private BestMetric bestMetric;
 
     private Builder() {}
 
@@ -151,6 +164,11 @@ public final class TrainConfig {
 
     public Builder optEarlyStopPatience(int earlyStopPatience) {
       this.earlyStopPatience = earlyStopPatience;
+      return this;
+    }
+
+    public Builder optBestMetric(BestMetric bestMetric) {
+      this.bestMetric = bestMetric;
       return this;
     }
 

@@ -15,15 +15,13 @@ import org.tensorflow.types.TInt64;
  * The one training loop: runs a {@link TrainStep} (plain, compiled, accumulating, replicated) on a
  * model's training graph from the step its run folder left off at, reports progress, writes
  * TensorBoard scalars, evaluates every {@code evalEvery} updates, checkpoints every
- * {@code checkpointEvery} updates, keeps the checkpoint of the best validation loss besides
- * ({@link RunFolder#saveBest}), and stops early on a plateau. A non-finite loss or gradient norm, or
+ * {@code checkpointEvery} updates, keeps the checkpoint of the best validation metric besides
+ * ({@link RunFolder#saveBest}; {@link BestMetric}: accuracy for classifiers, loss for language
+ * models, unless the config names one), and stops early on a plateau of that metric. A non-finite loss or gradient norm, or
  * non-finite weights at a checkpoint, stop the run ({@link TrainingDivergedException}) before
  * anything of it is checkpointed, so the newest checkpoint is always finite.
  */
 public final class TrainingLoop {
-  /** The validation metric best.json records (lower is better). */
-  public static final String BEST_METRIC = "valid/loss";
-
   /** Evaluation results; bitsPerCharacter is the loss in bits (language models). */
   public record Metrics(double loss, double accuracy, double bitsPerCharacter, long rows) {}
 
@@ -136,8 +134,10 @@ public final class TrainingLoop {
     listener.started(start, config.steps());
     Metrics last = null;
     Metrics best = null;
-    double bestValue = run.best().filter(b -> b.metric().equals(BEST_METRIC)).map(RunFolder.Best::value)
-        .orElse(Double.POSITIVE_INFINITY);
+    BestMetric metric = config.bestMetric() != null ? config.bestMetric() : BestMetric.defaultFor(languageModel);
+    // a resumed run's best.json by another metric is no bar: the first evaluation replaces it
+    double bestValue = run.best().filter(b -> b.metric().equals(metric.tag())).map(RunFolder.Best::value)
+        .orElse(metric.worst());
     int sinceBest = 0;
     Path lastCheckpoint = run.latest().orElse(null);
     long tokensPerUpdate = step.examplesPerUpdate(config.batchSize()) * Math.max(1, config.length());
@@ -174,13 +174,13 @@ public final class TrainingLoop {
         if (languageModel) {
           run.scalar("valid/bits_per_character", done, last.bitsPerCharacter());
         }
-        if (best == null || last.loss() < best.loss()) {
+        if (best == null || metric.better(metric.of(last), metric.of(best))) {
           best = last;
           sinceBest = 0;
         } else if (config.earlyStopPatience() > 0 && ++sinceBest >= config.earlyStopPatience()) {
           stopped = true;
         }
-        improved = last.loss() < bestValue;
+        improved = metric.better(metric.of(last), bestValue);
       }
       if (run.persistent() && (done % config.checkpointEvery() == 0 || end || stopped)) {
         lastCheckpoint = checkpoint(done, lastCheckpoint, () -> run.save(done, step.session(), variables,
@@ -188,9 +188,9 @@ public final class TrainingLoop {
         listener.checkpointed(done, lastCheckpoint);
       }
       if (run.persistent() && improved) {
-        bestValue = last.loss();
+        bestValue = metric.of(last);
         double value = bestValue;
-        checkpoint(done, lastCheckpoint, () -> run.saveBest(done, step.session(), variables, BEST_METRIC, value));
+        checkpoint(done, lastCheckpoint, () -> run.saveBest(done, step.session(), variables, metric.tag(), value));
       }
       if (stopped) {
         return new Result(done, last, best, true, lastCheckpoint);

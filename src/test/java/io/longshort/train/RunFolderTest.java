@@ -52,12 +52,52 @@ class RunFolderTest {
     }
   }
 
+  /** A classifier keeps its best validation accuracy by default (the first of equals, as the authors' {@code >}). */
   @Test
-  void theBestCheckpointIsKeptBesideTheNewestAndNamedByBestJson() throws IOException {
+  void aClassifierKeepsTheBestValidationAccuracyByDefault() throws IOException {
     Path run = dir.resolve("run");
     List<double[]> evals = new ArrayList<>();
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(40), config(40, 2, 4, 1),
         TFloat32.class, run)) {
+      t.train(TrainerTest.task(1, 400), TrainerTest.task(7, 32), new TrainingLoop.Listener() {
+        @Override
+        public void evaluated(long step, TrainingLoop.Metrics m) {
+          evals.add(new double[] {step, m.accuracy()});
+        }
+      });
+    }
+    double[] best = evals.get(0);
+    for (double[] e : evals) {
+      if (e[1] > best[1]) {
+        best = e;
+      }
+    }
+    JsonNode json = new ObjectMapper().readTree(run.resolve("best.json").toFile());
+    assertEquals("valid/accuracy", json.get("metric").asText());
+    assertEquals((long) best[0], json.get("step").asLong(), "best.json names the first step of the highest accuracy "
+        + "among " + evals.stream().map(e -> (long) e[0] + ":" + e[1]).toList());
+    assertEquals(best[1], json.get("value").asDouble(), 1e-12);
+    assertEquals(run.resolve("best").resolve("ckpt-" + (long) best[0] + ".safetensors"),
+        RunFolder.resolveCheckpoint(run, "best"));
+  }
+
+  /** best.json files from before the metric was recorded kept the lowest loss, and still read so. */
+  @Test
+  void anOldBestJsonWithoutAMetricReadsAsLoss() throws IOException {
+    Path run = dir.resolve("run");
+    Files.createDirectories(run);
+    Files.writeString(run.resolve("best.json"), "{\"step\": 6, \"file\": \"ckpt-6.safetensors\", \"value\": 0.5}\n");
+    try (RunFolder folder = RunFolder.open(run, java.util.Map.of(), List.of())) {
+      assertEquals(new RunFolder.Best(6, "ckpt-6.safetensors", "valid/loss", 0.5), folder.best().orElseThrow());
+    }
+  }
+
+  @Test
+  void theBestCheckpointByLossIsKeptBesideTheNewestAndNamedByBestJson() throws IOException {
+    Path run = dir.resolve("run");
+    List<double[]> evals = new ArrayList<>();
+    try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(40),
+        config(40, 2, 4, 1).toBuilder().optBestMetric(BestMetric.LOSS).build(), TFloat32.class, run)) {
       t.train(TrainerTest.task(1, 400), TrainerTest.task(7, 32), new TrainingLoop.Listener() {
         @Override
         public void evaluated(long step, TrainingLoop.Metrics m) {

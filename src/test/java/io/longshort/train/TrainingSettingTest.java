@@ -44,6 +44,38 @@ class TrainingSettingTest {
     assertEquals(0.1, ModelConfigs.load("lra_listops").dropout());
   }
 
+  /**
+   * Text and Retrieval as the authors' scripts run them (configs/train/README.md cites the lines):
+   * weight decay 0.01 and run_tasks.py's 8000 warm-up updates; Retrieval cuts documents at 4096.
+   */
+  @Test
+  void textAndRetrievalResolveToTheAuthorsScripts() {
+    for (String name : new String[] {"lra_text", "lra_retrieval"}) {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      CommandLine cli = Main.commandLine();
+      cli.setOut(new PrintWriter(out));
+      cli.setErr(new PrintWriter(err));
+      Path run = dir.resolve(name);
+      assertEquals(0, cli.execute("train", "--config", name, "--dry-run", "--run", run.toString()), err.toString());
+      String o = out.toString();
+      int length = name.equals("lra_retrieval") ? 4096 : 4000;
+      int steps = name.equals("lra_retrieval") ? 30000 : 20000;
+      assertTrue(o.contains(", " + length + " tokens, "), o);
+      assertTrue(o.contains("optimizer: adamw lr 1.0E-4, weight decay 0.01, eps 1.0E-6, linear schedule, warm-up 8000"
+          + " of " + steps + " updates, batch 32; best checkpoint by valid/accuracy"), o);
+      assertTrue(!Files.exists(run), "--dry-run writes nothing");
+    }
+    // --lr changes the rate only: the setting's weight decay and warm-up stay
+    StringWriter out = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out));
+    assertEquals(0, cli.execute("train", "--config", "lra_text", "--lr", "5e-5", "--best-metric", "loss", "--dry-run",
+        "--run", dir.resolve("r").toString()));
+    assertTrue(out.toString().contains("lr 5.0E-5, weight decay 0.01, eps 1.0E-6, linear schedule, warm-up 8000 of"
+        + " 20000 updates, batch 32; best checkpoint by valid/loss"), out.toString());
+  }
+
   @Test
   void badSettingsNameTheField() {
     var e = assertThrows(IllegalArgumentException.class, () -> TrainingSetting.parseJson(
@@ -66,6 +98,9 @@ class TrainingSettingTest {
         "--batch", "4", "--steps", "2", "--eval-every", "2", "--run", dir.resolve("run").toString()), err.toString());
     assertTrue(out.toString().contains("long_short attention (w=16, r=2), 64 tokens, dropout 0.0"), out.toString());
     assertEquals(0.0, trainedModel(dir.resolve("run")).dropout(), "the run trains with the setting's dropout");
+    // a classifier's run keeps its best validation accuracy, as the authors' run_tasks.py
+    assertTrue(Files.readString(dir.resolve("run/best.json")).contains("\"metric\" : \"valid/accuracy\""),
+        Files.readString(dir.resolve("run/best.json")));
 
     Path run2 = dir.resolve("run2");
     assertEquals(0, cli.execute("train", "--config", "lra_listops", "--listops", listOps.toString(), "--length", "64",
