@@ -11,6 +11,20 @@ public final class AuthorsConfig {
   private AuthorsConfig() {}
 
   /**
+   * Why no configuration of the authors' Performer ({@code attn_type} "performer",
+   * lra/attention_performer.py) imports: in none of them does our Performer compute theirs.
+   */
+  static final String PERFORMER_DIFFERS = "authors' config: attn_type \"performer\" cannot be imported: our"
+      + " Performer does not compute theirs. Their PerformerAttention names kernel \"relu\" but builds"
+      + " performer_pytorch's FastAttention without generalized_attention, which runs FAVOR+ softmax features"
+      + " (our feature_map softmax, not relu), on Q and K already divided by head_dim^1/4 that FastAttention"
+      + " scales by head_dim^-1/4 again (it estimates softmax(Q K^T / head_dim); ours softmax(Q K^T /"
+      + " sqrt(head_dim))); their padded keys are zeroed before the features, which leaves them a share of the"
+      + " normaliser (ours none); and their random projection (rp_dim x head_dim) is performer_pytorch's"
+      + " buffer (unpinned version; some redraw it on every call), ours is drawn from a seed. Train our"
+      + " Performer instead (train --attention performer).";
+
+  /**
    * The {@code AttentionLS} layer such a config builds.
    *
    * @param clsInput whether the layer gets a separate CLS vector ({@code cls_embed}, as the last
@@ -131,6 +145,9 @@ public final class AuthorsConfig {
           + "\") must be \"MEAN\" or \"CLS\"");
     }
     String attnType = config.path("attn_type").asText("lsta");
+    if (attnType.startsWith("performer")) {
+      throw new IllegalArgumentException(PERFORMER_DIFFERS);
+    }
     AttentionSpec attention = switch (attnType) {
       case "lsta" -> attentionSpec(config, false).toBuilder().optGlobalToken(GlobalToken.NONE).build();
       case "softmax" -> AttentionSpec.full().setWidth(width).setHeads(requiredInt(config, "num_head")).build();
@@ -146,7 +163,9 @@ public final class AuthorsConfig {
         .setAttention(attention)
         .setClasses(requiredInt(config, "num_classes"))
         .optPooling(pooling)
-        .optPositions(config.path("learn_pos_emb").asInt(1) == 0 ? Positions.SINUSOIDAL : Positions.LEARNED)
+        // learn_pos_emb is parsed by run_tasks.py but read by nothing: Embeddings.forward (lra/model.py)
+        // always adds the learned position table, so learn_pos_emb = 0 computes learned positions too
+        .optPositions(Positions.LEARNED)
         .optTiedLayers(config.path("tied_weights").asBoolean(false))
         .optDropout(config.path("dropout_prob").asDouble(0.0))
         .build();

@@ -47,6 +47,66 @@ class ImportLraCommandTest {
     }
   }
 
+  /**
+   * learn_pos_emb = 0 is read by nothing in the authors' code: Embeddings.forward (lra/model.py)
+   * adds the learned position table whatever it says, so a config with learn_pos_emb = 0 imports
+   * as learned positions and gives the golden logits (made with learn_pos_emb = 1).
+   */
+  @Test
+  void learnPosEmbZeroImportsAsWhatTheirForwardComputes() throws Exception {
+    Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
+    com.fasterxml.jackson.databind.node.ObjectNode config;
+    try (Safetensors st = Safetensors.open(golden)) {
+      config = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(st.metadata().get("config"));
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode model = config.has("model")
+        ? (com.fasterxml.jackson.databind.node.ObjectNode) config.get("model") : config;
+    model.put("learn_pos_emb", 0);
+    Path configFile = dir.resolve("config.json");
+    Files.writeString(configFile, config.toString());
+    Path bundle = dir.resolve("no_learn_pos_emb");
+    assertEquals(0, run(new StringWriter(), "import-lra", "--weights", golden.toString(), "--authors-config",
+        configFile.toString(), "--out", bundle.toString()));
+    ModelSpec spec = ModelBundle.readSpec(bundle);
+    assertEquals(io.longshort.spec.Positions.LEARNED, spec.positions());
+    try (Safetensors st = Safetensors.open(golden);
+        ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(2).setLength(128).optSeed(7).build()) {
+      ModelBundle.loadWeights(bundle, g);
+      double[] logits = g.logits(2, Map.of("input_ids", st.readInts("input.ids_0"), "mask", st.readInts("input.mask_0")));
+      double[] expected = st.readDoubles("output.logits");
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], logits[i], 1e-4, "logit " + i);
+      }
+    }
+  }
+
+  /** Their Performer is not ours (kernel, temperature, padding, projection): refused with the reasons. */
+  @Test
+  void refusesTheAuthorsPerformerWithTheReason() throws Exception {
+    Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
+    com.fasterxml.jackson.databind.node.ObjectNode config;
+    try (Safetensors st = Safetensors.open(golden)) {
+      config = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(st.metadata().get("config"));
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode model = config.has("model")
+        ? (com.fasterxml.jackson.databind.node.ObjectNode) config.get("model") : config;
+    model.put("attn_type", "performer");
+    model.put("rp_dim", 256);
+    Path configFile = dir.resolve("performer.json");
+    Files.writeString(configFile, config.toString());
+    StringWriter err = new StringWriter();
+    Path out = dir.resolve("performer");
+    assertEquals(2, run(err, "import-lra", "--weights", golden.toString(), "--authors-config", configFile.toString(),
+        "--out", out.toString()));
+    String e = err.toString();
+    assertTrue(e.contains("attn_type \"performer\" cannot be imported: our Performer does not compute theirs"), e);
+    assertTrue(e.contains("without generalized_attention") && e.contains("head_dim^1/4")
+        && e.contains("padded keys") && e.contains("drawn from a seed"), e);
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
   @Test
   void countsAndNamesTheSameIgnoredTensors() throws Exception {
     Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
