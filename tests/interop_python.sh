@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end interop with Python TensorFlow: exports GraphDefs, a SavedModel and a short training
 # run, then reads them with Python TF / TensorBoard. Needs python3 with tensorflow-cpu, safetensors
-# and tensorboard (python3 -m pip install tensorflow-cpu safetensors tensorboard). Not part of
+# and tensorboard (python3 -m pip install tensorflow-cpu safetensors tensorboard), and for two checks
+# torch and pillow. Not part of
 # `mvn test`, which must pass on machines without Python TF; `.ci/run` runs it in a venv it makes.
 # The checks run in two lanes at once (independent artifacts; most of each check is one process
 # starting TensorFlow, so two cores take two lanes); each lane's lines are printed when it ends.
@@ -73,11 +74,20 @@ lm_lane() {
 
   # scripts/pth_to_safetensors.py loads weights only (needs torch)
   check python3 tests/pth_to_safetensors_test.py
+
+  # eval-image's preprocessing (the authors' bicubic resize of the shorter side to int(S / 0.875),
+  # centre crop, ImageNet normalisation) and train-image's squash, against Pillow pixel by pixel
+  # (needs pillow, numpy, torch)
+  python3 scripts/check_image_preprocessing_python.py make "$work/preprocess" >/dev/null
+  java -cp "target/longshort.jar:target/lib/*:target/test-classes" io.longshort.data.images.PreprocessingDump \
+    "$work/preprocess" 24 "$work/preprocess.safetensors" >/dev/null
+  check python3 scripts/check_image_preprocessing_python.py check "$work/preprocess" 24 "$work/preprocess.safetensors"
 }
 
 # build once before the lanes start, so that they do not both build
 scripts/longshort --help >/dev/null
-[[ -d target/test-classes/io/longshort/examples ]] || mvn -B -q -DskipTests test-compile >&2
+[[ -d target/test-classes/io/longshort/examples && -f target/test-classes/io/longshort/data/images/PreprocessingDump.class ]] \
+  || mvn -B -q -DskipTests test-compile >&2
 # each lane stops at its first failing command (set -e), so a failed export leaves its checks unrun
 for lane in lra lm; do
   (set +e; results="$work/$lane.results"; : >"$results"
@@ -85,9 +95,9 @@ for lane in lra lm; do
 done
 wait
 cat "$work/lra.log" "$work/lm.log"
-# 16 checks: 8 per lane (the former hand-kept total of 17 counted one check too many); a lane
-# that stopped early has run fewer, and the missing ones count as failed
-total=16
+# 17 checks: 8 in the lra lane, 9 in the lm lane; a lane that stopped early has run fewer, and
+# the missing ones count as failed
+total=17
 passed="$(cat "$work/lra.results" "$work/lm.results" | grep -c '^PASS ' || true)"
 echo "interop: $passed passed, $((total - passed)) failed"
 [[ $passed -eq $total ]]

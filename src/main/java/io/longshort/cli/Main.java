@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Long-Short Transformer graphs for TensorFlow Java: build, compile, train, export.",
-    subcommands = {QuickstartCommand.class, AttentionDemoCommand.class, GenerateListOpsCommand.class, TrainCommand.class, TrainLmCommand.class, TrainImageCommand.class, EvalCommand.class,
+    subcommands = {QuickstartCommand.class, AttentionDemoCommand.class, GenerateListOpsCommand.class, TrainCommand.class, TrainLmCommand.class, TrainImageCommand.class, EvalCommand.class, EvalImageCommand.class,
         ImportLraCommand.class, ExportGraphsCommand.class, ExportCommand.class, InspectCommand.class,
         PredictCommand.class, GenerateCommand.class, BenchCommand.class, WorkerCommand.class,
         CommandLine.HelpCommand.class})

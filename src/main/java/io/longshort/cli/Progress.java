@@ -6,9 +6,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 
 /**
- * Training progress for people: on a terminal one bar redrawn in place (step, loss, tokens/s,
- * ETA); otherwise (CI logs, pipes) a plain line every few percent. Evaluations and checkpoints
- * always get their own line.
+ * Progress for people (training steps; eval-image's images): on a terminal one bar redrawn in place
+ * (step, loss, tokens/s, ETA); otherwise (CI logs, pipes) a plain line every few percent.
+ * Evaluations and checkpoints always get their own line.
  */
 final class Progress implements TrainingLoop.Listener {
   private final PrintWriter out;
@@ -38,19 +38,30 @@ final class Progress implements TrainingLoop.Listener {
   @Override
   public void step(long step, double loss, double learningRate, double gradientNorm, double tokensPerSecond) {
     smoothedLoss = Double.isNaN(smoothedLoss) ? loss : 0.9 * smoothedLoss + 0.1 * loss;
-    double elapsed = (System.nanoTime() - started) / 1e9;
-    double eta = (total - step) * elapsed / Math.max(1, step - from);
-    String text = String.format("step %d/%d  loss %.4f  lr %.2e  |g| %.2f  %,.0f tok/s  ETA %s", step, total,
-        smoothedLoss, learningRate, gradientNorm, tokensPerSecond, duration(eta));
+    advance(step, String.format("step %d/%d  loss %.4f  lr %.2e  |g| %.2f  %,.0f tok/s  ETA %s", step, total,
+        smoothedLoss, learningRate, gradientNorm, tokensPerSecond, eta(step)));
+  }
+
+  /**
+   * {@code done} of the {@link #started} total: the bar redrawn with {@code text} on a terminal, a
+   * line every 2 % (and at the end) otherwise.
+   */
+  void advance(long done, String text) {
     if (terminal) {
       int width = 24;
-      int filled = (int) (width * step / Math.max(1, total));
+      int filled = (int) (width * Math.min(done, total) / Math.max(1, total));
       out.print("\r[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + text + "   ");
       out.flush();
-    } else if (step == total || step - lastLine >= Math.max(1, total / 50)) {
+    } else if (done == total || done - lastLine >= Math.max(1, total / 50)) {
       line(text);
-      lastLine = step;
+      lastLine = done;
     }
+  }
+
+  /** The estimated time left after {@code done} of the total, e.g. "1m05s". */
+  String eta(long done) {
+    double elapsed = (System.nanoTime() - started) / 1e9;
+    return duration((total - done) * elapsed / Math.max(1, done - from));
   }
 
   @Override
@@ -78,7 +89,7 @@ final class Progress implements TrainingLoop.Listener {
     }
   }
 
-  private void line(String s) {
+  void line(String s) {
     if (terminal) {
       out.print("\r");
     }
