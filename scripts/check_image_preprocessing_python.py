@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The image preprocessing of eval-image and train-image against Pillow, pixel by pixel.
 
-  make DIR            writes test images into DIR (PNG: lossless, so decoding is not in question):
-                      random RGB, grey (L) and RGBA images of many sizes, shrunk and enlarged
+  make DIR            writes test images into DIR: PNG (random RGB, grey (L) and RGBA images of many
+                      sizes, shrunk and enlarged) and JPEG (RGB with 4:2:0 and 4:4:4 chroma, grey),
+                      so that decoding is checked too (ImageIO's against Pillow's libjpeg)
   fixture DIR        writes the fixture of PreprocessingTest (src/test/resources/images): a 41 x 29
                       PNG and Pillow's results for it (raw 8-bit RGB, row-major)
   check DIR S DUMP    compares DUMP (written by io.longshort.data.images.PreprocessingDump from the
@@ -46,7 +47,16 @@ def make(out):
             noise = rng.integers(-40, 41, size=(h, w, 3))
             img = Image.fromarray(np.clip(base + noise, 0, 255).astype(np.uint8), "RGB")
         img.save(os.path.join(out, f"img{i:02d}_{w}x{h}.png"))
-    print(f"wrote {len(sizes)} images into {out}")
+    jpegs = [(500, 375, 90, "4:2:0", "RGB"), (375, 500, 75, "4:4:4", "RGB"), (333, 257, 85, "4:2:0", "RGB"),
+             (120, 90, 80, "4:2:0", "L")]
+    for i, (w, h, quality, subsampling, mode) in enumerate(jpegs):
+        yy, xx = np.mgrid[0:h, 0:w]
+        base = np.stack([xx * 255 // (w - 1), yy * 255 // (h - 1), ((xx // 7 + yy // 5) * 37) % 256], -1)
+        a = np.clip(base + rng.integers(-30, 31, size=(h, w, 3)), 0, 255).astype(np.uint8)
+        img = Image.fromarray(a, "RGB").convert(mode)
+        img.save(os.path.join(out, f"jpg{i}_{w}x{h}.jpg"), quality=quality,
+                 **({"subsampling": subsampling} if mode == "RGB" else {}))
+    print(f"wrote {len(sizes)} PNG and {len(jpegs)} JPEG images into {out}")
 
 
 def fixture(out):
@@ -92,7 +102,7 @@ def normalise(pixels):
 
 def check(folder, side, dump):
     got = load_file(dump)
-    files = sorted(f for f in os.listdir(folder) if f.endswith(".png"))
+    files = sorted(f for f in os.listdir(folder) if f.endswith((".png", ".jpg")))
     failures = 0
     worst_float = 0.0
     for f in files:
@@ -116,7 +126,8 @@ def check(folder, side, dump):
         print(f"FAIL {dump} holds {len(got)} tensors for {len(files)} images")
         failures += 1
     if failures == 0:
-        print(f"PASS image preprocessing: {len(files)} images, resize/crop 8-bit values equal to Pillow's"
+        print(f"PASS image preprocessing: {len(files)} images (PNG and JPEG), decoded, resized and cropped"
+              f" 8-bit values equal to Pillow's"
               f" (bicubic shorter side to {int(side / 0.875)}, centre crop {side}; bilinear squash), normalised"
               f" within {worst_float:.2g}")
     return failures == 0

@@ -23,9 +23,17 @@ public record RgbImage(int width, int height, byte[] rgb) {
     return rgb[(y * width + x) * 3 + c] & 0xff;
   }
 
-  /** Decodes {@code file}; an error names the file when ImageIO cannot decode it. */
+  /**
+   * Decodes {@code file}; an error names the file when ImageIO cannot decode it (CMYK JPEGs, for
+   * one, which Pillow reads).
+   */
   public static RgbImage read(Path file) throws IOException {
-    BufferedImage img = ImageIO.read(file.toFile());
+    BufferedImage img;
+    try {
+      img = ImageIO.read(file.toFile());
+    } catch (IOException e) {
+      throw new IOException(file + ": ImageIO cannot decode it: " + e.getMessage(), e);
+    }
     if (img == null) {
       throw new IOException(file + ": not an image ImageIO can decode (JPEG, PNG, BMP, GIF)");
     }
