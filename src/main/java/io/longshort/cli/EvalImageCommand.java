@@ -103,8 +103,14 @@ final class EvalImageCommand implements Callable<Integer> {
       try (VisionModelGraph<TFloat32> graph = VisionModelGraph.build(model, TFloat32.class, -1, 0)) {
         WeightLoader.Report report = WeightLoader.load(graph.session(), graph.parameters(), tensors);
         report.warnings().forEach(command.commandLine().getErr()::println);
-        out.printf(Locale.ROOT, "loaded %d parameters from %s; unused tensors: %s%n", report.loaded().size(), file,
-            report.unused());
+        if (run != null) {
+          // a run checkpoint also holds the optimizer's state, which evaluation leaves behind
+          out.printf(Locale.ROOT, "loaded %d parameters from %s (step %d)%n", report.loaded().size(), file,
+              io.longshort.train.Checkpoints.step(file));
+        } else {
+          out.printf(Locale.ROOT, "loaded %d parameters from %s; unused tensors: %s%n", report.loaded().size(), file,
+              report.unused());
+        }
         out.printf(Locale.ROOT, "eval-image: %,d images, %d classes; %s, ImageNet mean and std; batch %d%n",
             listing.size(), listing.classNames().size(), preprocessing, batch);
         out.flush();

@@ -106,6 +106,17 @@ class EvalImageCommandTest {
         100.0 * top1 / n, 100.0 * top5 / n, top1, top5, n)), o + "\nreference: top-1 " + top1 + ", top-5 " + top5);
     assertTrue(o.contains("images 24/24"), "the progress reaches the end: " + o);
 
+    // a train-image run's checkpoint: the model and weights come from it
+    Path run = dir.resolve("run");
+    assertEquals(0, cli.execute("train-image", "--spec", "vil_ls_tiny", "--train-size", "16", "--eval-size", "8",
+        "--steps", "2", "--batch", "8", "--run", run.toString()), err.toString());
+    out.getBuffer().setLength(0);
+    assertEquals(0, cli.execute("eval-image", "--run", run.toString(), "--checkpoint", "latest", "--images",
+        images.toString(), "--batch", "8"), err.toString());
+    assertTrue(out.toString().contains("parameters from " + run.resolve("checkpoints/ckpt-2.safetensors") + " (step 2)"),
+        out.toString());
+    assertTrue(out.toString().contains("of 24 images)"), out.toString());
+
     // a folder whose classes are not the model's, and a model without weights, say so
     Files.createDirectories(images.resolve("extra_class"));
     Files.copy(images.resolve("n00000000/img0.png"), images.resolve("extra_class/a.png"));
