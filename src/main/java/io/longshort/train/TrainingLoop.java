@@ -17,9 +17,10 @@ import org.tensorflow.types.TInt64;
  * TensorBoard scalars, evaluates every {@code evalEvery} updates, checkpoints every
  * {@code checkpointEvery} updates, keeps the checkpoint of the best validation metric besides
  * ({@link RunFolder#saveBest}; {@link BestMetric}: accuracy for classifiers, loss for language
- * models, unless the config names one), and stops early on a plateau of that metric. A non-finite loss or gradient norm, or
- * non-finite weights at a checkpoint, stop the run ({@link TrainingDivergedException}) before
- * anything of it is checkpointed, so the newest checkpoint is always finite.
+ * models, unless the config names one), and stops early on a plateau of that metric. A non-finite
+ * loss or gradient norm, or non-finite weights at a checkpoint, stop the run
+ * ({@link TrainingDivergedException}) before anything of it is checkpointed, so the newest
+ * checkpoint is always finite.
  */
 public final class TrainingLoop {
   /** Evaluation results; bitsPerCharacter is the loss in bits (language models). */
