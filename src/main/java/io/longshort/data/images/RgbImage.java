@@ -49,22 +49,29 @@ public record RgbImage(int width, int height, byte[] rgb) {
     int w = img.getWidth();
     int h = img.getHeight();
     byte[] out = new byte[w * h * 3];
-    boolean grey = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
-    Raster raster = img.getRaster();
+    if (img.getType() == BufferedImage.TYPE_BYTE_GRAY) {
+      Raster raster = img.getRaster();
+      int[] row = new int[w];
+      for (int y = 0; y < h; y++) {
+        raster.getSamples(0, y, w, 1, 0, row);
+        for (int x = 0; x < w; x++) {
+          int i = (y * w + x) * 3;
+          out[i] = (byte) row[x];
+          out[i + 1] = (byte) row[x];
+          out[i + 2] = (byte) row[x];
+        }
+      }
+      return new RgbImage(w, h, out);
+    }
+    // a row at a time: getRGB per pixel costs about as much as the resize
+    int[] row = new int[w];
     for (int y = 0; y < h; y++) {
+      img.getRGB(0, y, w, 1, row, 0, w);
       for (int x = 0; x < w; x++) {
         int i = (y * w + x) * 3;
-        if (grey) {
-          byte v = (byte) raster.getSample(x, y, 0);
-          out[i] = v;
-          out[i + 1] = v;
-          out[i + 2] = v;
-        } else {
-          int argb = img.getRGB(x, y);
-          out[i] = (byte) (argb >> 16);
-          out[i + 1] = (byte) (argb >> 8);
-          out[i + 2] = (byte) argb;
-        }
+        out[i] = (byte) (row[x] >> 16);
+        out[i + 1] = (byte) (row[x] >> 8);
+        out[i + 2] = (byte) row[x];
       }
     }
     return new RgbImage(w, h, out);
