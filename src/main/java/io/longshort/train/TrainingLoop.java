@@ -136,8 +136,14 @@ public final class TrainingLoop {
     Metrics last = null;
     Metrics best = null;
     BestMetric metric = config.bestMetric() != null ? config.bestMetric() : BestMetric.defaultFor(languageModel);
-    // a resumed run's best.json by another metric is no bar: the first evaluation replaces it
-    double bestValue = run.best().filter(b -> b.metric().equals(metric.tag())).map(RunFolder.Best::value)
+    Optional<RunFolder.Best> recorded = run.best();
+    if (recorded.isPresent() && !recorded.get().metric().equals(metric.tag())) {
+      // e.g. a run begun when best.json kept the lowest loss: say so before its best is replaced
+      System.err.println("note: " + run.dir().resolve(RunFolder.BEST_FILE) + " records the best " + recorded.get().metric()
+          + " (step " + recorded.get().step() + "); this run keeps the best " + metric.tag()
+          + ", so its next evaluation replaces that checkpoint");
+    }
+    double bestValue = recorded.filter(b -> b.metric().equals(metric.tag())).map(RunFolder.Best::value)
         .orElse(metric.worst());
     int sinceBest = 0;
     Path lastCheckpoint = run.latest().orElse(null);

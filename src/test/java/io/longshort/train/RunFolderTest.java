@@ -90,6 +90,19 @@ class RunFolderTest {
     try (RunFolder folder = RunFolder.open(run, java.util.Map.of(), List.of())) {
       assertEquals(new RunFolder.Best(6, "ckpt-6.safetensors", "valid/loss", 0.5), folder.best().orElseThrow());
     }
+    // a classifier trained on in that folder keeps its best accuracy from then on, and says so
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 2, 2, 1),
+        TFloat32.class, run)) {
+      t.train(TrainerTest.task(1, 40), TrainerTest.task(7, 16), new TrainingLoop.Listener() {});
+    } finally {
+      System.setErr(stderr);
+    }
+    assertTrue(captured.toString().contains("records the best valid/loss (step 6); this run keeps the best"
+        + " valid/accuracy, so its next evaluation replaces that checkpoint"), captured.toString());
+    assertEquals("valid/accuracy", new ObjectMapper().readTree(run.resolve("best.json").toFile()).get("metric").asText());
   }
 
   @Test
