@@ -125,6 +125,10 @@ public final class MsVitArch {
         default -> throw new IllegalArgumentException(where + "a" + c.get('a') + " must be a0 (relative position"
             + " biases) or a1 (absolute position embeddings)");
       };
+      if (!full && c.get('g') > 1) {
+        throw new IllegalArgumentException(where + "g" + c.get('g') + ": their AttentionLS takes at most one global"
+            + " token (it multiplies the global attention weights into the values elementwise); use g0 or g1, or s0");
+      }
       ImageAttentionSpec.Builder b = full ? ImageAttentionSpec.full()
           : ImageAttentionSpec.longShort().setWindow(c.get('f')).setRank(c.get('r'));
       ImageAttentionSpec attention;

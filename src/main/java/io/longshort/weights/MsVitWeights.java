@@ -2,6 +2,7 @@ package io.longshort.weights;
 
 import io.longshort.graph.core.Parameters;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -16,7 +17,8 @@ import org.tensorflow.types.family.TFloating;
  * {@code head.weight}, ...), so the mapping is the identity; what their state_dict holds beside
  * the parameters is known and skipped: the {@code relative_position_index} buffers (they follow
  * from the window and grid) and {@code dual_ln_dp} of a long-short attention without dynamic
- * projection (their {@code AttentionLS} builds it for every rank, and uses it only for r > 0).
+ * projection (their {@code AttentionLS} builds it for every rank, and uses it only for r > 0), and
+ * the empty {@code cls_pos_embed} (1, 0, D) of a stage with absolute positions and no global token.
  * Any other tensor the graph does not take means the file is another model (a deeper stage, other
  * positions): it is refused before anything is assigned, rather than half-loaded.
  */
@@ -29,7 +31,7 @@ public final class MsVitWeights {
    */
   public static <T extends TFloating> WeightLoader.Report load(Session session, Parameters<T> params,
       Safetensors file, Set<String> extra) throws IOException {
-    List<String> unexpected = unexpected(params.asMap().keySet(), file.names()).stream()
+    List<String> unexpected = unexpected(params.asMap().keySet(), file).stream()
         .filter(n -> !extra.contains(n)).toList();
     if (!unexpected.isEmpty()) {
       throw new IllegalArgumentException(file.file() + ": " + unexpected.size() + " tensor(s) the model has no"
@@ -40,12 +42,16 @@ public final class MsVitWeights {
     return WeightLoader.load(session, params, file);
   }
 
-  /** The file's names that are neither {@code parameters} nor what MsViT holds beside them. */
-  public static List<String> unexpected(Collection<String> parameters, Collection<String> fileNames) {
+  /** The file's tensors that are neither {@code parameters} nor what MsViT holds beside them. */
+  public static List<String> unexpected(Collection<String> parameters, Safetensors file) throws IOException {
     Set<String> ours = Set.copyOf(parameters);
     Set<String> out = new TreeSet<>();
-    for (String n : fileNames) {
+    for (String n : file.names()) {
       if (ours.contains(n) || n.endsWith(".relative_position_index")) {
+        continue;
+      }
+      // a stage with absolute positions and no global token keeps cls_pos_embed (1, 0, D): no values
+      if (n.endsWith(".0.cls_pos_embed") && Arrays.stream(file.info(n).shape()).anyMatch(x -> x == 0)) {
         continue;
       }
       // dual_ln_dp of an attention whose to_dynamic_projection we do not have (rank 0)

@@ -23,14 +23,22 @@ import org.tensorflow.types.TFloat32;
  * the authors' {@code MsViT} in eval mode, random weights): our model built from the case's
  * {@code config} (their arch string and arguments, read by {@link MsVitArch}), loaded from
  * MsViT's state_dict names by {@link MsVitWeights}, gives {@code output.logits} for
- * {@code input.images} (NCHW there, NHWC here) within 1e-4. New files run without code changes.
+ * {@code input.images} (NCHW there, NHWC here) within 1e-4. Our own cases (scripts/make_golden_vision.py,
+ * the same layout) in tests/fixtures/golden/vision run too. New files run without code changes.
  */
 class VisionGoldenTest {
   static final double TOLERANCE = 1e-4;
 
   @TestFactory
   Stream<DynamicTest> matchesAuthorsMsVit() throws Exception {
-    List<Path> files = Golden.cases("vision", "");
+    List<Path> files = new java.util.ArrayList<>(Golden.cases("vision", ""));
+    Path ours = Golden.fixtures().resolve("vision");
+    if (java.nio.file.Files.isDirectory(ours)) {
+      try (Stream<Path> list = java.nio.file.Files.list(ours)) {
+        list.filter(p -> p.toString().endsWith(".safetensors")).sorted().forEach(files::add);
+      }
+    }
+    assertTrue(files.size() >= 6, "the three shared vision cases and our three: " + files);
     return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> check(f)));
   }
 
