@@ -82,7 +82,11 @@ public record VisionSpec(
   public static final List<String> SHIPPED = List.of("vil_ls_medium", "vil_ls_base", "vil_ls_tiny",
       "vil_ls_medium_384");
 
-  /** A shipped config by name, or a VisionSpec JSON file by path. */
+  /**
+   * A shipped config by name, or a JSON file by path: a VisionSpec, or the authors' MsViT arguments
+   * (an object with their {@code arch} string, {@code img_size}, {@code num_classes}, ...; read by
+   * {@link MsVitArch#fromAuthorsConfig}).
+   */
   public static VisionSpec load(String nameOrFile) throws IOException {
     if (SHIPPED.contains(nameOrFile)) {
       try (InputStream in = VisionSpec.class.getResourceAsStream("/configs/" + nameOrFile + ".json")) {
@@ -98,9 +102,19 @@ public record VisionSpec(
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
     try {
-      return parseJson(Files.readString(file));
+      String json = Files.readString(file);
+      return isAuthorsConfig(json) ? MsVitArch.fromAuthorsConfig(Json.MAPPER.readTree(json)) : parseJson(json);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code json} is an object naming the authors' {@code arch} (a VisionSpec has no such field). */
+  private static boolean isAuthorsConfig(String json) {
+    try {
+      return Json.MAPPER.readTree(json) instanceof com.fasterxml.jackson.databind.node.ObjectNode o && o.has("arch");
+    } catch (IOException e) {
+      return false; // not JSON: parseJson says where
     }
   }
 
