@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Converts a PyTorch checkpoint of the authors' LRA models into the safetensors file that
-`scripts/longshort import-lra` reads.
+"""Converts a PyTorch checkpoint of the authors' models into a safetensors file: their LRA models
+for `scripts/longshort import-lra`, their ImageNet MsViT (ViL-LS) for `train-image --weights`.
 
     python3 scripts/pth_to_safetensors.py model.pth model.safetensors \
         --config run_config.json --module ModelForSC
+    python3 scripts/pth_to_safetensors.py model_best.pth vil_ls_medium.safetensors
 
-The state_dict is found at the top level or under "model_state_dict", "state_dict" or "model";
-a "module." prefix (DataParallel) is dropped. The run configuration (their argument names:
-num_layers, transformer_dim, ...) and the module name go into the file's metadata, so that
-import-lra needs nothing else. Needs torch and safetensors (pip install torch safetensors).
+The state_dict is found at the top level or under "net" (the authors' ImageNet checkpoints,
+imagenet/utils/checkpoint.py: {"net": state_dict, "arch": "msvit", "epoch": ...}),
+"model_state_dict", "state_dict" or "model"; a "module." prefix (DataParallel) is dropped. The run
+configuration (their argument names: num_layers, transformer_dim, ..., or MsViT's arch, img_size,
+...) and the module name go into the file's metadata, so that import-lra needs nothing else; the
+module is MsViT for a checkpoint whose "arch" is "msvit", else ModelForSC unless --module says.
+Needs torch and safetensors (pip install torch safetensors).
 
 Loading is safe for untrusted files: torch.load(..., weights_only=True), which unpickles tensors
 and plain containers only, plus the config types fairseq checkpoints hold (argparse.Namespace,
@@ -80,14 +84,26 @@ def load(path, trust_pickle):
                  "pass --trust-pickle.")
 
 
+STATE_DICT_KEYS = ("net", "model_state_dict", "state_dict", "model")
+
+
 def find_state_dict(checkpoint):
     if isinstance(checkpoint, dict):
-        for key in ("model_state_dict", "state_dict", "model"):
+        for key in STATE_DICT_KEYS:
             if key in checkpoint and isinstance(checkpoint[key], dict):
                 return checkpoint[key]
         if all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
             return checkpoint
-    sys.exit("no state_dict found: expected a dict of tensors, or one under model_state_dict/state_dict/model")
+    sys.exit("no state_dict found: expected a dict of tensors, or one under " + "/".join(STATE_DICT_KEYS))
+
+
+def module_name(checkpoint, chosen):
+    """--module, else MsViT for the authors' ImageNet checkpoints (their "arch" names the model), else ModelForSC."""
+    if chosen:
+        return chosen
+    if isinstance(checkpoint, dict) and checkpoint.get("arch") == "msvit":
+        return "MsViT"
+    return "ModelForSC"
 
 
 def main():
@@ -95,7 +111,8 @@ def main():
     ap.add_argument("checkpoint", help=".pth / .pt file")
     ap.add_argument("output", help=".safetensors file to write")
     ap.add_argument("--config", help="the run configuration as JSON (their argument names)")
-    ap.add_argument("--module", default="ModelForSC", choices=["ModelForSC", "ModelForSCDual"])
+    ap.add_argument("--module", choices=["ModelForSC", "ModelForSCDual", "MsViT"],
+                    help="the authors' module (default: MsViT for a checkpoint whose arch is msvit, else ModelForSC)")
     ap.add_argument("--trust-pickle", action="store_true",
                     help="load with weights_only=False: runs any code the file's pickle holds; only for trusted files")
     args = ap.parse_args()
@@ -110,7 +127,8 @@ def main():
             name = name[len("module."):]
         tensors[name] = value.detach().to(torch.float32).contiguous() if value.is_floating_point() \
             else value.detach().contiguous()
-    metadata = {"module": args.module, "converted_from": os.path.basename(args.checkpoint)}
+    module = module_name(checkpoint, args.module)
+    metadata = {"module": module, "converted_from": os.path.basename(args.checkpoint)}
     if args.config:
         with open(args.config) as f:
             config = json.load(f)
@@ -118,7 +136,8 @@ def main():
     tmp = args.output + ".tmp"
     save_file(tensors, tmp, metadata=metadata)
     os.replace(tmp, args.output)
-    print(f"{args.output}: {len(tensors)} tensors" + ("" if args.config else " (no --config: pass one to import-lra)"))
+    hint = "" if args.config or module == "MsViT" else " (no --config: pass one to import-lra)"
+    print(f"{args.output}: {len(tensors)} tensors" + hint)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import io.longshort.export.SavedModelWriter;
 import io.longshort.spec.VisionSpec;
 import io.longshort.train.ImageTrainer;
 import io.longshort.train.OptimizerSpec;
+import io.longshort.weights.MsVitWeights;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
 import java.io.IOException;
@@ -36,7 +37,9 @@ final class TrainImageCommand implements Callable<Integer> {
   picocli.CommandLine.Model.CommandSpec command;
 
   @Option(names = "--spec", paramLabel = "NAME|FILE", defaultValue = "vil_ls_tiny",
-      description = "The model: vil_ls_tiny, vil_ls_medium, vil_ls_base or a VisionSpec JSON file (default: ${DEFAULT-VALUE}).")
+      description = "The model: vil_ls_tiny, vil_ls_medium, vil_ls_base, vil_ls_medium_384, a VisionSpec JSON file, or a"
+          + " JSON file of the authors' MsViT arguments (their arch string, img_size, num_classes, ...)"
+          + " (default: ${DEFAULT-VALUE}).")
   String model;
 
   @Option(names = "--data", defaultValue = "synthetic", description = "synthetic, cifar10:DIR or folder:DIR "
@@ -80,8 +83,9 @@ final class TrainImageCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--weights", paramLabel = "FILE", description = "Start from these weights: a safetensors"
-      + " state_dict with the authors' MsViT names (e.g. from scripts/pth_to_safetensors.py); tensors no"
-      + " parameter takes (index buffers) are listed. With --steps 0: evaluate (and export) only.")
+      + " state_dict with the authors' MsViT names (their model_best.pth through scripts/pth_to_safetensors.py);"
+      + " MsViT's index buffers are skipped, any other tensor the model lacks is refused. With --steps 0:"
+      + " evaluate (and export) only.")
   Path weights;
 
   @Option(names = "--run", paramLabel = "DIR", description = "Run folder: checkpoints, best.json, TensorBoard events;"
@@ -162,7 +166,8 @@ final class TrainImageCommand implements Callable<Integer> {
       }
       if (weights != null && trainer.updates() == 0) {
         try (Safetensors file = Safetensors.open(weights)) {
-          WeightLoader.Report report = WeightLoader.load(trainer.graph().session(), trainer.graph().parameters(), file);
+          WeightLoader.Report report = MsVitWeights.load(trainer.graph().session(), trainer.graph().parameters(), file,
+              java.util.Set.of());
           report.warnings().forEach(command.commandLine().getErr()::println);
           out.printf(Locale.ROOT, "loaded %d parameters from %s; unused tensors: %s%n", report.loaded().size(),
               weights, report.unused());

@@ -1,6 +1,7 @@
 package io.longshort.spec;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.io.IOException;
@@ -13,18 +14,22 @@ import java.util.List;
 /**
  * A multi-stage image classifier in the style of the authors' ViL-LS models (their {@code MsViT}):
  * stages of patch embedding and 2-D attention blocks, a final LayerNorm and a linear head on the
- * first global token (or, when the last stage has none, the mean over its patches). Images are
- * square, {@code imageSize} pixels per side with {@code channels} channels, NHWC.
+ * first global token (or, when the last stage has none or {@code avgPool} is set, the mean over all
+ * the last stage's tokens). Images are square, {@code imageSize} pixels per side with
+ * {@code channels} channels, NHWC. The authors' own {@code arch} strings and constructor arguments
+ * read through {@link MsVitArch}.
  *
  * <p>Letters: S image side, C channels, X the patch grid side of a stage, D a stage's width.
  */
-@JsonPropertyOrder({"imageSize", "channels", "classes", "mlpRatio", "layerNormEpsilon", "stages"})
+@JsonPropertyOrder({"imageSize", "channels", "classes", "mlpRatio", "layerNormEpsilon", "avgPool", "stages"})
 public record VisionSpec(
     @JsonProperty("imageSize") int imageSize,
     @JsonProperty("channels") int channels,
     @JsonProperty("classes") int classes,
     @JsonProperty("mlpRatio") double mlpRatio,
     @JsonProperty("layerNormEpsilon") double layerNormEpsilon,
+    // written only when set, so that the JSON of a spec without it (run metadata) stays as it was
+    @JsonProperty("avgPool") @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean avgPool,
     @JsonProperty("stages") List<VisionStage> stages) {
 
   /** The authors' MsViT LayerNorms (blocks, patch embedding, final norm): eps 1e-6. */
@@ -37,10 +42,17 @@ public record VisionSpec(
       @JsonProperty(value = "classes", required = true) int classes,
       @JsonProperty("mlpRatio") Double mlpRatio,
       @JsonProperty("layerNormEpsilon") Double layerNormEpsilon,
+      @JsonProperty("avgPool") Boolean avgPool,
       @JsonProperty(value = "stages", required = true) List<VisionStage> stages) {
     this(imageSize, channels == null ? 3 : channels.intValue(), classes, mlpRatio == null ? 4.0 : mlpRatio.doubleValue(),
         layerNormEpsilon == null ? DEFAULT_LAYER_NORM_EPSILON : layerNormEpsilon.doubleValue(),
-        stages);
+        avgPool != null && avgPool, stages);
+  }
+
+  /** A classifier that reads the first global token where the last stage has one (avgPool false). */
+  public VisionSpec(int imageSize, int channels, int classes, double mlpRatio, double layerNormEpsilon,
+      List<VisionStage> stages) {
+    this(imageSize, channels, classes, mlpRatio, layerNormEpsilon, false, stages);
   }
 
   public VisionSpec {
@@ -58,15 +70,23 @@ public record VisionSpec(
       check(side / st.patchSize() >= 1, "stages[" + i + "].patchSize (" + st.patchSize() + ") is larger than"
           + " the " + side + " x " + side + " grid it cuts; the image or the patch sizes must change");
       side /= st.patchSize();
+      // ViL's absolute positions are x_pos_embed and y_pos_embed of D/2 each, concatenated
+      check(!st.absolutePositions() || st.width() % 2 == 0, "stages[" + i + "].absolutePositions needs an even"
+          + " width (" + st.width() + "): x and y position embeddings of width/2 each make up a token");
       check(hiddenWidth(st.width(), mlpRatio) >= 1, "mlpRatio (" + mlpRatio + ") leaves stages[" + i
           + "] an MLP of width 0");
     }
   }
 
   /** The shipped configurations (src/main/resources/configs). */
-  public static final List<String> SHIPPED = List.of("vil_ls_medium", "vil_ls_base", "vil_ls_tiny");
+  public static final List<String> SHIPPED = List.of("vil_ls_medium", "vil_ls_base", "vil_ls_tiny",
+      "vil_ls_medium_384");
 
-  /** A shipped config by name, or a VisionSpec JSON file by path. */
+  /**
+   * A shipped config by name, or a JSON file by path: a VisionSpec, or the authors' MsViT arguments
+   * (an object with their {@code arch} string, {@code img_size}, {@code num_classes}, ...; read by
+   * {@link MsVitArch#fromAuthorsConfig}).
+   */
   public static VisionSpec load(String nameOrFile) throws IOException {
     if (SHIPPED.contains(nameOrFile)) {
       try (InputStream in = VisionSpec.class.getResourceAsStream("/configs/" + nameOrFile + ".json")) {
@@ -82,9 +102,19 @@ public record VisionSpec(
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
     try {
-      return parseJson(Files.readString(file));
+      String json = Files.readString(file);
+      return isAuthorsConfig(json) ? MsVitArch.fromAuthorsConfig(Json.MAPPER.readTree(json)) : parseJson(json);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code json} is an object naming the authors' {@code arch} (a VisionSpec has no such field). */
+  private static boolean isAuthorsConfig(String json) {
+    try {
+      return Json.MAPPER.readTree(json) instanceof com.fasterxml.jackson.databind.node.ObjectNode o && o.has("arch");
+    } catch (IOException e) {
+      return false; // not JSON: parseJson says where
     }
   }
 
@@ -112,9 +142,12 @@ public record VisionSpec(
     return stages.get(stages.size() - 1).width();
   }
 
-  /** Whether the head reads the first global token (else the mean over the last stage's patches). */
+  /**
+   * Whether the head reads the first global token; else the mean over all the last stage's tokens
+   * (its global ones included), as MsViT with {@code g0} in its last stage or {@code avg_pool}.
+   */
   public boolean poolsGlobalToken() {
-    return stages.get(stages.size() - 1).globalTokens() > 0;
+    return stages.get(stages.size() - 1).globalTokens() > 0 && !avgPool;
   }
 
   public String toJson() {

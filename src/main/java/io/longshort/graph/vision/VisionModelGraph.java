@@ -34,7 +34,8 @@ import org.tensorflow.types.family.TFloating;
  * {@code MsViT} state_dict: {@code layer{i}.0} the patch embedding of stage i, then per block
  * {@code layer{i}.{2j+1}} (norm, attn) and {@code layer{i}.{2j+2}} (norm, mlp.fc1, mlp.fc2), and
  * {@code norm}, {@code head}. Between stages the global tokens are dropped and the patches form
- * the next stage's grid.
+ * the next stage's grid; each stage's patch embedding adds its own. Checked against the authors'
+ * {@code MsViT} by VisionGoldenTest.
  *
  * <p>Input {@code images} float32 (B, I, I, Ch), NHWC, already normalised; output {@code logits}
  * (B, classes). A training graph adds {@code labels} int32 (B), {@code loss} (mean cross-entropy,
@@ -97,7 +98,7 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T> {
       int d = st.width();
       // (B, G + X*X, D)
       x = new PatchEmbedding<>(layer.child("0"), spec.inputWidth(i), st.patchSize(), d, g,
-          spec.layerNormEpsilon()).apply(grid, side);
+          spec.layerNormEpsilon(), st.absolutePositions(), spec.gridSide(i)).apply(grid, side);
       side = spec.gridSide(i);
       int hidden = VisionSpec.hiddenWidth(d, spec.mlpRatio());
       for (int j = 0; j < st.depth(); j++) {
@@ -120,7 +121,8 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T> {
     }
     int d = spec.outputWidth();
     Operand<T> normed = LayerNorm.create(root.child("norm"), d, spec.layerNormEpsilon()).apply(x);
-    // (B, D): the first global token, or the mean over all rows (the patches) without one
+    // (B, D): the first global token, or the mean over all rows (global tokens included, as MsViT
+    // with avg_pool; only the patches when the last stage has none)
     Operand<T> pooled = spec.poolsGlobalToken()
         ? Shapes.reshape(tf, Shapes.slice(tf, normed, new long[] {0, 0, 0}, new long[] {-1, 1, d}), -1, d)
         : tf.math.mean(normed, tf.constant(1), Mean.keepDims(false));

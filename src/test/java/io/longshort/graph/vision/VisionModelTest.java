@@ -54,6 +54,16 @@ class VisionModelTest {
     }
   }
 
+  /**
+   * ViL-LS-Medium at 384 px, window 8: 39,947,653 parameters, counted on the authors' MsViT built
+   * with eval_medium_384.sh's arch (sum of numel over model.parameters(); the full-attention
+   * stages' bias tables grow with the 24 x 24 and 12 x 12 grids).
+   */
+  @Test
+  void medium384CountsAsTheAuthorsModel() throws Exception {
+    assertEquals(39_947_653L, expectedParameters(VisionSpec.load("vil_ls_medium_384")));
+  }
+
   /** Parameters of the authors' MsViT with this spec, module by module. */
   static long expectedParameters(VisionSpec spec) {
     long total = 0;
