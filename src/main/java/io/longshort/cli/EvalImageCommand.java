@@ -7,6 +7,7 @@ import io.longshort.graph.vision.VisionModelGraph;
 import io.longshort.spec.VisionSpec;
 import io.longshort.train.ImageEvaluation;
 import io.longshort.train.RunFolder;
+import io.longshort.weights.MsVitWeights;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
 import java.io.IOException;
@@ -44,11 +45,14 @@ final class EvalImageCommand implements Callable<Integer> {
   Path images;
 
   @Option(names = "--spec", paramLabel = "NAME|FILE",
-      description = "The model: vil_ls_medium, vil_ls_base, vil_ls_tiny or a VisionSpec JSON file (with --weights).")
+      description = "The model (with --weights): vil_ls_medium, vil_ls_base, vil_ls_medium_384, vil_ls_tiny, a"
+          + " VisionSpec JSON file, or a JSON file of the authors' MsViT arguments (their arch string, img_size,"
+          + " num_classes, ...).")
   String spec;
 
   @Option(names = "--weights", paramLabel = "FILE", description = "With --spec: the weights, a safetensors"
-      + " state_dict with the authors' MsViT names; tensors no parameter takes (index buffers) are listed.")
+      + " state_dict with the authors' MsViT names (their model_best.pth through scripts/pth_to_safetensors.py);"
+      + " MsViT's index buffers are skipped, any other tensor the model lacks is refused.")
   Path weights;
 
   @Option(names = "--run", paramLabel = "DIR", description = "A train-image run folder: the model and weights of"
@@ -101,10 +105,12 @@ final class EvalImageCommand implements Callable<Integer> {
       Preprocessing preprocessing = new Preprocessing(model.imageSize(), cropFraction, resampling);
       ImageFolderReader.Listing listing = ImageFolderReader.list(images);
       try (VisionModelGraph<TFloat32> graph = VisionModelGraph.build(model, TFloat32.class, -1, 0)) {
-        WeightLoader.Report report = WeightLoader.load(graph.session(), graph.parameters(), tensors);
+        // the authors' state_dict as train-image --weights reads it (MsViT's buffers skipped, another
+        // architecture's tensors refused); a run checkpoint also holds the optimizer's state
+        WeightLoader.Report report = run != null ? WeightLoader.load(graph.session(), graph.parameters(), tensors)
+            : MsVitWeights.load(graph.session(), graph.parameters(), tensors, java.util.Set.of());
         report.warnings().forEach(command.commandLine().getErr()::println);
         if (run != null) {
-          // a run checkpoint also holds the optimizer's state, which evaluation leaves behind
           out.printf(Locale.ROOT, "loaded %d parameters from %s (step %d)%n", report.loaded().size(), file,
               io.longshort.train.Checkpoints.step(file));
         } else {
