@@ -14,6 +14,7 @@ import io.longshort.train.BatchSource;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.TrainingSetting;
+import io.longshort.io.ContentFingerprint;
 import io.longshort.train.Trainer;
 import io.longshort.train.distributed.ClusterSpec;
 import io.longshort.train.distributed.DistributedTrainer;
@@ -23,6 +24,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.ArgGroup;
@@ -211,6 +213,8 @@ final class TrainCommand implements Callable<Integer> {
         : OptimizerSpec.authorsLra(warm, (int) steps).withLearningRate(learningRate);
     TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed).optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery).optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).build();
     BatchSource[] sources = sources(spec, n, o);
+    // after sources(): --generate may have written the files
+    config = config.toBuilder().optDataFingerprint(ContentFingerprint.of(dataFiles(spec))).build();
     o.printf("model %s: %s, %d layers x %d, %s attention (%s), %d tokens, dropout %s%n", model,
         spec.task().jsonName(), spec.layers(), spec.width(), spec.attention().kind().jsonName(),
         attentionSummary(spec.attention()), n, spec.dropout());
@@ -400,6 +404,17 @@ final class TrainCommand implements Callable<Integer> {
           + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), b.build().kind().jsonName());
     }
     return changed;
+  }
+
+  /** The files the run trains and validates on, in that order: what its data fingerprint covers. */
+  private List<Path> dataFiles(ModelSpec spec) {
+    if (spec.task() == Task.LANGUAGE_MODEL) {
+      return List.of(data.corpus);
+    }
+    if (data.listOps != null) {
+      return List.of(data.listOps.dir.resolve(ListOpsTsv.TRAIN), data.listOps.dir.resolve(ListOpsTsv.VALID));
+    }
+    return List.of(data.tsv.train, data.tsv.valid);
   }
 
   /** Training and validation batches for the model's task. */

@@ -82,7 +82,12 @@ public final class ImageTrainer implements AutoCloseable {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    graph = VisionModelGraph.buildForTraining(spec, TFloat32.class, -1, seed);
+    try {
+      graph = VisionModelGraph.buildForTraining(spec, TFloat32.class, -1, seed);
+    } catch (RuntimeException e) {
+      run.closeAfter(e);
+      throw e;
+    }
     try {
       step = new PlainStep(graph, PlainStep.optimizer(graph, optimizerSpec, TFloat32.class), seed);
       loop = new TrainingLoop(graph, step, run, false);
@@ -91,9 +96,11 @@ public final class ImageTrainer implements AutoCloseable {
       loop.resume();
     } catch (IOException e) {
       graph.close();
+      run.closeAfter(e);
       throw new java.io.UncheckedIOException(e);
     } catch (RuntimeException e) {
       graph.close();
+      run.closeAfter(e);
       throw e;
     }
   }

@@ -15,6 +15,7 @@ public final class TrainConfig {
   private final int checkpointEvery;
   private final int keepCheckpoints;
   private final int earlyStopPatience;
+  private final String dataFingerprint;
 
   private TrainConfig(Builder b) {
     batchSize = b.batchSize;
@@ -26,6 +27,7 @@ public final class TrainConfig {
     checkpointEvery = b.checkpointEvery == null ? (int) Math.min(Integer.MAX_VALUE, steps) : b.checkpointEvery;
     keepCheckpoints = b.keepCheckpoints;
     earlyStopPatience = b.earlyStopPatience;
+    dataFingerprint = b.dataFingerprint;
   }
 
   public static Builder builder() {
@@ -36,7 +38,8 @@ public final class TrainConfig {
   public Builder toBuilder() {
     return new Builder().setBatchSize(batchSize).setLength(length).setSteps(steps).optSeed(seed)
         .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
-        .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience);
+        .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience)
+        .optDataFingerprint(dataFingerprint);
   }
 
   /** B, examples per micro-batch (an update sees batchSize x accumulationSteps). */
@@ -84,6 +87,14 @@ public final class TrainConfig {
     return earlyStopPatience;
   }
 
+  /**
+   * The training data's {@link io.longshort.io.ContentFingerprint} (train and validation files),
+   * which a resume must match; null when the caller gives none (nothing is checked).
+   */
+  public String dataFingerprint() {
+    return dataFingerprint;
+  }
+
   @Override
   public String toString() {
     return "TrainConfig{batchSize=" + batchSize + ", length=" + length + ", steps=" + steps + ", seed=" + seed
@@ -106,6 +117,7 @@ public final class TrainConfig {
     private Integer checkpointEvery;
     private int keepCheckpoints = 3;
     private int earlyStopPatience;
+    private String dataFingerprint;
 
     private Builder() {}
 
@@ -151,6 +163,11 @@ public final class TrainConfig {
 
     public Builder optEarlyStopPatience(int earlyStopPatience) {
       this.earlyStopPatience = earlyStopPatience;
+      return this;
+    }
+
+    public Builder optDataFingerprint(String dataFingerprint) {
+      this.dataFingerprint = dataFingerprint;
       return this;
     }
 
