@@ -51,7 +51,8 @@ final class ExportCommand implements Callable<Integer> {
       description = "Version number (default: the highest existing one + 1, or 1).")
   Long version;
 
-  @Option(names = "--overwrite", description = "Replace an existing version folder.")
+  @Option(names = "--overwrite", description = "Replace an existing version folder that export wrote (refused, naming"
+      + " the file, when it holds anything else).")
   boolean overwrite;
 
   @Option(names = "--length", description = "Tokens per input (default: a run's training length, else the model's "
@@ -85,10 +86,9 @@ final class ExportCommand implements Callable<Integer> {
       length = source.trainedLength().orElse(null); // a run exports at the length it was trained at
     }
     String modelName = name != null ? name : source.defaultName();
-    if (version != null && !overwrite && Files.exists(out.resolve(modelName).resolve(Long.toString(version)))) {
-      // refuse before building the model; ServingExport checks again
-      throw new IOException(out.resolve(modelName).resolve(Long.toString(version))
-          + " exists; choose another --model-version or pass --overwrite");
+    if (version != null) {
+      // refuse before building the model; ServingExport checks again, holding the model folder's lock
+      ServingExport.checkReplaceable(out.resolve(modelName).resolve(Long.toString(version)), overwrite);
     }
     int n = length != null ? length : modelSpec.maxTokens();
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
@@ -103,7 +103,7 @@ final class ExportCommand implements Callable<Integer> {
         o.flush();
       });
       if (servingBasePath != null) {
-        ServingExport.writeServerConfigs(out, servingBasePath);
+        ServingExport.updateServerConfigs(out, servingBasePath);
       }
       o.printf("exported %s (%s, %,d parameters, inputs %s of length %d, %s) as version %d -> %s%n", modelName,
           modelSpec.task().jsonName(), g.parameters().count(), g.inputs().keySet(), n, options.describe(), r.version(),
