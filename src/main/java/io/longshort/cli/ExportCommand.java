@@ -5,6 +5,7 @@ import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.io.FolderLock;
 import io.longshort.train.Checkpoints;
 import io.longshort.weights.FiniteValues;
 import io.longshort.spec.ModelSpec;
@@ -90,6 +91,14 @@ final class ExportCommand implements Callable<Integer> {
       // refuse before building the model; ServingExport checks again, holding the model folder's lock
       ServingExport.checkReplaceable(out.resolve(modelName).resolve(Long.toString(version)), overwrite);
     }
+    // held from before the model is built: a second export of this model is refused at once
+    try (FolderLock lock = ServingExport.lockModel(out, modelName, version)) {
+      return export(source, modelSpec, modelName, lock, o);
+    }
+  }
+
+  private int export(ModelSource.Resolved source, ModelSpec modelSpec, String modelName, FolderLock lock,
+      PrintWriter o) throws IOException {
     int n = length != null ? length : modelSpec.maxTokens();
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
@@ -98,7 +107,7 @@ final class ExportCommand implements Callable<Integer> {
         .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build()) {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
-      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options, note -> {
+      ServingExport.Result r = ServingExport.export(lock, g, out, modelName, version, overwrite, seed, options, note -> {
         o.println("recovered: " + note);
         o.flush();
       });

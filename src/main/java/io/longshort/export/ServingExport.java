@@ -96,45 +96,65 @@ public final class ServingExport {
   public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed, ExportOptions options, java.util.function.Consumer<String> recovered)
       throws IOException {
+    try (FolderLock lock = lockModel(root, name, version)) {
+      return export(lock, model, root, name, version, overwrite, seed, options, recovered);
+    }
+  }
+
+  /**
+   * Locks the model folder {@code <root>/<name>} (created if missing) for an export of
+   * {@code version} (null: the next), or refuses at once naming the export that holds it. A command
+   * takes it before building its model, so that a second export is refused in milliseconds.
+   */
+  public static FolderLock lockModel(Path root, String name, Long version) throws IOException {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.', '-'");
     }
+    return FolderLock.acquire(root.resolve(name), "model folder", "export of version "
+        + (version != null ? version : "(next)"));
+  }
+
+  /**
+   * {@link #export(BuiltModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}
+   * holding {@code lock}, the model folder's ({@link #lockModel}): it covers the repair of
+   * interrupted exports, the version's choice and its publishing.
+   */
+  public static <T extends TFloating> Result export(FolderLock lock, BuiltModel<T> model, Path root, String name,
+      Long version, boolean overwrite, long seed, ExportOptions options,
+      java.util.function.Consumer<String> recovered) throws IOException {
     Path modelDir = root.resolve(name);
+    if (!Files.isDirectory(modelDir) || !lock.file().getParent().equals(modelDir.toRealPath())) {
+      throw new IllegalArgumentException("the lock given (" + lock.file() + ") is not model folder " + modelDir + "'s");
+    }
     List<String> repaired = new ArrayList<>();
-    long v;
-    Path dir;
-    // one export per model folder: the lock covers the repair, the version's choice and its publishing
-    try (FolderLock lock = FolderLock.acquire(modelDir, "model folder", "export of version "
-        + (version != null ? version : "(next)"))) {
-      // before counting versions: an interrupted --overwrite may have hidden one
-      repaired.addAll(InterruptedExports.recover(modelDir));
-      repaired.forEach(recovered);
-      v = version != null ? version : nextVersion(modelDir);
-      if (v < 1) {
-        throw new IllegalArgumentException("version (" + v + ") must be >= 1");
-      }
-      dir = modelDir.resolve(Long.toString(v));
-      checkReplaceable(dir, overwrite);
-      Path tmp = Files.createTempDirectory(modelDir, InterruptedExports.tmpPrefix(v));
-      try {
-        SavedModelWriter.write(model, tmp, options);
-        Path extra = tmp.resolve(ASSETS_EXTRA);
-        Files.createDirectories(extra);
-        Map<String, HostArray> inputs = model.exampleInputs(EXAMPLE_BATCH, seed);
-        writeExample(model, inputs, extra.resolve(EXAMPLE_FILE));
-        Map<String, TensorProto> protos = new LinkedHashMap<>();
-        inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
-        TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
-            new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
-        // what a later --overwrite of this version may replace
-        OwnedFiles.recordAll(tmp, WRITER);
-        publishPermissions(tmp);
-        beforePublish.run();
-        publish(modelDir, v, tmp, dir);
-      } finally {
-        if (Files.exists(tmp)) {
-          deleteTree(tmp);
-        }
+    // before counting versions: an interrupted --overwrite may have hidden one
+    repaired.addAll(InterruptedExports.recover(modelDir));
+    repaired.forEach(recovered);
+    long v = version != null ? version : nextVersion(modelDir);
+    if (v < 1) {
+      throw new IllegalArgumentException("version (" + v + ") must be >= 1");
+    }
+    Path dir = modelDir.resolve(Long.toString(v));
+    checkReplaceable(dir, overwrite);
+    Path tmp = Files.createTempDirectory(modelDir, InterruptedExports.tmpPrefix(v));
+    try {
+      SavedModelWriter.write(model, tmp, options);
+      Path extra = tmp.resolve(ASSETS_EXTRA);
+      Files.createDirectories(extra);
+      Map<String, HostArray> inputs = model.exampleInputs(EXAMPLE_BATCH, seed);
+      writeExample(model, inputs, extra.resolve(EXAMPLE_FILE));
+      Map<String, TensorProto> protos = new LinkedHashMap<>();
+      inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
+      TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
+          new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
+      // what a later --overwrite of this version may replace
+      OwnedFiles.recordAll(tmp, WRITER);
+      publishPermissions(tmp);
+      beforePublish.run();
+      publish(modelDir, v, tmp, dir);
+    } finally {
+      if (Files.exists(tmp)) {
+        deleteTree(tmp);
       }
     }
     List<String> configs = updateServerConfigs(root, null);
