@@ -58,6 +58,36 @@ public final class ContentFingerprint {
     return PREFIX + HexFormat.of().formatHex(d.digest(), 0, 8);
   }
 
+  /**
+   * The fingerprint of data held in memory (decoded images and their labels, say): every value,
+   * in order, with the arrays' lengths; one data set per (floats, ints) pair, pairs in order.
+   */
+  public static String ofArrays(List<float[]> floats, List<int[]> ints) {
+    if (floats.size() != ints.size()) {
+      throw new IllegalArgumentException("ofArrays takes (floats, ints) pairs: " + floats.size() + " and "
+          + ints.size() + " arrays");
+    }
+    MessageDigest d = sha256();
+    // in chunks: a data set's pixels may be hundreds of MB
+    ByteBuffer b = ByteBuffer.allocate(1 << 16);
+    for (int i = 0; i < floats.size(); i++) {
+      float[] f = floats.get(i);
+      int[] n = ints.get(i);
+      d.update(b.clear().putLong(f.length).putLong(n.length).array(), 0, 2 * Long.BYTES);
+      for (int at = 0; at < f.length; at += b.capacity() / Float.BYTES) {
+        int count = Math.min(b.capacity() / Float.BYTES, f.length - at);
+        b.clear().asFloatBuffer().put(f, at, count);
+        d.update(b.array(), 0, count * Float.BYTES);
+      }
+      for (int at = 0; at < n.length; at += b.capacity() / Integer.BYTES) {
+        int count = Math.min(b.capacity() / Integer.BYTES, n.length - at);
+        b.clear().asIntBuffer().put(n, at, count);
+        d.update(b.array(), 0, count * Integer.BYTES);
+      }
+    }
+    return PREFIX + HexFormat.of().formatHex(d.digest(), 0, 8);
+  }
+
   private static void digest(MessageDigest d, FileChannel c, long at, long bytes) throws IOException {
     ByteBuffer b = ByteBuffer.allocate((int) Math.min(bytes, 1 << 16));
     for (long done = 0; done < bytes; ) {

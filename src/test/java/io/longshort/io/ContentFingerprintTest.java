@@ -75,4 +75,30 @@ class ContentFingerprintTest {
       r.write(b ^ 0xff);
     }
   }
+
+  @Test
+  void arraysAreHashedWholeWithTheirLengths() throws Exception {
+    float[] pixels = new float[100_000];
+    int[] labels = new int[40];
+    Random r = new Random(4);
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = r.nextFloat();
+    }
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = r.nextInt(10);
+    }
+    // reference: SHA-256 of the lengths and the values, big-endian, in one buffer
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 4 * pixels.length + 4 * labels.length);
+    b.putLong(pixels.length).putLong(labels.length);
+    for (float f : pixels) {
+      b.putFloat(f);
+    }
+    for (int l : labels) {
+      b.putInt(l);
+    }
+    String expected = "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()), 0, 8);
+    assertEquals(expected, ContentFingerprint.ofArrays(List.of(pixels), List.of(labels)));
+    labels[39] ^= 1;
+    assertNotEquals(expected, ContentFingerprint.ofArrays(List.of(pixels), List.of(labels)));
+  }
 }
