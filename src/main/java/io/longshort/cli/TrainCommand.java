@@ -1,6 +1,7 @@
 package io.longshort.cli;
 
 import io.longshort.data.ByteCorpus;
+import io.longshort.io.ContentFingerprint;
 import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsGenerator;
@@ -14,7 +15,6 @@ import io.longshort.train.BatchSource;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.TrainingSetting;
-import io.longshort.io.ContentFingerprint;
 import io.longshort.train.Trainer;
 import io.longshort.train.distributed.ClusterSpec;
 import io.longshort.train.distributed.DistributedTrainer;
