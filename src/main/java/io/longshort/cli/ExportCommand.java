@@ -5,6 +5,7 @@ import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.io.FolderLock;
 import io.longshort.train.Checkpoints;
 import io.longshort.weights.FiniteValues;
 import io.longshort.spec.ModelSpec;
@@ -51,7 +52,8 @@ final class ExportCommand implements Callable<Integer> {
       description = "Version number (default: the highest existing one + 1, or 1).")
   Long version;
 
-  @Option(names = "--overwrite", description = "Replace an existing version folder.")
+  @Option(names = "--overwrite", description = "Replace an existing version folder that export wrote (refused, naming"
+      + " the file, when it holds anything else).")
   boolean overwrite;
 
   @Option(names = "--length", description = "Tokens per input (default: a run's training length, else the model's "
@@ -85,11 +87,18 @@ final class ExportCommand implements Callable<Integer> {
       length = source.trainedLength().orElse(null); // a run exports at the length it was trained at
     }
     String modelName = name != null ? name : source.defaultName();
-    if (version != null && !overwrite && Files.exists(out.resolve(modelName).resolve(Long.toString(version)))) {
-      // refuse before building the model; ServingExport checks again
-      throw new IOException(out.resolve(modelName).resolve(Long.toString(version))
-          + " exists; choose another --model-version or pass --overwrite");
+    if (version != null) {
+      // refuse before building the model; ServingExport checks again, holding the model folder's lock
+      ServingExport.checkReplaceable(out.resolve(modelName).resolve(Long.toString(version)), overwrite);
     }
+    // held from before the model is built: a second export of this model is refused at once
+    try (FolderLock lock = ServingExport.lockModel(out, modelName, version)) {
+      return export(source, modelSpec, modelName, lock, o);
+    }
+  }
+
+  private int export(ModelSource.Resolved source, ModelSpec modelSpec, String modelName, FolderLock lock,
+      PrintWriter o) throws IOException {
     int n = length != null ? length : modelSpec.maxTokens();
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
@@ -98,12 +107,12 @@ final class ExportCommand implements Callable<Integer> {
         .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build()) {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
-      ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options, note -> {
+      ServingExport.Result r = ServingExport.export(lock, g, out, modelName, version, overwrite, seed, options, note -> {
         o.println("recovered: " + note);
         o.flush();
       });
       if (servingBasePath != null) {
-        ServingExport.writeServerConfigs(out, servingBasePath);
+        ServingExport.updateServerConfigs(out, servingBasePath);
       }
       o.printf("exported %s (%s, %,d parameters, inputs %s of length %d, %s) as version %d -> %s%n", modelName,
           modelSpec.task().jsonName(), g.parameters().count(), g.inputs().keySet(), n, options.describe(), r.version(),

@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
         + " Writes basic_train.tsv, basic_val.tsv and basic_test.tsv in the LRA TSV form (header"
         + " Source<TAB>Target, parenthesised source, label = the expression's value 0..9; no expression in"
         + " two splits). Files are written under temporary names and renamed when all are complete. Prints"
-        + " the counts and the label histogram of each split.")
+        + " the counts and the label histogram of each split. A request for more distinct expressions than"
+        + " the length range holds is refused before anything is drawn; existing split files are refused"
+        + " unless --overwrite.")
 final class GenerateListOpsCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -47,6 +49,11 @@ final class GenerateListOpsCommand implements Callable<Integer> {
       description = "Random seed; the same seed and options give the same files (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--overwrite", description = "Replace basic_train.tsv, basic_val.tsv and basic_test.tsv in --out"
+      + " when generate-listops wrote them (a file it did not write, or one changed since, is refused by name);"
+      + " without it existing files are refused.")
+  boolean overwrite;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
@@ -58,7 +65,10 @@ final class GenerateListOpsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--max-length (" + maxLength + ") must be > --min-length + 1 ("
           + (minLength + 1) + "): token counts are kept strictly between the two");
     }
-    ListOpsSplits.Result r = ListOpsSplits.generate(out, train, valid, test, minLength, maxLength, seed);
+    ListOpsSplits.Result r = ListOpsSplits.generate(out, train, valid, test, minLength, maxLength, seed, overwrite);
+    for (Path p : r.removedLeftovers()) {
+      o.println("removed " + p + ", left by a generate-listops that was killed");
+    }
     for (ListOpsSplits.SplitStats s : r.splits()) {
       StringBuilder hist = new StringBuilder();
       for (int l = 0; l < 10; l++) {

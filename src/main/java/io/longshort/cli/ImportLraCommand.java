@@ -48,12 +48,14 @@ final class ImportLraCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "The model bundle folder to write.")
   Path out;
 
-  @Option(names = "--overwrite", description = "Replace an existing --out folder.")
+  @Option(names = "--overwrite", description = "Replace an existing --out folder that import-lra wrote (refused,"
+      + " naming the file, when it holds anything else).")
   boolean overwrite;
 
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
+    ModelBundle.checkReplaceable(out, overwrite); // before the model is built; write checks again
     try (Safetensors st = Safetensors.open(checkpoint)) {
       JsonNode cfg = readConfig(st);
       String mod = module != null ? module : st.metadata().getOrDefault("module", "ModelForSC");

@@ -1,6 +1,7 @@
 package io.longshort.cli;
 
 import io.longshort.data.ByteCorpus;
+import io.longshort.io.ContentFingerprint;
 import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsGenerator;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.ArgGroup;
@@ -237,6 +239,8 @@ final class TrainCommand implements Callable<Integer> {
       return 0;
     }
     BatchSource[] sources = sources(spec, n, o);
+    // after sources(): --generate may have written the files
+    config = config.toBuilder().optDataFingerprint(ContentFingerprint.of(dataFiles(spec))).build();
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
         sources[0].batchesPerEpoch(), sources[1].batchesPerEpoch(), batch);
     o.flush();
@@ -423,6 +427,17 @@ final class TrainCommand implements Callable<Integer> {
           + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), b.build().kind().jsonName());
     }
     return changed;
+  }
+
+  /** The files the run trains and validates on, in that order: what its data fingerprint covers. */
+  private List<Path> dataFiles(ModelSpec spec) {
+    if (spec.task() == Task.LANGUAGE_MODEL) {
+      return List.of(data.corpus);
+    }
+    if (data.listOps != null) {
+      return List.of(data.listOps.dir.resolve(ListOpsTsv.TRAIN), data.listOps.dir.resolve(ListOpsTsv.VALID));
+    }
+    return List.of(data.tsv.train, data.tsv.valid);
   }
 
   /** Training and validation batches for the model's task. */

@@ -6,6 +6,7 @@ import io.longshort.data.images.ImageFolderReader;
 import io.longshort.data.images.ImageSet;
 import io.longshort.data.images.SyntheticImages;
 import io.longshort.export.SavedModelWriter;
+import io.longshort.io.ContentFingerprint;
 import io.longshort.spec.VisionSpec;
 import io.longshort.train.ImageTrainer;
 import io.longshort.train.OptimizerSpec;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -159,7 +161,9 @@ final class TrainImageCommand implements Callable<Integer> {
     long started = System.nanoTime();
     long every = Math.max(1, steps / 20);
     try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch, seed,
-        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null, run, checkpointEvery, keep)) {
+        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null, run, checkpointEvery, keep,
+        // the decoded images and labels: the same data whatever files or generator gave them
+        ContentFingerprint.ofArrays(List.of(train.pixels(), eval.pixels()), List.of(train.labels(), eval.labels())))) {
       if (trainer.updates() > 0) {
         out.printf(Locale.ROOT, "resuming at step %d of %d%n", trainer.updates(), steps);
         out.flush();

@@ -7,6 +7,7 @@ import io.longshort.train.Checkpoints;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.StreamingEval;
 import io.longshort.train.TransformerLsSetting;
+import io.longshort.io.ContentFingerprint;
 import io.longshort.train.TruncatedBpttTrainer;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
@@ -164,7 +165,7 @@ final class TrainLmCommand implements Callable<Integer> {
       BpttStreams data = new BpttStreams(bytes, range, lanes, m, StreamingEval.byteIds());
       // the run folder writes the checkpoints and the TensorBoard events (loss, learning rate, ...)
       try (TruncatedBpttTrainer<TFloat32> trainer = new TruncatedBpttTrainer<>(spec, optimizer, data, lanes, m,
-          TFloat32.class, runSeed, run)) {
+          TFloat32.class, runSeed, run, ContentFingerprint.of(corpus))) {
         trainer.cacheZeroed(zeroCache);
         if (initFrom != null && trainer.step() == 0) {
           try (Safetensors st = Safetensors.open(initFrom)) {

@@ -30,8 +30,10 @@ import java.util.stream.Stream;
  * the old way: renamed to {@code .N.old-<id>}, the link renamed into place, the old one deleted.
  * A kill between those two renames leaves {@code .N.old-<id>} with no {@code N}, which is renamed
  * back; beside {@code N} it is deleted. TF Serving only loads names that are integers (it follows
- * the links), so it never sees any of these. One export at a time per model folder: a second one
- * would take the first one's folders for leftovers.
+ * the links), so it never sees any of these. One export at a time per model folder, which
+ * {@link ServingExport} holds locked ({@link io.longshort.io.FolderLock}) while it repairs, so
+ * what is repaired here is never a live export's: a second one would take the first one's folders
+ * for leftovers.
  */
 final class InterruptedExports {
   private static final Pattern TMP = Pattern.compile("\\.(\\d+)\\.tmp-.*");

@@ -1,6 +1,8 @@
 package io.longshort.export;
 
 import io.longshort.io.AtomicFiles;
+import io.longshort.io.FolderLock;
+import io.longshort.io.OwnedFiles;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.decode.GenerateSignature;
 import io.longshort.graph.core.HostArray;
@@ -39,6 +41,11 @@ import org.tensorflow.types.family.TFloating;
  * A version is written into a hidden temporary folder next to it and renamed into place, so TF
  * Serving (which only loads integer folder names) never sees a half-written version. The root
  * also gets {@code models.config} (every model under it) and {@code batching_parameters.txt}.
+ *
+ * <p>One export per model folder at a time: it is locked ({@link FolderLock}) while an export
+ * repairs, writes and publishes, so a second one is refused at once instead of taking the first
+ * one's folders for leftovers. A version records its files ({@link OwnedFiles}); --overwrite
+ * replaces only a version whose files are all export's, unchanged.
  */
 public final class ServingExport {
   public static final String ASSETS_EXTRA = "assets.extra";
@@ -46,6 +53,8 @@ public final class ServingExport {
   public static final String EXAMPLE_FILE = "example.safetensors";
   public static final String MODELS_CONFIG = "models.config";
   public static final String BATCHING_FILE = "batching_parameters.txt";
+  /** The writer {@link OwnedFiles} records for a version's files. */
+  static final String WRITER = "export";
   /** Rows in the warm-up request and the example file. */
   public static final int EXAMPLE_BATCH = 2;
 
@@ -87,23 +96,46 @@ public final class ServingExport {
   public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed, ExportOptions options, java.util.function.Consumer<String> recovered)
       throws IOException {
+    try (FolderLock lock = lockModel(root, name, version)) {
+      return export(lock, model, root, name, version, overwrite, seed, options, recovered);
+    }
+  }
+
+  /**
+   * Locks the model folder {@code <root>/<name>} (created if missing) for an export of
+   * {@code version} (null: the next), or refuses at once naming the export that holds it. A command
+   * takes it before building its model, so that a second export is refused in milliseconds.
+   */
+  public static FolderLock lockModel(Path root, String name, Long version) throws IOException {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
       throw new IllegalArgumentException("model name '" + name + "' must be letters, digits, '_', '.', '-'");
     }
+    return FolderLock.acquire(root.resolve(name), "model folder", "export of version "
+        + (version != null ? version : "(next)"));
+  }
+
+  /**
+   * {@link #export(BuiltModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}
+   * holding {@code lock}, the model folder's ({@link #lockModel}): it covers the repair of
+   * interrupted exports, the version's choice and its publishing.
+   */
+  public static <T extends TFloating> Result export(FolderLock lock, BuiltModel<T> model, Path root, String name,
+      Long version, boolean overwrite, long seed, ExportOptions options,
+      java.util.function.Consumer<String> recovered) throws IOException {
     Path modelDir = root.resolve(name);
+    if (!Files.isDirectory(modelDir) || !lock.file().getParent().equals(modelDir.toRealPath())) {
+      throw new IllegalArgumentException("the lock given (" + lock.file() + ") is not model folder " + modelDir + "'s");
+    }
+    List<String> repaired = new ArrayList<>();
     // before counting versions: an interrupted --overwrite may have hidden one
-    List<String> repaired = new ArrayList<>(InterruptedExports.recover(modelDir));
-    repaired.addAll(InterruptedExports.removeConfigLeftovers(root));
+    repaired.addAll(InterruptedExports.recover(modelDir));
     repaired.forEach(recovered);
     long v = version != null ? version : nextVersion(modelDir);
     if (v < 1) {
       throw new IllegalArgumentException("version (" + v + ") must be >= 1");
     }
     Path dir = modelDir.resolve(Long.toString(v));
-    if (Files.exists(dir) && !overwrite) {
-      throw new IOException(dir + " exists; choose another version (export --model-version) or overwrite it (--overwrite)");
-    }
-    Files.createDirectories(modelDir);
+    checkReplaceable(dir, overwrite);
     Path tmp = Files.createTempDirectory(modelDir, InterruptedExports.tmpPrefix(v));
     try {
       SavedModelWriter.write(model, tmp, options);
@@ -115,6 +147,8 @@ public final class ServingExport {
       inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
       TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
           new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
+      // what a later --overwrite of this version may replace
+      OwnedFiles.recordAll(tmp, WRITER);
       publishPermissions(tmp);
       beforePublish.run();
       publish(modelDir, v, tmp, dir);
@@ -123,8 +157,38 @@ public final class ServingExport {
         deleteTree(tmp);
       }
     }
-    writeServerConfigs(root, null);
+    List<String> configs = updateServerConfigs(root, null);
+    configs.forEach(recovered);
+    repaired.addAll(configs);
     return new Result(dir, v, List.copyOf(repaired));
+  }
+
+  /**
+   * Throws unless version folder {@code dir} may be written: absent, or with {@code overwrite} a
+   * version that export wrote (its {@link OwnedFiles} marker lists every file, unchanged).
+   */
+  public static void checkReplaceable(Path dir, boolean overwrite) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (!overwrite) {
+      throw new IllegalArgumentException(dir + " exists; choose another --model-version or replace it (--overwrite)");
+    }
+    OwnedFiles.checkFolderReplaceable(dir, WRITER, "--model-version");
+  }
+
+  /**
+   * Rewrites {@code models.config} and {@code batching_parameters.txt} of {@code root}
+   * ({@link #writeServerConfigs}) under the root's lock, which exports of other models under the
+   * same root share; first removes the temporary files a killed write of them left, which only this
+   * lock's holder can tell from a live writer's. Returns one line per file removed.
+   */
+  public static List<String> updateServerConfigs(Path root, String basePath) throws IOException {
+    try (FolderLock lock = FolderLock.acquireWaiting(root, "model root", "writing " + MODELS_CONFIG)) {
+      List<String> removed = InterruptedExports.removeConfigLeftovers(root);
+      writeServerConfigs(root, basePath);
+      return removed;
+    }
   }
 
   /**

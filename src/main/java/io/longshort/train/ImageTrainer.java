@@ -58,6 +58,15 @@ public final class ImageTrainer implements AutoCloseable {
    */
   public ImageTrainer(VisionSpec spec, OptimizerSpec optimizerSpec, int batchSize, long seed, Augmenter augmenter,
       Path runDir, int checkpointEvery, int keep) {
+    this(spec, optimizerSpec, batchSize, seed, augmenter, runDir, checkpointEvery, keep, null);
+  }
+
+  /**
+   * @param dataFingerprint the images' {@link io.longshort.io.ContentFingerprint}, recorded in the
+   *     run's checkpoints and checked on resume ({@link RunFolder#DATA}); null checks nothing
+   */
+  public ImageTrainer(VisionSpec spec, OptimizerSpec optimizerSpec, int batchSize, long seed, Augmenter augmenter,
+      Path runDir, int checkpointEvery, int keep, String dataFingerprint) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= 1");
     }
@@ -77,12 +86,20 @@ public final class ImageTrainer implements AutoCloseable {
     metadata.put("batchSize", Integer.toString(batchSize));
     metadata.put("augment", augmenter == null ? "none" : augmenter.toString());
     metadata.put("compute_dtype", "float32");
+    if (dataFingerprint != null) {
+      metadata.put(RunFolder.DATA, dataFingerprint);
+    }
     try {
       run = runDir == null ? RunFolder.none() : RunFolder.open(runDir, metadata, IDENTITY);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
-    graph = VisionModelGraph.buildForTraining(spec, TFloat32.class, -1, seed);
+    try {
+      graph = VisionModelGraph.buildForTraining(spec, TFloat32.class, -1, seed);
+    } catch (RuntimeException e) {
+      run.closeAfter(e);
+      throw e;
+    }
     try {
       step = new PlainStep(graph, PlainStep.optimizer(graph, optimizerSpec, TFloat32.class), seed);
       loop = new TrainingLoop(graph, step, run, false);
@@ -91,9 +108,11 @@ public final class ImageTrainer implements AutoCloseable {
       loop.resume();
     } catch (IOException e) {
       graph.close();
+      run.closeAfter(e);
       throw new java.io.UncheckedIOException(e);
     } catch (RuntimeException e) {
       graph.close();
+      run.closeAfter(e);
       throw e;
     }
   }

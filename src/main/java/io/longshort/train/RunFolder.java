@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.longshort.io.AtomicFiles;
+import io.longshort.io.FolderLock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,11 +27,19 @@ import org.tensorflow.proto.GraphDef;
  * "file": "ckpt-N.safetensors", "metric": "valid/accuracy", "value": x}} ({@link BestMetric};
  * a file without {@code metric}, from before it was recorded, reads as {@code valid/loss}), written atomically. The TensorBoard events file is created with the first scalar,
  * so a run that fails before its first step leaves none behind.
+ *
+ * <p>One writer at a time: an opened run folder is locked ({@link FolderLock}) until
+ * {@link #close()}; a second training on it is refused at once, naming the first one's PID. The
+ * data a run trains on is part of what a resume checks: metadata {@link #DATA} (a
+ * {@link io.longshort.io.ContentFingerprint} of its files) must match the checkpoint's; a checkpoint
+ * from before data fingerprints resumes with a warning.
  */
 public final class RunFolder implements AutoCloseable {
   public static final String CHECKPOINTS = "checkpoints";
   public static final String BEST_FILE = "best.json";
   public static final String BEST_DIR = "best";
+  /** The metadata key of the training data's fingerprint (checked on resume when both sides have one). */
+  public static final String DATA = "data";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The best evaluation so far and its checkpoint (a file name in {@link #checkpointDir()}). */
@@ -39,6 +48,7 @@ public final class RunFolder implements AutoCloseable {
   private final Path dir;
   private final Map<String, String> metadata;
   private final List<String> identity;
+  private final FolderLock lock;
   private EventWriter events;
   private GraphDef pendingGraph;
 
@@ -48,13 +58,18 @@ public final class RunFolder implements AutoCloseable {
    * @param identity the keys of {@code metadata} a resume must match: a run with other values is
    *     another run
    */
-  private RunFolder(Path dir, Map<String, String> metadata, List<String> identity) {
+  private RunFolder(Path dir, Map<String, String> metadata, List<String> identity, FolderLock lock) {
     this.dir = dir;
     this.metadata = Map.copyOf(metadata);
     this.identity = List.copyOf(identity);
+    this.lock = lock;
   }
 
-  /** Opens (creating if missing) the run folder {@code dir}, which must be a writable folder. */
+  /**
+   * Opens (creating if missing) the run folder {@code dir}, which must be a writable folder, and
+   * locks it until {@link #close()}: a folder another process (or another open RunFolder) holds is
+   * refused with {@link FolderLock.HeldException}.
+   */
   public static RunFolder open(Path dir, Map<String, String> metadata, List<String> identity) throws IOException {
     for (String key : identity) {
       if (!metadata.containsKey(key)) {
@@ -70,7 +85,7 @@ public final class RunFolder implements AutoCloseable {
     if (!Files.isWritable(dir)) {
       throw new IOException("run folder " + dir + " is not writable");
     }
-    return new RunFolder(dir, new LinkedHashMap<>(metadata), identity);
+    return new RunFolder(dir, new LinkedHashMap<>(metadata), identity, FolderLock.acquire(dir, "run folder", "training"));
   }
 
   /**
@@ -78,7 +93,7 @@ public final class RunFolder implements AutoCloseable {
    * and a quick image run without {@code --run}).
    */
   public static RunFolder none() {
-    return new RunFolder(null, Map.of(), List.of());
+    return new RunFolder(null, Map.of(), List.of(), null);
   }
 
   /** Whether this run has a folder (checkpoints, best.json, events); false for {@link #none()}. */
@@ -148,6 +163,26 @@ public final class RunFolder implements AutoCloseable {
           + diff[1] + " (" + checkpoint + "), this run's is " + diff[2] + "; to resume it, give the same settings"
           + " as it was started with; to train with these, use a new run folder");
     }
+    checkSameData(saved.get(DATA), checkpoint);
+  }
+
+  /**
+   * Throws unless the checkpoint's data fingerprint is this run's; a checkpoint without one (written
+   * before data fingerprints) resumes with a warning, and a run given none checks nothing.
+   */
+  private void checkSameData(String theirs, String checkpoint) {
+    String mine = metadata.get(DATA);
+    if (mine == null || mine.equals(theirs)) {
+      return;
+    }
+    if (theirs == null) {
+      System.err.println("warning: run folder " + dir + ": " + checkpoint + " records no data fingerprint (written"
+          + " before runs recorded one), so resuming cannot check that the data is the same; this data is " + mine);
+      return;
+    }
+    throw new IllegalArgumentException("run folder " + dir + " was trained on other data: its data fingerprint is "
+        + theirs + " (" + checkpoint + "), this data's is " + mine + "; to resume it, give the data it was started"
+        + " with; to train on this data, use a new run folder");
   }
 
   /** The first differing field of two values, as {path, old, new}: JSON objects are compared field by field. */
@@ -274,7 +309,7 @@ public final class RunFolder implements AutoCloseable {
           throw new IOException("checkpoint 'best': run folder " + runDir + " has no " + BEST_FILE
               + " (it records the best validation checkpoint once the run has evaluated); use latest or a step");
         }
-        Best b = new RunFolder(runDir, Map.of(), List.of()).best().orElseThrow();
+        Best b = new RunFolder(runDir, Map.of(), List.of(), null).best().orElseThrow();
         file = runDir.resolve(BEST_DIR).resolve(b.file());
       } else if (which.equals("latest")) {
         // the newest checkpoint whose checksums hold; newer damaged ones are named on stderr
@@ -321,11 +356,27 @@ public final class RunFolder implements AutoCloseable {
     events.scalar(tag, step, value);
   }
 
+  /** Closes the folder after {@code failure} (a constructor's), adding what closing threw to it. */
+  public void closeAfter(Throwable failure) {
+    try {
+      close();
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /** Closes the events file and releases the folder's lock. */
   @Override
   public void close() throws IOException {
-    if (events != null) {
-      events.close();
-      events = null;
+    try {
+      if (events != null) {
+        events.close();
+        events = null;
+      }
+    } finally {
+      if (lock != null) {
+        lock.close();
+      }
     }
   }
 }

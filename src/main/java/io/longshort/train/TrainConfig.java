@@ -16,6 +16,7 @@ public final class TrainConfig {
   private final int keepCheckpoints;
   private final int earlyStopPatience;
   private final BestMetric bestMetric;
+  private final String dataFingerprint;
 
   private TrainConfig(Builder b) {
     batchSize = b.batchSize;
@@ -28,6 +29,7 @@ public final class TrainConfig {
     keepCheckpoints = b.keepCheckpoints;
     earlyStopPatience = b.earlyStopPatience;
     bestMetric = b.bestMetric;
+    dataFingerprint = b.dataFingerprint;
   }
 
   public static Builder builder() {
@@ -38,7 +40,8 @@ public final class TrainConfig {
   public Builder toBuilder() {
     return new Builder().setBatchSize(batchSize).setLength(length).setSteps(steps).optSeed(seed)
         .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
-        .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience).optBestMetric(bestMetric);
+        .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience).optBestMetric(bestMetric)
+        .optDataFingerprint(dataFingerprint);
   }
 
   /** B, examples per micro-batch (an update sees batchSize x accumulationSteps). */
@@ -95,6 +98,14 @@ public final class TrainConfig {
     return bestMetric;
   }
 
+  /**
+   * The training data's {@link io.longshort.io.ContentFingerprint} (train and validation files),
+   * which a resume must match; null when the caller gives none (nothing is checked).
+   */
+  public String dataFingerprint() {
+    return dataFingerprint;
+  }
+
   @Override
   public String toString() {
     return "TrainConfig{batchSize=" + batchSize + ", length=" + length + ", steps=" + steps + ", seed=" + seed
@@ -119,6 +130,7 @@ public final class TrainConfig {
     private int keepCheckpoints = 3;
     private int earlyStopPatience;
     private BestMetric bestMetric;
+    private String dataFingerprint;
 
     private Builder() {}
 
@@ -169,6 +181,11 @@ public final class TrainConfig {
 
     public Builder optBestMetric(BestMetric bestMetric) {
       this.bestMetric = bestMetric;
+      return this;
+    }
+
+    public Builder optDataFingerprint(String dataFingerprint) {
+      this.dataFingerprint = dataFingerprint;
       return this;
     }
 

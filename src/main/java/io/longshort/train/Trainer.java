@@ -75,8 +75,13 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     }
     this.config = config;
     run = RunFolder.open(runDir, metadata(model, optimizerSpec, config, dtype), IDENTITY);
-    graph = ModelGraph.builder(model).setDtype(dtype).optVariableDtype(variableDtype).setBatch(config.batchSize())
-        .setLength(config.length()).optSeed(config.seed()).optTraining(true).build();
+    try {
+      graph = ModelGraph.builder(model).setDtype(dtype).optVariableDtype(variableDtype).setBatch(config.batchSize())
+          .setLength(config.length()).optSeed(config.seed()).optTraining(true).build();
+    } catch (RuntimeException e) {
+      run.closeAfter(e);
+      throw e;
+    }
     try {
       Optimizer<?> optimizer = PlainStep.optimizer(graph, optimizerSpec, variableDtype);
       step = xla && optimizerSpec.accumulationSteps() == 1
@@ -86,11 +91,15 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
       loop.resume();
     } catch (IOException | RuntimeException e) {
       graph.close();
+      run.closeAfter(e);
       throw e;
     }
   }
 
-  /** What every checkpoint of a token run records: {@link #IDENTITY}, then the compute dtype (informational). */
+  /**
+   * What every checkpoint of a token run records: {@link #IDENTITY}, the compute dtype (informational)
+   * and the data's fingerprint when the config has one ({@link RunFolder#DATA}).
+   */
   public static Map<String, String> metadata(ModelSpec model, OptimizerSpec optimizerSpec, TrainConfig config,
       Class<?> dtype) {
     Map<String, String> m = new LinkedHashMap<>();
@@ -101,6 +110,9 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     m.put("length", Integer.toString(config.length()));
     // informational: a checkpoint restores into a run of any precision (variables are the same)
     m.put("compute_dtype", dtypeName(dtype));
+    if (config.dataFingerprint() != null) {
+      m.put(RunFolder.DATA, config.dataFingerprint()); // checked on resume by RunFolder, apart from IDENTITY
+    }
     return m;
   }
 

@@ -57,6 +57,15 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
    */
   public TruncatedBpttTrainer(TransformerLsSpec spec, OptimizerSpec optimizerSpec, BpttStreams data, int lanes,
       int block, Class<T> dtype, long seed, Path runDir) throws IOException {
+    this(spec, optimizerSpec, data, lanes, block, dtype, seed, runDir, null);
+  }
+
+  /**
+   * @param dataFingerprint the corpus's {@link io.longshort.io.ContentFingerprint}, recorded in the
+   *     run's checkpoints and checked on resume ({@link RunFolder#DATA}); null checks nothing
+   */
+  public TruncatedBpttTrainer(TransformerLsSpec spec, OptimizerSpec optimizerSpec, BpttStreams data, int lanes,
+      int block, Class<T> dtype, long seed, Path runDir, String dataFingerprint) throws IOException {
     int k = optimizerSpec.accumulationSteps();
     if (lanes % k != 0) {
       throw new IllegalArgumentException("lanes (" + lanes + ") must be a multiple of accumulationSteps (" + k
@@ -75,6 +84,9 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
       metadata.put("seed", Long.toString(seed));
       metadata.put("lanes", Integer.toString(lanes));
       metadata.put("block", Integer.toString(block));
+      if (dataFingerprint != null) {
+        metadata.put(RunFolder.DATA, dataFingerprint);
+      }
       run = runDir == null ? RunFolder.none() : RunFolder.open(runDir, metadata, IDENTITY);
       loop = new TrainingLoop(lm.graph(), lm.parameters(), step, run, true);
       lm.session();

@@ -186,7 +186,8 @@ class CrashSafeExportTest {
     assertTrue(Files.isSymbolicLink(model.resolve("2")));
     assertEquals(files, tree(model.resolve("1")));
     assertEquals(files, tree(model.resolve("2")));
-    assertEquals(List.of("batching_parameters.txt", "m", "models.config"), entries(out));
+    // the lock file of the root (models.config's writers) stays, empty while no one holds it
+    assertEquals(List.of(io.longshort.io.FolderLock.FILE, "batching_parameters.txt", "m", "models.config"), entries(out));
 
     // the same in the layout of the code before (.N.old-<id>/v), and a replaced version not yet
     // deleted; the --overwrite turns the real folder 1 into a link
@@ -223,6 +224,53 @@ class CrashSafeExportTest {
     assertFalse(Files.exists(model.resolve(served)), "the replaced folder is deleted");
     assertEquals(List.of("1", "2"), VersionFolders.visible(model));
     assertEquals(List.of(), VersionFolders.leftovers(model));
+    assertEquals(files, tree(model.resolve("1")));
+  }
+
+  /**
+   * --overwrite replaces a version export wrote (its files recorded, unchanged) and refuses any
+   * other by name: a file added to it, a file changed in it, a version some other tool wrote. An
+   * export while this JVM holds the model folder is refused at once, naming the holder.
+   */
+  @Test
+  void overwriteReplacesOnlyWhatExportWroteAndAHeldFolderIsRefused() throws IOException {
+    Path out = dir.resolve("owned");
+    Path model = out.resolve("m");
+    cli(0, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m");
+    List<String> files = tree(model.resolve("1"));
+    assertTrue(files.contains(io.longshort.io.OwnedFiles.MARKER), files.toString());
+    cli(0, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m", "--model-version", "1",
+        "--overwrite");
+
+    Path notes = model.resolve("1").resolve("notes.txt");
+    Files.writeString(notes, "the user's");
+    String err = cli(2, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m", "--model-version",
+        "1", "--overwrite")[1];
+    assertEquals("error: " + notes.toRealPath() + " was not written by export (" + io.longshort.io.OwnedFiles.MARKER
+        + " does not list it as export's); --overwrite replaces only what export wrote: move it away or choose"
+        + " another --model-version\n", err);
+    assertEquals("the user's", Files.readString(notes));
+    Files.delete(notes);
+
+    // a version written by another tool (no marker): a real folder with a SavedModel's files
+    Path other = Files.createDirectories(model.resolve("7").resolve("variables"));
+    Files.writeString(model.resolve("7").resolve("saved_model.pb"), "from python");
+    err = cli(2, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m", "--model-version", "7",
+        "--overwrite")[1];
+    assertEquals("error: " + model.resolve("7").toRealPath().resolve("saved_model.pb") + " was not written by export"
+        + " (the folder has no " + io.longshort.io.OwnedFiles.MARKER + "); --overwrite replaces only what export wrote:"
+        + " move it away or choose another --model-version\n", err);
+    assertEquals("from python", Files.readString(model.resolve("7").resolve("saved_model.pb")));
+    assertTrue(Files.isDirectory(other));
+
+    try (io.longshort.io.FolderLock held = io.longshort.io.FolderLock.acquire(model, "model folder", "a test")) {
+      err = cli(2, "export", "--run", run.toString(), "--out", out.toString(), "--name", "m")[1];
+      assertEquals("error: model folder " + model + " is in use by another writer (pid " + ProcessHandle.current().pid()
+          + ", started " + ProcessHandle.current().info().startInstant().orElseThrow()
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + ", a test (this process)); wait for it to end or use"
+          + " another model folder\n", err);
+    }
+    assertEquals(List.of("1", "7"), VersionFolders.visible(model));
     assertEquals(files, tree(model.resolve("1")));
   }
 

@@ -48,7 +48,9 @@ class GenerateListOpsCommandTest {
       }
     }
     try (var files = Files.list(out)) {
-      assertEquals(3, files.count(), "no temporary files left");
+      // the three splits, what they are (generate-listops's, for --overwrite) and the folder's lock: no temporary file
+      assertEquals(List.of(".longshort-owned.json", ".longshort.lock", ListOpsTsv.TEST, ListOpsTsv.TRAIN, ListOpsTsv.VALID),
+          files.map(p -> p.getFileName().toString()).sorted().toList());
     }
   }
 
@@ -68,5 +70,27 @@ class GenerateListOpsCommandTest {
     assertEquals(2, run(new StringWriter(), e, "generate-listops", "--out", dir.toString(), "--min-length", "100",
         "--max-length", "50"));
     assertTrue(e.toString().startsWith("error: --max-length (50) must be > --min-length + 1"), e.toString());
+  }
+
+  @Test
+  void existingFilesNeedOverwriteAndNotEnoughExpressionsIsOneLine() throws Exception {
+    Path out = Files.createDirectories(dir.resolve("lra"));
+    Files.writeString(out.resolve(ListOpsTsv.TRAIN), "LRA's real file\n");
+    StringWriter e = new StringWriter();
+    assertEquals(2, run(new StringWriter(), e, "generate-listops", "--out", out.toString(), "--train", "20"));
+    assertEquals("error: " + out.resolve(ListOpsTsv.TRAIN) + " exists; choose another folder, or replace the split"
+        + " files with --overwrite (only files generate-listops wrote are replaced)\n", e.toString());
+    e = new StringWriter();
+    assertEquals(2, run(new StringWriter(), e, "generate-listops", "--out", out.toString(), "--train", "20",
+        "--overwrite"));
+    assertTrue(e.toString().startsWith("error: " + out.resolve(ListOpsTsv.TRAIN) + " was not written by"
+        + " generate-listops"), e.toString());
+    assertEquals("LRA's real file\n", Files.readString(out.resolve(ListOpsTsv.TRAIN)));
+    e = new StringWriter();
+    assertEquals(2, run(new StringWriter(), e, "generate-listops", "--out", dir.resolve("x").toString(), "--train",
+        "10", "--min-length", "0", "--max-length", "3"));
+    assertTrue(e.toString().startsWith("error: only 10 distinct ListOps expressions have more than 0 and fewer than"
+        + " 3 tokens"), e.toString());
+    assertEquals(1, e.toString().lines().count());
   }
 }

@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.longshort.Golden;
 import io.longshort.export.ModelBundle;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.io.OwnedFiles;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -105,6 +107,40 @@ class ImportLraCommandTest {
     assertTrue(e.contains("without generalized_attention") && e.contains("head_dim^1/4")
         && e.contains("padded keys") && e.contains("drawn from a seed"), e);
     assertFalse(Files.exists(out), "nothing written");
+  }
+
+  /** --overwrite replaces a bundle import-lra wrote, and refuses a folder holding anything else by name. */
+  @Test
+  void overwriteReplacesOnlyABundleItWrote() throws Exception {
+    Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
+    Path notes = Files.createDirectories(dir.resolve("mine")).resolve("notes.txt");
+    Files.writeString(notes, "my notes");
+    StringWriter err = new StringWriter();
+    assertEquals(2, run(err, "import-lra", "--weights", golden.toString(), "--out", notes.getParent().toString(),
+        "--overwrite"));
+    assertEquals("error: " + notes.toRealPath() + " was not written by import-lra (the folder has no "
+        + OwnedFiles.MARKER + "); --overwrite replaces only what import-lra wrote: move it away or choose another"
+        + " --out\n", err.toString());
+    assertEquals("my notes", Files.readString(notes));
+    assertEquals(List.of("notes.txt"), names(notes.getParent()));
+
+    Path bundle = dir.resolve("bundle");
+    assertEquals(0, run(new StringWriter(), "import-lra", "--weights", golden.toString(), "--out", bundle.toString()));
+    assertEquals(List.of(OwnedFiles.MARKER, ModelBundle.SPEC_FILE, ModelBundle.WEIGHTS_FILE), names(bundle));
+    err = new StringWriter();
+    assertEquals(2, run(err, "import-lra", "--weights", golden.toString(), "--out", bundle.toString()));
+    assertEquals("error: " + bundle + " exists; choose another folder or replace it (--overwrite)\n", err.toString());
+    assertEquals(0, run(new StringWriter(), "import-lra", "--weights", golden.toString(), "--out", bundle.toString(),
+        "--overwrite"));
+    assertEquals(List.of(OwnedFiles.MARKER, ModelBundle.SPEC_FILE, ModelBundle.WEIGHTS_FILE), names(bundle));
+    // nothing hidden is left beside it (the old bundle moved aside, then deleted)
+    assertEquals(List.of("bundle", "mine"), names(dir));
+  }
+
+  private static List<String> names(Path folder) throws java.io.IOException {
+    try (var s = Files.list(folder)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   @Test

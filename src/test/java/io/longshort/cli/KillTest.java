@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.longshort.export.ServingExport;
 import io.longshort.export.VersionFolders;
+import io.longshort.io.FolderLock;
 import io.longshort.train.Checkpoints;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
@@ -35,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * of checkpoint writing, of an export and of an export {@code --overwrite}. After each kill:
  * every checkpoint and every version folder TF Serving would load is complete; the next run
  * removes what the killed one left, says so, and resumes from the newest checkpoint; and a final
- * uninterrupted run ends with the weights of a run that was never killed.
+ * uninterrupted run ends with the weights of a run that was never killed. Then two writers at once,
+ * each a process: two exports to one model folder and two trainings on one run folder; the second
+ * is refused naming the first one's PID, and nothing of the first is lost.
  *
  * <p>{@code -Dlongshort.kills=N} kills per target (default 3, for CI; {@code tests/kill_tests.sh}
  * runs 20), {@code -Dlongshort.killSeed=S} the seed of the moments (default 1). Every moment is
@@ -362,5 +365,96 @@ class KillTest {
   @Order(4)
   void killedOverwriteNeverLosesTheVersion() throws Exception {
     killExports("export-overwrite", true);
+  }
+
+  /** Waits until {@code lockFile} names its holder (FolderLock writes it once the lock is taken), or {@code p} ends. */
+  private static void awaitHolder(Process p, Path lockFile) throws Exception {
+    while (p.isAlive() && !(Files.exists(lockFile) && Files.size(lockFile) > 0)) {
+      Thread.sleep(2);
+    }
+  }
+
+  /** A refused writer: exit status 2, one error line naming the holder's PID, no stack trace. */
+  private static void assertRefused(Process b, Path log, String role, Path folder, Process holder) throws Exception {
+    assertTrue(b.waitFor(120, TimeUnit.SECONDS), "refused in time: " + Files.readString(log));
+    String text = Files.readString(log);
+    assertEquals(2, b.exitValue(), text);
+    assertTrue(text.contains("error: " + role + " " + folder + " is in use by another writer (pid " + holder.pid()
+        + ", started "), text);
+    assertFalse(text.contains("\tat "), "no stack trace: " + text);
+  }
+
+  /**
+   * Two exports to one model folder, each a process: the second is refused while the first holds
+   * the folder, and no version is lost: the first publishes its version whole, and an --overwrite of
+   * an existing version that is refused leaves it as it was.
+   */
+  @Test
+  @Order(5)
+  void twoExportsToOneModelFolderOneIsRefused() throws Exception {
+    Path out = dir.resolve("two-exports");
+    Path model = out.resolve("m");
+    List<String> export = List.of("export", "--run", reference.toString(), "--out", out.toString(), "--name", "m");
+    // the pause keeps the first one publishing long enough for the second to start
+    String pause = "-Dlongshort.test.exportPauseMs=4000";
+    Path logA = dir.resolve("two-exports-a.log");
+    Process a = start(export, logA, pause);
+    awaitHolder(a, model.resolve(FolderLock.FILE));
+    Path logB = dir.resolve("two-exports-b.log");
+    assertRefused(start(export, logB), logB, "model folder", model, a);
+    assertTrue(a.isAlive(), "the second was refused while the first held the folder");
+    finish(a, logA);
+    assertTrue(Files.readString(logA).contains("as version 1 -> "), Files.readString(logA));
+    assertEquals(List.of(1L), ServingExport.versions(model));
+    List<String> complete = CrashSafeExportTest.tree(model.resolve("1"));
+    assertTrue(complete.contains("saved_model.pb") && complete.contains("variables/variables.index"), complete.toString());
+    Path servedBefore = Files.readSymbolicLink(model.resolve("1"));
+
+    // the next export (version 2) holds the folder; an --overwrite of version 1 meanwhile is refused
+    a = start(export, logA, pause);
+    awaitHolder(a, model.resolve(FolderLock.FILE));
+    List<String> overwrite = new ArrayList<>(export);
+    overwrite.addAll(List.of("--model-version", "1", "--overwrite"));
+    assertRefused(start(overwrite, logB), logB, "model folder", model, a);
+    assertTrue(a.isAlive());
+    finish(a, logA);
+    assertEquals(List.of(1L, 2L), ServingExport.versions(model));
+    assertEquals(servedBefore, Files.readSymbolicLink(model.resolve("1")), "version 1 is the one first exported");
+    checkServingView(model, complete, "two exports");
+    assertEquals(List.of(), leftovers(model));
+  }
+
+  /**
+   * Two trainings on one run folder, each a process: the second is refused while the first holds
+   * it, and the first ends as a run that was never disturbed (the reference run's weights, one
+   * events file).
+   */
+  @Test
+  @Order(6)
+  void twoTrainingsOnOneRunOneIsRefused() throws Exception {
+    Path run = dir.resolve("two-trainings");
+    Path logA = dir.resolve("two-trainings-a.log");
+    Process a = start(trainArgs(run, 2), logA);
+    awaitHolder(a, run.resolve(FolderLock.FILE));
+    Path logB = dir.resolve("two-trainings-b.log");
+    Process b = start(trainArgs(run, 2), logB);
+    assertRefused(b, logB, "run folder", run, a);
+    boolean overlapped = a.isAlive();
+    finish(a, logA);
+    try (Stream<Path> s = Files.list(run)) {
+      assertEquals(1, s.filter(f -> f.getFileName().toString().startsWith("events.out.tfevents.")).count());
+    }
+    try (Safetensors x = Safetensors.open(reference.resolve("checkpoints").resolve(Checkpoints.name(STEPS)));
+        Safetensors y = Safetensors.open(run.resolve("checkpoints").resolve(Checkpoints.name(STEPS)))) {
+      for (String name : x.names()) {
+        double[] u = x.readDoubles(name);
+        double[] v = y.readDoubles(name);
+        for (int i = 0; i < u.length; i++) {
+          assertEquals(u[i], v[i], 1e-6, name + "[" + i + "]");
+        }
+      }
+    }
+    System.out.printf("two trainings: the second refused %s the first ended%n", overlapped ? "before" : "after");
+    assertTrue(overlapped, "the second was refused while the first held the run folder");
   }
 }

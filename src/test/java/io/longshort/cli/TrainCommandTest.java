@@ -65,6 +65,37 @@ class TrainCommandTest {
     assertFalse(err.contains("\tat "), "no stack trace: " + err);
   }
 
+  /**
+   * The data is part of what a resume checks, by contents: the same files copied elsewhere resume,
+   * other files are refused naming both fingerprints.
+   */
+  @Test
+  void resumingOnOtherDataIsRefusedAndACopyOfTheSameDataResumes() throws Exception {
+    Path d = listOps();
+    Path run = dir.resolve("data-run");
+    String[] train = {"train", "--listops", d.toString(), "--length", "64", "--batch", "4", "--steps", "2",
+        "--run", run.toString()};
+    run(0, train);
+    String before = io.longshort.io.ContentFingerprint.of(java.util.List.of(d.resolve("basic_train.tsv"),
+        d.resolve("basic_val.tsv")));
+    Path copy = dir.resolve("copy");
+    Files.createDirectories(copy);
+    for (String f : new String[] {"basic_train.tsv", "basic_val.tsv"}) {
+      Files.copy(d.resolve(f), copy.resolve(f));
+    }
+    train[2] = copy.toString();
+    run(0, train);
+    run(0, "generate-listops", "--out", d.toString(), "--train", "40", "--valid", "8", "--test", "8",
+        "--min-length", "10", "--max-length", "60", "--seed", "1", "--overwrite");
+    String after = io.longshort.io.ContentFingerprint.of(java.util.List.of(d.resolve("basic_train.tsv"),
+        d.resolve("basic_val.tsv")));
+    train[2] = d.toString();
+    String err = run(2, train)[1];
+    assertEquals("error: run folder " + run + " was trained on other data: its data fingerprint is " + before
+        + " (ckpt-2.safetensors), this data's is " + after + "; to resume it, give the data it was started with; to"
+        + " train on this data, use a new run folder\n", err);
+  }
+
   /** --xla: the steps run as one compiled call each, and the run ends with a checkpoint. */
   @Test
   void xlaTrainingSteps() throws Exception {

@@ -2,6 +2,7 @@ package io.longshort.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -204,5 +206,51 @@ class ListOpsTest {
     assertEquals(80, rows);
     assertEquals(80, all.size(), "no expression in two splits");
     assertEquals(60, java.util.Arrays.stream(r.splits().get(0).labelCounts()).sum());
+  }
+
+  @Test
+  void aRequestForMoreThanTheRangeHoldsIsRefusedBeforeAnythingIsWritten() {
+    long t0 = System.nanoTime();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ListOpsSplits.generate(dir.resolve("few"), 100_000, 2000, 2000, 4, 6, 0));
+    assertEquals("only 4,000 distinct ListOps expressions have more than 4 and fewer than 6 tokens (depth <= 10,"
+        + " 2..10 arguments per operator); the splits ask for 104,000 (train 100,000, valid 2,000, test 2,000):"
+        + " widen the length range or ask for fewer", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ListOpsSplits.generate(dir.resolve("few"), 10, 2000, 2000, 0, 3, 0));
+    assertTrue((System.nanoTime() - t0) / 1e6 < 1000, "refused at once");
+    assertFalse(Files.exists(dir.resolve("few")));
+    // exactly as many as there are: generated (every one of the 400, none twice)
+    assertEquals(400, Assertions.assertDoesNotThrow(() -> ListOpsSplits.generate(dir.resolve("all"), 300, 50, 50, 3, 5, 0))
+        .splits().stream().mapToInt(ListOpsSplits.SplitStats::rows).sum());
+  }
+
+  @Test
+  void existingSplitFilesAreReplacedOnlyWhenOursAndWithOverwrite() throws Exception {
+    Path d = dir.resolve("data");
+    Files.createDirectories(d);
+    Files.writeString(d.resolve("README"), "the user's");
+    ListOpsSplits.generate(d, 20, 5, 5, 10, 60, 1);
+    String train = Files.readString(d.resolve(ListOpsTsv.TRAIN));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ListOpsSplits.generate(d, 20, 5, 5, 10, 60, 2));
+    assertEquals(d.resolve(ListOpsTsv.TRAIN) + " exists; choose another folder, or replace the split files with"
+        + " --overwrite (only files generate-listops wrote are replaced)", e.getMessage());
+    assertEquals(train, Files.readString(d.resolve(ListOpsTsv.TRAIN)));
+    // a killed generator's temporary file (the names AtomicFiles gives) is removed under the folder's lock
+    Path leftover = Files.writeString(d.resolve("." + ListOpsTsv.VALID + "123456.tmp"), "half a row");
+    ListOpsSplits.Result r = ListOpsSplits.generate(d, 20, 5, 5, 10, 60, 2, true);
+    assertEquals(List.of(leftover), r.removedLeftovers());
+    assertNotEquals(train, Files.readString(d.resolve(ListOpsTsv.TRAIN)));
+    assertEquals("the user's", Files.readString(d.resolve("README")));
+    // LRA's own file put in place of ours is the user's: refused by name, even with --overwrite
+    Files.writeString(d.resolve(ListOpsTsv.TEST), "Source\tTarget\n");
+    e = assertThrows(IllegalArgumentException.class, () -> ListOpsSplits.generate(d, 20, 5, 5, 10, 60, 3, true));
+    assertTrue(e.getMessage().startsWith(d.resolve(ListOpsTsv.TEST) + " was changed since generate-listops wrote it"),
+        e.getMessage());
+    assertEquals("Source\tTarget\n", Files.readString(d.resolve(ListOpsTsv.TEST)));
+    try (var files = Files.list(d)) {
+      assertEquals(List.of(".longshort-owned.json", ".longshort.lock", "README", ListOpsTsv.TEST, ListOpsTsv.TRAIN,
+          ListOpsTsv.VALID), files.map(p -> p.getFileName().toString()).sorted().toList());
+    }
   }
 }

@@ -32,7 +32,7 @@ public final class VersionFolders {
     }
   }
 
-  /** The hidden entries of {@code model} that no version link points to, sorted. */
+  /** The hidden entries of {@code model} that no version link points to, sorted, but the folder's lock file. */
   public static List<Path> leftovers(Path model) throws IOException {
     if (!Files.isDirectory(model)) {
       return List.of();
@@ -41,6 +41,9 @@ public final class VersionFolders {
     List<Path> out = new ArrayList<>();
     try (Stream<Path> s = Files.list(model)) {
       for (Path p : s.sorted().toList()) {
+        if (p.getFileName().toString().equals(io.longshort.io.FolderLock.FILE)) {
+          continue; // the model folder's lock file stays (FolderLock): no leftover
+        }
         if (p.getFileName().toString().startsWith(".")) {
           out.add(p);
         } else if (Files.isSymbolicLink(p)) {

@@ -61,6 +61,27 @@ class ImageResumeTest {
     assertTrue(Files.exists(stopped.resolve("best.json")), "evaluations record the best checkpoint");
   }
 
+  /** The images are part of what a resume checks: other images (here more of them) are refused by fingerprint. */
+  @Test
+  void resumingOnOtherImagesIsRefused() throws Exception {
+    Path model = dir.resolve("fp.json");
+    Files.writeString(model, ImageTrainerTest.small(2).toJson());
+    Path run = dir.resolve("fp-run");
+    java.util.function.Function<String, String[]> train = size -> new String[] {"train-image", "--spec",
+        model.toString(), "--train-size", size, "--eval-size", "16", "--steps", "4", "--batch", "8", "--seed", "3",
+        "--checkpoint-every", "2", "--run", run.toString()};
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+    cli.setErr(new java.io.PrintWriter(err));
+    assertEquals(0, cli.execute(train.apply("64")), err.toString());
+    // (the same images resume: killedWithSigkillAndRestartedEqualsUninterrupted)
+    assertEquals(2, cli.execute(train.apply("72")));
+    assertTrue(err.toString().matches("(?s)error: run folder " + java.util.regex.Pattern.quote(run.toString())
+        + " was trained on other data: its data fingerprint is sha256:[0-9a-f]{16} \\(ckpt-4.safetensors\\), this"
+        + " data's is sha256:[0-9a-f]{16}; to resume it, .*"), err.toString());
+  }
+
   private List<String> args(Path model, Path run) {
     return List.of("train-image", "--spec", model.toString(), "--train-size", "64", "--eval-size", "16",
         "--steps", "60", "--batch", "8", "--seed", "3", "--checkpoint-every", "5", "--keep", "2", "--run", run.toString());

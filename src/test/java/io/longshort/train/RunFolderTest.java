@@ -52,6 +52,62 @@ class RunFolderTest {
     }
   }
 
+  @Test
+  void aSecondTrainingOnTheFolderIsRefusedWhileTheFirstHoldsIt() throws IOException {
+    Path run = dir.resolve("held");
+    try (Trainer<TFloat32> first = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2),
+        TFloat32.class, run)) {
+      io.longshort.io.FolderLock.HeldException e = assertThrows(io.longshort.io.FolderLock.HeldException.class,
+          () -> new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2), TFloat32.class, run));
+      assertTrue(e.getMessage().startsWith("run folder " + run + " is in use by another writer (pid "
+          + ProcessHandle.current().pid() + ", started "), e.getMessage());
+      first.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+    }
+    // released with the first: the next one resumes where it ended
+    try (Trainer<TFloat32> next = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2),
+        TFloat32.class, run)) {
+      assertEquals(6, next.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {}).steps());
+    }
+  }
+
+  @Test
+  void resumingOnOtherDataIsRefusedNamingBothFingerprints() throws IOException {
+    Path run = dir.resolve("data");
+    TrainConfig a = config(6, 100, 2, 2).toBuilder().optDataFingerprint("sha256:00000000000000aa").build();
+    try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), a, TFloat32.class, run)) {
+      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+    }
+    TrainConfig b = a.toBuilder().optDataFingerprint("sha256:00000000000000bb").build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), b, TFloat32.class, run));
+    assertEquals("run folder " + run + " was trained on other data: its data fingerprint is sha256:00000000000000aa"
+        + " (ckpt-6.safetensors), this data's is sha256:00000000000000bb; to resume it, give the data it was started"
+        + " with; to train on this data, use a new run folder", e.getMessage());
+    // the same data resumes (the refused one released the folder)
+    new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), a, TFloat32.class, run).close();
+  }
+
+  @Test
+  void aRunFromBeforeDataFingerprintsResumesWithAWarning() throws IOException {
+    Path run = dir.resolve("old");
+    try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2),
+        TFloat32.class, run)) {
+      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+    }
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream saved = System.err;
+    System.setErr(new java.io.PrintStream(err, true));
+    try {
+      new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2).toBuilder()
+          .optDataFingerprint("sha256:00000000000000cc").build(), TFloat32.class, run).close();
+    } finally {
+      System.setErr(saved);
+    }
+    assertTrue(err.toString().contains("warning: run folder " + run + ": ckpt-6.safetensors records no data"
+        + " fingerprint (written before runs recorded one), so resuming cannot check that the data is the same;"
+        + " this data is sha256:00000000000000cc"), err.toString());
+  }
+
   /** A classifier keeps its best validation accuracy by default (the first of equals, as the authors' {@code >}). */
   @Test
   void aClassifierKeepsTheBestValidationAccuracyByDefault() throws IOException {

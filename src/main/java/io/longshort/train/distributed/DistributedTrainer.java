@@ -64,8 +64,13 @@ public final class DistributedTrainer implements AutoCloseable {
         Trainer.metadata(model, optimizerSpec, config, TFloat32.class));
     metadata.put("workers", Integer.toString(w));
     run = RunFolder.open(runDir, metadata, Trainer.IDENTITY);
-    graph = ModelGraph.builder(model).setDtype(TFloat32.class).setBatch(config.batchSize() / w)
-        .setLength(config.length()).optSeed(config.seed()).optTraining(true).build();
+    try {
+      graph = ModelGraph.builder(model).setDtype(TFloat32.class).setBatch(config.batchSize() / w)
+          .setLength(config.length()).optSeed(config.seed()).optTraining(true).build();
+    } catch (RuntimeException e) {
+      run.closeAfter(e);
+      throw e;
+    }
     try {
       step = ReplicatedStep.build(graph, optimizerSpec, w, config.seed());
       loop = new TrainingLoop(graph, step, run, model.task() == Task.LANGUAGE_MODEL, true,
@@ -78,6 +83,7 @@ public final class DistributedTrainer implements AutoCloseable {
       step.open(session);
     } catch (RuntimeException e) {
       graph.close();
+      run.closeAfter(e);
       throw e;
     }
     try {
