@@ -1,10 +1,10 @@
 package io.longshort.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.longshort.export.ModelBundle;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.AuthorsConfig;
+import io.longshort.spec.Json;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
@@ -85,16 +85,15 @@ final class ImportLraCommand implements Callable<Integer> {
   }
 
   private JsonNode readConfig(Safetensors st) throws IOException {
-    ObjectMapper mapper = new ObjectMapper();
     JsonNode node;
     if (config != null) {
       if (!Files.isRegularFile(config)) {
         throw new IllegalArgumentException("--authors-config (" + config + "): no such file");
       }
       try {
-        node = mapper.readTree(config.toFile());
+        node = Json.readTree(config);
       } catch (IOException e) {
-        throw new IllegalArgumentException("--authors-config (" + config + "): not valid JSON: " + e.getMessage());
+        throw new IllegalArgumentException("--authors-config " + e.getMessage());
       }
     } else {
       String meta = st.metadata().get("config");
@@ -102,7 +101,7 @@ final class ImportLraCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--authors-config is required: " + checkpoint
             + " has no \"config\" metadata entry");
       }
-      node = mapper.readTree(meta);
+      node = Json.readTree(meta, checkpoint + ": metadata \"config\"");
     }
     return node.has("model") && node.get("model").isObject() ? node.get("model") : node;
   }

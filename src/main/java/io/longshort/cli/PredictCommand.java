@@ -1,11 +1,11 @@
 package io.longshort.cli;
 
+import io.longshort.io.TextFiles;
 import io.longshort.export.RestPredict;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -43,14 +43,17 @@ final class PredictCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
     Path dir = resolveVersion(savedModel);
+    if (json != null && command.commandLine().getParseResult().hasMatchedOption("--request")) {
+      throw new IllegalArgumentException("--json and --request (" + request + ") both give the request: give one");
+    }
     String body = json != null ? json
-        : request.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-        : Files.readString(Path.of(request));
+        : request.equals("-") ? TextFiles.decode(System.in.readAllBytes(), "--request - (standard input)")
+        : TextFiles.read(Path.of(request), "--request");
     SavedModelBundle loaded;
     try {
       loaded = SavedModelBundle.load(dir.toString(), SavedModelWriter.TAG);
     } catch (org.tensorflow.exceptions.TensorFlowException e) {
-      throw new IOException("cannot load the SavedModel in " + dir + ": " + e.getMessage(), e);
+      throw new IOException("cannot load the SavedModel in " + dir + ": " + SavedModelWriter.loadFailure(e), e);
     }
     try (SavedModelBundle b = loaded) {
       o.println(RestPredict.predict(b.session(), b.metaGraphDef().getSignatureDefMap(), body, ServingLimits.of(dir)));

@@ -1,5 +1,6 @@
 package io.longshort.cli;
 
+import io.longshort.io.TextFiles;
 import io.longshort.data.ByteCorpus;
 import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
@@ -206,7 +207,7 @@ final class TrainCommand implements Callable<Integer> {
     }
     int warm = warmup != null ? warmup : (int) Math.min(steps / 5, Integer.MAX_VALUE);
     boolean optimizerOptions = given("--lr") || given("--warmup") || given("--steps");
-    OptimizerSpec optimizer = optimizerFile != null ? OptimizerSpec.parseJson(Files.readString(optimizerFile))
+    OptimizerSpec optimizer = optimizerFile != null ? OptimizerSpec.parseJson(TextFiles.read(optimizerFile, "--optimizer"))
         : settingOptimizer != null && !optimizerOptions ? settingOptimizer
         : OptimizerSpec.authorsLra(warm, (int) steps).withLearningRate(learningRate);
     TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed).optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery).optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).build();

@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.io.TextFiles;
 import io.longshort.io.AtomicFiles;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
@@ -61,7 +62,7 @@ public final class ModelBundle {
     if (!Files.isRegularFile(file)) {
       throw new IOException(dir + " is not a model bundle: no " + SPEC_FILE);
     }
-    return ModelSpec.parseJson(Files.readString(file));
+    return ModelSpec.parseJson(TextFiles.read(file, "model bundle spec"));
   }
 
   /** Sets every parameter of {@code graph} from the bundle's weights. */

@@ -110,6 +110,21 @@ public final class SavedModelWriter {
    * ({@link BuiltModel#signatures()}) into {@code dir}, which must not exist or be empty. Not
    * atomic by itself: {@link ServingExport} writes into a temporary folder and renames it.
    */
+  /**
+   * Why TensorFlow could not load a SavedModel, in words that name the files: its own message for
+   * a truncated file ("Read less bytes than requested") names neither the file nor the cause.
+   */
+  public static String loadFailure(RuntimeException e) {
+    String m = String.valueOf(e.getMessage());
+    String first = m.lines().findFirst().orElse(m);
+    if (m.contains("Read less bytes than requested") || m.contains("truncated") || m.contains("Data loss")
+        || m.contains("corrupted")) {
+      return "its " + SAVED_MODEL_FILE + " or " + VARIABLES_DIR + "/ files are truncated or damaged (TensorFlow: "
+          + first + "); export it again, or copy the whole version folder";
+    }
+    return first;
+  }
+
   public static <T extends TFloating> void write(BuiltModel<T> model, Path dir) throws IOException {
     write(model, dir, ExportOptions.PLAIN);
   }

@@ -1,5 +1,6 @@
 package io.longshort.spec;
 
+import io.longshort.io.TextFiles;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
@@ -82,7 +83,7 @@ public record VisionSpec(
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
     try {
-      return parseJson(Files.readString(file));
+      return parseJson(TextFiles.read(file, "vision model file"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }

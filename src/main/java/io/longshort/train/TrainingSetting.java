@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.io.TextFiles;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.longshort.spec.Json;
@@ -63,7 +64,7 @@ public record TrainingSetting(
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
     try {
-      return parseJson(Files.readString(file));
+      return parseJson(TextFiles.read(file, "--config"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.io.TextFiles;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.longshort.spec.Json;
@@ -117,7 +118,7 @@ public record TransformerLsSetting(
       throw new IllegalArgumentException("setting (\"" + nameOrFile + "\") is neither a shipped LM setting ("
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
-    return parseJson(Files.readString(file));
+    return parseJson(TextFiles.read(file, "LM setting"));
   }
 
   public String toJson() {
