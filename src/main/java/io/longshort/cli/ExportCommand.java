@@ -66,6 +66,11 @@ final class ExportCommand implements Callable<Integer> {
           + "default: the absolute path of --out).")
   String servingBasePath;
 
+  @Option(names = "--max-new-tokens-cap", paramLabel = "N",
+      description = "Language models: the most new tokens one generate request may ask for, checked in the graph"
+          + " (TF Serving refuses more with INVALID_ARGUMENT); 1..maxLength (default: maxLength, the capacity).")
+  Integer maxNewTokensCap;
+
   @Option(names = "--xla", description = "Serve through functions that XLA must compile (generate: its loop's step).")
   boolean xla;
 
@@ -94,8 +99,15 @@ final class ExportCommand implements Callable<Integer> {
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
     ExportOptions options = new ExportOptions(xla, bf16);
-    try (ModelGraph<?> g = ModelGraph.builder(modelSpec).setDtype(bf16 ? TBfloat16.class : TFloat32.class)
-        .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build()) {
+    ModelGraph.Builder builder = ModelGraph.builder(modelSpec).setDtype(bf16 ? TBfloat16.class : TFloat32.class)
+        .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0);
+    if (maxNewTokensCap != null) {
+      OptionChecks.require(modelSpec.task() == io.longshort.spec.Task.LANGUAGE_MODEL, "--max-new-tokens-cap",
+          maxNewTokensCap, "applies to language models only (this is a " + modelSpec.task().jsonName() + ")");
+      OptionChecks.inRange("--max-new-tokens-cap", maxNewTokensCap, 1, modelSpec.maxLength());
+      builder.optMaxNewTokensCap(maxNewTokensCap);
+    }
+    try (ModelGraph<?> g = builder.build()) {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
       ServingExport.Result r = ServingExport.export(g, out, modelName, version, overwrite, seed, options, note -> {
