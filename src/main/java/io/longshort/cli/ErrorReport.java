@@ -42,7 +42,9 @@ final class ErrorReport {
           + " MiB): the sizes given need more than that, and the size checks did not foresee it; give smaller"
           + " sizes, or more heap with JAVA_OPTS=-Xmx...", OUR_FAILURE);
     }
-    if (t instanceof IllegalArgumentException || t instanceof IllegalStateException) {
+    if (t instanceof IllegalArgumentException || t instanceof IllegalStateException
+        || t instanceof io.longshort.train.TrainingDivergedException) {
+      // a diverged run is its settings' doing (--lr 1e30), said with the way out
       return new Report("error: " + message(t), BAD_INPUT);
     }
     if (t instanceof JsonProcessingException j) {

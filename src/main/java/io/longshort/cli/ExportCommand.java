@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TBfloat16;
@@ -143,7 +144,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         String hint;
         if (model.run != null) {
-          Optional<Path> finite = Checkpoints.newestFinite(model.run.resolve("checkpoints"));
+          Optional<Path> finite = newestFiniteOther(model.run.resolve("checkpoints"), from);
           hint = finite.map(f -> "the newest checkpoint of the run with finite weights is " + f.getFileName()
               + ": export it with --run " + model.run + " --checkpoint " + Checkpoints.step(f))
               .orElse("no checkpoint of the run has finite weights: train again with a lower --lr");
@@ -154,5 +155,29 @@ final class ExportCommand implements Callable<Integer> {
             + problem.get() + "; " + hint);
       }
     }
+  }
+
+  /**
+   * The newest intact checkpoint with finite weights other than {@code refused}, the one just found
+   * not finite: a checkpoint from before the finite flag (or with a wrong one) must not be
+   * suggested as the way out of itself.
+   */
+  private static Optional<Path> newestFiniteOther(Path dir, Path refused) throws IOException {
+    List<Path> all = Checkpoints.list(dir);
+    for (int i = all.size() - 1; i >= 0; i--) {
+      Path f = all.get(i);
+      if (refused != null && Files.exists(refused) && Files.isSameFile(f, refused)) {
+        continue;
+      }
+      if (Checkpoints.finite(f)) {
+        try {
+          Checkpoints.verify(f);
+          return Optional.of(f);
+        } catch (io.longshort.train.DamagedCheckpointException e) {
+          // not one to go back to
+        }
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -2,6 +2,7 @@ package io.longshort.export;
 
 import io.longshort.io.AtomicFiles;
 import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.model.SignatureChecks;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.model.ServingSignatures;
@@ -147,7 +148,8 @@ public final class SavedModelWriter {
     if (options.xla() && sigOutputs.containsKey(GenerateSignature.KEY) && model instanceof ModelGraph<T> lm) {
       sigOutputs.put(GenerateSignature.KEY, sorted(GenerateSignature.build(lm, true).outputs()));
     }
-    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options);
+    int vocabSize = model instanceof ModelGraph<T> m ? m.spec().vocabSize() : 0;
+    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options, vocabSize);
   }
 
   /** bf16 exports need a model that computes in bfloat16 from float32 variables, and only those. */
@@ -169,6 +171,17 @@ public final class SavedModelWriter {
   public static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
       Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> plainOutputs, Path dir,
       ExportOptions options) throws IOException {
+    write(modelGraph, session, parameters, sigInputs, plainOutputs, dir, options, 0);
+  }
+
+  /**
+   * {@link #write(Graph, Session, Parameters, Map, Map, Path, ExportOptions)}; the signatures' model
+   * inputs are checked in the graph ({@link SignatureChecks}: ids in 0..vocabSize-1 unless
+   * vocabSize is 0, masks 0 or 1), outside any compiled function.
+   */
+  public static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
+      Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> plainOutputs, Path dir,
+      ExportOptions options, int vocabSize) throws IOException {
     if (Files.exists(dir)) {
       try (var s = Files.list(dir)) {
         if (s.findAny().isPresent()) {
@@ -186,8 +199,13 @@ public final class SavedModelWriter {
     Map<String, Map<String, Operand<?>>> sigOutputs = new LinkedHashMap<>();
     for (Map.Entry<String, Map<String, Operand<?>>> sig : plainOutputs.entrySet()) {
       boolean wrap = options.xla() && !sig.getKey().equals(GenerateSignature.KEY);
-      sigOutputs.put(sig.getKey(), wrap ? CompiledSignatures.wrap(modelGraph, sig.getKey(), sigInputs.get(sig.getKey()),
-          params, sig.getValue()) : sig.getValue());
+      Map<String, Operand<?>> outputs = wrap ? CompiledSignatures.wrap(modelGraph, sig.getKey(),
+          sigInputs.get(sig.getKey()), params, sig.getValue()) : sig.getValue();
+      if (!sig.getKey().equals(GenerateSignature.KEY)) { // generate checks its inputs before its loop
+        outputs = SignatureChecks.gated(modelGraph, (wrap ? CompiledSignatures.scope(sig.getKey()) : sig.getKey())
+            + "_checked", sigInputs.get(sig.getKey()), outputs, vocabSize);
+      }
+      sigOutputs.put(sig.getKey(), outputs);
     }
     GraphDef.Builder graphDef = modelGraph.toGraphDef().toBuilder();
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();
