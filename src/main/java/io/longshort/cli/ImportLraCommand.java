@@ -58,6 +58,12 @@ final class ImportLraCommand implements Callable<Integer> {
       JsonNode cfg = readConfig(st);
       String mod = module != null ? module : st.metadata().getOrDefault("module", "ModelForSC");
       ModelSpec spec = AuthorsConfig.modelSpec(cfg, mod);
+      // a bundle of NaN weights would only be refused later, by export: say so now, naming the tensor
+      var nonFinite = io.longshort.weights.FiniteValues.problem(st);
+      if (nonFinite.isPresent()) {
+        throw new IllegalArgumentException("--weights (" + checkpoint + ") holds weights that are not finite: "
+            + nonFinite.get() + "; import refused (a model of them answers NaN)");
+      }
       try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(spec.maxTokens()).optSeed(0).build()) {
         WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "",
             AuthorsConfig.stateDictNames(spec));

@@ -1,6 +1,7 @@
 package io.longshort.cli;
 
 import io.longshort.io.TextFiles;
+import io.longshort.spec.SizeLimits;
 import io.longshort.data.ByteCorpus;
 import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
@@ -205,6 +206,7 @@ final class TrainCommand implements Callable<Integer> {
     if (n < 1 || n > spec.maxTokens()) {
       throw new IllegalArgumentException("--length (" + n + ") must be in 1.." + spec.maxTokens() + " for this model");
     }
+    SizeLimits.checkBatch(spec, "--batch", batch, n);
     int warm = warmup != null ? warmup : (int) Math.min(steps / 5, Integer.MAX_VALUE);
     boolean optimizerOptions = given("--lr") || given("--warmup") || given("--steps");
     OptimizerSpec optimizer = optimizerFile != null ? OptimizerSpec.parseJson(TextFiles.read(optimizerFile, "--optimizer"))
@@ -244,7 +246,7 @@ final class TrainCommand implements Callable<Integer> {
       OptionChecks.inRange("--warmup", warmup, 0, steps - 1);
     }
     if (optimizerFile == null) {
-      OptionChecks.positiveFinite("--lr", learningRate);
+      OptionChecks.learningRate("--lr", learningRate);
     }
     if (window != null) {
       OptionChecks.atLeast("--window", window, 0);

@@ -202,8 +202,8 @@ public final class SavedModelWriter {
       Map<String, Operand<?>> outputs = wrap ? CompiledSignatures.wrap(modelGraph, sig.getKey(),
           sigInputs.get(sig.getKey()), params, sig.getValue()) : sig.getValue();
       if (!sig.getKey().equals(GenerateSignature.KEY)) { // generate checks its inputs before its loop
-        outputs = SignatureChecks.gated(modelGraph, (wrap ? CompiledSignatures.scope(sig.getKey()) : sig.getKey())
-            + "_checked", sigInputs.get(sig.getKey()), outputs, vocabSize);
+        outputs = SignatureChecks.gated(modelGraph, wrap ? CompiledSignatures.scope(sig.getKey()) : sig.getKey(),
+            sigInputs.get(sig.getKey()), outputs, vocabSize);
       }
       sigOutputs.put(sig.getKey(), outputs);
     }

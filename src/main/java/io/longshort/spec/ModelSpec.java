@@ -355,6 +355,12 @@ public final class ModelSpec {
         } else {
           SizeLimits.checkMachineMemory("maxLength", maxLength, what, bytes);
         }
+        // one row's activations, kept for the backward pass: per layer and position about 12 D
+        // (projections, residuals, LayerNorms), F (the MLP) and H (3 w + r) attention scores
+        long perPosition = 12L * width + hiddenWidth
+            + (long) attention.heads() * (3L * Math.max(0, attention.window()) + Math.max(0, attention.rank()));
+        SizeLimits.checkMachineMemory("maxLength", maxLength, "one row's activations (about " + perPosition
+            + " float32 values per position and layer)", SizeLimits.elements(maxLength, layers, perPosition, 4));
         // the graph itself (ops, their Java and native objects): about 256 KiB per layer
         SizeLimits.checkHeap("layers", layers, "the graph's layers (about 256 KiB each)", SizeLimits.times(layers, 256 << 10));
       } catch (IllegalArgumentException e) {

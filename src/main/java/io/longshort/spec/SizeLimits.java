@@ -58,6 +58,23 @@ public final class SizeLimits {
     }
   }
 
+  /**
+   * A training batch of {@code model}: (batch, length) ids and masks, (batch, length, hiddenWidth)
+   * MLP activations, and every layer's activations kept for the backward pass (about 12 D + F +
+   * H (3 w + r) float32 values per position and layer), refused naming {@code option}.
+   */
+  public static void checkBatch(ModelSpec model, String option, long batch, long length) {
+    checkElements(option, batch, "batch of token ids (batch, length " + length + ")", batch, length);
+    checkElements(option, batch, "MLP activations (batch, length " + length + ", hiddenWidth "
+        + model.hiddenWidth() + ")", batch, length, model.hiddenWidth());
+    AttentionSpec a = model.attention();
+    long perPosition = 12L * model.width() + model.hiddenWidth()
+        + (long) a.heads() * (3L * Math.max(0, a.window()) + Math.max(0, a.rank()));
+    checkMachineMemory(option, batch, "the batch's activations (batch, length " + length + ", " + model.layers()
+        + " layers, about " + perPosition + " float32 values per position and layer)",
+        elements(batch, length, model.layers(), perPosition, 4));
+  }
+
   /** The product of {@code dims}, or Long.MAX_VALUE when it overflows. */
   public static long elements(long... dims) {
     long n = 1;
