@@ -42,10 +42,10 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
-    Path dir = resolveVersion(savedModel);
     if (json != null && command.commandLine().getParseResult().hasMatchedOption("--request")) {
       throw new IllegalArgumentException("--json and --request (" + request + ") both give the request: give one");
     }
+    Path dir = resolveVersion(savedModel);
     String body = json != null ? json
         : request.equals("-") ? TextFiles.decode(System.in.readAllBytes(), "--request - (standard input)")
         : TextFiles.read(Path.of(request), "--request");

@@ -125,7 +125,7 @@ class ErrorPathTest {
 
   @Test
   void learningRateThatUnderflowsFloat32IsRefused() {
-    String m = refused("train", "--lr", "1e-46", "--steps", "1");
+    String m = refused("train", "--lr", "1e-46", "--steps", "1", "--run", dir.resolve("run").toString());
     assertEquals("error: --lr (1.0E-46) is outside float32's normal range (1.17549435E-38 .. 3.4028235E38): the"
         + " optimizer computes in float32, where it would underflow to 0 or lose its precision", m);
   }
@@ -151,7 +151,7 @@ class ErrorPathTest {
     Path best = Files.writeString(dir.resolve("best.json"), "{\"step\": 1,, }");
     var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
         () -> io.longshort.spec.Json.readTree(best));
-    assertTrue(e.getMessage().startsWith(best + ": not valid JSON: line 1, column 13: Unexpected character (','"),
+    assertTrue(e.getMessage().startsWith(best + ": not valid JSON: line 1, column 12: Unexpected character (','"),
         e.getMessage());
     assertFalse(e.getMessage().contains("REDACTED") || e.getMessage().contains("Source:"), e.getMessage());
     Files.writeString(best, "{\"step\": 1, \"step\": 2}");

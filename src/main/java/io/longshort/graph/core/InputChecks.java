@@ -24,11 +24,13 @@ public final class InputChecks {
   /** The name scope of every check. */
   public static final String SCOPE = "input_checks";
 
+  private final Ops root;
   private final Ops tf;
   private final List<Op> checks = new ArrayList<>();
 
   /** Checks added under {@code tf}'s scope + {@link #SCOPE}. */
   public InputChecks(Ops tf) {
+    this.root = tf;
     this.tf = tf.withSubScope(SCOPE);
   }
 
@@ -55,14 +57,14 @@ public final class InputChecks {
     return tf.math.logicalAnd(tf.math.greaterEqual(x, lo), tf.math.lessEqual(x, hi));
   }
 
-  /** {@code x}, available only once every check added so far has passed. */
-  public <U extends TType> Operand<U> gate(Operand<U> x) {
-    return tf.withControlDependencies(checks).identity(x);
-  }
-
-  /** {@link #gate(Operand)}, named {@code SCOPE/name} (so a second user can find it). */
-  public <U extends TType> Operand<U> gate(Operand<U> x, String name) {
-    return tf.withControlDependencies(checks).withName(name).identity(x);
+  /**
+   * {@code x}, available only once every check added so far has passed; named {@code fullName}
+   * whatever scope the checks got (a scope name
+   * already taken is made unique), so that others can find it: e.g. {@code
+   * serving_default_xla/input_checks/logits}, beside the call whose output it gates.
+   */
+  public <U extends TType> Operand<U> gateAs(Operand<U> x, String fullName) {
+    return root.withControlDependencies(checks).withName(fullName).identity(x);
   }
 
   /** Whether op {@code name} is a check (or a gate) of some scope's inputs. */

@@ -58,8 +58,10 @@ public final class GenerateChecks {
     c.require(tf.math.logicalOr(tf.math.logicalNot(inPrompt), inVocabulary),
         "prompt_ids: the ids of every prompt (its first prompt_lengths) must be in 0.." + (vocabSize - 1) + " (the vocabulary); got",
         in.promptIds());
-    return new Generation.Inputs(c.gate(in.promptIds(), "prompt_ids"), c.gate(in.promptLengths(), "prompt_lengths"),
-        c.gate(in.maxNewTokens(), "max_new_tokens"), c.gate(in.temperature(), "temperature"),
-        c.gate(in.topK(), "top_k"), c.gate(in.seed(), "seed"));
+    String at = InputChecks.SCOPE + "/";
+    return new Generation.Inputs(c.gateAs(in.promptIds(), at + "prompt_ids"),
+        c.gateAs(in.promptLengths(), at + "prompt_lengths"), c.gateAs(in.maxNewTokens(), at + "max_new_tokens"),
+        c.gateAs(in.temperature(), at + "temperature"), c.gateAs(in.topK(), at + "top_k"),
+        c.gateAs(in.seed(), at + "seed"));
   }
 }

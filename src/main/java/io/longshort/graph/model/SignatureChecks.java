@@ -36,6 +36,7 @@ public final class SignatureChecks {
       outputs.keySet().forEach(k -> gated.put(k, graph.operation(at + k).output(0)));
       return gated;
     }
+    // the checks' own scope may be made unique (scope/call exists under --xla); the gates are named at
     InputChecks c = new InputChecks(Ops.create(graph).withSubScope(scope));
     Ops tf = c.tf();
     int checked = 0;
@@ -58,7 +59,7 @@ public final class SignatureChecks {
     if (checked == 0) {
       return new LinkedHashMap<>(outputs);
     }
-    outputs.forEach((k, v) -> gated.put(k, c.gate(v, k)));
+    outputs.forEach((k, v) -> gated.put(k, c.gateAs(v, at + k)));
     return gated;
   }
 }
