@@ -199,11 +199,13 @@ public final class SavedModelWriter {
     Map<String, Map<String, Operand<?>>> sigOutputs = new LinkedHashMap<>();
     for (Map.Entry<String, Map<String, Operand<?>>> sig : plainOutputs.entrySet()) {
       boolean wrap = options.xla() && !sig.getKey().equals(GenerateSignature.KEY);
-      Map<String, Operand<?>> outputs = wrap ? CompiledSignatures.wrap(modelGraph, sig.getKey(),
-          sigInputs.get(sig.getKey()), params, sig.getValue()) : sig.getValue();
-      if (!sig.getKey().equals(GenerateSignature.KEY)) { // generate checks its inputs before its loop
-        outputs = SignatureChecks.gated(modelGraph, wrap ? CompiledSignatures.scope(sig.getKey()) : sig.getKey(),
-            sigInputs.get(sig.getKey()), outputs, vocabSize);
+      Map<String, Operand<?>> outputs = sig.getValue();
+      if (wrap) {
+        outputs = CompiledSignatures.wrap(modelGraph, sig.getKey(), sigInputs.get(sig.getKey()), params, outputs,
+            vocabSize);
+      } else if (!sig.getKey().equals(GenerateSignature.KEY)) { // generate checks its inputs before its loop
+        outputs = SignatureChecks.gated(Ops.create(modelGraph).withSubScope(sig.getKey()), sigInputs.get(sig.getKey()),
+            outputs, vocabSize);
       }
       sigOutputs.put(sig.getKey(), outputs);
     }

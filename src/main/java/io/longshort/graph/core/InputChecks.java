@@ -58,13 +58,12 @@ public final class InputChecks {
   }
 
   /**
-   * {@code x}, available only once every check added so far has passed; named {@code fullName}
-   * whatever scope the checks got (a scope name
-   * already taken is made unique), so that others can find it: e.g. {@code
-   * serving_default_xla/input_checks/logits}, beside the call whose output it gates.
+   * {@code x}, available only once every check added so far has passed; named {@code name} in the
+   * scope of the Ops these checks were made with (beside, not inside, {@link #SCOPE}), so that
+   * others can find it: e.g. {@code serving_default_xla/logits} beside the call it gates.
    */
-  public <U extends TType> Operand<U> gateAs(Operand<U> x, String fullName) {
-    return root.withControlDependencies(checks).withName(fullName).identity(x);
+  public <U extends TType> Operand<U> gate(Operand<U> x, String name) {
+    return root.withControlDependencies(checks).withName(name).identity(x);
   }
 
   /** Whether op {@code name} is a check (or a gate) of some scope's inputs. */

@@ -22,6 +22,9 @@ import org.tensorflow.types.TInt32;
  * </ul>
  */
 public final class GenerateChecks {
+  /** The scope of the checked inputs ({@code generate_checked/prompt_ids}, ...) and of their checks. */
+  public static final String SCOPE = "generate_checked";
+
   private GenerateChecks() {}
 
   /**
@@ -37,7 +40,7 @@ public final class GenerateChecks {
       throw new IllegalArgumentException("max new tokens cap (" + maxNewTokensCap + ") must be in 1.." + capacity
           + " (the capacity: no row holds more new tokens)");
     }
-    InputChecks c = new InputChecks(outer);
+    InputChecks c = new InputChecks(outer.withSubScope(SCOPE));
     Ops tf = c.tf();
     // P, the ids sent per row: () from the (B, P) prompt ids
     Operand<TInt32> sent = Shapes.reshape(tf,
@@ -58,10 +61,9 @@ public final class GenerateChecks {
     c.require(tf.math.logicalOr(tf.math.logicalNot(inPrompt), inVocabulary),
         "prompt_ids: the ids of every prompt (its first prompt_lengths) must be in 0.." + (vocabSize - 1) + " (the vocabulary); got",
         in.promptIds());
-    String at = InputChecks.SCOPE + "/";
-    return new Generation.Inputs(c.gateAs(in.promptIds(), at + "prompt_ids"),
-        c.gateAs(in.promptLengths(), at + "prompt_lengths"), c.gateAs(in.maxNewTokens(), at + "max_new_tokens"),
-        c.gateAs(in.temperature(), at + "temperature"), c.gateAs(in.topK(), at + "top_k"),
-        c.gateAs(in.seed(), at + "seed"));
+    // the gates go into a scope of their own, so the compiled loop finds them (existingInputs)
+    return new Generation.Inputs(c.gate(in.promptIds(), "prompt_ids"), c.gate(in.promptLengths(), "prompt_lengths"),
+        c.gate(in.maxNewTokens(), "max_new_tokens"), c.gate(in.temperature(), "temperature"),
+        c.gate(in.topK(), "top_k"), c.gate(in.seed(), "seed"));
   }
 }

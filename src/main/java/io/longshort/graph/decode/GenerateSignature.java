@@ -1,6 +1,5 @@
 package io.longshort.graph.decode;
 
-import io.longshort.graph.core.InputChecks;
 import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Task;
@@ -97,7 +96,7 @@ public final class GenerateSignature {
 
   /** The plain loop's inputs once checked ({@link GenerateChecks}): the compiled loop shares them. */
   private static Generation.Inputs existingInputs(Graph g) {
-    String at = InputChecks.SCOPE + "/";
+    String at = GenerateChecks.SCOPE + "/";
     return new Generation.Inputs(g.operation(at + "prompt_ids").output(0), g.operation(at + "prompt_lengths").output(0),
         g.operation(at + "max_new_tokens").output(0), g.operation(at + "temperature").output(0),
         g.operation(at + "top_k").output(0), g.operation(at + "seed").output(0));

@@ -3,7 +3,6 @@ package io.longshort.graph.model;
 import io.longshort.graph.core.InputChecks;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TInt32;
@@ -23,43 +22,32 @@ public final class SignatureChecks {
   private SignatureChecks() {}
 
   /**
-   * {@code outputs} (same keys and order), each available only once the checks of {@code inputs}
-   * passed; added once under {@code scope} (a second export of the same graph reuses them).
+   * {@code outputs} (same keys and order) as identities named by their keys in {@code tf}'s
+   * scope, each available only once the checks of {@code inputs} (under that scope's
+   * {@link InputChecks#SCOPE}) passed.
    *
    * @param vocabSize V, or 0 to leave ids unchecked
    */
-  public static synchronized Map<String, Operand<?>> gated(Graph graph, String scope, Map<String, Operand<?>> inputs,
-      Map<String, Operand<?>> outputs, int vocabSize) {
-    Map<String, Operand<?>> gated = new LinkedHashMap<>();
-    String at = scope + "/" + InputChecks.SCOPE + "/";
-    if (!outputs.isEmpty() && graph.operation(at + outputs.keySet().iterator().next()) != null) {
-      outputs.keySet().forEach(k -> gated.put(k, graph.operation(at + k).output(0)));
-      return gated;
-    }
-    // the checks' own scope may be made unique (scope/call exists under --xla); the gates are named at
-    InputChecks c = new InputChecks(Ops.create(graph).withSubScope(scope));
-    Ops tf = c.tf();
-    int checked = 0;
+  public static Map<String, Operand<?>> gated(Ops tf, Map<String, Operand<?>> inputs, Map<String, Operand<?>> outputs,
+      int vocabSize) {
+    InputChecks c = new InputChecks(tf);
+    Ops checks = c.tf();
     for (Map.Entry<String, Operand<?>> in : inputs.entrySet()) {
       String name = in.getKey();
-      if (!(in.getValue().type() == TInt32.class)) {
+      if (in.getValue().type() != TInt32.class) {
         continue;
       }
       Operand<TInt32> x = in.getValue().asOutput().expect(TInt32.class);
       if (name.startsWith("mask")) {
-        c.require(c.within(x, tf.constant(0), tf.constant(1)),
+        c.require(c.within(x, checks.constant(0), checks.constant(1)),
             name + ": every value must be 0 (padding) or 1 (token); got", x);
-        checked++;
       } else if (name.startsWith("input_ids") && vocabSize > 0) {
-        c.require(c.within(x, tf.constant(0), tf.constant(vocabSize - 1)),
+        c.require(c.within(x, checks.constant(0), checks.constant(vocabSize - 1)),
             name + ": ids must be in 0.." + (vocabSize - 1) + " (the vocabulary); got", x);
-        checked++;
       }
     }
-    if (checked == 0) {
-      return new LinkedHashMap<>(outputs);
-    }
-    outputs.forEach((k, v) -> gated.put(k, c.gateAs(v, at + k)));
+    Map<String, Operand<?>> gated = new LinkedHashMap<>();
+    outputs.forEach((k, v) -> gated.put(k, c.gate(v, k)));
     return gated;
   }
 }
