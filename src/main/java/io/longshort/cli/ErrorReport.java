@@ -42,6 +42,9 @@ final class ErrorReport {
           + " MiB): the sizes given need more than that, and the size checks did not foresee it; give smaller"
           + " sizes, or more heap with JAVA_OPTS=-Xmx...", OUR_FAILURE);
     }
+    if (t instanceof TFInvalidArgumentException) { // an IllegalArgumentException with TF's node lines after it
+      return new Report("error: TensorFlow refused an input: " + firstLine(t.getMessage()), BAD_INPUT);
+    }
     if (t instanceof IllegalArgumentException || t instanceof IllegalStateException
         || t instanceof io.longshort.train.TrainingDivergedException) {
       // a diverged run is its settings' doing (--lr 1e30), said with the way out
@@ -52,9 +55,6 @@ final class ErrorReport {
     }
     if (t instanceof IOException io) {
       return new Report("error: " + ioMessage(io), BAD_INPUT);
-    }
-    if (t instanceof TFInvalidArgumentException) {
-      return new Report("error: TensorFlow refused an input: " + firstLine(t.getMessage()), BAD_INPUT);
     }
     if (t instanceof TFResourceExhaustedException) {
       return new Report("error: TensorFlow ran out of memory: " + firstLine(t.getMessage())

@@ -52,7 +52,8 @@ final class PredictCommand implements Callable<Integer> {
     SavedModelBundle loaded;
     try {
       loaded = SavedModelBundle.load(dir.toString(), SavedModelWriter.TAG);
-    } catch (org.tensorflow.exceptions.TensorFlowException e) {
+    } catch (org.tensorflow.exceptions.TensorFlowException | IllegalArgumentException e) {
+      // TF Java throws INVALID_ARGUMENT (a damaged proto, among others) as an IllegalArgumentException
       throw new IOException("cannot load the SavedModel in " + dir + ": " + SavedModelWriter.loadFailure(e), e);
     }
     try (SavedModelBundle b = loaded) {

@@ -128,7 +128,9 @@ public final class RestPredict {
         for (int i = 0; i < outNames.size(); i++) {
           outputs.put(outNames.get(i), toJson(result.get(i)));
         }
-      } catch (org.tensorflow.exceptions.TensorFlowException e) {
+      } catch (org.tensorflow.exceptions.TensorFlowException | org.tensorflow.exceptions.TFInvalidArgumentException e) {
+        // TF Java's INVALID_ARGUMENT (the graph's input checks) is an IllegalArgumentException, not
+        // a TensorFlowException: TF Serving answers both as {"error": status message}
         throw new BadRequest(e.getMessage());
       }
       ObjectNode response = NODES.objectNode();
