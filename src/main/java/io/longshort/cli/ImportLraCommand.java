@@ -57,7 +57,13 @@ final class ImportLraCommand implements Callable<Integer> {
     try (Safetensors st = Safetensors.open(checkpoint)) {
       JsonNode cfg = readConfig(st);
       String mod = module != null ? module : st.metadata().getOrDefault("module", "ModelForSC");
-      ModelSpec spec = AuthorsConfig.modelSpec(cfg, mod);
+      ModelSpec spec;
+      try {
+        spec = AuthorsConfig.modelSpec(cfg, mod);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException((config != null ? "--authors-config (" + config + ")"
+            : "--weights (" + checkpoint + "), its \"config\" metadata") + ": " + e.getMessage(), e);
+      }
       // a bundle of NaN weights would only be refused later, by export: say so now, naming the tensor
       var nonFinite = io.longshort.weights.FiniteValues.problem(st);
       if (nonFinite.isPresent()) {

@@ -139,6 +139,10 @@ class ErrorPathTest {
     assertEquals(1, ErrorReport.of(new OutOfMemoryError("Java heap space")).status());
     ErrorReport.Report missing = ErrorReport.of(new NoSuchFileException("/no/such/spec.json"));
     assertEquals(new ErrorReport.Report("error: /no/such/spec.json: no such file or folder", 2), missing);
+    ErrorReport.Report diverged = ErrorReport.of(new io.longshort.train.TrainingDivergedException(3,
+        "the loss is Infinity", null));
+    assertEquals(2, diverged.status(), "--lr 1e30 is the run's settings, not our failure");
+    assertTrue(diverged.line().startsWith("error: training diverged at step 3: the loss is Infinity;"), diverged.line());
     StringWriter w = new StringWriter();
     assertEquals(1, ErrorReport.print(new NegativeArraySizeException("x"), new PrintWriter(w), true));
     assertTrue(w.toString().contains("\tat " + ErrorPathTest.class.getName()), w.toString());
