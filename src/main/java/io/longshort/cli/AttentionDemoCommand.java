@@ -1,13 +1,13 @@
 package io.longshort.cli;
 
-import io.longshort.io.TextFiles;
 import io.longshort.export.GraphDefs;
 import io.longshort.graph.attention.AttentionGraph;
 import io.longshort.graph.core.GraphStats;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.AttentionKind;
 import io.longshort.spec.AttentionSpec;
-import io.longshort.spec.SizeLimits;
 import io.longshort.spec.GlobalToken;
+import io.longshort.spec.SizeLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

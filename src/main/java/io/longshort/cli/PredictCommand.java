@@ -1,9 +1,9 @@
 package io.longshort.cli;
 
-import io.longshort.io.TextFiles;
 import io.longshort.export.RestPredict;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingLimits;
+import io.longshort.io.TextFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

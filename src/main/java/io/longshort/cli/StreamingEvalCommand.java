@@ -1,8 +1,8 @@
 package io.longshort.cli;
 
-import io.longshort.io.TextFiles;
 import io.longshort.data.ByteCorpus;
 import io.longshort.graph.model.TransformerLsLm;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.TransformerLsSpec;
 import io.longshort.train.StreamingEval;
 import io.longshort.train.TransformerLsSetting;

@@ -1,8 +1,8 @@
 package io.longshort.cli;
 
+import io.longshort.data.ByteCorpus;
 import io.longshort.io.TextFiles;
 import io.longshort.spec.SizeLimits;
-import io.longshort.data.ByteCorpus;
 import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsGenerator;

@@ -1,10 +1,10 @@
 package io.longshort.export;
 
-import io.longshort.io.TextFiles;
 import io.longshort.io.AtomicFiles;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.core.Parameter;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.SafetensorsWriter;

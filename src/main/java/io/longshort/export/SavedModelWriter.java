@@ -1,8 +1,8 @@
 package io.longshort.export;
 
+import io.longshort.graph.model.SignatureChecks;
 import io.longshort.io.AtomicFiles;
 import io.longshort.graph.decode.GenerateSignature;
-import io.longshort.graph.model.SignatureChecks;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.model.BuiltModel;
 import io.longshort.graph.model.ServingSignatures;

@@ -1,13 +1,13 @@
 package io.longshort.export;
 
-import io.longshort.io.TextFiles;
-import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.Json;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * What a request to an exported version may hold, as the export itself says: the largest batch

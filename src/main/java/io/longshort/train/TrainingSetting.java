@@ -1,8 +1,8 @@
 package io.longshort.train;
 
-import io.longshort.io.TextFiles;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.Json;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package io.longshort.train;
 
-import io.longshort.io.TextFiles;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.Json;
 import io.longshort.spec.TransformerLsSpec;
 import java.io.IOException;

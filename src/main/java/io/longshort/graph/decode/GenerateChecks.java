@@ -59,8 +59,8 @@ public final class GenerateChecks {
         tf.expandDims(in.promptLengths(), tf.constant(1)));
     Operand<TBool> inVocabulary = c.within(in.promptIds(), tf.constant(0), tf.constant(vocabSize - 1));
     c.require(tf.math.logicalOr(tf.math.logicalNot(inPrompt), inVocabulary),
-        "prompt_ids: the ids of every prompt (its first prompt_lengths) must be in 0.." + (vocabSize - 1) + " (the vocabulary); got",
-        in.promptIds());
+        "prompt_ids: the ids of every prompt (its first prompt_lengths) must be in 0.." + (vocabSize - 1)
+            + " (the vocabulary); got", in.promptIds());
     // the gates go into a scope of their own, so the compiled loop finds them (existingInputs)
     return new Generation.Inputs(c.gate(in.promptIds(), "prompt_ids"), c.gate(in.promptLengths(), "prompt_lengths"),
         c.gate(in.maxNewTokens(), "max_new_tokens"), c.gate(in.temperature(), "temperature"),
