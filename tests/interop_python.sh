@@ -58,9 +58,15 @@ lm_lane() {
     --run "$work/lm_run" >/dev/null
   scripts/longshort export --run "$work/lm_run" --name lm --out "$work/lm_savedmodels" >/dev/null
   check python3 scripts/check_generate_python.py "$work/lm_savedmodels/lm/1"
+  check python3 scripts/check_generate_refusals_python.py "$work/lm_savedmodels/lm/1"
+  # models.config through TF Serving's messages: a hostile --serving-base-path stays one model's path
+  hostile=$'/models" }\n  config { name: "evil'
+  scripts/longshort export --run "$work/lm_run" --name lm --out "$work/hostile" --serving-base-path "$hostile" >/dev/null
+  check python3 scripts/check_serving_config_python.py "$work/hostile" --base-path "$hostile"
   check python3 scripts/check_savedmodel_python.py "$work/lm_savedmodels/lm/1"
   scripts/longshort export --run "$work/lm_run" --name lm_xla --xla --out "$work/lm_savedmodels" >/dev/null
   check python3 scripts/check_generate_python.py "$work/lm_savedmodels/lm_xla/1"
+  check python3 scripts/check_generate_refusals_python.py "$work/lm_savedmodels/lm_xla/1"
   check python3 scripts/check_savedmodel_python.py "$work/lm_savedmodels/lm_xla/1"
   scripts/longshort export --run "$work/lm_run" --name lm_xla_bf16 --xla --bf16 --out "$work/lm_savedmodels" >/dev/null
   check python3 scripts/check_generate_python.py "$work/lm_savedmodels/lm_xla_bf16/1" --bf16-of "$work/lm_savedmodels/lm/1"

@@ -3,8 +3,11 @@ package io.longshort.cli;
 import io.longshort.export.GraphDefs;
 import io.longshort.graph.attention.AttentionGraph;
 import io.longshort.graph.core.GraphStats;
+import io.longshort.io.TextFiles;
+import io.longshort.spec.AttentionKind;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.GlobalToken;
+import io.longshort.spec.SizeLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -76,6 +79,7 @@ final class AttentionDemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("attention-demo runs specs without a CLS token; the spec's globalToken is '"
           + spec.globalToken().jsonName() + "'");
     }
+    checkSizes(spec);
     outWriter.println("spec: " + spec.toJson().replaceAll("\\s+", " "));
 
     Random rnd = new Random(seed);
@@ -100,6 +104,25 @@ final class AttentionDemoCommand implements Callable<Integer> {
     }
     outWriter.flush();
     return 0;
+  }
+
+  /**
+   * The input (B, N, D) is a Java array of doubles, then a float32 tensor; full attention's scores
+   * are (B, H, N, N): refused before anything is allocated when they cannot be held.
+   */
+  private void checkSizes(AttentionSpec spec) {
+    long input = SizeLimits.checkElements("--length", length, "input (batch " + batch + ", length, width "
+        + spec.width() + ")", batch, length, spec.width());
+    SizeLimits.checkHeap("--length", length, "the input (batch, length, width) as doubles", SizeLimits.times(input, 8));
+    boolean full = spec.kind() == AttentionKind.FULL || compareFull;
+    if (full) {
+      long scores = SizeLimits.checkElements("--length", length, "full attention's scores (batch " + batch
+          + ", heads " + spec.heads() + ", length, length); --no-full leaves them out",
+          batch, spec.heads(), length, length);
+      SizeLimits.checkMachineMemory("--length", length, "full attention's scores (float32)", SizeLimits.times(scores, 4));
+    }
+    check(spec.window() <= length, "--window", spec.window(), "<= --length (" + length + ")");
+    check(spec.rank() <= length, "--rank", spec.rank(), "<= --length (" + length + ")");
   }
 
   private void run(PrintWriter o, AttentionSpec spec, String name, double[] x, double[] mask, boolean write)
@@ -131,7 +154,7 @@ final class AttentionDemoCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       throw new IllegalArgumentException("--attention-spec (" + file + "): no such file");
     }
-    return Files.readString(file);
+    return TextFiles.read(file, "--attention-spec");
   }
 
   private static void check(boolean ok, String option, Object value, String allowed) {

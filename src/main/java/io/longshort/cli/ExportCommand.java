@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TBfloat16;
@@ -68,6 +69,11 @@ final class ExportCommand implements Callable<Integer> {
           + "default: the absolute path of --out).")
   String servingBasePath;
 
+  @Option(names = "--max-new-tokens-cap", paramLabel = "N",
+      description = "Language models: the most new tokens one generate request may ask for, checked in the graph"
+          + " (TF Serving refuses more with INVALID_ARGUMENT); 1..maxLength (default: maxLength, the capacity).")
+  Integer maxNewTokensCap;
+
   @Option(names = "--xla", description = "Serve through functions that XLA must compile (generate: its loop's step).")
   boolean xla;
 
@@ -103,8 +109,15 @@ final class ExportCommand implements Callable<Integer> {
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
     ExportOptions options = new ExportOptions(xla, bf16);
-    try (ModelGraph<?> g = ModelGraph.builder(modelSpec).setDtype(bf16 ? TBfloat16.class : TFloat32.class)
-        .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0).build()) {
+    ModelGraph.Builder builder = ModelGraph.builder(modelSpec).setDtype(bf16 ? TBfloat16.class : TFloat32.class)
+        .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0);
+    if (maxNewTokensCap != null) {
+      OptionChecks.require(modelSpec.task() == io.longshort.spec.Task.LANGUAGE_MODEL, "--max-new-tokens-cap",
+          maxNewTokensCap, "applies to language models only (this is a " + modelSpec.task().jsonName() + ")");
+      OptionChecks.inRange("--max-new-tokens-cap", maxNewTokensCap, 1, modelSpec.maxLength());
+      builder.optMaxNewTokensCap(maxNewTokensCap);
+    }
+    try (ModelGraph<?> g = builder.build()) {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
       ServingExport.Result r = ServingExport.export(lock, g, out, modelName, version, overwrite, seed, options, note -> {
@@ -140,7 +153,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         String hint;
         if (model.run != null) {
-          Optional<Path> finite = Checkpoints.newestFinite(model.run.resolve("checkpoints"));
+          Optional<Path> finite = newestFiniteOther(model.run.resolve("checkpoints"), from);
           hint = finite.map(f -> "the newest checkpoint of the run with finite weights is " + f.getFileName()
               + ": export it with --run " + model.run + " --checkpoint " + Checkpoints.step(f))
               .orElse("no checkpoint of the run has finite weights: train again with a lower --lr");
@@ -151,5 +164,29 @@ final class ExportCommand implements Callable<Integer> {
             + problem.get() + "; " + hint);
       }
     }
+  }
+
+  /**
+   * The newest intact checkpoint with finite weights other than {@code refused}, the one just found
+   * not finite: a checkpoint from before the finite flag (or with a wrong one) must not be
+   * suggested as the way out of itself.
+   */
+  private static Optional<Path> newestFiniteOther(Path dir, Path refused) throws IOException {
+    List<Path> all = Checkpoints.list(dir);
+    for (int i = all.size() - 1; i >= 0; i--) {
+      Path f = all.get(i);
+      if (refused != null && Files.exists(refused) && Files.isSameFile(f, refused)) {
+        continue;
+      }
+      if (Checkpoints.finite(f)) {
+        try {
+          Checkpoints.verify(f);
+          return Optional.of(f);
+        } catch (io.longshort.train.DamagedCheckpointException e) {
+          // not one to go back to
+        }
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -88,8 +88,13 @@ final class GenerateCommand implements Callable<Integer> {
     ModelSource.Resolved source = model.resolve();
     ModelSpec spec = source.spec();
     if (capacity != null) {
+      OptionChecks.atLeast("--capacity", capacity, 1);
       // the exported signature uses maxLength; a benchmark may ask for another capacity
-      spec = spec.toBuilder().setMaxLength(capacity).build();
+      try {
+        spec = spec.toBuilder().setMaxLength(capacity).build();
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--capacity (" + capacity + "): " + e.getMessage(), e);
+      }
     }
     OptionChecks.atLeast("--samples", samples, 1);
     OptionChecks.atLeast("--max-new", maxNew, 1);
@@ -107,6 +112,7 @@ final class GenerateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("prompt (" + p + " bytes) + --max-new (" + maxNew + ") exceed the capacity ("
           + spec.maxLength() + " positions)");
     }
+    checkCacheSize(spec, rows.size(), capacity != null ? "--capacity" : "the model's maxLength");
     int[] ids = new int[rows.size() * p];
     int[] lengths = new int[rows.size()];
     for (int r = 0; r < rows.size(); r++) {
@@ -184,5 +190,17 @@ final class GenerateCommand implements Callable<Integer> {
     int[] a = new int[n];
     java.util.Arrays.fill(a, value);
     return a;
+  }
+
+  /**
+   * The decode cache holds keys and values of every layer for every row and position: (B, H,
+   * capacity, K) twice per layer. Refused before any graph is built when it cannot be held.
+   */
+  static void checkCacheSize(ModelSpec spec, int rows, String option) {
+    long perLayer = io.longshort.spec.SizeLimits.checkElements(option, spec.maxLength(),
+        "decode cache of one layer (rows " + rows + ", capacity, width " + spec.width() + ")",
+        rows, spec.maxLength(), spec.width());
+    io.longshort.spec.SizeLimits.checkMachineMemory(option, spec.maxLength(), "the decode cache (keys and values of "
+        + spec.layers() + " layers, float32)", io.longshort.spec.SizeLimits.elements(perLayer, 2L * spec.layers(), 4));
   }
 }

@@ -1,10 +1,10 @@
 package io.longshort.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.longshort.export.ModelBundle;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.AuthorsConfig;
+import io.longshort.spec.Json;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
@@ -59,7 +59,19 @@ final class ImportLraCommand implements Callable<Integer> {
     try (Safetensors st = Safetensors.open(checkpoint)) {
       JsonNode cfg = readConfig(st);
       String mod = module != null ? module : st.metadata().getOrDefault("module", "ModelForSC");
-      ModelSpec spec = AuthorsConfig.modelSpec(cfg, mod);
+      ModelSpec spec;
+      try {
+        spec = AuthorsConfig.modelSpec(cfg, mod);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException((config != null ? "--authors-config (" + config + ")"
+            : "--weights (" + checkpoint + "), its \"config\" metadata") + ": " + e.getMessage(), e);
+      }
+      // a bundle of NaN weights would only be refused later, by export: say so now, naming the tensor
+      var nonFinite = io.longshort.weights.FiniteValues.problem(st);
+      if (nonFinite.isPresent()) {
+        throw new IllegalArgumentException("--weights (" + checkpoint + ") holds weights that are not finite: "
+            + nonFinite.get() + "; import refused (a model of them answers NaN)");
+      }
       try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(spec.maxTokens()).optSeed(0).build()) {
         WeightLoader.Report report = WeightLoader.load(g.session(), g.parameters(), st, "",
             AuthorsConfig.stateDictNames(spec));
@@ -87,16 +99,15 @@ final class ImportLraCommand implements Callable<Integer> {
   }
 
   private JsonNode readConfig(Safetensors st) throws IOException {
-    ObjectMapper mapper = new ObjectMapper();
     JsonNode node;
     if (config != null) {
       if (!Files.isRegularFile(config)) {
         throw new IllegalArgumentException("--authors-config (" + config + "): no such file");
       }
       try {
-        node = mapper.readTree(config.toFile());
+        node = Json.readTree(config);
       } catch (IOException e) {
-        throw new IllegalArgumentException("--authors-config (" + config + "): not valid JSON: " + e.getMessage());
+        throw new IllegalArgumentException("--authors-config " + e.getMessage());
       }
     } else {
       String meta = st.metadata().get("config");
@@ -104,7 +115,7 @@ final class ImportLraCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--authors-config is required: " + checkpoint
             + " has no \"config\" metadata entry");
       }
-      node = mapper.readTree(meta);
+      node = Json.readTree(meta, checkpoint + ": metadata \"config\"");
     }
     return node.has("model") && node.get("model").isObject() ? node.get("model") : node;
   }

@@ -31,6 +31,17 @@ final class OptionChecks {
     require(value > 0 && Double.isFinite(value), option, value, "must be a finite number > 0");
   }
 
+  /**
+   * A learning rate: a finite number > 0 that float32 (the variables' and the optimizer's type)
+   * holds as a normal number; 1e-46 would train at 0.
+   */
+  static void learningRate(String option, double value) {
+    positiveFinite(option, value);
+    require(value >= Float.MIN_NORMAL && value <= Float.MAX_VALUE, option, value,
+        "is outside float32's normal range (" + Float.MIN_NORMAL + " .. " + Float.MAX_VALUE
+            + "): the optimizer computes in float32, where it would " + (value < Float.MIN_NORMAL ? "underflow to 0 or lose its precision" : "overflow"));
+  }
+
   /** A finite number >= 0. */
   static void nonNegativeFinite(String option, double value) {
     require(value >= 0 && Double.isFinite(value), option, value, "must be a finite number >= 0");

@@ -3,9 +3,9 @@ package io.longshort.cli;
 import io.longshort.export.RestPredict;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingLimits;
+import io.longshort.io.TextFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -42,15 +42,19 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
+    if (json != null && command.commandLine().getParseResult().hasMatchedOption("--request")) {
+      throw new IllegalArgumentException("--json and --request (" + request + ") both give the request: give one");
+    }
     Path dir = resolveVersion(savedModel);
     String body = json != null ? json
-        : request.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-        : Files.readString(Path.of(request));
+        : request.equals("-") ? TextFiles.decode(System.in.readAllBytes(), "--request - (standard input)")
+        : TextFiles.read(Path.of(request), "--request");
     SavedModelBundle loaded;
     try {
       loaded = SavedModelBundle.load(dir.toString(), SavedModelWriter.TAG);
-    } catch (org.tensorflow.exceptions.TensorFlowException e) {
-      throw new IOException("cannot load the SavedModel in " + dir + ": " + e.getMessage(), e);
+    } catch (org.tensorflow.exceptions.TensorFlowException | IllegalArgumentException e) {
+      // TF Java throws INVALID_ARGUMENT (a damaged proto, among others) as an IllegalArgumentException
+      throw new IOException("cannot load the SavedModel in " + dir + ": " + SavedModelWriter.loadFailure(e), e);
     }
     try (SavedModelBundle b = loaded) {
       o.println(RestPredict.predict(b.session(), b.metaGraphDef().getSignatureDefMap(), body, ServingLimits.of(dir)));

@@ -42,6 +42,9 @@ final class PromptBytes {
       rows.add(nonEmpty("--prompt-hex", h, b));
     }
     for (Path f : files == null ? List.<Path>of() : files) {
+      if (Files.isDirectory(f)) {
+        throw new IllegalArgumentException("--prompt-file (" + f + ") is a folder; give a file");
+      }
       if (!Files.isRegularFile(f)) {
         throw new IllegalArgumentException("--prompt-file (" + f + "): no such file");
       }

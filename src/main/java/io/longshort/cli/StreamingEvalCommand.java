@@ -2,6 +2,7 @@ package io.longshort.cli;
 
 import io.longshort.data.ByteCorpus;
 import io.longshort.graph.model.TransformerLsLm;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.TransformerLsSpec;
 import io.longshort.train.StreamingEval;
 import io.longshort.train.TransformerLsSetting;
@@ -57,11 +58,11 @@ final class StreamingEvalCommand {
       if (lm != null) {
         spec = TransformerLsSetting.SHIPPED.contains(lm) ? TransformerLsSetting.load(lm).model()
             : lm.trim().startsWith("{") ? TransformerLsSpec.parseJson(lm) // a run checkpoint's own model
-            : TransformerLsSpec.parseJson(Files.readString(Path.of(lm)));
+            : TransformerLsSpec.parseJson(TextFiles.read(Path.of(lm), "--lm"));
       } else if (st.metadata().containsKey("config")) {
         // a converted checkpoint (scripts/fairseq_to_safetensors.py) names its own model
-        spec = TransformerLsSpec.fromAuthorsConfig(new com.fasterxml.jackson.databind.ObjectMapper()
-            .readTree(st.metadata().get("config")));
+        spec = TransformerLsSpec.fromAuthorsConfig(
+            io.longshort.spec.Json.readTree(st.metadata().get("config"), weights + ": metadata \"config\""));
       } else {
         throw new IllegalArgumentException("--weights (" + weights + ") holds no config: give --lm (a TransformerLsSpec"
             + " JSON file, or a setting: " + String.join(", ", TransformerLsSetting.SHIPPED) + ")");

@@ -2,6 +2,8 @@ package io.longshort.cli;
 
 import io.longshort.data.ByteCorpus;
 import io.longshort.io.ContentFingerprint;
+import io.longshort.io.TextFiles;
+import io.longshort.spec.SizeLimits;
 import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsGenerator;
@@ -217,10 +219,11 @@ final class TrainCommand implements Callable<Integer> {
     if (n < 1 || n > spec.maxTokens()) {
       throw new IllegalArgumentException("--length (" + n + ") must be in 1.." + spec.maxTokens() + " for this model");
     }
+    SizeLimits.checkBatch(spec, "--batch", batch, n);
     int warm = warmup != null ? warmup : (int) Math.min(steps / 5, Integer.MAX_VALUE);
     // --lr, --warmup, --steps change the setting's schedule; its other values (weight decay, eps) stay
     OptimizerSpec base = settingOptimizer != null ? settingOptimizer : OptimizerSpec.authorsLra(warm, (int) steps);
-    OptimizerSpec optimizer = optimizerFile != null ? OptimizerSpec.parseJson(Files.readString(optimizerFile))
+    OptimizerSpec optimizer = optimizerFile != null ? OptimizerSpec.parseJson(TextFiles.read(optimizerFile, "--optimizer"))
         : base.withSchedule(warm, (int) steps).withLearningRate(learningRate);
     BestMetric best = bestMetric != null ? BestMetric.fromJson("--best-metric", bestMetric)
         : BestMetric.defaultFor(spec.task() == Task.LANGUAGE_MODEL);
@@ -270,7 +273,7 @@ final class TrainCommand implements Callable<Integer> {
       OptionChecks.inRange("--warmup", warmup, 0, steps - 1);
     }
     if (optimizerFile == null) {
-      OptionChecks.positiveFinite("--lr", learningRate);
+      OptionChecks.learningRate("--lr", learningRate);
     }
     if (window != null) {
       OptionChecks.atLeast("--window", window, 0);

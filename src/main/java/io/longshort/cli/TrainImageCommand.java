@@ -117,7 +117,7 @@ final class TrainImageCommand implements Callable<Integer> {
     OptionChecks.atLeast("--batch", batch, 1);
     OptionChecks.atLeast("--train-size", trainSize, 1);
     OptionChecks.atLeast("--eval-size", evalSize, 1);
-    OptionChecks.positiveFinite("--lr", learningRate);
+    OptionChecks.learningRate("--lr", learningRate);
     OptionChecks.nonNegativeFinite("--weight-decay", weightDecay);
     OptionChecks.atLeast("--crop-padding", cropPadding, 0);
     OptionChecks.atLeast("--eval-every", evalEvery, 0);

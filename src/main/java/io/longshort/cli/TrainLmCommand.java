@@ -145,7 +145,7 @@ final class TrainLmCommand implements Callable<Integer> {
     }
     OptimizerSpec q = p.optimizer();
     double rate = lr != null ? lr : q.learningRate();
-    OptionChecks.positiveFinite("--lr", rate);
+    OptionChecks.learningRate("--lr", rate);
     int warm = warmup != null ? warmup : q.warmupSteps();
     OptionChecks.atLeast("--warmup", warm, 0);
     int groups = accumulate != null ? accumulate : q.accumulationSteps();

@@ -1,5 +1,6 @@
 package io.longshort.compile;
 
+import io.longshort.graph.core.InputChecks;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -160,7 +161,9 @@ public final class TpuCompatibility {
     int checked = 0;
     Map<String, FunctionDef> library = null;
     for (GraphOperation op : ops) {
-      if (graph.isInitializer(op)) {
+      if (graph.isInitializer(op) || InputChecks.isCheck(op.name())) {
+        // init ops run once on the host; the input checks (Assert and its message) run on the
+        // host before the computation, as the feeds they check arrive
         continue;
       }
       checked++;

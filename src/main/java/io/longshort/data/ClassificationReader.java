@@ -78,6 +78,11 @@ public final class ClassificationReader extends RowReader {
       throw new BadRow("missing column: expected 2 tab-separated columns ("
           + (labelFirst ? "label, text" : "text, label") + "), found 1");
     }
+    if (listOps && firstTab != lastTab) {
+      // a ListOps expression has no tab: a third column would be read into the expression as a token
+      throw new BadRow("expected 2 tab-separated columns (" + (labelFirst ? "label, text" : "text, label")
+          + "), found " + (tabs(line, length).length + 1));
+    }
     int labelFrom;
     int labelTo;
     int textFrom;
@@ -103,6 +108,12 @@ public final class ClassificationReader extends RowReader {
       }
       if (ids.length == 0) {
         throw new BadRow("empty expression");
+      }
+      try {
+        // one whole expression (brackets balanced), checked before LRA's truncation to maxLength
+        ListOpsVocab.argumentCounts(ids);
+      } catch (IllegalArgumentException e) {
+        throw new BadRow("not one ListOps expression: " + e.getMessage());
       }
       return Example.listOps(truncated(ids, maxLength), label);
     }

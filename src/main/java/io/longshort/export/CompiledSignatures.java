@@ -2,6 +2,7 @@ package io.longshort.export;
 
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.Parameter;
+import io.longshort.graph.model.SignatureChecks;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -59,7 +60,7 @@ public final class CompiledSignatures {
    * @param params every variable, in parameter order (the function's other arguments)
    */
   public static synchronized <T extends TFloating> Map<String, Operand<?>> wrap(Graph graph, String key,
-      Map<String, Operand<?>> inputs, List<Parameter<T>> params, Map<String, Operand<?>> outputs) {
+      Map<String, Operand<?>> inputs, List<Parameter<T>> params, Map<String, Operand<?>> outputs, int vocabSize) {
     String scope = scope(key);
     if (graph.operation(scope + "/call") == null) {
       FunctionDef plain = SavedModelWriter.function(graph, scope, inputs, params, outputs);
@@ -85,10 +86,14 @@ public final class CompiledSignatures {
           .build());
       b.setAttr(XlaFunction.MUST_COMPILE_ATTR, true);
       GraphOperation call = (GraphOperation) b.build();
+      Map<String, Operand<?>> shaped = new LinkedHashMap<>();
       int j = 0;
       for (Map.Entry<String, Operand<?>> out : outputs.entrySet()) {
-        restoreShape(tf.withName(out.getKey()), call.output(j++), out.getValue().shape());
+        shaped.put(out.getKey(), restoreShape(tf.withName(out.getKey() + "_shaped"), call.output(j++),
+            out.getValue().shape()));
       }
+      // <scope>/<output>: the call's outputs once the inputs' checks passed (outside the function)
+      SignatureChecks.gated(tf, inputs, shaped, vocabSize);
     }
     Map<String, Operand<?>> compiled = new LinkedHashMap<>();
     for (String name : outputs.keySet()) {
@@ -174,11 +179,7 @@ public final class CompiledSignatures {
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static void restoreShape(Ops tf, Output out, Shape shape) {
-    if (shape.isUnknown()) {
-      tf.identity(out);
-    } else {
-      tf.ensureShape(out, shape);
-    }
+  private static Operand<?> restoreShape(Ops tf, Output out, Shape shape) {
+    return shape.isUnknown() ? tf.identity(out) : tf.ensureShape(out, shape);
   }
 }

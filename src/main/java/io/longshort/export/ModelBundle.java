@@ -5,6 +5,7 @@ import io.longshort.io.OwnedFiles;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.core.Parameter;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.SafetensorsWriter;
@@ -91,7 +92,7 @@ public final class ModelBundle {
     if (!Files.isRegularFile(file)) {
       throw new IOException(dir + " is not a model bundle: no " + SPEC_FILE);
     }
-    return ModelSpec.parseJson(Files.readString(file));
+    return ModelSpec.parseJson(TextFiles.read(file, "model bundle spec"));
   }
 
   /** Sets every parameter of {@code graph} from the bundle's weights. */

@@ -103,7 +103,7 @@ public final class RestPredict {
     try {
       Map<String, JsonNode> columnsByName = rows ? fromRows(root.get("instances"), inputInfo)
           : fromColumns(root.get("inputs"), inputInfo);
-      checkBatchSize(columnsByName, limits);
+      checkBatchSize(columnsByName, inputInfo, limits);
       long batch = -1;
       for (Map.Entry<String, JsonNode> e : columnsByName.entrySet()) {
         Tensor t = toTensor(e.getKey(), e.getValue(), inputInfo.get(e.getKey()));
@@ -128,7 +128,9 @@ public final class RestPredict {
         for (int i = 0; i < outNames.size(); i++) {
           outputs.put(outNames.get(i), toJson(result.get(i)));
         }
-      } catch (org.tensorflow.exceptions.TensorFlowException e) {
+      } catch (org.tensorflow.exceptions.TensorFlowException | org.tensorflow.exceptions.TFInvalidArgumentException e) {
+        // TF Java's INVALID_ARGUMENT (the graph's input checks) is an IllegalArgumentException, not
+        // a TensorFlowException: TF Serving answers both as {"error": status message}
         throw new BadRequest(e.getMessage());
       }
       ObjectNode response = NODES.objectNode();
@@ -160,16 +162,31 @@ public final class RestPredict {
    * TF Serving's batching refuses a request of more rows than max_batch_size (with its own words:
    * "Task size ... is larger than maximum input batch size"); so do we, before building any tensor.
    */
-  private static void checkBatchSize(Map<String, JsonNode> columns, ServingLimits limits) throws BadRequest {
+  private static void checkBatchSize(Map<String, JsonNode> columns, Map<String, TensorInfo> inputs,
+      ServingLimits limits) throws BadRequest {
     if (limits.maxBatchSize() <= 0) {
       return;
     }
     for (Map.Entry<String, JsonNode> c : columns.entrySet()) {
+      TensorInfo info = inputs.get(c.getKey());
+      int rank = info == null || info.getTensorShape().getUnknownRank() ? -1 : info.getTensorShape().getDimCount();
+      if (rank >= 0 && depth(c.getValue()) != rank) {
+        continue; // not rows of this input (a 1-D input_ids is one row's ids): the rank check names it
+      }
       if (c.getValue().isArray() && c.getValue().size() > limits.maxBatchSize()) {
         throw new BadRequest("Task size " + c.getValue().size() + " is larger than maximum input batch size "
             + limits.maxBatchSize() + " (max_batch_size in " + limits.batchingFile() + "); split the request");
       }
     }
+  }
+
+  /** The nesting depth of a JSON value along its first elements: 0 for a scalar, 2 for [[1, 2]]. */
+  private static int depth(JsonNode n) {
+    int d = 0;
+    for (JsonNode at = n; at.isArray() && !at.isEmpty(); at = at.get(0)) {
+      d++;
+    }
+    return n.isArray() && n.isEmpty() ? 1 : d;
   }
 
   /** Token ids outside the vocabulary are a bad request, not a gather error deep in the graph. */

@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.graph.model.SignatureChecks;
 import io.longshort.io.AtomicFiles;
 import io.longshort.graph.decode.GenerateSignature;
 import io.longshort.graph.model.ModelGraph;
@@ -110,6 +111,21 @@ public final class SavedModelWriter {
    * ({@link BuiltModel#signatures()}) into {@code dir}, which must not exist or be empty. Not
    * atomic by itself: {@link ServingExport} writes into a temporary folder and renames it.
    */
+  /**
+   * Why TensorFlow could not load a SavedModel, in words that name the files: its own message for
+   * a truncated file ("Read less bytes than requested") names neither the file nor the cause.
+   */
+  public static String loadFailure(RuntimeException e) {
+    String m = String.valueOf(e.getMessage());
+    String first = m.lines().findFirst().orElse(m);
+    if (m.contains("Read less bytes than requested") || m.contains("truncated") || m.contains("Data loss")
+        || m.contains("corrupted")) {
+      return "its " + SAVED_MODEL_FILE + " or " + VARIABLES_DIR + "/ files are truncated or damaged (TensorFlow: "
+          + first + "); export it again, or copy the whole version folder";
+    }
+    return first;
+  }
+
   public static <T extends TFloating> void write(BuiltModel<T> model, Path dir) throws IOException {
     write(model, dir, ExportOptions.PLAIN);
   }
@@ -132,7 +148,8 @@ public final class SavedModelWriter {
     if (options.xla() && sigOutputs.containsKey(GenerateSignature.KEY) && model instanceof ModelGraph<T> lm) {
       sigOutputs.put(GenerateSignature.KEY, sorted(GenerateSignature.build(lm, true).outputs()));
     }
-    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options);
+    int vocabSize = model instanceof ModelGraph<T> m ? m.spec().vocabSize() : 0;
+    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options, vocabSize);
   }
 
   /** bf16 exports need a model that computes in bfloat16 from float32 variables, and only those. */
@@ -154,6 +171,17 @@ public final class SavedModelWriter {
   public static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
       Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> plainOutputs, Path dir,
       ExportOptions options) throws IOException {
+    write(modelGraph, session, parameters, sigInputs, plainOutputs, dir, options, 0);
+  }
+
+  /**
+   * {@link #write(Graph, Session, Parameters, Map, Map, Path, ExportOptions)}; the signatures' model
+   * inputs are checked in the graph ({@link SignatureChecks}: ids in 0..vocabSize-1 unless
+   * vocabSize is 0, masks 0 or 1), outside any compiled function.
+   */
+  public static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
+      Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> plainOutputs, Path dir,
+      ExportOptions options, int vocabSize) throws IOException {
     if (Files.exists(dir)) {
       try (var s = Files.list(dir)) {
         if (s.findAny().isPresent()) {
@@ -171,8 +199,15 @@ public final class SavedModelWriter {
     Map<String, Map<String, Operand<?>>> sigOutputs = new LinkedHashMap<>();
     for (Map.Entry<String, Map<String, Operand<?>>> sig : plainOutputs.entrySet()) {
       boolean wrap = options.xla() && !sig.getKey().equals(GenerateSignature.KEY);
-      sigOutputs.put(sig.getKey(), wrap ? CompiledSignatures.wrap(modelGraph, sig.getKey(), sigInputs.get(sig.getKey()),
-          params, sig.getValue()) : sig.getValue());
+      Map<String, Operand<?>> outputs = sig.getValue();
+      if (wrap) {
+        outputs = CompiledSignatures.wrap(modelGraph, sig.getKey(), sigInputs.get(sig.getKey()), params, outputs,
+            vocabSize);
+      } else if (!sig.getKey().equals(GenerateSignature.KEY)) { // generate checks its inputs before its loop
+        outputs = SignatureChecks.gated(Ops.create(modelGraph).withSubScope(sig.getKey()), sigInputs.get(sig.getKey()),
+            outputs, vocabSize);
+      }
+      sigOutputs.put(sig.getKey(), outputs);
     }
     GraphDef.Builder graphDef = modelGraph.toGraphDef().toBuilder();
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();

@@ -233,7 +233,12 @@ public final class ServingExport {
 
   /** One more than the highest integer folder under {@code modelDir}; 1 when there is none. */
   public static long nextVersion(Path modelDir) throws IOException {
-    return versions(modelDir).stream().mapToLong(Long::longValue).max().orElse(0) + 1;
+    long highest = versions(modelDir).stream().mapToLong(Long::longValue).max().orElse(0);
+    if (highest == Long.MAX_VALUE) {
+      throw new IllegalArgumentException(modelDir + " holds version " + highest + ", the largest int64: there is no"
+          + " next version; give --model-version (a free one below it)");
+    }
+    return highest + 1;
   }
 
   public static List<Long> versions(Path modelDir) throws IOException {
@@ -244,8 +249,13 @@ public final class ServingExport {
     try (Stream<Path> s = Files.list(modelDir)) {
       for (Path p : s.toList()) {
         String f = p.getFileName().toString();
-        if (Files.isDirectory(p) && f.matches("[0-9]{1,18}")) {
-          out.add(Long.parseLong(f));
+        // int64, as TF Serving reads versions: 19 digits up to Long.MAX_VALUE; a larger number is no version
+        if (Files.isDirectory(p) && f.matches("[0-9]{1,19}")) {
+          try {
+            out.add(Long.parseLong(f));
+          } catch (NumberFormatException e) {
+            // past int64: TF Serving does not serve it either
+          }
         }
       }
     }
@@ -269,26 +279,21 @@ public final class ServingExport {
         }
       }
     }
-    StringBuilder c = new StringBuilder("model_config_list {\n");
+    List<ServingConfigProtos.Model> configs = new ArrayList<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
       String base = basePath == null ? m.getValue().toAbsolutePath().normalize().toString()
           : basePath.replaceAll("/+$", "") + "/" + m.getKey();
-      c.append("  config {\n")
-          .append("    name: \"").append(m.getKey()).append("\"\n")
-          .append("    base_path: \"").append(base).append("\"\n")
-          .append("    model_platform: \"tensorflow\"\n")
-          .append("  }\n");
+      configs.add(new ServingConfigProtos.Model(m.getKey(), base));
     }
-    c.append("}\n");
-    AtomicFiles.writeString(root.resolve(MODELS_CONFIG), c.toString());
+    // TF Serving's messages and protobuf's printer: a quote or newline in a path is escaped
+    AtomicFiles.writeString(root.resolve(MODELS_CONFIG), ServingConfigProtos.modelsConfig(configs));
     // tensorflow_model_server --enable_batching --batching_parameters_file=batching_parameters.txt
-    AtomicFiles.writeString(root.resolve(BATCHING_FILE), """
-        max_batch_size { value: 32 }
-        batch_timeout_micros { value: 2000 }
-        num_batch_threads { value: 4 }
-        max_enqueued_batches { value: 100 }
-        """);
+    AtomicFiles.writeString(root.resolve(BATCHING_FILE), ServingConfigProtos.batchingParameters(BATCHING));
   }
+
+  /** The batching of batching_parameters.txt (BatchingParameters' fields). */
+  static final Map<String, Long> BATCHING = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(Map.of(
+      "max_batch_size", 32L, "batch_timeout_micros", 2000L, "num_batch_threads", 4L, "max_enqueued_batches", 100L)));
 
   /** The serving_default outputs of {@code model} for {@code inputs}, as (name, shape, values). */
   public static <T extends TFloating> void writeExample(BuiltModel<T> model, Map<String, HostArray> inputs, Path file)

@@ -1,13 +1,13 @@
 package io.longshort.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.Json;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 /**
  * What a request to an exported version may hold, as the export itself says: the largest batch
@@ -23,8 +23,6 @@ import java.util.regex.Pattern;
 public record ServingLimits(int maxBatchSize, int vocabSize, Path batchingFile) {
   public static final ServingLimits NONE = new ServingLimits(0, 0, null);
 
-  private static final Pattern MAX_BATCH = Pattern.compile("max_batch_size\\s*\\{\\s*value\\s*:\\s*(\\d+)\\s*}");
-
   /** The limits of the version in {@code versionDir} ({@code <root>/<name>/<version>}). */
   public static ServingLimits of(Path versionDir) throws IOException {
     Path abs = versionDir.toAbsolutePath().normalize();
@@ -32,10 +30,14 @@ public record ServingLimits(int maxBatchSize, int vocabSize, Path batchingFile) 
         : abs.getParent().getParent().resolve(ServingExport.BATCHING_FILE);
     int maxBatch = 0;
     if (batching != null && Files.isRegularFile(batching)) {
-      Matcher m = MAX_BATCH.matcher(Files.readString(batching));
-      if (m.find()) {
-        maxBatch = Integer.parseInt(m.group(1));
+      Map<String, Long> settings;
+      try {
+        settings = ServingConfigProtos.parseBatchingParameters(TextFiles.read(batching, "batching parameters"));
+      } catch (com.google.protobuf.TextFormat.ParseException e) {
+        throw new IOException(batching + ": not TF Serving's BatchingParameters text: " + e.getMessage(), e);
       }
+      long max = settings.getOrDefault("max_batch_size", 0L);
+      maxBatch = (int) Math.min(max, Integer.MAX_VALUE);
     }
     int vocab = 0;
     Path example = abs.resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.EXAMPLE_FILE);

@@ -1,6 +1,7 @@
 package io.longshort.export;
 
 import io.longshort.graph.core.Parameters;
+import io.longshort.graph.decode.GenerateChecks;
 import io.longshort.graph.decode.Generation;
 import io.longshort.graph.decode.StreamScoring;
 import io.longshort.graph.decode.TransformerLsGeneration;
@@ -65,7 +66,8 @@ public final class TransformerLsServingExport {
           tf.withName("temperature").placeholder(TFloat32.class, Placeholder.shape(Shape.of(batch))),
           tf.withName("top_k").placeholder(TInt32.class, Placeholder.shape(Shape.of(batch))),
           tf.withName("seed").placeholder(org.tensorflow.types.TInt64.class, Placeholder.shape(Shape.of(batch))));
-      Generation.Outputs generated = TransformerLsGeneration.build(tf, params, spec, batch, block, capacity, gen);
+      Generation.Inputs checked = GenerateChecks.checked(tf, gen, spec.vocabSize(), capacity, capacity);
+      Generation.Outputs generated = TransformerLsGeneration.build(tf, params, spec, batch, block, capacity, checked);
       try (Session session = new Session(g)) {
         session.initialize();
         WeightLoader.load(session, params, weights);

@@ -15,23 +15,60 @@ import java.util.stream.Stream;
 public final class AtomicFiles {
   private AtomicFiles() {}
 
+  /**
+   * Writes {@code file} whole or not at all. A failure (a full disk's bare "No space left on
+   * device") names the file, and the folders this write created for it are removed again.
+   */
   public static void write(Path file, byte[] bytes) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
+    Path created = firstMissing(dir);
     try {
       Files.createDirectories(dir);
     } catch (AccessDeniedException e) {
       throw new IOException("cannot create folder " + dir + ": permission denied", e);
     }
-    if (!Files.isWritable(dir)) {
-      throw new IOException("cannot write into folder " + dir + ": permission denied");
-    }
-    Path tmp = createTemp(file);
+    boolean written = false;
     try {
-      Files.write(tmp, bytes);
-      readableByAll(tmp);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      if (!Files.isWritable(dir)) {
+        throw new IOException("cannot write into folder " + dir + ": permission denied");
+      }
+      Path tmp = createTemp(file);
+      try {
+        Files.write(tmp, bytes);
+        readableByAll(tmp);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        written = true;
+      } catch (java.nio.file.FileSystemException e) {
+        throw e;
+      } catch (IOException e) {
+        throw new IOException("cannot write " + file + ": " + e.getMessage(), e);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
     } finally {
-      Files.deleteIfExists(tmp);
+      if (!written && created != null) {
+        removeEmpty(dir, created);
+      }
+    }
+  }
+
+  /** The outermost folder of {@code dir} (itself included) that does not exist yet, or null. */
+  private static Path firstMissing(Path dir) {
+    Path missing = null;
+    for (Path p = dir; p != null && !Files.exists(p); p = p.getParent()) {
+      missing = p;
+    }
+    return missing;
+  }
+
+  /** Removes the empty folders from {@code dir} up to {@code top} (both included); stops at one that is not empty. */
+  private static void removeEmpty(Path dir, Path top) {
+    for (Path p = dir; p != null && p.startsWith(top); p = p.getParent()) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        return; // not empty (someone else's file), or not ours to remove
+      }
     }
   }
 

@@ -2,15 +2,18 @@ package io.longshort.spec;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
@@ -22,15 +25,21 @@ import java.util.stream.Collectors;
  * The one Jackson configuration every spec is read and written with. Reading is strict, as a spec
  * that means something else than it says is worse than one refused: {@code "window": 8.5} is an
  * error (not 8), an unknown field is an error that lists the allowed ones, trailing text after the
- * object is an error, and every error gives its line and column.
+ * object is an error, a key given twice is an error (the second would silently win: {@code "window":
+ * 4, "window": 1000}), a number given as a string ({@code "vocabSize": "18"}) is an error, and every
+ * error gives its line and column. Every JSON file the project reads (specs, configs, run metadata,
+ * {@code best.json}) goes through this mapper.
  */
 public final class Json {
-  public static final ObjectMapper MAPPER = new ObjectMapper()
+  public static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
       .enable(SerializationFeature.INDENT_OUTPUT)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+      .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+      .build();
 
   private Json() {}
 
@@ -65,6 +74,54 @@ public final class Json {
   }
 
   /**
+   * The tree of the JSON file {@code file}; a file that is not (strict) JSON fails naming the file,
+   * the line and column and the reason, never Jackson's raw text (which quotes the source as
+   * "REDACTED").
+   */
+  public static JsonNode readTree(java.nio.file.Path file) throws java.io.IOException {
+    try {
+      return MAPPER.readTree(file.toFile());
+    } catch (JsonProcessingException e) {
+      throw new java.io.IOException(file + ": not valid JSON: " + describe(e), e);
+    }
+  }
+
+  /** The tree of {@code json}; invalid JSON fails as IllegalArgumentException naming {@code what}. */
+  public static JsonNode readTree(String json, String what) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(what + ": not valid JSON: " + describe(e), e);
+    }
+  }
+
+  /**
+   * Jackson's error in one line without its source excerpt: {@code line 1, column 12: Duplicate
+   * field 'window'}.
+   */
+  public static String describe(JsonProcessingException e) {
+    StringBuilder b = new StringBuilder();
+    JsonLocation at = e.getLocation();
+    if (at != null && at.getLineNr() > 0) {
+      b.append("line ").append(at.getLineNr()).append(", column ").append(at.getColumnNr());
+    }
+    if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+      b.append(b.length() > 0 ? " " : "").append("(at ").append(path(m)).append(")");
+    }
+    return b.append(b.length() > 0 ? ": " : "").append(reason(e)).toString();
+  }
+
+  /** The first line of Jackson's own message, the source excerpt left out. */
+  private static String reason(JsonProcessingException e) {
+    String m = String.valueOf(e.getOriginalMessage());
+    if (m.startsWith("Trailing token")) {
+      return "text after the end of the JSON value";
+    }
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
+  /**
    * {@code ModelSpec JSON, line 3, column 15 (at attention.window): Cannot coerce ...}; an unknown
    * field names the allowed ones.
    */
@@ -85,10 +142,8 @@ public final class Json {
         b.append("; allowed: ").append(new TreeSet<>(known.stream().map(String::valueOf).toList()).stream()
             .collect(Collectors.joining(", ")));
       }
-    } else if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
-      b.append("text after the end of the JSON value");
     } else {
-      b.append(e.getOriginalMessage());
+      b.append(reason(e));
     }
     return b.toString();
   }

@@ -1,5 +1,6 @@
 package io.longshort.spec;
 
+import io.longshort.io.TextFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ public final class ModelConfigs {
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
     try {
-      return ModelSpec.parseJson(Files.readString(file));
+      return ModelSpec.parseJson(TextFiles.read(file, "model file"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }

@@ -235,11 +235,13 @@ public final class ModelSpec {
 
   public static final class Builder {
     private final Task task;
-    private int vocabSize = -1;
-    private int maxLength = -1;
-    private int width = -1;
-    private int layers = -1;
-    private int hiddenWidth = -1;
+    // unset, told apart from any value given (a given -1 is refused as -1, not as missing)
+    private static final int UNSET = Integer.MIN_VALUE;
+    private int vocabSize = UNSET;
+    private int maxLength = UNSET;
+    private int width = UNSET;
+    private int layers = UNSET;
+    private int hiddenWidth = UNSET;
     private AttentionSpec attention;
     private List<AttentionSpec> attentionPerLayer;
     private Positions positions = Positions.LEARNED;
@@ -276,6 +278,7 @@ public final class ModelSpec {
       positive(layers, "layers", 1);
       positive(hiddenWidth, "hiddenWidth", 1);
       check(attention != null, "attention is required (setAttention)");
+      checkSizes();
       check(dropout >= 0 && dropout < 1, "dropout (" + dropout + ") must be in [0, 1)");
       check(layerNormEpsilon > 0 && Double.isFinite(layerNormEpsilon),
           "layerNormEpsilon (" + layerNormEpsilon + ") must be a finite number > 0");
@@ -297,6 +300,9 @@ public final class ModelSpec {
           check(!a.kind().isCausal(), name + ".kind (" + a.kind().jsonName() + ") is causal; "
               + task.jsonName() + " models use long_short or full attention");
         }
+        // a window or rank past the length changes nothing but the cost: surely a mistake
+        check(a.window() <= maxLength, name + ".window (" + a.window() + ") must be <= maxLength (" + maxLength + ")");
+        check(a.rank() <= maxLength, name + ".rank (" + a.rank() + ") must be <= maxLength (" + maxLength + ")");
         check(a.kind() != AttentionKind.LINFORMER || a.maxLength() == 0 || a.maxLength() == maxLength,
             name + ".maxLength (" + a.maxLength() + ") must be 0 or the model's maxLength (" + maxLength
             + "): Linformer's E is learned for the model's length");
@@ -320,8 +326,50 @@ public final class ModelSpec {
       return new ModelSpec(this);
     }
 
+    /**
+     * Sizes against what TensorFlow and the machine hold (SizeLimits), before the per-layer checks
+     * below loop over the layers: {@code "layers": 2000000000} is refused here in milliseconds.
+     */
+    private void checkSizes() {
+      try {
+        SizeLimits.checkElements("vocabSize", vocabSize, "embedding table (vocabSize, width)", vocabSize, width);
+        SizeLimits.checkElements("maxLength", maxLength, "activations of one row (maxLength, width)", maxLength, width);
+        SizeLimits.checkElements("maxLength", maxLength, "MLP activations of one row (maxLength, hiddenWidth)",
+            maxLength, hiddenWidth);
+        SizeLimits.checkElements("hiddenWidth", hiddenWidth, "MLP weight (width, hiddenWidth)", width, hiddenWidth);
+        SizeLimits.checkElements("width", width, "attention weight (width, width)", width, width);
+        // a layer's parameters: Q, K, V, output (4 D^2), the MLP (2 D F), the dynamic projection
+        // (D, H r) of long-short attention, biases and LayerNorms (about 10 D)
+        long perLayer = 4L * width * width + 2L * width * hiddenWidth
+            + (long) width * attention.heads() * Math.max(0, attention.rank()) + 10L * width;
+        long blocks = tiedLayers ? 1 : layers;
+        long parameters = SizeLimits.plus(SizeLimits.times(blocks, perLayer),
+            (long) vocabSize * width + (long) maxLength * width + (long) width * Math.max(classes, 0));
+        long bytes = SizeLimits.times(parameters, 4);
+        String what = String.format(java.util.Locale.ROOT, "the parameters (about %.3g float32 values)", (double) parameters);
+        long layersPart = SizeLimits.times(blocks, perLayer);
+        if (layersPart >= (long) vocabSize * width && layersPart >= (long) maxLength * width) {
+          SizeLimits.checkMachineMemory("layers", layers, what, bytes);
+        } else if ((long) vocabSize >= maxLength) {
+          SizeLimits.checkMachineMemory("vocabSize", vocabSize, what, bytes);
+        } else {
+          SizeLimits.checkMachineMemory("maxLength", maxLength, what, bytes);
+        }
+        // one row's activations, kept for the backward pass: per layer and position about 12 D
+        // (projections, residuals, LayerNorms), F (the MLP) and H (3 w + r) attention scores
+        long perPosition = 12L * width + hiddenWidth
+            + (long) attention.heads() * (3L * Math.max(0, attention.window()) + Math.max(0, attention.rank()));
+        SizeLimits.checkMachineMemory("maxLength", maxLength, "one row's activations (about " + perPosition
+            + " float32 values per position and layer)", SizeLimits.elements(maxLength, layers, perPosition, 4));
+        // the graph itself (ops, their Java and native objects): about 256 KiB per layer
+        SizeLimits.checkHeap("layers", layers, "the graph's layers (about 256 KiB each)", SizeLimits.times(layers, 256 << 10));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("ModelSpec: " + e.getMessage(), e);
+      }
+    }
+
     private static void positive(int value, String field, int min) {
-      check(value != -1, field + " is required (set" + Character.toUpperCase(field.charAt(0))
+      check(value != UNSET, field + " is required (set" + Character.toUpperCase(field.charAt(0))
           + field.substring(1) + ")");
       check(value >= min, field + " (" + value + ") must be >= " + min);
     }

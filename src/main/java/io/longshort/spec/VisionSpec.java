@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.longshort.io.TextFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +103,7 @@ public record VisionSpec(
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
     try {
-      String json = Files.readString(file);
+      String json = TextFiles.read(file, "vision model file");
       return isAuthorsConfig(json) ? MsVitArch.fromAuthorsConfig(Json.MAPPER.readTree(json)) : parseJson(json);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);

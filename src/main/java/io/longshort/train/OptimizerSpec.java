@@ -72,6 +72,9 @@ public record OptimizerSpec(
     check(type != null, "type is required (adamw, adam or sgd)");
     check(schedule != null, "schedule is required (constant, linear or cosine)");
     check(learningRate > 0 && Double.isFinite(learningRate), "learningRate (" + learningRate + ") must be > 0");
+    // the optimizer computes in float32: a rate below its normal numbers underflows (1e-46 trains at 0)
+    check(learningRate >= Float.MIN_NORMAL && learningRate <= Float.MAX_VALUE, "learningRate (" + learningRate
+        + ") is outside float32's normal range (" + Float.MIN_NORMAL + " .. " + Float.MAX_VALUE + ")");
     check(beta1 >= 0 && beta1 < 1, "beta1 (" + beta1 + ") must be in [0, 1)");
     check(beta2 >= 0 && beta2 < 1, "beta2 (" + beta2 + ") must be in [0, 1)");
     check(epsilon > 0, "epsilon (" + epsilon + ") must be > 0");

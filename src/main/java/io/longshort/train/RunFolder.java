@@ -1,10 +1,10 @@
 package io.longshort.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.longshort.io.AtomicFiles;
 import io.longshort.io.FolderLock;
+import io.longshort.spec.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,6 @@ public final class RunFolder implements AutoCloseable {
   public static final String BEST_DIR = "best";
   /** The metadata key of the training data's fingerprint (checked on resume when both sides have one). */
   public static final String DATA = "data";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The best evaluation so far and its checkpoint (a file name in {@link #checkpointDir()}). */
   public record Best(long step, String file, String metric, double value) {}
@@ -188,8 +187,8 @@ public final class RunFolder implements AutoCloseable {
   /** The first differing field of two values, as {path, old, new}: JSON objects are compared field by field. */
   private static String[] difference(String path, String before, String now) {
     try {
-      JsonNode a = JSON.readTree(before);
-      JsonNode b = JSON.readTree(now);
+      JsonNode a = Json.MAPPER.readTree(before);
+      JsonNode b = Json.MAPPER.readTree(now);
       if (a != null && b != null && a.isObject() && b.isObject()) {
         String[] d = difference(path, a, b);
         if (d != null) {
@@ -247,12 +246,12 @@ public final class RunFolder implements AutoCloseable {
   public Path saveBest(long step, Session session, List<TrainingVariable> variables, String metric, double value)
       throws IOException {
     Path file = Checkpoints.save(bestDir(), step, session, variables, metadata, Integer.MAX_VALUE);
-    ObjectNode n = JSON.createObjectNode();
+    ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("step", step);
     n.put("file", file.getFileName().toString());
     n.put("metric", metric);
     n.put("value", value);
-    AtomicFiles.writeString(dir.resolve(BEST_FILE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(n) + "\n");
+    AtomicFiles.writeString(dir.resolve(BEST_FILE), Json.MAPPER.writer().writeValueAsString(n) + "\n");
     for (Path old : Checkpoints.list(bestDir())) {
       if (!old.equals(file)) {
         Files.deleteIfExists(old);
@@ -270,7 +269,7 @@ public final class RunFolder implements AutoCloseable {
     if (!Files.exists(f)) {
       return Optional.empty();
     }
-    JsonNode n = JSON.readTree(f.toFile());
+    JsonNode n = Json.readTree(f);
     for (String field : List.of("step", "file", "value")) {
       if (n == null || !n.has(field)) {
         throw new IOException(f + ": no \"" + field + "\" field; expected {\"step\": N, \"file\": \"ckpt-N.safetensors\","

@@ -2,6 +2,7 @@ package io.longshort.train;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.Json;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,7 +64,7 @@ public record TrainingSetting(
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
     try {
-      return parseJson(Files.readString(file));
+      return parseJson(TextFiles.read(file, "--config"));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }

@@ -2,6 +2,7 @@ package io.longshort.train;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.Json;
 import io.longshort.spec.TransformerLsSpec;
 import java.io.IOException;
@@ -117,7 +118,7 @@ public record TransformerLsSetting(
       throw new IllegalArgumentException("setting (\"" + nameOrFile + "\") is neither a shipped LM setting ("
           + String.join(", ", SHIPPED) + ") nor a JSON file");
     }
-    return parseJson(Files.readString(file));
+    return parseJson(TextFiles.read(file, "LM setting"));
   }
 
   public String toJson() {

@@ -143,6 +143,51 @@ class ImportLraCommandTest {
     }
   }
 
+  /** A copy of {@code from} with {@code tensor}'s first value replaced and its metadata edited. */
+  private Path copy(Path from, String tensor, double value, java.util.function.UnaryOperator<String> config)
+      throws Exception {
+    io.longshort.weights.SafetensorsWriter w = new io.longshort.weights.SafetensorsWriter();
+    try (Safetensors st = Safetensors.open(from)) {
+      st.metadata().forEach((k, v) -> w.metadata(k, k.equals("config") ? config.apply(v) : v));
+      for (String name : st.names()) {
+        long[] shape = st.info(name).shape();
+        if (st.info(name).dtype().isFloating()) {
+          double[] v = st.readDoubles(name);
+          if (name.equals(tensor)) {
+            v[0] = value;
+          }
+          w.putFloats(name, shape, v);
+        } else {
+          w.putInts(name, shape, st.readInts(name));
+        }
+      }
+    }
+    Path to = dir.resolve("edited-" + System.nanoTime() + ".safetensors");
+    w.write(to);
+    return to;
+  }
+
+  @Test
+  void nonFiniteWeightsAndAbsurdLayerCountsAreRefusedByName() throws Exception {
+    Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
+    String tensor = "model.embeddings.word_embeddings.weight";
+    StringWriter err = new StringWriter();
+    Path nan = copy(golden, tensor, Double.NaN, c -> c);
+    assertEquals(2, run(err, "import-lra", "--weights", nan.toString(), "--out", dir.resolve("nan").toString()));
+    assertEquals("error: --weights (" + nan + ") holds weights that are not finite: '" + tensor + "' has 1 NaN of ",
+        err.toString().substring(0, err.toString().indexOf(" of ") + 4));
+    assertFalse(Files.exists(dir.resolve("nan")), "no bundle written");
+
+    err = new StringWriter();
+    Path deep = copy(golden, tensor, 0.5, c -> c.replaceFirst("\"num_layers\"\\s*:\\s*\\d+", "\"num_layers\": 1000000000"));
+    long t0 = System.nanoTime();
+    assertEquals(2, run(err, "import-lra", "--weights", deep.toString(), "--out", dir.resolve("deep").toString()));
+    assertTrue((System.nanoTime() - t0) / 1e9 < 10, "refused within seconds");
+    assertTrue(err.toString().startsWith("error: --weights (" + deep + "), its \"config\" metadata: ModelSpec: layers"
+        + " (1000000000) is too large: "), err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), err.toString());
+  }
+
   @Test
   void countsAndNamesTheSameIgnoredTensors() throws Exception {
     Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");

@@ -169,6 +169,50 @@ class PredictCommandTest {
   }
 
   @Test
+  void masksOtherThan0Or1AreRefusedByTheGraphAndA1dInputIsARankError() throws Exception {
+    String ids0 = row(ids, 0).toString();
+    for (int bad : new int[] {2, -1}) {
+      ArrayNode mask0 = row(mask, 0);
+      mask0.set(1, JSON.getNodeFactory().numberNode(bad));
+      String error = predict(2, "{\"instances\": [{\"input_ids\": " + ids0 + ", \"mask\": " + mask0 + "}]}")
+          .get("error").asText();
+      assertTrue(error.startsWith("assertion failed: [mask: every value must be 0 (padding) or 1 (token); got]"), error);
+    }
+    // 128 ids as one 1-D input: a rank error, not "Task size 128 is larger than ... 32"
+    ArrayNode flat = JSON.createArrayNode();
+    for (int i = 0; i < 128; i++) {
+      flat.add(1);
+    }
+    String error = predict(2, "{\"inputs\": {\"input_ids\": " + flat + ", \"mask\": [" + row(mask, 0) + "]}}")
+        .get("error").asText();
+    assertTrue(error.startsWith("input 'input_ids': expected rank 2"), error);
+  }
+
+  @Test
+  void truncatedVariablesAreNamedNotReadLessBytes() throws Exception {
+    Path copy = dir.resolve("truncated/listops/1");
+    Path real = version.toRealPath(); // the version folder is a link to its hidden real folder
+    try (var files = java.nio.file.Files.walk(real)) {
+      for (Path f : files.toList()) {
+        Path to = copy.resolve(real.relativize(f).toString());
+        if (java.nio.file.Files.isDirectory(f)) {
+          java.nio.file.Files.createDirectories(to);
+        } else {
+          java.nio.file.Files.copy(f, to);
+        }
+      }
+    }
+    Path data = copy.resolve("variables/variables.data-00000-of-00001");
+    byte[] bytes = java.nio.file.Files.readAllBytes(data);
+    java.nio.file.Files.write(data, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    String[] out = new String[1];
+    assertEquals(2, run(out, "predict", "--saved-model", copy.toString(), "--json", rowsRequest()), out[0]);
+    assertTrue(out[0].startsWith("error: cannot load the SavedModel in " + copy + ": its saved_model.pb or variables/"
+        + " files are truncated or damaged (TensorFlow: "), out[0]);
+    assertEquals(1, out[0].strip().lines().count(), out[0]);
+  }
+
+  @Test
   void inspectShowsSignaturesWithDtypesAndShapes() {
     String[] out = new String[1];
     assertEquals(0, run(out, "inspect", version.toString()));

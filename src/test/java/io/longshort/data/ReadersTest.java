@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,6 +151,20 @@ class ReadersTest {
       r.read();
       MalformedRowException bad = assertThrows(MalformedRowException.class, r::read);
       assertTrue(bad.getMessage().contains("basic_val.tsv line 4: unknown ListOps token '[FIRST'"), bad.getMessage());
+    }
+  }
+
+  @Test
+  void listOpsRowsThatAreNotListOpsAreRefusedByName() throws Exception {
+    Path f = write("bad_listops.tsv", "Source\tTarget\n[MAX 2 9 ]\t9\n[MAX 2\t9 ]\t9\n[MAX 2 [MIN 3 ]\t3\n"
+        + "[MAX 2 ] ]\t2\n");
+    try (ClassificationReader r = ClassificationReader.listOps(f, 2000, OnBadRow.SKIP)) {
+      assertEquals(1, r.readAll().size());
+      assertEquals(List.of(
+          f + " line 3: expected 2 tab-separated columns (text, label), found 3",
+          f + " line 4: not one ListOps expression: 1 operator(s) not closed by ']'",
+          f + " line 5: not one ListOps expression: ']' at token 4 closes no operator"),
+          r.skipMessages().stream().map(m -> m.substring(m.indexOf(f.toString()))).toList());
     }
   }
 

@@ -124,14 +124,12 @@ class SavedModelExportTest {
       assertTrue(Files.isRegularFile(version.resolve("variables/variables.data-00000-of-00001")));
     }
     String config = Files.readString(dir.resolve("savedmodels").resolve(ServingExport.MODELS_CONFIG));
-    for (String model : new String[] {"lra_listops", "lra_retrieval", "char_lm_small"}) {
-      assertTrue(config.contains("name: \"" + model + "\""), config);
-    }
+    assertEquals(List.of("char_lm_small", "lra_listops", "lra_retrieval"),
+        ServingConfigProtos.parseModelsConfig(config).stream().map(ServingConfigProtos.Model::name).toList(), config);
     assertTrue(config.contains("model_platform: \"tensorflow\""), config);
     String batching = Files.readString(dir.resolve("savedmodels").resolve(ServingExport.BATCHING_FILE));
-    for (String key : new String[] {"max_batch_size", "batch_timeout_micros", "num_batch_threads", "max_enqueued_batches"}) {
-      assertTrue(batching.contains(key + " { value: "), batching);
-    }
+    assertEquals(java.util.Set.of("max_batch_size", "batch_timeout_micros", "num_batch_threads", "max_enqueued_batches"),
+        ServingConfigProtos.parseBatchingParameters(batching).keySet(), batching);
   }
 
   /** The warm-up file is TFRecord with valid CRCs; each record a PredictionLog for serving_default. */

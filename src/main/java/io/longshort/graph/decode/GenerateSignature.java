@@ -24,7 +24,8 @@ import org.tensorflow.types.family.TFloating;
  * (<= 0: greedy), {@code seed} int64. Every input and output has the batch first, as TF
  * Serving's request batching needs. Outputs: {@code new_tokens} (B, M), M the largest max new
  * tokens (-1 past a row's own), {@code tokens} (B, C) and {@code lengths} (B), C = the model's
- * maxLength.
+ * maxLength. The inputs are checked in the graph first ({@link GenerateChecks}): TF Serving
+ * answers a bad request with INVALID_ARGUMENT naming the input.
  *
  * <p>For {@code export --xla} a second loop over the same inputs calls its step as a must-compile
  * function ({@link #build(ModelGraph, boolean)}): the step has static shapes apart from the batch,
@@ -60,7 +61,9 @@ public final class GenerateSignature {
     Graph g = model.graph();
     if (g.operation("new_tokens") == null) {
       Ops tf = Ops.create(g);
-      Generation.build(tf, model.parameters(), model.spec(), model.spec().maxLength(), inputs(tf));
+      Generation.build(tf, model.parameters(), model.spec(), model.spec().maxLength(),
+          GenerateChecks.checked(tf, inputs(tf), model.spec().vocabSize(), model.spec().maxLength(),
+              model.maxNewTokensCap()));
     }
     String prefix = compileStep ? COMPILED_SCOPE + "/" : "";
     if (compileStep && g.operation(prefix + "new_tokens") == null) {
@@ -91,9 +94,11 @@ public final class GenerateSignature {
         tf.withName("seed").placeholder(TInt64.class, Placeholder.shape(Shape.of(-1))));
   }
 
+  /** The plain loop's inputs once checked ({@link GenerateChecks}): the compiled loop shares them. */
   private static Generation.Inputs existingInputs(Graph g) {
-    return new Generation.Inputs(g.operation("prompt_ids").output(0), g.operation("prompt_lengths").output(0),
-        g.operation("max_new_tokens").output(0), g.operation("temperature").output(0),
-        g.operation("top_k").output(0), g.operation("seed").output(0));
+    String at = GenerateChecks.SCOPE + "/";
+    return new Generation.Inputs(g.operation(at + "prompt_ids").output(0), g.operation(at + "prompt_lengths").output(0),
+        g.operation(at + "max_new_tokens").output(0), g.operation(at + "temperature").output(0),
+        g.operation(at + "top_k").output(0), g.operation(at + "seed").output(0));
   }
 }

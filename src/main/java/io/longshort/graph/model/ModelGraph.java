@@ -53,6 +53,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
   private Operand<TInt64> dropoutSeed;
   private Operand<org.tensorflow.types.TFloat32> dropoutRate;
   private Placeholder<TInt32> labels;
+  private int maxNewTokensCap;
 
   private ModelGraph(ModelSpec spec, Class<T> dtype, Class<? extends TFloating> variableDtype, long batch,
       int length, long seed, boolean training, Execution execution, CompiledPieces pieces) {
@@ -167,6 +168,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     private boolean training;
     private Execution execution = Execution.PLAIN;
     private CompiledPieces pieces = XlaPieces.INSTANCE;
+    private Integer maxNewTokensCap;
 
     private Builder(ModelSpec spec) {
       this.spec = java.util.Objects.requireNonNull(spec, "spec");
@@ -218,6 +220,20 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
       return this;
     }
 
+    /**
+     * Language models: the largest {@code max_new_tokens} the generate signature accepts (checked
+     * in the graph, so a server refuses a request for more); 1..maxLength, default maxLength (no
+     * row holds more new tokens than its capacity, and (B, max_new_tokens) outputs stay that size).
+     */
+    public Builder optMaxNewTokensCap(int cap) {
+      if (cap < 1 || cap > spec.maxLength()) {
+        throw new IllegalArgumentException("max new tokens cap (" + cap + ") must be in 1.." + spec.maxLength()
+            + " (the model's maxLength, its capacity)");
+      }
+      this.maxNewTokensCap = cap;
+      return this;
+    }
+
     /** The graph, in the dtype given to {@link #setDtype} (the caller names it: {@code ModelGraph<TFloat32>}). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public <T extends TFloating> ModelGraph<T> build() {
@@ -228,8 +244,10 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
       if (batch == 0 || batch < -1) {
         throw new IllegalArgumentException("ModelGraph.Builder: batch (" + batch + ") must be >= 1, or -1 for any");
       }
-      return new ModelGraph(spec, dtype, variableDtype == null ? dtype : variableDtype, batch, length, seed, training,
-          execution, pieces);
+      ModelGraph g = new ModelGraph(spec, dtype, variableDtype == null ? dtype : variableDtype, batch, length, seed,
+          training, execution, pieces);
+      g.maxNewTokensCap = maxNewTokensCap != null ? maxNewTokensCap : spec.maxLength();
+      return g;
     }
   }
 
@@ -360,6 +378,11 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
       sigs.put(io.longshort.graph.decode.GenerateSignature.KEY, io.longshort.graph.decode.GenerateSignature.build(this));
     }
     return sigs;
+  }
+
+  /** The largest max_new_tokens the generate signature accepts ({@link Builder#optMaxNewTokensCap}). */
+  public int maxNewTokensCap() {
+    return maxNewTokensCap;
   }
 
   @Override
