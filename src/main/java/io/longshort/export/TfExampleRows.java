@@ -43,7 +43,8 @@ public final class TfExampleRows implements TextRows {
       data = records.next();
     } catch (IOException e) {
       // the framing's message names the byte offset; the row number is what a user counts
-      throw bad(n, e.getMessage());
+      String m = e.getMessage();
+      throw bad(n, m.startsWith(file + ": ") ? m.substring(file.toString().length() + 2) : m);
     }
     if (data == null) {
       return null;
