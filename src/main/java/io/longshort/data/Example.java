@@ -39,7 +39,7 @@ public final class Example {
 
   /** A language-model window of N + 1 raw bytes: inputs are the first N, targets the last N. */
   public static Example window(byte[] bytes) {
-    return new Example(bytes, null, NO_LABEL, 0);
+    return new Example(bytes, null, NO_LABEL, ByteTokenizer.LM_ID_OFFSET);
   }
 
   public int label() {

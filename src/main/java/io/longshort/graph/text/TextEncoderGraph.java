@@ -72,8 +72,8 @@ public final class TextEncoderGraph {
     HashTable table = null;
     Operand<TString> path = null;
     org.tensorflow.op.Op init = null;
-    if (tokenizer instanceof ByteTokenizer) {
-      ids = tf.math.add(raw, tf.constant(ByteTokenizer.ID_OFFSET)); // (B, N)
+    if (tokenizer instanceof ByteTokenizer b) {
+      ids = tf.math.add(raw, tf.constant(b.idOffset())); // (B, N)
     } else {
       path = tf.withName("vocabulary_file").constant(requireFile(vocabularyFile));
       table = tf.withName("byte_ids").hashTable(TInt64.class, TInt64.class,

@@ -61,6 +61,12 @@ class TextEncoderGraphTest {
     assertSame(ByteTokenizer.INSTANCE, dir, List.of(LONG), 1);
     // every byte value reaches its id: 256 bytes in one row of 256
     assertSame(ByteTokenizer.INSTANCE, dir, List.of(EVERY_BYTE), 256);
+    // our byte LMs: ids = byte, padding 0 under mask 0 (a NUL byte is id 0 with mask 1)
+    assertSame(ByteTokenizer.LANGUAGE_MODEL, dir, List.of(EMPTY, INVALID_UTF8, NULS, FOUR_BYTE, LONG, EVERY_BYTE), N);
+    assertSame(ByteTokenizer.LANGUAGE_MODEL, dir, List.of(EVERY_BYTE), 256);
+    assertArrayEquals(new int[] {'a', 0, 'b', 0, 0, 0}, ByteTokenizer.LANGUAGE_MODEL.encode(NULS, 6).ids());
+    assertArrayEquals(new int[] {1, 1, 1, 1, 1, 0}, ByteTokenizer.LANGUAGE_MODEL.encode(NULS, 6).mask());
+    assertArrayEquals(new int[] {'a' + 1, 1, 'b' + 1, 1, 1, 0}, ByteTokenizer.INSTANCE.encode(NULS, 6).ids());
   }
 
   @Test
