@@ -34,10 +34,13 @@ lra_lane() {
   scripts/longshort import-lra --weights ../shared/golden/lra/listops_cls_last_layer.safetensors --out "$work/bundle" >/dev/null
   scripts/longshort export --bundle "$work/bundle" --name listops --out "$work/savedmodels" >/dev/null
   check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops/1"
+  # TFLite: MLIR's SavedModel import and the converter (builtin ops; the script names any select TF op)
+  check python3 scripts/check_tflite_python.py "$work/savedmodels/listops/1"
   # export --xla (signatures call must-compile functions: the outputs of the plain graph, compiled by
   # XLA in TF2 and for TF1's warm-up run)
   scripts/longshort export --bundle "$work/bundle" --name listops_xla --xla --out "$work/savedmodels" >/dev/null
   check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_xla/1"
+  check python3 scripts/check_tflite_python.py "$work/savedmodels/listops_xla/1"
   scripts/longshort export --bundle "$work/bundle" --name listops_bf16 --bf16 --out "$work/savedmodels" >/dev/null
   check python3 scripts/check_savedmodel_python.py "$work/savedmodels/listops_bf16/1" --bf16-of "$work/savedmodels/listops/1"
   scripts/longshort export --bundle "$work/bundle" --name listops_xla_bf16 --xla --bf16 --out "$work/savedmodels" >/dev/null
@@ -48,6 +51,7 @@ lra_lane() {
   check python3 scripts/check_tensorboard_python.py "$work/run"
   scripts/longshort export --run "$work/run" --name trained --out "$work/savedmodels" >/dev/null
   check python3 scripts/check_savedmodel_python.py "$work/savedmodels/trained/1"
+  check python3 scripts/check_tflite_python.py "$work/savedmodels/trained/1"
 }
 
 # a byte LM (a few steps on this repository's README): greedy generation from the SavedModel's
@@ -101,9 +105,9 @@ for lane in lra lm; do
 done
 wait
 cat "$work/lra.log" "$work/lm.log"
-# 17 checks: 8 in the lra lane, 9 in the lm lane; a lane that stopped early has run fewer, and
+# 20 checks: 11 in the lra lane, 9 in the lm lane; a lane that stopped early has run fewer, and
 # the missing ones count as failed
-total=17
+total=20
 passed="$(cat "$work/lra.results" "$work/lm.results" | grep -c '^PASS ' || true)"
 echo "interop: $passed passed, $((total - passed)) failed"
 [[ $passed -eq $total ]]

@@ -4,6 +4,13 @@ import io.longshort.data.BatchKind;
 import io.longshort.data.Batcher;
 import io.longshort.data.ByteCorpus;
 import io.longshort.data.ClassificationReader;
+import io.longshort.data.CsvRows;
+import io.longshort.data.JsonlRows;
+import io.longshort.data.LabelNames;
+import io.longshort.data.ListOpsVocab;
+import io.longshort.data.TextFileExamples;
+import io.longshort.data.TextRows;
+import io.longshort.export.TfExampleRows;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.OnBadRow;
 import io.longshort.data.RetrievalReader;
@@ -15,6 +22,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** Examples and batches for a model's task, shared by train and eval. */
 final class DataSources {
@@ -41,6 +49,70 @@ final class DataSources {
       }
       return list;
     }
+  }
+
+  /** A user's training and validation files read as examples, and the label names they use. */
+  record UserData(ExampleSource train, ExampleSource valid, LabelNames labels) {}
+
+  /**
+   * Reads a user's JSONL, CSV/TSV or TFRecord files (by extension): labels from {@code labelNames} or
+   * collected from the training file, texts tokenized as the model's family reads them (retrieval:
+   * two text fields; a model with the ListOps vocabulary: ListOps expressions; else bytes).
+   */
+  static UserData userFiles(ModelSpec spec, Path trainFile, Path validFile, List<String> textFields, String labelField,
+      List<String> labelNames, int length, PrintWriter o) throws IOException {
+    if (spec.task() == Task.LANGUAGE_MODEL) {
+      throw new IllegalArgumentException("--train-file: language models train on --corpus FILE");
+    }
+    TextFileExamples.Kind kind = spec.task() == Task.RETRIEVAL ? TextFileExamples.Kind.PAIR
+        : spec.vocabSize() <= ListOpsVocab.VOCAB_SIZE ? TextFileExamples.Kind.LISTOPS : TextFileExamples.Kind.TEXT;
+    List<String> fields = textFields != null ? textFields
+        : kind == TextFileExamples.Kind.PAIR ? List.of("text1", "text2") : List.of("text");
+    if (fields.size() != kind.textFields()) {
+      throw new IllegalArgumentException("--text-field (" + String.join(",", fields) + "): this " + spec.task().jsonName()
+          + " model reads " + kind.textFields() + " text field(s) per row");
+    }
+    LabelNames labels;
+    if (labelNames != null) {
+      labels = new LabelNames(labelNames);
+    } else {
+      try (TextRows rows = openRows(trainFile, "--train-file", fields, labelField)) {
+        labels = LabelNames.collect(rows);
+      }
+    }
+    if (labels.size() > spec.classes()) {
+      throw new IllegalArgumentException("--label-field (" + labelField + "): " + labels.size() + " labels " + labels
+          + ", but the model has " + spec.classes() + " classes");
+    }
+    o.printf("labels (%s): %s%n", labelField, String.join(", ", labels.names()));
+    ExampleSource train;
+    try (TextRows rows = openRows(trainFile, "--train-file", fields, labelField)) {
+      train = TextFileExamples.read(rows, labels, labelField, kind, length);
+    }
+    ExampleSource valid;
+    try (TextRows rows = openRows(validFile, "--valid-file", fields, labelField)) {
+      valid = TextFileExamples.read(rows, labels, labelField, kind, length);
+    }
+    return new UserData(train, valid, labels);
+  }
+
+  /** The reader for a user's file, chosen by its extension. */
+  static TextRows openRows(Path file, String option, List<String> textFields, String labelField) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(option + " (" + file + "): no such file");
+    }
+    String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")) {
+      return new JsonlRows(file, textFields, labelField);
+    }
+    if (name.endsWith(".csv") || name.endsWith(".tsv")) {
+      return new CsvRows(file, textFields, labelField);
+    }
+    if (name.endsWith(".tfrecord") || name.endsWith(".tfrecords")) {
+      return new TfExampleRows(file, textFields, labelField);
+    }
+    throw new IllegalArgumentException(option + " (" + file + "): unknown file type; use .jsonl (JSON Lines), .csv or"
+        + " .tsv (with a header) or .tfrecord (tf.Example records)");
   }
 
   /**

@@ -182,6 +182,30 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--corpus", description = "A byte corpus for language models (e.g. enwik8).")
     Path corpus;
+
+    @ArgGroup(exclusive = false)
+    UserFiles files;
+  }
+
+  static final class UserFiles {
+    @Option(names = "--train-file", required = true, description = "Training rows from your own file: JSON Lines"
+        + " (.jsonl), CSV or TSV with a header (.csv, .tsv) or TFRecord of tf.Example (.tfrecord); streamed.")
+    Path train;
+
+    @Option(names = "--valid-file", required = true, description = "Validation rows, in one of the same forms.")
+    Path valid;
+
+    @Option(names = "--text-field", split = ",", paramLabel = "NAME", description = "The text field of"
+        + " --train-file rows (retrieval: two, comma-separated; default: text).")
+    java.util.List<String> textFields;
+
+    @Option(names = "--label-field", defaultValue = "label", description = "The label field of --train-file rows"
+        + " (default: ${DEFAULT-VALUE}).")
+    String labelField;
+
+    @Option(names = "--labels", split = ",", paramLabel = "NAME", description = "The label names in class-id order"
+        + " (default: the training file's labels, sorted); stored in the run as labels.json.")
+    java.util.List<String> labels;
   }
 
   static final class ListOps {
@@ -467,8 +491,16 @@ final class TrainCommand implements Callable<Integer> {
     } else if (data != null && data.tsv != null) {
       train = DataSources.tsv(spec, data.tsv.train, false, n, skipBadRows, o);
       valid = DataSources.tsv(spec, data.tsv.valid, false, n, skipBadRows, o);
+    } else if (data != null && data.files != null) {
+      UserFiles f = data.files;
+      DataSources.UserData user = DataSources.userFiles(spec, f.train, f.valid, f.textFields, f.labelField,
+          f.labels, n, o);
+      io.longshort.train.RunLabels.write(run, f.labelField, user.labels());
+      train = user.train();
+      valid = user.valid();
     } else {
-      throw new IllegalArgumentException("no data: give --listops DIR, --train-tsv/--valid-tsv, or --corpus FILE");
+      throw new IllegalArgumentException("no data: give --listops DIR, --train-tsv/--valid-tsv, --train-file/--valid-file"
+          + " or --corpus FILE");
     }
     BatchSource training = DataSources.training(spec, train, batch, n, seed);
     if (training.batchesPerEpoch() == 0) {

@@ -29,17 +29,17 @@ public final class Example {
 
   /** Text as bytes, ids byte + 1. */
   public static Example text(byte[] bytes, int label) {
-    return new Example(bytes, null, label, 1);
+    return new Example(bytes, null, label, ByteTokenizer.ID_OFFSET);
   }
 
   /** A retrieval pair of texts as bytes, ids byte + 1. */
   public static Example pair(byte[] first, byte[] second, int label) {
-    return new Example(first, second, label, 1);
+    return new Example(first, second, label, ByteTokenizer.ID_OFFSET);
   }
 
   /** A language-model window of N + 1 raw bytes: inputs are the first N, targets the last N. */
   public static Example window(byte[] bytes) {
-    return new Example(bytes, null, NO_LABEL, 0);
+    return new Example(bytes, null, NO_LABEL, ByteTokenizer.LM_ID_OFFSET);
   }
 
   public int label() {

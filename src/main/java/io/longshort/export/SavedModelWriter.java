@@ -210,6 +210,8 @@ public final class SavedModelWriter {
       sigOutputs.put(sig.getKey(), outputs);
     }
     GraphDef.Builder graphDef = modelGraph.toGraphDef().toBuilder();
+    // each variable's handle node named as it declares itself (shared_name): MLIR's importer needs it
+    Map<String, String> handleNames = VariableNodeNames.apply(graphDef);
     MetaGraphDef.Builder meta = MetaGraphDef.newBuilder();
     meta.getMetaInfoDefBuilder().addTags(TAG).setTensorflowVersion(TensorFlow.version())
         .setTensorflowGitVersion("longshort (TensorFlow Java)");
@@ -265,7 +267,8 @@ public final class SavedModelWriter {
     // TF1 loaders (tf.compat.v1.saved_model.load) find the variables through these collections
     CollectionDef.BytesList.Builder vars = CollectionDef.BytesList.newBuilder();
     for (Parameter<T> p : params) {
-      vars.addValue(VariableDef.newBuilder().setVariableName(p.handle().op().name() + ":0")
+      String handle = p.handle().op().name();
+      vars.addValue(VariableDef.newBuilder().setVariableName(handleNames.getOrDefault(handle, handle) + ":0")
           .setInitializerName(p.initializer().op().name())
           .setSnapshotName(p.variable().op().name() + ":0")
           .setIsResource(true).setTrainable(true).build().toByteString());

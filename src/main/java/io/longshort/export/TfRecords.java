@@ -1,8 +1,11 @@
 package io.longshort.export;
 
 import io.longshort.io.AtomicFiles;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -49,29 +52,66 @@ public final class TfRecords {
 
   /** Reads every record, checking both CRCs of each. */
   public static List<byte[]> read(Path file) throws IOException {
-    byte[] all = Files.readAllBytes(file);
-    ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
     List<byte[]> records = new ArrayList<>();
-    while (b.hasRemaining()) {
-      int at = b.position();
-      if (b.remaining() < 12) {
-        throw new IOException(file + ": truncated record header at byte " + at);
+    try (Reader r = new Reader(file)) {
+      for (byte[] data = r.next(); data != null; data = r.next()) {
+        records.add(data);
       }
-      long len = b.getLong();
-      int lenCrc = b.getInt();
-      if (lenCrc != maskedCrc32c(all, at, 8)) {
-        throw new IOException(file + ": bad length CRC at byte " + at);
-      }
-      if (len < 0 || len > b.remaining() - 4) {
-        throw new IOException(file + ": record at byte " + at + " claims " + len + " bytes; the file is shorter");
-      }
-      byte[] data = new byte[(int) len];
-      b.get(data);
-      if (b.getInt() != maskedCrc32c(data, 0, data.length)) {
-        throw new IOException(file + ": bad data CRC in the record at byte " + at);
-      }
-      records.add(data);
     }
     return records;
+  }
+
+  /** Streams a file's records one at a time, checking both CRCs of each: only the current record is held. */
+  public static final class Reader implements Closeable {
+    private final Path file;
+    private final InputStream in;
+    private long offset;
+    private long records;
+
+    public Reader(Path file) throws IOException {
+      this.file = file;
+      this.in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+    }
+
+    /** How many records were read so far: the 1-based number of the last one returned. */
+    public long records() {
+      return records;
+    }
+
+    /** The next record's data, or null at the end of the file. */
+    public byte[] next() throws IOException {
+      long at = offset;
+      byte[] head = in.readNBytes(12);
+      if (head.length == 0) {
+        return null;
+      }
+      if (head.length < 12) {
+        throw new IOException(file + ": truncated record header at byte " + at);
+      }
+      ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+      long len = b.getLong();
+      if (b.getInt() != maskedCrc32c(head, 0, 8)) {
+        throw new IOException(file + ": bad length CRC at byte " + at);
+      }
+      if (len < 0 || len > Integer.MAX_VALUE - 8) {
+        throw new IOException(file + ": record at byte " + at + " claims " + len + " bytes");
+      }
+      byte[] data = in.readNBytes((int) len);
+      byte[] crc = in.readNBytes(4);
+      if (data.length < len || crc.length < 4) {
+        throw new IOException(file + ": record at byte " + at + " claims " + len + " bytes; the file is shorter");
+      }
+      if (ByteBuffer.wrap(crc).order(ByteOrder.LITTLE_ENDIAN).getInt() != maskedCrc32c(data, 0, data.length)) {
+        throw new IOException(file + ": bad data CRC in the record at byte " + at);
+      }
+      offset += 16 + len;
+      records++;
+      return data;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
   }
 }

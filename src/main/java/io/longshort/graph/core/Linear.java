@@ -70,7 +70,8 @@ public final class Linear<T extends TFloating> {
     int in = layers.get(0).in;
     List<Operand<T>> weights = new ArrayList<>();
     List<Operand<T>> biases = new ArrayList<>();
-    long[] widths = new long[layers.size()];
+    // int32 split sizes: TFLite's builtin SPLIT_V takes only int32 (int64 sizes need the Flex op)
+    int[] widths = new int[layers.size()];
     for (int i = 0; i < layers.size(); i++) {
       Linear<T> l = layers.get(i);
       if (l.in != in || l.bias == null || dims[dims.length - 1] != in) {
