@@ -16,6 +16,7 @@ public final class TrainConfig {
   private final int keepCheckpoints;
   private final int earlyStopPatience;
   private final BestMetric bestMetric;
+  private final boolean recompute;
 
   private TrainConfig(Builder b) {
     batchSize = b.batchSize;
@@ -28,6 +29,7 @@ public final class TrainConfig {
     keepCheckpoints = b.keepCheckpoints;
     earlyStopPatience = b.earlyStopPatience;
     bestMetric = b.bestMetric;
+    recompute = b.recompute;
   }
 
   public static Builder builder() {
@@ -38,7 +40,13 @@ public final class TrainConfig {
   public Builder toBuilder() {
     return new Builder().setBatchSize(batchSize).setLength(length).setSteps(steps).optSeed(seed)
         .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
-        .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience).optBestMetric(bestMetric);
+        .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience).optBestMetric(bestMetric)
+        .optRecompute(recompute);
+  }
+
+  /** Whether each block's activations are rebuilt in the backward pass (gradient checkpointing). */
+  public boolean recompute() {
+    return recompute;
   }
 
   /** B, examples per micro-batch (an update sees batchSize x accumulationSteps). */
@@ -119,6 +127,7 @@ public final class TrainConfig {
     private int keepCheckpoints = 3;
     private int earlyStopPatience;
     private BestMetric bestMetric;
+    private boolean recompute;
 
     private Builder() {}
 
@@ -164,6 +173,12 @@ public final class TrainConfig {
 
     public Builder optEarlyStopPatience(int earlyStopPatience) {
       this.earlyStopPatience = earlyStopPatience;
+      return this;
+    }
+
+    /** Gradient checkpointing ({@code --recompute}, {@link io.longshort.graph.model.ModelGraph.Builder#optRecompute}). */
+    public Builder optRecompute(boolean recompute) {
+      this.recompute = recompute;
       return this;
     }
 
