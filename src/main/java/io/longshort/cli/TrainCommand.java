@@ -124,6 +124,11 @@ final class TrainCommand implements Callable<Integer> {
       + "update) as one function call that XLA must compile; not with gradient accumulation (those steps run plain).")
   boolean xla;
 
+  @Option(names = "--recompute", description = "Gradient checkpointing (the authors' --attention_grad_checkpointing):"
+      + " keep only each block's input and rebuild its activations in the backward pass; the same gradients in"
+      + " less memory and more time. Not with --xla, --bf16 or a cluster.")
+  boolean recompute;
+
   @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -253,7 +258,7 @@ final class TrainCommand implements Callable<Integer> {
         : BestMetric.defaultFor(spec.task() == Task.LANGUAGE_MODEL);
     TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed)
         .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
-        .optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).optBestMetric(best).build();
+        .optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).optBestMetric(best).optRecompute(recompute).build();
     o.printf("model %s: %s, %d layers x %d, %s attention (%s), %d tokens, dropout %s%n", model,
         spec.task().jsonName(), spec.layers(), spec.width(), spec.attention().kind().jsonName(),
         attentionSummary(spec.attention()), n, spec.dropout());
@@ -312,6 +317,15 @@ final class TrainCommand implements Callable<Integer> {
     OptionChecks.atLeast("--early-stop", earlyStop, 0);
     OptionChecks.atLeast("--step-timeout", stepTimeout, 1);
     OptionChecks.atLeast("--start-timeout", startTimeout, 1);
+    if (recompute) {
+      // one message per option that does not combine: named, with what is allowed
+      OptionChecks.require(!xla, "--recompute", "with --xla", "is not supported: the compiled step would rebuild"
+          + " each block inside its function; leave out one of them");
+      OptionChecks.require(!bf16, "--recompute", "with --bf16", "is not supported: recomputation takes float32"
+          + " training; leave out one of them");
+      OptionChecks.require(!cluster.given(), "--recompute", "with a cluster", "is not supported: distributed steps"
+          + " keep their activations; leave out one of them");
+    }
     if (data != null && data.listOps != null && data.listOps.generate != null) {
       OptionChecks.atLeast("--generate", data.listOps.generate, 1);
     }

@@ -262,6 +262,15 @@ public final class XlaFunction {
    */
   public static <T extends TFloating> Definition define(GraphScope<T> scope, String name,
       List<? extends Operand<?>> likes, Body<T> body) {
+    return define(scope, name, likes, body, true);
+  }
+
+  /**
+   * Like {@link #define}; {@code mustCompile} false: its calls run the function's ops without XLA
+   * (TensorFlow inlines them into the graph).
+   */
+  public static <T extends TFloating> Definition define(GraphScope<T> scope, String name,
+      List<? extends Operand<?>> likes, Body<T> body, boolean mustCompile) {
     Objects.requireNonNull(body, "body");
     Parameters<T> outerParams = scope.parameters();
     checkNameAndInputs(name, likes, outerParams.graph());
@@ -292,7 +301,7 @@ public final class XlaFunction {
         tout.add(fn.signature().getOutputs().get(key).dataType);
       }
       checkArgTypes(fn, tin, tout);
-      return new Definition(fn.getDefinedName(), argOrder, outOrder, tin, tout, List.copyOf(shapes));
+      return new Definition(fn.getDefinedName(), argOrder, outOrder, tin, tout, List.copyOf(shapes), mustCompile);
     } finally {
       if (fn != null) {
         fn.close();
@@ -305,10 +314,10 @@ public final class XlaFunction {
    * outputs (indices into the body's), their dtypes in that order, and the body's output shapes.
    */
   public record Definition(String functionName, int[] argOrder, int[] outOrder, List<DataType> tin,
-      List<DataType> tout, List<Shape> outputShapes) {
+      List<DataType> tout, List<Shape> outputShapes, boolean mustCompile) {
 
     /**
-     * Calls the function with {@code _XlaMustCompile = true} through {@code tf}, without querying
+     * Calls the function (with {@code _XlaMustCompile = true} when it must compile) through {@code tf}, without querying
      * the graph: {@code args} in the body's order; returns the outputs in the body's order, with
      * their static shapes (EnsureShape: the call's shape function does not know them).
      */
@@ -324,7 +333,9 @@ public final class XlaFunction {
       // by name: the FunctionDef is attached already, and attaching takes the graph's lock
       b.setAttr("f", org.tensorflow.proto.AttrValue.newBuilder()
           .setFunc(org.tensorflow.proto.NameAttrList.newBuilder().setName(functionName)).build());
-      b.setAttr(MUST_COMPILE_ATTR, true);
+      if (mustCompile) {
+        b.setAttr(MUST_COMPILE_ATTR, true);
+      }
       org.tensorflow.Operation call = b.build();
       Output<?>[] outs = new Output<?>[outOrder.length];
       for (int i = 0; i < outOrder.length; i++) {

@@ -17,6 +17,7 @@ public final class TrainConfig {
   private final int earlyStopPatience;
   private final BestMetric bestMetric;
   private final String dataFingerprint;
+  private final boolean recompute;
 
   private TrainConfig(Builder b) {
     batchSize = b.batchSize;
@@ -30,6 +31,7 @@ public final class TrainConfig {
     earlyStopPatience = b.earlyStopPatience;
     bestMetric = b.bestMetric;
     dataFingerprint = b.dataFingerprint;
+    recompute = b.recompute;
   }
 
   public static Builder builder() {
@@ -41,7 +43,13 @@ public final class TrainConfig {
     return new Builder().setBatchSize(batchSize).setLength(length).setSteps(steps).optSeed(seed)
         .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
         .optKeepCheckpoints(keepCheckpoints).optEarlyStopPatience(earlyStopPatience).optBestMetric(bestMetric)
-        .optDataFingerprint(dataFingerprint);
+        .optDataFingerprint(dataFingerprint)
+        .optRecompute(recompute);
+  }
+
+  /** Whether each block's activations are rebuilt in the backward pass (gradient checkpointing). */
+  public boolean recompute() {
+    return recompute;
   }
 
   /** B, examples per micro-batch (an update sees batchSize x accumulationSteps). */
@@ -131,6 +139,7 @@ public final class TrainConfig {
     private int earlyStopPatience;
     private BestMetric bestMetric;
     private String dataFingerprint;
+    private boolean recompute;
 
     private Builder() {}
 
@@ -176,6 +185,12 @@ public final class TrainConfig {
 
     public Builder optEarlyStopPatience(int earlyStopPatience) {
       this.earlyStopPatience = earlyStopPatience;
+      return this;
+    }
+
+    /** Gradient checkpointing ({@code --recompute}, {@link io.longshort.graph.model.ModelGraph.Builder#optRecompute}). */
+    public Builder optRecompute(boolean recompute) {
+      this.recompute = recompute;
       return this;
     }
 

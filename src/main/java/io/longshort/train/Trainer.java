@@ -73,11 +73,16 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     if (config.length() < 1) {
       throw new IllegalArgumentException("TrainConfig: length (" + config.length() + ") must be >= 1 for token models");
     }
+    if (config.recompute() && xla) {
+      throw new IllegalArgumentException("--recompute does not combine with --xla: the compiled step would rebuild"
+          + " each block inside its function; train with one of them");
+    }
     this.config = config;
     run = RunFolder.open(runDir, metadata(model, optimizerSpec, config, dtype), IDENTITY);
     try {
       graph = ModelGraph.builder(model).setDtype(dtype).optVariableDtype(variableDtype).setBatch(config.batchSize())
-          .setLength(config.length()).optSeed(config.seed()).optTraining(true).build();
+          .setLength(config.length()).optSeed(config.seed()).optTraining(true)
+          .optRecompute(config.recompute()).build();
     } catch (RuntimeException e) {
       run.closeAfter(e);
       throw e;

@@ -107,6 +107,23 @@ class TrainCommandTest {
     assertTrue(Files.exists(run.resolve("checkpoints").resolve("ckpt-2.safetensors")), out);
   }
 
+  /** --recompute: a run whose blocks are rebuilt in the backward pass ends with a checkpoint; what it does not take is named. */
+  @Test
+  void recomputeTrainsAndRefusesWhatItDoesNotTake() throws Exception {
+    Path d = listOps();
+    Path run = dir.resolve("recompute");
+    String out = run(0, "train", "--listops", d.toString(), "--length", "64", "--batch", "4", "--steps", "2",
+        "--run", run.toString(), "--recompute")[0];
+    assertTrue(Files.exists(run.resolve("checkpoints").resolve("ckpt-2.safetensors")), out);
+    String other = dir.resolve("other").toString();
+    assertEquals("error: --recompute (with --xla) is not supported: the compiled step would rebuild each block inside"
+        + " its function; leave out one of them",
+        run(2, "train", "--listops", d.toString(), "--recompute", "--xla", "--run", other)[1].strip());
+    assertEquals("error: --recompute (with --bf16) is not supported: recomputation takes float32 training; leave out"
+        + " one of them", run(2, "train", "--listops", d.toString(), "--recompute", "--bf16", "--run", other)[1].strip());
+    assertFalse(Files.exists(Path.of(other)), "nothing written for a refused run");
+  }
+
   @Test
   void errorsNameTheOptionTyped() {
     String run = dir.resolve("run").toString();

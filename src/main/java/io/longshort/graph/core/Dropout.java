@@ -39,6 +39,32 @@ public final class Dropout {
     return seed != null;
   }
 
+  /** The (2) int64 seed, or null without dropout. */
+  public Operand<TInt64> seed() {
+    return seed;
+  }
+
+  /** The float32 rate, or null without dropout. */
+  public Operand<org.tensorflow.types.TFloat32> rate() {
+    return rate;
+  }
+
+  /** How many call sites this dropout has numbered so far. */
+  public int sites() {
+    return sites;
+  }
+
+  /**
+   * Dropout from {@code seed} and {@code rate} whose next call site is number {@code sitesBefore + 1}:
+   * a block rebuilt elsewhere (a recomputed block's backward function) drops the units it dropped
+   * where it was first built, when given that place's {@link #sites()} before the block.
+   */
+  public static Dropout continuing(Operand<TInt64> seed, Operand<org.tensorflow.types.TFloat32> rate, int sitesBefore) {
+    Dropout d = new Dropout(seed, rate);
+    d.sites = sitesBefore;
+    return d;
+  }
+
   /**
    * Whether to keep each element of {@code x}: u >= rate for uniform u in [0, 1), multiples of
    * 2^-24, from an integer hash of (seed, step, site, element index). Not StatelessRandomUniform:

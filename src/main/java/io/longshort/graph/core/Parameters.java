@@ -32,6 +32,8 @@ public final class Parameters<T extends TFloating> {
   private final long seed;
   /** Where the variables live when this collects a function body's parameters; null otherwise. */
   private final Parameters<T> owner;
+  /** A function body's parameters given as tensors ({@link #fromValues}), else null. */
+  private final Map<String, Operand<T>> values;
   private final Map<String, Parameter<T>> byName = new LinkedHashMap<>();
   private final Map<String, Setter<T>> setters = new LinkedHashMap<>();
   private final Map<String, Parameter<T>> sharedByKey = new LinkedHashMap<>();
@@ -48,6 +50,30 @@ public final class Parameters<T extends TFloating> {
     this.variableDtype = variableDtype;
     this.seed = seed;
     this.owner = owner;
+    this.values = null;
+  }
+
+  private Parameters(Graph graph, Parameters<T> owner, Map<String, Operand<T>> values) {
+    this.graph = graph;
+    this.dtype = owner.dtype;
+    this.variableDtype = owner.variableDtype;
+    this.seed = owner.seed;
+    this.owner = owner;
+    this.values = Map.copyOf(values);
+  }
+
+  /**
+   * The parameters of a function body that takes their values as arguments: each parameter the
+   * body asks for is the tensor {@code values} maps its PyTorch name to (in the compute dtype), with
+   * no variable behind it (null handle and initializer). A recomputed block's backward function
+   * differentiates with respect to these tensors. Asking for a name not in {@code values} fails.
+   */
+  public static <T extends TFloating> Parameters<T> fromValues(Graph body, Parameters<T> owner,
+      Map<String, Operand<T>> values) {
+    if (body == owner.graph) {
+      throw new IllegalArgumentException("a function body needs a graph of its own");
+    }
+    return new Parameters<>(body, owner, values);
   }
 
   /**
@@ -108,6 +134,20 @@ public final class Parameters<T extends TFloating> {
     if (byName.containsKey(name)) {
       throw new IllegalArgumentException("parameter '" + name + "' is defined twice in this graph;"
           + " give the second layer another name");
+    }
+    if (values != null) {
+      Operand<T> v = values.get(name);
+      if (v == null) {
+        throw new IllegalArgumentException("parameter '" + name + "' is not an argument of this function body; it has "
+            + values.keySet());
+      }
+      if (!v.shape().equals(Shape.of(shape))) {
+        throw new IllegalArgumentException("parameter '" + name + "' is given with shape " + v.shape()
+            + ", asked for " + Arrays.toString(shape));
+      }
+      Parameter<T> p = new Parameter<>(name, shape.clone(), dtype, null, v, null);
+      byName.put(name, p);
+      return p;
     }
     if (owner != null) {
       owner.getOrCreate(name, shape, init);

@@ -5,6 +5,7 @@ import io.longshort.graph.core.Embeddings;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.LayerNorm;
+import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.core.Shapes;
 import io.longshort.graph.core.TransformerBlock;
 import io.longshort.spec.ModelSpec;
@@ -13,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -32,11 +35,19 @@ public final class Encoder<T extends TFloating> {
   private final List<TransformerBlock<T>> blocks = new ArrayList<>();
   private final LayerNorm<T> norm;
   private final Dropout dropout;
+  /** Rebuilds each block's activations in the backward pass, or null: kept from the forward pass. */
+  private final Recomputation recompute;
 
   public Encoder(GraphScope<T> s, ModelSpec spec, Dropout dropout) {
+    this(s, spec, dropout, null);
+  }
+
+  /** @param recompute null, or how each block is recomputed in the backward pass (training graphs) */
+  public Encoder(GraphScope<T> s, ModelSpec spec, Dropout dropout, Recomputation recompute) {
     this.s = s;
     this.spec = spec;
     this.dropout = dropout;
+    this.recompute = recompute;
     embeddings = new Embeddings<>(s.child("embeddings"), spec.vocabSize(), spec.width(), spec.maxLength(),
         spec.positions());
     boolean learnedCls = spec.pooling() == Pooling.CLS_TOKEN || spec.pooling() == Pooling.CLS_LAST_LAYER;
@@ -74,7 +85,7 @@ public final class Encoder<T extends TFloating> {
         cls = broadcastCls(x);
       }
       TransformerBlock<T> block = blocks.get(spec.tiedLayers() ? 0 : i);
-      x = block.apply(x, mask, cls);
+      x = recompute == null ? block.apply(x, mask, cls) : recomputed(i, block, x, mask, cls);
       if (cls != null) {
         // the CLS row leaves the sequence again: (B, 1, D) and (B, N, D)
         cls = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, 1, spec.width()});
@@ -85,6 +96,43 @@ public final class Encoder<T extends TFloating> {
       return norm.apply(cls);
     }
     return tf.math.mul(norm.apply(x), tf.expandDims(mask, tf.constant(2)));
+  }
+
+  /**
+   * Block i through {@link #recompute}: its inputs are x, mask, cls (when given) and the dropout
+   * seed and rate (when active); rebuilt in the gradient function, it numbers its dropout sites
+   * from where the block first built here left off, so it drops the same units.
+   */
+  @SuppressWarnings("unchecked")
+  private Operand<T> recomputed(int i, TransformerBlock<T> block, Operand<T> x, Operand<T> mask, Operand<T> cls) {
+    String name = spec.tiedLayers() ? "transformer" : "transformer_" + i;
+    int sitesBefore = dropout.sites();
+    // differentiable: x and cls; then the mask and the dropout seed and rate
+    List<Operand<?>> in = new ArrayList<>(List.of(x));
+    if (cls != null) {
+      in.add(cls);
+    }
+    int differentiable = in.size();
+    in.add(mask);
+    if (dropout.active()) {
+      in.add(dropout.seed());
+      in.add(dropout.rate());
+    }
+    int seedAt = differentiable + 1;
+    // (B, N, D), or (B, 1 + N, D) with cls
+    return recompute.apply(s.child(name), name, in, differentiable, (bs, a) -> {
+      Operand<T> bx = (Operand<T>) a.get(0);
+      Operand<T> bcls = cls != null ? (Operand<T>) a.get(1) : null;
+      Operand<T> bmask = (Operand<T>) a.get(differentiable);
+      if (bs.parameters() == s.parameters()) {
+        return block.apply(bx, bmask, bcls); // the first build: this graph's block and dropout
+      }
+      Dropout d = dropout.active()
+          ? Dropout.continuing(a.get(seedAt).expect(TInt64.class), a.get(seedAt + 1).expect(TFloat32.class), sitesBefore)
+          : Dropout.none();
+      return new TransformerBlock<>(bs, spec.attentionFor(spec.tiedLayers() ? spec.layers() - 1 : i), spec.hiddenWidth(),
+          spec.layerNormEpsilon(), d).apply(bx, bmask, bcls);
+    });
   }
 
   /** cls_embed (1, 1, D) repeated over the batch: (B, 1, D). */

@@ -1,5 +1,6 @@
 package io.longshort.graph.model;
 
+import io.longshort.compile.Recompute;
 import io.longshort.compile.XlaPieces;
 import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
@@ -50,13 +51,15 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
 
   private final boolean training;
   private final CompiledPieces pieces;
+  /** Whether each block's activations are rebuilt in the backward pass ({@link Builder#optRecompute}). */
+  private final boolean recompute;
   private Operand<TInt64> dropoutSeed;
   private Operand<org.tensorflow.types.TFloat32> dropoutRate;
   private Placeholder<TInt32> labels;
   private int maxNewTokensCap;
 
   private ModelGraph(ModelSpec spec, Class<T> dtype, Class<? extends TFloating> variableDtype, long batch,
-      int length, long seed, boolean training, Execution execution, CompiledPieces pieces) {
+      int length, long seed, boolean training, Execution execution, CompiledPieces pieces, boolean recompute) {
     if (length < 1 || length > spec.maxTokens()) {
       throw new IllegalArgumentException("length (" + length + ") must be in 1.." + spec.maxTokens()
           + " for this model (maxLength " + spec.maxLength()
@@ -66,6 +69,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     this.length = length;
     this.training = training;
     this.pieces = pieces;
+    this.recompute = recompute;
     try {
       params = Parameters.mixed(graph, dtype, variableDtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -94,6 +98,11 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     }
   }
 
+  /** Whether each block's activations are rebuilt in the backward pass ({@link Builder#optRecompute}). */
+  public boolean recompute() {
+    return recompute;
+  }
+
   /** The int32 (B, N) inputs a model of this spec takes, in order. */
   public static List<String> inputNames(ModelSpec spec) {
     return switch (spec.task()) {
@@ -116,7 +125,8 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
         ? Dropout.training((Operand<TInt64>) in.get(in.size() - 2),
             (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1))
         : Dropout.none();
-    Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout);
+    Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout,
+        training && recompute ? Recompute.INSTANCE : null);
     return switch (spec.task()) {
       case CLASSIFIER -> {
         Operand<T> pooled = encode(root, encoder, (Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(1));
@@ -169,6 +179,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     private Execution execution = Execution.PLAIN;
     private CompiledPieces pieces = XlaPieces.INSTANCE;
     private Integer maxNewTokensCap;
+    private boolean recompute;
 
     private Builder(ModelSpec spec) {
       this.spec = java.util.Objects.requireNonNull(spec, "spec");
@@ -234,6 +245,18 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
       return this;
     }
 
+    /**
+     * Gradient checkpointing (the authors' {@code --attention_grad_checkpointing}): a training
+     * graph keeps only each block's input, and the backward pass rebuilds the block's activations
+     * from it ({@link Recompute}). The same gradients as without, in less memory and more time.
+     * Needs a plain training graph in one dtype: not with {@link #optExecution} other than plain
+     * (XLA), nor with a variable dtype other than the compute dtype (mixed precision).
+     */
+    public Builder optRecompute(boolean recompute) {
+      this.recompute = recompute;
+      return this;
+    }
+
     /** The graph, in the dtype given to {@link #setDtype} (the caller names it: {@code ModelGraph<TFloat32>}). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public <T extends TFloating> ModelGraph<T> build() {
@@ -244,8 +267,21 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
       if (batch == 0 || batch < -1) {
         throw new IllegalArgumentException("ModelGraph.Builder: batch (" + batch + ") must be >= 1, or -1 for any");
       }
+      if (recompute) {
+        if (!training) {
+          throw new IllegalArgumentException("ModelGraph.Builder: recompute is for training graphs (optTraining(true))");
+        }
+        if (execution != Execution.PLAIN) {
+          throw new IllegalArgumentException("ModelGraph.Builder: recompute does not combine with an XLA-compiled"
+              + " forward (optExecution " + execution + "); build the plain graph");
+        }
+        if (variableDtype != null && variableDtype != dtype) {
+          throw new IllegalArgumentException("ModelGraph.Builder: recompute does not combine with mixed precision"
+              + " (variables " + variableDtype.getSimpleName() + ", compute " + dtype.getSimpleName() + ")");
+        }
+      }
       ModelGraph g = new ModelGraph(spec, dtype, variableDtype == null ? dtype : variableDtype, batch, length, seed,
-          training, execution, pieces);
+          training, execution, pieces, recompute);
       g.maxNewTokensCap = maxNewTokensCap != null ? maxNewTokensCap : spec.maxLength();
       return g;
     }
