@@ -91,7 +91,7 @@ final class GenerateCommand implements Callable<Integer> {
       OptionChecks.atLeast("--capacity", capacity, 1);
       // the exported signature uses maxLength; a benchmark may ask for another capacity
       try {
-        spec = spec.toBuilder().setMaxLength(capacity).build();
+        spec = spec.withMaxLength(capacity);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--capacity (" + capacity + "): " + e.getMessage(), e);
       }

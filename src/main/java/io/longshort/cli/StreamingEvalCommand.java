@@ -68,7 +68,7 @@ final class StreamingEvalCommand {
             + " JSON file, or a setting: " + String.join(", ", TransformerLsSetting.SHIPPED) + ")");
       }
       if (memLen != null) {
-        spec = spec.toBuilder().setMemLen(memLen).build();
+        spec = spec.withMemLen(memLen);
       }
       Path dictFile = dict;
       if (dictFile == null && st.metadata().containsKey("dictionary")) {

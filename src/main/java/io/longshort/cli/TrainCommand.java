@@ -414,58 +414,49 @@ final class TrainCommand implements Callable<Integer> {
     return command.commandLine().getParseResult().hasMatchedOption(option);
   }
 
+  /** The model surgery the options ask for, through the spec's own {@code with...} methods. */
   private ModelSpec overrides(ModelSpec spec) {
     if (dropout != null) {
-      spec = spec.toBuilder().optDropout(dropout).build();
+      spec = spec.withDropout(dropout);
     }
     if (attention == null && window == null && rank == null && landmarks == null && convKernel == null
         && features == null && featureMap == null && globalTokens == null && blockSize == null
         && randomBlocks == null) {
       return spec;
     }
-    AttentionSpec a = spec.attention();
-    AttentionSpec.Builder b = attention == null ? a.toBuilder()
-        : io.longshort.spec.AttentionDefaults.of(io.longshort.spec.AttentionKind.fromJson(attention), a.width(),
-            a.heads(), a);
-    if (window != null) {
-      b.setWindow(window);
-    }
-    if (rank != null) {
-      b.setRank(rank);
-    }
-    if (landmarks != null) {
-      b.setLandmarks(landmarks);
-    }
-    if (convKernel != null) {
-      b.optConvKernel(convKernel);
-    }
-    if (features != null) {
-      b.setFeatures(features);
-    }
-    if (featureMap != null) {
-      b.optFeatureMap(io.longshort.spec.FeatureMap.fromJson(featureMap));
-    }
-    if (blockSize != null) {
-      b.setBlockSize(blockSize);
-    }
-    if (randomBlocks != null) {
-      b.optRandomBlocks(randomBlocks);
-    }
-    io.longshort.spec.Pooling pooling = spec.pooling();
-    boolean learnedCls = pooling == io.longshort.spec.Pooling.CLS_LAST_LAYER
-        || pooling == io.longshort.spec.Pooling.CLS_TOKEN;
-    boolean switchesToCls = learnedCls && b.build().kind() != io.longshort.spec.AttentionKind.LONG_SHORT;
-    if (globalTokens != null) {
-      b.optGlobalTokens(globalTokens);
-    } else if (b.build().kind() == io.longshort.spec.AttentionKind.LONGFORMER && attention != null
-        && (pooling == io.longshort.spec.Pooling.CLS || switchesToCls)) {
-      b.optGlobalTokens(1); // the CLS row in front attends globally, as Longformer's classifiers do
-    }
-    // the spec's own surgery: every layer's attention replaced, a learned-CLS pooling falling back to cls
-    ModelSpec changed = spec.withAttention(b.build());
+    io.longshort.spec.AttentionKind kind = attention == null ? null : io.longshort.spec.AttentionKind.fromJson(attention);
+    ModelSpec changed = spec.withAttention(kind, b -> {
+      if (window != null) {
+        b.setWindow(window);
+      }
+      if (rank != null) {
+        b.setRank(rank);
+      }
+      if (landmarks != null) {
+        b.setLandmarks(landmarks);
+      }
+      if (convKernel != null) {
+        b.optConvKernel(convKernel);
+      }
+      if (features != null) {
+        b.setFeatures(features);
+      }
+      if (featureMap != null) {
+        b.optFeatureMap(io.longshort.spec.FeatureMap.fromJson(featureMap));
+      }
+      if (blockSize != null) {
+        b.setBlockSize(blockSize);
+      }
+      if (randomBlocks != null) {
+        b.optRandomBlocks(randomBlocks);
+      }
+      if (globalTokens != null) {
+        b.optGlobalTokens(globalTokens);
+      }
+    });
     if (changed.pooling() != spec.pooling()) {
       command.commandLine().getOut().printf("pooling %s needs long-short attention; %s attention uses cls pooling "
-          + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), b.build().kind().jsonName());
+          + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), changed.attention().kind().jsonName());
     }
     return changed;
   }

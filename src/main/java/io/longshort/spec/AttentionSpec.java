@@ -4,11 +4,17 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.annotation.JsonTypeIdResolver;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * What one attention layer computes: an immutable value, validated when built, that round-trips
- * through JSON ({@link Json}).
+ * What one attention layer computes: one record per kind ({@link LongShort}, {@link CausalLongShort},
+ * {@link Full}, {@link CausalFull}, {@link Linformer}, {@link Nystrom}, {@link Performer},
+ * {@link Longformer}, {@link BigBird}), immutable values validated when constructed (by the builder,
+ * JSON or the records' constructors alike, with the same messages) that round-trip through JSON
+ * ({@link Json}), told apart by their {@code kind} field.
  *
  * <p>Letters: D width, H heads, K = D/H head width, w window, r rank, l segment, m landmarks.
  *
@@ -22,79 +28,42 @@ import java.util.Objects;
  * AttentionSpec performer = AttentionSpec.performer().setWidth(64).setHeads(2).setFeatures(256).build();
  * AttentionSpec longformer = AttentionSpec.longformer().setWidth(64).setHeads(2).setWindow(256)
  *     .optGlobalTokens(1).build();
+ * AttentionSpec same = new AttentionSpec.LongShort(64, 2, 8, 32, GlobalToken.NONE, 1e-5);
  * }</pre>
  *
- * <p>Fields a kind does not use are 0 or null (the newer ones, landmarks to randomPlan, are then absent
- * from the JSON).
+ * <p>The accessors of the fields a kind does not have answer 0 or null, and the JSON leaves the
+ * newer ones (landmarks to randomPlan) out, so files written before the records read and write the
+ * same.
  */
+@JsonTypeInfo(use = JsonTypeInfo.Id.CUSTOM, include = JsonTypeInfo.As.EXISTING_PROPERTY, property = "kind",
+    visible = true)
+@JsonTypeIdResolver(AttentionKinds.class)
 @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "segment", "landmarks", "maxLength",
     "convKernel", "inverseStart", "features", "featureMap", "featureSeed", "globalTokens", "blockSize", "randomBlocks", "randomSeed", "randomPlan",
     "globalToken", "layerNormEpsilon"})
-public final class AttentionSpec {
+public sealed interface AttentionSpec permits AttentionSpec.LongShort, AttentionSpec.CausalLongShort,
+    AttentionSpec.Full, AttentionSpec.CausalFull, AttentionSpec.Linformer, AttentionSpec.Nystrom,
+    AttentionSpec.Performer, AttentionSpec.Longformer, AttentionSpec.BigBird {
   /** PyTorch's LayerNorm default, used by the authors. */
-  public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
-
-  private final AttentionKind kind;
-  private final int width;
-  private final int heads;
-  private final int window;
-  private final int rank;
-  private final int segment;
-  private final int landmarks;
-  private final int maxLength;
-  private final int convKernel;
-  private final PseudoInverseStart inverseStart;
-  private final int features;
-  private final FeatureMap featureMap;
-  private final int featureSeed;
-  private final int globalTokens;
-  private final int blockSize;
-  private final int randomBlocks;
-  private final int randomSeed;
-  private final int[][][] randomPlan;
-  private final GlobalToken globalToken;
-  private final double layerNormEpsilon;
-
-  private AttentionSpec(Builder b) {
-    this.kind = b.kind;
-    this.width = b.width;
-    this.heads = b.heads;
-    this.window = b.window;
-    this.rank = b.rank;
-    this.segment = b.segment;
-    this.landmarks = b.landmarks;
-    this.maxLength = b.maxLength;
-    this.convKernel = b.convKernel;
-    this.inverseStart = b.inverseStart;
-    this.features = b.features;
-    this.featureMap = b.featureMap;
-    this.featureSeed = b.featureSeed;
-    this.globalTokens = b.globalTokens;
-    this.blockSize = b.blockSize;
-    this.randomBlocks = b.randomBlocks;
-    this.randomSeed = b.randomSeed;
-    this.randomPlan = b.randomPlan;
-    this.globalToken = b.globalToken;
-    this.layerNormEpsilon = b.layerNormEpsilon;
-  }
+  double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
 
   /** Bidirectional long-short attention: requires width, heads, window and rank. */
-  public static Builder longShort() {
+  static Builder longShort() {
     return new Builder(AttentionKind.LONG_SHORT);
   }
 
   /** Causal long-short attention: requires width, heads, window, segment and rank. */
-  public static Builder causalLongShort() {
+  static Builder causalLongShort() {
     return new Builder(AttentionKind.CAUSAL_LONG_SHORT);
   }
 
   /** Full softmax attention: requires width and heads. */
-  public static Builder full() {
+  static Builder full() {
     return new Builder(AttentionKind.FULL);
   }
 
   /** Full softmax attention with a causal mask: requires width and heads. */
-  public static Builder causalFull() {
+  static Builder causalFull() {
     return new Builder(AttentionKind.CAUSAL_FULL);
   }
 
@@ -103,7 +72,7 @@ public final class AttentionSpec {
    * along the sequence by a learned E (H, r, maxLength); requires width, heads and rank (their
    * {@code linformer_k}).
    */
-  public static Builder linformer() {
+  static Builder linformer() {
     return new Builder(AttentionKind.LINFORMER);
   }
 
@@ -111,7 +80,7 @@ public final class AttentionSpec {
    * The authors' Nystromformer (their LRA {@code attention_nystrom.py}): m segment-mean landmarks
    * and an iterative pseudo-inverse; requires width, heads and landmarks.
    */
-  public static Builder nystrom() {
+  static Builder nystrom() {
     return new Builder(AttentionKind.NYSTROM);
   }
 
@@ -119,7 +88,7 @@ public final class AttentionSpec {
    * Performer (performer_pytorch's FastAttention, non-causal): linear attention over m random
    * features of the queries and keys; requires width, heads and features.
    */
-  public static Builder performer() {
+  static Builder performer() {
     return new Builder(AttentionKind.PERFORMER);
   }
 
@@ -129,7 +98,7 @@ public final class AttentionSpec {
    * {@code globalTokens} positions attending to and from every position through their own
    * projections; requires width, heads and window.
    */
-  public static Builder longformer() {
+  static Builder longformer() {
     return new Builder(AttentionKind.LONGFORMER);
   }
 
@@ -139,21 +108,20 @@ public final class AttentionSpec {
    * {@code randomBlocks} random blocks; the first and last query blocks see everything; requires
    * width, heads and blockSize.
    */
-  public static Builder bigBird() {
+  static Builder bigBird() {
     return new Builder(AttentionKind.BIGBIRD);
   }
 
-  public static Builder builder(AttentionKind kind) {
+  static Builder builder(AttentionKind kind) {
     return new Builder(Objects.requireNonNull(kind, "kind"));
   }
 
-  /** A builder holding this spec's values, to derive a changed copy. */
   /**
    * Attention of {@code kind} with this one's width and heads and, when {@code kind} is long-short,
    * its window and rank (and segment, when causal): model surgery that swaps the attention of a
    * model while keeping its shape.
    */
-  public AttentionSpec withKind(AttentionKind kind) {
+  default AttentionSpec withKind(AttentionKind kind) {
     Builder b = builder(kind).setWidth(width()).setHeads(heads());
     if (kind.isLongShort()) {
       b.setWindow(window()).setRank(rank());
@@ -164,125 +132,72 @@ public final class AttentionSpec {
     return b.build();
   }
 
-  public Builder toBuilder() {
-    Builder b = new Builder(kind).setWidth(width).setHeads(heads)
-        .optGlobalToken(globalToken).optLayerNormEpsilon(layerNormEpsilon);
-    b.window = window;
-    b.rank = rank;
-    b.segment = segment;
-    b.landmarks = landmarks;
-    b.maxLength = maxLength;
-    b.convKernel = convKernel;
-    b.inverseStart = inverseStart;
-    b.features = features;
-    b.featureMap = featureMap;
-    b.featureSeed = featureSeed;
-    b.globalTokens = globalTokens;
-    b.blockSize = blockSize;
-    b.randomBlocks = randomBlocks;
-    b.randomSeed = randomSeed;
-    b.randomPlan = randomPlan;
+  /** A builder holding this spec's values, to derive a changed copy. */
+  default Builder toBuilder() {
+    Builder b = new Builder(kind()).setWidth(width()).setHeads(heads())
+        .optGlobalToken(globalToken()).optLayerNormEpsilon(layerNormEpsilon());
+    b.window = window();
+    b.rank = rank();
+    b.segment = segment();
+    b.landmarks = landmarks();
+    b.maxLength = maxLength();
+    b.convKernel = convKernel();
+    b.inverseStart = inverseStart();
+    b.features = features();
+    b.featureMap = featureMap();
+    b.featureSeed = featureSeed();
+    b.globalTokens = globalTokens();
+    b.blockSize = blockSize();
+    b.randomBlocks = randomBlocks();
+    b.randomSeed = randomSeed();
+    b.randomPlan = randomPlan();
     return b;
   }
 
-  @JsonCreator
-  static AttentionSpec fromJson(
-      @JsonProperty(value = "kind", required = true) AttentionKind kind,
-      @JsonProperty(value = "width", required = true) Integer width,
-      @JsonProperty(value = "heads", required = true) Integer heads,
-      @JsonProperty("window") Integer window,
-      @JsonProperty("rank") Integer rank,
-      @JsonProperty("segment") Integer segment,
-      @JsonProperty("landmarks") Integer landmarks,
-      @JsonProperty("maxLength") Integer maxLength,
-      @JsonProperty("convKernel") Integer convKernel,
-      @JsonProperty("inverseStart") PseudoInverseStart inverseStart,
-      @JsonProperty("features") Integer features,
-      @JsonProperty("featureMap") FeatureMap featureMap,
-      @JsonProperty("featureSeed") Integer featureSeed,
-      @JsonProperty("globalTokens") Integer globalTokens,
-      @JsonProperty("blockSize") Integer blockSize,
-      @JsonProperty("randomBlocks") Integer randomBlocks,
-      @JsonProperty("randomSeed") Integer randomSeed,
-      @JsonProperty("randomPlan") int[][][] randomPlan,
-      @JsonProperty("globalToken") GlobalToken globalToken,
-      @JsonProperty("layerNormEpsilon") Double layerNormEpsilon) {
-    Builder b = new Builder(kind);
-    b.width = width == null ? Builder.UNSET : width;
-    b.heads = heads == null ? Builder.UNSET : heads;
-    b.window = window == null ? Builder.UNSET : window;
-    b.rank = rank == null ? Builder.UNSET : rank;
-    b.segment = segment == null ? Builder.UNSET : segment;
-    b.landmarks = landmarks == null ? Builder.UNSET : landmarks;
-    b.maxLength = maxLength == null ? 0 : maxLength;
-    b.convKernel = convKernel == null ? 0 : convKernel;
-    b.inverseStart = inverseStart;
-    b.features = features == null ? Builder.UNSET : features;
-    b.featureMap = featureMap;
-    b.featureSeed = featureSeed == null ? 0 : featureSeed;
-    b.globalTokens = globalTokens == null ? 0 : globalTokens;
-    b.blockSize = blockSize == null ? Builder.UNSET : blockSize;
-    b.randomBlocks = randomBlocks == null ? Builder.UNSET : randomBlocks;
-    b.randomSeed = randomSeed == null ? 0 : randomSeed;
-    b.randomPlan = randomPlan;
-    if (globalToken != null) {
-      b.globalToken = globalToken;
-    }
-    if (layerNormEpsilon != null) {
-      b.layerNormEpsilon = layerNormEpsilon;
-    }
-    return b.build();
-  }
-
   @JsonProperty("kind")
-  public AttentionKind kind() {
-    return kind;
-  }
+  AttentionKind kind();
 
   /** D: the model width, input and output. */
   @JsonProperty("width")
-  public int width() {
-    return width;
-  }
+  int width();
 
   /** H: number of heads. */
   @JsonProperty("heads")
-  public int heads() {
-    return heads;
-  }
+  int heads();
 
   /** K = D / H. */
-  public int headWidth() {
-    return width / heads;
+  default int headWidth() {
+    return width() / heads();
   }
 
   /**
    * w: for {@code long_short} the segment length of the sliding window (each query sees its
    * segment plus max(w/2, 1) keys each side), for {@code causal_long_short} the number of most
-   * recent positions a query sees (itself included); 0 for the full kinds.
+   * recent positions a query sees (itself included), Longformer's attention_window; 0 for the
+   * other kinds.
    */
   @JsonProperty("window")
-  public int window() {
-    return window;
+  default int window() {
+    return 0;
   }
 
-  /** r: dynamic-projection rank (per segment for causal); 0 means no long-range part. */
+  /** r: dynamic-projection rank (per segment for causal), Linformer's k; 0 means no long-range part. */
   @JsonProperty("rank")
-  public int rank() {
-    return rank;
+  default int rank() {
+    return 0;
   }
 
   /** l: the length of the segments that causal long-short attention projects; 0 otherwise. */
   @JsonProperty("segment")
-  public int segment() {
-    return segment;
+  default int segment() {
+    return 0;
   }
 
   /** m: Nystrom landmarks, the means of m consecutive segments of the (padded) sequence; 0 otherwise. */
   @JsonProperty("landmarks")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int landmarks() {
-    return landmarks;
+  default int landmarks() {
+    return 0;
   }
 
   /**
@@ -292,8 +207,8 @@ public final class AttentionSpec {
    */
   @JsonProperty("maxLength")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int maxLength() {
-    return maxLength;
+  default int maxLength() {
+    return 0;
   }
 
   /**
@@ -302,29 +217,29 @@ public final class AttentionSpec {
    */
   @JsonProperty("convKernel")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int convKernel() {
-    return convKernel;
+  default int convKernel() {
+    return 0;
   }
 
   /** Nystrom: how the pseudo-inverse iteration starts; null for the other kinds. */
   @JsonProperty("inverseStart")
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public PseudoInverseStart inverseStart() {
-    return inverseStart;
+  default PseudoInverseStart inverseStart() {
+    return null;
   }
 
   /** Performer: m, the number of random features (performer_pytorch's nb_features, the authors' rp_dim); 0 otherwise. */
   @JsonProperty("features")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int features() {
-    return features;
+  default int features() {
+    return 0;
   }
 
   /** Performer: which random features; null for the other kinds. */
   @JsonProperty("featureMap")
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public FeatureMap featureMap() {
-    return featureMap;
+  default FeatureMap featureMap() {
+    return null;
   }
 
   /**
@@ -333,8 +248,8 @@ public final class AttentionSpec {
    */
   @JsonProperty("featureSeed")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int featureSeed() {
-    return featureSeed;
+  default int featureSeed() {
+    return 0;
   }
 
   /**
@@ -343,29 +258,29 @@ public final class AttentionSpec {
    */
   @JsonProperty("globalTokens")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int globalTokens() {
-    return globalTokens;
+  default int globalTokens() {
+    return 0;
   }
 
   /** BigBird: the block size (transformers' block_size); 0 otherwise. */
   @JsonProperty("blockSize")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int blockSize() {
-    return blockSize;
+  default int blockSize() {
+    return 0;
   }
 
   /** BigBird: random key blocks per middle query block (num_random_blocks); 0 otherwise. */
   @JsonProperty("randomBlocks")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int randomBlocks() {
-    return randomBlocks;
+  default int randomBlocks() {
+    return 0;
   }
 
   /** BigBird: the seed each layer draws its random plan from (with its name), unless randomPlan is given. */
   @JsonProperty("randomSeed")
   @JsonInclude(JsonInclude.Include.NON_DEFAULT)
-  public int randomSeed() {
-    return randomSeed;
+  default int randomSeed() {
+    return 0;
   }
 
   /**
@@ -375,11 +290,36 @@ public final class AttentionSpec {
    */
   @JsonProperty("randomPlan")
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public int[][][] randomPlan() {
-    return randomPlan == null ? null : deepCopy(randomPlan);
+  default int[][][] randomPlan() {
+    return null;
+  }
+
+  /** Where a CLS token comes from: only long-short attention has one of its own. */
+  @JsonProperty("globalToken")
+  default GlobalToken globalToken() {
+    return GlobalToken.NONE;
+  }
+
+  @JsonProperty("layerNormEpsilon")
+  double layerNormEpsilon();
+
+  /** Number of output rows for an input of n rows (1 + n with a CLS token from an input). */
+  default int outputLength(int n) {
+    return globalToken() == GlobalToken.INPUT ? n + 1 : n;
+  }
+
+  default String toJson() {
+    return Json.write(this);
+  }
+
+  static AttentionSpec parseJson(String json) {
+    return Json.read(json, AttentionSpec.class);
   }
 
   private static int[][][] deepCopy(int[][][] plan) {
+    if (plan == null) {
+      return null;
+    }
     int[][][] c = new int[plan.length][][];
     for (int i = 0; i < plan.length; i++) {
       c[i] = new int[plan[i].length][];
@@ -390,58 +330,226 @@ public final class AttentionSpec {
     return c;
   }
 
-  @JsonProperty("globalToken")
-  public GlobalToken globalToken() {
-    return globalToken;
-  }
-
-  @JsonProperty("layerNormEpsilon")
-  public double layerNormEpsilon() {
-    return layerNormEpsilon;
-  }
-
-  /** Number of output rows for an input of n rows (1 + n with a CLS token from an input). */
-  public int outputLength(int n) {
-    return globalToken == GlobalToken.INPUT ? n + 1 : n;
-  }
-
-  public String toJson() {
-    return Json.write(this);
-  }
-
-  public static AttentionSpec parseJson(String json) {
-    return Json.read(json, AttentionSpec.class);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    if (!(o instanceof AttentionSpec s)) {
-      return false;
+  /** Bidirectional long-short attention: a sliding window of w and a dynamic projection to r keys. */
+  record LongShort(int width, int heads, int window, int rank, GlobalToken globalToken, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static LongShort fromJson(AttentionFields json) {
+      return (LongShort) json.build();
     }
-    return kind == s.kind && width == s.width && heads == s.heads && window == s.window
-        && rank == s.rank && segment == s.segment && landmarks == s.landmarks
-        && maxLength == s.maxLength && convKernel == s.convKernel && inverseStart == s.inverseStart
-        && features == s.features && featureMap == s.featureMap && featureSeed == s.featureSeed
-        && globalTokens == s.globalTokens && blockSize == s.blockSize && randomBlocks == s.randomBlocks
-        && randomSeed == s.randomSeed && java.util.Arrays.deepEquals(randomPlan, s.randomPlan)
-        && globalToken == s.globalToken
-        && Double.compare(layerNormEpsilon, s.layerNormEpsilon) == 0;
+
+    public LongShort {
+      new Builder(AttentionKind.LONG_SHORT).setWidth(width).setHeads(heads).setWindow(window).setRank(rank).optGlobalToken(globalToken).optLayerNormEpsilon(layerNormEpsilon).check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.LONG_SHORT;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
   }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(kind, width, heads, window, rank, segment, landmarks, maxLength, convKernel,
-        inverseStart, features, featureMap, featureSeed, globalTokens, blockSize, randomBlocks,
-        randomSeed, java.util.Arrays.deepHashCode(randomPlan), globalToken, layerNormEpsilon);
+  /** Causal long-short attention: the w most recent positions and r projected keys per segment of l. */
+  record CausalLongShort(int width, int heads, int window, int segment, int rank, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static CausalLongShort fromJson(AttentionFields json) {
+      return (CausalLongShort) json.build();
+    }
+
+    public CausalLongShort {
+      new Builder(AttentionKind.CAUSAL_LONG_SHORT).setWidth(width).setHeads(heads).setWindow(window).setSegment(segment).setRank(rank).optLayerNormEpsilon(layerNormEpsilon).check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.CAUSAL_LONG_SHORT;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
   }
 
-  @Override
-  public String toString() {
-    return toJson();
+  /** Full softmax attention. */
+  record Full(int width, int heads, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static Full fromJson(AttentionFields json) {
+      return (Full) json.build();
+    }
+
+    public Full {
+      new Builder(AttentionKind.FULL).setWidth(width).setHeads(heads).optLayerNormEpsilon(layerNormEpsilon).check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.FULL;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
+  }
+
+  /** Full softmax attention with a causal mask. */
+  record CausalFull(int width, int heads, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static CausalFull fromJson(AttentionFields json) {
+      return (CausalFull) json.build();
+    }
+
+    public CausalFull {
+      new Builder(AttentionKind.CAUSAL_FULL).setWidth(width).setHeads(heads).optLayerNormEpsilon(layerNormEpsilon).check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.CAUSAL_FULL;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
+  }
+
+  /** The authors' Linformer: keys and values projected along the sequence to rank rows. */
+  record Linformer(int width, int heads, int rank, int maxLength, int convKernel, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static Linformer fromJson(AttentionFields json) {
+      return (Linformer) json.build();
+    }
+
+    public Linformer {
+      new Builder(AttentionKind.LINFORMER).setWidth(width).setHeads(heads).setRank(rank).optMaxLength(maxLength).optConvKernel(convKernel).optLayerNormEpsilon(layerNormEpsilon).check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.LINFORMER;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
+  }
+
+  /** The authors' Nystromformer: m segment-mean landmarks and an iterative pseudo-inverse. */
+  record Nystrom(int width, int heads, int landmarks, int convKernel, PseudoInverseStart inverseStart, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static Nystrom fromJson(AttentionFields json) {
+      return (Nystrom) json.build();
+    }
+
+    public Nystrom {
+      new Builder(AttentionKind.NYSTROM).setWidth(width).setHeads(heads).setLandmarks(landmarks).optConvKernel(convKernel).optInverseStart(inverseStart).optLayerNormEpsilon(layerNormEpsilon).check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.NYSTROM;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
+  }
+
+  /** Performer: linear attention over m random features of the queries and keys. */
+  record Performer(int width, int heads, int features, FeatureMap featureMap, int featureSeed, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static Performer fromJson(AttentionFields json) {
+      return (Performer) json.build();
+    }
+
+    public Performer {
+      new Builder(AttentionKind.PERFORMER).setWidth(width).setHeads(heads).setFeatures(features).optFeatureMap(featureMap).optFeatureSeed(featureSeed).optLayerNormEpsilon(layerNormEpsilon).check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.PERFORMER;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
+  }
+
+  /** Longformer: a sliding window and the first globalTokens positions attending globally. */
+  record Longformer(int width, int heads, int window, int globalTokens, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static Longformer fromJson(AttentionFields json) {
+      return (Longformer) json.build();
+    }
+
+    public Longformer {
+      new Builder(AttentionKind.LONGFORMER).setWidth(width).setHeads(heads).setWindow(window).optGlobalTokens(globalTokens).optLayerNormEpsilon(layerNormEpsilon).check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.LONGFORMER;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
+  }
+
+  /** BigBird: blocks of blockSize seeing neighbour, global and randomBlocks random blocks; the plan is copied in and out. */
+  record BigBird(int width, int heads, int blockSize, int randomBlocks, int randomSeed, int[][][] randomPlan, double layerNormEpsilon) implements AttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static BigBird fromJson(AttentionFields json) {
+      return (BigBird) json.build();
+    }
+
+    public BigBird {
+      new Builder(AttentionKind.BIGBIRD).setWidth(width).setHeads(heads).setBlockSize(blockSize).optRandomBlocks(randomBlocks).optRandomSeed(randomSeed).optRandomPlan(randomPlan).optLayerNormEpsilon(layerNormEpsilon).check();
+      randomPlan = deepCopy(randomPlan);
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.BIGBIRD;
+    }
+
+    /** A copy: the record's plan cannot be changed from outside. */
+    @Override
+    public int[][][] randomPlan() {
+      return deepCopy(randomPlan);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BigBird b && width == b.width && heads == b.heads && blockSize == b.blockSize
+          && randomBlocks == b.randomBlocks && randomSeed == b.randomSeed && Arrays.deepEquals(randomPlan, b.randomPlan)
+          && Double.compare(layerNormEpsilon, b.layerNormEpsilon) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(width, heads, blockSize, randomBlocks, randomSeed, Arrays.deepHashCode(randomPlan),
+          layerNormEpsilon);
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
   }
 
   /** Required values with {@code setX}, optional ones with {@code optX}; checked in {@link #build()}. */
-  public static final class Builder {
+  final class Builder {
     private static final int UNSET = Integer.MIN_VALUE;
 
     private final AttentionKind kind;
@@ -467,6 +575,35 @@ public final class AttentionSpec {
 
     private Builder(AttentionKind kind) {
       this.kind = kind;
+    }
+
+    /** A builder of the JSON fields: absent ones unset (required) or at their defaults. */
+    static Builder fromJson(AttentionFields f) {
+      Builder b = new Builder(f.kind());
+      b.width = f.width() == null ? UNSET : f.width();
+      b.heads = f.heads() == null ? UNSET : f.heads();
+      b.window = f.window() == null ? UNSET : f.window();
+      b.rank = f.rank() == null ? UNSET : f.rank();
+      b.segment = f.segment() == null ? UNSET : f.segment();
+      b.landmarks = f.landmarks() == null ? UNSET : f.landmarks();
+      b.maxLength = f.maxLength() == null ? 0 : f.maxLength();
+      b.convKernel = f.convKernel() == null ? 0 : f.convKernel();
+      b.inverseStart = f.inverseStart();
+      b.features = f.features() == null ? UNSET : f.features();
+      b.featureMap = f.featureMap();
+      b.featureSeed = f.featureSeed() == null ? 0 : f.featureSeed();
+      b.globalTokens = f.globalTokens() == null ? 0 : f.globalTokens();
+      b.blockSize = f.blockSize() == null ? UNSET : f.blockSize();
+      b.randomBlocks = f.randomBlocks() == null ? UNSET : f.randomBlocks();
+      b.randomSeed = f.randomSeed() == null ? 0 : f.randomSeed();
+      b.randomPlan = f.randomPlan();
+      if (f.globalToken() != null) {
+        b.globalToken = f.globalToken();
+      }
+      if (f.layerNormEpsilon() != null) {
+        b.layerNormEpsilon = f.layerNormEpsilon();
+      }
+      return b;
     }
 
     public Builder setWidth(int width) {
@@ -574,6 +711,26 @@ public final class AttentionSpec {
     }
 
     public AttentionSpec build() {
+      check();
+      return switch (kind) {
+        case LONG_SHORT -> new LongShort(width, heads, window, rank, globalToken, layerNormEpsilon);
+        case CAUSAL_LONG_SHORT -> new CausalLongShort(width, heads, window, segment, rank, layerNormEpsilon);
+        case FULL -> new Full(width, heads, layerNormEpsilon);
+        case CAUSAL_FULL -> new CausalFull(width, heads, layerNormEpsilon);
+        case LINFORMER -> new Linformer(width, heads, rank, maxLength, convKernel, layerNormEpsilon);
+        case NYSTROM -> new Nystrom(width, heads, landmarks, convKernel, inverseStart, layerNormEpsilon);
+        case PERFORMER -> new Performer(width, heads, features, featureMap, featureSeed, layerNormEpsilon);
+        case LONGFORMER -> new Longformer(width, heads, window, globalTokens, layerNormEpsilon);
+        case BIGBIRD -> new BigBird(width, heads, blockSize, randomBlocks, randomSeed, randomPlan, layerNormEpsilon);
+        default -> throw new AssertionError(kind);
+      };
+    }
+
+    /**
+     * Every check, in one order, for the builder, JSON and the records' constructors alike; fills
+     * the defaults of the optional fields and zeroes the ones the kind does not use.
+     */
+    private void check() {
       String what = kind.jsonName() + " attention";
       require(width, "width", what);
       require(heads, "heads", what);
@@ -743,7 +900,6 @@ public final class AttentionSpec {
         }
         default -> throw new AssertionError(kind);
       }
-      return new AttentionSpec(this);
     }
 
     private void checkConv() {

@@ -3,12 +3,15 @@ package io.longshort.spec;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.databind.annotation.JsonTypeIdResolver;
 import java.util.Objects;
 
 /**
  * What one attention layer over a 2-D grid of patches computes (the authors' vision
- * {@code AttentionLS} and ViL's full {@code Attention}): an immutable value, validated when built,
- * that round-trips through JSON.
+ * {@code AttentionLS} and ViL's full {@code Attention}): one record per kind, {@link LongShort} and
+ * {@link Full}, immutable values validated when constructed (by the builder, JSON or the records'
+ * constructors alike) that round-trip through JSON, told apart by their {@code kind} field.
  *
  * <p>Letters: D width, H heads, w window side, r rank, G global tokens.
  *
@@ -16,174 +19,164 @@ import java.util.Objects;
  * ImageAttentionSpec ls = ImageAttentionSpec.longShort().setWidth(96).setHeads(3).setWindow(7)
  *     .setRank(8).optGlobalTokens(1).build();
  * ImageAttentionSpec full = ImageAttentionSpec.full().setWidth(384).setHeads(6).optGlobalTokens(1).build();
+ * ImageAttentionSpec same = new ImageAttentionSpec.Full(384, 6, 1, true, 1e-5);
  * }</pre>
  */
-@JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "globalTokens", "relativePositions",
-    "layerNormEpsilon"})
-public final class ImageAttentionSpec {
+@JsonTypeInfo(use = JsonTypeInfo.Id.CUSTOM, include = JsonTypeInfo.As.EXISTING_PROPERTY, property = "kind",
+    visible = true)
+@JsonTypeIdResolver(ImageAttentionKinds.class)
+public sealed interface ImageAttentionSpec permits ImageAttentionSpec.LongShort, ImageAttentionSpec.Full {
   /**
    * DualLN's epsilon: the authors' vision {@code AttentionLS} builds its two LayerNorms with
    * PyTorch's default 1e-5 (their blocks' other LayerNorms use 1e-6, see {@link VisionSpec}).
    */
-  public static final double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
-
-  private final AttentionKind kind;
-  private final int width;
-  private final int heads;
-  private final int window;
-  private final int rank;
-  private final int globalTokens;
-  private final boolean relativePositions;
-  private final double layerNormEpsilon;
-
-  private ImageAttentionSpec(Builder b) {
-    kind = b.kind;
-    width = b.width;
-    heads = b.heads;
-    window = b.window;
-    rank = b.rank;
-    globalTokens = b.globalTokens;
-    relativePositions = b.relativePositions;
-    layerNormEpsilon = b.layerNormEpsilon;
-  }
+  double DEFAULT_LAYER_NORM_EPSILON = 1e-5;
 
   /** 2-D long-short attention: requires width, heads, window and rank. */
-  public static Builder longShort() {
+  static Builder longShort() {
     return new Builder(AttentionKind.LONG_SHORT);
   }
 
   /** Full attention over all patches (ViL's): requires width and heads. */
-  public static Builder full() {
+  static Builder full() {
     return new Builder(AttentionKind.FULL);
-  }
-
-  @JsonCreator
-  static ImageAttentionSpec fromJson(
-      @JsonProperty(value = "kind", required = true) AttentionKind kind,
-      @JsonProperty(value = "width", required = true) Integer width,
-      @JsonProperty(value = "heads", required = true) Integer heads,
-      @JsonProperty("window") Integer window,
-      @JsonProperty("rank") Integer rank,
-      @JsonProperty("globalTokens") Integer globalTokens,
-      @JsonProperty("relativePositions") Boolean relativePositions,
-      @JsonProperty("layerNormEpsilon") Double layerNormEpsilon) {
-    Builder b = new Builder(kind);
-    b.width = width == null ? Builder.UNSET : width;
-    b.heads = heads == null ? Builder.UNSET : heads;
-    b.window = window == null ? Builder.UNSET : window;
-    b.rank = rank == null ? Builder.UNSET : rank;
-    if (globalTokens != null) {
-      b.globalTokens = globalTokens;
-    }
-    if (relativePositions != null) {
-      b.relativePositions = relativePositions;
-    }
-    if (layerNormEpsilon != null) {
-      b.layerNormEpsilon = layerNormEpsilon;
-    }
-    return b.build();
-  }
-
-  /** A builder holding this spec's values, to derive a changed copy. */
-  public Builder toBuilder() {
-    Builder b = new Builder(kind).setWidth(width).setHeads(heads).optGlobalTokens(globalTokens)
-        .optRelativePositions(relativePositions).optLayerNormEpsilon(layerNormEpsilon);
-    if (kind == AttentionKind.LONG_SHORT) {
-      b.setWindow(window).setRank(rank);
-    }
-    return b;
   }
 
   /** long_short or full. */
   @JsonProperty("kind")
-  public AttentionKind kind() {
-    return kind;
-  }
+  AttentionKind kind();
 
   /** D: the model width, input and output. */
   @JsonProperty("width")
-  public int width() {
-    return width;
-  }
+  int width();
 
   @JsonProperty("heads")
-  public int heads() {
-    return heads;
-  }
-
-  public int headWidth() {
-    return width / heads;
-  }
+  int heads();
 
   /**
    * w: patches are grouped into w x w windows; a window's queries see the window plus a margin of
    * max(w/2, 1) patches on every side (0 for full attention).
    */
   @JsonProperty("window")
-  public int window() {
-    return window;
-  }
+  int window();
 
   /** r: dynamic-projection rank; 0 = no long-range part (0 for full attention). */
   @JsonProperty("rank")
-  public int rank() {
-    return rank;
-  }
+  int rank();
 
   /** G: learned global tokens in front of the patches (the authors use 1, the CLS token). */
   @JsonProperty("globalTokens")
-  public int globalTokens() {
-    return globalTokens;
-  }
+  int globalTokens();
 
   /**
    * Learned relative-position biases: on the window logits (long_short), on all logits plus
    * global/local biases (full). The authors turn them on where there are no absolute positions.
    */
   @JsonProperty("relativePositions")
-  public boolean relativePositions() {
-    return relativePositions;
-  }
+  boolean relativePositions();
 
   @JsonProperty("layerNormEpsilon")
-  public double layerNormEpsilon() {
-    return layerNormEpsilon;
+  double layerNormEpsilon();
+
+  default int headWidth() {
+    return width() / heads();
   }
 
   /** The margin E = max(w/2, 1) of a long-short window (0 for full attention). */
-  public int margin() {
-    return kind == AttentionKind.LONG_SHORT && window > 0 ? Math.max(window / 2, 1) : 0;
+  default int margin() {
+    return kind() == AttentionKind.LONG_SHORT && window() > 0 ? Math.max(window() / 2, 1) : 0;
   }
 
-  public String toJson() {
+  /** A builder holding this spec's values, to derive a changed copy. */
+  default Builder toBuilder() {
+    Builder b = new Builder(kind()).setWidth(width()).setHeads(heads()).optGlobalTokens(globalTokens())
+        .optRelativePositions(relativePositions()).optLayerNormEpsilon(layerNormEpsilon());
+    if (kind() == AttentionKind.LONG_SHORT) {
+      b.setWindow(window()).setRank(rank());
+    }
+    return b;
+  }
+
+  default String toJson() {
     return Json.write(this);
   }
 
-  public static ImageAttentionSpec parseJson(String json) {
+  static ImageAttentionSpec parseJson(String json) {
     return Json.read(json, ImageAttentionSpec.class);
   }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof ImageAttentionSpec s && kind == s.kind && width == s.width && heads == s.heads
-        && window == s.window && rank == s.rank && globalTokens == s.globalTokens
-        && relativePositions == s.relativePositions
-        && Double.compare(layerNormEpsilon, s.layerNormEpsilon) == 0;
+  /**
+   * The authors' {@code AttentionLS} over w x w windows with a rank-r dynamic projection.
+   *
+   * @param window w, the window side (>= 1; >= 2 with relative positions)
+   * @param rank r, 0 = no long-range part
+   */
+  @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "globalTokens", "relativePositions",
+      "layerNormEpsilon"})
+  record LongShort(int width, int heads, int window, int rank, int globalTokens, boolean relativePositions,
+      double layerNormEpsilon) implements ImageAttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static LongShort fromJson(ImageAttentionFields json) {
+      return (LongShort) json.build();
+    }
+
+    public LongShort {
+      Builder b = new Builder(AttentionKind.LONG_SHORT).setWidth(width).setHeads(heads).setWindow(window)
+          .setRank(rank).optGlobalTokens(globalTokens).optRelativePositions(relativePositions)
+          .optLayerNormEpsilon(layerNormEpsilon);
+      b.check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.LONG_SHORT;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
   }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(kind.jsonName(), width, heads, window, rank, globalTokens, relativePositions,
-        layerNormEpsilon);
-  }
+  /** ViL's full attention over every patch and the global tokens; its window and rank are 0. */
+  @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "globalTokens", "relativePositions",
+      "layerNormEpsilon"})
+  record Full(int width, int heads, int globalTokens, boolean relativePositions, double layerNormEpsilon)
+      implements ImageAttentionSpec {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    private static Full fromJson(ImageAttentionFields json) {
+      return (Full) json.build();
+    }
 
-  @Override
-  public String toString() {
-    return toJson();
+    public Full {
+      Builder b = new Builder(AttentionKind.FULL).setWidth(width).setHeads(heads).optGlobalTokens(globalTokens)
+          .optRelativePositions(relativePositions).optLayerNormEpsilon(layerNormEpsilon);
+      b.check();
+    }
+
+    @Override
+    public AttentionKind kind() {
+      return AttentionKind.FULL;
+    }
+
+    @Override
+    public int window() {
+      return 0;
+    }
+
+    @Override
+    public int rank() {
+      return 0;
+    }
+
+    @Override
+    public String toString() {
+      return toJson();
+    }
   }
 
   /** Required values with {@code setX}, optional ones with {@code optX}; checked in {@link #build()}. */
-  public static final class Builder {
+  final class Builder {
     private static final int UNSET = Integer.MIN_VALUE;
 
     private final AttentionKind kind;
@@ -197,6 +190,25 @@ public final class ImageAttentionSpec {
 
     private Builder(AttentionKind kind) {
       this.kind = Objects.requireNonNull(kind, "kind");
+    }
+
+    /** A builder of the JSON fields: absent ones unset (required) or at their defaults. */
+    static Builder fromJson(ImageAttentionFields f) {
+      Builder b = new Builder(f.kind());
+      b.width = f.width() == null ? UNSET : f.width();
+      b.heads = f.heads() == null ? UNSET : f.heads();
+      b.window = f.window() == null ? UNSET : f.window();
+      b.rank = f.rank() == null ? UNSET : f.rank();
+      if (f.globalTokens() != null) {
+        b.globalTokens = f.globalTokens();
+      }
+      if (f.relativePositions() != null) {
+        b.relativePositions = f.relativePositions();
+      }
+      if (f.layerNormEpsilon() != null) {
+        b.layerNormEpsilon = f.layerNormEpsilon();
+      }
+      return b;
     }
 
     public Builder setWidth(int width) {
@@ -236,6 +248,14 @@ public final class ImageAttentionSpec {
     }
 
     public ImageAttentionSpec build() {
+      check();
+      return kind == AttentionKind.LONG_SHORT
+          ? new LongShort(width, heads, window, rank, globalTokens, relativePositions, layerNormEpsilon)
+          : new Full(width, heads, globalTokens, relativePositions, layerNormEpsilon);
+    }
+
+    /** Every check, in one order, for the builder, JSON and the records' constructors alike. */
+    private void check() {
       String what = kind.jsonName() + " image attention";
       require(width, "width", what);
       require(heads, "heads", what);
@@ -268,7 +288,6 @@ public final class ImageAttentionSpec {
         default -> throw new IllegalArgumentException("ImageAttentionSpec: kind ("
             + kind.jsonName() + ") is not allowed; image attention is long_short or full");
       }
-      return new ImageAttentionSpec(this);
     }
 
     private static void require(int value, String field, String what) {

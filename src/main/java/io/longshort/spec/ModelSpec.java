@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A whole model: token embeddings, a stack of pre-LN Transformer blocks, a final LayerNorm and a
@@ -200,6 +201,42 @@ public final class ModelSpec {
     return b.build();
   }
 
+  /** This model with room for {@code maxLength} positions (validated as {@code setMaxLength} is). */
+  public ModelSpec withMaxLength(int maxLength) {
+    return toBuilder().setMaxLength(maxLength).build();
+  }
+
+  /** This model with dropout {@code dropout} (validated as {@code optDropout} is). */
+  public ModelSpec withDropout(double dropout) {
+    return toBuilder().optDropout(dropout).build();
+  }
+
+  /**
+   * Model surgery on the attention: every layer's attention becomes {@code kind} (null keeps this
+   * model's kind and settings) at this model's width and heads, its other required fields at
+   * {@link AttentionDefaults#of}'s defaults, then {@code settings} changes what it sets (window,
+   * rank, landmarks, ...) on that builder; the result goes through {@link #withAttention}. A kind
+   * switched to Longformer under a pooling with a CLS row in front ({@code cls}, or a learned CLS
+   * that becomes {@code cls}) gets one global token, as Longformer's classifiers have, unless
+   * {@code settings} sets another count.
+   *
+   * <pre>{@code
+   * ModelSpec nystrom = spec.withAttention(AttentionKind.NYSTROM, a -> a.setLandmarks(64));
+   * ModelSpec wider = spec.withAttention(null, a -> a.setWindow(16));
+   * }</pre>
+   */
+  public ModelSpec withAttention(AttentionKind kind, Consumer<AttentionSpec.Builder> settings) {
+    AttentionSpec.Builder b = kind == null ? attention.toBuilder()
+        : AttentionDefaults.of(kind, attention.width(), attention.heads(), attention);
+    boolean learnedCls = pooling == Pooling.CLS_LAST_LAYER || pooling == Pooling.CLS_TOKEN;
+    boolean clsRowInFront = pooling == Pooling.CLS || learnedCls && kind != AttentionKind.LONG_SHORT;
+    if (kind == AttentionKind.LONGFORMER && clsRowInFront) {
+      b.optGlobalTokens(1); // the CLS row in front attends globally
+    }
+    settings.accept(b);
+    return withAttention(b.build());
+  }
+
   /** Rows entering the encoder for n tokens: a CLS id is put in front for {@link Pooling#CLS}. */
   public int encoderLength(int tokens) {
     return pooling == Pooling.CLS ? tokens + 1 : tokens;
@@ -220,12 +257,18 @@ public final class ModelSpec {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ModelSpec m && toJson().equals(m.toJson());
+    return o instanceof ModelSpec m && task == m.task && vocabSize == m.vocabSize && maxLength == m.maxLength
+        && width == m.width && layers == m.layers && hiddenWidth == m.hiddenWidth
+        && attention.equals(m.attention) && Objects.equals(attentionPerLayer, m.attentionPerLayer)
+        && positions == m.positions && pooling == m.pooling && classes == m.classes
+        && tiedLayers == m.tiedLayers && tiedEmbeddings == m.tiedEmbeddings
+        && Double.compare(dropout, m.dropout) == 0 && Double.compare(layerNormEpsilon, m.layerNormEpsilon) == 0;
   }
 
   @Override
   public int hashCode() {
-    return toJson().hashCode();
+    return Objects.hash(task, vocabSize, maxLength, width, layers, hiddenWidth, attention, attentionPerLayer,
+        positions, pooling, classes, tiedLayers, tiedEmbeddings, dropout, layerNormEpsilon);
   }
 
   @Override

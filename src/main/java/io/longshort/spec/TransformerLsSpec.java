@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Objects;
 
 /**
  * The authors' autoregressive Transformer-LS ({@code autoregressive/model_lib/model.py:
@@ -67,6 +68,16 @@ public final class TransformerLsSpec {
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** This model keeping {@code memLen} past positions (validated as {@code setMemLen} is). */
+  public TransformerLsSpec withMemLen(int memLen) {
+    return toBuilder().setMemLen(memLen).build();
+  }
+
+  /** This model with {@code dropout} both inside the layers and on the embeddings. */
+  public TransformerLsSpec withDropout(double dropout) {
+    return toBuilder().optDropout(dropout).optEmbDropout(dropout).build();
   }
 
   public Builder toBuilder() {
@@ -273,12 +284,18 @@ public final class TransformerLsSpec {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof TransformerLsSpec s && toJson().equals(s.toJson());
+    return o instanceof TransformerLsSpec s && vocabSize == s.vocabSize && width == s.width
+        && innerWidth == s.innerWidth && heads == s.heads && layers == s.layers && memLen == s.memLen
+        && window == s.window && chunkSize == s.chunkSize && chunkRank == s.chunkRank
+        && Double.compare(dropout, s.dropout) == 0 && Double.compare(embDropout, s.embDropout) == 0
+        && useBias == s.useBias && preLn == s.preLn && useGelu == s.useGelu && clampLen == s.clampLen
+        && cposClampLen == s.cposClampLen;
   }
 
   @Override
   public int hashCode() {
-    return toJson().hashCode();
+    return Objects.hash(vocabSize, width, innerWidth, heads, layers, memLen, window, chunkSize, chunkRank,
+        dropout, embDropout, useBias, preLn, useGelu, clampLen, cposClampLen);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.longshort.spec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,22 @@ class TransformerLsSpecTest {
     e = assertThrows(IllegalArgumentException.class, () -> TransformerLsSpec.parseJson(
         small().toJson().replace("transformer_ls_lm", "lm")));
     assertTrue(e.getMessage().contains("kind (\"lm\")"), e.getMessage());
+  }
+
+  @Test
+  void comparesAsAValueAndChangesThroughWithMethods() {
+    assertEquals(small(), small());
+    assertEquals(small().hashCode(), small().hashCode());
+    TransformerLsSpec longer = small().withMemLen(64);
+    assertEquals(64, longer.memLen());
+    assertNotEquals(small(), longer);
+    assertEquals(small().toBuilder().setMemLen(64).build(), longer);
+    TransformerLsSpec dropped = small().withDropout(0.1);
+    assertEquals(0.1, dropped.dropout());
+    assertEquals(0.1, dropped.embDropout());
+    assertNotEquals(small(), small().toBuilder().optEmbDropout(0.1).build());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> small().withMemLen(30));
+    assertTrue(e.getMessage().contains("mem_len (30)"), e.getMessage());
   }
 
   @Test
