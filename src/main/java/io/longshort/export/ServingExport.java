@@ -6,8 +6,8 @@ import io.longshort.io.OwnedFiles;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.decode.GenerateSignature;
 import io.longshort.graph.core.HostArray;
-import io.longshort.graph.model.BuiltModel;
-import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.GeneratingModel;
+import io.longshort.graph.model.ServableModel;
 import io.longshort.weights.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -76,24 +76,24 @@ public final class ServingExport {
    * @param version the version, or null for one more than the highest existing one (1 if none)
    * @param overwrite replace an existing version folder (else refuse it)
    */
-  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed) throws IOException {
     return export(model, root, name, version, overwrite, seed, ExportOptions.PLAIN, note -> {});
   }
 
-  /** {@link #export(BuiltModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}, quietly. */
-  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+  /** {@link #export(ServableModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}, quietly. */
+  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed, ExportOptions options) throws IOException {
     return export(model, root, name, version, overwrite, seed, options, note -> {});
   }
 
   /**
-   * Like {@link #export(BuiltModel, Path, String, Long, boolean, long)}, the signatures computed
+   * Like {@link #export(ServableModel, Path, String, Long, boolean, long)}, the signatures computed
    * as {@code options} says ({@link ExportOptions}); the example file holds what the model's plain
    * graph computes, so loaders of the version compare the served path with it. {@code recovered}
    * is told at once what was repaired or removed of interrupted exports (also listed in the result).
    */
-  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed, ExportOptions options, java.util.function.Consumer<String> recovered)
       throws IOException {
     try (FolderLock lock = lockModel(root, name, version)) {
@@ -115,11 +115,11 @@ public final class ServingExport {
   }
 
   /**
-   * {@link #export(BuiltModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}
+   * {@link #export(ServableModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}
    * holding {@code lock}, the model folder's ({@link #lockModel}): it covers the repair of
    * interrupted exports, the version's choice and its publishing.
    */
-  public static <T extends TFloating> Result export(FolderLock lock, BuiltModel<T> model, Path root, String name,
+  public static <T extends TFloating> Result export(FolderLock lock, ServableModel<T> model, Path root, String name,
       Long version, boolean overwrite, long seed, ExportOptions options,
       java.util.function.Consumer<String> recovered) throws IOException {
     Path modelDir = root.resolve(name);
@@ -296,7 +296,7 @@ public final class ServingExport {
       "max_batch_size", 32L, "batch_timeout_micros", 2000L, "num_batch_threads", 4L, "max_enqueued_batches", 100L)));
 
   /** The serving_default outputs of {@code model} for {@code inputs}, as (name, shape, values). */
-  public static <T extends TFloating> void writeExample(BuiltModel<T> model, Map<String, HostArray> inputs, Path file)
+  public static <T extends TFloating> void writeExample(ServableModel<T> model, Map<String, HostArray> inputs, Path file)
       throws IOException {
     SafetensorsWriter w = new SafetensorsWriter();
     if (model.specJson() != null) {
@@ -332,8 +332,8 @@ public final class ServingExport {
     } finally {
       fed.forEach(Tensor::close);
     }
-    // the generate signature is the language models' (ModelGraph's) own: its example needs their spec
-    if (model instanceof ModelGraph<T> lm && model.signatures().containsKey(GenerateSignature.KEY)) {
+    // the generate signature is the language models' own (GeneratingModel): its example needs their lengths
+    if (model instanceof GeneratingModel<T> lm && model.signatures().containsKey(GenerateSignature.KEY)) {
       writeGenerateExample(lm, inputs.get("input_ids").ints(), w);
     }
     w.write(file);
@@ -344,14 +344,14 @@ public final class ServingExport {
    * greedy ({@code generate.output.new_tokens}) and sampled at temperature 1 with seeds 7 and 8
    * ({@code generate.output.sampled_new_tokens}).
    */
-  private static <T extends TFloating> void writeGenerateExample(ModelGraph<T> model, int[] ids, SafetensorsWriter w) {
+  private static <T extends TFloating> void writeGenerateExample(GeneratingModel<T> model, int[] ids, SafetensorsWriter w) {
     int n = model.length();
-    int p = Math.min(8, Math.min(n, model.spec().maxLength() - 1));
+    int p = Math.min(8, Math.min(n, model.maxLength() - 1));
     int[] prompt = new int[2 * p];
     System.arraycopy(ids, 0, prompt, 0, p);
     System.arraycopy(ids, n, prompt, p, p);
     int[] lengths = {p, Math.max(1, p / 2)};
-    int maxNew = Math.min(16, model.spec().maxLength() - p);
+    int maxNew = Math.min(16, model.maxLength() - p);
     w.putInts("generate.input.prompt_ids", new long[] {2, p}, prompt);
     w.putInts("generate.input.prompt_lengths", new long[] {2}, lengths);
     w.putInts("generate.input.max_new_tokens", new long[] {2}, new int[] {maxNew, maxNew});
@@ -361,9 +361,9 @@ public final class ServingExport {
         runGenerate(model, prompt, lengths, maxNew, 1f, new long[] {7, 8}));
   }
 
-  private static <T extends TFloating> int[] runGenerate(ModelGraph<T> model, int[] prompt, int[] lengths, int maxNew,
+  private static <T extends TFloating> int[] runGenerate(GeneratingModel<T> model, int[] prompt, int[] lengths, int maxNew,
       float temperature, long[] seeds) {
-    BuiltModel.Signature sig = model.signatures().get(GenerateSignature.KEY);
+    ServableModel.Signature sig = model.signatures().get(GenerateSignature.KEY);
     Map<String, Operand<?>> in = sig.inputs();
     try (Tensor pt = HostTensors.ints(new long[] {2, prompt.length / 2}, prompt);
         Tensor lt = HostTensors.ints(new long[] {2}, lengths);

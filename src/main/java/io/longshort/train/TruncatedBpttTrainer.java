@@ -88,7 +88,7 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
         metadata.put(RunFolder.DATA, dataFingerprint);
       }
       run = runDir == null ? RunFolder.none() : RunFolder.open(runDir, metadata, IDENTITY);
-      loop = new TrainingLoop(lm.graph(), lm.parameters(), step, run, true);
+      loop = new TrainingLoop(lm, step, run, true);
       lm.session();
       step.zeroCache();
       if (loop.resume().isPresent()) {

@@ -1,6 +1,7 @@
 package io.longshort.graph.decode;
 
 import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.ServableModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Task;
 import java.util.LinkedHashMap;
@@ -43,7 +44,7 @@ public final class GenerateSignature {
   }
 
   /** The signature's inputs and outputs (sorted by name), adding the loop to the graph once. */
-  public static <T extends TFloating> BuiltModel.Signature build(ModelGraph<T> model) {
+  public static <T extends TFloating> ServableModel.Signature build(ModelGraph<T> model) {
     return build(model, false);
   }
 
@@ -56,7 +57,7 @@ public final class GenerateSignature {
    * is a must-compile function ({@link Generation#build(Ops, io.longshort.graph.core.Parameters,
    * io.longshort.spec.ModelSpec, int, Generation.Inputs, boolean)}), under {@link #COMPILED_SCOPE}.
    */
-  public static synchronized <T extends TFloating> BuiltModel.Signature build(ModelGraph<T> model,
+  public static synchronized <T extends TFloating> ServableModel.Signature build(ModelGraph<T> model,
       boolean compileStep) {
     Graph g = model.graph();
     if (g.operation("new_tokens") == null) {
@@ -78,7 +79,7 @@ public final class GenerateSignature {
     for (String name : new String[] {"new_tokens", "tokens", "lengths"}) {
       outputs.put(name, g.operation(prefix + name).output(0));
     }
-    return new BuiltModel.Signature(new LinkedHashMap<>(inputs), new LinkedHashMap<>(outputs));
+    return new ServableModel.Signature(new LinkedHashMap<>(inputs), new LinkedHashMap<>(outputs));
   }
 
   private static final String[] INPUTS = {"prompt_ids", "prompt_lengths", "max_new_tokens", "temperature", "top_k",

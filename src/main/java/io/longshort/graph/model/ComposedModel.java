@@ -35,7 +35,8 @@ import org.tensorflow.types.family.TType;
  * and {@code dropout_rate}. Signatures: serving_default (logits, probabilities) and classify
  * (scores, classes).
  */
-public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
+public final class ComposedModel<T extends TFloating> extends GraphModel<T>
+    implements TrainableModel<T>, ServableModel<T> {
   /** Example inputs of {@code batch} rows for the SavedModel's warm-up request and example file. */
   @FunctionalInterface
   public interface Examples {
@@ -218,7 +219,7 @@ public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
 
   @Override
   public Map<String, io.longshort.graph.core.HostArray> exampleInputs(int batch, long seed) {
-    return examples != null ? examples.make(batch, seed) : BuiltModel.randomInputs(this, batch, seed);
+    return examples != null ? examples.make(batch, seed) : ServableModel.randomInputs(this, batch, seed);
   }
 
   /** The logits output, in the compute dtype. */

@@ -40,7 +40,8 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Letters: B batch, N tokens, D width, F hidden width, V vocabulary.
  */
-public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
+public final class ModelGraph<T extends TFloating> extends GraphModel<T>
+    implements TrainableModel<T>, GeneratingModel<T> {
   private final ModelSpec spec;
   private final int length;
   private final Parameters<T> params;
@@ -375,7 +376,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     Map<String, Signature> sigs = ServingSignatures.ofLogits(graph, logits(), new LinkedHashMap<>(inputs),
         spec.task() != io.longshort.spec.Task.LANGUAGE_MODEL);
     if (spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL) {
-      sigs.put(io.longshort.graph.decode.GenerateSignature.KEY, io.longshort.graph.decode.GenerateSignature.build(this));
+      sigs.put(io.longshort.graph.decode.GenerateSignature.KEY, generateSignature(false));
     }
     return sigs;
   }
@@ -452,8 +453,24 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     return spec;
   }
 
+  @Override
   public int length() {
     return length;
+  }
+
+  @Override
+  public int maxLength() {
+    return spec.maxLength();
+  }
+
+  @Override
+  public int vocabSize() {
+    return spec.vocabSize();
+  }
+
+  @Override
+  public Signature generateSignature(boolean compiledStep) {
+    return io.longshort.graph.decode.GenerateSignature.build(this, compiledStep);
   }
 
 

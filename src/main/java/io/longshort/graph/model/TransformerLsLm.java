@@ -14,10 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -39,18 +37,19 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Letters: B batch, M block, NL layers, L cache length (mem_len), D width, V vocabulary.
  */
-public final class TransformerLsLm<T extends TFloating> implements AutoCloseable {
+public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
+    implements TrainableModel<T>, DecodingModel<T> {
   private final TransformerLsSpec spec;
   private final long batch;
   private final int block;
   private final boolean training;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Map<String, Placeholder<?>> inputs = new LinkedHashMap<>();
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
   /** d loss / d parameter, in {@link Parameters#list()} order (training graphs). */
   private final List<Operand<T>> gradients = new ArrayList<>();
-  private Session session;
+  private Operand<TInt64> dropoutSeed;
+  private Operand<TFloat32> dropoutRate;
 
   private TransformerLsLm(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed,
       boolean training, boolean xla) {
@@ -62,7 +61,6 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
     this.batch = batch;
     this.block = block;
     this.training = training;
-    graph = new Graph();
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -78,8 +76,10 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
             Placeholder.shape(Shape.of(batch, block)));
         inputs.put("targets", targets);
         args.add(targets);
-        args.add(tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2)));
-        args.add(tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar()));
+        dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
+        dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
+        args.add(dropoutSeed);
+        args.add(dropoutRate);
       }
       List<Operand<?>> results;
       List<String> bodyParams = new ArrayList<>();
@@ -98,7 +98,7 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
         }).outputs());
       } else {
         results = forward(root, ids, cache, training ? (Operand<TInt32>) args.get(2) : null,
-            training ? uncheckedSeed(args.get(3)) : null, training ? uncheckedRate(args.get(4)) : null);
+            dropoutSeed, dropoutRate);
         if (training) {
           params.list().forEach(p -> bodyParams.add(p.name()));
           results.addAll(Gradients.of(graph, results.get(2), params.list(), dtype));
@@ -122,16 +122,6 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
       graph.close();
       throw e;
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Operand<TInt64> uncheckedSeed(Operand<?> o) {
-    return (Operand<TInt64>) o;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Operand<TFloat32> uncheckedRate(Operand<?> o) {
-    return (Operand<TFloat32>) o;
   }
 
   /** logprobs, next cache and, with targets, loss, losses and hits (see {@link ModelGraph#lossOps}). */
@@ -171,24 +161,19 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
   }
 
   /** (NL, B, L, D). */
+  @Override
   public Shape cacheShape() {
     return Shape.of(spec.layers(), batch, spec.memLen(), spec.width());
   }
 
   /** The cache of a first block: zeros, as the authors' {@code init_hid_cache}. The caller closes it. */
+  @Override
   public T zeroCache() {
     return HostTensors.of(params.dtype(), cacheShape().asArray(), new double[Math.toIntExact(cacheShape().size())]);
   }
 
-  /** One block's results: log-probs (B, M, V) row-major, and the next cache (the caller closes it). */
-  public record Step<T extends TFloating>(double[] logprobs, T nextCache) implements AutoCloseable {
-    @Override
-    public void close() {
-      nextCache.close();
-    }
-  }
-
   /** Runs one block: ids (B, M) row-major, from {@code cache} (not closed here). */
+  @Override
   @SuppressWarnings("unchecked")
   public Step<T> run(int[] ids, T cache) {
     try (TInt32 idTensor = HostTensors.ints(new long[] {batch, block}, ids)) {
@@ -211,33 +196,35 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
     return spec;
   }
 
+  @Override
   public long batch() {
     return batch;
   }
 
   /** M, tokens per block. */
+  @Override
   public int block() {
     return block;
   }
 
+  @Override
   public boolean training() {
     return training;
   }
 
-  public Graph graph() {
-    return graph;
-  }
-
+  @Override
   public Parameters<T> parameters() {
     return params;
   }
 
   /** input_ids, cache and, for training, targets. */
+  @Override
   public Map<String, Placeholder<?>> inputs() {
     return inputs;
   }
 
   /** logprobs, next_cache and, for training, loss, losses, hits. */
+  @Override
   public Map<String, Operand<?>> outputs() {
     return outputs;
   }
@@ -250,24 +237,28 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
     return gradients;
   }
 
-  public Operand<?> loss() {
-    return outputs.get("loss");
-  }
-
-  /** The session, opened and initialised on first use. */
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-    }
-    return session;
-  }
-
+  /** targets (B, M) of a training graph, null for inference graphs. */
   @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
+  @SuppressWarnings("unchecked")
+  public Operand<TInt32> labels() {
+    return (Operand<TInt32>) inputs.get("targets");
+  }
+
+  /** The (2) int64 dropout seed of a training graph (no dropout when not fed). */
+  @Override
+  public Operand<TInt64> dropoutSeed() {
+    return dropoutSeed;
+  }
+
+  /** The float32 dropout rate of a training graph: 0 unless fed. */
+  @Override
+  public Operand<TFloat32> dropoutRate() {
+    return dropoutRate;
+  }
+
+  /** The spec's dropout, fed by the training step. */
+  @Override
+  public double trainingDropout() {
+    return spec.dropout();
   }
 }
