@@ -33,7 +33,8 @@ import org.tensorflow.types.family.TFloating;
  * ({@link SavedModelWriter}) and {@code assets.extra/}:
  * <ul>
  *   <li>{@code tf_serving_warmup_requests}: a TFRecord file of PredictionLog records, each a
- *       PredictRequest for {@code serving_default} with example inputs, which TF Serving replays
+ *       PredictRequest for the model's example signature (serving_default unless the model says
+ *       otherwise, {@link ServableModel#exampleSignature()}) with example inputs, which TF Serving replays
  *       when it loads the version;
  *   <li>{@code example.safetensors}: the same inputs ({@code input.<name>}) and the outputs this
  *       JVM computed for them ({@code output.<name>}), for checks in other tools.
@@ -71,7 +72,7 @@ public final class ServingExport {
   /**
    * Exports {@code model} as {@code <root>/<name>/<version>}: the SavedModel with the signatures
    * the model declares, a warm-up request of its example inputs and the example file (its inputs
-   * and serving_default outputs).
+   * and its example signature's outputs).
    *
    * @param version the version, or null for one more than the highest existing one (1 if none)
    * @param overwrite replace an existing version folder (else refuse it)
@@ -146,7 +147,7 @@ public final class ServingExport {
       Map<String, TensorProto> protos = new LinkedHashMap<>();
       inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
       TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
-          new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
+          new ServingProtos.PredictRequest(name, v, model.exampleSignature(), protos))));
       // what a later --overwrite of this version may replace
       OwnedFiles.recordAll(tmp, WRITER);
       publishPermissions(tmp);
@@ -295,14 +296,14 @@ public final class ServingExport {
   static final Map<String, Long> BATCHING = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(Map.of(
       "max_batch_size", 32L, "batch_timeout_micros", 2000L, "num_batch_threads", 4L, "max_enqueued_batches", 100L)));
 
-  /** The serving_default outputs of {@code model} for {@code inputs}, as (name, shape, values). */
+  /** The example signature's outputs of {@code model} for {@code inputs}, as (name, shape, values). */
   public static <T extends TFloating> void writeExample(ServableModel<T> model, Map<String, HostArray> inputs, Path file)
       throws IOException {
     SafetensorsWriter w = new SafetensorsWriter();
     if (model.specJson() != null) {
       w.metadata("model", model.specJson());
     }
-    Map<String, Operand<?>> outputs = model.signatures().get(SavedModelWriter.DEFAULT_SIGNATURE).outputs();
+    Map<String, Operand<?>> outputs = model.signatures().get(model.exampleSignature()).outputs();
     List<Tensor> fed = new ArrayList<>();
     try {
       Session.Runner runner = model.session().runner();

@@ -53,6 +53,11 @@ public interface ServableModel<T extends TFloating> extends BuiltModel<T> {
     return out;
   }
 
+  /** The signature the example request and the SavedModel's warm-up record call. */
+  default String exampleSignature() {
+    return ServingSignatures.DEFAULT;
+  }
+
   /** The model's spec as JSON for the files an export writes beside the SavedModel, or null. */
   default String specJson() {
     return null;
