@@ -2,7 +2,7 @@ package io.longshort.export;
 
 import io.longshort.graph.model.SignatureChecks;
 import io.longshort.io.AtomicFiles;
-import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.model.GenerateSignature;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.model.GeneratingModel;
 import io.longshort.graph.model.ServableModel;
@@ -134,7 +134,7 @@ public final class SavedModelWriter {
   /**
    * Writes the SavedModel with {@code options}: with {@link ExportOptions#xla()} every signature
    * calls a must-compile function ({@link CompiledSignatures}) and generate's loop compiles its
-   * step ({@link GeneratingModel#generateSignature(boolean)}); with {@link ExportOptions#bf16()}
+   * step ({@link GeneratingModel#generateSignature}); with {@link ExportOptions#bf16()}
    * the model must compute in bfloat16 from float32 variables.
    */
   public static <T extends TFloating> void write(ServableModel<T> model, Path dir, ExportOptions options)
@@ -147,7 +147,7 @@ public final class SavedModelWriter {
       sigOutputs.put(key, sorted(sig.outputs()));
     });
     if (options.xla() && sigOutputs.containsKey(GenerateSignature.KEY) && model instanceof GeneratingModel<T> lm) {
-      sigOutputs.put(GenerateSignature.KEY, sorted(lm.generateSignature(true).outputs()));
+      sigOutputs.put(GenerateSignature.KEY, sorted(lm.generateSignature(io.longshort.compile.XlaFunction.MUST_COMPILE_CALLS).outputs()));
     }
     write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options, model.vocabSize());
   }

@@ -1,11 +1,12 @@
 package io.longshort.export;
 
+import io.longshort.io.TfRecords;
 import io.longshort.io.AtomicFiles;
 import io.longshort.io.FolderLock;
 import io.longshort.io.OwnedFiles;
 import io.longshort.graph.core.HostTensors;
-import io.longshort.graph.decode.GenerateSignature;
-import io.longshort.graph.core.HostArray;
+import io.longshort.graph.model.GenerateSignature;
+import io.longshort.io.HostArray;
 import io.longshort.graph.model.GeneratingModel;
 import io.longshort.graph.model.ServableModel;
 import io.longshort.weights.SafetensorsWriter;

@@ -1,6 +1,6 @@
 package io.longshort.train;
 
-import io.longshort.graph.core.HostArray;
+import io.longshort.io.HostArray;
 import io.longshort.graph.model.TrainableModel;
 import java.util.List;
 import java.util.Map;

@@ -77,7 +77,8 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     run = RunFolder.open(runDir, metadata(model, optimizerSpec, config, dtype), IDENTITY);
     try {
       graph = ModelGraph.builder(model).setDtype(dtype).optVariableDtype(variableDtype).setBatch(config.batchSize())
-          .setLength(config.length()).optSeed(config.seed()).optTraining(true).build();
+          .setLength(config.length()).optSeed(config.seed()).optTraining(true)
+        .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build();
     } catch (RuntimeException e) {
       run.closeAfter(e);
       throw e;

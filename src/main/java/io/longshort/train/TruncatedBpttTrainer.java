@@ -74,7 +74,8 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
     this.data = data;
     this.lanes = lanes;
     this.block = block;
-    lm = TransformerLsLm.buildForTraining(spec, dtype, lanes / k, block, seed, false);
+    lm = TransformerLsLm.buildForTraining(spec, dtype, lanes / k, block, seed, null,
+        io.longshort.compile.XlaPieces.INSTANCE);
     try {
       Optimizer<T> optimizer = new Optimizer<>(lm.graph(), optimizerSpec, lm.parameters().list(), lm.gradients());
       step = new TruncatedBpttStep<>(lm, optimizer, data, lanes, seed, dtype);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.Golden;
 import io.longshort.graph.core.HostTensors;
-import io.longshort.graph.decode.TransformerLsServingModel;
+import io.longshort.graph.model.TransformerLsServingModel;
 import io.longshort.spec.TransformerLsSpec;
 import io.longshort.weights.Safetensors;
 import java.nio.file.Path;
@@ -96,7 +96,7 @@ class TransformerLsServingExportTest {
         }
         int[] want = new int[b * maxNew];
         try (io.longshort.graph.decode.TransformerLsDecoder<org.tensorflow.types.TFloat32> dec =
-            io.longshort.graph.decode.TransformerLsDecoder.build(spec, org.tensorflow.types.TFloat32.class, b, m, 0, false)) {
+            io.longshort.graph.decode.TransformerLsDecoder.build(spec, org.tensorflow.types.TFloat32.class, b, m, 0, null)) {
           io.longshort.weights.WeightLoader.load(dec.session(), dec.parameters(), st);
           dec.reset();
           int[][] seq = new int[b][c];

@@ -1,11 +1,10 @@
 package io.longshort.graph.decode;
 
-import io.longshort.compile.XlaFunction;
+import io.longshort.graph.core.CompiledCalls;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameters;
-import io.longshort.graph.model.TransformerLsLayers;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,7 +55,8 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
   /** One variable of the decoding state: name, shape. */
   private record Slot(String name, long[] shape) {}
 
-  private TransformerLsDecoder(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed, boolean xla) {
+  private TransformerLsDecoder(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed,
+      CompiledCalls compiled) {
     this.spec = spec;
     this.batch = batch;
     this.block = block;
@@ -78,8 +78,8 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
       }
       assignAll(tf, handles, decode.zero(tf), reset);
       assignAll(tf, handles, decode.roll(tf, readAll(tf, handles, decode, dtype)), roll);
-      if (xla) {
-        logprobs = XlaFunction.mustCompile(root, "decode_step", List.of(ids, position), (scope, args) -> {
+      if (compiled != null) {
+        logprobs = compiled.call(root, "decode_step", List.of(ids, position), (scope, args) -> {
           Ops btf = scope.tf();
           Map<String, Operand<?>> inner = new LinkedHashMap<>();
           for (TransformerLsDecodeStep.Slot slot : decode.slots()) {
@@ -91,7 +91,7 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
           TransformerLsDecodeStep<T> bodyDecode = new TransformerLsDecodeStep<>(spec,
               new TransformerLsLayers<>(scope, spec, Dropout.none()), batch, padded, dtype);
           return List.of(step(btf, bodyDecode, inner, args.get(0, TInt32.class), args.get(1, TInt32.class), dtype));
-        }).output(0, dtype);
+        }).get(0).expect(dtype);
       } else {
         logprobs = step(tf, decode, handles, ids, position, dtype);
       }
@@ -101,10 +101,13 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
     }
   }
 
-  /** A decoder for blocks of {@code block} tokens; {@code xla}: its step compiled by XLA (must-compile). */
+  /**
+   * A decoder for blocks of {@code block} tokens; {@code compiled}: its step built as one function
+   * (XLA must-compile), or null for plain ops.
+   */
   public static <T extends TFloating> TransformerLsDecoder<T> build(TransformerLsSpec spec, Class<T> dtype, long batch,
-      int block, long seed, boolean xla) {
-    return new TransformerLsDecoder<>(spec, dtype, batch, block, seed, xla);
+      int block, long seed, CompiledCalls compiled) {
+    return new TransformerLsDecoder<>(spec, dtype, batch, block, seed, compiled);
   }
 
   @SuppressWarnings("unchecked")

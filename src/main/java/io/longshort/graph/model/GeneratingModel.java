@@ -1,5 +1,6 @@
 package io.longshort.graph.model;
 
+import io.longshort.graph.core.CompiledCalls;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -9,10 +10,10 @@ import org.tensorflow.types.family.TFloating;
  */
 public interface GeneratingModel<T extends TFloating> extends ServableModel<T> {
   /**
-   * The generate signature, adding its loop to the graph once; with {@code compiledStep} the
-   * outputs of a second loop over the same inputs whose step is one must-compile function.
+   * The generate signature, adding its loop to the graph once; with {@code compiledStep} (null for
+   * none) the outputs of a second loop over the same inputs whose step it builds as one function.
    */
-  Signature generateSignature(boolean compiledStep);
+  Signature generateSignature(CompiledCalls compiledStep);
 
   /** Tokens per row of {@link #exampleInputs} (prompts are cut from them). */
   int length();

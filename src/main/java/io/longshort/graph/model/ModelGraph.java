@@ -1,11 +1,11 @@
 package io.longshort.graph.model;
 
-import io.longshort.compile.XlaPieces;
+import io.longshort.graph.core.CompiledCalls;
 import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Execution;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.core.HostArray;
+import io.longshort.io.HostArray;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Linear;
 import io.longshort.graph.core.Parameters;
@@ -110,7 +110,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
    */
   @SuppressWarnings("unchecked")
   private Operand<T> forward(GraphScope<T> scope, List<Operand<?>> in, boolean training) {
-    // training: dropout, LayerNorm and GELU as compiled pieces (a plain graph only; see XlaPieces)
+    // training: dropout, LayerNorm and GELU as compiled pieces when the builder was given them
     GraphScope<T> root = training && pieces != null ? scope.withCompiledPieces(pieces) : scope;
     Ops tf = root.tf();
     Dropout dropout = training
@@ -168,7 +168,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     private long seed;
     private boolean training;
     private Execution execution = Execution.PLAIN;
-    private CompiledPieces pieces = XlaPieces.INSTANCE;
+    private CompiledPieces pieces;
     private Integer maxNewTokensCap;
 
     private Builder(ModelSpec spec) {
@@ -212,8 +212,9 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
 
     /**
      * How a plain training graph builds dropout, LayerNorm and GELU: as compiled pieces from
-     * {@code pieces}' size on (default {@link XlaPieces#INSTANCE}: XLA, 2^20 elements), or as plain
-     * ops (null). A graph compiled as a whole ({@link #optExecution}) and an inference graph build
+     * {@code pieces}' size on (e.g. {@code io.longshort.compile.XlaPieces.INSTANCE}: XLA, 2^20
+     * elements, which the trainers give), or as plain ops (null, the default: graph knows no
+     * compiler). A graph compiled as a whole ({@link #optExecution}) and an inference graph build
      * plain ops either way.
      */
     public Builder optCompiledPieces(CompiledPieces pieces) {
@@ -376,7 +377,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     Map<String, Signature> sigs = ServingSignatures.ofLogits(graph, logits(), new LinkedHashMap<>(inputs),
         spec.task() != io.longshort.spec.Task.LANGUAGE_MODEL);
     if (spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL) {
-      sigs.put(io.longshort.graph.decode.GenerateSignature.KEY, generateSignature(false));
+      sigs.put(io.longshort.graph.model.GenerateSignature.KEY, generateSignature(null));
     }
     return sigs;
   }
@@ -469,8 +470,8 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
   }
 
   @Override
-  public Signature generateSignature(boolean compiledStep) {
-    return io.longshort.graph.decode.GenerateSignature.build(this, compiledStep);
+  public Signature generateSignature(CompiledCalls compiledStep) {
+    return GenerateSignature.build(params, spec, maxNewTokensCap, compiledStep);
   }
 
 

@@ -1,6 +1,6 @@
 package io.longshort.graph.model;
 
-import io.longshort.graph.core.HostArray;
+import io.longshort.io.HostArray;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;

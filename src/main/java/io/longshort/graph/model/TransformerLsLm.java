@@ -1,7 +1,8 @@
 package io.longshort.graph.model;
 
-import io.longshort.compile.XlaFunction;
-import io.longshort.compile.XlaPieces;
+import io.longshort.graph.core.CompiledCalls;
+import io.longshort.graph.decode.TransformerLsLayers;
+import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Gradients;
@@ -52,7 +53,7 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
   private Operand<TFloat32> dropoutRate;
 
   private TransformerLsLm(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed,
-      boolean training, boolean xla) {
+      boolean training, CompiledCalls compiled, CompiledPieces pieces) {
     if (batch < 1) {
       throw new IllegalArgumentException("batch (" + batch + ") must be >= 1: the graph has static shapes");
     }
@@ -83,11 +84,11 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
       }
       List<Operand<?>> results;
       List<String> bodyParams = new ArrayList<>();
-      if (xla) {
-        results = new ArrayList<>(XlaFunction.mustCompile(root, training ? "block_step" : "block", args, (scope, a) -> {
+      if (compiled != null) {
+        results = new ArrayList<>(compiled.call(root, training ? "block_step" : "block", args, (scope, a) -> {
           List<Operand<?>> r = forward(scope, a.get(0, TInt32.class), a.get(1, dtype),
               training ? a.get(2, TInt32.class) : null, training ? a.get(3, TInt64.class) : null,
-              training ? a.get(4, TFloat32.class) : null);
+              training ? a.get(4, TFloat32.class) : null, pieces);
           if (training) {
             // forward and backward in one compiled function: the gradients are outputs too
             List<Parameter<T>> inner = scope.parameters().list();
@@ -95,10 +96,10 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
             r.addAll(Gradients.of(scope.parameters().graph(), r.get(2), inner, dtype));
           }
           return r;
-        }).outputs());
+        }));
       } else {
         results = forward(root, ids, cache, training ? (Operand<TInt32>) args.get(2) : null,
-            dropoutSeed, dropoutRate);
+            dropoutSeed, dropoutRate, pieces);
         if (training) {
           params.list().forEach(p -> bodyParams.add(p.name()));
           results.addAll(Gradients.of(graph, results.get(2), params.list(), dtype));
@@ -126,9 +127,9 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
 
   /** logprobs, next cache and, with targets, loss, losses and hits (see {@link ModelGraph#lossOps}). */
   private List<Operand<?>> forward(GraphScope<T> scope, Operand<TInt32> ids, Operand<T> cache, Operand<TInt32> targets,
-      Operand<TInt64> seed, Operand<TFloat32> rate) {
-    // training: dropout, LayerNorm and GELU as compiled pieces (a plain graph only; see XlaPieces)
-    GraphScope<T> root = seed == null ? scope : scope.withCompiledPieces(XlaPieces.INSTANCE);
+      Operand<TInt64> seed, Operand<TFloat32> rate, CompiledPieces pieces) {
+    // training: dropout, LayerNorm and GELU as compiled pieces when the caller gives them
+    GraphScope<T> root = seed == null || pieces == null ? scope : scope.withCompiledPieces(pieces);
     Dropout dropout = seed == null ? Dropout.none() : Dropout.training(seed, rate);
     TransformerLsLayers.BlockOutputs<T> out = new TransformerLsLayers<>(root, spec, dropout).block(ids, cache);
     List<Operand<?>> results = new ArrayList<>(List.of(out.logprobs(), out.nextCache()));
@@ -145,19 +146,26 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
   /** An inference graph for blocks of {@code block} tokens and {@code batch} rows. */
   public static <T extends TFloating> TransformerLsLm<T> build(TransformerLsSpec spec, Class<T> dtype, long batch,
       int block, long seed) {
-    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, false);
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, null, null);
   }
 
-  /** The same, its block step one function compiled by XLA ({@code _XlaMustCompile}). */
+  /** The same, its block step one function built by {@code compiled} (e.g. XLA must-compile). */
   public static <T extends TFloating> TransformerLsLm<T> buildCompiled(TransformerLsSpec spec, Class<T> dtype,
-      long batch, int block, long seed) {
-    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, true);
+      long batch, int block, long seed, CompiledCalls compiled) {
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, java.util.Objects.requireNonNull(compiled,
+        "compiled"), null);
   }
 
-  /** A training graph: targets, dropout seed and rate in; loss, losses and hits out. */
+  /**
+   * A training graph: targets, dropout seed and rate in; loss, losses and hits out.
+   *
+   * @param compiled the block step (forward and backward) as one compiled function, or null for
+   *     plain ops
+   * @param pieces how dropout, LayerNorm and GELU are built (compiled pieces), or null for plain ops
+   */
   public static <T extends TFloating> TransformerLsLm<T> buildForTraining(TransformerLsSpec spec, Class<T> dtype,
-      long batch, int block, long seed, boolean xla) {
-    return new TransformerLsLm<>(spec, dtype, batch, block, seed, true, xla);
+      long batch, int block, long seed, CompiledCalls compiled, CompiledPieces pieces) {
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, true, compiled, pieces);
   }
 
   /** (NL, B, L, D). */

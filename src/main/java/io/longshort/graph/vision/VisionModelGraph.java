@@ -9,7 +9,7 @@ import io.longshort.graph.core.Precision;
 import io.longshort.graph.core.Shapes;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.PreLnBlock;
-import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.attention.TransformerBlock;
 import io.longshort.graph.model.GraphModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.model.ServableModel;

@@ -38,7 +38,7 @@ class GenerateChecksTest {
         .setHiddenWidth(16).setAttention(AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4)
             .setSegment(3).setRank(1).build()).build();
     g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(1).optMaxNewTokensCap(CAP).build();
-    sig = GenerateSignature.build(g);
+    sig = g.generateSignature(null);
   }
 
   @AfterAll

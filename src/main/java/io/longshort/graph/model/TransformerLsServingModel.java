@@ -1,9 +1,11 @@
-package io.longshort.graph.decode;
+package io.longshort.graph.model;
 
-import io.longshort.graph.core.HostArray;
+import io.longshort.graph.decode.GenerateChecks;
+import io.longshort.graph.decode.Generation;
+import io.longshort.graph.decode.StreamScoring;
+import io.longshort.graph.decode.TransformerLsGeneration;
+import io.longshort.io.HostArray;
 import io.longshort.graph.core.Parameters;
-import io.longshort.graph.model.GraphModel;
-import io.longshort.graph.model.ServableModel;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
