@@ -4,13 +4,13 @@ import io.longshort.graph.core.CompiledCalls;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.OwnedGraph;
 import io.longshort.graph.core.Parameters;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -37,19 +37,17 @@ import org.tensorflow.types.family.TFloating;
  * <p>Letters: B batch, M block, Mp padded block, L cache length, D width, H heads, K head width,
  * R rank, S compressed slots, W window, V vocabulary.
  */
-public final class TransformerLsDecoder<T extends TFloating> implements AutoCloseable {
+public final class TransformerLsDecoder<T extends TFloating> extends OwnedGraph {
   private final TransformerLsSpec spec;
   private final long batch;
   private final int block;
   private final int padded;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Placeholder<TInt32> ids;
   private final Placeholder<TInt32> position;
   private final Operand<T> logprobs;
   private final List<Op> reset = new ArrayList<>();
   private final List<Op> roll = new ArrayList<>();
-  private Session session;
   private int t;
 
   /** One variable of the decoding state: name, shape. */
@@ -61,7 +59,6 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
     this.batch = batch;
     this.block = block;
     this.padded = spec.paddedBlock(block);
-    graph = new Graph();
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -188,31 +185,15 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
     return spec;
   }
 
-  public Graph graph() {
-    return graph;
-  }
-
   public Parameters<T> parameters() {
     return params;
   }
 
-  /** The session, opened and initialised (parameters, then the zero state) on first use. */
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-      Session.Runner r = session.runner();
-      reset.forEach(r::addTarget);
-      r.run().close();
-    }
-    return session;
-  }
-
+  /** After the parameters, the zero state (the session is opened on first use). */
   @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
+  protected void initialized(Session session) {
+    Session.Runner r = session.runner();
+    reset.forEach(r::addTarget);
+    r.run().close();
   }
 }
