@@ -8,10 +8,10 @@ import io.longshort.export.ServingExport;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Embeddings;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.core.HostArray;
+import io.longshort.io.HostArray;
 import io.longshort.graph.core.LayerNorm;
 import io.longshort.graph.core.Linear;
-import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.attention.TransformerBlock;
 import io.longshort.graph.model.ComposedModel;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.Positions;
@@ -73,6 +73,7 @@ public final class MixedAttentionClassifier {
     AttentionSpec longShort = AttentionSpec.longShort().setWidth(D).setHeads(2).setWindow(8).setRank(4).build();
     AttentionSpec full = AttentionSpec.full().setWidth(D).setHeads(2).build();
     ComposedModel.Builder<TFloat32> b = ComposedModel.builder(TFloat32.class).optSeed(seed)
+        .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE)
         .addInput("input_ids", TInt32.class, Shape.of(batch, N))
         .addInput("mask", TInt32.class, Shape.of(batch, N))
         .setForward((GraphScope<TFloat32> root, Map<String, Operand<?>> in, Dropout dropout) -> {

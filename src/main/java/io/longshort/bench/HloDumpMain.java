@@ -57,7 +57,8 @@ public final class HloDumpMain {
     TransformerLsSpec lm = TransformerLsBench.spec(2, 256, 2048);
     lmBlockStep(lm, 2048);
     done("lm_block_step");
-    try (TransformerLsDecoder<TFloat32> dec = TransformerLsDecoder.build(lm, TFloat32.class, 1, 2048, 0, true)) {
+    try (TransformerLsDecoder<TFloat32> dec = TransformerLsDecoder.build(lm, TFloat32.class, 1, 2048, 0,
+        io.longshort.compile.XlaFunction.MUST_COMPILE_CALLS)) {
       dec.reset();
       dec.step(new int[] {1});
       done("lm_decode_step");
@@ -104,7 +105,8 @@ public final class HloDumpMain {
   }
 
   private static void lmBlockStep(TransformerLsSpec spec, int block) {
-    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, 1, block, 0, true);
+    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, 1, block, 0,
+        io.longshort.compile.XlaFunction.MUST_COMPILE_CALLS, null);
         TFloat32 cache = lm.zeroCache();
         Tensor ids = HostTensors.ints(new long[] {1, block}, new int[block]);
         Tensor targets = HostTensors.ints(new long[] {1, block}, new int[block])) {

@@ -114,7 +114,8 @@ public final class LayerProfile {
         .setMaxLength(n).build();
     io.longshort.graph.model.ModelGraph<org.tensorflow.types.TFloat32> g = io.longshort.graph.model.ModelGraph
         .builder(spec).setDtype(org.tensorflow.types.TFloat32.class).setBatch(batch).setLength(n).optSeed(1)
-        .optTraining(true).build();
+        .optTraining(true)
+        .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build();
     io.longshort.train.Optimizer<org.tensorflow.types.TFloat32> opt = io.longshort.train.PlainStep.optimizer(g,
         io.longshort.train.OptimizerSpec.authorsLra(100, 10_000), org.tensorflow.types.TFloat32.class);
     // as train runs it: the whole step compiled (--xla), or the plain step's ops in the outer graph

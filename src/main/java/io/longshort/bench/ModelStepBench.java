@@ -34,7 +34,8 @@ public final class ModelStepBench implements AutoCloseable {
     ModelSpec spec = ModelSpec.classifier().setVocabSize(257).setMaxLength(n).setWidth(attention.width())
         .setLayers(LAYERS).setHiddenWidth(2 * attention.width()).setAttention(attention).setClasses(2)
         .optPooling(Pooling.MEAN).optDropout(0).build();
-    g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true).build();
+    g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true)
+        .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build();
     Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(100, 10_000), TFloat32.class);
     step = CompiledStep.build(g, opt, xla, null);
     Random rnd = new Random(0);

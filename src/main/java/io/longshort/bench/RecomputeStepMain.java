@@ -39,7 +39,7 @@ public final class RecomputeStepMain {
     int steps = Integer.parseInt(args[4]);
     try (ModelGraph<TFloat32> g = ModelGraph.builder(n <= spec.maxLength() ? spec
         : spec.toBuilder().setMaxLength(n).build())
-        .setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true).optRecompute(recompute)
+        .setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true).optRecompute(recompute ? io.longshort.compile.Recompute.INSTANCE : null)
         .build()) {
       Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(100, 10_000), TFloat32.class);
       Random rnd = new Random(0);

@@ -47,7 +47,7 @@ public final class TransformerLsBench {
     for (String c : System.getenv().getOrDefault("BENCH_CONTEXTS", "1024 8192 32768").trim().split("\\s+")) {
       int memLen = Integer.parseInt(c);
       try (TransformerLsDecoder<TFloat32> dec = TransformerLsDecoder.build(spec(layers, width, memLen), TFloat32.class,
-          1, 256, 0, false)) {
+          1, 256, 0, null)) {
         dec.reset();
         int[] id = {65};
         for (int i = 0; i < 4; i++) {
@@ -101,7 +101,8 @@ public final class TransformerLsBench {
 
   /** The fastest forward + backward of one block (after a warm-up run): loss and every gradient. */
   static double trainStep(TransformerLsSpec spec, int block, int repeat) {
-    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, 1, block, 0, false)) {
+    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, 1, block, 0, null,
+        io.longshort.compile.XlaPieces.INSTANCE)) {
       double best = Double.MAX_VALUE;
       for (int r = 0; r <= repeat; r++) {
         try (TFloat32 cache = lm.zeroCache();

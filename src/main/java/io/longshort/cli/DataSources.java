@@ -10,7 +10,7 @@ import io.longshort.data.LabelNames;
 import io.longshort.data.ListOpsVocab;
 import io.longshort.data.TextFileExamples;
 import io.longshort.data.TextRows;
-import io.longshort.export.TfExampleRows;
+import io.longshort.data.TfExampleRows;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.OnBadRow;
 import io.longshort.data.RetrievalReader;

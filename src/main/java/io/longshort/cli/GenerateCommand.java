@@ -1,6 +1,5 @@
 package io.longshort.cli;
 
-import io.longshort.graph.decode.GenerateSignature;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.Json;
@@ -125,7 +124,7 @@ final class GenerateCommand implements Callable<Integer> {
     try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(1)
         .optSeed(weightsSeed).build()) {
       source.loadWeights(g); // none: --spec alone runs seeded random weights
-      var sig = GenerateSignature.build(g);
+      var sig = g.generateSignature(null);
       Map<String, Operand<?>> in = sig.inputs();
       int[] generated = null;
       long best = Long.MAX_VALUE;

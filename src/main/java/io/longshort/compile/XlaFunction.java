@@ -73,7 +73,7 @@ public final class XlaFunction {
    * The function-graph stand-ins of the call's inputs, and the resources (other than the body's
    * parameters) that the body binds to outer-graph handles.
    */
-  public static final class Args {
+  public static final class Args implements io.longshort.graph.core.CompiledCalls.Args {
     private final List<Output<?>> values;
     private final Graph inner;
     private final List<Output<?>> boundInner = new ArrayList<>();
@@ -91,6 +91,7 @@ public final class XlaFunction {
      * the outer variable. This is how a body reaches state that is not a model parameter (e.g.
      * optimizer slots and the step counter, see {@code io.longshort.train.Optimizer}).
      */
+    @Override
     public void bindResource(Operand<?> innerHandle, Operand<?> outerHandle) {
       if (innerHandle.env() != inner) {
         throw new IllegalArgumentException("resource " + innerHandle + " is not in the function graph");
@@ -104,20 +105,24 @@ public final class XlaFunction {
       boundOuter.add(outerHandle.asOutput());
     }
 
+    @Override
     public int size() {
       return values.size();
     }
 
+    @Override
     public Output<?> get(int i) {
       return values.get(i);
     }
 
     /** The stand-ins of the inputs, in order (unmodifiable). */
+    @Override
     public List<Output<?>> asList() {
       return values;
     }
 
     /** Input {@code i} typed as {@code type}; fails when its dtype differs. */
+    @Override
     public <U extends TType> Output<U> get(int i, Class<U> type) {
       return values.get(i).expect(type);
     }
@@ -139,6 +144,16 @@ public final class XlaFunction {
       return outputs.get(i).expect(type);
     }
   }
+
+  /** {@link #mustCompile} for graph builders, which know calls only as {@link io.longshort.graph.core.CompiledCalls}. */
+  public static final io.longshort.graph.core.CompiledCalls MUST_COMPILE_CALLS =
+      new io.longshort.graph.core.CompiledCalls() {
+        @Override
+        public <T extends TFloating> List<Output<?>> call(GraphScope<T> scope, String name,
+            List<? extends Operand<?>> inputs, io.longshort.graph.core.CompiledCalls.Body<T> body) {
+          return mustCompile(scope, name, inputs, body::build).outputs();
+        }
+      };
 
   /**
    * Builds {@code body} as a function and calls it with {@code _XlaMustCompile = true}.

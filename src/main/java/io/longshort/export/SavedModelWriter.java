@@ -2,9 +2,10 @@ package io.longshort.export;
 
 import io.longshort.graph.model.SignatureChecks;
 import io.longshort.io.AtomicFiles;
-import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.model.GenerateSignature;
 import io.longshort.graph.model.ModelGraph;
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.GeneratingModel;
+import io.longshort.graph.model.ServableModel;
 import io.longshort.graph.model.ServingSignatures;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
@@ -108,7 +109,7 @@ public final class SavedModelWriter {
 
   /**
    * Writes the SavedModel of {@code model} with the signatures it declares
-   * ({@link BuiltModel#signatures()}) into {@code dir}, which must not exist or be empty. Not
+   * ({@link ServableModel#signatures()}) into {@code dir}, which must not exist or be empty. Not
    * atomic by itself: {@link ServingExport} writes into a temporary folder and renames it.
    */
   /**
@@ -126,17 +127,17 @@ public final class SavedModelWriter {
     return first;
   }
 
-  public static <T extends TFloating> void write(BuiltModel<T> model, Path dir) throws IOException {
+  public static <T extends TFloating> void write(ServableModel<T> model, Path dir) throws IOException {
     write(model, dir, ExportOptions.PLAIN);
   }
 
   /**
    * Writes the SavedModel with {@code options}: with {@link ExportOptions#xla()} every signature
    * calls a must-compile function ({@link CompiledSignatures}) and generate's loop compiles its
-   * step ({@link GenerateSignature#build(ModelGraph, boolean)}); with {@link ExportOptions#bf16()}
+   * step ({@link GeneratingModel#generateSignature}); with {@link ExportOptions#bf16()}
    * the model must compute in bfloat16 from float32 variables.
    */
-  public static <T extends TFloating> void write(BuiltModel<T> model, Path dir, ExportOptions options)
+  public static <T extends TFloating> void write(ServableModel<T> model, Path dir, ExportOptions options)
       throws IOException {
     checkPrecision(model.parameters(), options);
     Map<String, Map<String, Operand<?>>> sigInputs = new LinkedHashMap<>();
@@ -145,11 +146,10 @@ public final class SavedModelWriter {
       sigInputs.put(key, sorted(sig.inputs()));
       sigOutputs.put(key, sorted(sig.outputs()));
     });
-    if (options.xla() && sigOutputs.containsKey(GenerateSignature.KEY) && model instanceof ModelGraph<T> lm) {
-      sigOutputs.put(GenerateSignature.KEY, sorted(GenerateSignature.build(lm, true).outputs()));
+    if (options.xla() && sigOutputs.containsKey(GenerateSignature.KEY) && model instanceof GeneratingModel<T> lm) {
+      sigOutputs.put(GenerateSignature.KEY, sorted(lm.generateSignature(io.longshort.compile.XlaFunction.MUST_COMPILE_CALLS).outputs()));
     }
-    int vocabSize = model instanceof ModelGraph<T> m ? m.spec().vocabSize() : 0;
-    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options, vocabSize);
+    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options, model.vocabSize());
   }
 
   /** bf16 exports need a model that computes in bfloat16 from float32 variables, and only those. */

@@ -1,13 +1,14 @@
 package io.longshort.export;
 
+import io.longshort.io.TfRecords;
 import io.longshort.io.AtomicFiles;
 import io.longshort.io.FolderLock;
 import io.longshort.io.OwnedFiles;
 import io.longshort.graph.core.HostTensors;
-import io.longshort.graph.decode.GenerateSignature;
-import io.longshort.graph.core.HostArray;
-import io.longshort.graph.model.BuiltModel;
-import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.GenerateSignature;
+import io.longshort.io.HostArray;
+import io.longshort.graph.model.GeneratingModel;
+import io.longshort.graph.model.ServableModel;
 import io.longshort.weights.SafetensorsWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,7 +34,8 @@ import org.tensorflow.types.family.TFloating;
  * ({@link SavedModelWriter}) and {@code assets.extra/}:
  * <ul>
  *   <li>{@code tf_serving_warmup_requests}: a TFRecord file of PredictionLog records, each a
- *       PredictRequest for {@code serving_default} with example inputs, which TF Serving replays
+ *       PredictRequest for the model's example signature (serving_default unless the model says
+ *       otherwise, {@link ServableModel#exampleSignature()}) with example inputs, which TF Serving replays
  *       when it loads the version;
  *   <li>{@code example.safetensors}: the same inputs ({@code input.<name>}) and the outputs this
  *       JVM computed for them ({@code output.<name>}), for checks in other tools.
@@ -71,29 +73,29 @@ public final class ServingExport {
   /**
    * Exports {@code model} as {@code <root>/<name>/<version>}: the SavedModel with the signatures
    * the model declares, a warm-up request of its example inputs and the example file (its inputs
-   * and serving_default outputs).
+   * and its example signature's outputs).
    *
    * @param version the version, or null for one more than the highest existing one (1 if none)
    * @param overwrite replace an existing version folder (else refuse it)
    */
-  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed) throws IOException {
     return export(model, root, name, version, overwrite, seed, ExportOptions.PLAIN, note -> {});
   }
 
-  /** {@link #export(BuiltModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}, quietly. */
-  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+  /** {@link #export(ServableModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}, quietly. */
+  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed, ExportOptions options) throws IOException {
     return export(model, root, name, version, overwrite, seed, options, note -> {});
   }
 
   /**
-   * Like {@link #export(BuiltModel, Path, String, Long, boolean, long)}, the signatures computed
+   * Like {@link #export(ServableModel, Path, String, Long, boolean, long)}, the signatures computed
    * as {@code options} says ({@link ExportOptions}); the example file holds what the model's plain
    * graph computes, so loaders of the version compare the served path with it. {@code recovered}
    * is told at once what was repaired or removed of interrupted exports (also listed in the result).
    */
-  public static <T extends TFloating> Result export(BuiltModel<T> model, Path root, String name, Long version,
+  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed, ExportOptions options, java.util.function.Consumer<String> recovered)
       throws IOException {
     try (FolderLock lock = lockModel(root, name, version)) {
@@ -115,11 +117,11 @@ public final class ServingExport {
   }
 
   /**
-   * {@link #export(BuiltModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}
+   * {@link #export(ServableModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}
    * holding {@code lock}, the model folder's ({@link #lockModel}): it covers the repair of
    * interrupted exports, the version's choice and its publishing.
    */
-  public static <T extends TFloating> Result export(FolderLock lock, BuiltModel<T> model, Path root, String name,
+  public static <T extends TFloating> Result export(FolderLock lock, ServableModel<T> model, Path root, String name,
       Long version, boolean overwrite, long seed, ExportOptions options,
       java.util.function.Consumer<String> recovered) throws IOException {
     Path modelDir = root.resolve(name);
@@ -146,7 +148,7 @@ public final class ServingExport {
       Map<String, TensorProto> protos = new LinkedHashMap<>();
       inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
       TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
-          new ServingProtos.PredictRequest(name, v, SavedModelWriter.DEFAULT_SIGNATURE, protos))));
+          new ServingProtos.PredictRequest(name, v, model.exampleSignature(), protos))));
       // what a later --overwrite of this version may replace
       OwnedFiles.recordAll(tmp, WRITER);
       publishPermissions(tmp);
@@ -295,14 +297,14 @@ public final class ServingExport {
   static final Map<String, Long> BATCHING = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(Map.of(
       "max_batch_size", 32L, "batch_timeout_micros", 2000L, "num_batch_threads", 4L, "max_enqueued_batches", 100L)));
 
-  /** The serving_default outputs of {@code model} for {@code inputs}, as (name, shape, values). */
-  public static <T extends TFloating> void writeExample(BuiltModel<T> model, Map<String, HostArray> inputs, Path file)
+  /** The example signature's outputs of {@code model} for {@code inputs}, as (name, shape, values). */
+  public static <T extends TFloating> void writeExample(ServableModel<T> model, Map<String, HostArray> inputs, Path file)
       throws IOException {
     SafetensorsWriter w = new SafetensorsWriter();
     if (model.specJson() != null) {
       w.metadata("model", model.specJson());
     }
-    Map<String, Operand<?>> outputs = model.signatures().get(SavedModelWriter.DEFAULT_SIGNATURE).outputs();
+    Map<String, Operand<?>> outputs = model.signatures().get(model.exampleSignature()).outputs();
     List<Tensor> fed = new ArrayList<>();
     try {
       Session.Runner runner = model.session().runner();
@@ -332,8 +334,8 @@ public final class ServingExport {
     } finally {
       fed.forEach(Tensor::close);
     }
-    // the generate signature is the language models' (ModelGraph's) own: its example needs their spec
-    if (model instanceof ModelGraph<T> lm && model.signatures().containsKey(GenerateSignature.KEY)) {
+    // the generate signature is the language models' own (GeneratingModel): its example needs their lengths
+    if (model instanceof GeneratingModel<T> lm && model.signatures().containsKey(GenerateSignature.KEY)) {
       writeGenerateExample(lm, inputs.get("input_ids").ints(), w);
     }
     w.write(file);
@@ -344,14 +346,14 @@ public final class ServingExport {
    * greedy ({@code generate.output.new_tokens}) and sampled at temperature 1 with seeds 7 and 8
    * ({@code generate.output.sampled_new_tokens}).
    */
-  private static <T extends TFloating> void writeGenerateExample(ModelGraph<T> model, int[] ids, SafetensorsWriter w) {
+  private static <T extends TFloating> void writeGenerateExample(GeneratingModel<T> model, int[] ids, SafetensorsWriter w) {
     int n = model.length();
-    int p = Math.min(8, Math.min(n, model.spec().maxLength() - 1));
+    int p = Math.min(8, Math.min(n, model.maxLength() - 1));
     int[] prompt = new int[2 * p];
     System.arraycopy(ids, 0, prompt, 0, p);
     System.arraycopy(ids, n, prompt, p, p);
     int[] lengths = {p, Math.max(1, p / 2)};
-    int maxNew = Math.min(16, model.spec().maxLength() - p);
+    int maxNew = Math.min(16, model.maxLength() - p);
     w.putInts("generate.input.prompt_ids", new long[] {2, p}, prompt);
     w.putInts("generate.input.prompt_lengths", new long[] {2}, lengths);
     w.putInts("generate.input.max_new_tokens", new long[] {2}, new int[] {maxNew, maxNew});
@@ -361,9 +363,9 @@ public final class ServingExport {
         runGenerate(model, prompt, lengths, maxNew, 1f, new long[] {7, 8}));
   }
 
-  private static <T extends TFloating> int[] runGenerate(ModelGraph<T> model, int[] prompt, int[] lengths, int maxNew,
+  private static <T extends TFloating> int[] runGenerate(GeneratingModel<T> model, int[] prompt, int[] lengths, int maxNew,
       float temperature, long[] seeds) {
-    BuiltModel.Signature sig = model.signatures().get(GenerateSignature.KEY);
+    ServableModel.Signature sig = model.signatures().get(GenerateSignature.KEY);
     Map<String, Operand<?>> in = sig.inputs();
     try (Tensor pt = HostTensors.ints(new long[] {2, prompt.length / 2}, prompt);
         Tensor lt = HostTensors.ints(new long[] {2}, lengths);

@@ -33,7 +33,7 @@ public final class TensorProtos {
   }
 
   /** The proto of a host array (int32 or float32). */
-  public static TensorProto of(io.longshort.graph.core.HostArray a) {
+  public static TensorProto of(io.longshort.io.HostArray a) {
     return a.ints() != null ? ints(a.shape(), a.ints()) : floats(a.shape(), a.floats());
   }
 

@@ -3,7 +3,7 @@ package io.longshort.train;
 import io.longshort.graph.core.Gradients;
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.TrainableModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Graph;
@@ -38,12 +38,12 @@ public final class CompiledStep<T extends TFloating> implements TrainStep {
     Operand<T> apply(GraphScope<T> scope, Operand<T> loss);
   }
 
-  private final BuiltModel<T> model;
+  private final TrainableModel<T> model;
   private final Optimizer<?> optimizer;
   private final long seed;
   private final XlaFunction.Call call;
 
-  private CompiledStep(BuiltModel<T> model, Optimizer<?> optimizer, long seed, XlaFunction.Call call) {
+  private CompiledStep(TrainableModel<T> model, Optimizer<?> optimizer, long seed, XlaFunction.Call call) {
     this.model = model;
     this.optimizer = optimizer;
     this.seed = seed;
@@ -51,32 +51,32 @@ public final class CompiledStep<T extends TFloating> implements TrainStep {
   }
 
   /** The step with {@code _XlaMustCompile = true}; dropout masks from (seed, step). */
-  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(BuiltModel<T> model,
+  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(TrainableModel<T> model,
       Optimizer<V> optimizer, long seed) {
     return build(model, optimizer, seed, true, null);
   }
 
   /** The step without dropout seed of its own (seed 0), compiled or not, with {@code extra} ops in its body. */
-  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(BuiltModel<T> model,
+  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(TrainableModel<T> model,
       Optimizer<V> optimizer, boolean mustCompile, Extra<T> extra) {
     return build(model, optimizer, 0, mustCompile, extra);
   }
 
   /** The must-compile step, dropout seed 0. */
-  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(BuiltModel<T> model,
+  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(TrainableModel<T> model,
       Optimizer<V> optimizer) {
     return build(model, optimizer, 0, true, null);
   }
 
   /**
-   * @param model a training graph that can rebuild its loss ({@link BuiltModel#trainingLoss}); the
+   * @param model a training graph that can rebuild its loss ({@link TrainableModel#trainingLoss}); the
    *     call is added to it
    * @param optimizer the optimizer of the model's variables (in their stored dtype V), whose state
    *     the step updates
    * @param mustCompile false for the same function without XLA (to compare)
    * @param extra null, or ops to add in the body
    */
-  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(BuiltModel<T> model,
+  public static <T extends TFloating, V extends TFloating> CompiledStep<T> build(TrainableModel<T> model,
       Optimizer<V> optimizer, long seed, boolean mustCompile, Extra<T> extra) {
     if (!model.training()) {
       throw new IllegalArgumentException("not a training graph");

@@ -1,21 +1,18 @@
 package io.longshort.train;
 
+import io.longshort.io.TfRecords;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.zip.CRC32C;
 import org.tensorflow.proto.Event;
 import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.Summary;
 
 /**
- * TensorBoard event files: TFRecords (length, masked CRC32C of the length, data, masked CRC32C of
- * the data) of {@code Event} protos, the format TensorBoard's own reader expects. Written by hand
+ * TensorBoard event files: TFRecords ({@link TfRecords#frame}) of {@code Event} protos, the format TensorBoard's own reader expects. Written by hand
  * because TF Java's summary ops need a resource-backed writer per graph; the format is small and
  * stable. Each record is flushed, so TensorBoard sees a live run.
  */
@@ -52,22 +49,8 @@ public final class EventWriter implements AutoCloseable {
   }
 
   private void write(Event event) throws IOException {
-    byte[] data = event.toByteArray();
-    ByteBuffer header = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-    header.putLong(data.length);
-    header.putInt(maskedCrc(header.array(), 0, 8));
-    out.write(header.array());
-    out.write(data);
-    out.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(maskedCrc(data, 0, data.length)).array());
+    out.write(TfRecords.frame(event.toByteArray()));
     out.flush();
-  }
-
-  /** TFRecord's masked CRC32C: rotate right by 15 bits and add a constant. */
-  static int maskedCrc(byte[] bytes, int offset, int length) {
-    CRC32C crc = new CRC32C();
-    crc.update(bytes, offset, length);
-    int c = (int) crc.getValue();
-    return ((c >>> 15) | (c << 17)) + 0xa282ead8;
   }
 
   private static double now() {

@@ -1,6 +1,6 @@
 package io.longshort.train;
 
-import io.longshort.graph.core.HostArray;
+import io.longshort.io.HostArray;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package io.longshort.train;
 
-import io.longshort.graph.core.HostArray;
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.io.HostArray;
+import io.longshort.graph.model.TrainableModel;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -27,7 +27,7 @@ public final class Feeds {
     return feedOne(runner, FeedBatch.LABELS, labels, batch.get(FeedBatch.LABELS), fed);
   }
 
-  public static Session.Runner feed(Session.Runner runner, BuiltModel<?> model, FeedBatch batch, List<Tensor> fed) {
+  public static Session.Runner feed(Session.Runner runner, TrainableModel<?> model, FeedBatch batch, List<Tensor> fed) {
     return feed(runner, model.inputs(), model.labels(), batch, fed);
   }
 
@@ -52,7 +52,7 @@ public final class Feeds {
    * of (seed, step) fed, {@code loss}, {@code learningRate} and {@code gradientNorm} fetched, and
    * {@code target} run when not null.
    */
-  public static TrainStep.Outcome runStep(BuiltModel<?> model, FeedBatch batch, long seed, long step,
+  public static TrainStep.Outcome runStep(TrainableModel<?> model, FeedBatch batch, long seed, long step,
       org.tensorflow.op.Op target, Operand<?> loss, Operand<?> learningRate, Operand<?> gradientNorm) {
     double[] r = runScalars(model, batch, seed, step, target, loss, learningRate, gradientNorm);
     return new TrainStep.Outcome(r[0], r[1], r[2]);
@@ -62,7 +62,7 @@ public final class Feeds {
    * {@code model} on {@code batch} in its session, the batch and the dropout of (seed, step) fed:
    * runs {@code target} when not null and returns the scalar {@code fetches}.
    */
-  public static double[] runScalars(BuiltModel<?> model, FeedBatch batch, long seed, long step,
+  public static double[] runScalars(TrainableModel<?> model, FeedBatch batch, long seed, long step,
       org.tensorflow.op.Op target, Operand<?>... fetches) {
     List<Tensor> fed = new java.util.ArrayList<>();
     try {

@@ -1,7 +1,7 @@
 package io.longshort.train;
 
 import io.longshort.graph.core.Parameter;
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.TrainableModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -13,15 +13,10 @@ import org.tensorflow.types.TBool;
 final class FiniteCheck {
   private final Operand<TBool> allFinite;
 
-  FiniteCheck(BuiltModel<?> model) {
-    this(model.graph(), model.parameters().list());
-  }
-
-  /** Over {@code params} of {@code graph} (a model that is not a {@link BuiltModel}). */
-  FiniteCheck(org.tensorflow.Graph graph, List<? extends Parameter<?>> params) {
-    Ops tf = Ops.create(graph).withSubScope("finite_check");
+  FiniteCheck(TrainableModel<?> model) {
+    Ops tf = Ops.create(model.graph()).withSubScope("finite_check");
     List<Operand<TBool>> each = new ArrayList<>();
-    for (Parameter<?> p : params) {
+    for (Parameter<?> p : model.parameters().list()) {
       // the stored variable (float32 master weights under mixed precision): what a checkpoint holds
       Operand<TBool> finite = tf.math.isFinite(p.variable());
       each.add(tf.reduceAll(finite, tf.range(tf.constant(0), tf.rank(finite), tf.constant(1))));

@@ -1,6 +1,6 @@
 package io.longshort.train;
 
-import io.longshort.graph.core.HostArray;
+import io.longshort.io.HostArray;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
 import java.util.LinkedHashMap;

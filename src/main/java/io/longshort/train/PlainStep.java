@@ -1,7 +1,7 @@
 package io.longshort.train;
 
 import io.longshort.graph.core.Gradients;
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.TrainableModel;
 import org.tensorflow.Session;
 import org.tensorflow.types.family.TFloating;
 
@@ -13,18 +13,18 @@ import org.tensorflow.types.family.TFloating;
  * micro-batches. Every micro-batch of update s draws its dropout from (seed, s).
  */
 public final class PlainStep implements TrainStep {
-  private final BuiltModel<?> model;
+  private final TrainableModel<?> model;
   private final Optimizer<?> optimizer;
   private final long seed;
 
-  public PlainStep(BuiltModel<?> model, Optimizer<?> optimizer, long seed) {
+  public PlainStep(TrainableModel<?> model, Optimizer<?> optimizer, long seed) {
     this.model = model;
     this.optimizer = optimizer;
     this.seed = seed;
   }
 
   /** The optimizer of {@code spec} over every parameter of the model's training graph. */
-  public static <V extends TFloating> Optimizer<V> optimizer(BuiltModel<?> model, OptimizerSpec spec,
+  public static <V extends TFloating> Optimizer<V> optimizer(TrainableModel<?> model, OptimizerSpec spec,
       Class<V> variableDtype) {
     if (!model.training()) {
       throw new IllegalArgumentException("not a training graph: the model has no loss");

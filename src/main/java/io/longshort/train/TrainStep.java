@@ -1,6 +1,6 @@
 package io.longshort.train;
 
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.TrainableModel;
 import java.util.List;
 import org.tensorflow.Session;
 
@@ -63,16 +63,10 @@ public interface TrainStep {
    * Every variable of the training state in checkpoint order: the model's parameters, then the
    * optimizer's slots and step.
    */
-  static List<TrainingVariable> variables(BuiltModel<?> model, Optimizer<?> optimizer) {
-    return variables(model.graph(), model.parameters(), optimizer);
-  }
-
-  /** {@link #variables(BuiltModel, Optimizer)} of a model given as its graph and parameters. */
-  static List<TrainingVariable> variables(org.tensorflow.Graph graph, io.longshort.graph.core.Parameters<?> params,
-      Optimizer<?> optimizer) {
+  static List<TrainingVariable> variables(TrainableModel<?> model, Optimizer<?> optimizer) {
     List<TrainingVariable> out = new java.util.ArrayList<>();
-    addParameters(params, out);
-    org.tensorflow.op.Ops setOptimizer = org.tensorflow.op.Ops.create(graph).withSubScope("set_optimizer");
+    addParameters(model.parameters(), out);
+    org.tensorflow.op.Ops setOptimizer = org.tensorflow.op.Ops.create(model.graph()).withSubScope("set_optimizer");
     optimizer.state().forEach(v -> out.add(TrainingVariable.of(setOptimizer, v)));
     return out;
   }

@@ -82,7 +82,8 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     try {
       graph = ModelGraph.builder(model).setDtype(dtype).optVariableDtype(variableDtype).setBatch(config.batchSize())
           .setLength(config.length()).optSeed(config.seed()).optTraining(true)
-          .optRecompute(config.recompute()).build();
+          .optRecompute(config.recompute() ? io.longshort.compile.Recompute.INSTANCE : null)
+          .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build();
     } catch (RuntimeException e) {
       run.closeAfter(e);
       throw e;

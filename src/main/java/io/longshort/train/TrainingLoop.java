@@ -1,7 +1,8 @@
 package io.longshort.train;
 
 import io.longshort.graph.core.HostTensors;
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.DecodingModel;
+import io.longshort.graph.model.TrainableModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,9 +47,8 @@ public final class TrainingLoop {
     RuntimeException of(String what, RuntimeException e);
   }
 
-  /** The model, for evaluation; null for a model trained without one ({@link #evaluate} then refuses). */
-  private final BuiltModel<?> model;
-  private final org.tensorflow.Graph graph;
+  /** The model trained, and evaluated unless it carries a cache from block to block. */
+  private final TrainableModel<?> model;
   private final TrainStep step;
   private final RunFolder run;
   private final List<TrainingVariable> variables;
@@ -62,36 +62,21 @@ public final class TrainingLoop {
    * @param languageModel whether evaluation also reports bits per character
    * @param failures how errors of the session are reported (identity for local sessions)
    */
-  public TrainingLoop(BuiltModel<?> model, TrainStep step, RunFolder run, boolean languageModel,
+  public TrainingLoop(TrainableModel<?> model, TrainStep step, RunFolder run, boolean languageModel,
       boolean stepSeconds, Failures failures) {
-    this(model, model.graph(), model.parameters(), step, run, languageModel, stepSeconds, failures);
-  }
-
-  /**
-   * A model that is not a {@link BuiltModel} (e.g. the authors' LM trained by truncated BPTT),
-   * given as its graph and parameters; the loop runs without validation data.
-   */
-  public TrainingLoop(org.tensorflow.Graph graph, io.longshort.graph.core.Parameters<?> parameters, TrainStep step,
-      RunFolder run, boolean languageModel) {
-    this(null, graph, parameters, step, run, languageModel, false, (what, e) -> e);
-  }
-
-  private TrainingLoop(BuiltModel<?> model, org.tensorflow.Graph graph, io.longshort.graph.core.Parameters<?> parameters,
-      TrainStep step, RunFolder run, boolean languageModel, boolean stepSeconds, Failures failures) {
     this.model = model;
-    this.graph = graph;
     this.step = step;
     this.run = run;
     this.languageModel = languageModel;
     this.stepSeconds = stepSeconds;
     this.failures = failures;
-    List<TrainingVariable> all = new ArrayList<>(TrainStep.variables(graph, parameters, step.optimizer()));
+    List<TrainingVariable> all = new ArrayList<>(TrainStep.variables(model, step.optimizer()));
     all.addAll(step.state());
     variables = List.copyOf(all);
-    finite = new FiniteCheck(graph, parameters.list());
+    finite = new FiniteCheck(model);
   }
 
-  public TrainingLoop(BuiltModel<?> model, TrainStep step, RunFolder run, boolean languageModel) {
+  public TrainingLoop(TrainableModel<?> model, TrainStep step, RunFolder run, boolean languageModel) {
     this(model, step, run, languageModel, false, (what, e) -> e);
   }
 
@@ -131,7 +116,7 @@ public final class TrainingLoop {
       throws IOException {
     long start = step();
     run.prepareResume(start);
-    run.graph(graph.toGraphDef());
+    run.graph(model.graph().toGraphDef());
     listener.started(start, config.steps());
     Metrics last = null;
     Metrics best = null;
@@ -231,9 +216,9 @@ public final class TrainingLoop {
    * counting only each batch's real rows.
    */
   public Metrics evaluate(TrainingData data, int batches) {
-    if (model == null) {
-      throw new IllegalStateException("this loop trains a model given as its graph and parameters: it has no"
-          + " validation outputs (losses, hits) to evaluate; give no validation data");
+    if (model instanceof DecodingModel<?>) {
+      throw new IllegalStateException("this loop trains a model that carries a cache from block to block: it is"
+          + " evaluated by streaming its blocks (StreamingEval), not batch by batch; give no validation data");
     }
     long n = batches > 0 ? Math.min(batches, data.batchesPerEpoch()) : data.batchesPerEpoch();
     double lossSum = 0;

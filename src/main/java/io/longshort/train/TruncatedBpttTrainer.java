@@ -74,7 +74,8 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
     this.data = data;
     this.lanes = lanes;
     this.block = block;
-    lm = TransformerLsLm.buildForTraining(spec, dtype, lanes / k, block, seed, false);
+    lm = TransformerLsLm.buildForTraining(spec, dtype, lanes / k, block, seed, null,
+        io.longshort.compile.XlaPieces.INSTANCE);
     try {
       Optimizer<T> optimizer = new Optimizer<>(lm.graph(), optimizerSpec, lm.parameters().list(), lm.gradients());
       step = new TruncatedBpttStep<>(lm, optimizer, data, lanes, seed, dtype);
@@ -88,7 +89,7 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
         metadata.put(RunFolder.DATA, dataFingerprint);
       }
       run = runDir == null ? RunFolder.none() : RunFolder.open(runDir, metadata, IDENTITY);
-      loop = new TrainingLoop(lm.graph(), lm.parameters(), step, run, true);
+      loop = new TrainingLoop(lm, step, run, true);
       lm.session();
       step.zeroCache();
       if (loop.resume().isPresent()) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.data.LabelNames;
-import io.longshort.export.TfRecords;
+import io.longshort.io.TfRecords;
 import io.longshort.train.RunLabels;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -66,7 +66,7 @@ class RecomputeTest {
   /** [loss], then each parameter's gradient, flattened, in parameter order. */
   private static double[][] lossAndGradients(ModelSpec spec, boolean recompute) {
     try (ModelGraph<TFloat64> g = ModelGraph.builder(spec).setDtype(TFloat64.class).setBatch(B).setLength(N).optSeed(3)
-        .optTraining(true).optRecompute(recompute).build()) {
+        .optTraining(true).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
       assertEquals(recompute, g.recompute());
       // one carrier per block application: the gradients below come through the recompute functions
       long carriers = 0;
@@ -132,20 +132,20 @@ class RecomputeTest {
   void whatDoesNotCombineIsRefusedByName() {
     ModelSpec spec = spec(Pooling.MEAN, false);
     IllegalArgumentException xla = assertThrows(IllegalArgumentException.class, () -> ModelGraph.builder(spec)
-        .setDtype(TFloat32.class).setBatch(B).setLength(N).optTraining(true).optRecompute(true)
+        .setDtype(TFloat32.class).setBatch(B).setLength(N).optTraining(true).optRecompute(Recompute.INSTANCE)
         .optExecution(Xla.MUST_COMPILE).build());
     assertTrue(xla.getMessage().contains("recompute") && xla.getMessage().contains("XLA"), xla.getMessage());
     IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class, () -> ModelGraph.builder(spec)
         .setDtype(TBfloat16.class).optVariableDtype(TFloat32.class).setBatch(B).setLength(N).optTraining(true)
-        .optRecompute(true).build());
+        .optRecompute(Recompute.INSTANCE).build());
     assertTrue(mixed.getMessage().contains("recompute") && mixed.getMessage().contains("mixed precision"),
         mixed.getMessage());
     IllegalArgumentException inference = assertThrows(IllegalArgumentException.class, () -> ModelGraph.builder(spec)
-        .setDtype(TFloat32.class).setBatch(B).setLength(N).optRecompute(true).build());
+        .setDtype(TFloat32.class).setBatch(B).setLength(N).optRecompute(Recompute.INSTANCE).build());
     assertTrue(inference.getMessage().contains("training"), inference.getMessage());
     // the XLA-compiled training step rebuilds the forward inside its function: refused there
     try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(B).setLength(N)
-        .optTraining(true).optRecompute(true).build()) {
+        .optTraining(true).optRecompute(Recompute.INSTANCE).build()) {
       IllegalArgumentException step = assertThrows(IllegalArgumentException.class, () -> CompiledStep.build(g,
           PlainStep.optimizer(g, OptimizerSpec.authorsLra(1, 10), TFloat32.class)));
       assertTrue(step.getMessage().contains("--recompute") && step.getMessage().contains("--xla"), step.getMessage());

@@ -32,7 +32,7 @@ class XlaTransformerLsTest {
           new com.fasterxml.jackson.databind.ObjectMapper().readTree(st.metadata().get("config")));
       long[] shape = st.info("input.block_0").shape();
       try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildCompiled(spec, TFloat32.class, shape[0],
-          Math.toIntExact(shape[1]), 0)) {
+          Math.toIntExact(shape[1]), 0, XlaFunction.MUST_COMPILE_CALLS)) {
         assertTrue(lm.graph().operation("block") != null
             && lm.graph().operation("block").type().equals(XlaFunction.CALL_OP));
         WeightLoader.load(lm.session(), lm.parameters(), st);
@@ -87,7 +87,8 @@ class XlaTransformerLsTest {
 
   /** Loss, next cache, then every gradient, from a random cache, the same seed's weights. */
   private static List<double[]> run(TransformerLsSpec spec, boolean xla, int[] ids, int[] targets) {
-    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, 2, 16, 9, xla)) {
+    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, 2, 16, 9,
+        xla ? XlaFunction.MUST_COMPILE_CALLS : null, XlaPieces.INSTANCE)) {
       java.util.Random rnd = new java.util.Random(5);
       double[] cache = new double[Math.toIntExact(lm.cacheShape().size())];
       for (int i = 0; i < cache.length; i++) {

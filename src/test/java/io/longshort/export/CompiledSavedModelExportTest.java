@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.model.GenerateSignature;
 import io.longshort.cli.Main;
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.model.ModelGraph;

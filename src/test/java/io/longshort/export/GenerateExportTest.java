@@ -1,6 +1,6 @@
 package io.longshort.export;
 
-import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.model.GenerateSignature;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -100,7 +100,8 @@ class GenerateExportTest {
     assertEquals(16, maxNew);
     int p = prompts.length / 2;
     int[] want = new int[2 * maxNew];
-    try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(1).setLength(MAX_LENGTH).optSeed(9).optTraining(true).build()) {
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(1).setLength(MAX_LENGTH).optSeed(9).optTraining(true)
+        .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build()) {
       for (int b = 0; b < 2; b++) {
         int[] buf = new int[MAX_LENGTH];
         System.arraycopy(prompts, b * p, buf, 0, lengths[b]);

@@ -1,6 +1,6 @@
 package io.longshort.export;
 
-import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.model.GenerateSignature;
 
 import io.longshort.graph.core.HostTensors;
 import io.longshort.weights.Safetensors;

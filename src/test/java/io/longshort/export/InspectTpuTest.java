@@ -3,7 +3,7 @@ package io.longshort.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.longshort.graph.decode.GenerateSignature;
+import io.longshort.graph.model.GenerateSignature;
 import io.longshort.cli.Main;
 import io.longshort.compile.SavedModelTpuCheck;
 import io.longshort.compile.TpuCompatibility;

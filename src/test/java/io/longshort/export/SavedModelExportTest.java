@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.io.TfRecords;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

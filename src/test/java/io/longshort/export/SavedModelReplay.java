@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.io.TfRecords;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.SafetensorsWriter;

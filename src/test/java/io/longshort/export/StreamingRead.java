@@ -1,5 +1,7 @@
 package io.longshort.export;
 
+import io.longshort.data.TfExampleRows;
+import io.longshort.io.TfRecords;
 import io.longshort.data.CsvRows;
 import io.longshort.data.ExampleList;
 import io.longshort.data.JsonlRows;

@@ -1,5 +1,7 @@
 package io.longshort.export;
 
+import io.longshort.data.TfExampleRows;
+import io.longshort.io.TfRecords;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.Golden;
 import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.TransformerLsServingModel;
 import io.longshort.spec.TransformerLsSpec;
 import io.longshort.weights.Safetensors;
 import java.nio.file.Path;
@@ -41,11 +42,15 @@ class TransformerLsServingExportTest {
           System.arraycopy(ids, row * m, tokens, row * c + k * m, m);
         }
       }
-      Path saved = dir.resolve("1");
-      TransformerLsServingExport.write(spec, st, b, c, m, saved);
+      Path saved;
+      try (TransformerLsServingModel<org.tensorflow.types.TFloat32> model =
+          TransformerLsServingModel.build(spec, org.tensorflow.types.TFloat32.class, b, c, m)) {
+        io.longshort.weights.WeightLoader.load(model.session(), model.parameters(), st);
+        saved = ServingExport.export(model, dir, "lm", 1L, false, 0).versionDir();
+      }
       try (SavedModelBundle bundle = SavedModelBundle.load(saved.toString(), SavedModelWriter.TAG);
           Tensor in = HostTensors.ints(new long[] {b, c}, tokens)) {
-        SignatureDef sig = bundle.metaGraphDef().getSignatureDefMap().get(TransformerLsServingExport.KEY);
+        SignatureDef sig = bundle.metaGraphDef().getSignatureDefMap().get(TransformerLsServingModel.SCORE);
         try (var r = bundle.session().runner().feed(sig.getInputsMap().get("tokens").getName(), in)
             .fetch(sig.getOutputsMap().get("logprobs").getName()).run()) {
           double[] got = HostTensors.toDoubles(r.get(0));
@@ -78,7 +83,7 @@ class TransformerLsServingExportTest {
             Tensor temp = org.tensorflow.types.TFloat32.vectorOf(0f, 0f);
             Tensor topK = org.tensorflow.types.TInt32.vectorOf(0, 0);
             Tensor seed = org.tensorflow.types.TInt64.vectorOf(0L, 0L)) {
-          SignatureDef gen = bundle.metaGraphDef().getSignatureDefMap().get(TransformerLsServingExport.GENERATE);
+          SignatureDef gen = bundle.metaGraphDef().getSignatureDefMap().get(TransformerLsServingModel.GENERATE);
           try (var r = bundle.session().runner().feed(gen.getInputsMap().get("prompt_ids").getName(), pr)
               .feed(gen.getInputsMap().get("prompt_lengths").getName(), pl)
               .feed(gen.getInputsMap().get("max_new_tokens").getName(), mn)
@@ -91,7 +96,7 @@ class TransformerLsServingExportTest {
         }
         int[] want = new int[b * maxNew];
         try (io.longshort.graph.decode.TransformerLsDecoder<org.tensorflow.types.TFloat32> dec =
-            io.longshort.graph.decode.TransformerLsDecoder.build(spec, org.tensorflow.types.TFloat32.class, b, m, 0, false)) {
+            io.longshort.graph.decode.TransformerLsDecoder.build(spec, org.tensorflow.types.TFloat32.class, b, m, 0, null)) {
           io.longshort.weights.WeightLoader.load(dec.session(), dec.parameters(), st);
           dec.reset();
           int[][] seq = new int[b][c];

@@ -162,7 +162,8 @@ class CompiledStepTest {
   }
 
   private static ModelGraph<TFloat32> graphWithOptimizer(List<Optimizer<TFloat32>> out) {
-    ModelGraph<TFloat32> g = ModelGraph.builder(TrainerTest.MODEL).setDtype(TFloat32.class).setBatch(B).setLength(N).optSeed(42).optTraining(true).build();
+    ModelGraph<TFloat32> g = ModelGraph.builder(TrainerTest.MODEL).setDtype(TFloat32.class).setBatch(B).setLength(N).optSeed(42).optTraining(true)
+        .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build();
     out.add(PlainStep.optimizer(g, TrainerTest.optimizer(12), TFloat32.class));
     return g;
   }

@@ -42,7 +42,8 @@ class ModelGradientTest {
       ids[i] = mask[i] * (1 + rnd.nextInt(7));
     }
     int[] labels = {2, 0};
-    try (ModelGraph<TFloat64> g = ModelGraph.builder(spec).setDtype(TFloat64.class).setBatch(B).setLength(N).optSeed(4).optTraining(true).build()) {
+    try (ModelGraph<TFloat64> g = ModelGraph.builder(spec).setDtype(TFloat64.class).setBatch(B).setLength(N).optSeed(4).optTraining(true)
+        .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build()) {
       List<Parameter<TFloat64>> params = g.parameters().list();
       Output<?>[] grads = g.graph().addGradients(g.loss().asOutput(),
           params.stream().map(p -> p.value().asOutput()).toArray(Output<?>[]::new));

@@ -177,12 +177,12 @@ class TrainerTest {
         data.readFully(header, 1, 11);
         ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
         long length = h.getLong();
-        assertEquals(EventWriter.maskedCrc(header, 0, 8), h.getInt(), "length CRC");
+        assertEquals(io.longshort.io.TfRecords.maskedCrc32c(header, 0, 8), h.getInt(), "length CRC");
         byte[] body = new byte[(int) length];
         data.readFully(body);
         byte[] crc = new byte[4];
         data.readFully(crc);
-        assertEquals(EventWriter.maskedCrc(body, 0, body.length), ByteBuffer.wrap(crc).order(ByteOrder.LITTLE_ENDIAN).getInt(),
+        assertEquals(io.longshort.io.TfRecords.maskedCrc32c(body, 0, body.length), ByteBuffer.wrap(crc).order(ByteOrder.LITTLE_ENDIAN).getInt(),
             "data CRC");
         out.add(Event.parseFrom(body));
       }

@@ -1,5 +1,6 @@
 package io.longshort.graph.attention;
 
+import io.longshort.graph.core.OwnedGraph;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameters;
@@ -7,9 +8,7 @@ import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.GlobalToken;
 import java.util.ArrayList;
 import java.util.List;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -22,19 +21,16 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Letters: B batch, N length (rows of x), D width.
  */
-public final class AttentionGraph<T extends TFloating> implements AutoCloseable {
+public final class AttentionGraph<T extends TFloating> extends OwnedGraph {
   private final AttentionSpec spec;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Placeholder<T> x;
   private final Placeholder<T> mask;
   private final Placeholder<T> cls;
   private final Operand<T> y;
-  private final Session session;
 
   private AttentionGraph(AttentionSpec spec, Class<T> dtype, long batch, int length, long seed) {
     this.spec = spec;
-    this.graph = new Graph();
     try {
       this.params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -48,8 +44,6 @@ public final class AttentionGraph<T extends TFloating> implements AutoCloseable 
           : null;
       Operand<T> out = Attention.apply(root.child("attention"), spec, x, mask, cls);
       y = tf.withName("y").identity(out);
-      session = new Session(graph);
-      session.initialize();
     } catch (RuntimeException e) {
       graph.close();
       throw e;
@@ -70,13 +64,7 @@ public final class AttentionGraph<T extends TFloating> implements AutoCloseable 
     return spec;
   }
 
-  public Graph graph() {
-    return graph;
-  }
 
-  public Session session() {
-    return session;
-  }
 
   public Parameters<T> parameters() {
     return params;
@@ -113,7 +101,7 @@ public final class AttentionGraph<T extends TFloating> implements AutoCloseable 
       fed.add(xt);
       Tensor mt = HostTensors.of(params.dtype(), new long[] {batch, length}, maskValues);
       fed.add(mt);
-      var runner = session.runner().feed(x, xt).feed(mask, mt).fetch(y);
+      var runner = session().runner().feed(x, xt).feed(mask, mt).fetch(y);
       if (cls != null) {
         Tensor ct = HostTensors.of(params.dtype(), new long[] {batch, 1, spec.width()}, clsToken);
         fed.add(ct);
@@ -127,9 +115,4 @@ public final class AttentionGraph<T extends TFloating> implements AutoCloseable 
     }
   }
 
-  @Override
-  public void close() {
-    session.close();
-    graph.close();
-  }
 }

@@ -1,6 +1,6 @@
 package io.longshort.graph.decode;
 
-import io.longshort.compile.XlaFunction;
+import io.longshort.graph.core.CompiledCalls;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.Parameter;
@@ -89,19 +89,19 @@ public final class Generation {
    */
   public static <T extends TFloating> Outputs build(Ops tf, Parameters<T> owner, ModelSpec spec, int capacity,
       Inputs in) {
-    return build(tf, owner, spec, capacity, in, false);
+    return build(tf, owner, spec, capacity, in, null);
   }
 
   /**
-   * Like {@link #build(Ops, Parameters, ModelSpec, int, Inputs)}; with {@code compileStep} the
-   * loop's step (one decoder step and the sampling of its token, everything in the body but the
-   * loop bookkeeping) is a function that XLA must compile ({@link XlaFunction#mustCompile}), called
+   * Like {@link #build(Ops, Parameters, ModelSpec, int, Inputs)}; with {@code compileStep} (null
+   * for none) the loop's step (one decoder step and the sampling of its token, everything in the
+   * body but the loop bookkeeping) is a function it builds (XLA must-compile), called
    * from the body. The loop itself stays a While op run by TensorFlow: its trip count and the
    * width of {@code new_tokens} come from the per-row max new tokens of each request, which XLA
    * cannot size at compile time; the step has static shapes apart from the batch.
    */
   public static <T extends TFloating> Outputs build(Ops tf, Parameters<T> owner, ModelSpec spec, int capacity,
-      Inputs in, boolean compileStep) {
+      Inputs in, CompiledCalls compileStep) {
     Class<T> dtype = owner.dtype();
     // the body first: it creates any parameter the owner does not have yet
     Graph bodyGraph = new Graph();
@@ -114,7 +114,8 @@ public final class Generation {
       List<Shape> shapes = stateShapes(layout, capacity);
       List<Class<? extends TType>> types = stateTypes(layout, dtype);
       List<Operand<?>> state = placeholders(btf.withSubScope("state"), types, shapes);
-      List<Operand<?>> next = compileStep ? compiledStep(GraphScope.root(bodyParams), spec, capacity, state)
+      List<Operand<?>> next = compileStep != null
+          ? compiledStep(compileStep, GraphScope.root(bodyParams), spec, capacity, state)
           : bodyStep(btf, decoder, spec, capacity, state);
       List<Parameter<T>> params = owner.list();
       List<Operand<?>> bodyHandles = new ArrayList<>();
@@ -188,16 +189,16 @@ public final class Generation {
    * {@link #bodyStep} as a must-compile function of the state, with a decoder of its own built in
    * the function's graph (same parameter names, so the same variables).
    */
-  private static <T extends TFloating> List<Operand<?>> compiledStep(GraphScope<T> bodyRoot, ModelSpec spec,
-      int capacity, List<Operand<?>> state) {
-    XlaFunction.Call call = XlaFunction.mustCompile(bodyRoot, "generate_step", state, (scope, args) -> {
+  private static <T extends TFloating> List<Operand<?>> compiledStep(CompiledCalls compiled, GraphScope<T> bodyRoot,
+      ModelSpec spec, int capacity, List<Operand<?>> state) {
+    List<org.tensorflow.Output<?>> outputs = compiled.call(bodyRoot, "generate_step", state, (scope, args) -> {
       List<Operand<?>> in = new ArrayList<>();
       for (int j = 0; j < args.size(); j++) {
         in.add(args.get(j));
       }
       return bodyStep(scope.tf(), new IncrementalDecoder<>(scope, spec, capacity), spec, capacity, in);
     });
-    return new ArrayList<>(call.outputs());
+    return new ArrayList<>(outputs);
   }
 
   /** One iteration: feed buffer[:, i] at position i, write position i + 1. */

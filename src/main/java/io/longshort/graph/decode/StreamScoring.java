@@ -6,7 +6,6 @@ import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Shapes;
-import io.longshort.graph.model.TransformerLsLayers;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,6 @@ package io.longshort.graph.decode;
 
 import io.longshort.graph.attention.ChunkedLongShortAttention;
 import io.longshort.graph.core.Shapes;
-import io.longshort.graph.model.TransformerLsLayers;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

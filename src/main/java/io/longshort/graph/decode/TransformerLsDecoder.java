@@ -1,17 +1,16 @@
 package io.longshort.graph.decode;
 
-import io.longshort.compile.XlaFunction;
+import io.longshort.graph.core.CompiledCalls;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.OwnedGraph;
 import io.longshort.graph.core.Parameters;
-import io.longshort.graph.model.TransformerLsLayers;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
@@ -38,30 +37,28 @@ import org.tensorflow.types.family.TFloating;
  * <p>Letters: B batch, M block, Mp padded block, L cache length, D width, H heads, K head width,
  * R rank, S compressed slots, W window, V vocabulary.
  */
-public final class TransformerLsDecoder<T extends TFloating> implements AutoCloseable {
+public final class TransformerLsDecoder<T extends TFloating> extends OwnedGraph {
   private final TransformerLsSpec spec;
   private final long batch;
   private final int block;
   private final int padded;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Placeholder<TInt32> ids;
   private final Placeholder<TInt32> position;
   private final Operand<T> logprobs;
   private final List<Op> reset = new ArrayList<>();
   private final List<Op> roll = new ArrayList<>();
-  private Session session;
   private int t;
 
   /** One variable of the decoding state: name, shape. */
   private record Slot(String name, long[] shape) {}
 
-  private TransformerLsDecoder(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed, boolean xla) {
+  private TransformerLsDecoder(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed,
+      CompiledCalls compiled) {
     this.spec = spec;
     this.batch = batch;
     this.block = block;
     this.padded = spec.paddedBlock(block);
-    graph = new Graph();
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -78,8 +75,8 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
       }
       assignAll(tf, handles, decode.zero(tf), reset);
       assignAll(tf, handles, decode.roll(tf, readAll(tf, handles, decode, dtype)), roll);
-      if (xla) {
-        logprobs = XlaFunction.mustCompile(root, "decode_step", List.of(ids, position), (scope, args) -> {
+      if (compiled != null) {
+        logprobs = compiled.call(root, "decode_step", List.of(ids, position), (scope, args) -> {
           Ops btf = scope.tf();
           Map<String, Operand<?>> inner = new LinkedHashMap<>();
           for (TransformerLsDecodeStep.Slot slot : decode.slots()) {
@@ -91,7 +88,7 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
           TransformerLsDecodeStep<T> bodyDecode = new TransformerLsDecodeStep<>(spec,
               new TransformerLsLayers<>(scope, spec, Dropout.none()), batch, padded, dtype);
           return List.of(step(btf, bodyDecode, inner, args.get(0, TInt32.class), args.get(1, TInt32.class), dtype));
-        }).output(0, dtype);
+        }).get(0).expect(dtype);
       } else {
         logprobs = step(tf, decode, handles, ids, position, dtype);
       }
@@ -101,10 +98,13 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
     }
   }
 
-  /** A decoder for blocks of {@code block} tokens; {@code xla}: its step compiled by XLA (must-compile). */
+  /**
+   * A decoder for blocks of {@code block} tokens; {@code compiled}: its step built as one function
+   * (XLA must-compile), or null for plain ops.
+   */
   public static <T extends TFloating> TransformerLsDecoder<T> build(TransformerLsSpec spec, Class<T> dtype, long batch,
-      int block, long seed, boolean xla) {
-    return new TransformerLsDecoder<>(spec, dtype, batch, block, seed, xla);
+      int block, long seed, CompiledCalls compiled) {
+    return new TransformerLsDecoder<>(spec, dtype, batch, block, seed, compiled);
   }
 
   @SuppressWarnings("unchecked")
@@ -185,31 +185,15 @@ public final class TransformerLsDecoder<T extends TFloating> implements AutoClos
     return spec;
   }
 
-  public Graph graph() {
-    return graph;
-  }
-
   public Parameters<T> parameters() {
     return params;
   }
 
-  /** The session, opened and initialised (parameters, then the zero state) on first use. */
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-      Session.Runner r = session.runner();
-      reset.forEach(r::addTarget);
-      r.run().close();
-    }
-    return session;
-  }
-
+  /** After the parameters, the zero state (the session is opened on first use). */
   @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
+  protected void initialized(Session session) {
+    Session.Runner r = session.runner();
+    reset.forEach(r::addTarget);
+    r.run().close();
   }
 }

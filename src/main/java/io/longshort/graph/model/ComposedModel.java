@@ -1,6 +1,6 @@
 package io.longshort.graph.model;
 
-import io.longshort.compile.XlaPieces;
+import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Parameters;
@@ -35,11 +35,12 @@ import org.tensorflow.types.family.TType;
  * and {@code dropout_rate}. Signatures: serving_default (logits, probabilities) and classify
  * (scores, classes).
  */
-public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
+public final class ComposedModel<T extends TFloating> extends GraphModel<T>
+    implements TrainableModel<T>, ServableModel<T> {
   /** Example inputs of {@code batch} rows for the SavedModel's warm-up request and example file. */
   @FunctionalInterface
   public interface Examples {
-    Map<String, io.longshort.graph.core.HostArray> make(int batch, long seed);
+    Map<String, io.longshort.io.HostArray> make(int batch, long seed);
   }
 
   /** The model's forward pass: inputs by name (in the scope's graph) and its dropout, to logits. */
@@ -76,8 +77,8 @@ public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
         dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
         d = Dropout.training(dropoutSeed, dropoutRate);
       }
-      // training: dropout, LayerNorm and GELU as compiled pieces (see XlaPieces)
-      Operand<T> logits = forward.apply(b.labelShape != null ? root.withCompiledPieces(XlaPieces.INSTANCE) : root,
+      // training: dropout, LayerNorm and GELU as compiled pieces when the builder was given them
+      Operand<T> logits = forward.apply(b.labelShape != null && b.pieces != null ? root.withCompiledPieces(b.pieces) : root,
           new LinkedHashMap<>(inputs), d);
       outputs.put("logits", tf.withName("logits").identity(logits));
       if (b.labelShape != null) {
@@ -111,6 +112,7 @@ public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
     private Shape labelShape;
     private double dropout;
     private Examples examples;
+    private CompiledPieces pieces;
 
     private Builder(Class<T> dtype) {
       this.dtype = Objects.requireNonNull(dtype, "dtype");
@@ -156,6 +158,15 @@ public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
     }
 
     /** Example inputs that mean something for this model (default: normal floats, zero ints). */
+    /**
+     * How a training graph builds dropout, LayerNorm and GELU: as compiled pieces (e.g.
+     * {@code io.longshort.compile.XlaPieces.INSTANCE}), or as plain ops (null, the default).
+     */
+    public Builder<T> optCompiledPieces(CompiledPieces pieces) {
+      this.pieces = pieces;
+      return this;
+    }
+
     public Builder<T> optExamples(Examples examples) {
       this.examples = examples;
       return this;
@@ -217,8 +228,8 @@ public final class ComposedModel<T extends TFloating> extends GraphModel<T> {
   }
 
   @Override
-  public Map<String, io.longshort.graph.core.HostArray> exampleInputs(int batch, long seed) {
-    return examples != null ? examples.make(batch, seed) : BuiltModel.randomInputs(this, batch, seed);
+  public Map<String, io.longshort.io.HostArray> exampleInputs(int batch, long seed) {
+    return examples != null ? examples.make(batch, seed) : ServableModel.randomInputs(this, batch, seed);
   }
 
   /** The logits output, in the compute dtype. */

@@ -7,7 +7,7 @@ import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.LayerNorm;
 import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.core.Shapes;
-import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.attention.TransformerBlock;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;
 import java.util.ArrayList;

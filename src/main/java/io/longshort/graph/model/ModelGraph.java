@@ -1,12 +1,12 @@
 package io.longshort.graph.model;
 
-import io.longshort.compile.Recompute;
-import io.longshort.compile.XlaPieces;
+import io.longshort.graph.core.CompiledCalls;
+import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Execution;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.core.HostArray;
+import io.longshort.io.HostArray;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Linear;
 import io.longshort.graph.core.Parameters;
@@ -41,7 +41,8 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Letters: B batch, N tokens, D width, F hidden width, V vocabulary.
  */
-public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
+public final class ModelGraph<T extends TFloating> extends GraphModel<T>
+    implements TrainableModel<T>, GeneratingModel<T> {
   private final ModelSpec spec;
   private final int length;
   private final Parameters<T> params;
@@ -51,15 +52,15 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
 
   private final boolean training;
   private final CompiledPieces pieces;
-  /** Whether each block's activations are rebuilt in the backward pass ({@link Builder#optRecompute}). */
-  private final boolean recompute;
+  /** Rebuilds each block's activations in the backward pass, or null ({@link Builder#optRecompute}). */
+  private final Recomputation recomputation;
   private Operand<TInt64> dropoutSeed;
   private Operand<org.tensorflow.types.TFloat32> dropoutRate;
   private Placeholder<TInt32> labels;
   private int maxNewTokensCap;
 
   private ModelGraph(ModelSpec spec, Class<T> dtype, Class<? extends TFloating> variableDtype, long batch,
-      int length, long seed, boolean training, Execution execution, CompiledPieces pieces, boolean recompute) {
+      int length, long seed, boolean training, Execution execution, CompiledPieces pieces, Recomputation recomputation) {
     if (length < 1 || length > spec.maxTokens()) {
       throw new IllegalArgumentException("length (" + length + ") must be in 1.." + spec.maxTokens()
           + " for this model (maxLength " + spec.maxLength()
@@ -69,7 +70,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     this.length = length;
     this.training = training;
     this.pieces = pieces;
-    this.recompute = recompute;
+    this.recomputation = recomputation;
     try {
       params = Parameters.mixed(graph, dtype, variableDtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -100,7 +101,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
 
   /** Whether each block's activations are rebuilt in the backward pass ({@link Builder#optRecompute}). */
   public boolean recompute() {
-    return recompute;
+    return recomputation != null;
   }
 
   /** The int32 (B, N) inputs a model of this spec takes, in order. */
@@ -118,7 +119,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
    */
   @SuppressWarnings("unchecked")
   private Operand<T> forward(GraphScope<T> scope, List<Operand<?>> in, boolean training) {
-    // training: dropout, LayerNorm and GELU as compiled pieces (a plain graph only; see XlaPieces)
+    // training: dropout, LayerNorm and GELU as compiled pieces when the builder was given them
     GraphScope<T> root = training && pieces != null ? scope.withCompiledPieces(pieces) : scope;
     Ops tf = root.tf();
     Dropout dropout = training
@@ -126,7 +127,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
             (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1))
         : Dropout.none();
     Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout,
-        training && recompute ? Recompute.INSTANCE : null);
+        training ? recomputation : null);
     return switch (spec.task()) {
       case CLASSIFIER -> {
         Operand<T> pooled = encode(root, encoder, (Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(1));
@@ -177,9 +178,9 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     private long seed;
     private boolean training;
     private Execution execution = Execution.PLAIN;
-    private CompiledPieces pieces = XlaPieces.INSTANCE;
+    private CompiledPieces pieces;
     private Integer maxNewTokensCap;
-    private boolean recompute;
+    private Recomputation recomputation;
 
     private Builder(ModelSpec spec) {
       this.spec = java.util.Objects.requireNonNull(spec, "spec");
@@ -222,8 +223,9 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
 
     /**
      * How a plain training graph builds dropout, LayerNorm and GELU: as compiled pieces from
-     * {@code pieces}' size on (default {@link XlaPieces#INSTANCE}: XLA, 2^20 elements), or as plain
-     * ops (null). A graph compiled as a whole ({@link #optExecution}) and an inference graph build
+     * {@code pieces}' size on (e.g. {@code io.longshort.compile.XlaPieces.INSTANCE}: XLA, 2^20
+     * elements, which the trainers give), or as plain ops (null, the default: graph knows no
+     * compiler). A graph compiled as a whole ({@link #optExecution}) and an inference graph build
      * plain ops either way.
      */
     public Builder optCompiledPieces(CompiledPieces pieces) {
@@ -248,12 +250,13 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     /**
      * Gradient checkpointing (the authors' {@code --attention_grad_checkpointing}): a training
      * graph keeps only each block's input, and the backward pass rebuilds the block's activations
-     * from it ({@link Recompute}). The same gradients as without, in less memory and more time.
+     * from it ({@code recomputation}: {@code io.longshort.compile.Recompute.INSTANCE}; null: off).
+     * The same gradients as without, in less memory and more time.
      * Needs a plain training graph in one dtype: not with {@link #optExecution} other than plain
      * (XLA), nor with a variable dtype other than the compute dtype (mixed precision).
      */
-    public Builder optRecompute(boolean recompute) {
-      this.recompute = recompute;
+    public Builder optRecompute(Recomputation recomputation) {
+      this.recomputation = recomputation;
       return this;
     }
 
@@ -267,7 +270,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
       if (batch == 0 || batch < -1) {
         throw new IllegalArgumentException("ModelGraph.Builder: batch (" + batch + ") must be >= 1, or -1 for any");
       }
-      if (recompute) {
+      if (recomputation != null) {
         if (!training) {
           throw new IllegalArgumentException("ModelGraph.Builder: recompute is for training graphs (optTraining(true))");
         }
@@ -281,7 +284,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
         }
       }
       ModelGraph g = new ModelGraph(spec, dtype, variableDtype == null ? dtype : variableDtype, batch, length, seed,
-          training, execution, pieces, recompute);
+          training, execution, pieces, recomputation);
       g.maxNewTokensCap = maxNewTokensCap != null ? maxNewTokensCap : spec.maxLength();
       return g;
     }
@@ -411,7 +414,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     Map<String, Signature> sigs = ServingSignatures.ofLogits(graph, logits(), new LinkedHashMap<>(inputs),
         spec.task() != io.longshort.spec.Task.LANGUAGE_MODEL);
     if (spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL) {
-      sigs.put(io.longshort.graph.decode.GenerateSignature.KEY, io.longshort.graph.decode.GenerateSignature.build(this));
+      sigs.put(io.longshort.graph.model.GenerateSignature.KEY, generateSignature(null));
     }
     return sigs;
   }
@@ -488,8 +491,24 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T> {
     return spec;
   }
 
+  @Override
   public int length() {
     return length;
+  }
+
+  @Override
+  public int maxLength() {
+    return spec.maxLength();
+  }
+
+  @Override
+  public int vocabSize() {
+    return spec.vocabSize();
+  }
+
+  @Override
+  public Signature generateSignature(CompiledCalls compiledStep) {
+    return GenerateSignature.build(params, spec, maxNewTokensCap, compiledStep);
   }
 
 

@@ -21,10 +21,10 @@ public final class ServingSignatures {
   private ServingSignatures() {}
 
   /** Signatures by key; inputs and outputs sorted by name, as the SavedModel lists them. */
-  public static synchronized <T extends TFloating> Map<String, BuiltModel.Signature> ofLogits(Graph graph,
+  public static synchronized <T extends TFloating> Map<String, ServableModel.Signature> ofLogits(Graph graph,
       Operand<T> logits, Map<String, Operand<?>> inputs, boolean classifier) {
     Ops tf = Ops.create(graph);
-    Map<String, BuiltModel.Signature> sigs = new LinkedHashMap<>();
+    Map<String, ServableModel.Signature> sigs = new LinkedHashMap<>();
     if (io.longshort.graph.core.Precision.isNarrow(logits.type())) {
       // bf16 (or f16) models serve float32: logits widened before softmax and argmax
       Operand<?> wide = existing(graph, "logits_float32");
@@ -37,7 +37,7 @@ public final class ServingSignatures {
     if (probs == null) {
       probs = tf.withName("probabilities").nn.softmax(logits);
     }
-    sigs.put(DEFAULT, new BuiltModel.Signature(sorted(inputs), sorted(Map.of("logits", logits, "probabilities", probs))));
+    sigs.put(DEFAULT, new ServableModel.Signature(sorted(inputs), sorted(Map.of("logits", logits, "probabilities", probs))));
     if (classifier) {
       Operand<?> scores = existing(graph, "classify/scores");
       Operand<?> classes = existing(graph, "classify/classes");
@@ -47,7 +47,7 @@ public final class ServingSignatures {
         Operand<TInt64> argmax = c.math.argMax(logits, c.constant(-1));
         classes = c.withName("classes").identity(argmax);
       }
-      sigs.put(CLASSIFY, new BuiltModel.Signature(sorted(inputs), sorted(Map.of("scores", scores, "classes", classes))));
+      sigs.put(CLASSIFY, new ServableModel.Signature(sorted(inputs), sorted(Map.of("scores", scores, "classes", classes))));
     }
     return sigs;
   }

@@ -1,7 +1,8 @@
 package io.longshort.graph.model;
 
-import io.longshort.compile.XlaFunction;
-import io.longshort.compile.XlaPieces;
+import io.longshort.graph.core.CompiledCalls;
+import io.longshort.graph.decode.TransformerLsLayers;
+import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Gradients;
@@ -14,10 +15,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
-import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -39,21 +38,22 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Letters: B batch, M block, NL layers, L cache length (mem_len), D width, V vocabulary.
  */
-public final class TransformerLsLm<T extends TFloating> implements AutoCloseable {
+public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
+    implements TrainableModel<T>, DecodingModel<T> {
   private final TransformerLsSpec spec;
   private final long batch;
   private final int block;
   private final boolean training;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Map<String, Placeholder<?>> inputs = new LinkedHashMap<>();
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
   /** d loss / d parameter, in {@link Parameters#list()} order (training graphs). */
   private final List<Operand<T>> gradients = new ArrayList<>();
-  private Session session;
+  private Operand<TInt64> dropoutSeed;
+  private Operand<TFloat32> dropoutRate;
 
   private TransformerLsLm(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed,
-      boolean training, boolean xla) {
+      boolean training, CompiledCalls compiled, CompiledPieces pieces) {
     if (batch < 1) {
       throw new IllegalArgumentException("batch (" + batch + ") must be >= 1: the graph has static shapes");
     }
@@ -62,7 +62,6 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
     this.batch = batch;
     this.block = block;
     this.training = training;
-    graph = new Graph();
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -78,16 +77,18 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
             Placeholder.shape(Shape.of(batch, block)));
         inputs.put("targets", targets);
         args.add(targets);
-        args.add(tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2)));
-        args.add(tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar()));
+        dropoutSeed = tf.withName("dropout_seed").placeholderWithDefault(tf.constant(new long[] {0, 0}), Shape.of(2));
+        dropoutRate = tf.withName("dropout_rate").placeholderWithDefault(tf.constant(0f), Shape.scalar());
+        args.add(dropoutSeed);
+        args.add(dropoutRate);
       }
       List<Operand<?>> results;
       List<String> bodyParams = new ArrayList<>();
-      if (xla) {
-        results = new ArrayList<>(XlaFunction.mustCompile(root, training ? "block_step" : "block", args, (scope, a) -> {
+      if (compiled != null) {
+        results = new ArrayList<>(compiled.call(root, training ? "block_step" : "block", args, (scope, a) -> {
           List<Operand<?>> r = forward(scope, a.get(0, TInt32.class), a.get(1, dtype),
               training ? a.get(2, TInt32.class) : null, training ? a.get(3, TInt64.class) : null,
-              training ? a.get(4, TFloat32.class) : null);
+              training ? a.get(4, TFloat32.class) : null, pieces);
           if (training) {
             // forward and backward in one compiled function: the gradients are outputs too
             List<Parameter<T>> inner = scope.parameters().list();
@@ -95,10 +96,10 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
             r.addAll(Gradients.of(scope.parameters().graph(), r.get(2), inner, dtype));
           }
           return r;
-        }).outputs());
+        }));
       } else {
         results = forward(root, ids, cache, training ? (Operand<TInt32>) args.get(2) : null,
-            training ? uncheckedSeed(args.get(3)) : null, training ? uncheckedRate(args.get(4)) : null);
+            dropoutSeed, dropoutRate, pieces);
         if (training) {
           params.list().forEach(p -> bodyParams.add(p.name()));
           results.addAll(Gradients.of(graph, results.get(2), params.list(), dtype));
@@ -124,21 +125,11 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private static Operand<TInt64> uncheckedSeed(Operand<?> o) {
-    return (Operand<TInt64>) o;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Operand<TFloat32> uncheckedRate(Operand<?> o) {
-    return (Operand<TFloat32>) o;
-  }
-
   /** logprobs, next cache and, with targets, loss, losses and hits (see {@link ModelGraph#lossOps}). */
   private List<Operand<?>> forward(GraphScope<T> scope, Operand<TInt32> ids, Operand<T> cache, Operand<TInt32> targets,
-      Operand<TInt64> seed, Operand<TFloat32> rate) {
-    // training: dropout, LayerNorm and GELU as compiled pieces (a plain graph only; see XlaPieces)
-    GraphScope<T> root = seed == null ? scope : scope.withCompiledPieces(XlaPieces.INSTANCE);
+      Operand<TInt64> seed, Operand<TFloat32> rate, CompiledPieces pieces) {
+    // training: dropout, LayerNorm and GELU as compiled pieces when the caller gives them
+    GraphScope<T> root = seed == null || pieces == null ? scope : scope.withCompiledPieces(pieces);
     Dropout dropout = seed == null ? Dropout.none() : Dropout.training(seed, rate);
     TransformerLsLayers.BlockOutputs<T> out = new TransformerLsLayers<>(root, spec, dropout).block(ids, cache);
     List<Operand<?>> results = new ArrayList<>(List.of(out.logprobs(), out.nextCache()));
@@ -155,40 +146,42 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
   /** An inference graph for blocks of {@code block} tokens and {@code batch} rows. */
   public static <T extends TFloating> TransformerLsLm<T> build(TransformerLsSpec spec, Class<T> dtype, long batch,
       int block, long seed) {
-    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, false);
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, null, null);
   }
 
-  /** The same, its block step one function compiled by XLA ({@code _XlaMustCompile}). */
+  /** The same, its block step one function built by {@code compiled} (e.g. XLA must-compile). */
   public static <T extends TFloating> TransformerLsLm<T> buildCompiled(TransformerLsSpec spec, Class<T> dtype,
-      long batch, int block, long seed) {
-    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, true);
+      long batch, int block, long seed, CompiledCalls compiled) {
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, java.util.Objects.requireNonNull(compiled,
+        "compiled"), null);
   }
 
-  /** A training graph: targets, dropout seed and rate in; loss, losses and hits out. */
+  /**
+   * A training graph: targets, dropout seed and rate in; loss, losses and hits out.
+   *
+   * @param compiled the block step (forward and backward) as one compiled function, or null for
+   *     plain ops
+   * @param pieces how dropout, LayerNorm and GELU are built (compiled pieces), or null for plain ops
+   */
   public static <T extends TFloating> TransformerLsLm<T> buildForTraining(TransformerLsSpec spec, Class<T> dtype,
-      long batch, int block, long seed, boolean xla) {
-    return new TransformerLsLm<>(spec, dtype, batch, block, seed, true, xla);
+      long batch, int block, long seed, CompiledCalls compiled, CompiledPieces pieces) {
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, true, compiled, pieces);
   }
 
   /** (NL, B, L, D). */
+  @Override
   public Shape cacheShape() {
     return Shape.of(spec.layers(), batch, spec.memLen(), spec.width());
   }
 
   /** The cache of a first block: zeros, as the authors' {@code init_hid_cache}. The caller closes it. */
+  @Override
   public T zeroCache() {
     return HostTensors.of(params.dtype(), cacheShape().asArray(), new double[Math.toIntExact(cacheShape().size())]);
   }
 
-  /** One block's results: log-probs (B, M, V) row-major, and the next cache (the caller closes it). */
-  public record Step<T extends TFloating>(double[] logprobs, T nextCache) implements AutoCloseable {
-    @Override
-    public void close() {
-      nextCache.close();
-    }
-  }
-
   /** Runs one block: ids (B, M) row-major, from {@code cache} (not closed here). */
+  @Override
   @SuppressWarnings("unchecked")
   public Step<T> run(int[] ids, T cache) {
     try (TInt32 idTensor = HostTensors.ints(new long[] {batch, block}, ids)) {
@@ -211,33 +204,35 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
     return spec;
   }
 
+  @Override
   public long batch() {
     return batch;
   }
 
   /** M, tokens per block. */
+  @Override
   public int block() {
     return block;
   }
 
+  @Override
   public boolean training() {
     return training;
   }
 
-  public Graph graph() {
-    return graph;
-  }
-
+  @Override
   public Parameters<T> parameters() {
     return params;
   }
 
   /** input_ids, cache and, for training, targets. */
+  @Override
   public Map<String, Placeholder<?>> inputs() {
     return inputs;
   }
 
   /** logprobs, next_cache and, for training, loss, losses, hits. */
+  @Override
   public Map<String, Operand<?>> outputs() {
     return outputs;
   }
@@ -250,24 +245,28 @@ public final class TransformerLsLm<T extends TFloating> implements AutoCloseable
     return gradients;
   }
 
-  public Operand<?> loss() {
-    return outputs.get("loss");
-  }
-
-  /** The session, opened and initialised on first use. */
-  public synchronized Session session() {
-    if (session == null) {
-      session = new Session(graph);
-      session.initialize();
-    }
-    return session;
-  }
-
+  /** targets (B, M) of a training graph, null for inference graphs. */
   @Override
-  public synchronized void close() {
-    if (session != null) {
-      session.close();
-    }
-    graph.close();
+  @SuppressWarnings("unchecked")
+  public Operand<TInt32> labels() {
+    return (Operand<TInt32>) inputs.get("targets");
+  }
+
+  /** The (2) int64 dropout seed of a training graph (no dropout when not fed). */
+  @Override
+  public Operand<TInt64> dropoutSeed() {
+    return dropoutSeed;
+  }
+
+  /** The float32 dropout rate of a training graph: 0 unless fed. */
+  @Override
+  public Operand<TFloat32> dropoutRate() {
+    return dropoutRate;
+  }
+
+  /** The spec's dropout, fed by the training step. */
+  @Override
+  public double trainingDropout() {
+    return spec.dropout();
   }
 }

@@ -1,12 +1,11 @@
 package io.longshort.graph.vision;
 
+import io.longshort.graph.core.OwnedGraph;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameters;
 import io.longshort.spec.ImageAttentionSpec;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -17,17 +16,14 @@ import org.tensorflow.types.family.TFloating;
  * A graph holding one 2-D attention layer: input {@code x} (B, G + X*Y, D), output {@code y}, and a
  * session with initialised variables (for parity tests, gradient checks and benchmarks).
  */
-public final class ImageAttentionGraph<T extends TFloating> implements AutoCloseable {
+public final class ImageAttentionGraph<T extends TFloating> extends OwnedGraph {
   private final ImageAttentionSpec spec;
-  private final Graph graph;
   private final Parameters<T> params;
   private final Placeholder<T> x;
   private final Operand<T> y;
-  private final Session session;
 
   private ImageAttentionGraph(ImageAttentionSpec spec, Class<T> dtype, long batch, int gx, int gy, long seed) {
     this.spec = spec;
-    graph = new Graph();
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -35,8 +31,6 @@ public final class ImageAttentionGraph<T extends TFloating> implements AutoClose
       int rows = spec.globalTokens() + gx * gy;
       x = tf.withName("x").placeholder(dtype, Placeholder.shape(Shape.of(batch, rows, spec.width())));
       y = tf.withName("y").identity(ImageAttention.apply(root.child("attention"), spec, x, gx, gy));
-      session = new Session(graph);
-      session.initialize();
     } catch (RuntimeException ex) {
       graph.close();
       throw ex;
@@ -52,13 +46,7 @@ public final class ImageAttentionGraph<T extends TFloating> implements AutoClose
     return spec;
   }
 
-  public Graph graph() {
-    return graph;
-  }
 
-  public Session session() {
-    return session;
-  }
 
   public Parameters<T> parameters() {
     return params;
@@ -75,14 +63,9 @@ public final class ImageAttentionGraph<T extends TFloating> implements AutoClose
   /** Runs the layer on row-major host values of x; returns y row-major. */
   public double[] run(double[] xValues) {
     try (Tensor xt = HostTensors.of(params.dtype(), x.shape().asArray(), xValues);
-        var result = session.runner().feed(x, xt).fetch(y).run()) {
+        var result = session().runner().feed(x, xt).fetch(y).run()) {
       return HostTensors.toDoubles(result.get(0));
     }
   }
 
-  @Override
-  public void close() {
-    session.close();
-    graph.close();
-  }
 }

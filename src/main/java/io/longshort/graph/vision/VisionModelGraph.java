@@ -9,10 +9,12 @@ import io.longshort.graph.core.Precision;
 import io.longshort.graph.core.Shapes;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.PreLnBlock;
-import io.longshort.graph.core.TransformerBlock;
+import io.longshort.graph.attention.TransformerBlock;
 import io.longshort.graph.model.GraphModel;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.ServableModel;
 import io.longshort.graph.model.ServingSignatures;
+import io.longshort.graph.model.TrainableModel;
 import io.longshort.spec.VisionSpec;
 import io.longshort.spec.VisionStage;
 import java.util.LinkedHashMap;
@@ -44,7 +46,8 @@ import org.tensorflow.types.family.TFloating;
  * <p>Letters: B batch, I image side, Ch channels, G global tokens, X grid side, D width.
  * Stochastic depth and dropout, which the authors use on ImageNet, are not built.
  */
-public final class VisionModelGraph<T extends TFloating> extends GraphModel<T> {
+public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
+    implements TrainableModel<T>, ServableModel<T> {
   private final VisionSpec spec;
   private final Parameters<T> params;
   private final Placeholder<TFloat32> images;

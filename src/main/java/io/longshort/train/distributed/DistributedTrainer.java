@@ -66,7 +66,8 @@ public final class DistributedTrainer implements AutoCloseable {
     run = RunFolder.open(runDir, metadata, Trainer.IDENTITY);
     try {
       graph = ModelGraph.builder(model).setDtype(TFloat32.class).setBatch(config.batchSize() / w)
-          .setLength(config.length()).optSeed(config.seed()).optTraining(true).build();
+          .setLength(config.length()).optSeed(config.seed()).optTraining(true)
+        .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build();
     } catch (RuntimeException e) {
       run.closeAfter(e);
       throw e;

@@ -2,7 +2,7 @@ package io.longshort.train.distributed;
 
 import io.longshort.compile.XlaFunction;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.TrainableModel;
 import io.longshort.graph.core.Parameter;
 import io.longshort.train.FeedBatch;
 import io.longshort.train.Feeds;
@@ -84,7 +84,7 @@ public final class ReplicatedStep implements TrainStep {
    * @param workers W, replicas placed on tasks 0..W-1 of job "worker"
    * @param seed the run's seed: replica i of update s draws dropout from (seed, s W + i)
    */
-  public static ReplicatedStep build(BuiltModel<TFloat32> graph, OptimizerSpec spec, int workers, long seed) {
+  public static ReplicatedStep build(TrainableModel<TFloat32> graph, OptimizerSpec spec, int workers, long seed) {
     if (!graph.training()) {
       throw new IllegalArgumentException("not a training graph");
     }

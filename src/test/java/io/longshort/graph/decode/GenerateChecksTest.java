@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.BuiltModel;
+import io.longshort.graph.model.ServableModel;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
@@ -29,7 +30,7 @@ class GenerateChecksTest {
   static final int CAPACITY = 16;
   static final int CAP = 6;
   static ModelGraph<TFloat32> g;
-  static BuiltModel.Signature sig;
+  static ServableModel.Signature sig;
 
   @BeforeAll
   static void build() {
@@ -37,7 +38,7 @@ class GenerateChecksTest {
         .setHiddenWidth(16).setAttention(AttentionSpec.causalLongShort().setWidth(8).setHeads(2).setWindow(4)
             .setSegment(3).setRank(1).build()).build();
     g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).setLength(1).optMaxNewTokensCap(CAP).build();
-    sig = GenerateSignature.build(g);
+    sig = g.generateSignature(null);
   }
 
   @AfterAll

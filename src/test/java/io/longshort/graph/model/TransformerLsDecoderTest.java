@@ -44,7 +44,8 @@ class TransformerLsDecoderTest {
       int b = Math.toIntExact(shape[0]);
       int m = Math.toIntExact(shape[1]);
       int v = spec.vocabSize();
-      try (TransformerLsDecoder<TFloat32> dec = TransformerLsDecoder.build(spec, TFloat32.class, b, m, 0, xla)) {
+      try (TransformerLsDecoder<TFloat32> dec = TransformerLsDecoder.build(spec, TFloat32.class, b, m, 0,
+          xla ? io.longshort.compile.XlaFunction.MUST_COMPILE_CALLS : null)) {
         WeightLoader.load(dec.session(), dec.parameters(), st);
         dec.reset();
         double worst = 0;

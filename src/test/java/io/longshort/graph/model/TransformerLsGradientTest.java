@@ -49,7 +49,8 @@ class TransformerLsGradientTest {
       ids[i] = rnd.nextInt(spec.vocabSize());
       targets[i] = rnd.nextInt(spec.vocabSize());
     }
-    try (TransformerLsLm<TFloat64> lm = TransformerLsLm.buildForTraining(spec, TFloat64.class, b, m, seed, false)) {
+    try (TransformerLsLm<TFloat64> lm = TransformerLsLm.buildForTraining(spec, TFloat64.class, b, m, seed, null,
+        io.longshort.compile.XlaPieces.INSTANCE)) {
       double[] cache = new double[Math.toIntExact(lm.cacheShape().size())];
       for (int i = 0; i < cache.length; i++) {
         cache[i] = rnd.nextGaussian();

@@ -1,6 +1,5 @@
-package io.longshort.export;
+package io.longshort.io;
 
-import io.longshort.io.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -17,7 +16,7 @@ import java.util.zip.CRC32C;
 /**
  * TFRecord files: each record is its length (uint64, little-endian), the masked CRC-32C of those 8
  * bytes (uint32 LE), the data, and the masked CRC-32C of the data. What TF Serving reads warm-up
- * requests from and {@code tf.data.TFRecordDataset} reads.
+ * requests from, {@code tf.data.TFRecordDataset} reads, and TensorBoard's event files are made of.
  */
 public final class TfRecords {
   private static final int MASK_DELTA = 0xa282ead8;
@@ -32,15 +31,20 @@ public final class TfRecords {
     return ((c >>> 15) | (c << 17)) + MASK_DELTA;
   }
 
+  /** One record framed: length, its CRC, {@code data}, the data's CRC (16 + data.length bytes). */
+  public static byte[] frame(byte[] data) {
+    ByteBuffer b = ByteBuffer.allocate(16 + data.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(data.length);
+    b.putInt(maskedCrc32c(b.array(), 0, 8));
+    b.put(data);
+    b.putInt(maskedCrc32c(data, 0, data.length));
+    return b.array();
+  }
+
   public static byte[] encode(List<byte[]> records) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (byte[] r : records) {
-      ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-      head.putLong(r.length);
-      head.putInt(maskedCrc32c(head.array(), 0, 8));
-      out.writeBytes(head.array());
-      out.writeBytes(r);
-      out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(maskedCrc32c(r, 0, r.length)).array());
+      out.writeBytes(frame(r));
     }
     return out.toByteArray();
   }

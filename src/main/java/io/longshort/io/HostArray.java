@@ -1,10 +1,11 @@
-package io.longshort.graph.core;
+package io.longshort.io;
 
 import java.util.Arrays;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
 
 /**
  * A row-major int32 or float32 array of a shape on the host (exactly one of ints, floats is set):
@@ -31,7 +32,7 @@ public record HostArray(long[] shape, int[] ints, float[] floats) {
 
   /** A new tensor (the caller closes it). */
   public Tensor tensor() {
-    return ints != null ? HostTensors.ints(shape, ints)
+    return ints != null ? TInt32.tensorOf(Shape.of(shape), DataBuffers.of(ints, true, false))
         : TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(floats, true, false));
   }
 }

@@ -1,8 +1,7 @@
-package io.longshort.export;
+package io.longshort.data;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.longshort.data.TextRow;
-import io.longshort.data.TextRows;
+import io.longshort.io.TfRecords;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

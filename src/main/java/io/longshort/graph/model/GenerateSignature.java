@@ -1,8 +1,9 @@
-package io.longshort.graph.decode;
+package io.longshort.graph.model;
 
-import io.longshort.graph.model.BuiltModel;
-import io.longshort.graph.model.ModelGraph;
-import io.longshort.spec.Task;
+import io.longshort.graph.decode.GenerateChecks;
+import io.longshort.graph.decode.Generation;
+import io.longshort.graph.core.Parameters;
+import io.longshort.spec.ModelSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,7 +29,7 @@ import org.tensorflow.types.family.TFloating;
  * answers a bad request with INVALID_ARGUMENT naming the input.
  *
  * <p>For {@code export --xla} a second loop over the same inputs calls its step as a must-compile
- * function ({@link #build(ModelGraph, boolean)}): the step has static shapes apart from the batch,
+ * function ({@link #build}): the step has static shapes apart from the batch,
  * while the loop's trip count and the width of {@code new_tokens} follow each request's max new
  * tokens, which XLA cannot size at compile time, so the loop itself stays TensorFlow's.
  */
@@ -37,38 +38,28 @@ public final class GenerateSignature {
 
   private GenerateSignature() {}
 
-  /** Whether {@code model} gets a generate signature: language models. */
-  public static boolean applies(ModelGraph<?> model) {
-    return model.spec().task() == Task.LANGUAGE_MODEL;
-  }
-
-  /** The signature's inputs and outputs (sorted by name), adding the loop to the graph once. */
-  public static <T extends TFloating> BuiltModel.Signature build(ModelGraph<T> model) {
-    return build(model, false);
-  }
-
   /** The name scope of the loop whose step XLA compiles; it shares the plain loop's inputs. */
   public static final String COMPILED_SCOPE = "generate_xla";
 
   /**
    * The signature's inputs and outputs (sorted by name), adding the loop to the graph once. With
-   * {@code compileStep}, the outputs are those of a second loop over the same inputs whose step
-   * is a must-compile function ({@link Generation#build(Ops, io.longshort.graph.core.Parameters,
-   * io.longshort.spec.ModelSpec, int, Generation.Inputs, boolean)}), under {@link #COMPILED_SCOPE}.
+   * {@code compileStep} (null for none), the outputs are those of a second loop over the same
+   * inputs whose step is a function it builds ({@link Generation#build(Ops,
+   * io.longshort.graph.core.Parameters, io.longshort.spec.ModelSpec, int, Generation.Inputs,
+   * io.longshort.graph.core.CompiledCalls)}), under {@link #COMPILED_SCOPE}.
    */
-  public static synchronized <T extends TFloating> BuiltModel.Signature build(ModelGraph<T> model,
-      boolean compileStep) {
-    Graph g = model.graph();
+  static synchronized <T extends TFloating> ServableModel.Signature build(Parameters<T> params, ModelSpec spec,
+      int maxNewTokensCap, io.longshort.graph.core.CompiledCalls compileStep) {
+    Graph g = params.graph();
     if (g.operation("new_tokens") == null) {
       Ops tf = Ops.create(g);
-      Generation.build(tf, model.parameters(), model.spec(), model.spec().maxLength(),
-          GenerateChecks.checked(tf, inputs(tf), model.spec().vocabSize(), model.spec().maxLength(),
-              model.maxNewTokensCap()));
+      Generation.build(tf, params, spec, spec.maxLength(),
+          GenerateChecks.checked(tf, inputs(tf), spec.vocabSize(), spec.maxLength(), maxNewTokensCap));
     }
-    String prefix = compileStep ? COMPILED_SCOPE + "/" : "";
-    if (compileStep && g.operation(prefix + "new_tokens") == null) {
-      Generation.build(Ops.create(g).withSubScope(COMPILED_SCOPE), model.parameters(), model.spec(),
-          model.spec().maxLength(), existingInputs(g), true);
+    String prefix = compileStep != null ? COMPILED_SCOPE + "/" : "";
+    if (compileStep != null && g.operation(prefix + "new_tokens") == null) {
+      Generation.build(Ops.create(g).withSubScope(COMPILED_SCOPE), params, spec, spec.maxLength(),
+          existingInputs(g), compileStep);
     }
     Map<String, Operand<?>> inputs = new TreeMap<>();
     for (String name : INPUTS) {
@@ -78,7 +69,7 @@ public final class GenerateSignature {
     for (String name : new String[] {"new_tokens", "tokens", "lengths"}) {
       outputs.put(name, g.operation(prefix + name).output(0));
     }
-    return new BuiltModel.Signature(new LinkedHashMap<>(inputs), new LinkedHashMap<>(outputs));
+    return new ServableModel.Signature(new LinkedHashMap<>(inputs), new LinkedHashMap<>(outputs));
   }
 
   private static final String[] INPUTS = {"prompt_ids", "prompt_lengths", "max_new_tokens", "temperature", "top_k",

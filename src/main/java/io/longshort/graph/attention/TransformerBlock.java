@@ -1,7 +1,9 @@
-package io.longshort.graph.core;
+package io.longshort.graph.attention;
 
-import io.longshort.graph.attention.Attention;
-import io.longshort.graph.attention.AttentionLayer;
+import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.PreLnBlock;
+import io.longshort.graph.core.Shapes;
 import io.longshort.spec.AttentionSpec;
 import java.util.List;
 import org.tensorflow.Operand;

@@ -1,4 +1,4 @@
-package io.longshort.graph.model;
+package io.longshort.graph.decode;
 
 import io.longshort.graph.attention.ChunkedLongShortAttention;
 import io.longshort.graph.core.PreLnBlock;
@@ -22,7 +22,7 @@ import org.tensorflow.types.family.TFloating;
  * The authors' {@code TransformerLSModel.forward} for one block as graph ops, with its parameters
  * under their state_dict names: {@code in_emb.weight} (tied to the output layer), {@code out_emb.bias},
  * {@code layers.<i>.attn.*}, {@code layers.<i>.norm1}, {@code norm2}, {@code ff.fc1}, {@code ff.fc2}.
- * Built by {@link TransformerLsLm} inline or inside an XLA function body.
+ * Built by {@code io.longshort.graph.model.TransformerLsLm} inline or inside an XLA function body.
  *
  * <p>Letters: B batch, M block, Mp padded block, L cache length (mem_len), D width, F FFN width,
  * V vocabulary, NL layers, S compressed slots, W window.
