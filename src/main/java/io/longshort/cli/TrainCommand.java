@@ -469,6 +469,9 @@ final class TrainCommand implements Callable<Integer> {
     if (data.listOps != null) {
       return List.of(data.listOps.dir.resolve(ListOpsTsv.TRAIN), data.listOps.dir.resolve(ListOpsTsv.VALID));
     }
+    if (data.files != null) {
+      return List.of(data.files.train, data.files.valid);
+    }
     return List.of(data.tsv.train, data.tsv.valid);
   }
 
