@@ -195,6 +195,10 @@ final class TrainImageCommand implements Callable<Integer> {
           out.flush();
         }
       });
+      if (last == null) {
+        // a run resumed at its last step trains and evaluates nothing: report its weights as they are
+        last = trainer.evaluate(eval);
+      }
       out.printf(Locale.ROOT, "held-out accuracy %.4f (chance %.4f) after %d steps, %.0f s%n", last.accuracy(),
           1.0 / spec.classes(), steps, (System.nanoTime() - started) / 1e9);
       if (export != null) {

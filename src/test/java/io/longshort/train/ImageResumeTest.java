@@ -75,6 +75,11 @@ class ImageResumeTest {
     cli.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
     cli.setErr(new java.io.PrintWriter(err));
     assertEquals(0, cli.execute(train.apply("64")), err.toString());
+    // run again when it has reached its last step: nothing to train, its weights evaluated as they are
+    java.io.StringWriter again = new java.io.StringWriter();
+    cli.setOut(new java.io.PrintWriter(again));
+    assertEquals(0, cli.execute(train.apply("64")), err.toString());
+    assertTrue(again.toString().contains("held-out accuracy "), again.toString());
     // (the same images resume: killedWithSigkillAndRestartedEqualsUninterrupted)
     assertEquals(2, cli.execute(train.apply("72")));
     assertTrue(err.toString().matches("(?s)error: run folder " + java.util.regex.Pattern.quote(run.toString())
