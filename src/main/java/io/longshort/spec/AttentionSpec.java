@@ -37,7 +37,7 @@ import java.util.Objects;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.CUSTOM, include = JsonTypeInfo.As.EXISTING_PROPERTY, property = "kind",
     visible = true)
-@JsonTypeIdResolver(AttentionKinds.class)
+@JsonTypeIdResolver(KindTypeIds.Attention.class)
 @JsonPropertyOrder({"kind", "width", "heads", "window", "rank", "segment", "landmarks", "maxLength",
     "convKernel", "inverseStart", "features", "featureMap", "featureSeed", "globalTokens", "blockSize", "randomBlocks", "randomSeed", "randomPlan",
     "globalToken", "layerNormEpsilon"})

@@ -24,7 +24,7 @@ import java.util.Objects;
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.CUSTOM, include = JsonTypeInfo.As.EXISTING_PROPERTY, property = "kind",
     visible = true)
-@JsonTypeIdResolver(ImageAttentionKinds.class)
+@JsonTypeIdResolver(KindTypeIds.Image.class)
 public sealed interface ImageAttentionSpec permits ImageAttentionSpec.LongShort, ImageAttentionSpec.Full {
   /**
    * DualLN's epsilon: the authors' vision {@code AttentionLS} builds its two LayerNorms with

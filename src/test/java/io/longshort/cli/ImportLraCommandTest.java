@@ -38,15 +38,7 @@ class ImportLraCommandTest {
     Path bundle = dir.resolve("listops");
     assertEquals(0, run(new StringWriter(), "import-lra", "--weights", golden.toString(), "--out", bundle.toString()));
     ModelSpec spec = ModelBundle.readSpec(bundle);
-    try (Safetensors st = Safetensors.open(golden);
-        ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(2).setLength(128).optSeed(7).build()) {
-      ModelBundle.loadWeights(bundle, g);
-      double[] logits = g.logits(2, Map.of("input_ids", st.readInts("input.ids_0"), "mask", st.readInts("input.mask_0")));
-      double[] expected = st.readDoubles("output.logits");
-      for (int i = 0; i < expected.length; i++) {
-        assertEquals(expected[i], logits[i], 1e-4, "logit " + i);
-      }
-    }
+    assertGivesTheGoldenLogits(bundle, spec, golden);
   }
 
   /**
@@ -57,47 +49,21 @@ class ImportLraCommandTest {
   @Test
   void learnPosEmbZeroImportsAsWhatTheirForwardComputes() throws Exception {
     Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
-    com.fasterxml.jackson.databind.node.ObjectNode config;
-    try (Safetensors st = Safetensors.open(golden)) {
-      config = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(st.metadata().get("config"));
-    }
-    com.fasterxml.jackson.databind.node.ObjectNode model = config.has("model")
-        ? (com.fasterxml.jackson.databind.node.ObjectNode) config.get("model") : config;
-    model.put("learn_pos_emb", 0);
-    Path configFile = dir.resolve("config.json");
-    Files.writeString(configFile, config.toString());
+    Path configFile = goldenConfigWith(golden, "config.json", model -> model.put("learn_pos_emb", 0));
     Path bundle = dir.resolve("no_learn_pos_emb");
     assertEquals(0, run(new StringWriter(), "import-lra", "--weights", golden.toString(), "--authors-config",
         configFile.toString(), "--out", bundle.toString()));
     ModelSpec spec = ModelBundle.readSpec(bundle);
     assertEquals(io.longshort.spec.Positions.LEARNED, spec.positions());
-    try (Safetensors st = Safetensors.open(golden);
-        ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(2).setLength(128).optSeed(7).build()) {
-      ModelBundle.loadWeights(bundle, g);
-      double[] logits = g.logits(2, Map.of("input_ids", st.readInts("input.ids_0"), "mask", st.readInts("input.mask_0")));
-      double[] expected = st.readDoubles("output.logits");
-      for (int i = 0; i < expected.length; i++) {
-        assertEquals(expected[i], logits[i], 1e-4, "logit " + i);
-      }
-    }
+    assertGivesTheGoldenLogits(bundle, spec, golden);
   }
 
   /** Their Performer is not ours (kernel, temperature, padding, projection): refused with the reasons. */
   @Test
   void refusesTheAuthorsPerformerWithTheReason() throws Exception {
     Path golden = Golden.dir().resolve("lra/listops_cls_last_layer.safetensors");
-    com.fasterxml.jackson.databind.node.ObjectNode config;
-    try (Safetensors st = Safetensors.open(golden)) {
-      config = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
-          .readTree(st.metadata().get("config"));
-    }
-    com.fasterxml.jackson.databind.node.ObjectNode model = config.has("model")
-        ? (com.fasterxml.jackson.databind.node.ObjectNode) config.get("model") : config;
-    model.put("attn_type", "performer");
-    model.put("rp_dim", 256);
-    Path configFile = dir.resolve("performer.json");
-    Files.writeString(configFile, config.toString());
+    Path configFile = goldenConfigWith(golden, "performer.json",
+        model -> model.put("attn_type", "performer").put("rp_dim", 256));
     StringWriter err = new StringWriter();
     Path out = dir.resolve("performer");
     assertEquals(2, run(err, "import-lra", "--weights", golden.toString(), "--authors-config", configFile.toString(),
@@ -219,5 +185,34 @@ class ImportLraCommandTest {
     assertEquals(2, run(err, "import-lra", "--weights", noConfig.toString(), "--out", dir.resolve("x").toString()));
     assertTrue(err.toString().contains("--authors-config is required"), err.toString());
     assertFalse(Files.exists(dir.resolve("x")));
+  }
+
+  /** The imported bundle, built with {@code spec}, gives the golden case's logits within 1e-4. */
+  private static void assertGivesTheGoldenLogits(Path bundle, ModelSpec spec, Path golden) throws Exception {
+    try (Safetensors st = Safetensors.open(golden);
+        ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(2).setLength(128).optSeed(7).build()) {
+      ModelBundle.loadWeights(bundle, g);
+      double[] logits = g.logits(2, Map.of("input_ids", st.readInts("input.ids_0"), "mask", st.readInts("input.mask_0")));
+      double[] expected = st.readDoubles("output.logits");
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], logits[i], 1e-4, "logit " + i);
+      }
+    }
+  }
+
+  /** The golden case's authors' config with its model section edited, written to {@code name}. */
+  private Path goldenConfigWith(Path golden, String name,
+      java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode config;
+    try (Safetensors st = Safetensors.open(golden)) {
+      config = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
+          .readTree(st.metadata().get("config"));
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode model = config.has("model")
+        ? (com.fasterxml.jackson.databind.node.ObjectNode) config.get("model") : config;
+    edit.accept(model);
+    Path configFile = dir.resolve(name);
+    Files.writeString(configFile, config.toString());
+    return configFile;
   }
 }
