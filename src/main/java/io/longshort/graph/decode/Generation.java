@@ -70,6 +70,18 @@ public final class Generation {
    *     past the row's own max new tokens or the capacity
    * @param lengths (B) prompt length + max new tokens, at most C
    */
+  /**
+   * The handles of {@code params} (the outer graph's) as the function body whose parameters are
+   * {@code body} reads them, in order: what a loop function captures.
+   */
+  static <T extends TFloating> List<Operand<?>> handles(Parameters<T> body, List<Parameter<T>> params) {
+    List<Operand<?>> handles = new ArrayList<>();
+    for (Parameter<T> p : params) {
+      handles.add(body.getOrCreate(p.name(), p.shape(), Initializer.zeros()).handle());
+    }
+    return handles;
+  }
+
   public record Outputs(Operand<TInt32> tokens, Operand<TInt32> newTokens, Operand<TInt32> lengths) {}
 
   private static final int I = 0;
@@ -118,20 +130,14 @@ public final class Generation {
           ? compiledStep(compileStep, GraphScope.root(bodyParams), spec, capacity, state)
           : bodyStep(btf, decoder, spec, capacity, state);
       List<Parameter<T>> params = owner.list();
-      List<Operand<?>> bodyHandles = new ArrayList<>();
-      for (Parameter<T> p : params) {
-        bodyHandles.add(bodyParams.getOrCreate(p.name(), p.shape(), Initializer.zeros()).handle());
-      }
+      List<Operand<?>> bodyHandles = handles(bodyParams, params);
       Graph outer = owner.graph();
       LoopFunction body = function(bodyGraph, outer, "generate_body", state, bodyHandles, next, true);
 
       Parameters<T> condParams = Parameters.forFunctionBody(condGraph, owner);
       Ops ctf = Ops.create(condGraph);
       List<Operand<?>> condState = placeholders(ctf.withSubScope("state"), types, shapes);
-      List<Operand<?>> condHandles = new ArrayList<>();
-      for (Parameter<T> p : params) {
-        condHandles.add(condParams.getOrCreate(p.name(), p.shape(), Initializer.zeros()).handle());
-      }
+      List<Operand<?>> condHandles = handles(condParams, params);
       Operand<TBool> keepGoing = ctf.math.less(as(condState.get(I), TInt32.class), as(condState.get(STEPS), TInt32.class));
       LoopFunction cond = function(condGraph, outer, "generate_cond", condState, condHandles, List.of(keepGoing),
           false);

@@ -2,7 +2,6 @@ package io.longshort.graph.decode;
 
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Shapes;
@@ -71,20 +70,14 @@ public final class StreamScoring {
       List<Operand<?>> next = bodyStep(btf, new TransformerLsLayers<>(bodyRoot, spec, Dropout.none()), spec, block,
           b, c, state, dtype);
       List<Parameter<T>> params = owner.list();
-      List<Operand<?>> bodyHandles = new ArrayList<>();
-      for (Parameter<T> p : params) {
-        bodyHandles.add(bodyParams.getOrCreate(p.name(), p.shape(), Initializer.zeros()).handle());
-      }
+      List<Operand<?>> bodyHandles = Generation.handles(bodyParams, params);
       Graph outer = owner.graph();
       Generation.LoopFunction body = Generation.function(bodyGraph, outer, "score_body", state, bodyHandles, next, true);
 
       Parameters<T> condParams = Parameters.forFunctionBody(condGraph, owner);
       Ops ctf = Ops.create(condGraph);
       List<Operand<?>> condState = Generation.placeholders(ctf.withSubScope("state"), types, shapes);
-      List<Operand<?>> condHandles = new ArrayList<>();
-      for (Parameter<T> p : params) {
-        condHandles.add(condParams.getOrCreate(p.name(), p.shape(), Initializer.zeros()).handle());
-      }
+      List<Operand<?>> condHandles = Generation.handles(condParams, params);
       Operand<TBool> keepGoing = ctf.math.less(Generation.as(condState.get(I), TInt32.class), ctf.constant(blocks));
       Generation.LoopFunction cond = Generation.function(condGraph, outer, "score_cond", condState, condHandles,
           List.of(keepGoing), false);

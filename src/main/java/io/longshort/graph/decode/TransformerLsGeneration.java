@@ -2,7 +2,6 @@ package io.longshort.graph.decode;
 
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Shapes;
@@ -101,10 +100,7 @@ public final class TransformerLsGeneration {
           .build());
       Ops btf = Ops.create(bodyGraph);
       List<Operand<?>> state = Generation.placeholders(btf.withSubScope("state"), types, shapes);
-      List<Operand<?>> bodyHandles = new ArrayList<>();
-      for (Parameter<T> p : params) {
-        bodyHandles.add(bodyParams.getOrCreate(p.name(), p.shape(), Initializer.zeros()).handle());
-      }
+      List<Operand<?>> bodyHandles = Generation.handles(bodyParams, params);
       List<Operand<?>> next = bodyStep(btf, bodyDecode, spec, block, capacity, state, bodyHandles, rollFn, keepFn, dtype);
       Generation.LoopFunction body = Generation.function(bodyGraph, outer, "ls_generate_body", state, bodyHandles,
           next, true);
@@ -112,10 +108,7 @@ public final class TransformerLsGeneration {
       Parameters<T> condParams = Parameters.forFunctionBody(condGraph, owner);
       Ops ctf = Ops.create(condGraph);
       List<Operand<?>> condState = Generation.placeholders(ctf.withSubScope("state"), types, shapes);
-      List<Operand<?>> condHandles = new ArrayList<>();
-      for (Parameter<T> p : params) {
-        condHandles.add(condParams.getOrCreate(p.name(), p.shape(), Initializer.zeros()).handle());
-      }
+      List<Operand<?>> condHandles = Generation.handles(condParams, params);
       Operand<TBool> keepGoing = ctf.math.less(Generation.as(condState.get(I), TInt32.class),
           Generation.as(condState.get(STEPS), TInt32.class));
       Generation.LoopFunction cond = Generation.function(condGraph, outer, "ls_generate_cond", condState, condHandles,
@@ -176,10 +169,7 @@ public final class TransformerLsGeneration {
     } else {
       results = new ArrayList<>(state);
     }
-    List<Operand<?>> handles = new ArrayList<>();
-    for (Parameter<T> p : params) {
-      handles.add(ps.getOrCreate(p.name(), p.shape(), Initializer.zeros()).handle());
-    }
+    List<Operand<?>> handles = Generation.handles(ps, params);
     return Generation.function(g, outer, roll ? "ls_roll" : "ls_keep", state, handles, results, false);
   }
 
