@@ -11,7 +11,7 @@ import java.util.function.DoubleSupplier;
  * prints one {@code BENCH {json}} line per pass as soon as it is measured, so that a parent that
  * stops it for passing the memory budget keeps the passes before.
  */
-public final class CaseMain {
+final class CaseMain {
   /** Prefix of result lines on stdout. */
   public static final String PREFIX = "BENCH ";
   /** Fewer timed runs when one run takes longer than this. */

@@ -13,7 +13,7 @@ import io.longshort.spec.AttentionSpec;
  * E = max(W/2, 1) window margin (longformer: W/2), R rank (linformer: its projected length), M
  * landmarks, F performer features, G longformer global positions.
  */
-public final class Flops {
+final class Flops {
   private Flops() {}
 
   public static double forward(AttentionSpec spec, long batch, long n) {

@@ -25,7 +25,7 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Letters: B batch, N length, D width.
  */
-public final class LayerBench implements AutoCloseable {
+final class LayerBench implements AutoCloseable {
   private final Graph g = new Graph();
   private final Session session;
   private final Placeholder<TFloat32> x;

@@ -18,7 +18,7 @@ import org.tensorflow.types.TFloat32;
  * The reference line: a large square float32 matrix product, the op this CPU runs fastest, timed
  * the same way as the layers (with or without XLA, fetching a scalar).
  */
-public final class MatmulReference implements AutoCloseable {
+final class MatmulReference implements AutoCloseable {
   private final Graph g = new Graph();
   private final Session session;
   private final Placeholder<TFloat32> a;

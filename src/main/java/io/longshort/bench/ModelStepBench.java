@@ -22,7 +22,7 @@ import org.tensorflow.types.TInt64;
  * pooling, classifier, AdamW update) as one function called with or without XLA, like
  * {@link io.longshort.train.Trainer} runs it. Random bytes, no padding, no dropout.
  */
-public final class ModelStepBench implements AutoCloseable {
+final class ModelStepBench implements AutoCloseable {
   /** Blocks of the benchmarked model. */
   public static final int LAYERS = 2;
 

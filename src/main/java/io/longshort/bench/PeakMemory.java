@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * high-water mark) and VmRSS (now). Both count native memory (TensorFlow's buffers), which the
  * JVM's own counters do not see.
  */
-public final class PeakMemory {
+final class PeakMemory {
   private PeakMemory() {}
 
   /** This process's high-water mark in bytes. */

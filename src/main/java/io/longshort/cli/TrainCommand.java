@@ -369,16 +369,23 @@ final class TrainCommand implements Callable<Integer> {
 
   /** The fields that set the attention kind apart: "w=16, r=2", "rank=256", "landmarks=128, conv=35", "". */
   static String attentionSummary(AttentionSpec a) {
-    return switch (a.kind()) {
-      case LONG_SHORT -> "w=" + a.window() + ", r=" + a.rank();
-      case CAUSAL_LONG_SHORT -> "w=" + a.window() + ", l=" + a.segment() + ", r=" + a.rank();
-      case FULL, CAUSAL_FULL -> "all keys";
-      case LINFORMER -> "rank=" + a.rank() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
-      case NYSTROM -> "landmarks=" + a.landmarks() + (a.convKernel() > 0 ? ", conv=" + a.convKernel() : "");
-      case PERFORMER -> "features=" + a.features() + ", " + a.featureMap().jsonName();
-      case LONGFORMER -> "window=" + a.window() + ", global=" + a.globalTokens();
-      case BIGBIRD -> "block=" + a.blockSize() + ", random=" + a.randomBlocks();
-    };
+    // each kind's record has exactly its fields (Java 17: instanceof patterns, no switch patterns yet)
+    if (a instanceof AttentionSpec.LongShort l) {
+      return "w=" + l.window() + ", r=" + l.rank();
+    } else if (a instanceof AttentionSpec.CausalLongShort c) {
+      return "w=" + c.window() + ", l=" + c.segment() + ", r=" + c.rank();
+    } else if (a instanceof AttentionSpec.Linformer l) {
+      return "rank=" + l.rank() + (l.convKernel() > 0 ? ", conv=" + l.convKernel() : "");
+    } else if (a instanceof AttentionSpec.Nystrom n) {
+      return "landmarks=" + n.landmarks() + (n.convKernel() > 0 ? ", conv=" + n.convKernel() : "");
+    } else if (a instanceof AttentionSpec.Performer p) {
+      return "features=" + p.features() + ", " + p.featureMap().jsonName();
+    } else if (a instanceof AttentionSpec.Longformer l) {
+      return "window=" + l.window() + ", global=" + l.globalTokens();
+    } else if (a instanceof AttentionSpec.BigBird b) {
+      return "block=" + b.blockSize() + ", random=" + b.randomBlocks();
+    }
+    return "all keys"; // Full, CausalFull
   }
 
   /**

@@ -37,7 +37,7 @@ import org.tensorflow.proto.KernelList;
  * (default options) to trigger it; if that is the process's first session, its default thread
  * settings become the process's.
  */
-public final class XlaKernels {
+final class XlaKernels {
   /** Compilation devices in order of preference: the TPU's when present, else the host's. */
   static final List<String> JIT_DEVICES = List.of("XLA_TPU_JIT", "XLA_CPU_JIT", "XLA_GPU_JIT");
 

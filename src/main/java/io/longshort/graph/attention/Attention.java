@@ -27,7 +27,7 @@ public final class Attention {
    * Creates the layer's parameters in {@code scope} (PyTorch names W_q.weight, ...) and returns
    * the layer, to apply once or (tied layers) several times.
    */
-  public static <T extends TFloating> AttentionLayer<T> create(GraphScope<T> scope, AttentionSpec spec) {
+  static <T extends TFloating> AttentionLayer<T> create(GraphScope<T> scope, AttentionSpec spec) {
     AttentionLayer<T> layer = switch (spec.kind()) {
       case LONG_SHORT -> new LongShortAttention<>(scope, spec);
       case CAUSAL_LONG_SHORT -> new CausalLongShortAttention<>(scope, spec);

@@ -7,7 +7,7 @@ import org.tensorflow.types.family.TFloating;
  * One attention layer whose parameters exist; {@link #apply} may be called more than once (tied
  * layers share them). Letters: B batch, N length, D width.
  */
-public interface AttentionLayer<T extends TFloating> {
+interface AttentionLayer<T extends TFloating> {
   /**
    * @param x (B, N, D)
    * @param mask (B, N), 1 for tokens and 0 for padding

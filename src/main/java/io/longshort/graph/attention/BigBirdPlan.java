@@ -18,7 +18,7 @@ import java.util.Random;
  *
  * <p>Letters: S blocks, H heads, R random blocks, L = 5 + R key blocks per middle query block.
  */
-public final class BigBirdPlan {
+final class BigBirdPlan {
   private BigBirdPlan() {}
 
   /** The smallest number of blocks a layer takes: 1 + 3 + 1 for the window and globals, R more to draw from. */

@@ -14,7 +14,7 @@ import java.util.Random;
  *
  * <p>Letters: F features, K head width.
  */
-public final class PerformerFeatures {
+final class PerformerFeatures {
   private PerformerFeatures() {}
 
   /** The seed layer {@code layerName} draws from: every layer its own features, as every FastAttention. */

@@ -1,7 +1,8 @@
 /**
  * The graph building blocks every emitter shares: {@code GraphScope} (op and parameter names),
  * {@code Parameters} (seeded resource variables), layers ({@code Linear}, {@code LayerNorm},
- * {@code Embeddings}, {@code PreLnBlock}), dropout, gradients, precision, and host-side arrays
+ * {@code Embeddings}, {@code PreLnBlock}, {@code Pooling}, {@code ClassificationHead},
+ * {@code RegressionHead}, {@code Activation}), dropout, gradients, precision, and host-side arrays
  * ({@code HostArray}).
  *
  * <p><b>Public API</b> for composing a model in Java. Imports {@code spec} and

@@ -33,7 +33,7 @@ import org.tensorflow.types.family.TFloating;
  *
  * <p>Letters: B batch, D width, F hidden width, V vocabulary, C capacity.
  */
-public final class IncrementalDecoder<T extends TFloating> {
+final class IncrementalDecoder<T extends TFloating> {
   private final GraphScope<T> s;
   private final ModelSpec spec;
   private final int capacity;

@@ -27,7 +27,7 @@ import org.tensorflow.types.family.TFloating;
  * local_relative_position_bias_table ((2X - 1)(2Y - 1), H), g2l_relative_position_bias (2, H, G)
  * and g2g_relative_position_bias (H, G, G) (G > 0).
  */
-public final class FullAttention2d<T extends TFloating> {
+final class FullAttention2d<T extends TFloating> {
   private final GraphScope<T> s;
   private final Ops tf;
   private final int d;

@@ -43,7 +43,7 @@ import org.tensorflow.types.family.TFloating;
  * dual_ln_full, local_relative_position_bias_table ((2(w + w/2 - 1)(2(w/2) + w + 1) + 1, H), with
  * relative positions).
  */
-public final class LongShortAttention2d<T extends TFloating> {
+final class LongShortAttention2d<T extends TFloating> {
   private final GraphScope<T> s;
   private final Ops tf;
   private final int d;
