@@ -29,14 +29,15 @@ public final class Attention {
    */
   static <T extends TFloating> AttentionLayer<T> create(GraphScope<T> scope, AttentionSpec spec) {
     AttentionLayer<T> layer = switch (spec.kind()) {
-      case LONG_SHORT -> new LongShortAttention<>(scope, spec);
-      case CAUSAL_LONG_SHORT -> new CausalLongShortAttention<>(scope, spec);
+      // each emitter takes its kind's record, which holds exactly that kind's fields
+      case LONG_SHORT -> new LongShortAttention<>(scope, (AttentionSpec.LongShort) spec);
+      case CAUSAL_LONG_SHORT -> new CausalLongShortAttention<>(scope, (AttentionSpec.CausalLongShort) spec);
       case FULL, CAUSAL_FULL -> new FullAttention<>(scope, spec);
-      case LINFORMER -> new LinformerAttention<>(scope, spec);
-      case NYSTROM -> new NystromAttention<>(scope, spec);
-      case PERFORMER -> new PerformerAttention<>(scope, spec);
-      case LONGFORMER -> new LongformerAttention<>(scope, spec);
-      case BIGBIRD -> new BigBirdAttention<>(scope, spec);
+      case LINFORMER -> new LinformerAttention<>(scope, (AttentionSpec.Linformer) spec);
+      case NYSTROM -> new NystromAttention<>(scope, (AttentionSpec.Nystrom) spec);
+      case PERFORMER -> new PerformerAttention<>(scope, (AttentionSpec.Performer) spec);
+      case LONGFORMER -> new LongformerAttention<>(scope, (AttentionSpec.Longformer) spec);
+      case BIGBIRD -> new BigBirdAttention<>(scope, (AttentionSpec.BigBird) spec);
     };
     return (x, mask, cls) -> {
       checkInput(spec, x, mask, cls);

@@ -37,7 +37,7 @@ import org.tensorflow.types.family.TFloating;
 final class BigBirdAttention<T extends TFloating> implements AttentionLayer<T> {
   private final GraphScope<T> s;
   private final Ops tf;
-  private final AttentionSpec spec;
+  private final AttentionSpec.BigBird spec;
   private final int h;
   private final int k;
   private final int w;
@@ -46,7 +46,7 @@ final class BigBirdAttention<T extends TFloating> implements AttentionLayer<T> {
   private final Linear<T> value;
   private final Linear<T> wO;
 
-  BigBirdAttention(GraphScope<T> s, AttentionSpec spec) {
+  BigBirdAttention(GraphScope<T> s, AttentionSpec.BigBird spec) {
     this.s = s;
     this.tf = s.tf();
     this.spec = spec;

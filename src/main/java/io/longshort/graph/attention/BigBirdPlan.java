@@ -22,12 +22,12 @@ final class BigBirdPlan {
   private BigBirdPlan() {}
 
   /** The smallest number of blocks a layer takes: 1 + 3 + 1 for the window and globals, R more to draw from. */
-  public static int minBlocks(AttentionSpec spec) {
+  public static int minBlocks(AttentionSpec.BigBird spec) {
     return spec.randomBlocks() + 5;
   }
 
   /** The random plan (H, S - 2, R) of layer {@code layerName} at S blocks. */
-  public static int[][][] random(AttentionSpec spec, String layerName, int blocks) {
+  public static int[][][] random(AttentionSpec.BigBird spec, String layerName, int blocks) {
     int[][][] given = spec.randomPlan();
     if (given != null) {
       if (given[0].length != blocks - 2) {

@@ -38,7 +38,7 @@ final class CausalLongShortAttention<T extends TFloating> implements AttentionLa
   private final int r;
   private final LongShortWeights<T> weights;
 
-  CausalLongShortAttention(GraphScope<T> s, AttentionSpec spec) {
+  CausalLongShortAttention(GraphScope<T> s, AttentionSpec.CausalLongShort spec) {
     this.s = s;
     this.tf = s.tf();
     this.h = spec.heads();

@@ -36,7 +36,7 @@ final class LinformerAttention<T extends TFloating> implements AttentionLayer<T>
 
   private final GraphScope<T> s;
   private final Ops tf;
-  private final AttentionSpec spec;
+  private final AttentionSpec.Linformer spec;
   private final int h;
   private final int k;
   private final int r;
@@ -49,7 +49,7 @@ final class LinformerAttention<T extends TFloating> implements AttentionLayer<T>
   private Operand<T> e;
   private int np;
 
-  LinformerAttention(GraphScope<T> s, AttentionSpec spec) {
+  LinformerAttention(GraphScope<T> s, AttentionSpec.Linformer spec) {
     this.s = s;
     this.tf = s.tf();
     this.spec = spec;

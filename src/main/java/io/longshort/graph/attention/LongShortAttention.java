@@ -41,7 +41,7 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
   private final LongShortWeights<T> weights;
   private final boolean mayTakeCls;
 
-  LongShortAttention(GraphScope<T> s, AttentionSpec spec) {
+  LongShortAttention(GraphScope<T> s, AttentionSpec.LongShort spec) {
     this.s = s;
     this.tf = s.tf();
     this.d = spec.width();

@@ -49,7 +49,7 @@ final class LongformerAttention<T extends TFloating> implements AttentionLayer<T
   private final Linear<T> valueGlobal;
   private final Linear<T> wO;
 
-  LongformerAttention(GraphScope<T> s, AttentionSpec spec) {
+  LongformerAttention(GraphScope<T> s, AttentionSpec.Longformer spec) {
     this.s = s;
     this.tf = s.tf();
     int d = spec.width();

@@ -44,7 +44,7 @@ final class NystromAttention<T extends TFloating> implements AttentionLayer<T> {
   private final Linear<T> wO;
   private final ValueConvolution<T> conv;
 
-  NystromAttention(GraphScope<T> s, AttentionSpec spec) {
+  NystromAttention(GraphScope<T> s, AttentionSpec.Nystrom spec) {
     this.s = s;
     this.tf = s.tf();
     int d = spec.width();

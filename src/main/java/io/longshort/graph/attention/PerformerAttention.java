@@ -56,7 +56,7 @@ final class PerformerAttention<T extends TFloating> implements AttentionLayer<T>
   /** (F, K) */
   private final Operand<T> projection;
 
-  PerformerAttention(GraphScope<T> s, AttentionSpec spec) {
+  PerformerAttention(GraphScope<T> s, AttentionSpec.Performer spec) {
     this.s = s;
     this.tf = s.tf();
     int d = spec.width();

@@ -18,12 +18,12 @@ final class PerformerFeatures {
   private PerformerFeatures() {}
 
   /** The seed layer {@code layerName} draws from: every layer its own features, as every FastAttention. */
-  public static long seed(AttentionSpec spec, String layerName) {
+  public static long seed(AttentionSpec.Performer spec, String layerName) {
     return spec.featureSeed() * 1_000_003L + layerName.hashCode();
   }
 
   /** W of layer {@code layerName}: (F, K) row-major. */
-  public static double[] forLayer(AttentionSpec spec, String layerName) {
+  public static double[] forLayer(AttentionSpec.Performer spec, String layerName) {
     return draw(seed(spec, layerName), spec.features(), spec.headWidth());
   }
 

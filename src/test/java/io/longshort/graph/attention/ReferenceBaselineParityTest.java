@@ -106,14 +106,14 @@ class ReferenceBaselineParityTest {
       Map<String, double[]> params = ReferenceHarness.readParameters(g);
       if (spec.kind() == AttentionKind.PERFORMER) {
         // the same features the graph's layer ("attention") drew
-        params.put("projection", PerformerFeatures.forLayer(spec, "attention"));
+        params.put("projection", PerformerFeatures.forLayer((AttentionSpec.Performer) spec, "attention"));
       }
       double[] got = g.run(c.batch(), x, mask, null);
       ReferenceBaselineAttention reference = new ReferenceBaselineAttention(spec, params);
       if (spec.kind() == AttentionKind.BIGBIRD) {
         // the same random plan the graph's layer ("attention") drew
         int blocks = (c.n() + spec.blockSize() - 1) / spec.blockSize();
-        reference.withRandomPlan(io.longshort.graph.attention.BigBirdPlan.random(spec, "attention", blocks));
+        reference.withRandomPlan(io.longshort.graph.attention.BigBirdPlan.random((AttentionSpec.BigBird) spec, "attention", blocks));
       }
       double[] want = reference.apply(c.batch(), c.n(), x, mask);
       assertEquals(want.length, got.length, "graph output size");
