@@ -3,7 +3,7 @@ package io.longshort.cli;
 import picocli.CommandLine.Option;
 
 /** {@code --batch B}, rows per batch (see {@link SharedOption}); each command checks the range it takes. */
-final class BatchOption extends SharedOption {
+final class BatchOption extends SharedOption<Integer> {
   @Option(names = "--batch", paramLabel = "B", description = "Rows per batch (default: ${DEFAULT-VALUE}).")
   private Integer batch;
 
@@ -27,16 +27,8 @@ final class BatchOption extends SharedOption {
     return "--batch";
   }
 
-  /** The batch: given, or the command's default value. */
-  int value() {
-    if (batch == null) {
-      throw new IllegalStateException("--batch has a derived default: use orElse");
-    }
+  @Override
+  Integer valueOrNull() {
     return batch;
-  }
-
-  /** The batch given, else {@code derived}. */
-  int orElse(int derived) {
-    return batch != null ? batch : derived;
   }
 }

@@ -96,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
       if (data.corpus == null) {
         throw new IllegalArgumentException("--block scores a --corpus");
       }
-      return StreamingEvalCommand.run(o, lm, weights, model.run.value(), model.checkpoint, data.corpus,
+      return StreamingEvalCommand.run(o, lm, weights, model.run.valueOrNull(), model.checkpoint, data.corpus,
           split.toLowerCase(Locale.ROOT), block, memLen, dict, maxBytes, System.console() != null);
     }
     boolean test = switch (split.toLowerCase(Locale.ROOT)) {
@@ -112,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
     ModelSourceOptions.Resolved source = model.resolve();
     Path checkpoint = source.weights();
     Map<String, String> meta = source.metadata();
-    Path run = model.run.value();
+    Path run = model.run.valueOrNull();
     ModelSpec spec = ModelSpec.parseJson(meta.get("model"));
     OptimizerSpec optimizer = OptimizerSpec.parseJson(meta.get("optimizer"));
     int batch = Integer.parseInt(meta.get("batchSize"));

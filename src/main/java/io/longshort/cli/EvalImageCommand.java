@@ -82,35 +82,36 @@ final class EvalImageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    Path run = this.run.valueOrNull();
     OptionChecks.atLeast("--batch", batch.value(), 1);
     OptionChecks.require(cropFraction == 0 || (cropFraction > 0 && cropFraction <= 1), "--crop-fraction",
         cropFraction, "must be in (0, 1], or 0 for no crop");
     Resampling resampling = Resampling.fromJson("--interpolation", interpolation.toLowerCase(Locale.ROOT));
     int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     OptionChecks.atLeast("--threads", workers, 1);
-    if ((spec == null) == (run.value() == null)) {
+    if ((spec == null) == (run == null)) {
       throw new IllegalArgumentException("eval-image needs one model: --spec NAME|FILE with --weights FILE, or --run"
           + " DIR (a train-image run folder)");
     }
     if (spec != null && weights == null) {
       throw new IllegalArgumentException("--spec " + spec + " needs --weights FILE: random weights score chance");
     }
-    if (run.value() != null && weights != null) {
+    if (run != null && weights != null) {
       throw new IllegalArgumentException("--weights goes with --spec; a --run's weights are its --checkpoint");
     }
-    Path file = run.value() != null ? RunFolder.resolveCheckpoint(run.value(), checkpoint) : weights;
+    Path file = run != null ? RunFolder.resolveCheckpoint(run, checkpoint) : weights;
     PrintWriter out = command.commandLine().getOut();
     try (Safetensors tensors = Safetensors.open(file)) {
-      VisionSpec model = run.value() != null ? runModel(tensors, file) : VisionSpec.load(spec);
+      VisionSpec model = run != null ? runModel(tensors, file) : VisionSpec.load(spec);
       Preprocessing preprocessing = new Preprocessing(model.imageSize(), cropFraction, resampling);
       ImageFolderReader.Listing listing = ImageFolderReader.list(images);
       try (VisionModelGraph<TFloat32> graph = VisionModelGraph.build(model, TFloat32.class, -1, 0)) {
         // the authors' state_dict as train-image --weights reads it (MsViT's buffers skipped, another
         // architecture's tensors refused); a run checkpoint also holds the optimizer's state
-        WeightLoader.Report report = run.value() != null ? WeightLoader.load(graph.session(), graph.parameters(), tensors)
+        WeightLoader.Report report = run != null ? WeightLoader.load(graph.session(), graph.parameters(), tensors)
             : MsVitWeights.load(graph.session(), graph.parameters(), tensors, java.util.Set.of());
         report.warnings().forEach(command.commandLine().getErr()::println);
-        if (run.value() != null) {
+        if (run != null) {
           out.printf(Locale.ROOT, "loaded %d parameters from %s (step %d)%n", report.loaded().size(), file,
               io.longshort.train.Checkpoints.step(file));
         } else {

@@ -150,10 +150,10 @@ final class ExportCommand implements Callable<Integer> {
           continue;
         }
         String hint;
-        if (model.run.value() != null) {
-          Optional<Path> finite = newestFiniteOther(model.run.value().resolve("checkpoints"), from);
+        if (model.run.valueOrNull() != null) {
+          Optional<Path> finite = newestFiniteOther(model.run.valueOrNull().resolve("checkpoints"), from);
           hint = finite.map(f -> "the newest checkpoint of the run with finite weights is " + f.getFileName()
-              + ": export it with --run " + model.run.value() + " --checkpoint " + Checkpoints.step(f))
+              + ": export it with --run " + model.run.valueOrNull() + " --checkpoint " + Checkpoints.step(f))
               .orElse("no checkpoint of the run has finite weights: train again with a lower --lr");
         } else {
           hint = "export weights that are finite";

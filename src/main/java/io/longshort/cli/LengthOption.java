@@ -3,7 +3,7 @@ package io.longshort.cli;
 import picocli.CommandLine.Option;
 
 /** {@code --length N}, tokens per sequence (see {@link SharedOption}); each command checks the range it takes. */
-final class LengthOption extends SharedOption {
+final class LengthOption extends SharedOption<Integer> {
   @Option(names = "--length", paramLabel = "N", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
   private Integer length;
 
@@ -27,21 +27,8 @@ final class LengthOption extends SharedOption {
     return "--length";
   }
 
-  /** The length: given, or the command's default value. */
-  int value() {
-    if (length == null) {
-      throw new IllegalStateException("--length has a derived default: use orElse");
-    }
-    return length;
-  }
-
-  /** The length given, or null where the command derives it. */
+  @Override
   Integer valueOrNull() {
     return length;
-  }
-
-  /** The length given, else {@code derived}. */
-  int orElse(int derived) {
-    return length != null ? length : derived;
   }
 }

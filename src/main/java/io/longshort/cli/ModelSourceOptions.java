@@ -82,19 +82,19 @@ final class ModelSourceOptions {
   }
 
   Kind kind() {
-    int given = (run.value() != null ? 1 : 0) + (bundle != null ? 1 : 0) + (spec != null ? 1 : 0);
+    int given = (run.valueOrNull() != null ? 1 : 0) + (bundle != null ? 1 : 0) + (spec != null ? 1 : 0);
     if (given != 1) {
       throw new IllegalArgumentException((given == 0 ? "no model: give " : "give only one of ")
           + "--run DIR, --bundle DIR or --spec NAME|FILE" + (given == 0 ? "" : " (got " + given + ")"));
     }
-    return run.value() != null ? Kind.RUN : bundle != null ? Kind.BUNDLE : Kind.SPEC;
+    return run.valueOrNull() != null ? Kind.RUN : bundle != null ? Kind.BUNDLE : Kind.SPEC;
   }
 
   /** The run's checkpoint that --checkpoint names (default latest), as the run folder resolves it. */
   private Path runCheckpoint() {
     String which = checkpoint == null ? "latest" : checkpoint;
     try {
-      return RunFolder.resolveCheckpoint(run.value(), which);
+      return RunFolder.resolveCheckpoint(run.valueOrNull(), which);
     } catch (IOException | IllegalArgumentException e) {
       // the run folder's message names the choice as "checkpoint 'x': ..."; here the option does
       String why = e.getMessage().replaceFirst("^checkpoint '" + java.util.regex.Pattern.quote(which) + "': ", "");
@@ -114,7 +114,7 @@ final class ModelSourceOptions {
           throw new IllegalArgumentException("--checkpoint " + file + " is not a training checkpoint (no model in"
               + " its metadata); give it with --spec");
         }
-        return new Resolved(Kind.RUN, ModelSpec.parseJson(meta.get("model")), file, meta, folderName(run.value()));
+        return new Resolved(Kind.RUN, ModelSpec.parseJson(meta.get("model")), file, meta, folderName(run.valueOrNull()));
       }
       case BUNDLE -> {
         if (checkpoint != null) {

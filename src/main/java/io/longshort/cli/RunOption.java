@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** {@code --run DIR}, a training run's folder (see {@link SharedOption}). */
-final class RunOption extends SharedOption {
+final class RunOption extends SharedOption<Path> {
   @Option(names = "--run", paramLabel = "DIR", description = "A run folder (checkpoints, best.json, TensorBoard events"
       + " and the run's settings): training writes it and resumes from its newest checkpoint; eval, export and"
       + " generate read one of its checkpoints (--checkpoint).")
@@ -30,7 +30,8 @@ final class RunOption extends SharedOption {
   }
 
   /** The folder, or null when not given. */
-  Path value() {
+  @Override
+  Path valueOrNull() {
     return run;
   }
 }

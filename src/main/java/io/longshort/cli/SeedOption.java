@@ -3,7 +3,7 @@ package io.longshort.cli;
 import picocli.CommandLine.Option;
 
 /** {@code --seed N}, the one random seed of a command (see {@link SharedOption}). */
-final class SeedOption extends SharedOption {
+final class SeedOption extends SharedOption<Long> {
   @Option(names = "--seed", paramLabel = "N",
       description = "The random seed: the same seed, data and options give the same numbers (default: ${DEFAULT-VALUE}).")
   private Long seed;
@@ -28,16 +28,8 @@ final class SeedOption extends SharedOption {
     return "--seed";
   }
 
-  /** The seed: given, or the command's default value. */
-  long value() {
-    if (seed == null) {
-      throw new IllegalStateException("--seed has a derived default: use orElse");
-    }
+  @Override
+  Long valueOrNull() {
     return seed;
-  }
-
-  /** The seed given, else {@code derived}. */
-  long orElse(long derived) {
-    return seed != null ? seed : derived;
   }
 }

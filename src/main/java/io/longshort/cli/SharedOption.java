@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * and whether the command requires it. {@link #configureAll} puts those into each command's
  * help and parsing.
  */
-abstract class SharedOption {
+abstract class SharedOption<V> {
   private final String derivedDefault;
   private final boolean required;
 
@@ -30,6 +30,24 @@ abstract class SharedOption {
 
   /** The option's name, e.g. {@code --seed}. */
   abstract String name();
+
+  /** The value picocli set: given, or the command's default value; null where the command derives it. */
+  abstract V valueOrNull();
+
+  /** The value: given, or the command's default value (not for an option whose default is derived). */
+  final V value() {
+    V v = valueOrNull();
+    if (v == null) {
+      throw new IllegalStateException(name() + " has a derived default: use orElse");
+    }
+    return v;
+  }
+
+  /** The value given (or the command's default value), else {@code derived}. */
+  final V orElse(V derived) {
+    V v = valueOrNull();
+    return v != null ? v : derived;
+  }
 
   /** Whether the command line gave this option (otherwise the command's default holds). */
   boolean given(CommandSpec command) {
@@ -49,7 +67,7 @@ abstract class SharedOption {
 
   private static void configure(CommandSpec command, CommandSpec mixinHolder) {
     for (CommandSpec mixin : mixinHolder.mixins().values()) {
-      if (mixin.userObject() instanceof SharedOption shared) {
+      if (mixin.userObject() instanceof SharedOption<?> shared) {
         shared.applyTo(command);
       }
       configure(command, mixin); // mixins of mixins (ModelSourceOptions holds a RunOption)

@@ -163,7 +163,7 @@ final class TrainImageCommand implements Callable<Integer> {
     long started = System.nanoTime();
     long every = Math.max(1, steps / 20);
     try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch.value(), seed.value(),
-        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed.value()) : null, run.value(), checkpointEvery, keep,
+        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed.value()) : null, run.valueOrNull(), checkpointEvery, keep,
         // the decoded images and labels: the same data whatever files or generator gave them
         ContentFingerprint.ofArrays(List.of(train.pixels(), eval.pixels()), List.of(train.labels(), eval.labels())))) {
       if (trainer.updates() > 0) {
