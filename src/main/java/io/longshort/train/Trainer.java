@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.data.BatchSource;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Task;
@@ -162,15 +163,14 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
     return loop.step();
   }
 
-  public TrainingLoop.Result train(BatchSource train, BatchSource valid, TrainingLoop.Listener listener)
+  public TrainingResult train(BatchSource train, BatchSource valid, TrainingListener listener)
       throws IOException {
-    boolean lm = graph.spec().task() == Task.LANGUAGE_MODEL;
-    return loop.train(config, TrainingData.tokens(train, lm), valid == null ? null : TrainingData.tokens(valid, lm), listener);
+    return loop.train(config, train, valid, listener);
   }
 
   /** Loss, accuracy and bits per character over {@code batches} batches (0 = one epoch), no dropout. */
   public TrainingLoop.Metrics evaluate(BatchSource data, int batches) {
-    return loop.evaluate(TrainingData.tokens(data, graph.spec().task() == Task.LANGUAGE_MODEL), batches);
+    return loop.evaluate(data, batches);
   }
 
   @Override
