@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.data.ImageData;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
 import io.longshort.graph.vision.VisionModelGraph;

@@ -1,7 +1,5 @@
-package io.longshort.train;
+package io.longshort.data;
 
-import io.longshort.data.Batch;
-import io.longshort.data.BatchSource;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
 import io.longshort.io.HostArray;
