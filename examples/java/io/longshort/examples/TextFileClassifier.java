@@ -12,8 +12,8 @@ import java.nio.file.Path;
 
 /**
  * A model from a ModelSpec JSON file trained on a user's own data: JSON Lines files with a
- * {@code text} and a string {@code label} per line (the label names are the training file's, in
- * order of first appearance, recorded as {@code labels.json} in the run folder), then exported
+ * {@code text} and a string {@code label} per line (the label names are the training file's,
+ * sorted, recorded as {@code labels.json} in the run folder), then exported
  * for TF Serving from the best checkpoint.
  *
  * <pre>

@@ -73,7 +73,7 @@ public interface Dataset {
   /**
    * A JSON Lines file of a user's: {@code textField} (text; retrieval: two fields separated by a
    * comma, e.g. {@code "text1,text2"}) and {@code labelField} (a label name) per line. Label names
-   * are the training file's, in order of first appearance ({@link LabelNames#collect}).
+   * are the training file's, sorted (numerically when all are numbers; {@link LabelNames#collect}).
    */
   static Dataset jsonl(Path file, String textField, String labelField) {
     return userFile(file, textField, labelField, "jsonl", (f, fields, label) -> new JsonlRows(f, fields, label));

@@ -123,7 +123,7 @@ class ExamplesTest {
           .feed(sig.getInputsMap().get("mask").getName(), maskT)
           .fetch(sig.getOutputsMap().get("logits").getName()).run()) {
         double[] logits = io.longshort.graph.core.HostTensors.toDoubles(out.get(0));
-        // class ids are the training file's label names in order of first appearance
+        // class ids are positions in the run's label names (labels.json)
         List<String> names = namesOf(run);
         assertEquals("pos", names.get(logits[0] > logits[1] ? 0 : 1), "praise: " + java.util.Arrays.toString(logits));
         assertEquals("neg", names.get(logits[2] > logits[3] ? 0 : 1), "complaint: " + java.util.Arrays.toString(logits));
