@@ -1,14 +1,14 @@
 package io.longshort.cli;
 
+import io.longshort.export.Export;
 import io.longshort.export.ExportOptions;
-import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.io.FolderLock;
+import io.longshort.spec.ModelSpec;
 import io.longshort.train.Checkpoints;
 import io.longshort.weights.FiniteValues;
-import io.longshort.spec.ModelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -118,10 +118,15 @@ final class ExportCommand implements Callable<Integer> {
     try (ModelGraph<?> g = builder.build()) {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
-      ServingExport.Result r = ServingExport.export(lock, g, out, modelName, version, overwrite, seed.value(), options, note -> {
-        o.println("recovered: " + note);
-        o.flush();
-      });
+      Export export = Export.of(g).optSeed(seed.value()).optXla(xla).optBf16(bf16).optOverwrite(overwrite)
+          .optNotes(note -> {
+            o.println("recovered: " + note);
+            o.flush();
+          });
+      if (version != null) {
+        export.optVersion(version);
+      }
+      ServingExport.Result r = export.write(lock, out, modelName);
       if (servingBasePath != null) {
         ServingExport.updateServerConfigs(out, servingBasePath);
       }

@@ -5,18 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.data.BatchKind;
-import io.longshort.train.TrainingLoop;
+import io.longshort.data.BatchSource;
 import io.longshort.data.Batcher;
 import io.longshort.data.Example;
 import io.longshort.data.ExampleList;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;
-import io.longshort.train.BatchSource;
+import io.longshort.train.AdamW;
 import io.longshort.train.Checkpoints;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.Trainer;
+import io.longshort.train.TrainingListener;
+import io.longshort.train.TrainingResult;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -52,8 +54,8 @@ class DistributedTrainingTest {
   static final ModelSpec MODEL = ModelSpec.classifier().setVocabSize(8).setMaxLength(N).setWidth(16).setLayers(1)
       .setHiddenWidth(32).setAttention(AttentionSpec.longShort().setWidth(16).setHeads(2).setWindow(4).setRank(2).build())
       .setClasses(2).optPooling(Pooling.MEAN).optDropout(0).build();
-  static final OptimizerSpec OPTIMIZER = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 3e-3, 0.9, 0.999, 1e-6, 0.01,
-      0, OptimizerSpec.Schedule.LINEAR, 2, STEPS, 1.0, 1);
+  static final OptimizerSpec OPTIMIZER = AdamW.builder().setLearningRate(3e-3).optWeightDecay(0.01).optWarmup(2)
+      .optTotalSteps(STEPS).optClipNorm(1.0).build();
   static final TrainConfig CONFIG = TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(STEPS).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(2).optKeepCheckpoints(10).optEarlyStopPatience(0).build();
 
   /** label = 1 iff token 3 occurs more often than token 4; lengths 8..16 (padded rows differ per shard). */
@@ -81,7 +83,7 @@ class DistributedTrainingTest {
     // the single-process run on the combined batch: its checkpoints of every second step
     Path run = dir.resolve("single");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, OPTIMIZER, CONFIG, TFloat32.class, run)) {
-      t.train(data(), null, new TrainingLoop.Listener() {});
+      t.train(data(), null, new TrainingListener() {});
     }
     single = run.resolve("checkpoints");
   }
@@ -112,7 +114,7 @@ class DistributedTrainingTest {
   void twoWorkersEqualOneProcessOnTheCombinedBatch() throws Exception {
     Path run = dir.resolve("distributed");
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
-      TrainingLoop.Result result = t.train(data(), new TrainingLoop.Listener() {});
+      TrainingResult result = t.train(data(), new TrainingListener() {});
       assertEquals(STEPS, result.steps());
       Set<String> devices = t.devicesOfStep(data(), 0);
       assertTrue(devices.stream().anyMatch(d -> d.startsWith("/job:worker/replica:0/task:1/"))
@@ -137,7 +139,7 @@ class DistributedTrainingTest {
     Path run = dir.resolve("killed");
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
       WorkerFailureException e = assertThrows(WorkerFailureException.class, () ->
-          t.train(data(), new TrainingLoop.Listener() {
+          t.train(data(), new TrainingListener() {
             @Override
             public void checkpointed(long step, Path file) {
               if (step == 4) {
@@ -160,7 +162,7 @@ class DistributedTrainingTest {
     cluster.awaitServing(1);
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
       assertEquals(4, t.step(), "resumed from ckpt-4");
-      t.train(data(), new TrainingLoop.Listener() {});
+      t.train(data(), new TrainingListener() {});
     }
     // what was checkpointed before the failure (steps 1-4) carries on: the end equals the straight run
     for (long s = 2; s <= STEPS; s += 2) {
