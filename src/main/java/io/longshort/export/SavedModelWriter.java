@@ -276,6 +276,9 @@ public final class SavedModelWriter {
     int signaturesId = objects.getNodesCount();
     SavedObject.Builder signatureMap = objects.addNodesBuilder().setUserObject(userObject("signature_map"));
     objects.getNodesBuilder(0).addChildren(ObjectReference.newBuilder().setNodeId(signaturesId).setLocalName("signatures"));
+    // TF2: each vocabulary table a resource object that creates and fills itself from the asset
+    Map<TextSignatures.Table, Integer> tableIds = tables.isEmpty() ? Map.of()
+        : TextAssets.tableObjects(graphDef, objects, tables);
 
     for (Map.Entry<String, Map<String, Operand<?>>> sig : sigOutputs.entrySet()) {
       String key = sig.getKey();
@@ -288,7 +291,9 @@ public final class SavedModelWriter {
       outputs.forEach((name, op) -> def.putOutputs(name, tensorInfo(op)));
       meta.putSignatureDef(key, def.build());
 
-      FunctionDef fn = function(modelGraph, key, inputs, params, outputs);
+      List<TextSignatures.Table> captured = text == null ? List.of() : text.text().tablesOf(key);
+      FunctionDef fn = function(modelGraph, key, inputs, params, outputs,
+          captured.stream().<Operand<?>>map(TextSignatures.Table::handle).toList());
       graphDef.getLibraryBuilder().addFunction(fn);
       String fnName = fn.getSignature().getName();
       int fnId = objects.getNodesCount();
@@ -307,6 +312,7 @@ public final class SavedModelWriter {
       for (Parameter<T> p : params) {
         cf.addBoundInputs(tree.variableId(p.name()));
       }
+      captured.forEach(t -> cf.addBoundInputs(tableIds.get(t)));
       objects.putConcreteFunctions(fnName, cf.build());
     }
     // TF1 loaders (tf.compat.v1.saved_model.load) find the variables through these collections
@@ -336,10 +342,19 @@ public final class SavedModelWriter {
    */
   static <T extends TFloating> FunctionDef function(Graph graph, String key, Map<String, Operand<?>> inputs,
       List<Parameter<T>> params, Map<String, Operand<?>> outputs) {
+    return function(graph, key, inputs, params, outputs, List.of());
+  }
+
+  /** {@link #function(Graph, String, Map, List, Map)} whose last arguments are {@code captures} (table handles). */
+  static <T extends TFloating> FunctionDef function(Graph graph, String key, Map<String, Operand<?>> inputs,
+      List<Parameter<T>> params, Map<String, Operand<?>> outputs, List<Operand<?>> captures) {
     Signature.Builder b = Signature.builder(key);
     inputs.forEach(b::input);
     for (int i = 0; i < params.size(); i++) {
       b.input("var_" + i, params.get(i).handle());
+    }
+    for (int i = 0; i < captures.size(); i++) {
+      b.input("table_" + i, captures.get(i));
     }
     outputs.forEach(b::output);
     FunctionDef fn;
@@ -349,9 +364,9 @@ public final class SavedModelWriter {
     // check the argument order TF2 relies on
     var args = fn.getSignature().getInputArgList();
     List<String> want = new ArrayList<>(inputs.keySet());
-    if (args.size() != inputs.size() + params.size()) {
+    if (args.size() != inputs.size() + params.size() + captures.size()) {
       throw new IllegalStateException("function for '" + key + "' has " + args.size() + " arguments, expected "
-          + (inputs.size() + params.size()));
+          + (inputs.size() + params.size() + captures.size()));
     }
     for (int i = 0; i < want.size(); i++) {
       // named after the input's op: the key itself at the top level, scope_key inside a scope

@@ -9,7 +9,23 @@ import java.util.List;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.AssetFileDef;
 import org.tensorflow.proto.CollectionDef;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.proto.FunctionDef;
 import org.tensorflow.proto.MetaGraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.OpDef;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedAsset;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedBareConcreteFunction;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedConcreteFunction;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObject;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObjectGraph;
+import org.tensorflow.proto.SavedObjectGraphOuterClass.SavedResource;
+import org.tensorflow.proto.Struct.DictValue;
+import org.tensorflow.proto.Struct.NoneValue;
+import org.tensorflow.proto.Struct.StructuredValue;
+import org.tensorflow.proto.Struct.TensorSpecProto;
+import org.tensorflow.proto.Struct.TupleValue;
+import org.tensorflow.proto.TrackableObjectGraphOuterClass.TrackableObjectGraph.TrackableObject.ObjectReference;
 import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 
@@ -49,6 +65,71 @@ final class TextAssets {
     if (!text.text().tables().isEmpty()) {
       VocabularyFiles.write(text.text().tokenizer(), assets.resolve(SavedModelWriter.VOCABULARY_ASSET));
     }
+  }
+
+  /**
+   * TF2's view of the tables ({@code tf.saved_model.load}), as Python's own exports of a
+   * {@code tf.lookup.StaticHashTable} have it: an asset object (the vocabulary file, AssetFileDef
+   * 0) and per table a resource object whose {@code _create_resource} function makes the table and
+   * whose {@code _initialize} function (bound to the resource and the asset) fills it; the loader
+   * runs it once, and the signature functions take the table's handle as a bound input. Returns the
+   * resource object's node id of each table. The functions go into {@code graphDef}'s library.
+   */
+  static java.util.Map<TextSignatures.Table, Integer> tableObjects(org.tensorflow.proto.GraphDef.Builder graphDef,
+      SavedObjectGraph.Builder objects, List<TextSignatures.Table> tables) {
+    java.util.Map<String, NodeDef> nodes = new java.util.HashMap<>();
+    graphDef.getNodeList().forEach(n -> nodes.put(n.getName(), n));
+    int assetId = objects.getNodesCount();
+    objects.addNodesBuilder().setAsset(SavedAsset.newBuilder().setAssetFileDefIndex(0));
+    objects.getNodesBuilder(0).addChildren(ref(assetId, "text_vocabulary_file"));
+    java.util.Map<TextSignatures.Table, Integer> ids = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < tables.size(); i++) {
+      TextSignatures.Table t = tables.get(i);
+      NodeDef table = nodes.get(t.handle().asOutput().op().name());
+      NodeDef init = nodes.get(t.initializer().op().name());
+      String create = "text_table_create_" + i;
+      String fill = "text_table_initialize_" + i;
+      graphDef.getLibraryBuilder().addFunction(FunctionDef.newBuilder()
+          .setSignature(OpDef.newBuilder().setName(create).setIsStateful(true)
+              .addOutputArg(OpDef.ArgDef.newBuilder().setName("handle").setType(DataType.DT_RESOURCE)))
+          .addNodeDef(NodeDef.newBuilder().setName("table").setOp(table.getOp()).putAllAttr(table.getAttrMap()))
+          .putRet("handle", "table:table_handle:0"));
+      graphDef.getLibraryBuilder().addFunction(FunctionDef.newBuilder()
+          .setSignature(OpDef.newBuilder().setName(fill).setIsStateful(true)
+              .addInputArg(OpDef.ArgDef.newBuilder().setName("table").setType(DataType.DT_RESOURCE))
+              .addInputArg(OpDef.ArgDef.newBuilder().setName("path").setType(DataType.DT_STRING))
+              .addControlOutput("init"))
+          .addNodeDef(NodeDef.newBuilder().setName("init").setOp(init.getOp()).addInput("table").addInput("path")
+              .putAllAttr(init.getAttrMap()))
+          .putControlRet("init", "init"));
+      int resourceId = objects.getNodesCount();
+      objects.addNodesBuilder().setResource(SavedResource.getDefaultInstance());
+      objects.getNodesBuilder(0).addChildren(ref(resourceId, "text_table_" + i));
+      int createId = objects.getNodesCount();
+      objects.addNodesBuilder().setBareConcreteFunction(SavedBareConcreteFunction.newBuilder()
+          .setConcreteFunctionName(create).setAllowedPositionalArguments(0));
+      int fillId = objects.getNodesCount();
+      objects.addNodesBuilder().setBareConcreteFunction(SavedBareConcreteFunction.newBuilder()
+          .setConcreteFunctionName(fill).setAllowedPositionalArguments(0));
+      objects.getNodesBuilder(resourceId).addChildren(ref(createId, "_create_resource"))
+          .addChildren(ref(fillId, "_initialize"));
+      StructuredValue noArgs = StructuredValue.newBuilder().setTupleValue(TupleValue.newBuilder()
+          .addValues(StructuredValue.newBuilder().setTupleValue(TupleValue.getDefaultInstance()))
+          .addValues(StructuredValue.newBuilder().setDictValue(DictValue.getDefaultInstance()))).build();
+      objects.putConcreteFunctions(create, SavedConcreteFunction.newBuilder().setCanonicalizedInputSignature(noArgs)
+          .setOutputSignature(StructuredValue.newBuilder().setTensorSpecValue(TensorSpecProto.newBuilder()
+              .setDtype(DataType.DT_RESOURCE).setShape(org.tensorflow.proto.TensorShapeProto.getDefaultInstance())))
+          .build());
+      objects.putConcreteFunctions(fill, SavedConcreteFunction.newBuilder().setCanonicalizedInputSignature(noArgs)
+          .setOutputSignature(StructuredValue.newBuilder().setNoneValue(NoneValue.getDefaultInstance()))
+          .addBoundInputs(resourceId).addBoundInputs(assetId).build());
+      ids.put(t, resourceId);
+    }
+    return ids;
+  }
+
+  private static ObjectReference ref(int id, String name) {
+    return ObjectReference.newBuilder().setNodeId(id).setLocalName(name).build();
   }
 
   /** The AssetFileDefs of the tables' file-name tensors and the init op's signature. */

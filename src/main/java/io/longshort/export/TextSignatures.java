@@ -143,7 +143,7 @@ public final class TextSignatures {
     TextTokenizer tokenizer = tokenizer(spec);
     Map<String, Signature> sigs = new LinkedHashMap<>();
     if (tokenizer == null) {
-      return new Text(sigs, List.of(), null, null);
+      return new Text(sigs, List.of(), Map.of(), null, null);
     }
     Graph g = model.graph();
     Map<String, Signature> ids = model.signatures();
@@ -155,6 +155,7 @@ public final class TextSignatures {
         Map.of("logits", idDefault.outputs().get("logits")));
     FunctionCalls.define(g, forward);
     Encoder encoder = new Encoder(tf, tokenizer, model.length(), vocabularyFile);
+    Map<String, List<Table>> tablesOf = new LinkedHashMap<>();
     if (spec.task() == Task.LANGUAGE_MODEL) {
       sigs.put(SCORE_TEXT, scoreText(tf.withSubScope(SCORE_TEXT), encoder, forward, params, options.xla()));
       if (ids.containsKey(GenerateSignature.KEY)) {
@@ -168,7 +169,10 @@ public final class TextSignatures {
       for (String name : textInputs(spec.task())) {
         texts.put(name, p.withName(name).placeholder(TString.class, Placeholder.shape(Shape.of(-1))));
       }
+      int before = encoder.tables.size();
       sigs.put(PREDICT_TEXT, classifier(p, encoder, texts, names, forward, params, options.xla(), true));
+      tablesOf.put(PREDICT_TEXT, List.copyOf(encoder.tables.subList(before, encoder.tables.size())));
+      before = encoder.tables.size();
       Ops c = tf.withSubScope(CLASSIFY);
       Operand<TString> serialized = c.withName(CLASSIFY_INPUTS).placeholder(TString.class,
           Placeholder.shape(Shape.of(-1)));
@@ -176,18 +180,25 @@ public final class TextSignatures {
           textInputs(spec.task()));
       Signature classify = classifier(c, encoder, parsed, names, forward, params, options.xla(), false);
       sigs.put(CLASSIFY, new Signature(new LinkedHashMap<>(Map.of(CLASSIFY_INPUTS, serialized)), classify.outputs()));
+      tablesOf.put(CLASSIFY, List.copyOf(encoder.tables.subList(before, encoder.tables.size())));
     }
     String init = encoder.tables.isEmpty() ? null : TextAssets.initOp(tf, encoder.tables);
-    return new Text(sigs, List.copyOf(encoder.tables), tokenizer, init);
+    return new Text(sigs, List.copyOf(encoder.tables), tablesOf, tokenizer, init);
   }
 
   /**
    * What {@link #build} adds: the signatures, the vocabulary tables they read (one per text input;
-   * none when the family's ids are computed, not looked up) and the tokenizer whose
+   * none when the family's ids are computed, not looked up; and by signature) and the tokenizer whose
    * {@link TextTokenizer#vocabularyLines()} the tables' file holds, the name of the op that fills
    * every table (null without tables).
    */
-  public record Text(Map<String, Signature> signatures, List<Table> tables, TextTokenizer tokenizer, String initOp) {}
+  public record Text(Map<String, Signature> signatures, List<Table> tables, Map<String, List<Table>> tablesOf,
+      TextTokenizer tokenizer, String initOp) {
+    /** The tables signature {@code key} reads (its TF2 function takes their handles as arguments). */
+    public List<Table> tablesOf(String key) {
+      return tablesOf.getOrDefault(key, List.of());
+    }
+  }
 
   /**
    * A vocabulary table of the graph: its initializer (run once per session, the file's name read
