@@ -89,6 +89,12 @@ public final class TextSignatures {
     return spec.vocabSize() >= 256 + ByteTokenizer.ID_OFFSET ? ByteTokenizer.INSTANCE : null;
   }
 
+  /** Two texts of the family's kind: what the warm-up requests send to the text signatures. */
+  public static List<String> exampleTexts(TextTokenizer tokenizer) {
+    return tokenizer instanceof ListOpsTokenizer ? List.of("[MAX 2 9 [MIN 4 7 ] 0 ]", "[SM 1 2 ]")
+        : List.of("A short text to warm up with.", "Another one, with \u00e9 and \uD83D\uDE00.");
+  }
+
   /** The text inputs of a task: {@code text}, or {@code text_0} and {@code text_1} for retrieval. */
   public static List<String> textInputs(Task task) {
     return task == Task.RETRIEVAL ? List.of("text_0", "text_1") : List.of("text");
