@@ -10,9 +10,10 @@ Checks, each printed with its numbers:
      example inputs (assets.extra/example.safetensors: input.<name>, output.<name>);
   2. tf.compat.v1.saved_model.load (TF1: graph, saver_def restore, signature tensor names, what TF
      Serving does) gives the same outputs;
-  3. assets.extra/tf_serving_warmup_requests reads as TFRecords (tf.data checks the CRCs) and each
-     record is a PredictionLog whose predict_log.request holds the example inputs for
-     serving_default (decoded here field by field, independently of the Java code);
+  3. assets.extra/tf_serving_warmup_requests reads as TFRecords (tf.data checks the CRCs): the first
+     record is serving_default's request with the example inputs, then one per text signature
+     (a ClassificationRequest for classify), each of which runs (decoded here field by field,
+     independently of the Java code);
   4. saved_model_cli show --all lists the signatures.
 For a SavedModel whose signatures call must-compile functions (`export --xla`), it also checks that
 XLA compiled serving_default's function for the TF2 call, and that TF1 running the warm-up
@@ -102,7 +103,13 @@ def bf16_reference(f32_dir, inputs):
 
 
 def warmup_request(record):
-    """(signature name, {input: array}) of one PredictionLog record, decoded field by field."""
+    """(signature name, {input: array}) of one PredictionLog record, decoded field by field: a
+    predict_log (field 6) request's tensors, or a classify_log (field 2) request's tf.Example protos
+    as the serialized strings TF Serving's classifier feeds to the signature's `inputs`."""
+    if any(n == 2 for n, _, _ in fields(record)):
+        request = one(one(record, 2), 1)
+        examples = [v for n, _, v in fields(one(one(request, 2), 1)) if n == 1]
+        return one(one(request, 1), 3).decode(), {"inputs": np.array(examples, dtype=object)}
     request = one(one(record, 6), 1)
     spec = one(request, 1)
     sig_name = one(spec, 3).decode()
@@ -175,18 +182,26 @@ def main():
         # the warm-up requests first, as TF Serving replays them when it loads a version
         worst_w, fits_w = 0.0, True
         new = []
+        text_ran = 0
+        id_requests = 0
         for sig_name, tensors in requests:
             ws = meta.signature_def[sig_name]
             before = xla_dump.modules(DUMP)
             wnames = sorted(ws.outputs.keys())
             wvals = sess.run([ws.outputs[k].name for k in wnames], {ws.inputs[k].name: v for k, v in tensors.items()})
+            if any(ws.inputs[k].dtype == tf.string.as_datatype_enum for k in ws.inputs):
+                # a text signature's request (strings or tf.Example in): it must run; its outputs are
+                # checked against the id signature's by check_text_signatures_python.py
+                text_ran += all(v.shape[0] == len(next(iter(tensors.values()))) for v in wvals)
+                continue
+            id_requests += 1
             new += xla_dump.compiled(DUMP, before, compiled_fns.get(sig_name, []))
             w, f = compare(dict(zip(wnames, wvals)), expected, tol)
             worst_w, fits_w = max(worst_w, w), fits_w and f
-        report("TF1 warm-up requests vs Java", len(requests) > 0 and fits_w,
-               "%d requests; max |diff| = %.3g" % (len(requests), worst_w))
+        report("TF1 warm-up requests vs Java", id_requests > 0 and fits_w and id_requests + text_ran == len(requests),
+               "%d id requests; max |diff| = %.3g; %d text requests ran" % (id_requests, worst_w, text_ran))
         if xla:
-            report("TF1 warm-up requests compiled by XLA", len(new) >= len(requests), "new XLA modules %s" % new)
+            report("TF1 warm-up requests compiled by XLA", len(new) >= id_requests, "new XLA modules %s" % new)
         s = meta.signature_def["serving_default"]
         feed = {s.inputs[k].name: v for k, v in inputs.items()}
         names = sorted(s.outputs.keys())
@@ -197,13 +212,16 @@ def main():
 
     # 3. warm-up requests
     good = 0
-    for sig_name, tensors in requests:
+    for sig_name, tensors in requests[:1]:
         same = sig_name == "serving_default" and tensors.keys() == inputs.keys() and all(
             np.array_equal(tensors[k], inputs[k]) for k in inputs)
         good += same
-    report("warm-up TFRecord of PredictionLogs", len(records) > 0 and good == len(records),
-           "%d records (CRCs checked by tf.data), %d hold serving_default requests with the example inputs"
-           % (len(records), good))
+    text_sigs = sorted(k for k in m.signatures.keys() if any(
+        spec.dtype == tf.string for spec in m.signatures[k].structured_input_signature[1].values()))
+    warmed = sorted(name for name, _ in requests[1:])
+    report("warm-up TFRecord of PredictionLogs", len(records) > 0 and good == 1 and warmed == text_sigs,
+           "%d records (CRCs checked by tf.data): the first a serving_default request with the example inputs (%s),"
+           " then the text signatures %s (expected %s)" % (len(records), bool(good), warmed, text_sigs))
 
     # 4. saved_model_cli
     cli = shutil.which("saved_model_cli")

@@ -26,8 +26,11 @@ import picocli.CommandLine.Spec;
 /** Exports a model as a SavedModel version in TF Serving's layout. */
 @Command(name = "export", mixinStandardHelpOptions = true,
     description = "Exports a model with its weights as a SavedModel for TF Serving: <out>/<name>/<version>/ with"
-        + " saved_model.pb (tag 'serve'; signatures serving_default -> logits, probabilities and, for"
-        + " classifiers, classify -> scores, classes), variables/, assets/ and assets.extra/"
+        + " saved_model.pb (tag 'serve'; id signatures serving_default -> logits, probabilities and, for"
+        + " classifiers, classify_ids -> scores, classes; text signatures: classifiers predict_text (strings ->"
+        + " classes, scores, logits, truncated) and classify (TF Serving's Classify API, tf.Example in), byte"
+        + " language models score_text and generate_text; see docs/serving.md), variables/, assets/ (labels.txt,"
+        + " the vocabulary of a ListOps model) and assets.extra/"
         + " (tf_serving_warmup_requests, example.safetensors). Also (re)writes <out>/models.config and"
         + " <out>/batching_parameters.txt. The version is written into a hidden temporary folder and"
         + " renamed into place; an existing version is refused unless --overwrite."
@@ -74,6 +77,16 @@ final class ExportCommand implements Callable<Integer> {
           + " (TF Serving refuses more with INVALID_ARGUMENT); 1..maxLength (default: maxLength, the capacity).")
   Integer maxNewTokensCap;
 
+  @Option(names = "--labels", split = ",", paramLabel = "NAME",
+      description = "Classifiers: the label names in class-id order, what the text signatures answer (default: the"
+          + " run's labels.json, else the class ids as strings).")
+  List<String> labels;
+
+  @Option(names = "--text-feature", paramLabel = "NAME", defaultValue = ExportOptions.DEFAULT_TEXT_FEATURE,
+      description = "The tf.Example feature the classify signature reads the text from (retrieval: NAME_0 and"
+          + " NAME_1; default: ${DEFAULT-VALUE}).")
+  String textFeature;
+
   @Option(names = "--xla", description = "Serve through functions that XLA must compile (generate: its loop's step).")
   boolean xla;
 
@@ -106,7 +119,17 @@ final class ExportCommand implements Callable<Integer> {
     int n = length.orElse(source.trainedLength().orElse(modelSpec.maxTokens()));
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
-    ExportOptions options = new ExportOptions(xla, bf16);
+    List<String> names = labels;
+    if (names == null && model.run != null) {
+      names = io.longshort.train.RunLabels.read(model.run).map(io.longshort.data.LabelNames::names).orElse(null);
+    }
+    if (names != null) {
+      OptionChecks.require(modelSpec.task() != io.longshort.spec.Task.LANGUAGE_MODEL, "--labels", names,
+          "applies to classifiers only (this is a " + modelSpec.task().jsonName() + ")");
+      OptionChecks.require(names.size() == modelSpec.classes(), "--labels", names,
+          "names one label per class: the model has " + modelSpec.classes());
+    }
+    ExportOptions options = new ExportOptions(xla, bf16, names, textFeature);
     ModelGraph.Builder builder = ModelGraph.builder(modelSpec).setDtype(bf16 ? TBfloat16.class : TFloat32.class)
         .optVariableDtype(TFloat32.class).setBatch(-1).setLength(n).optSeed(0);
     if (maxNewTokensCap != null) {
@@ -133,7 +156,11 @@ final class ExportCommand implements Callable<Integer> {
       o.printf("exported %s (%s, %,d parameters, inputs %s of length %d, %s) as version %d -> %s%n", modelName,
           modelSpec.task().jsonName(), g.parameters().count(), g.inputs().keySet(), n, options.describe(), r.version(),
           r.versionDir());
-      o.println("  signatures: " + g.signatures().keySet() + "; "
+      List<String> sigs = new java.util.ArrayList<>(g.signatures().keySet());
+      sigs.addAll(io.longshort.export.TextSignatures.build(g, options, SavedModelWriter.VOCABULARY_ASSET).signatures()
+          .keySet());
+      o.println("  signatures: " + sigs + (options.labels() == null && modelSpec.task() != io.longshort.spec.Task.LANGUAGE_MODEL
+          ? " (no label names: classes are the class ids as strings)" : "") + "; "
           + out.resolve(ServingExport.MODELS_CONFIG) + " and " + out.resolve(ServingExport.BATCHING_FILE) + " updated");
       if (!Files.isDirectory(r.versionDir())) {
         throw new IOException("version folder " + r.versionDir() + " missing after export");

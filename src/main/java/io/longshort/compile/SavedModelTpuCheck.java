@@ -32,6 +32,10 @@ import org.tensorflow.proto.TensorShapeProto;
  * the graph is imported, so shapes propagate as they would for a server that pads batches to
  * fixed sizes; every other unknown dimension is reported. Only the graph's protos are read: no
  * variables are restored and nothing runs.
+ *
+ * <p>Signatures that take strings (text in: tokenizing, tf.Example parsing) are not checked: string
+ * ops run on the host, which is where a TPU server runs a request's preprocessing; their tensor
+ * work is the id signatures' computation, checked there.
  */
 public final class SavedModelTpuCheck {
   /** Signature keys TF2 uses for its own plumbing, not for serving. */
@@ -54,6 +58,8 @@ public final class SavedModelTpuCheck {
     MetaGraphDef mg = serving(SavedModel.parseFrom(Files.readAllBytes(file)), dir);
     Map<String, SignatureDef> sigs = new TreeMap<>(mg.getSignatureDefMap());
     sigs.keySet().removeIf(k -> k.startsWith(INTERNAL_PREFIX));
+    sigs.values().removeIf(s -> s.getInputsMap().values().stream()
+        .anyMatch(t -> t.getDtype() == org.tensorflow.proto.DataType.DT_STRING));
     Set<String> feeds = new HashSet<>();
     sigs.values().forEach(s -> s.getInputsMap().values().forEach(t -> feeds.add(opName(t))));
     Map<String, TpuCompatibility.Report> reports = new LinkedHashMap<>();

@@ -15,20 +15,14 @@ import java.util.TreeSet;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
-import org.tensorflow.OperationBuilder;
 import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.AttrValue;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.FunctionDef;
-import org.tensorflow.proto.FunctionDefLibrary;
-import org.tensorflow.proto.GraphDef;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.TensorInfo;
-import org.tensorflow.proto.NameAttrList;
-import org.tensorflow.proto.OpDef;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -66,26 +60,12 @@ public final class CompiledSignatures {
       FunctionDef plain = SavedModelWriter.function(graph, scope, inputs, params, outputs);
       FunctionDef fn = plain.toBuilder()
           .putAttr(XlaFunction.MUST_COMPILE_ATTR, AttrValue.newBuilder().setB(true).build()).build();
-      graph.importGraphDef(GraphDef.newBuilder().setLibrary(FunctionDefLibrary.newBuilder().addFunction(fn)).build());
+      FunctionCalls.define(graph, fn);
       Ops tf = Ops.create(graph).withSubScope(scope);
-      OperationBuilder b = tf.scope().opBuilder(XlaFunction.CALL_OP, "call");
-      Output<?>[] args = new Output<?>[inputs.size() + params.size()];
-      int i = 0;
-      for (Operand<?> in : inputs.values()) {
-        args[i++] = in.asOutput();
-      }
-      for (Parameter<T> p : params) {
-        args[i++] = p.handle().asOutput();
-      }
-      b.addInputList(args);
-      b.setAttr("Tin", fn.getSignature().getInputArgList().stream().map(OpDef.ArgDef::getType)
-          .toArray(DataType[]::new));
-      b.setAttr("Tout", fn.getSignature().getOutputArgList().stream().map(OpDef.ArgDef::getType)
-          .toArray(DataType[]::new));
-      b.setAttr("f", AttrValue.newBuilder().setFunc(NameAttrList.newBuilder().setName(fn.getSignature().getName()))
-          .build());
-      b.setAttr(XlaFunction.MUST_COMPILE_ATTR, true);
-      GraphOperation call = (GraphOperation) b.build();
+      List<Output<?>> args = new ArrayList<>();
+      inputs.values().forEach(in -> args.add(in.asOutput()));
+      params.forEach(p -> args.add(p.handle().asOutput()));
+      GraphOperation call = FunctionCalls.call(tf, "call", fn, args, true);
       Map<String, Operand<?>> shaped = new LinkedHashMap<>();
       int j = 0;
       for (Map.Entry<String, Operand<?>> out : outputs.entrySet()) {

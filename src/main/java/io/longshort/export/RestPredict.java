@@ -27,7 +27,9 @@ import org.tensorflow.types.TInt64;
 /**
  * TF Serving's REST predict API ({@code POST /v1/models/<m>:predict}) against a loaded SavedModel:
  * the row format {@code {"instances": [...]}} answered with {@code {"predictions": [...]}}, and the
- * columnar format {@code {"inputs": ...}} answered with {@code {"outputs": ...}}. As in TF Serving,
+ * columnar format {@code {"inputs": ...}} answered with {@code {"outputs": ...}}; string inputs (the
+ * text signatures) take JSON strings or {@code {"b64": ...}}. A request with {@code "examples"} is
+ * TF Serving's REST Classify API ({@code :classify}), answered with {@code {"results": ...}}. As in TF Serving,
  * an instance (or the inputs) is an object by input name, or a bare value when the signature has
  * one input; a bare value comes back when it has one output. Bad requests throw
  * {@link BadRequest}, whose message goes into TF Serving's {@code {"error": "..."}}.
@@ -90,6 +92,9 @@ public final class RestPredict {
     if (sig == null) {
       throw new BadRequest("Serving signature name: \"" + sigName + "\" not found in signature def; the model has "
           + signatures.keySet().stream().filter(k -> !k.startsWith("__")).toList());
+    }
+    if (root.has("examples")) {
+      return classify(session, sigName, sig, root.get("examples"), limits);
     }
     boolean rows = root.has("instances");
     boolean columns = root.has("inputs");
@@ -156,6 +161,127 @@ public final class RestPredict {
     } finally {
       fed.values().forEach(Tensor::close);
     }
+  }
+
+  /**
+   * TF Serving's REST Classify API ({@code POST /v1/models/<m>:classify}): {@code examples} (one
+   * JSON object per tf.Example: a string is a bytes feature, {"b64": ...} one of raw bytes, an
+   * integer an int64 and a float a float feature; a list a feature of several values) serialized
+   * and fed to the signature's {@code inputs}; answered {@code {"results": [[[class, score], ...],
+   * ...]}}, one list of (class, score) pairs per example, as TF Serving's classifier writes them.
+   */
+  private static String classify(Session session, String sigName, SignatureDef sig, JsonNode examples,
+      ServingLimits limits) throws BadRequest {
+    if (!sig.getMethodName().equals(TextSignatures.CLASSIFY_METHOD)) {
+      throw new BadRequest("Expected classification signature method_name to be " + TextSignatures.CLASSIFY_METHOD
+          + ". Was: " + sig.getMethodName() + " (signature '" + sigName + "'; the text Classify signature is '"
+          + TextSignatures.CLASSIFY + "')");
+    }
+    if (!examples.isArray()) {
+      throw new BadRequest("'examples' must be an array of objects");
+    }
+    if (examples.isEmpty()) {
+      throw new BadRequest("Input is empty");
+    }
+    if (limits.maxBatchSize() > 0 && examples.size() > limits.maxBatchSize()) {
+      throw new BadRequest("Task size " + examples.size() + " is larger than maximum input batch size "
+          + limits.maxBatchSize() + " (max_batch_size in " + limits.batchingFile() + "); split the request");
+    }
+    byte[][] serialized = new byte[examples.size()][];
+    for (int i = 0; i < examples.size(); i++) {
+      serialized[i] = example(i, examples.get(i)).toByteArray();
+    }
+    String classesName = sig.getOutputsMap().containsKey("classes") ? sig.getOutputsMap().get("classes").getName() : null;
+    String scoresName = sig.getOutputsMap().containsKey("scores") ? sig.getOutputsMap().get("scores").getName() : null;
+    Session.Runner runner = session.runner();
+    try (org.tensorflow.types.TString in = org.tensorflow.types.TString.tensorOfBytes(
+        org.tensorflow.ndarray.NdArrays.vectorOfObjects(serialized))) {
+      runner.feed(sig.getInputsOrThrow(TextSignatures.CLASSIFY_INPUTS).getName(), in);
+      if (classesName != null) {
+        runner.fetch(classesName);
+      }
+      if (scoresName != null) {
+        runner.fetch(scoresName);
+      }
+      try (var result = runner.run()) {
+        JsonNode classes = classesName != null ? toJson(result.get(0)) : null;
+        JsonNode scores = scoresName != null ? toJson(result.get(classesName != null ? 1 : 0)) : null;
+        ObjectNode response = NODES.objectNode();
+        ArrayNode results = response.putArray("results");
+        for (int r = 0; r < examples.size(); r++) {
+          ArrayNode pairs = results.addArray();
+          int k = (classes != null ? classes : scores).get(r).size();
+          for (int c = 0; c < k; c++) {
+            ArrayNode pair = pairs.addArray();
+            // TF Serving writes the class, or "" when the signature has no classes; the score, or 0
+            pair.add(classes != null ? classes.get(r).get(c) : NODES.textNode(""));
+            pair.add(scores != null ? scores.get(r).get(c) : NODES.numberNode(0.0f));
+          }
+        }
+        return response.toString();
+      } catch (org.tensorflow.exceptions.TensorFlowException | org.tensorflow.exceptions.TFInvalidArgumentException e) {
+        throw new BadRequest(e.getMessage());
+      }
+    }
+  }
+
+  /** One REST example object as a tf.Example (TF Serving's JSON mapping of features). */
+  private static org.tensorflow.proto.Example example(int index, JsonNode json) throws BadRequest {
+    if (!json.isObject()) {
+      throw new BadRequest("examples[" + index + "]: expecting a JSON object of features, got "
+          + abbreviate(json.toString()));
+    }
+    org.tensorflow.proto.Features.Builder features = org.tensorflow.proto.Features.newBuilder();
+    for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      List<JsonNode> values = new ArrayList<>();
+      if (f.getValue().isArray()) {
+        f.getValue().forEach(values::add);
+      } else {
+        values.add(f.getValue());
+      }
+      org.tensorflow.proto.Feature.Builder feature = org.tensorflow.proto.Feature.newBuilder();
+      String where = "examples[" + index + "]['" + f.getKey() + "']";
+      if (values.isEmpty()) {
+        throw new BadRequest(where + ": an empty list has no type");
+      }
+      if (values.stream().allMatch(v -> v.isTextual() || isB64(v))) {
+        var bytes = org.tensorflow.proto.BytesList.newBuilder();
+        for (JsonNode v : values) {
+          bytes.addValue(com.google.protobuf.ByteString.copyFrom(stringBytes(where, v)));
+        }
+        feature.setBytesList(bytes);
+      } else if (values.stream().allMatch(JsonNode::isIntegralNumber)) {
+        var ints = org.tensorflow.proto.Int64List.newBuilder();
+        values.forEach(v -> ints.addValue(v.asLong()));
+        feature.setInt64List(ints);
+      } else if (values.stream().allMatch(JsonNode::isNumber)) {
+        var floats = org.tensorflow.proto.FloatList.newBuilder();
+        values.forEach(v -> floats.addValue((float) v.asDouble()));
+        feature.setFloatList(floats);
+      } else {
+        throw new BadRequest(where + ": expected strings, {\"b64\": ...} or numbers of one kind, got "
+            + abbreviate(f.getValue().toString()));
+      }
+      features.putFeature(f.getKey(), feature.build());
+    }
+    return org.tensorflow.proto.Example.newBuilder().setFeatures(features).build();
+  }
+
+  private static boolean isB64(JsonNode v) {
+    return v.isObject() && v.size() == 1 && v.has("b64") && v.get("b64").isTextual();
+  }
+
+  /** A JSON string's UTF-8 bytes, or the bytes of TF Serving's {"b64": "..."} form. */
+  private static byte[] stringBytes(String where, JsonNode v) throws BadRequest {
+    if (isB64(v)) {
+      try {
+        return java.util.Base64.getDecoder().decode(v.get("b64").asText());
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest(where + ": 'b64' is not base64: " + e.getMessage());
+      }
+    }
+    return v.asText().getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /**
@@ -248,7 +374,7 @@ public final class RestPredict {
       throw new BadRequest("No values in 'instances'");
     }
     Map<String, JsonNode> columns = new LinkedHashMap<>();
-    if (inputs.size() == 1 && !instances.get(0).isObject()) {
+    if (inputs.size() == 1 && (!instances.get(0).isObject() || isB64(instances.get(0)))) {
       columns.put(inputs.keySet().iterator().next(), instances);
       return columns;
     }
@@ -367,6 +493,18 @@ public final class RestPredict {
         }
         return TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(v, true, false));
       }
+      case DT_STRING -> {
+        byte[][] v = new byte[flat.size()][];
+        for (int i = 0; i < v.length; i++) {
+          JsonNode x = flat.get(i);
+          if (!x.isTextual() && !isB64(x)) {
+            throw new BadRequest("input '" + name + "': expected strings (or {\"b64\": ...}), got "
+                + abbreviate(x.toString()));
+          }
+          v[i] = stringBytes("input '" + name + "'", x);
+        }
+        return org.tensorflow.types.TString.tensorOfBytes(Shape.of(shape), DataBuffers.ofObjects(v));
+      }
       default -> throw new BadRequest("input '" + name + "': dtype " + dt + " is not supported by this server");
     }
   }
@@ -374,7 +512,7 @@ public final class RestPredict {
   private static void flatten(String name, JsonNode n, int depth, List<Long> dims, List<JsonNode> out)
       throws BadRequest {
     if (depth == dims.size()) {
-      if (n.isArray() || n.isObject()) {
+      if (n.isArray() || (n.isObject() && !isB64(n))) {
         throw new BadRequest("input '" + name + "': the nested lists are not rectangular");
       }
       out.add(n);
@@ -417,6 +555,12 @@ public final class RestPredict {
       l.copyTo(DataBuffers.of(v, false, false));
       for (int i = 0; i < n; i++) {
         leaves[i] = NODES.numberNode(v[i]);
+      }
+    } else if (t instanceof org.tensorflow.types.TString str) {
+      // text as text (UTF-8; a byte that is no UTF-8, e.g. a continuation cut mid-character, reads as U+FFFD)
+      int i = 0;
+      for (byte[] b : (Iterable<byte[]>) str.asBytes().streamOfObjects()::iterator) {
+        leaves[i++] = NODES.textNode(new String(b, java.nio.charset.StandardCharsets.UTF_8));
       }
     } else {
       throw new IllegalArgumentException("unsupported output dtype " + t.dataType());

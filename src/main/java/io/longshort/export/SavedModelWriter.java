@@ -103,7 +103,16 @@ public final class SavedModelWriter {
   public static final String TAG = "serve";
   public static final String PREDICT_METHOD = "tensorflow/serving/predict";
   public static final String DEFAULT_SIGNATURE = ServingSignatures.DEFAULT;
-  public static final String CLASSIFY_SIGNATURE = ServingSignatures.CLASSIFY;
+  /** The id-based classify signature (a predict signature; {@link TextSignatures#CLASSIFY} is TF Serving's Classify API). */
+  public static final String CLASSIFY_IDS_SIGNATURE = ServingSignatures.CLASSIFY_IDS;
+  /** The class names, one a line (class id = line number), in {@code assets/}. */
+  public static final String LABELS_ASSET = "labels.txt";
+  /** The vocabulary table's file in {@code assets/} (families with a table). */
+  public static final String VOCABULARY_ASSET = "vocabulary.txt";
+  /** The signature key TF2 and TF Serving read the init op from (the tables' initializers). */
+  public static final String INIT_OP_SIGNATURE = "__saved_model_init_op";
+  /** The TF1 collection of AssetFileDefs. */
+  public static final String ASSETS_COLLECTION = "saved_model_assets";
 
   private SavedModelWriter() {}
 
@@ -149,7 +158,29 @@ public final class SavedModelWriter {
     if (options.xla() && sigOutputs.containsKey(GenerateSignature.KEY) && model instanceof GeneratingModel<T> lm) {
       sigOutputs.put(GenerateSignature.KEY, sorted(lm.generateSignature(io.longshort.compile.XlaFunction.MUST_COMPILE_CALLS).outputs()));
     }
-    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options, model.vocabSize());
+    TextServing text = null;
+    if (model instanceof ModelGraph<T> mg) {
+      TextSignatures.Text t = TextSignatures.build(mg, options, VOCABULARY_ASSET);
+      t.signatures().forEach((key, sig) -> {
+        sigInputs.put(key, sorted(sig.inputs()));
+        sigOutputs.put(key, sorted(sig.outputs()));
+      });
+      List<String> classes = mg.spec().task() == Task.LANGUAGE_MODEL ? null
+          : TextSignatures.classNames(mg.spec(), options.labels());
+      text = new TextServing(t, classes);
+    }
+    write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options, model.vocabSize(),
+        text);
+  }
+
+  /**
+   * The text signatures of an export ({@link TextSignatures}) and the class names
+   * {@code assets/labels.txt} lists (null for a model without classes).
+   */
+  record TextServing(TextSignatures.Text text, List<String> classNames) {
+    boolean isText(String key) {
+      return text.signatures().containsKey(key);
+    }
   }
 
   /** bf16 exports need a model that computes in bfloat16 from float32 variables, and only those. */
@@ -182,6 +213,12 @@ public final class SavedModelWriter {
   public static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
       Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> plainOutputs, Path dir,
       ExportOptions options, int vocabSize) throws IOException {
+    write(modelGraph, session, parameters, sigInputs, plainOutputs, dir, options, vocabSize, null);
+  }
+
+  private static <T extends TFloating> void write(Graph modelGraph, Session session, Parameters<T> parameters,
+      Map<String, Map<String, Operand<?>>> sigInputs, Map<String, Map<String, Operand<?>>> plainOutputs, Path dir,
+      ExportOptions options, int vocabSize, TextServing text) throws IOException {
     if (Files.exists(dir)) {
       try (var s = Files.list(dir)) {
         if (s.findAny().isPresent()) {
@@ -198,7 +235,9 @@ public final class SavedModelWriter {
     // the compiled calls go into the graph before it is serialised
     Map<String, Map<String, Operand<?>>> sigOutputs = new LinkedHashMap<>();
     for (Map.Entry<String, Map<String, Operand<?>>> sig : plainOutputs.entrySet()) {
-      boolean wrap = options.xla() && !sig.getKey().equals(GenerateSignature.KEY);
+      // a text signature calls the id computation (compiled under xla); its string ops stay outside XLA
+      boolean textKey = text != null && text.isText(sig.getKey());
+      boolean wrap = options.xla() && !sig.getKey().equals(GenerateSignature.KEY) && !textKey;
       Map<String, Operand<?>> outputs = sig.getValue();
       if (wrap) {
         outputs = CompiledSignatures.wrap(modelGraph, sig.getKey(), sigInputs.get(sig.getKey()), params, outputs,
@@ -208,6 +247,10 @@ public final class SavedModelWriter {
             outputs, vocabSize);
       }
       sigOutputs.put(sig.getKey(), outputs);
+    }
+    List<TextSignatures.Table> tables = text == null ? List.of() : text.text().tables();
+    if (text != null) {
+      TextAssets.writeFiles(dir.resolve(ASSETS_DIR), text);
     }
     GraphDef.Builder graphDef = modelGraph.toGraphDef().toBuilder();
     // each variable's handle node named as it declares itself (shared_name): MLIR's importer needs it
@@ -233,17 +276,24 @@ public final class SavedModelWriter {
     int signaturesId = objects.getNodesCount();
     SavedObject.Builder signatureMap = objects.addNodesBuilder().setUserObject(userObject("signature_map"));
     objects.getNodesBuilder(0).addChildren(ObjectReference.newBuilder().setNodeId(signaturesId).setLocalName("signatures"));
+    // TF2: each vocabulary table a resource object that creates and fills itself from the asset
+    Map<TextSignatures.Table, Integer> tableIds = tables.isEmpty() ? Map.of()
+        : TextAssets.tableObjects(graphDef, objects, tables);
 
     for (Map.Entry<String, Map<String, Operand<?>>> sig : sigOutputs.entrySet()) {
       String key = sig.getKey();
       Map<String, Operand<?>> outputs = sig.getValue();
       Map<String, Operand<?>> inputs = sigInputs.get(key);
-      SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(PREDICT_METHOD);
+      SignatureDef.Builder def = SignatureDef.newBuilder().setMethodName(
+          key.equals(TextSignatures.CLASSIFY) && text != null && text.isText(key) ? TextSignatures.CLASSIFY_METHOD
+              : PREDICT_METHOD);
       inputs.forEach((name, op) -> def.putInputs(name, tensorInfo(op)));
       outputs.forEach((name, op) -> def.putOutputs(name, tensorInfo(op)));
       meta.putSignatureDef(key, def.build());
 
-      FunctionDef fn = function(modelGraph, key, inputs, params, outputs);
+      List<TextSignatures.Table> captured = text == null ? List.of() : text.text().tablesOf(key);
+      FunctionDef fn = function(modelGraph, key, inputs, params, outputs,
+          captured.stream().<Operand<?>>map(TextSignatures.Table::handle).toList());
       graphDef.getLibraryBuilder().addFunction(fn);
       String fnName = fn.getSignature().getName();
       int fnId = objects.getNodesCount();
@@ -262,6 +312,7 @@ public final class SavedModelWriter {
       for (Parameter<T> p : params) {
         cf.addBoundInputs(tree.variableId(p.name()));
       }
+      captured.forEach(t -> cf.addBoundInputs(tableIds.get(t)));
       objects.putConcreteFunctions(fnName, cf.build());
     }
     // TF1 loaders (tf.compat.v1.saved_model.load) find the variables through these collections
@@ -276,6 +327,9 @@ public final class SavedModelWriter {
     CollectionDef varCollection = CollectionDef.newBuilder().setBytesList(vars).build();
     meta.putCollectionDef("variables", varCollection);
     meta.putCollectionDef("trainable_variables", varCollection);
+    if (!tables.isEmpty()) {
+      TextAssets.register(meta, tables, text.text().initOp());
+    }
     meta.setGraphDef(graphDef);
     meta.setObjectGraphDef(objects);
     SavedModel sm = SavedModel.newBuilder().setSavedModelSchemaVersion(1).addMetaGraphs(meta).build();
@@ -288,10 +342,19 @@ public final class SavedModelWriter {
    */
   static <T extends TFloating> FunctionDef function(Graph graph, String key, Map<String, Operand<?>> inputs,
       List<Parameter<T>> params, Map<String, Operand<?>> outputs) {
+    return function(graph, key, inputs, params, outputs, List.of());
+  }
+
+  /** {@link #function(Graph, String, Map, List, Map)} whose last arguments are {@code captures} (table handles). */
+  static <T extends TFloating> FunctionDef function(Graph graph, String key, Map<String, Operand<?>> inputs,
+      List<Parameter<T>> params, Map<String, Operand<?>> outputs, List<Operand<?>> captures) {
     Signature.Builder b = Signature.builder(key);
     inputs.forEach(b::input);
     for (int i = 0; i < params.size(); i++) {
       b.input("var_" + i, params.get(i).handle());
+    }
+    for (int i = 0; i < captures.size(); i++) {
+      b.input("table_" + i, captures.get(i));
     }
     outputs.forEach(b::output);
     FunctionDef fn;
@@ -301,12 +364,14 @@ public final class SavedModelWriter {
     // check the argument order TF2 relies on
     var args = fn.getSignature().getInputArgList();
     List<String> want = new ArrayList<>(inputs.keySet());
-    if (args.size() != inputs.size() + params.size()) {
+    if (args.size() != inputs.size() + params.size() + captures.size()) {
       throw new IllegalStateException("function for '" + key + "' has " + args.size() + " arguments, expected "
-          + (inputs.size() + params.size()));
+          + (inputs.size() + params.size() + captures.size()));
     }
     for (int i = 0; i < want.size(); i++) {
-      if (!args.get(i).getName().equals(want.get(i))) {
+      // named after the input's op: the key itself at the top level, scope_key inside a scope
+      String arg = args.get(i).getName();
+      if (!arg.equals(want.get(i)) && !arg.endsWith("_" + normalize(want.get(i)))) {
         throw new IllegalStateException("function for '" + key + "': argument " + i + " is " + args.get(i).getName()
             + ", expected " + want.get(i));
       }

@@ -33,10 +33,11 @@ import org.tensorflow.types.family.TFloating;
  * TF Serving's layout: {@code <root>/<name>/<version>/} holds a SavedModel
  * ({@link SavedModelWriter}) and {@code assets.extra/}:
  * <ul>
- *   <li>{@code tf_serving_warmup_requests}: a TFRecord file of PredictionLog records, each a
- *       PredictRequest for the model's example signature (serving_default unless the model says
- *       otherwise, {@link ServableModel#exampleSignature()}) with example inputs, which TF Serving replays
- *       when it loads the version;
+ *   <li>{@code tf_serving_warmup_requests}: a TFRecord file of PredictionLog records, which TF
+ *       Serving replays when it loads the version: a PredictRequest for the model's example
+ *       signature (serving_default unless the model says otherwise,
+ *       {@link ServableModel#exampleSignature()}) with example inputs, then one per text signature
+ *       ({@link #textWarmup}: a ClassificationRequest for {@code classify});
  *   <li>{@code example.safetensors}: the same inputs ({@code input.<name>}) and the outputs this
  *       JVM computed for them ({@code output.<name>}), for checks in other tools.
  * </ul>
@@ -147,8 +148,12 @@ public final class ServingExport {
       writeExample(model, inputs, extra.resolve(EXAMPLE_FILE));
       Map<String, TensorProto> protos = new LinkedHashMap<>();
       inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
-      TfRecords.write(extra.resolve(WARMUP_FILE), List.of(ServingProtos.predictionLog(
-          new ServingProtos.PredictRequest(name, v, model.exampleSignature(), protos))));
+      List<byte[]> warmup = new ArrayList<>();
+      warmup.add(ServingProtos.predictionLog(new ServingProtos.PredictRequest(name, v, model.exampleSignature(), protos)));
+      if (model instanceof io.longshort.graph.model.ModelGraph<T> mg) {
+        warmup.addAll(textWarmup(mg, options, name, v));
+      }
+      TfRecords.write(extra.resolve(WARMUP_FILE), warmup);
       // what a later --overwrite of this version may replace
       OwnedFiles.recordAll(tmp, WRITER);
       publishPermissions(tmp);
@@ -163,6 +168,47 @@ public final class ServingExport {
     configs.forEach(recovered);
     repaired.addAll(configs);
     return new Result(dir, v, List.copyOf(repaired));
+  }
+
+  /**
+   * The warm-up records of the text signatures ({@link TextSignatures}), two example texts each:
+   * a PredictRequest per string signature and, for classifiers, a ClassificationRequest of
+   * tf.Example protos for {@code classify}, as TF Serving's classifier takes them.
+   */
+  static <T extends TFloating> List<byte[]> textWarmup(io.longshort.graph.model.ModelGraph<T> model,
+      ExportOptions options, String name, long v) {
+    TextSignatures.Text text = TextSignatures.build(model, options, SavedModelWriter.VOCABULARY_ASSET);
+    if (text.signatures().isEmpty()) {
+      return List.of();
+    }
+    List<String> texts = TextSignatures.exampleTexts(text.tokenizer());
+    List<byte[]> records = new ArrayList<>();
+    for (Map.Entry<String, io.longshort.graph.model.ServableModel.Signature> sig : text.signatures().entrySet()) {
+      if (sig.getKey().equals(TextSignatures.CLASSIFY)) {
+        List<String> features = TextSignatures.features(model.spec().task(), options.textFeature());
+        List<byte[]> examples = new ArrayList<>();
+        for (String t : texts) {
+          org.tensorflow.proto.Features.Builder f = org.tensorflow.proto.Features.newBuilder();
+          features.forEach(k -> f.putFeature(k, org.tensorflow.proto.Feature.newBuilder().setBytesList(
+              org.tensorflow.proto.BytesList.newBuilder().addValue(com.google.protobuf.ByteString.copyFromUtf8(t)))
+              .build()));
+          examples.add(org.tensorflow.proto.Example.newBuilder().setFeatures(f).build().toByteArray());
+        }
+        records.add(ServingProtos.classificationLog(new ServingProtos.ClassificationRequest(name, v, sig.getKey(),
+            examples)));
+      } else {
+        Map<String, TensorProto> in = new LinkedHashMap<>();
+        for (String input : sig.getValue().inputs().keySet()) {
+          TensorProto.Builder p = TensorProto.newBuilder().setDtype(org.tensorflow.proto.DataType.DT_STRING)
+              .setTensorShape(org.tensorflow.proto.TensorShapeProto.newBuilder().addDim(
+                  org.tensorflow.proto.TensorShapeProto.Dim.newBuilder().setSize(texts.size())));
+          texts.forEach(t -> p.addStringVal(com.google.protobuf.ByteString.copyFromUtf8(t)));
+          in.put(input, p.build());
+        }
+        records.add(ServingProtos.predictionLog(new ServingProtos.PredictRequest(name, v, sig.getKey(), in)));
+      }
+    }
+    return records;
   }
 
   /**

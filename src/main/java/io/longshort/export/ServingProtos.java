@@ -5,7 +5,9 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.proto.TensorProto;
 
@@ -19,7 +21,10 @@ import org.tensorflow.proto.TensorProto;
  * ({@code tensorflow_serving/apis/prediction_log.proto}, {@code predict.proto},
  * {@code model.proto}):
  * <pre>
- * PredictionLog   { LogMetadata log_metadata = 1; PredictLog predict_log = 6; ... }
+ * PredictionLog   { LogMetadata log_metadata = 1; ClassifyLog classify_log = 2; PredictLog predict_log = 6; ... }
+ * ClassifyLog     { ClassificationRequest request = 1; ClassificationResponse response = 2; }
+ * ClassificationRequest { ModelSpec model_spec = 1; Input input = 2; }
+ * Input           { ExampleList example_list = 1; ... }    ExampleList { repeated tensorflow.Example examples = 1; }
  * PredictLog      { PredictRequest request = 1; PredictResponse response = 2; }
  * PredictRequest  { ModelSpec model_spec = 1; map&lt;string, TensorProto&gt; inputs = 2;
  *                   repeated string output_filter = 3; }
@@ -40,17 +45,67 @@ public final class ServingProtos {
     return message(o -> o.writeByteArray(6, message(p -> p.writeByteArray(1, predictRequest(request)))));
   }
 
+  /** A decoded ClassificationRequest of serialized tf.Example protos. */
+  public record ClassificationRequest(String modelName, Long version, String signatureName, List<byte[]> examples) {}
+
+  /** A PredictionLog whose classify_log.request is {@code request} (TF Serving replays it through its classifier). */
+  public static byte[] classificationLog(ClassificationRequest r) {
+    byte[] request = message(o -> {
+      o.writeByteArray(1, modelSpec(r.modelName(), r.version(), r.signatureName()));
+      o.writeByteArray(2, message(input -> input.writeByteArray(1, message(list -> {
+        for (byte[] e : r.examples()) {
+          list.writeByteArray(1, e);
+        }
+      }))));
+    });
+    return message(o -> o.writeByteArray(2, message(c -> c.writeByteArray(1, request))));
+  }
+
+  /** The request of a PredictionLog's classify_log; fails when the log holds none. */
+  public static ClassificationRequest parseClassificationLog(byte[] bytes) throws IOException {
+    byte[] log = field(bytes, 2);
+    byte[] request = log == null ? null : field(log, 1);
+    if (request == null) {
+      throw new IOException("not a PredictionLog with a classify_log request (field 2)");
+    }
+    PredictRequest spec = parsePredictRequest(modelSpecOnly(request));
+    byte[] input = field(request, 2);
+    byte[] list = input == null ? null : field(input, 1);
+    List<byte[]> examples = new ArrayList<>();
+    if (list != null) {
+      CodedInputStream in = CodedInputStream.newInstance(list);
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (WireFormat.getTagFieldNumber(tag) == 1) {
+          examples.add(in.readByteArray());
+        } else {
+          in.skipField(tag);
+        }
+      }
+    }
+    return new ClassificationRequest(spec.modelName(), spec.version(), spec.signatureName(), examples);
+  }
+
+  /** The model_spec field (1) of a request alone, which parsePredictRequest reads as any request's. */
+  private static byte[] modelSpecOnly(byte[] request) throws IOException {
+    byte[] spec = field(request, 1);
+    return spec == null ? new byte[0] : message(o -> o.writeByteArray(1, spec));
+  }
+
+  private static byte[] modelSpec(String name, Long version, String signature) {
+    return message(spec -> {
+      spec.writeString(1, name);
+      if (version != null) {
+        spec.writeByteArray(2, message(v -> v.writeInt64(1, version)));
+      }
+      if (signature != null && !signature.isEmpty()) {
+        spec.writeString(3, signature);
+      }
+    });
+  }
+
   public static byte[] predictRequest(PredictRequest r) {
     return message(o -> {
-      o.writeByteArray(1, message(spec -> {
-        spec.writeString(1, r.modelName());
-        if (r.version() != null) {
-          spec.writeByteArray(2, message(v -> v.writeInt64(1, r.version())));
-        }
-        if (r.signatureName() != null && !r.signatureName().isEmpty()) {
-          spec.writeString(3, r.signatureName());
-        }
-      }));
+      o.writeByteArray(1, modelSpec(r.modelName(), r.version(), r.signatureName()));
       for (Map.Entry<String, TensorProto> e : r.inputs().entrySet()) {
         o.writeByteArray(2, message(entry -> {
           entry.writeString(1, e.getKey());

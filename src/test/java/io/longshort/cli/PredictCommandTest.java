@@ -112,7 +112,7 @@ class PredictCommandTest {
       }
       assertEquals(1.0, sum, 1e-5);
     }
-    JsonNode classify = predict(0, columnsRequest("classify"));
+    JsonNode classify = predict(0, columnsRequest("classify_ids"));
     assertEquals(2, classify.get("outputs").get("classes").size());
     assertEquals(10, classify.get("outputs").get("scores").get(0).size());
   }

@@ -76,7 +76,8 @@ class InspectTpuTest {
     }
     for (Map.Entry<String, Path> v : versions.entrySet()) {
       Map<String, TpuCompatibility.Report> r = SavedModelTpuCheck.check(v.getValue(), 8);
-      assertEquals(java.util.Set.of("serving_default", "classify"), r.keySet());
+      // the text signatures (strings in: host preprocessing) are not checked
+      assertEquals(java.util.Set.of("serving_default", "classify_ids"), r.keySet());
       r.forEach((k, report) -> assertTrue(report.ok(), v.getKey() + " " + k + ": " + report));
       String out = inspect(v.getValue(), "--tpu", "--batch", "8");
       assertTrue(out.contains("every signature can run as XLA computations with static shapes"), out);

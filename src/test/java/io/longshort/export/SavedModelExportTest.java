@@ -117,9 +117,10 @@ class SavedModelExportTest {
       assertEquals(DataType.DT_INT32, sig.getInputsOrThrow(model.equals("lra_retrieval") ? "input_ids_0" : "input_ids").getDtype());
       assertEquals(LENGTH, sig.getInputsOrThrow(model.equals("lra_retrieval") ? "mask_1" : "input_ids")
           .getTensorShape().getDim(1).getSize());
-      assertEquals(!model.startsWith("char_lm"), mg.containsSignatureDef("classify"), model + ": classify signature");
-      // char_lm: serving_default and generate; the others serving_default and classify
-      assertEquals(2, mg.getObjectGraphDef().getConcreteFunctionsCount());
+      assertEquals(!model.startsWith("char_lm"), mg.containsSignatureDef("classify_ids"), model + ": classify_ids signature");
+      // char_lm: serving_default, generate, score_text and generate_text; the others serving_default,
+      // classify_ids, predict_text and classify, and lra_listops's two vocabulary tables' create and fill
+      assertEquals(model.equals("lra_listops") ? 8 : 4, mg.getObjectGraphDef().getConcreteFunctionsCount(), model);
       assertTrue(Files.isDirectory(version.resolve("assets")));
       assertTrue(Files.isRegularFile(version.resolve("variables/variables.index")));
       assertTrue(Files.isRegularFile(version.resolve("variables/variables.data-00000-of-00001")));
@@ -133,13 +134,28 @@ class SavedModelExportTest {
         ServingConfigProtos.parseBatchingParameters(batching).keySet(), batching);
   }
 
-  /** The warm-up file is TFRecord with valid CRCs; each record a PredictionLog for serving_default. */
+  /**
+   * The warm-up file is TFRecord with valid CRCs of PredictionLogs: serving_default's request with
+   * the example inputs, then the text signatures' (classify's a ClassificationRequest).
+   */
   @Test
   void warmupFileIsATfRecordOfPredictionLogs() throws Exception {
     assertEquals(0, export("lra_listops", "--model-version", "3"), lastErr);
     Path warm = dir.resolve("savedmodels/lra_listops/3").resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.WARMUP_FILE);
     List<byte[]> records = TfRecords.read(warm);
-    assertEquals(1, records.size());
+    // serving_default's, then predict_text's (strings) and classify's (a ClassificationRequest)
+    assertEquals(3, records.size());
+    ServingProtos.PredictRequest text = ServingProtos.parsePredictionLog(records.get(1));
+    assertEquals(TextSignatures.PREDICT_TEXT, text.signatureName());
+    assertEquals(org.tensorflow.proto.DataType.DT_STRING, text.inputs().get("text").getDtype());
+    assertEquals("[MAX 2 9 [MIN 4 7 ] 0 ]", text.inputs().get("text").getStringVal(0).toStringUtf8());
+    ServingProtos.ClassificationRequest c = ServingProtos.parseClassificationLog(records.get(2));
+    assertEquals(TextSignatures.CLASSIFY, c.signatureName());
+    assertEquals(3L, c.version());
+    assertEquals(2, c.examples().size());
+    assertEquals("[SM 1 2 ]", org.tensorflow.proto.Example.parseFrom(c.examples().get(1)).getFeatures()
+        .getFeatureOrThrow("text").getBytesList().getValue(0).toStringUtf8());
+    assertThrows(IOException.class, () -> ServingProtos.parsePredictionLog(records.get(2)));
     ServingProtos.PredictRequest r = ServingProtos.parsePredictionLog(records.get(0));
     assertEquals("lra_listops", r.modelName());
     assertEquals(3L, r.version());

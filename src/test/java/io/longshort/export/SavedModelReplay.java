@@ -38,13 +38,28 @@ public final class SavedModelReplay {
       run(runner, sig, w, "output.");
       List<byte[]> records = TfRecords.read(dir.resolve(ServingExport.ASSETS_EXTRA).resolve(ServingExport.WARMUP_FILE));
       for (int i = 0; i < records.size(); i++) {
-        ServingProtos.PredictRequest req = ServingProtos.parsePredictionLog(records.get(i));
-        SignatureDef s = b.metaGraphDef().getSignatureDefMap().get(req.signatureName());
         Session.Runner r = b.session().runner();
-        for (Map.Entry<String, TensorProto> in : req.inputs().entrySet()) {
-          Tensor t = TensorProtos.toTensor(in.getValue());
+        SignatureDef s;
+        try {
+          ServingProtos.PredictRequest req = ServingProtos.parsePredictionLog(records.get(i));
+          s = b.metaGraphDef().getSignatureDefMap().get(req.signatureName());
+          for (Map.Entry<String, TensorProto> in : req.inputs().entrySet()) {
+            Tensor t = req.inputs().get(in.getKey()).getDtype() == org.tensorflow.proto.DataType.DT_STRING
+                ? org.tensorflow.types.TString.tensorOfBytes(org.tensorflow.ndarray.NdArrays.vectorOfObjects(
+                    in.getValue().getStringValList().stream().map(com.google.protobuf.ByteString::toByteArray)
+                        .toArray(byte[][]::new)))
+                : TensorProtos.toTensor(in.getValue());
+            fed.add(t);
+            r.feed(s.getInputsMap().get(in.getKey()).getName(), t);
+          }
+        } catch (java.io.IOException notPredict) {
+          // a ClassificationRequest: its tf.Example protos are the classify signature's "inputs"
+          ServingProtos.ClassificationRequest req = ServingProtos.parseClassificationLog(records.get(i));
+          s = b.metaGraphDef().getSignatureDefMap().get(req.signatureName());
+          Tensor t = org.tensorflow.types.TString.tensorOfBytes(org.tensorflow.ndarray.NdArrays.vectorOfObjects(
+              req.examples().toArray(byte[][]::new)));
           fed.add(t);
-          r.feed(s.getInputsMap().get(in.getKey()).getName(), t);
+          r.feed(s.getInputsMap().get("inputs").getName(), t);
         }
         run(r, s, w, "warmup." + i + ".");
       }
@@ -59,6 +74,9 @@ public final class SavedModelReplay {
     names.forEach(n -> runner.fetch(sig.getOutputsMap().get(n).getName()));
     try (var r = runner.run()) {
       for (int i = 0; i < names.size(); i++) {
+        if (r.get(i) instanceof org.tensorflow.types.TString) {
+          continue; // class names: the numbers are what the replay compares
+        }
         w.putFloats(prefix + names.get(i), r.get(i).shape().asArray(), HostTensors.toDoubles(r.get(i)));
       }
     }

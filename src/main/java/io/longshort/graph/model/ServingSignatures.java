@@ -11,12 +11,13 @@ import org.tensorflow.types.family.TFloating;
 
 /**
  * The serving signatures every model with logits offers: {@code serving_default} (logits,
- * probabilities) and, for classifiers, {@code classify} (scores, classes), each taking the model's
- * inputs. The softmax and argmax ops are added to the graph once, so asking again finds them.
+ * probabilities) and, for classifiers, {@value #CLASSIFY_IDS} (scores, classes: the int64 class
+ * id), each taking the model's inputs. (The name {@code classify} is the text Classify API's,
+ * which the export adds: {@code io.longshort.export.TextSignatures}.) The softmax and argmax ops are added to the graph once, so asking again finds them.
  */
 public final class ServingSignatures {
   public static final String DEFAULT = "serving_default";
-  public static final String CLASSIFY = "classify";
+  public static final String CLASSIFY_IDS = "classify_ids";
 
   private ServingSignatures() {}
 
@@ -39,15 +40,15 @@ public final class ServingSignatures {
     }
     sigs.put(DEFAULT, new ServableModel.Signature(sorted(inputs), sorted(Map.of("logits", logits, "probabilities", probs))));
     if (classifier) {
-      Operand<?> scores = existing(graph, "classify/scores");
-      Operand<?> classes = existing(graph, "classify/classes");
+      Operand<?> scores = existing(graph, CLASSIFY_IDS + "/scores");
+      Operand<?> classes = existing(graph, CLASSIFY_IDS + "/classes");
       if (scores == null) {
-        Ops c = tf.withSubScope("classify");
+        Ops c = tf.withSubScope(CLASSIFY_IDS);
         scores = c.withName("scores").identity(probs.asOutput());
         Operand<TInt64> argmax = c.math.argMax(logits, c.constant(-1));
         classes = c.withName("classes").identity(argmax);
       }
-      sigs.put(CLASSIFY, new ServableModel.Signature(sorted(inputs), sorted(Map.of("scores", scores, "classes", classes))));
+      sigs.put(CLASSIFY_IDS, new ServableModel.Signature(sorted(inputs), sorted(Map.of("scores", scores, "classes", classes))));
     }
     return sigs;
   }
