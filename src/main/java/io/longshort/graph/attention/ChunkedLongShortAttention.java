@@ -170,11 +170,15 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     chunkLogits = Shapes.reshape(tf, tf.math.add(Shapes.reshape(tf, chunkLogits, -1, h, nq, c, slots),
         earlierChunksBias(nm, nq, slots)), -1, h, tiles, wq, slots);
 
-    // one softmax over [chunks ; window]
-    List<Operand<T>> probs = AttentionOps.jointSoftmax(tf, List.of(chunkLogits, windowLogits), null);
-    Operand<T> out = tf.math.add(
-        matmul(Shapes.reshape(tf, probs.get(0), -1, h, m, slots), valCompressed, false),
-        Shapes.reshape(tf, matmul(probs.get(1), valTiles, false), -1, h, m, k));
+    // one softmax over [chunks ; window] as one Softmax op on the concatenated logits (one oneDNN
+    // pass, one fused gradient, where a softmax over separate blocks runs max/exp/sum/div passes
+    // over each and their broadcast gradients), and one product with every tile's values
+    // prefixed by the compressed slots: (B, H, Q, Wq, S + Kt) x (B, H, Q, S + Kt, K) -> (B, H, Q, Wq, K)
+    Operand<T> probs = AttentionOps.softmax(tf, Shapes.concat(tf, 4, List.of(chunkLogits, windowLogits)));
+    Operand<T> slotValues = tiles == 1 ? Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k)
+        : tf.tile(Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k), tf.constant(new int[] {1, 1, tiles, 1, 1}));
+    Operand<T> out = Shapes.reshape(tf, matmul(probs, Shapes.concat(tf, 3, List.of(slotValues, valTiles)), false),
+        -1, h, m, k);
     // (B, M, D)
     return dropout.apply(s, projOut.apply(mergeHeads(tf, out, m, h, k)));
   }
@@ -311,10 +315,11 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
    * outside the band is masked by {@link #bandBias}.
    */
   private Operand<T> skew(Operand<T> x, int tiles, int wq, int kt) {
-    Operand<T> zero = s.scalar(0.0);
-    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), zero, 5, 4, 0, kt + 1 - w);
-    Operand<T> flat = Shapes.padAxis(tf, Shapes.reshape(tf, rows, -1, h, tiles, (long) wq * (kt + 1)),
-        zero, 4, 3, 1, 0);
+    // one zero before each row and Kt - W = Wq after: (B, H, Q, Wq, Kt + 1); read flat with row
+    // length Kt, row i starts i entries earlier, so x[i, j] lands at column i + 1 + j (< Kt), and
+    // the i entries before it come from the zeros after row i - 1 (i < Wq)
+    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), s.scalar(0.0), 5, 4, 1, kt - w);
+    Operand<T> flat = Shapes.reshape(tf, rows, -1, h, tiles, (long) wq * (kt + 1));
     Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, 0}, new long[] {-1, h, tiles, (long) wq * kt});
     return Shapes.reshape(tf, cut, -1, h, tiles, wq, kt);
   }
