@@ -49,6 +49,8 @@ import org.tensorflow.types.family.TFloating;
  */
 public final class ChunkedLongShortAttention<T extends TFloating> {
   private static final double INIT_STD = 0.02;
+  /** Window tiles hold W / TILE_SPLIT queries where that divides the block (see queriesPerTile). */
+  private static final int TILE_SPLIT = 4;
 
   private final GraphScope<T> s;
   private final Ops tf;
@@ -146,9 +148,8 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     Operand<T> valWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(summary.tailValues(),
         dualLnWin.apply(valBlock))), w + m, h, k);
 
-    // tiles: M > W gives Q = M/W tiles of W queries against 2W keys, else one tile of M queries
-    int tiles = m > w ? m / w : 1;
-    int wq = m / tiles;
+    int wq = queriesPerTile(m);
+    int tiles = m / wq;
     int kt = wq + w;
     Operand<T> keyTiles = tile(keyWindow, tiles, wq);
     Operand<T> valTiles = tile(valWindow, tiles, wq);
@@ -296,16 +297,36 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
 
   /**
    * (B, H, W + M, K) -> (B, H, Q, Kt, K): tile q holds rows [q Wq, q Wq + Kt), i.e. the W positions
-   * before its queries and its queries. With Q > 1 (Wq = W) these are two adjacent blocks of W.
+   * before its queries and its queries: with Q > 1 (Wq dividing W) the W/Wq + 1 blocks of Wq rows
+   * from block q on.
    */
   private Operand<T> tile(Operand<T> x, int tiles, int wq) {
     if (tiles == 1) {
       return Shapes.reshape(tf, x, -1, h, 1, wq + w, k);
     }
-    Operand<T> blocks = Shapes.reshape(tf, x, -1, h, tiles + 1, w, k);
-    Operand<T> before = Shapes.slice(tf, blocks, new long[] {0, 0, 0, 0, 0}, new long[] {-1, h, tiles, w, k});
-    Operand<T> own = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0}, new long[] {-1, h, tiles, w, k});
-    return Shapes.concat(tf, 3, List.of(before, own));
+    // (B, H, Q + W/Wq, Wq, K): tile q is blocks q .. q + W/Wq
+    int before = w / wq;
+    Operand<T> blocks = Shapes.reshape(tf, x, -1, h, tiles + before, wq, k);
+    List<Operand<T>> parts = new java.util.ArrayList<>();
+    for (int o = 0; o <= before; o++) {
+      parts.add(Shapes.slice(tf, blocks, new long[] {0, 0, o, 0, 0}, new long[] {-1, h, tiles, wq, k}));
+    }
+    return Shapes.concat(tf, 3, parts);
+  }
+
+  /**
+   * Wq: W / TILE_SPLIT queries per tile where that divides the block (each tile computes
+   * Wq (Wq + W) logits of which Wq W are in the band: Wq = W wastes half of them, W / 4 a fifth;
+   * at W 512 and blocks of 1K-2K, tiles of 128 queries ran the block step 0.6x the time of tiles
+   * of 512 and 0.85x that of 256, see bench/peers/README.md), else W queries per tile for a block
+   * longer than the window, or one tile of the whole block.
+   */
+  private int queriesPerTile(int m) {
+    int target = w / TILE_SPLIT;
+    if (w % TILE_SPLIT == 0 && m > target && m % target == 0) {
+      return target;
+    }
+    return m > w ? w : m;
   }
 
   /**
