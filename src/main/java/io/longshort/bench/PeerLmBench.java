@@ -129,7 +129,7 @@ public final class PeerLmBench {
           Map<String, String> shapes = new HashMap<>();
           LayerProfile.addStepStats(md, 1.0, byType, byNode, shapes);
           LayerProfile.print("by op type", byType, null, 40);
-          LayerProfile.print("slowest nodes", byNode, shapes, 60);
+          LayerProfile.print("slowest nodes", byNode, shapes, 150);
           System.out.println("end");
         }
         case "close" -> {

@@ -129,24 +129,28 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     int slots = (nm + nq) * r;
     // (B, H, M, K), scaled as the authors' attn() does before adding the position biases
     Operand<T> q = tf.math.mul(splitHeads(tf, projQuery.apply(x), m, h, k), s.scalar(1.0 / Math.sqrt(k)));
-    CacheSummary<T> summary = summarise(cache);
 
-    // block: (B, M, D) projected keys and values
-    Operand<T> keyBlock = projKey.apply(x);
-    Operand<T> valBlock = projVal.apply(x);
-    // (B, H, S, K): the cache's chunks, then the block's
+    // the cache's chunks, each head's slice compressed first and projected after: (B, Nm R, D)
+    Operand<T> merged = mergeHeads(tf, compress(cache, chunkWeights(dconv.apply(cache), nm), nm), nm * r, h, k);
+    // every row proj_key/proj_val take, in one product each: (B, Nm R + W + M, D) =
+    // [cache chunks ; last W cache positions ; block]
+    Operand<T> projected = Shapes.concat(tf, 1, List.of(merged,
+        Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d}), x));
+    Operand<T> keys = projKey.apply(projected);
+    Operand<T> vals = projVal.apply(projected);
+    int cacheSlots = nm * r;
+    // (B, H, S, K): the cache's chunks, then the block's (compressed after projection), through
+    // dual_ln_dproj together (it is per row)
     Operand<T> blockWeights = chunkWeights(dconv.apply(x), nq);
-    Operand<T> keyCompressed = Shapes.concat(tf, 2, List.of(summary.keys(),
-        normalisedChunks(compress(keyBlock, blockWeights, nq), nq)));
-    Operand<T> valCompressed = Shapes.concat(tf, 2, List.of(summary.values(),
-        normalisedChunks(compress(valBlock, blockWeights, nq), nq)));
+    Operand<T> keyCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(keys, 0, cacheSlots),
+        mergeHeads(tf, compress(rows(keys, cacheSlots + w, m), blockWeights, nq), nq * r, h, k)))), slots, h, k);
+    Operand<T> valCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(vals, 0, cacheSlots),
+        mergeHeads(tf, compress(rows(vals, cacheSlots + w, m), blockWeights, nq), nq * r, h, k)))), slots, h, k);
 
     // window keys/values over [last W cache positions ; block] (dual_ln_win is per position):
     // (B, W + M, D) -> (B, H, W + M, K)
-    Operand<T> keyWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(summary.tailKeys(), dualLnWin.apply(keyBlock))),
-        w + m, h, k);
-    Operand<T> valWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(summary.tailValues(),
-        dualLnWin.apply(valBlock))), w + m, h, k);
+    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(rows(keys, cacheSlots, w + m)), w + m, h, k);
+    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(rows(vals, cacheSlots, w + m)), w + m, h, k);
 
     int wq = queriesPerTile(m);
     int tiles = m / wq;
@@ -271,6 +275,11 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     // (B, H, 1, K) -> (B, 1, D)
     Operand<T> out = tf.math.add(matmul(probs.get(0), valCompressed, false), matmul(probs.get(1), valWindow, false));
     return projOut.apply(mergeHeads(tf, out, 1, h, k));
+  }
+
+  /** Rows [from, from + n) of x (B, N, Z). */
+  private Operand<T> rows(Operand<T> x, int from, int n) {
+    return Shapes.slice(tf, x, new long[] {0, from, 0}, new long[] {-1, n, x.shape().get(2)});
   }
 
   /**
