@@ -1,5 +1,6 @@
 package io.longshort.bench;
 
+import io.longshort.compile.XlaFunction;
 import io.longshort.compile.XlaPieces;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.TransformerLsLm;
@@ -23,9 +24,9 @@ import org.tensorflow.types.TFloat32;
  * interleave our runs with theirs in one process tree. Commands, one per line, each answered by
  * one line on stdout:
  * <ul>
- *   <li>{@code build NAME layers width heads inner block memLen} -> {@code ok NAME}: the inference
- *   and the training graph (XLA off, compiled pieces for LayerNorm/GELU/dropout as {@code train}
- *   builds them) of the authors' LM (vocab 256, window 512, chunk 16, rank 1), a seeded random
+ *   <li>{@code build NAME layers width heads inner block memLen [xla]} -> {@code ok NAME}: the
+ *   inference and the training graph (XLA off with compiled pieces for LayerNorm/GELU/dropout as
+ *   {@code train} builds them; with {@code xla} the block step as one must-compile function) of the authors' LM (vocab 256, window 512, chunk 16, rank 1), a seeded random
  *   cache (NL, 1, L, D) and token ids, and one warm-up run of each;
  *   <li>{@code run NAME fwd|train} -> {@code ms X}: one forward (log-probs and next cache), or one
  *   forward + backward (loss and every parameter's gradient), wall-clock;
@@ -46,9 +47,11 @@ public final class PeerLmBench {
     final TFloat32 cache;
     final Tensor ids;
 
-    Case(TransformerLsSpec spec, int block) {
-      infer = TransformerLsLm.build(spec, TFloat32.class, 1, block, 0);
-      train = TransformerLsLm.buildForTraining(spec, TFloat32.class, 1, block, 0, null, XlaPieces.INSTANCE);
+    Case(TransformerLsSpec spec, int block, boolean xla) {
+      infer = xla ? TransformerLsLm.buildCompiled(spec, TFloat32.class, 1, block, 0, XlaFunction.MUST_COMPILE_CALLS)
+          : TransformerLsLm.build(spec, TFloat32.class, 1, block, 0);
+      train = TransformerLsLm.buildForTraining(spec, TFloat32.class, 1, block, 0,
+          xla ? XlaFunction.MUST_COMPILE_CALLS : null, XlaPieces.INSTANCE);
       long[] shape = infer.cacheShape().asArray();
       double[] values = new double[Math.toIntExact(infer.cacheShape().size())];
       Random rnd = new Random(1);
@@ -109,7 +112,7 @@ public final class PeerLmBench {
           TransformerLsSpec spec = TransformerLsSpec.builder().setVocabSize(256).setWidth(width).setInnerWidth(inner)
               .setHeads(heads).setLayers(layers).setMemLen(memLen).setWindow(512).setChunkSize(16).setChunkRank(1)
               .build();
-          Case c = new Case(spec, block);
+          Case c = new Case(spec, block, f.length > 8 && f[8].equals("xla"));
           c.runMs(false);
           c.runMs(true);
           cases.put(f[1], c);
