@@ -186,7 +186,7 @@ public final class LayerProfile {
    * Adds one traced run's op times (ms, times {@code weight}) by op type and by node, and each
    * node's first output shape.
    */
-  private static void addStepStats(RunMetadata md, double weight, Map<String, Double> byType,
+  static void addStepStats(RunMetadata md, double weight, Map<String, Double> byType,
       Map<String, Double> byNode, Map<String, String> shapes) {
     for (DeviceStepStats dev : md.getStepStats().getDevStatsList()) {
       for (NodeExecStats ns : dev.getNodeStatsList()) {
@@ -215,7 +215,7 @@ public final class LayerProfile {
     }
   }
 
-  private static void print(String title, Map<String, Double> m, Map<String, String> shapes, int top) {
+  static void print(String title, Map<String, Double> m, Map<String, String> shapes, int top) {
     List<Map.Entry<String, Double>> es = new ArrayList<>(m.entrySet());
     es.sort((a, c) -> Double.compare(c.getValue(), a.getValue()));
     double total = es.stream().mapToDouble(Map.Entry::getValue).sum();

@@ -49,6 +49,8 @@ import org.tensorflow.types.family.TFloating;
  */
 public final class ChunkedLongShortAttention<T extends TFloating> {
   private static final double INIT_STD = 0.02;
+  /** Window tiles hold W / TILE_SPLIT queries where that divides the block (see queriesPerTile). */
+  private static final int TILE_SPLIT = 4;
 
   private final GraphScope<T> s;
   private final Ops tf;
@@ -127,28 +129,31 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     int slots = (nm + nq) * r;
     // (B, H, M, K), scaled as the authors' attn() does before adding the position biases
     Operand<T> q = tf.math.mul(splitHeads(tf, projQuery.apply(x), m, h, k), s.scalar(1.0 / Math.sqrt(k)));
-    CacheSummary<T> summary = summarise(cache);
 
-    // block: (B, M, D) projected keys and values
-    Operand<T> keyBlock = projKey.apply(x);
-    Operand<T> valBlock = projVal.apply(x);
-    // (B, H, S, K): the cache's chunks, then the block's
+    // the cache's chunks, each head's slice compressed first and projected after: (B, Nm R, D)
+    Operand<T> merged = mergeHeads(tf, compress(cache, chunkWeights(dconv.apply(cache), nm), nm), nm * r, h, k);
+    // every row proj_key/proj_val take, in one product each: (B, Nm R + W + M, D) =
+    // [cache chunks ; last W cache positions ; block]
+    Operand<T> projected = Shapes.concat(tf, 1, List.of(merged,
+        Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d}), x));
+    Operand<T> keys = projKey.apply(projected);
+    Operand<T> vals = projVal.apply(projected);
+    int cacheSlots = nm * r;
+    // (B, H, S, K): the cache's chunks, then the block's (compressed after projection), through
+    // dual_ln_dproj together (it is per row)
     Operand<T> blockWeights = chunkWeights(dconv.apply(x), nq);
-    Operand<T> keyCompressed = Shapes.concat(tf, 2, List.of(summary.keys(),
-        normalisedChunks(compress(keyBlock, blockWeights, nq), nq)));
-    Operand<T> valCompressed = Shapes.concat(tf, 2, List.of(summary.values(),
-        normalisedChunks(compress(valBlock, blockWeights, nq), nq)));
+    Operand<T> keyCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(keys, 0, cacheSlots),
+        mergeHeads(tf, compress(rows(keys, cacheSlots + w, m), blockWeights, nq), nq * r, h, k)))), slots, h, k);
+    Operand<T> valCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(vals, 0, cacheSlots),
+        mergeHeads(tf, compress(rows(vals, cacheSlots + w, m), blockWeights, nq), nq * r, h, k)))), slots, h, k);
 
     // window keys/values over [last W cache positions ; block] (dual_ln_win is per position):
     // (B, W + M, D) -> (B, H, W + M, K)
-    Operand<T> keyWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(summary.tailKeys(), dualLnWin.apply(keyBlock))),
-        w + m, h, k);
-    Operand<T> valWindow = splitHeads(tf, Shapes.concat(tf, 1, List.of(summary.tailValues(),
-        dualLnWin.apply(valBlock))), w + m, h, k);
+    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(rows(keys, cacheSlots, w + m)), w + m, h, k);
+    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(rows(vals, cacheSlots, w + m)), w + m, h, k);
 
-    // tiles: M > W gives Q = M/W tiles of W queries against 2W keys, else one tile of M queries
-    int tiles = m > w ? m / w : 1;
-    int wq = m / tiles;
+    int wq = queriesPerTile(m);
+    int tiles = m / wq;
     int kt = wq + w;
     Operand<T> keyTiles = tile(keyWindow, tiles, wq);
     Operand<T> valTiles = tile(valWindow, tiles, wq);
@@ -170,11 +175,15 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     chunkLogits = Shapes.reshape(tf, tf.math.add(Shapes.reshape(tf, chunkLogits, -1, h, nq, c, slots),
         earlierChunksBias(nm, nq, slots)), -1, h, tiles, wq, slots);
 
-    // one softmax over [chunks ; window]
-    List<Operand<T>> probs = AttentionOps.jointSoftmax(tf, List.of(chunkLogits, windowLogits), null);
-    Operand<T> out = tf.math.add(
-        matmul(Shapes.reshape(tf, probs.get(0), -1, h, m, slots), valCompressed, false),
-        Shapes.reshape(tf, matmul(probs.get(1), valTiles, false), -1, h, m, k));
+    // one softmax over [chunks ; window] as one Softmax op on the concatenated logits (one oneDNN
+    // pass, one fused gradient, where a softmax over separate blocks runs max/exp/sum/div passes
+    // over each and their broadcast gradients), and one product with every tile's values
+    // prefixed by the compressed slots: (B, H, Q, Wq, S + Kt) x (B, H, Q, S + Kt, K) -> (B, H, Q, Wq, K)
+    Operand<T> probs = AttentionOps.softmax(tf, Shapes.concat(tf, 4, List.of(chunkLogits, windowLogits)));
+    Operand<T> slotValues = tiles == 1 ? Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k)
+        : tf.tile(Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k), tf.constant(new int[] {1, 1, tiles, 1, 1}));
+    Operand<T> out = Shapes.reshape(tf, matmul(probs, Shapes.concat(tf, 3, List.of(slotValues, valTiles)), false),
+        -1, h, m, k);
     // (B, M, D)
     return dropout.apply(s, projOut.apply(mergeHeads(tf, out, m, h, k)));
   }
@@ -268,6 +277,11 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     return projOut.apply(mergeHeads(tf, out, 1, h, k));
   }
 
+  /** Rows [from, from + n) of x (B, N, Z). */
+  private Operand<T> rows(Operand<T> x, int from, int n) {
+    return Shapes.slice(tf, x, new long[] {0, from, 0}, new long[] {-1, n, x.shape().get(2)});
+  }
+
   /**
    * The chunk softmax weights from {@code dconv_1} scores (B, N, H*R) -> (B, H, Nc, R, C), a
    * softmax over each chunk's C positions.
@@ -292,16 +306,36 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
 
   /**
    * (B, H, W + M, K) -> (B, H, Q, Kt, K): tile q holds rows [q Wq, q Wq + Kt), i.e. the W positions
-   * before its queries and its queries. With Q > 1 (Wq = W) these are two adjacent blocks of W.
+   * before its queries and its queries: with Q > 1 (Wq dividing W) the W/Wq + 1 blocks of Wq rows
+   * from block q on.
    */
   private Operand<T> tile(Operand<T> x, int tiles, int wq) {
     if (tiles == 1) {
       return Shapes.reshape(tf, x, -1, h, 1, wq + w, k);
     }
-    Operand<T> blocks = Shapes.reshape(tf, x, -1, h, tiles + 1, w, k);
-    Operand<T> before = Shapes.slice(tf, blocks, new long[] {0, 0, 0, 0, 0}, new long[] {-1, h, tiles, w, k});
-    Operand<T> own = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0}, new long[] {-1, h, tiles, w, k});
-    return Shapes.concat(tf, 3, List.of(before, own));
+    // (B, H, Q + W/Wq, Wq, K): tile q is blocks q .. q + W/Wq
+    int before = w / wq;
+    Operand<T> blocks = Shapes.reshape(tf, x, -1, h, tiles + before, wq, k);
+    List<Operand<T>> parts = new java.util.ArrayList<>();
+    for (int o = 0; o <= before; o++) {
+      parts.add(Shapes.slice(tf, blocks, new long[] {0, 0, o, 0, 0}, new long[] {-1, h, tiles, wq, k}));
+    }
+    return Shapes.concat(tf, 3, parts);
+  }
+
+  /**
+   * Wq: W / TILE_SPLIT queries per tile where that divides the block (each tile computes
+   * Wq (Wq + W) logits of which Wq W are in the band: Wq = W wastes half of them, W / 4 a fifth;
+   * at W 512 and blocks of 1K-2K, tiles of 128 queries ran the block step 0.6x the time of tiles
+   * of 512 and 0.85x that of 256, see bench/peers/README.md), else W queries per tile for a block
+   * longer than the window, or one tile of the whole block.
+   */
+  private int queriesPerTile(int m) {
+    int target = w / TILE_SPLIT;
+    if (w % TILE_SPLIT == 0 && m > target && m % target == 0) {
+      return target;
+    }
+    return m > w ? w : m;
   }
 
   /**
@@ -311,10 +345,11 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
    * outside the band is masked by {@link #bandBias}.
    */
   private Operand<T> skew(Operand<T> x, int tiles, int wq, int kt) {
-    Operand<T> zero = s.scalar(0.0);
-    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), zero, 5, 4, 0, kt + 1 - w);
-    Operand<T> flat = Shapes.padAxis(tf, Shapes.reshape(tf, rows, -1, h, tiles, (long) wq * (kt + 1)),
-        zero, 4, 3, 1, 0);
+    // one zero before each row and Kt - W = Wq after: (B, H, Q, Wq, Kt + 1); read flat with row
+    // length Kt, row i starts i entries earlier, so x[i, j] lands at column i + 1 + j (< Kt), and
+    // the i entries before it come from the zeros after row i - 1 (i < Wq)
+    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), s.scalar(0.0), 5, 4, 1, kt - w);
+    Operand<T> flat = Shapes.reshape(tf, rows, -1, h, tiles, (long) wq * (kt + 1));
     Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, 0}, new long[] {-1, h, tiles, (long) wq * kt});
     return Shapes.reshape(tf, cut, -1, h, tiles, wq, kt);
   }
