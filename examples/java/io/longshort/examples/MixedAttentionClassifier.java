@@ -1,26 +1,26 @@
 package io.longshort.examples;
 
 import io.longshort.data.BatchKind;
+import io.longshort.data.BatchSource;
 import io.longshort.data.Batcher;
 import io.longshort.data.Example;
 import io.longshort.data.ExampleList;
 import io.longshort.export.ServingExport;
+import io.longshort.graph.attention.TransformerBlock;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Embeddings;
 import io.longshort.graph.core.GraphScope;
-import io.longshort.io.HostArray;
 import io.longshort.graph.core.LayerNorm;
 import io.longshort.graph.core.Linear;
-import io.longshort.graph.attention.TransformerBlock;
 import io.longshort.graph.model.ComposedModel;
+import io.longshort.io.HostArray;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.Positions;
-import io.longshort.train.BatchSource;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.PlainStep;
 import io.longshort.train.RunFolder;
 import io.longshort.train.TrainConfig;
-import io.longshort.train.TrainingData;
+import io.longshort.train.TrainingListener;
 import io.longshort.train.TrainingLoop;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
@@ -34,7 +34,6 @@ import java.util.SplittableRandom;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -168,8 +167,8 @@ public final class MixedAttentionClassifier {
       model.session();
       loop.resume().ifPresent(c -> System.out.println("resuming at step " + loop.step() + " of " + steps + " from "
           + c.getFileName()));
-      loop.train(config, TrainingData.tokens(batches(1, 2000, batch), false),
-          TrainingData.tokens(batches(2, 4 * batch, batch), false), new TrainingLoop.Listener() {
+      loop.train(config, batches(1, 2000, batch),
+          batches(2, 4 * batch, batch), new TrainingListener() {
             @Override
             public void evaluated(long s, TrainingLoop.Metrics m) {
               evals.add(new double[] {m.loss(), m.accuracy()});

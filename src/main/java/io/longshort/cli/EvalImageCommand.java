@@ -6,6 +6,7 @@ import io.longshort.data.images.Resampling;
 import io.longshort.graph.vision.VisionModelGraph;
 import io.longshort.spec.VisionSpec;
 import io.longshort.train.ImageEvaluation;
+import io.longshort.train.Progress;
 import io.longshort.train.RunFolder;
 import io.longshort.weights.MsVitWeights;
 import io.longshort.weights.Safetensors;

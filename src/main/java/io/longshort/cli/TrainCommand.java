@@ -1,24 +1,25 @@
 package io.longshort.cli;
 
+import io.longshort.data.BatchSource;
 import io.longshort.data.ByteCorpus;
-import io.longshort.io.ContentFingerprint;
-import io.longshort.io.TextFiles;
-import io.longshort.spec.SizeLimits;
-import io.longshort.train.TrainingLoop;
 import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsGenerator;
 import io.longshort.data.ListOpsSplits;
 import io.longshort.data.ListOpsTsv;
+import io.longshort.io.ContentFingerprint;
+import io.longshort.io.TextFiles;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
+import io.longshort.spec.SizeLimits;
 import io.longshort.spec.Task;
-import io.longshort.train.BatchSource;
 import io.longshort.train.BestMetric;
 import io.longshort.train.OptimizerSpec;
+import io.longshort.train.Progress;
 import io.longshort.train.TrainConfig;
-import io.longshort.train.TrainingSetting;
 import io.longshort.train.Trainer;
+import io.longshort.train.TrainingResult;
+import io.longshort.train.TrainingSetting;
 import io.longshort.train.distributed.ClusterSpec;
 import io.longshort.train.distributed.DistributedTrainer;
 import io.longshort.train.distributed.WorkerReadiness;
@@ -288,7 +289,7 @@ final class TrainCommand implements Callable<Integer> {
         o.flush();
       }
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
-      TrainingLoop.Result result = trainer.train(sources[0], sources[1], progress);
+      TrainingResult result = trainer.train(sources[0], sources[1], progress);
       progress.summary(result);
     }
     return 0;

@@ -1,95 +1,79 @@
 package io.longshort.data;
 
+import io.longshort.io.HostArray;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One batch as flat row-major int32 arrays of shape (B, N): ids (0 = padding), masks (1 token,
- * 0 padding) and labels (B) or next-token targets (B, N). When the last batch of an epoch has
- * fewer examples than B (and the remainder is kept), the missing rows are all padding (mask 0,
- * label 0) and {@link #rows()} says how many rows are real.
+ * One batch as row-major host arrays by feed name: the model's inputs (for example
+ * {@code input_ids} and {@code mask}, {@code input_ids_0} ... {@code mask_1} for retrieval, or
+ * {@code images}) and {@link #LABELS} (B class ids, or (B, N) next-token targets for language
+ * models). The first dimension of every array is the batch B. When an epoch's last batch has
+ * fewer examples than B, the missing rows are padding (ids 0, mask 0, label 0) and
+ * {@link #realRows()} counts the loss rows that are real data: examples, or positions for
+ * language models.
  */
 public final class Batch {
-  private final BatchKind kind;
-  private final int batchSize;
-  private final int length;
-  private final int rows;
+  /** The key of the labels (language models: the next-token targets). */
+  public static final String LABELS = "labels";
+
+  private final Map<String, HostArray> arrays;
+  private final int realRows;
   private final int[] exampleIndices;
-  private final int[] inputIds;
-  private final int[] mask;
-  private final int[] inputIds1;
-  private final int[] mask1;
-  private final int[] labels;
-  private final int[] targets;
 
-  Batch(BatchKind kind, int batchSize, int length, int[] exampleIndices, int[] inputIds, int[] mask,
-      int[] inputIds1, int[] mask1, int[] labels, int[] targets) {
-    this.kind = kind;
-    this.batchSize = batchSize;
-    this.length = length;
-    this.rows = exampleIndices.length;
-    this.exampleIndices = exampleIndices;
-    this.inputIds = inputIds;
-    this.mask = mask;
-    this.inputIds1 = inputIds1;
-    this.mask1 = mask1;
-    this.labels = labels;
-    this.targets = targets;
+  /** A batch whose rows come from no indexed source (images, a replica's shard). */
+  public Batch(Map<String, HostArray> arrays, int realRows) {
+    this(arrays, realRows, null);
   }
 
-  public BatchKind kind() { return kind; }
-  /** B. */
-  public int batchSize() { return batchSize; }
-  /** N. */
-  public int length() { return length; }
-  /** Real (non-padding) rows: B except perhaps in an epoch's last batch. */
-  public int rows() { return rows; }
-  /** Which examples of the source fill rows 0..rows-1. */
-  public int[] exampleIndices() { return exampleIndices; }
-  /** (B, N) ids of the (first) sequence. */
-  public int[] inputIds() { return inputIds; }
-  /** (B, N) mask of the (first) sequence. */
-  public int[] mask() { return mask; }
-  /** (B, N) ids of the second sequence (retrieval), else null. */
-  public int[] inputIds1() { return inputIds1; }
-  /** (B, N) mask of the second sequence (retrieval), else null. */
-  public int[] mask1() { return mask1; }
-  /** (B) labels (classification, retrieval), else null. */
-  public int[] labels() { return labels; }
-  /** (B, N) next-token targets (language model), else null. */
-  public int[] targets() { return targets; }
-
-  /** Shape {B, N} of the id and mask arrays. */
-  public long[] shape() {
-    return new long[] {batchSize, length};
-  }
-
-  /**
-   * The arrays by the model input names of ModelGraph ({@code input_ids}, {@code mask}, or
-   * {@code input_ids_0}, {@code mask_0}, {@code input_ids_1}, {@code mask_1}) plus {@code labels}
-   * or {@code targets}.
-   */
-  public Map<String, int[]> arrays() {
-    Map<String, int[]> m = new LinkedHashMap<>();
-    switch (kind) {
-      case RETRIEVAL -> {
-        m.put("input_ids_0", inputIds);
-        m.put("mask_0", mask);
-        m.put("input_ids_1", inputIds1);
-        m.put("mask_1", mask1);
-        m.put("labels", labels);
-      }
-      case CLASSIFICATION -> {
-        m.put("input_ids", inputIds);
-        m.put("mask", mask);
-        m.put("labels", labels);
-      }
-      case LANGUAGE_MODEL -> {
-        m.put("input_ids", inputIds);
-        m.put("mask", mask);
-        m.put("targets", targets);
-      }
+  /** @param exampleIndices which examples of the source fill the real rows, in order */
+  public Batch(Map<String, HostArray> arrays, int realRows, int[] exampleIndices) {
+    if (arrays.isEmpty()) {
+      throw new IllegalArgumentException("a batch needs at least one array");
     }
-    return m;
+    this.arrays = Collections.unmodifiableMap(new LinkedHashMap<>(arrays));
+    this.realRows = realRows;
+    this.exampleIndices = exampleIndices == null ? null : exampleIndices.clone();
+  }
+
+  /** The arrays by feed name, in the order the batch was built. */
+  public Map<String, HostArray> arrays() {
+    return arrays;
+  }
+
+  /** Loss rows that are real data: examples, or positions for language models. */
+  public int realRows() {
+    return realRows;
+  }
+
+  /** Which examples of the source fill rows 0.. (a {@link Batcher}'s batches), else null. */
+  public int[] exampleIndices() {
+    return exampleIndices == null ? null : exampleIndices.clone();
+  }
+
+  /** B, the rows of the first dimension. */
+  public int batchSize() {
+    return Math.toIntExact(arrays.values().iterator().next().shape()[0]);
+  }
+
+  public HostArray get(String name) {
+    HostArray a = arrays.get(name);
+    if (a == null) {
+      throw new IllegalArgumentException("the batch has no '" + name + "'; it has " + arrays.keySet());
+    }
+    return a;
+  }
+
+  /** Rows [from, to) of every array (a replica's shard), with the real rows among them. */
+  public Batch rows(int from, int to) {
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    arrays.forEach((k, v) -> out.put(k, v.rows(from, to)));
+    // loss rows per example: 1, or N positions for language models
+    HostArray labels = get(LABELS);
+    int perExample = Math.toIntExact(Arrays.stream(labels.shape()).reduce(1, (a, b) -> a * b) / batchSize());
+    int real = Math.max(0, Math.min(realRows - from * perExample, (to - from) * perExample));
+    return new Batch(out, real);
   }
 }

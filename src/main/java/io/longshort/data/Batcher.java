@@ -1,15 +1,19 @@
 package io.longshort.data;
 
+import io.longshort.io.HostArray;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
- * Cuts an {@link ExampleSource} into fixed-shape batches, epoch after epoch.
+ * Cuts an {@link ExampleSource} into fixed-shape batches ({@link Batch}: {@code input_ids}, {@code mask}
+ * and {@code labels}, or the two towers of retrieval), epoch after epoch.
  *
  * <p>The order of an epoch depends only on (seed, epoch): with shuffling, the examples are
  * permuted by a random source seeded from both; with bucketing ({@code bucketBatches} = k &gt; 1),
@@ -234,7 +238,21 @@ public final class Batcher {
         }
       }
     }
-    return new Batch(kind, batchSize, n, indices.clone(), ids, mask, ids1, mask1, labels, targets);
+    long[] shape = {batchSize, n}; // (B, N)
+    Map<String, HostArray> arrays = new LinkedHashMap<>();
+    if (kind == BatchKind.RETRIEVAL) {
+      arrays.put("input_ids_0", HostArray.ints(shape, ids));
+      arrays.put("mask_0", HostArray.ints(shape, mask));
+      arrays.put("input_ids_1", HostArray.ints(shape, ids1));
+      arrays.put("mask_1", HostArray.ints(shape, mask1));
+    } else {
+      arrays.put("input_ids", HostArray.ints(shape, ids));
+      arrays.put("mask", HostArray.ints(shape, mask));
+    }
+    boolean lm = kind == BatchKind.LANGUAGE_MODEL;
+    arrays.put(Batch.LABELS, lm ? HostArray.ints(shape, targets) : HostArray.ints(new long[] {batchSize}, labels));
+    // the loss has one row per example, or one per position for language models
+    return new Batch(arrays, ex.size() * (lm ? n : 1), indices);
   }
 
   /**

@@ -255,6 +255,18 @@ public final class ModelSpec {
     return Json.read(json, ModelSpec.class);
   }
 
+  /** A ModelSpec JSON file; a bad field fails naming the file and the field. */
+  public static ModelSpec load(java.nio.file.Path file) throws java.io.IOException {
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("model spec file " + file + ": no such file");
+    }
+    try {
+      return parseJson(io.longshort.io.TextFiles.read(file, "model spec file"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+    }
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ModelSpec m && task == m.task && vocabSize == m.vocabSize && maxLength == m.maxLength

@@ -1,7 +1,8 @@
 package io.longshort.train;
 
-import io.longshort.graph.core.Gradients;
 import io.longshort.compile.XlaFunction;
+import io.longshort.data.BatchSource;
+import io.longshort.graph.core.Gradients;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.model.TrainableModel;
 import java.util.ArrayList;
@@ -151,7 +152,7 @@ public final class CompiledStep<T extends TFloating> implements TrainStep {
   }
 
   @Override
-  public Outcome run(long step, TrainingData data) {
+  public Outcome run(long step, BatchSource data) {
     // the call's outputs depend on every update in it
     return Feeds.runStep(model, data.batch(step), seed, step, null, loss(), learningRate(), gradientNorm());
   }

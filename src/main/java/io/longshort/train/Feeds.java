@@ -1,7 +1,8 @@
 package io.longshort.train;
 
-import io.longshort.io.HostArray;
+import io.longshort.data.Batch;
 import io.longshort.graph.model.TrainableModel;
+import io.longshort.io.HostArray;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
@@ -20,14 +21,14 @@ public final class Feeds {
 
   /** The model's inputs and labels from {@code batch}, checking each array's shape against its placeholder's. */
   public static Session.Runner feed(Session.Runner runner, Map<String, ? extends Operand<?>> inputs,
-      Operand<?> labels, FeedBatch batch, List<Tensor> fed) {
+      Operand<?> labels, Batch batch, List<Tensor> fed) {
     for (var in : inputs.entrySet()) {
       feedOne(runner, in.getKey(), in.getValue(), batch.get(in.getKey()), fed);
     }
-    return feedOne(runner, FeedBatch.LABELS, labels, batch.get(FeedBatch.LABELS), fed);
+    return feedOne(runner, Batch.LABELS, labels, batch.get(Batch.LABELS), fed);
   }
 
-  public static Session.Runner feed(Session.Runner runner, TrainableModel<?> model, FeedBatch batch, List<Tensor> fed) {
+  public static Session.Runner feed(Session.Runner runner, TrainableModel<?> model, Batch batch, List<Tensor> fed) {
     return feed(runner, model.inputs(), model.labels(), batch, fed);
   }
 
@@ -52,7 +53,7 @@ public final class Feeds {
    * of (seed, step) fed, {@code loss}, {@code learningRate} and {@code gradientNorm} fetched, and
    * {@code target} run when not null.
    */
-  public static TrainStep.Outcome runStep(TrainableModel<?> model, FeedBatch batch, long seed, long step,
+  public static TrainStep.Outcome runStep(TrainableModel<?> model, Batch batch, long seed, long step,
       org.tensorflow.op.Op target, Operand<?> loss, Operand<?> learningRate, Operand<?> gradientNorm) {
     double[] r = runScalars(model, batch, seed, step, target, loss, learningRate, gradientNorm);
     return new TrainStep.Outcome(r[0], r[1], r[2]);
@@ -62,7 +63,7 @@ public final class Feeds {
    * {@code model} on {@code batch} in its session, the batch and the dropout of (seed, step) fed:
    * runs {@code target} when not null and returns the scalar {@code fetches}.
    */
-  public static double[] runScalars(TrainableModel<?> model, FeedBatch batch, long seed, long step,
+  public static double[] runScalars(TrainableModel<?> model, Batch batch, long seed, long step,
       org.tensorflow.op.Op target, Operand<?>... fetches) {
     List<Tensor> fed = new java.util.ArrayList<>();
     try {

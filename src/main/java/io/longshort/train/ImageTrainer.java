@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.data.ImageData;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
 import io.longshort.graph.vision.VisionModelGraph;
@@ -141,8 +142,8 @@ public final class ImageTrainer implements AutoCloseable {
         .optEvalEvery((int) Math.min(Integer.MAX_VALUE, evalEvery > 0 ? evalEvery : steps))
         .optCheckpointEvery(Math.toIntExact(Math.min(checkpointEvery, steps))).optKeepCheckpoints(keep).build();
     try {
-      TrainingLoop.Result r = loop.train(config, ImageData.training(train, batchSize, seed, augmenter),
-          ImageData.evaluation(eval, batchSize), new TrainingLoop.Listener() {
+      TrainingResult r = loop.train(config, ImageData.training(train, batchSize, seed, augmenter),
+          ImageData.evaluation(eval, batchSize), new TrainingListener() {
             @Override
             public void step(long done, double loss, double learningRate, double gradientNorm, double perSecond) {
               listener.step(done - 1, loss, learningRate);

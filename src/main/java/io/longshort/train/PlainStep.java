@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.data.BatchSource;
 import io.longshort.graph.core.Gradients;
 import io.longshort.graph.model.TrainableModel;
 import org.tensorflow.Session;
@@ -49,7 +50,7 @@ public final class PlainStep implements TrainStep {
   }
 
   @Override
-  public Outcome run(long step, TrainingData data) {
+  public Outcome run(long step, BatchSource data) {
     int k = optimizer.spec().accumulationSteps();
     if (k == 1) {
       return Feeds.runStep(model, data.batch(step), seed, step, optimizer.update(), model.loss(),

@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.data.BatchSource;
 import io.longshort.graph.model.TrainableModel;
 import java.util.List;
 import org.tensorflow.Session;
@@ -44,7 +45,7 @@ public interface TrainStep {
    * Runs update {@code step} (0-based) on the data's batches for it: batch {@code step}, or batches
    * {@code step * k .. step * k + k - 1} when accumulating over k micro-batches.
    */
-  Outcome run(long step, TrainingData data);
+  Outcome run(long step, BatchSource data);
 
   /** Examples (rows of batches) one update sees: one batch unless the step says otherwise. */
   default long examplesPerUpdate(int batchSize) {

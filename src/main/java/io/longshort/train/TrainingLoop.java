@@ -1,5 +1,7 @@
 package io.longshort.train;
 
+import io.longshort.data.Batch;
+import io.longshort.data.BatchSource;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.DecodingModel;
 import io.longshort.graph.model.TrainableModel;
@@ -26,20 +28,6 @@ import org.tensorflow.types.TInt64;
 public final class TrainingLoop {
   /** Evaluation results; bitsPerCharacter is the loss in bits (language models). */
   public record Metrics(double loss, double accuracy, double bitsPerCharacter, long rows) {}
-
-  /** How a run ended. */
-  public record Result(long steps, Metrics lastEval, Metrics bestEval, boolean stoppedEarly, Path lastCheckpoint) {}
-
-  /** Receives progress; every method has a do-nothing default. */
-  public interface Listener {
-    default void started(long fromStep, long steps) {}
-
-    default void step(long step, double loss, double learningRate, double gradientNorm, double tokensPerSecond) {}
-
-    default void evaluated(long step, Metrics metrics) {}
-
-    default void checkpointed(long step, Path file) {}
-  }
 
   /** Turns a failure of the step's session (a worker lost) into the run's own exception. */
   @FunctionalInterface
@@ -112,7 +100,7 @@ public final class TrainingLoop {
    * Trains to {@code config.steps()} (its batch size and length are the data's); {@code valid}
    * null for no evaluation.
    */
-  public Result train(TrainConfig config, TrainingData train, TrainingData valid, Listener listener)
+  public TrainingResult train(TrainConfig config, BatchSource train, BatchSource valid, TrainingListener listener)
       throws IOException {
     long start = step();
     run.prepareResume(start);
@@ -185,10 +173,10 @@ public final class TrainingLoop {
         checkpoint(done, lastCheckpoint, () -> run.saveBest(done, step.session(), variables, metric.tag(), value));
       }
       if (stopped) {
-        return new Result(done, last, best, true, lastCheckpoint);
+        return new TrainingResult(done, last, best, true, lastCheckpoint);
       }
     }
-    return new Result(Math.max(start, config.steps()), last, best, false, lastCheckpoint);
+    return new TrainingResult(Math.max(start, config.steps()), last, best, false, lastCheckpoint);
   }
 
   /** A checkpoint write. */
@@ -215,7 +203,7 @@ public final class TrainingLoop {
    * Loss, accuracy and bits per character over {@code batches} batches (0 = one epoch), no dropout,
    * counting only each batch's real rows.
    */
-  public Metrics evaluate(TrainingData data, int batches) {
+  public Metrics evaluate(BatchSource data, int batches) {
     if (model instanceof DecodingModel<?>) {
       throw new IllegalStateException("this loop trains a model that carries a cache from block to block: it is"
           + " evaluated by streaming its blocks (StreamingEval), not batch by batch; give no validation data");
@@ -226,7 +214,7 @@ public final class TrainingLoop {
     long rows = 0;
     Session session = step.session();
     for (long i = 0; i < n; i++) {
-      FeedBatch batch = data.batch(i);
+      Batch batch = data.batch(i);
       int real = batch.realRows();
       List<Tensor> fed = new ArrayList<>();
       try {

@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import io.longshort.data.BatchSource;
 import io.longshort.data.BpttStreams;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.TransformerLsLm;
@@ -182,7 +183,7 @@ public final class TruncatedBpttStep<T extends TFloating> implements TrainStep {
   }
 
   @Override
-  public Outcome run(long step, TrainingData unused) {
+  public Outcome run(long step, BatchSource unused) {
     BpttStreams.Batch batch;
     try {
       batch = data.batch(step);

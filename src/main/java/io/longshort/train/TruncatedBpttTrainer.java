@@ -1,5 +1,7 @@
 package io.longshort.train;
 
+import io.longshort.data.Batch;
+import io.longshort.data.BatchSource;
 import io.longshort.data.BpttStreams;
 import io.longshort.graph.model.TransformerLsLm;
 import io.longshort.spec.TransformerLsSpec;
@@ -121,9 +123,9 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
     TrainConfig config = TrainConfig.builder().setBatchSize(lanes).setLength(block).setSteps(steps)
         .optCheckpointEvery((int) Math.min(Integer.MAX_VALUE, every)).optKeepCheckpoints(keep).build();
     // the step reads block s of every lane itself; the loop sees the streams as batches by index
-    TrainingData blocks = new TrainingData() {
+    BatchSource blocks = new BatchSource() {
       @Override
-      public FeedBatch batch(long index) {
+      public Batch batch(long index) {
         throw new UnsupportedOperationException("truncated-BPTT blocks are read by the step (TruncatedBpttStep)");
       }
 
@@ -132,7 +134,7 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
         return data.blocksPerEpoch();
       }
     };
-    loop.train(config, blocks, null, new TrainingLoop.Listener() {
+    loop.train(config, blocks, null, new TrainingListener() {
       @Override
       public void step(long done, double loss, double learningRate, double gradientNorm, double tokensPerSecond) {
         if (listener != null) {

@@ -46,18 +46,18 @@ class BatcherTest {
     Batcher b = Batcher.builder(texts(3, 6, 1), BatchKind.CLASSIFICATION).batchSize(2).length(4).build();
     assertEquals(2, b.batchesPerEpoch());
     Batch first = b.batch(0, 0);
-    assertArrayEquals(new long[] {2, 4}, first.shape());
+    assertArrayEquals(new long[] {2, 4}, first.get("input_ids").shape());
     int a = 'a' + 1;
     int bb = 'b' + 1;
-    assertArrayEquals(new int[] {a, a, a, 0, bb, bb, bb, bb}, first.inputIds(), "padded, and truncated to N = 4");
-    assertArrayEquals(new int[] {1, 1, 1, 0, 1, 1, 1, 1}, first.mask());
-    assertArrayEquals(new int[] {0, 1}, first.labels());
-    assertEquals(2, first.rows());
-    assertNull(first.targets());
+    assertArrayEquals(new int[] {a, a, a, 0, bb, bb, bb, bb}, ints(first, "input_ids"), "padded, and truncated to N = 4");
+    assertArrayEquals(new int[] {1, 1, 1, 0, 1, 1, 1, 1}, ints(first, "mask"));
+    assertArrayEquals(new int[] {0, 1}, ints(first, Batch.LABELS));
+    assertEquals(2, first.realRows());
+    assertArrayEquals(new long[] {2}, first.get(Batch.LABELS).shape(), "one label per row, no next-token targets");
     Batch last = b.batch(0, 1);
-    assertEquals(1, last.rows(), "the remainder is kept, padded with empty rows");
-    assertArrayEquals(new int[] {'c' + 1, 0, 0, 0, 0, 0, 0, 0}, last.inputIds());
-    assertArrayEquals(new int[] {1, 0, 0, 0, 0, 0, 0, 0}, last.mask());
+    assertEquals(1, last.realRows(), "the remainder is kept, padded with empty rows");
+    assertArrayEquals(new int[] {'c' + 1, 0, 0, 0, 0, 0, 0, 0}, ints(last, "input_ids"));
+    assertArrayEquals(new int[] {1, 0, 0, 0, 0, 0, 0, 0}, ints(last, "mask"));
     assertEquals(List.of("input_ids", "mask", "labels"), new ArrayList<>(last.arrays().keySet()));
 
     Batcher drop = Batcher.builder(texts(3, 6, 1), BatchKind.CLASSIFICATION).batchSize(2).length(4)
@@ -71,11 +71,11 @@ class BatcherTest {
         Example.pair(new byte[] {0, 1}, new byte[] {2}, 1),
         Example.pair(new byte[] {5}, new byte[] {6, 7, 8}, 0)));
     Batch b = Batcher.builder(pairs, BatchKind.RETRIEVAL).batchSize(2).length(3).build().batch(0, 0);
-    assertArrayEquals(new int[] {1, 2, 0, 6, 0, 0}, b.inputIds());
-    assertArrayEquals(new int[] {1, 1, 0, 1, 0, 0}, b.mask());
-    assertArrayEquals(new int[] {3, 0, 0, 7, 8, 9}, b.inputIds1());
-    assertArrayEquals(new int[] {1, 0, 0, 1, 1, 1}, b.mask1());
-    assertArrayEquals(new int[] {1, 0}, b.labels());
+    assertArrayEquals(new int[] {1, 2, 0, 6, 0, 0}, ints(b, "input_ids_0"));
+    assertArrayEquals(new int[] {1, 1, 0, 1, 0, 0}, ints(b, "mask_0"));
+    assertArrayEquals(new int[] {3, 0, 0, 7, 8, 9}, ints(b, "input_ids_1"));
+    assertArrayEquals(new int[] {1, 0, 0, 1, 1, 1}, ints(b, "mask_1"));
+    assertArrayEquals(new int[] {1, 0}, ints(b, Batch.LABELS));
     assertEquals(List.of("input_ids_0", "mask_0", "input_ids_1", "mask_1", "labels"),
         new ArrayList<>(b.arrays().keySet()));
   }
@@ -92,16 +92,16 @@ class BatcherTest {
       ByteCorpus.Windows w = c.windows(ByteCorpus.Split.TRAIN, 8); // 180 bytes: 22 windows
       Batcher b = Batcher.builder(w, BatchKind.LANGUAGE_MODEL).batchSize(4).length(8).build();
       Batch batch = b.batch(0, 1);
-      assertArrayEquals(new long[] {4, 8}, batch.shape());
+      assertArrayEquals(new long[] {4, 8}, batch.get("input_ids").shape());
       for (int r = 0; r < 4; r++) {
         int start = (4 + r) * 8;
         for (int t = 0; t < 8; t++) {
-          assertEquals((start + t + 100) & 0xFF, batch.inputIds()[r * 8 + t]);
-          assertEquals((start + t + 101) & 0xFF, batch.targets()[r * 8 + t]);
-          assertEquals(1, batch.mask()[r * 8 + t]);
+          assertEquals((start + t + 100) & 0xFF, ints(batch, "input_ids")[r * 8 + t]);
+          assertEquals((start + t + 101) & 0xFF, ints(batch, Batch.LABELS)[r * 8 + t]);
+          assertEquals(1, ints(batch, "mask")[r * 8 + t]);
         }
       }
-      assertNull(batch.labels());
+      assertArrayEquals(new long[] {4, 8}, batch.get(Batch.LABELS).shape(), "next-token targets, no class labels");
     }
   }
 
@@ -190,9 +190,14 @@ class BatcherTest {
     for (int i = 0; i < 5; i++) {
       Batch b = tight.batch(0, i);
       int longest = Arrays.stream(b.exampleIndices()).map(data::length).max().getAsInt();
-      assertEquals(Math.min(100, (longest + 15) / 16 * 16), b.length());
-      assertEquals(8 * b.length(), b.inputIds().length);
+      long length = b.get("input_ids").shape()[1];
+      assertEquals(Math.min(100, (longest + 15) / 16 * 16), length);
+      assertEquals(8 * length, ints(b, "input_ids").length);
     }
+  }
+
+  private static int[] ints(Batch b, String name) {
+    return b.get(name).ints();
   }
 
   /** Sum over batches of (B x longest in batch - tokens). */

@@ -36,7 +36,7 @@ class CompiledMixedPrecisionTest {
     try (Trainer<TBfloat16> t = Trainer.bfloat16(TrainerTest.MODEL, TrainerTest.optimizer(STEPS),
         TrainConfig.builder().setBatchSize(TrainerTest.B).setLength(TrainerTest.N).setSteps(STEPS).optSeed(42).build(),
         dir.resolve(xla ? "xla" : "plain"), xla)) {
-      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {
+      t.train(TrainerTest.task(1, 40), null, new TrainingListener() {
         @Override
         public void step(long step, double loss, double learningRate, double gradientNorm, double tokensPerSecond) {
           losses.add(loss);

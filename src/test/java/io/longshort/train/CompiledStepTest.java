@@ -88,7 +88,7 @@ class CompiledStepTest {
     try (Trainer<T> t = new Trainer<>(TrainerTest.MODEL, optimizer,
         TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(steps).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(), dtype, dir.resolve(run), xla)) {
       assertEquals(xla, t.compiled());
-      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {
+      t.train(TrainerTest.task(1, 40), null, new TrainingListener() {
         @Override
         public void step(long step, double loss, double learningRate, double gradientNorm, double tokensPerSecond) {
           log.add(new double[] {loss, learningRate, gradientNorm});
@@ -143,7 +143,7 @@ class CompiledStepTest {
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(12),
         TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(12).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(), TFloat32.class, dir.resolve("resumed"), true)) {
       assertEquals(7, t.step());
-      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(TrainerTest.task(1, 40), null, new TrainingListener() {});
       List<String> where = new ArrayList<>();
       double err = maxDiff(straight, state(t), where);
       assertTrue(err <= 1e-6, "max diff " + err + " at " + (where.isEmpty() ? "-" : where.get(0)));

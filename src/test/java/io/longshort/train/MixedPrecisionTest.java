@@ -139,7 +139,7 @@ class MixedPrecisionTest {
 
   private static double[] run(Trainer<?> t) throws IOException {
     double before = t.evaluate(TrainerTest.task(7, 64), 0).loss();
-    t.train(TrainerTest.task(1, 400), null, new TrainingLoop.Listener() {});
+    t.train(TrainerTest.task(1, 400), null, new TrainingListener() {});
     double after = t.evaluate(TrainerTest.task(7, 64), 0).loss();
     return new double[] {before, after};
   }
@@ -155,7 +155,7 @@ class MixedPrecisionTest {
     double bf16Loss;
     try (Trainer<TBfloat16> t = Trainer.bfloat16(TrainerTest.MODEL, TrainerTest.optimizer(12),
         TrainConfig.builder().setBatchSize(TrainerTest.B).setLength(TrainerTest.N).setSteps(6).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(), run)) {
-      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(TrainerTest.task(1, 40), null, new TrainingListener() {});
       master = weights(t);
       bf16Loss = t.evaluate(TrainerTest.task(7, 64), 0).loss();
     }
@@ -177,7 +177,7 @@ class MixedPrecisionTest {
       double f32Loss = t.evaluate(TrainerTest.task(7, 64), 0).loss();
       assertEquals(f32Loss, bf16Loss, 0.02 * Math.max(1, f32Loss), "float32 vs bfloat16 evaluation of the same weights");
       // and it trains on from there
-      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(TrainerTest.task(1, 40), null, new TrainingListener() {});
       assertEquals(12, t.step());
     }
   }

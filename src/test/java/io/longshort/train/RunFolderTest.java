@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.longshort.data.BatchSource;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ class RunFolderTest {
     Path run = dir.resolve("run");
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2),
         TFloat32.class, run)) {
-      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(TrainerTest.task(1, 40), null, new TrainingListener() {});
     }
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Trainer<>(
         TrainerTest.MODEL, TrainerTest.optimizer(12), config(12, 100, 2, 2), TFloat32.class, run));
@@ -61,12 +62,12 @@ class RunFolderTest {
           () -> new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2), TFloat32.class, run));
       assertTrue(e.getMessage().startsWith("run folder " + run + " is in use by another writer (pid "
           + ProcessHandle.current().pid() + ", started "), e.getMessage());
-      first.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+      first.train(TrainerTest.task(1, 40), null, new TrainingListener() {});
     }
     // released with the first: the next one resumes where it ended
     try (Trainer<TFloat32> next = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2),
         TFloat32.class, run)) {
-      assertEquals(6, next.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {}).steps());
+      assertEquals(6, next.train(TrainerTest.task(1, 40), null, new TrainingListener() {}).steps());
     }
   }
 
@@ -75,7 +76,7 @@ class RunFolderTest {
     Path run = dir.resolve("data");
     TrainConfig a = config(6, 100, 2, 2).toBuilder().optDataFingerprint("sha256:00000000000000aa").build();
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), a, TFloat32.class, run)) {
-      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(TrainerTest.task(1, 40), null, new TrainingListener() {});
     }
     TrainConfig b = a.toBuilder().optDataFingerprint("sha256:00000000000000bb").build();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -92,7 +93,7 @@ class RunFolderTest {
     Path run = dir.resolve("old");
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 100, 2, 2),
         TFloat32.class, run)) {
-      t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(TrainerTest.task(1, 40), null, new TrainingListener() {});
     }
     java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
     java.io.PrintStream saved = System.err;
@@ -115,7 +116,7 @@ class RunFolderTest {
     List<double[]> evals = new ArrayList<>();
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(40), config(40, 2, 4, 1),
         TFloat32.class, run)) {
-      t.train(TrainerTest.task(1, 400), TrainerTest.task(7, 32), new TrainingLoop.Listener() {
+      t.train(TrainerTest.task(1, 400), TrainerTest.task(7, 32), new TrainingListener() {
         @Override
         public void evaluated(long step, TrainingLoop.Metrics m) {
           evals.add(new double[] {step, m.accuracy()});
@@ -152,7 +153,7 @@ class RunFolderTest {
     System.setErr(new java.io.PrintStream(captured, true));
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(6), config(6, 2, 2, 1),
         TFloat32.class, run)) {
-      t.train(TrainerTest.task(1, 40), TrainerTest.task(7, 16), new TrainingLoop.Listener() {});
+      t.train(TrainerTest.task(1, 40), TrainerTest.task(7, 16), new TrainingListener() {});
     } finally {
       System.setErr(stderr);
     }
@@ -167,7 +168,7 @@ class RunFolderTest {
     List<double[]> evals = new ArrayList<>();
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, TrainerTest.optimizer(40),
         config(40, 2, 4, 1).toBuilder().optBestMetric(BestMetric.LOSS).build(), TFloat32.class, run)) {
-      t.train(TrainerTest.task(1, 400), TrainerTest.task(7, 32), new TrainingLoop.Listener() {
+      t.train(TrainerTest.task(1, 400), TrainerTest.task(7, 32), new TrainingListener() {
         @Override
         public void evaluated(long step, TrainingLoop.Metrics m) {
           evals.add(new double[] {step, m.loss()});
@@ -210,7 +211,7 @@ class RunFolderTest {
     TrainingDivergedException e;
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, huge, config(40, 100, 1, 2), TFloat32.class, run)) {
       e = assertThrows(TrainingDivergedException.class,
-          () -> t.train(TrainerTest.task(1, 40), null, new TrainingLoop.Listener() {}));
+          () -> t.train(TrainerTest.task(1, 40), null, new TrainingListener() {}));
     }
     String m = e.getMessage();
     assertTrue(m.startsWith("training diverged at step " + e.step() + ": "), m);
@@ -243,7 +244,7 @@ class RunFolderTest {
           new io.longshort.data.ExampleList(List.of(io.longshort.data.Example.listOps(new byte[] {1, 2}, 0))),
           io.longshort.data.BatchKind.CLASSIFICATION).batchSize(B).length(N + 1).shuffle(1).build());
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> t.train(wrong, null, new TrainingLoop.Listener() {}));
+          () -> t.train(wrong, null, new TrainingListener() {}));
       assertTrue(e.getMessage().contains("batch of shape [8, 17] for 'input_ids'; the graph takes [8, 16]"),
           e.getMessage());
     }

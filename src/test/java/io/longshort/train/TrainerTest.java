@@ -3,6 +3,11 @@ package io.longshort.train;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.data.BatchKind;
+import io.longshort.data.BatchSource;
+import io.longshort.data.Batcher;
+import io.longshort.data.Example;
+import io.longshort.data.ExampleList;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameter;
 import io.longshort.spec.AttentionSpec;
@@ -19,10 +24,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import io.longshort.data.BatchKind;
-import io.longshort.data.Batcher;
-import io.longshort.data.Example;
-import io.longshort.data.ExampleList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.proto.Event;
@@ -85,7 +86,7 @@ class TrainerTest {
     Path run = dir.resolve("run");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(60), config(60), TFloat32.class, run)) {
       TrainingLoop.Metrics before = t.evaluate(task(7, 64), 0);
-      TrainingLoop.Result result = t.train(task(1, 400), task(7, 64), new TrainingLoop.Listener() {});
+      TrainingResult result = t.train(task(1, 400), task(7, 64), new TrainingListener() {});
       assertEquals(60, result.steps());
       assertTrue(result.lastEval().accuracy() > 0.75 && result.lastEval().loss() < before.loss(),
           "valid accuracy " + result.lastEval().accuracy() + ", loss " + before.loss() + " -> " + result.lastEval().loss());
@@ -117,13 +118,13 @@ class TrainerTest {
     try (Trainer<TFloat32> t = new Trainer<>(model, sgd(1), TrainConfig.builder().setBatchSize(B).setLength(N)
         .setSteps(4).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).build(),
         TFloat32.class, dir.resolve("whole"))) {
-      t.train(task(1, 40, B), null, new TrainingLoop.Listener() {});
+      t.train(task(1, 40, B), null, new TrainingListener() {});
       whole = weights(t);
     }
     try (Trainer<TFloat32> t = new Trainer<>(model, sgd(2), TrainConfig.builder().setBatchSize(B / 2).setLength(N)
         .setSteps(4).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).build(),
         TFloat32.class, dir.resolve("accumulated"))) {
-      t.train(task(1, 40, B / 2), null, new TrainingLoop.Listener() {});
+      t.train(task(1, 40, B / 2), null, new TrainingListener() {});
       accumulated = weights(t);
     }
     for (String name : whole.keySet()) {
@@ -145,18 +146,18 @@ class TrainerTest {
     Map<String, double[]> straight;
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(12).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(),
         TFloat32.class, dir.resolve("straight"))) {
-      t.train(task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(task(1, 40), null, new TrainingListener() {});
       straight = weights(t);
     }
     Path resumed = dir.resolve("resumed");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(7).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(),
         TFloat32.class, resumed)) {
-      t.train(task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(task(1, 40), null, new TrainingListener() {});
     }
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, optimizer(12), TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(12).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(),
         TFloat32.class, resumed)) {
       assertEquals(7, t.step());
-      t.train(task(1, 40), null, new TrainingLoop.Listener() {});
+      t.train(task(1, 40), null, new TrainingListener() {});
       Map<String, double[]> again = weights(t);
       for (String name : straight.keySet()) {
         double[] a = straight.get(name);

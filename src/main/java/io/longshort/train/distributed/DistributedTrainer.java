@@ -1,15 +1,16 @@
 package io.longshort.train.distributed;
 
+import io.longshort.data.BatchSource;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Task;
-import io.longshort.train.BatchSource;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.RunFolder;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.Trainer;
-import io.longshort.train.TrainingData;
+import io.longshort.train.TrainingListener;
 import io.longshort.train.TrainingLoop;
+import io.longshort.train.TrainingResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -110,7 +111,7 @@ public final class DistributedTrainer implements AutoCloseable {
   }
 
   /** Trains to {@code config.steps()} without validation. */
-  public TrainingLoop.Result train(BatchSource train, TrainingLoop.Listener listener) throws IOException {
+  public TrainingResult train(BatchSource train, TrainingListener listener) throws IOException {
     return train(train, null, listener);
   }
 
@@ -118,11 +119,10 @@ public final class DistributedTrainer implements AutoCloseable {
    * Trains to {@code config.steps()}, validating on {@code valid} (batches of the combined batch B,
    * or null for none) every evalEvery updates.
    */
-  public TrainingLoop.Result train(BatchSource train, BatchSource valid, TrainingLoop.Listener listener)
+  public TrainingResult train(BatchSource train, BatchSource valid, TrainingListener listener)
       throws IOException {
-    boolean lm = graph.spec().task() == Task.LANGUAGE_MODEL;
-    TrainingData v = valid == null ? null : TrainingData.shards(TrainingData.tokens(valid, lm), cluster.size());
-    return loop.train(config, TrainingData.tokens(train, lm), v, listener);
+    BatchSource v = valid == null ? null : BatchSource.shards(valid, cluster.size());
+    return loop.train(config, train, v, listener);
   }
 
   /**
@@ -132,7 +132,7 @@ public final class DistributedTrainer implements AutoCloseable {
    */
   public Set<String> devicesOfStep(BatchSource data, long index) {
     try {
-      return step.devicesOfStep(index, TrainingData.tokens(data, graph.spec().task() == Task.LANGUAGE_MODEL));
+      return step.devicesOfStep(index, data);
     } catch (TensorFlowException e) {
       throw WorkerFailureException.of("a traced step", cluster, e, checkpointDir());
     }

@@ -1,16 +1,16 @@
 package io.longshort.train.distributed;
 
 import io.longshort.compile.XlaFunction;
-import io.longshort.graph.core.GraphScope;
-import io.longshort.graph.model.TrainableModel;
-import io.longshort.graph.core.Parameter;
-import io.longshort.train.FeedBatch;
-import io.longshort.train.Feeds;
+import io.longshort.data.Batch;
+import io.longshort.data.BatchSource;
 import io.longshort.graph.core.Gradients;
+import io.longshort.graph.core.GraphScope;
+import io.longshort.graph.core.Parameter;
+import io.longshort.graph.model.TrainableModel;
+import io.longshort.train.Feeds;
 import io.longshort.train.Optimizer;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainStep;
-import io.longshort.train.TrainingData;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -201,8 +201,8 @@ public final class ReplicatedStep implements TrainStep {
    * dropout seed (seed, step W + i), which for one worker is the single-process run's (seed, step).
    */
   @Override
-  public Outcome run(long step, TrainingData data) {
-    FeedBatch batch = data.batch(step);
+  public Outcome run(long step, BatchSource data) {
+    Batch batch = data.batch(step);
     int w = replicas.size();
     if (batch.batchSize() % w != 0) {
       throw new IllegalArgumentException("batch of " + batch.batchSize() + " rows for " + w + " workers");
@@ -240,7 +240,7 @@ public final class ReplicatedStep implements TrainStep {
    * The devices that ran ops of the loss and gradients of update {@code step}, traced by
    * TensorFlow's step stats; no update is made.
    */
-  public Set<String> devicesOfStep(long step, TrainingData data) {
+  public Set<String> devicesOfStep(long step, BatchSource data) {
     Set<String> devices = new java.util.TreeSet<>();
     update = false;
     traced = devices;

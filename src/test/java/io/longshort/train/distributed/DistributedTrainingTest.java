@@ -5,18 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.data.BatchKind;
-import io.longshort.train.TrainingLoop;
+import io.longshort.data.BatchSource;
 import io.longshort.data.Batcher;
 import io.longshort.data.Example;
 import io.longshort.data.ExampleList;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;
-import io.longshort.train.BatchSource;
 import io.longshort.train.Checkpoints;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.Trainer;
+import io.longshort.train.TrainingListener;
+import io.longshort.train.TrainingResult;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ class DistributedTrainingTest {
     // the single-process run on the combined batch: its checkpoints of every second step
     Path run = dir.resolve("single");
     try (Trainer<TFloat32> t = new Trainer<>(MODEL, OPTIMIZER, CONFIG, TFloat32.class, run)) {
-      t.train(data(), null, new TrainingLoop.Listener() {});
+      t.train(data(), null, new TrainingListener() {});
     }
     single = run.resolve("checkpoints");
   }
@@ -112,7 +113,7 @@ class DistributedTrainingTest {
   void twoWorkersEqualOneProcessOnTheCombinedBatch() throws Exception {
     Path run = dir.resolve("distributed");
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
-      TrainingLoop.Result result = t.train(data(), new TrainingLoop.Listener() {});
+      TrainingResult result = t.train(data(), new TrainingListener() {});
       assertEquals(STEPS, result.steps());
       Set<String> devices = t.devicesOfStep(data(), 0);
       assertTrue(devices.stream().anyMatch(d -> d.startsWith("/job:worker/replica:0/task:1/"))
@@ -137,7 +138,7 @@ class DistributedTrainingTest {
     Path run = dir.resolve("killed");
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
       WorkerFailureException e = assertThrows(WorkerFailureException.class, () ->
-          t.train(data(), new TrainingLoop.Listener() {
+          t.train(data(), new TrainingListener() {
             @Override
             public void checkpointed(long step, Path file) {
               if (step == 4) {
@@ -160,7 +161,7 @@ class DistributedTrainingTest {
     cluster.awaitServing(1);
     try (DistributedTrainer t = new DistributedTrainer(MODEL, OPTIMIZER, CONFIG, cluster.chief(), run, 60_000)) {
       assertEquals(4, t.step(), "resumed from ckpt-4");
-      t.train(data(), new TrainingLoop.Listener() {});
+      t.train(data(), new TrainingListener() {});
     }
     // what was checkpointed before the failure (steps 1-4) carries on: the end equals the straight run
     for (long s = 2; s <= STEPS; s += 2) {

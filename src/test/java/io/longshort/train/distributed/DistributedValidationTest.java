@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.data.BatchKind;
+import io.longshort.data.BatchSource;
 import io.longshort.data.Batcher;
 import io.longshort.data.Example;
 import io.longshort.data.ExampleList;
-import io.longshort.train.BatchSource;
 import io.longshort.train.TrainConfig;
 import io.longshort.train.Trainer;
+import io.longshort.train.TrainingListener;
 import io.longshort.train.TrainingLoop;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ class DistributedValidationTest {
     try (LocalCluster cluster = new LocalCluster(2, dir);
         DistributedTrainer t = new DistributedTrainer(DistributedTrainingTest.MODEL, DistributedTrainingTest.OPTIMIZER,
             config, cluster.chief(), run, 60_000)) {
-      t.train(DistributedTrainingTest.data(), validation(), new TrainingLoop.Listener() {
+      t.train(DistributedTrainingTest.data(), validation(), new TrainingListener() {
         @Override
         public void evaluated(long step, TrainingLoop.Metrics m) {
           seen.put(step, m);

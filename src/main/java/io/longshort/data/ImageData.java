@@ -1,14 +1,14 @@
-package io.longshort.train;
+package io.longshort.data;
 
-import io.longshort.io.HostArray;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
+import io.longshort.io.HostArray;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * Image sets as the training loop's {@link TrainingData}: {@code images} float32 (B, S, S, C) and
+ * Image sets as the training loop's {@link BatchSource}: {@code images} float32 (B, S, S, C) and
  * {@code labels} (B).
  */
 public final class ImageData {
@@ -20,14 +20,14 @@ public final class ImageData {
    *
    * @param augmenter null for none
    */
-  public static TrainingData training(ImageSet set, int batchSize, long seed, Augmenter augmenter) {
+  public static BatchSource training(ImageSet set, int batchSize, long seed, Augmenter augmenter) {
     if (set.size() < batchSize) {
       throw new IllegalArgumentException("the training set has " + set.size() + " images, fewer than a batch ("
           + batchSize + ")");
     }
-    return new TrainingData() {
+    return new BatchSource() {
       @Override
-      public FeedBatch batch(long step) {
+      public Batch batch(long step) {
         int perEpoch = set.size() / batchSize;
         long epoch = step / perEpoch;
         int[] order = permutation(set.size(), seed * 1_000_003L + epoch);
@@ -55,10 +55,10 @@ public final class ImageData {
   }
 
   /** Every image once, in order, in batches of up to {@code batchSize} (the last may be smaller), no augmentation. */
-  public static TrainingData evaluation(ImageSet set, int batchSize) {
-    return new TrainingData() {
+  public static BatchSource evaluation(ImageSet set, int batchSize) {
+    return new BatchSource() {
       @Override
-      public FeedBatch batch(long index) {
+      public Batch batch(long index) {
         int from = Math.toIntExact(index * batchSize);
         int n = Math.min(batchSize, set.size() - from);
         float[] pixels = new float[n * set.imageLength()];
@@ -75,11 +75,11 @@ public final class ImageData {
     };
   }
 
-  private static FeedBatch batch(ImageSet set, int n, float[] pixels, int[] labels) {
+  private static Batch batch(ImageSet set, int n, float[] pixels, int[] labels) {
     Map<String, HostArray> arrays = new LinkedHashMap<>();
     arrays.put("images", HostArray.floats(new long[] {n, set.side(), set.side(), set.channels()}, pixels));
-    arrays.put(FeedBatch.LABELS, HostArray.ints(new long[] {n}, labels));
-    return new FeedBatch(arrays, n);
+    arrays.put(Batch.LABELS, HostArray.ints(new long[] {n}, labels));
+    return new Batch(arrays, n);
   }
 
   private static int[] permutation(int n, long seed) {

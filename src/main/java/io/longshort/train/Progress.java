@@ -1,7 +1,5 @@
-package io.longshort.cli;
+package io.longshort.train;
 
-import io.longshort.train.Trainer;
-import io.longshort.train.TrainingLoop;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
@@ -10,7 +8,7 @@ import java.nio.file.Path;
  * (step, loss, tokens/s, ETA); otherwise (CI logs, pipes) a plain line every few percent.
  * Evaluations and checkpoints always get their own line.
  */
-final class Progress implements TrainingLoop.Listener {
+public final class Progress implements TrainingListener {
   private final PrintWriter out;
   private final boolean terminal = System.console() != null;
   private final boolean languageModel;
@@ -20,7 +18,8 @@ final class Progress implements TrainingLoop.Listener {
   private double smoothedLoss = Double.NaN;
   private long lastLine;
 
-  Progress(PrintWriter out, boolean languageModel) {
+  /** @param languageModel whether evaluations also show bits per character */
+  public Progress(PrintWriter out, boolean languageModel) {
     this.out = out;
     this.languageModel = languageModel;
   }
@@ -46,7 +45,7 @@ final class Progress implements TrainingLoop.Listener {
    * {@code done} of the {@link #started} total: the bar redrawn with {@code text} on a terminal, a
    * line every 2 % (and at the end) otherwise.
    */
-  void advance(long done, String text) {
+  public void advance(long done, String text) {
     if (terminal) {
       int width = 24;
       int filled = (int) (width * Math.min(done, total) / Math.max(1, total));
@@ -59,7 +58,7 @@ final class Progress implements TrainingLoop.Listener {
   }
 
   /** The estimated time left after {@code done} of the total, e.g. "1m05s". */
-  String eta(long done) {
+  public String eta(long done) {
     double elapsed = (System.nanoTime() - started) / 1e9;
     return duration((total - done) * elapsed / Math.max(1, done - from));
   }
@@ -75,7 +74,8 @@ final class Progress implements TrainingLoop.Listener {
     line("checkpoint " + file);
   }
 
-  void summary(TrainingLoop.Result r) {
+  /** The run's last lines: steps and time, the final and best validation, the last checkpoint. */
+  public void summary(TrainingResult r) {
     double elapsed = (System.nanoTime() - started) / 1e9;
     line(String.format("done: %d steps in %s%s", r.steps(), duration(elapsed), r.stoppedEarly() ? " (stopped early)" : ""));
     if (r.lastEval() != null) {
@@ -89,7 +89,8 @@ final class Progress implements TrainingLoop.Listener {
     }
   }
 
-  void line(String s) {
+  /** One line of its own (clearing the bar on a terminal). */
+  public void line(String s) {
     if (terminal) {
       out.print("\r");
     }

@@ -1,0 +1,192 @@
+package io.longshort.export;
+
+import io.longshort.graph.model.ServableModel;
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.VisionSpec;
+import io.longshort.train.Model;
+import io.longshort.train.RunFolder;
+import io.longshort.train.Trainer;
+import io.longshort.weights.Safetensors;
+import io.longshort.weights.WeightLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.tensorflow.types.TBfloat16;
+import org.tensorflow.types.family.TFloating;
+
+/**
+ * Export for TF Serving in one call: the serving graph (any batch, no dropout) is built from the
+ * model's definition, the chosen checkpoint of its run loaded, and the version written with
+ * {@link ServingExport}'s files (warm-up request, example, models.config).
+ *
+ * <pre>
+ * Path v = Export.of(trainer).to(Path.of("savedmodels"), "mine");                        // best checkpoint
+ * Path w = Export.fromRun(Path.of("runs/mine")).optCheckpoint("latest").optVersion(3).optXla(true)
+ *     .to(Path.of("savedmodels"), "mine");                                                 // a ModelSpec run
+ * Path c = Export.fromRun(Path.of("runs/composed")).optModel(model).to(root, "composed");  // a composed one
+ * </pre>
+ *
+ * <p>Options by name: the checkpoint ({@code best} (the default when the run has evaluated, else
+ * {@code latest}), {@code latest}, a step, a file), the version (default: the next), XLA-compiled
+ * signatures, bfloat16 compute (token models), overwrite of an existing version that export wrote.
+ */
+public final class Export {
+  private final Path runDir;
+  private final ServableModel<?> built;
+  private Model<?> model;
+  private Integer length;
+  private String checkpoint;
+  private Long version;
+  private boolean xla;
+  private boolean bf16;
+  private boolean overwrite;
+  private long seed;
+  private Consumer<String> notes = note -> {};
+
+  private Export(Path runDir, Model<?> model, ServableModel<?> built) {
+    this.runDir = runDir;
+    this.model = model;
+    this.built = built;
+  }
+
+  /**
+   * A finished (or running) run's model: a ModelSpec or VisionSpec run rebuilds its model from the
+   * run's metadata; a composed model is passed in ({@link #optModel}).
+   */
+  public static Export fromRun(Path runDir) {
+    if (runDir == null || !Files.isDirectory(runDir)) {
+      throw new IllegalArgumentException("Export.fromRun (" + runDir + "): no such run folder");
+    }
+    return new Export(runDir, null, null);
+  }
+
+  /** The model a trainer trains, from its run folder's checkpoints, at the trainer's length. */
+  public static Export of(Trainer<?> trainer) {
+    if (!trainer.runFolder().persistent()) {
+      throw new IllegalArgumentException("Export.of(trainer): the trainer has no run folder (optRunDir); an export"
+          + " loads one of its checkpoints");
+    }
+    Model<?> definition = trainer.definition() != null ? trainer.definition() : Model.of(trainer.graph().spec());
+    Export e = new Export(trainer.runFolder().dir(), definition, null);
+    e.length = trainer.length();
+    return e;
+  }
+
+  /** A serving graph already built, its weights loaded by the caller (e.g. a bundle's). */
+  public static Export of(ServableModel<?> built) {
+    return new Export(null, null, Objects.requireNonNull(built, "built"));
+  }
+
+  /** The model of a run whose metadata does not rebuild it (a composed model), or another definition of it. */
+  public Export optModel(Model<?> model) {
+    this.model = Objects.requireNonNull(model, "model");
+    return this;
+  }
+
+  /** {@code best}, {@code latest}, a step number or a checkpoint file. */
+  public Export optCheckpoint(String which) {
+    this.checkpoint = which;
+    return this;
+  }
+
+  /** The checkpoint of update {@code step}. */
+  public Export optCheckpoint(long step) {
+    return optCheckpoint(Long.toString(step));
+  }
+
+  /** N of the serving graph (default: the run's length, else the model's longest input). */
+  public Export optLength(int length) {
+    this.length = length;
+    return this;
+  }
+
+  /** The version folder (default: one more than the highest, 1 if none). */
+  public Export optVersion(long version) {
+    this.version = version;
+    return this;
+  }
+
+  /** Every signature as a function XLA must compile. */
+  public Export optXla(boolean xla) {
+    this.xla = xla;
+    return this;
+  }
+
+  /** Compute in bfloat16 from the float32 variables (token models). */
+  public Export optBf16(boolean bf16) {
+    this.bf16 = bf16;
+    return this;
+  }
+
+  /** Replace an existing version that an export wrote (never one a user wrote). */
+  public Export optOverwrite(boolean overwrite) {
+    this.overwrite = overwrite;
+    return this;
+  }
+
+  /** The seed of the example request's inputs (default 0). */
+  public Export optSeed(long seed) {
+    this.seed = seed;
+    return this;
+  }
+
+  /** Told at once of what was repaired or removed of interrupted exports. */
+  public Export optNotes(Consumer<String> notes) {
+    this.notes = Objects.requireNonNull(notes, "notes");
+    return this;
+  }
+
+  /** Writes {@code <root>/<name>/<version>} and returns that folder. */
+  public Path to(Path root, String name) throws IOException {
+    return write(root, name).versionDir();
+  }
+
+  /** Writes {@code <root>/<name>/<version>}: the folder, the version and what was recovered first. */
+  public ServingExport.Result write(Path root, String name) throws IOException {
+    ExportOptions options = new ExportOptions(xla, bf16);
+    if (built != null) {
+      return ServingExport.export(built, root, name, version, overwrite, seed, options, notes);
+    }
+    if (version != null) {
+      // refuse before building the model; ServingExport checks again, holding the model folder's lock
+      ServingExport.checkReplaceable(root.resolve(name).resolve(Long.toString(version)), overwrite);
+    }
+    Path file = RunFolder.resolveCheckpoint(runDir, checkpoint != null ? checkpoint
+        : Files.exists(runDir.resolve(RunFolder.BEST_FILE)) ? "best" : "latest");
+    try (Safetensors weights = Safetensors.open(file)) {
+      Map<String, String> meta = weights.metadata();
+      Model<?> definition = model != null ? model : rebuilt(meta, file);
+      int n = length != null ? length : meta.containsKey("length") && !meta.get("length").equals("0")
+          ? Integer.parseInt(meta.get("length")) : definition.defaultLength();
+      if (bf16 && !definition.family().equals("tokens")) {
+        throw new IllegalArgumentException("bf16: bfloat16 serving graphs are built for token models (ModelSpec);"
+            + " this is a " + definition.family() + " model");
+      }
+      Class<? extends TFloating> dtype = bf16 ? TBfloat16.class : definition.dtype();
+      try (ServableModel<?> serving = definition.buildServing(Model.Build.serving(dtype, n))) {
+        WeightLoader.load(serving.session(), serving.parameters(), weights);
+        return ServingExport.export(serving, root, name, version, overwrite, seed, options, notes);
+      }
+    }
+  }
+
+  /** The model a run's checkpoint names: its family and spec JSON. */
+  private static Model<?> rebuilt(Map<String, String> meta, Path file) {
+    String json = meta.get("model");
+    if (json == null) {
+      throw new IllegalArgumentException("checkpoint " + file + " is not a training checkpoint (no model in its"
+          + " metadata)");
+    }
+    // runs written before the family was recorded: image runs record their augmentation
+    String family = meta.getOrDefault(Trainer.FAMILY, meta.containsKey("augment") ? "vision" : "tokens");
+    return switch (family) {
+      case "tokens" -> Model.of(ModelSpec.parseJson(json));
+      case "vision" -> Model.of(VisionSpec.parseJson(json));
+      default -> throw new IllegalArgumentException("run " + file.getParent().getParent() + " trained a " + family
+          + " model, which its metadata does not rebuild: pass the model in (optModel)");
+    };
+  }
+}
