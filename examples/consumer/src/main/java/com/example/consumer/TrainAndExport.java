@@ -38,7 +38,7 @@ public final class TrainAndExport {
         .optEvalEvery(10)
         .build()) {
       TrainingResult result = trainer.fit(rows(256, 1), rows(64, 2));
-      Path version = trainer.export(work.resolve("savedmodels"), "ab_counter");
+      Path version = Export.of(trainer).to(work.resolve("savedmodels"), "ab_counter");
       if (!Files.isRegularFile(version.resolve("saved_model.pb"))) {
         throw new IllegalStateException("no saved_model.pb in " + version);
       }
