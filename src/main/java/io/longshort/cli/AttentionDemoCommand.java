@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -32,11 +33,11 @@ final class AttentionDemoCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
 
-  @Option(names = "--length", defaultValue = "4096", description = "Sequence length N (default: ${DEFAULT-VALUE}).")
-  int length;
+  @Mixin
+  LengthOption length = LengthOption.defaultingTo(4096);
 
-  @Option(names = "--batch", defaultValue = "2", description = "Batch size B (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Mixin
+  BatchOption batch = BatchOption.defaultingTo(2);
 
   @Option(names = "--width", defaultValue = "64", description = "Model width D (default: ${DEFAULT-VALUE}).")
   int width;
@@ -53,8 +54,8 @@ final class AttentionDemoCommand implements Callable<Integer> {
   @Option(names = "--attention-spec", paramLabel = "FILE", description = "An AttentionSpec as JSON (replaces --width/--heads/--window/--rank).")
   Path specFile;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed for weights and input (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin
+  SeedOption seed = SeedOption.defaultingTo(0);
 
   @Option(names = "--out", defaultValue = "graphs", description = "Folder for the GraphDef (default: ${DEFAULT-VALUE}).")
   Path out;
@@ -69,8 +70,8 @@ final class AttentionDemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter outWriter = command.commandLine().getOut();
-    check(length >= 1, "--length", length, "an integer >= 1");
-    check(batch >= 1, "--batch", batch, "an integer >= 1");
+    check(length.value() >= 1, "--length", length.value(), "an integer >= 1");
+    check(batch.value() >= 1, "--batch", batch.value(), "an integer >= 1");
     check(repeats >= 1, "--repeats", repeats, "an integer >= 1");
     AttentionSpec spec = specFile != null
         ? AttentionSpec.parseJson(readSpec(specFile))
@@ -82,19 +83,19 @@ final class AttentionDemoCommand implements Callable<Integer> {
     checkSizes(spec);
     outWriter.println("spec: " + spec.toJson().replaceAll("\\s+", " "));
 
-    Random rnd = new Random(seed);
-    double[] x = new double[batch * length * spec.width()];
+    Random rnd = new Random(seed.value());
+    double[] x = new double[batch.value() * length.value() * spec.width()];
     for (int i = 0; i < x.length; i++) {
       x[i] = rnd.nextGaussian();
     }
     // row 0 is full, the others are padded to 3/4 of the length
-    int[] lengths = new int[batch];
-    double[] mask = new double[batch * length];
-    for (int b = 0; b < batch; b++) {
-      lengths[b] = b == 0 ? length : Math.max(1, length * 3 / 4);
-      Arrays.fill(mask, b * length, b * length + lengths[b], 1.0);
+    int[] lengths = new int[batch.value()];
+    double[] mask = new double[batch.value() * length.value()];
+    for (int b = 0; b < batch.value(); b++) {
+      lengths[b] = b == 0 ? length.value() : Math.max(1, length.value() * 3 / 4);
+      Arrays.fill(mask, b * length.value(), b * length.value() + lengths[b], 1.0);
     }
-    outWriter.printf("input: B=%d N=%d D=%d, row lengths %s%n", batch, length, spec.width(), Arrays.toString(lengths));
+    outWriter.printf("input: B=%d N=%d D=%d, row lengths %s%n", batch.value(), length.value(), spec.width(), Arrays.toString(lengths));
 
     String name = "attention_demo_" + spec.kind().jsonName();
     run(outWriter, spec, name, x, mask, true);
@@ -111,23 +112,23 @@ final class AttentionDemoCommand implements Callable<Integer> {
    * are (B, H, N, N): refused before anything is allocated when they cannot be held.
    */
   private void checkSizes(AttentionSpec spec) {
-    long input = SizeLimits.checkElements("--length", length, "input (batch " + batch + ", length, width "
-        + spec.width() + ")", batch, length, spec.width());
-    SizeLimits.checkHeap("--length", length, "the input (batch, length, width) as doubles", SizeLimits.times(input, 8));
+    long input = SizeLimits.checkElements("--length", length.value(), "input (batch " + batch.value() + ", length, width "
+        + spec.width() + ")", batch.value(), length.value(), spec.width());
+    SizeLimits.checkHeap("--length", length.value(), "the input (batch, length, width) as doubles", SizeLimits.times(input, 8));
     boolean full = spec.kind() == AttentionKind.FULL || compareFull;
     if (full) {
-      long scores = SizeLimits.checkElements("--length", length, "full attention's scores (batch " + batch
+      long scores = SizeLimits.checkElements("--length", length.value(), "full attention's scores (batch " + batch.value()
           + ", heads " + spec.heads() + ", length, length); --no-full leaves them out",
-          batch, spec.heads(), length, length);
-      SizeLimits.checkMachineMemory("--length", length, "full attention's scores (float32)", SizeLimits.times(scores, 4));
+          batch.value(), spec.heads(), length.value(), length.value());
+      SizeLimits.checkMachineMemory("--length", length.value(), "full attention's scores (float32)", SizeLimits.times(scores, 4));
     }
-    check(spec.window() <= length, "--window", spec.window(), "<= --length (" + length + ")");
-    check(spec.rank() <= length, "--rank", spec.rank(), "<= --length (" + length + ")");
+    check(spec.window() <= length.value(), "--window", spec.window(), "<= --length (" + length.value() + ")");
+    check(spec.rank() <= length.value(), "--rank", spec.rank(), "<= --length (" + length.value() + ")");
   }
 
   private void run(PrintWriter o, AttentionSpec spec, String name, double[] x, double[] mask, boolean write)
       throws IOException {
-    try (AttentionGraph<TFloat32> g = AttentionGraph.build(spec, TFloat32.class, batch, length, seed)) {
+    try (AttentionGraph<TFloat32> g = AttentionGraph.build(spec, TFloat32.class, batch.value(), length.value(), seed.value())) {
       GraphStats stats = GraphStats.of(g.graph());
       o.printf("%s: %d ops, %,d parameters, largest tensor %s (%s)%n", name, stats.operations(),
           g.parameters().count(), stats.largestShape(), stats.largestOp());
@@ -135,18 +136,18 @@ final class AttentionDemoCommand implements Callable<Integer> {
         Path pb = GraphDefs.write(g.graph(), out.resolve(name));
         o.println("  wrote " + pb + " and .pbtxt");
       }
-      double[] y = g.run(batch, x, mask, null); // warm-up
+      double[] y = g.run(batch.value(), x, mask, null); // warm-up
       long[] nanos = new long[repeats];
       for (int i = 0; i < repeats; i++) {
         long t0 = System.nanoTime();
-        y = g.run(batch, x, mask, null);
+        y = g.run(batch.value(), x, mask, null);
         nanos[i] = System.nanoTime() - t0;
       }
       Arrays.sort(nanos);
       double meanAbs = Arrays.stream(y).map(Math::abs).average().orElse(0);
       boolean finite = Arrays.stream(y).allMatch(Double::isFinite);
       o.printf("  forward: %.1f ms (median of %d), output (%d, %d, %d), mean |y| %.4f, all finite: %s%n",
-          nanos[repeats / 2] / 1e6, repeats, batch, spec.outputLength(length), spec.width(), meanAbs, finite);
+          nanos[repeats / 2] / 1e6, repeats, batch.value(), spec.outputLength(length.value()), spec.width(), meanAbs, finite);
     }
   }
 

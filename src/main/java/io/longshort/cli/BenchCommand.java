@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tensorflow.TensorFlow;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -33,8 +34,8 @@ final class BenchCommand implements Callable<Integer> {
       description = "Sequence lengths of the tables, increasing (default: ${DEFAULT-VALUE}).")
   List<Integer> lengths;
 
-  @Option(names = "--batch", defaultValue = "1", description = "Batch (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Mixin
+  BatchOption batch = BatchOption.defaultingTo(1);
 
   @Option(names = "--width", defaultValue = "256", description = "Layer width D (default: ${DEFAULT-VALUE}).")
   int width;
@@ -95,7 +96,7 @@ final class BenchCommand implements Callable<Integer> {
     if (!(memoryGib > 0)) {
       throw new IllegalArgumentException("--memory-gib must be positive, got " + memoryGib);
     }
-    BenchSettings settings = new BenchSettings(batch, width, heads, window, rank, lengths, reps, warmup,
+    BenchSettings settings = new BenchSettings(batch.value(), width, heads, window, rank, lengths, reps, warmup,
         (long) (memoryGib * (1L << 30)), maxLength,
         noModel ? List.of() : kindsOf(modelKinds != null ? modelKinds : kinds), !noXla, matmulSide, out, kindsOf(kinds));
     Path dir = out != null ? out : Path.of("results",

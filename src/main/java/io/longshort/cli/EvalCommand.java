@@ -34,7 +34,7 @@ final class EvalCommand implements Callable<Integer> {
   picocli.CommandLine.Model.CommandSpec command;
 
   @Mixin
-  ModelSource model;
+  ModelSourceOptions model;
 
   @Option(names = "--block", paramLabel = "M",
       description = "The authors' LM (--lm, --weights, or a train-lm --run): score the split block by block through the cache, as"
@@ -96,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
       if (data.corpus == null) {
         throw new IllegalArgumentException("--block scores a --corpus");
       }
-      return StreamingEvalCommand.run(o, lm, weights, model.run, model.checkpoint, data.corpus,
+      return StreamingEvalCommand.run(o, lm, weights, model.run.value(), model.checkpoint, data.corpus,
           split.toLowerCase(Locale.ROOT), block, memLen, dict, maxBytes, System.console() != null);
     }
     boolean test = switch (split.toLowerCase(Locale.ROOT)) {
@@ -104,15 +104,15 @@ final class EvalCommand implements Callable<Integer> {
       case "valid" -> false;
       default -> throw new IllegalArgumentException("--split (" + split + ") must be valid or test");
     };
-    if (model.kind() != ModelSource.Kind.RUN) {
+    if (model.kind() != ModelSourceOptions.Kind.RUN) {
       // the batch shape, seed and optimizer of the evaluation graph come from a run's checkpoint metadata
       throw new IllegalArgumentException("eval evaluates a training run's checkpoint: give --run DIR (and"
           + " --checkpoint best|latest|STEP)");
     }
-    ModelSource.Resolved source = model.resolve();
+    ModelSourceOptions.Resolved source = model.resolve();
     Path checkpoint = source.weights();
     Map<String, String> meta = source.metadata();
-    Path run = model.run;
+    Path run = model.run.value();
     ModelSpec spec = ModelSpec.parseJson(meta.get("model"));
     OptimizerSpec optimizer = OptimizerSpec.parseJson(meta.get("optimizer"));
     int batch = Integer.parseInt(meta.get("batchSize"));

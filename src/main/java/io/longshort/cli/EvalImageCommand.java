@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -56,9 +57,8 @@ final class EvalImageCommand implements Callable<Integer> {
       + " MsViT's index buffers are skipped, any other tensor the model lacks is refused.")
   Path weights;
 
-  @Option(names = "--run", paramLabel = "DIR", description = "A train-image run folder: the model and weights of"
-      + " one of its checkpoints (--checkpoint).")
-  Path run;
+  @Mixin
+  RunOption run = RunOption.optional();
 
   @Option(names = "--checkpoint", defaultValue = "best", paramLabel = "best|latest|STEP|PATH",
       description = "With --run: which checkpoint (default: ${DEFAULT-VALUE}).")
@@ -74,8 +74,8 @@ final class EvalImageCommand implements Callable<Integer> {
           + " 2 = bilinear) (default: ${DEFAULT-VALUE}).")
   String interpolation;
 
-  @Option(names = "--batch", defaultValue = "64", description = "Images per batch (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Mixin
+  BatchOption batch = BatchOption.defaultingTo(64);
 
   @Option(names = "--threads", paramLabel = "N", description = "Threads that decode and resize images (default:"
       + " the number of processors).")
@@ -83,35 +83,35 @@ final class EvalImageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--batch", batch.value(), 1);
     OptionChecks.require(cropFraction == 0 || (cropFraction > 0 && cropFraction <= 1), "--crop-fraction",
         cropFraction, "must be in (0, 1], or 0 for no crop");
     Resampling resampling = Resampling.fromJson("--interpolation", interpolation.toLowerCase(Locale.ROOT));
     int workers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     OptionChecks.atLeast("--threads", workers, 1);
-    if ((spec == null) == (run == null)) {
+    if ((spec == null) == (run.value() == null)) {
       throw new IllegalArgumentException("eval-image needs one model: --spec NAME|FILE with --weights FILE, or --run"
           + " DIR (a train-image run folder)");
     }
     if (spec != null && weights == null) {
       throw new IllegalArgumentException("--spec " + spec + " needs --weights FILE: random weights score chance");
     }
-    if (run != null && weights != null) {
+    if (run.value() != null && weights != null) {
       throw new IllegalArgumentException("--weights goes with --spec; a --run's weights are its --checkpoint");
     }
-    Path file = run != null ? RunFolder.resolveCheckpoint(run, checkpoint) : weights;
+    Path file = run.value() != null ? RunFolder.resolveCheckpoint(run.value(), checkpoint) : weights;
     PrintWriter out = command.commandLine().getOut();
     try (Safetensors tensors = Safetensors.open(file)) {
-      VisionSpec model = run != null ? runModel(tensors, file) : VisionSpec.load(spec);
+      VisionSpec model = run.value() != null ? runModel(tensors, file) : VisionSpec.load(spec);
       Preprocessing preprocessing = new Preprocessing(model.imageSize(), cropFraction, resampling);
       ImageFolderReader.Listing listing = ImageFolderReader.list(images);
       try (VisionModelGraph<TFloat32> graph = VisionModelGraph.build(model, TFloat32.class, -1, 0)) {
         // the authors' state_dict as train-image --weights reads it (MsViT's buffers skipped, another
         // architecture's tensors refused); a run checkpoint also holds the optimizer's state
-        WeightLoader.Report report = run != null ? WeightLoader.load(graph.session(), graph.parameters(), tensors)
+        WeightLoader.Report report = run.value() != null ? WeightLoader.load(graph.session(), graph.parameters(), tensors)
             : MsVitWeights.load(graph.session(), graph.parameters(), tensors, java.util.Set.of());
         report.warnings().forEach(command.commandLine().getErr()::println);
-        if (run != null) {
+        if (run.value() != null) {
           out.printf(Locale.ROOT, "loaded %d parameters from %s (step %d)%n", report.loaded().size(), file,
               io.longshort.train.Checkpoints.step(file));
         } else {
@@ -119,11 +119,11 @@ final class EvalImageCommand implements Callable<Integer> {
               report.unused());
         }
         out.printf(Locale.ROOT, "eval-image: %,d images, %d classes; %s, ImageNet mean and std; batch %d%n",
-            listing.size(), listing.classNames().size(), preprocessing, batch);
+            listing.size(), listing.classNames().size(), preprocessing, batch.value());
         out.flush();
         Progress progress = new Progress(out, false);
         progress.started(0, listing.size());
-        ImageEvaluation.Result r = ImageEvaluation.evaluate(graph, listing, preprocessing, batch, workers,
+        ImageEvaluation.Result r = ImageEvaluation.evaluate(graph, listing, preprocessing, batch.value(), workers,
             (soFar, total) -> progress.advance(soFar.images(), String.format(Locale.ROOT,
                 "images %,d/%,d  top-1 %.4f  top-5 %.4f  ETA %s", soFar.images(), total, soFar.top1Accuracy(),
                 soFar.top5Accuracy(), progress.eta(soFar.images()))));

@@ -1,14 +1,14 @@
 package io.longshort.cli;
 
+import io.longshort.export.Export;
 import io.longshort.export.ExportOptions;
-import io.longshort.export.SavedModelWriter;
 import io.longshort.export.ServingExport;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.io.FolderLock;
+import io.longshort.spec.ModelSpec;
 import io.longshort.train.Checkpoints;
 import io.longshort.weights.FiniteValues;
-import io.longshort.spec.ModelSpec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -40,7 +40,7 @@ final class ExportCommand implements Callable<Integer> {
   picocli.CommandLine.Model.CommandSpec command;
 
   @Mixin
-  ModelSource model;
+  ModelSourceOptions model;
 
   @Option(names = "--name", description = "Model name (default: the bundle's or checkpoint's folder name).")
   String name;
@@ -57,12 +57,12 @@ final class ExportCommand implements Callable<Integer> {
       + " the file, when it holds anything else).")
   boolean overwrite;
 
-  @Option(names = "--length", description = "Tokens per input (default: a run's training length, else the model's "
-      + "maxLength, less one for cls pooling).")
-  Integer length;
+  @Mixin
+  LengthOption length = LengthOption.derivedFrom("a run's training length, else the model's maxLength, less one"
+      + " for cls pooling");
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the example/warm-up inputs (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin
+  SeedOption seed = SeedOption.defaultingTo(0);
 
   @Option(names = "--serving-base-path", paramLabel = "DIR",
       description = "The folder TF Serving sees --out as, for models.config (e.g. /models in its container; "
@@ -84,14 +84,11 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
-    ModelSource.Resolved source = model.resolve();
+    ModelSourceOptions.Resolved source = model.resolve();
     if (!source.hasWeights()) {
       throw new IllegalArgumentException("--spec needs --checkpoint PATH (the weights to export)");
     }
     ModelSpec modelSpec = source.spec();
-    if (length == null) {
-      length = source.trainedLength().orElse(null); // a run exports at the length it was trained at
-    }
     String modelName = name != null ? name : source.defaultName();
     if (version != null) {
       // refuse before building the model; ServingExport checks again, holding the model folder's lock
@@ -103,9 +100,10 @@ final class ExportCommand implements Callable<Integer> {
     }
   }
 
-  private int export(ModelSource.Resolved source, ModelSpec modelSpec, String modelName, FolderLock lock,
+  private int export(ModelSourceOptions.Resolved source, ModelSpec modelSpec, String modelName, FolderLock lock,
       PrintWriter o) throws IOException {
-    int n = length != null ? length : modelSpec.maxTokens();
+    // a run exports at the length it was trained at
+    int n = length.orElse(source.trainedLength().orElse(modelSpec.maxTokens()));
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
     ExportOptions options = new ExportOptions(xla, bf16);
@@ -120,10 +118,15 @@ final class ExportCommand implements Callable<Integer> {
     try (ModelGraph<?> g = builder.build()) {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
-      ServingExport.Result r = ServingExport.export(lock, g, out, modelName, version, overwrite, seed, options, note -> {
-        o.println("recovered: " + note);
-        o.flush();
-      });
+      Export export = Export.of(g).optSeed(seed.value()).optXla(xla).optBf16(bf16).optOverwrite(overwrite)
+          .optNotes(note -> {
+            o.println("recovered: " + note);
+            o.flush();
+          });
+      if (version != null) {
+        export.optVersion(version);
+      }
+      ServingExport.Result r = export.write(lock, out, modelName);
       if (servingBasePath != null) {
         ServingExport.updateServerConfigs(out, servingBasePath);
       }
@@ -152,10 +155,10 @@ final class ExportCommand implements Callable<Integer> {
           continue;
         }
         String hint;
-        if (model.run != null) {
-          Optional<Path> finite = newestFiniteOther(model.run.resolve("checkpoints"), from);
+        if (model.run.value() != null) {
+          Optional<Path> finite = newestFiniteOther(model.run.value().resolve("checkpoints"), from);
           hint = finite.map(f -> "the newest checkpoint of the run with finite weights is " + f.getFileName()
-              + ": export it with --run " + model.run + " --checkpoint " + Checkpoints.step(f))
+              + ": export it with --run " + model.run.value() + " --checkpoint " + Checkpoints.step(f))
               .orElse("no checkpoint of the run has finite weights: train again with a lower --lr");
         } else {
           hint = "export weights that are finite";

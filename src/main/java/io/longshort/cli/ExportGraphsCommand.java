@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
         + " (TensorFlow Java's convention); inputs are input_ids/mask (int32, [batch, length]), the output"
         + " is 'logits'. With --examples, <out>/<model>.example.safetensors holds random inputs"
         + " (input.<name>) and the logits this JVM computed for them (output.logits), for checks in other"
-        + " tools.")
+        + " tools. --batch -1 builds graphs for any batch size (TPUs want a static one).")
 final class ExportGraphsCommand implements Callable<Integer> {
   @Spec
   picocli.CommandLine.Model.CommandSpec command;
@@ -38,15 +39,15 @@ final class ExportGraphsCommand implements Callable<Integer> {
   @Option(names = "--out", defaultValue = "graphs", description = "Output folder (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  @Option(names = "--batch", defaultValue = "1",
-      description = "Static batch size, or -1 for any (default: ${DEFAULT-VALUE}; TPUs want it static).")
-  long batch;
+  // -1 (any batch) is allowed here, as the command's description says
+  @Mixin
+  BatchOption batch = BatchOption.defaultingTo(1);
 
-  @Option(names = "--length", description = "Tokens per input (default: the model's maxLength, less one for cls pooling).")
-  Integer length;
+  @Mixin
+  LengthOption length = LengthOption.derivedFrom("the model's maxLength, less one for cls pooling");
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the initial weights (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin
+  SeedOption seed = SeedOption.defaultingTo(0);
 
   @Option(names = "--examples", description = "Also run each graph on random inputs and write them with the logits.")
   boolean examples;
@@ -54,18 +55,18 @@ final class ExportGraphsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
-    if (batch == 0 || batch < -1) {
-      throw new IllegalArgumentException("--batch (" + batch + ") must be >= 1, or -1 for any batch size");
+    if (batch.value() == 0 || batch.value() < -1) {
+      throw new IllegalArgumentException("--batch (" + batch.value() + ") must be >= 1, or -1 for any batch size");
     }
-    if (examples && batch == -1) {
+    if (examples && batch.value() == -1) {
       throw new IllegalArgumentException("--examples needs a static --batch (got -1)");
     }
     for (String name : models == null ? ModelConfigs.SHIPPED : models) {
       // per-row Nystrom inverses: whoever serves the graph may batch requests
       ModelSpec spec = ModelConfigs.load(name).forServing();
       String base = Path.of(name).getFileName().toString().replaceFirst("\\.json$", "");
-      int n = length != null ? length : spec.maxTokens();
-      try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(seed).build()) {
+      int n = length.orElse(spec.maxTokens());
+      try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch.value()).setLength(n).optSeed(seed.value()).build()) {
         Path pb = GraphDefs.write(g.graph(), out.resolve(base));
         o.printf("%s: %s, %,d parameters -> %s (+ .pbtxt)%n", base, spec.task().jsonName(),
             g.parameters().count(), pb);
@@ -82,8 +83,8 @@ final class ExportGraphsCommand implements Callable<Integer> {
 
   /** Random ids in 1..V-2 with padding at the end of every second row; the logits of this graph. */
   private void writeExample(ModelGraph<TFloat32> g, int n, Path file) throws IOException {
-    Random rnd = new Random(seed);
-    int b = Math.toIntExact(batch);
+    Random rnd = new Random(seed.value());
+    int b = Math.toIntExact(batch.value());
     Map<String, int[]> inputs = new LinkedHashMap<>();
     SafetensorsWriter w = new SafetensorsWriter().metadata("model", g.spec().toJson());
     int[] mask = new int[b * n];

@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
     description = "Generates bytes after a prompt with a language model: the same in-graph While loop as the"
         + " SavedModel's 'generate' signature (incremental decoding, cost per token bounded by the window"
         + " and the number of segments). Prints one JSON line per sample: prompt, text (the new bytes as"
-        + " UTF-8), and the time per step (plus prompt_hex and text_hex where those bytes are not UTF-8)."
+        + " UTF-8), and the time per step (plus prompt_hex and text_hex where those bytes are not UTF-8). Row r"
+        + " samples with --seed + r."
         + " --spec with no weights uses seeded random weights (benchmarks). Security: --bundle and --run"
         + " read weights only, but a SavedModel (predict, inspect) is a program: load none from an"
         + " untrusted source.")
@@ -39,7 +40,7 @@ final class GenerateCommand implements Callable<Integer> {
   picocli.CommandLine.Model.CommandSpec command;
 
   @Mixin
-  ModelSource model;
+  ModelSourceOptions model;
 
   @Option(names = "--prompt", description = "Prompt text, fed as its UTF-8 bytes (repeatable: one row each; default:"
       + " a newline). For bytes that are not UTF-8 use --prompt-hex or --prompt-file: the command line decodes"
@@ -66,8 +67,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k likeliest bytes; 0 = all (default: ${DEFAULT-VALUE}).")
   int topK;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Sampling seed of the first row; row r gets seed + r (default: ${DEFAULT-VALUE}).")
-  long seed;
+  // the sampling seed of the first row; row r gets seed + r, as the command's description says
+  @Mixin
+  SeedOption seed = SeedOption.defaultingTo(0);
 
   @Option(names = "--weights-seed", defaultValue = "0", description = "With --spec: the random weights' seed (default: ${DEFAULT-VALUE}).")
   long weightsSeed;
@@ -84,7 +86,7 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
-    ModelSource.Resolved source = model.resolve();
+    ModelSourceOptions.Resolved source = model.resolve();
     ModelSpec spec = source.spec();
     if (capacity != null) {
       OptionChecks.atLeast("--capacity", capacity, 1);
@@ -141,7 +143,7 @@ final class GenerateCommand implements Callable<Integer> {
             Tensor st = TInt64.tensorOf(org.tensorflow.ndarray.Shape.of(rows.size()), d -> {
               // one seed per row: rows of one prompt differ, and a row's tokens do not depend on the batch
               for (int r = 0; r < rows.size(); r++) {
-                d.setLong(seed + r, r);
+                d.setLong(seed.value() + r, r);
               }
             })) {
           long t0 = System.nanoTime();

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -45,9 +46,8 @@ final class GenerateListOpsCommand implements Callable<Integer> {
       description = "Keep expressions with fewer tokens than this (default: ${DEFAULT-VALUE}).")
   int maxLength;
 
-  @Option(names = "--seed", defaultValue = "0",
-      description = "Random seed; the same seed and options give the same files (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin
+  SeedOption seed = SeedOption.defaultingTo(0);
 
   @Option(names = "--overwrite", description = "Replace basic_train.tsv, basic_val.tsv and basic_test.tsv in --out"
       + " when generate-listops wrote them (a file it did not write, or one changed since, is refused by name);"
@@ -65,7 +65,7 @@ final class GenerateListOpsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--max-length (" + maxLength + ") must be > --min-length + 1 ("
           + (minLength + 1) + "): token counts are kept strictly between the two");
     }
-    ListOpsSplits.Result r = ListOpsSplits.generate(out, train, valid, test, minLength, maxLength, seed, overwrite);
+    ListOpsSplits.Result r = ListOpsSplits.generate(out, train, valid, test, minLength, maxLength, seed.value(), overwrite);
     for (Path p : r.removedLeftovers()) {
       o.println("removed " + p + ", left by a generate-listops that was killed");
     }

@@ -17,6 +17,7 @@ import org.tensorflow.proto.SignatureDef;
 import org.tensorflow.proto.TensorInfo;
 import org.tensorflow.proto.TensorShapeProto;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -39,12 +40,13 @@ final class InspectCommand implements Callable<Integer> {
   @Parameters(paramLabel = "DIR", description = "A SavedModel folder (holding saved_model.pb), e.g. savedmodels/listops/1.")
   Path dir;
 
-  @Option(names = "--tpu", description = "Add the TPU-compatibility report of every signature.")
+  @Option(names = "--tpu", description = "Add the TPU-compatibility report of every signature, the inputs' unknown"
+      + " first dimension fixed at --batch.")
   boolean tpu;
 
-  @Option(names = "--batch", defaultValue = "1", description = "The batch size --tpu fixes the inputs' unknown first "
-      + "dimension at (default: ${DEFAULT-VALUE}).")
-  long batch;
+  // the batch --tpu fixes the inputs' unknown first dimension at, as --tpu's help says
+  @Mixin
+  BatchOption batch = BatchOption.defaultingTo(1);
 
   @Override
   public Integer call() throws IOException {
@@ -82,8 +84,8 @@ final class InspectCommand implements Callable<Integer> {
     if (tpu) {
       o.println();
       boolean ok = true;
-      for (Map.Entry<String, TpuCompatibility.Report> r : SavedModelTpuCheck.check(dir, batch).entrySet()) {
-        o.println("TPU compatibility of signature_def['" + r.getKey() + "'] (batch " + batch + "): " + r.getValue());
+      for (Map.Entry<String, TpuCompatibility.Report> r : SavedModelTpuCheck.check(dir, batch.value()).entrySet()) {
+        o.println("TPU compatibility of signature_def['" + r.getKey() + "'] (batch " + batch.value() + "): " + r.getValue());
         ok &= r.getValue().ok();
       }
       o.println(ok ? "every signature can run as XLA computations with static shapes"

@@ -60,6 +60,8 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     // every command's standard --version prints the same line as `longshort --version`
     cli.getSubcommands().values().forEach(c -> c.getCommandSpec().versionProvider(new Version()));
+    // --seed, --batch, --length, --run: one declaration each, with each command's default and requiredness
+    SharedOption.configureAll(cli);
     // nan, inf in any case reach the options' own checks (OptionChecks)
     cli.registerConverter(Double.class, new OptionChecks.DoubleConverter());
     cli.registerConverter(double.class, new OptionChecks.DoubleConverter());

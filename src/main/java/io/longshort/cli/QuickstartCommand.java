@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -49,8 +50,8 @@ final class QuickstartCommand implements Callable<Integer> {
   @Option(names = "--savedmodels", defaultValue = "savedmodels", description = "TF Serving model root (default: ${DEFAULT-VALUE}).")
   Path savedModels;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of data, weights and order (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin
+  SeedOption seed = SeedOption.defaultingTo(0);
 
   @Override
   public Integer call() throws Exception {
@@ -70,7 +71,7 @@ final class QuickstartCommand implements Callable<Integer> {
       run("generate-listops", "--out", listOps.toString(), "--train", paper ? "96000" : "8000",
           "--valid", paper ? "2000" : "500", "--test", paper ? "2000" : "500",
           "--min-length", Integer.toString(minTokens), "--max-length", Integer.toString(maxTokens),
-          "--seed", Long.toString(seed));
+          "--seed", Long.toString(seed.value()));
     }
 
     step(o, 2, "train the authors' ListOps model, long-short attention (w, r) = (16, 2)");
@@ -78,7 +79,7 @@ final class QuickstartCommand implements Callable<Integer> {
         "--window", "16", "--rank", "2", "--length", Integer.toString(length), "--batch", "32",
         "--steps", Integer.toString(updates), "--eval-every", Integer.toString(Math.max(1, updates / 4)),
         "--eval-batches", paper ? "0" : "8", "--checkpoint-every", Integer.toString(Math.max(1, updates / 4)),
-        "--seed", Long.toString(seed), "--run", run.toString()));
+        "--seed", Long.toString(seed.value()), "--run", run.toString()));
     if (paper) {
       train.addAll(List.of("--dropout", "0")); // the authors' run_listops.sh
     } else {

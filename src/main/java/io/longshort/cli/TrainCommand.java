@@ -10,6 +10,7 @@ import io.longshort.io.ContentFingerprint;
 import io.longshort.io.TextFiles;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelConfigs;
+import io.longshort.spec.ModelOverrides;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.SizeLimits;
 import io.longshort.spec.Task;
@@ -98,11 +99,12 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--conv-kernel", description = "linformer, nystrom: the depth-wise value convolution's size (odd; 0 = none).")
   Integer convKernel;
 
-  @Option(names = "--length", description = "Tokens per example (default: the model's maxLength, less one for cls pooling).")
-  Integer length;
+  @Mixin
+  LengthOption length = LengthOption.derivedFrom("the --config setting's, else the model's maxLength, less one for"
+      + " cls pooling");
 
-  @Option(names = "--batch", defaultValue = "32", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Mixin
+  BatchOption batch = BatchOption.derivedFrom("the --config setting's, else 32");
 
   @Option(names = "--bf16", description = "Mixed precision: compute the forward and backward passes in bfloat16"
       + " on float32 master weights (optimizer, checkpoints and exports stay float32). On CPUs without"
@@ -130,12 +132,11 @@ final class TrainCommand implements Callable<Integer> {
       + " less memory and more time. Not with --xla, --bf16 or a cluster.")
   boolean recompute;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, data order and dropout (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin
+  SeedOption seed = SeedOption.defaultingTo(0);
 
-  @Option(names = "--run", required = true, paramLabel = "DIR",
-      description = "Run folder: checkpoints/, TensorBoard events; resumed when it holds checkpoints.")
-  Path run;
+  @Mixin
+  RunOption run = RunOption.required();
 
   @Option(names = "--eval-every", defaultValue = "200", description = "Evaluate every N updates (default: ${DEFAULT-VALUE}).")
   int evalEvery;
@@ -242,9 +243,13 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
-    OptimizerSpec settingOptimizer = setting != null ? applySetting(TrainingSetting.load(setting)) : null;
-    checkOptions();
-    ModelSpec spec = overrides(ModelConfigs.load(model));
+    TrainingSetting t = setting != null ? TrainingSetting.load(setting) : null;
+    OptimizerSpec settingOptimizer = t != null ? applySetting(t) : null;
+    int batch = t != null && !this.batch.given(command) ? t.batch() : this.batch.orElse(32);
+    checkOptions(batch);
+    ModelOverrides asked = modelOverrides();
+    ModelSpec spec = reportPooling(ModelConfigs.load(model), (t != null ? t.modelOverrides(asked) : asked));
+    Integer length = t != null && !this.length.given(command) ? Integer.valueOf(t.length()) : this.length.valueOrNull();
     int n = length != null ? length : spec.maxTokens();
     if (n < 1 || n > spec.maxTokens()) {
       throw new IllegalArgumentException("--length (" + n + ") must be in 1.." + spec.maxTokens() + " for this model");
@@ -257,7 +262,7 @@ final class TrainCommand implements Callable<Integer> {
         : base.withSchedule(warm, (int) steps).withLearningRate(learningRate);
     BestMetric best = bestMetric != null ? BestMetric.fromJson("--best-metric", bestMetric)
         : BestMetric.defaultFor(spec.task() == Task.LANGUAGE_MODEL);
-    TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed)
+    TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed.value())
         .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
         .optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).optBestMetric(best).optRecompute(recompute).build();
     o.printf("model %s: %s, %d layers x %d, %s attention (%s), %d tokens, dropout %s%n", model,
@@ -271,7 +276,7 @@ final class TrainCommand implements Callable<Integer> {
     if (dryRun) {
       return 0;
     }
-    BatchSource[] sources = sources(spec, n, o);
+    BatchSource[] sources = sources(spec, n, batch, o);
     // after sources(): --generate may have written the files
     config = config.toBuilder().optDataFingerprint(ContentFingerprint.of(dataFiles(spec))).build();
     o.printf("data: %,d training batches per epoch, %,d validation batches of %d%n",
@@ -281,8 +286,8 @@ final class TrainCommand implements Callable<Integer> {
       return trainDistributed(spec, optimizer, config, sources[0], sources[1], o);
     }
     o.printf("precision: %s%n", bf16 ? "bfloat16 compute, float32 master weights" : "float32");
-    try (Trainer<?> trainer = bf16 ? Trainer.bfloat16(spec, optimizer, config, run, xla)
-        : new Trainer<>(spec, optimizer, config, TFloat32.class, run, xla)) {
+    try (Trainer<?> trainer = bf16 ? Trainer.bfloat16(spec, optimizer, config, run.value(), xla)
+        : new Trainer<>(spec, optimizer, config, TFloat32.class, run.value(), xla)) {
       if (xla) {
         o.println(trainer.compiled() ? "training steps: one XLA-compiled call each"
             : "training steps: plain (--xla does not cover gradient accumulation)");
@@ -296,7 +301,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /** Bad values named by the option the user typed, before they reach the training configuration. */
-  private void checkOptions() {
+  private void checkOptions(int batch) {
     OptionChecks.atLeast("--batch", batch, 1);
     OptionChecks.inRange("--steps", steps, 1, Integer.MAX_VALUE);
     if (warmup != null) {
@@ -355,7 +360,7 @@ final class TrainCommand implements Callable<Integer> {
       o.println(line);
       o.flush();
     });
-    try (DistributedTrainer trainer = new DistributedTrainer(spec, optimizer, config, c, run,
+    try (DistributedTrainer trainer = new DistributedTrainer(spec, optimizer, config, c, run.value(),
         Math.multiplyExact(stepTimeout, 1000L))) {
       Progress progress = new Progress(o, spec.task() == Task.LANGUAGE_MODEL);
       progress.summary(trainer.train(train, valid, progress));
@@ -377,27 +382,14 @@ final class TrainCommand implements Callable<Integer> {
     };
   }
 
-  /** Takes the setting's values for every option not given on the command line; returns its optimizer. */
+  /**
+   * Takes the setting's model, steps and schedule for the options not given on the command line;
+   * returns its optimizer. Its batch and length are taken where they are used, its dropout, window
+   * and rank by {@link TrainingSetting#modelOverrides}.
+   */
   private OptimizerSpec applySetting(TrainingSetting t) {
     if (!given("--spec")) {
       model = t.model();
-    }
-    // the setting's (w, r) are long-short's; another --attention kind keeps its own defaults
-    boolean longShort = attention == null || io.longshort.spec.AttentionKind.fromJson(attention).isLongShort();
-    if (!given("--window") && t.window() != null && longShort) {
-      window = t.window();
-    }
-    if (!given("--rank") && t.rank() != null && longShort) {
-      rank = t.rank();
-    }
-    if (!given("--dropout") && t.dropout() != null) {
-      dropout = t.dropout();
-    }
-    if (!given("--length")) {
-      length = t.length();
-    }
-    if (!given("--batch")) {
-      batch = t.batch();
     }
     if (!given("--steps")) {
       steps = t.steps();
@@ -415,46 +407,18 @@ final class TrainCommand implements Callable<Integer> {
     return command.commandLine().getParseResult().hasMatchedOption(option);
   }
 
-  /** The model surgery the options ask for, through the spec's own {@code with...} methods. */
-  private ModelSpec overrides(ModelSpec spec) {
-    if (dropout != null) {
-      spec = spec.withDropout(dropout);
-    }
-    if (attention == null && window == null && rank == null && landmarks == null && convKernel == null
-        && features == null && featureMap == null && globalTokens == null && blockSize == null
-        && randomBlocks == null) {
-      return spec;
-    }
-    io.longshort.spec.AttentionKind kind = attention == null ? null : io.longshort.spec.AttentionKind.fromJson(attention);
-    ModelSpec changed = spec.withAttention(kind, b -> {
-      if (window != null) {
-        b.setWindow(window);
-      }
-      if (rank != null) {
-        b.setRank(rank);
-      }
-      if (landmarks != null) {
-        b.setLandmarks(landmarks);
-      }
-      if (convKernel != null) {
-        b.optConvKernel(convKernel);
-      }
-      if (features != null) {
-        b.setFeatures(features);
-      }
-      if (featureMap != null) {
-        b.optFeatureMap(io.longshort.spec.FeatureMap.fromJson(featureMap));
-      }
-      if (blockSize != null) {
-        b.setBlockSize(blockSize);
-      }
-      if (randomBlocks != null) {
-        b.optRandomBlocks(randomBlocks);
-      }
-      if (globalTokens != null) {
-        b.optGlobalTokens(globalTokens);
-      }
-    });
+  /** The model surgery the options ask for. */
+  private ModelOverrides modelOverrides() {
+    return ModelOverrides.builder().optDropout(dropout)
+        .optAttention(attention == null ? null : io.longshort.spec.AttentionKind.fromJson(attention))
+        .optWindow(window).optRank(rank).optLandmarks(landmarks).optConvKernel(convKernel).optFeatures(features)
+        .optFeatureMap(featureMap == null ? null : io.longshort.spec.FeatureMap.fromJson(featureMap))
+        .optGlobalTokens(globalTokens).optBlockSize(blockSize).optRandomBlocks(randomBlocks).build();
+  }
+
+  /** {@code overrides} applied to {@code spec}, saying so when the new attention changes the pooling. */
+  private ModelSpec reportPooling(ModelSpec spec, ModelOverrides overrides) {
+    ModelSpec changed = overrides.applyTo(spec);
     if (changed.pooling() != spec.pooling()) {
       command.commandLine().getOut().printf("pooling %s needs long-short attention; %s attention uses cls pooling "
           + "(a CLS id in front of the tokens)%n", spec.pooling().jsonName(), changed.attention().kind().jsonName());
@@ -477,7 +441,7 @@ final class TrainCommand implements Callable<Integer> {
   }
 
   /** Training and validation batches for the model's task. */
-  private BatchSource[] sources(ModelSpec spec, int n, PrintWriter o) throws IOException {
+  private BatchSource[] sources(ModelSpec spec, int n, int batch, PrintWriter o) throws IOException {
     ExampleSource train;
     ExampleSource valid;
     if (spec.task() == Task.LANGUAGE_MODEL) {
@@ -493,7 +457,7 @@ final class TrainCommand implements Callable<Integer> {
             l.generate, Math.max(1, l.generate / 10));
         o.flush();
         ListOpsSplits.generate(l.dir, l.generate, Math.max(1, l.generate / 10), Math.max(1, l.generate / 10),
-            l.minTokens, l.maxTokens, seed);
+            l.minTokens, l.maxTokens, seed.value());
       }
       train = DataSources.tsv(spec, l.dir.resolve(ListOpsTsv.TRAIN), true, n, skipBadRows, o);
       valid = DataSources.tsv(spec, l.dir.resolve(ListOpsTsv.VALID), true, n, skipBadRows, o);
@@ -504,14 +468,14 @@ final class TrainCommand implements Callable<Integer> {
       UserFiles f = data.files;
       DataSources.UserData user = DataSources.userFiles(spec, f.train, f.valid, f.textFields, f.labelField,
           f.labels, n, o);
-      io.longshort.train.RunLabels.write(run, f.labelField, user.labels());
+      io.longshort.train.RunLabels.write(run.value(), f.labelField, user.labels());
       train = user.train();
       valid = user.valid();
     } else {
       throw new IllegalArgumentException("no data: give --listops DIR, --train-tsv/--valid-tsv, --train-file/--valid-file"
           + " or --corpus FILE");
     }
-    BatchSource training = DataSources.training(spec, train, batch, n, seed);
+    BatchSource training = DataSources.training(spec, train, batch, n, seed.value());
     if (training.batchesPerEpoch() == 0) {
       // full batches only: fewer examples than --batch would make an epoch of no steps
       throw new IllegalArgumentException("--batch (" + batch + ") is larger than the training data: " + train.size()

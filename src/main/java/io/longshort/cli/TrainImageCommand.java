@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -28,7 +29,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "train-image", mixinStandardHelpOptions = true,
     description = {
         "Trains an image classifier (--spec: a shipped vision config or a VisionSpec JSON) with AdamW, linear"
-            + " warm-up and cosine decay, random-crop + flip augmentation, and reports held-out accuracy.",
+            + " warm-up and cosine decay, random-crop + flip augmentation, and reports held-out accuracy. Without"
+            + " --run nothing is written; a --run folder holding checkpoints of the same run resumes from the newest.",
         "Data (--data): synthetic (generated stripes and shapes, one pattern per class); cifar10:DIR (the binary"
             + " batches; test_batch.bin is held out); folder:DIR (one sub-folder per class of JPEG/PNG files,"
             + " resized to imageSize; held-out images from --eval-data folder:DIR).",
@@ -60,8 +62,8 @@ final class TrainImageCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "1000", description = "Updates (default: ${DEFAULT-VALUE}).")
   long steps;
 
-  @Option(names = "--batch", defaultValue = "32", description = "Images per batch (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Mixin
+  BatchOption batch = BatchOption.defaultingTo(32);
 
   @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
   double learningRate;
@@ -81,8 +83,8 @@ final class TrainImageCommand implements Callable<Integer> {
   @Option(names = "--eval-every", defaultValue = "0", description = "Evaluate every N updates (default: only at the end).")
   long evalEvery;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of the weights, data order and augmentation (default: ${DEFAULT-VALUE}).")
-  long seed;
+  @Mixin
+  SeedOption seed = SeedOption.defaultingTo(0);
 
   @Option(names = "--weights", paramLabel = "FILE", description = "Start from these weights: a safetensors"
       + " state_dict with the authors' MsViT names (their model_best.pth through scripts/pth_to_safetensors.py);"
@@ -90,9 +92,9 @@ final class TrainImageCommand implements Callable<Integer> {
       + " evaluate (and export) only.")
   Path weights;
 
-  @Option(names = "--run", paramLabel = "DIR", description = "Run folder: checkpoints, best.json, TensorBoard events;"
-      + " a folder that holds checkpoints of the same run resumes from the newest (default: none).")
-  Path run;
+  // without --run nothing is written, as the command's description says
+  @Mixin
+  RunOption run = RunOption.optional();
 
   @Option(names = "--checkpoint-every", defaultValue = "100", description = "With --run: checkpoint every N updates"
       + " and at the end (default: ${DEFAULT-VALUE}).")
@@ -114,7 +116,7 @@ final class TrainImageCommand implements Callable<Integer> {
     if (export != null && Files.exists(export)) {
       throw new IllegalArgumentException("--export " + export + " already exists");
     }
-    OptionChecks.atLeast("--batch", batch, 1);
+    OptionChecks.atLeast("--batch", batch.value(), 1);
     OptionChecks.atLeast("--train-size", trainSize, 1);
     OptionChecks.atLeast("--eval-size", evalSize, 1);
     OptionChecks.learningRate("--lr", learningRate);
@@ -127,8 +129,8 @@ final class TrainImageCommand implements Callable<Integer> {
     ImageSet train;
     ImageSet eval;
     if (data.equals("synthetic")) {
-      train = SyntheticImages.generate(spec.classes(), trainSize, spec.imageSize(), seed);
-      eval = SyntheticImages.generate(spec.classes(), evalSize, spec.imageSize(), seed + 7_777_777L);
+      train = SyntheticImages.generate(spec.classes(), trainSize, spec.imageSize(), seed.value());
+      eval = SyntheticImages.generate(spec.classes(), evalSize, spec.imageSize(), seed.value() + 7_777_777L);
     } else if (data.startsWith("cifar10:")) {
       Path dir = Path.of(data.substring("cifar10:".length()));
       train = Cifar10Reader.readSplit(dir, true);
@@ -160,8 +162,8 @@ final class TrainImageCommand implements Callable<Integer> {
     out.flush();
     long started = System.nanoTime();
     long every = Math.max(1, steps / 20);
-    try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch, seed,
-        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed) : null, run, checkpointEvery, keep,
+    try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch.value(), seed.value(),
+        cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed.value()) : null, run.value(), checkpointEvery, keep,
         // the decoded images and labels: the same data whatever files or generator gave them
         ContentFingerprint.ofArrays(List.of(train.pixels(), eval.pixels()), List.of(train.labels(), eval.labels())))) {
       if (trainer.updates() > 0) {

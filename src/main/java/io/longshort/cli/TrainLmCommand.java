@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -66,8 +67,8 @@ final class TrainLmCommand implements Callable<Integer> {
       description = "train (the corpus's first 90M bytes, or 90 %% of it) or all (default: ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--run", required = true, paramLabel = "DIR", description = "The run folder.")
-  Path run;
+  @Mixin
+  RunOption run = RunOption.required();
 
   @Option(names = "--block", paramLabel = "M", description = "Tokens per block (default: the phase's).")
   Integer block;
@@ -75,9 +76,9 @@ final class TrainLmCommand implements Callable<Integer> {
   @Option(names = "--mem-len", paramLabel = "L", description = "The cache length (default: the phase's).")
   Integer memLen;
 
-  @Option(names = "--batch", paramLabel = "B",
-      description = "Lanes, the rows of a batch (default: the phase's global batch, per GPU x GPUs x update_freq).")
-  Integer batch;
+  // the lanes: the corpus is cut into --batch rows, as the command's description says
+  @Mixin
+  BatchOption batch = BatchOption.derivedFrom("the phase's global batch, per GPU x GPUs x update_freq");
 
   @Option(names = "--accumulate", paramLabel = "K",
       description = "Lane groups per update: the --batch lanes run in K groups of B/K, each adding up its gradients"
@@ -96,8 +97,8 @@ final class TrainLmCommand implements Callable<Integer> {
   @Option(names = "--dropout", description = "Every dropout probability (default: the phase's).")
   Double dropout;
 
-  @Option(names = "--seed", description = "Seed of weights and dropout masks (default: the setting's).")
-  Long seed;
+  @Mixin
+  SeedOption seed = SeedOption.derivedFrom("the setting's");
 
   @Option(names = "--zero-cache",
       description = "Feed a zero cache to every block: the same model with no memory beyond the current block (a control).")
@@ -133,7 +134,7 @@ final class TrainLmCommand implements Callable<Integer> {
     }
     TransformerLsSpec spec = model.build();
     spec.paddedBlock(m); // a block the authors' forward refuses fails here, saying what it accepts
-    int lanes = batch != null ? batch : p.globalBatch(setting.gpus());
+    int lanes = batch.orElse(p.globalBatch(setting.gpus()));
     OptionChecks.atLeast("--batch", lanes, 1);
     long updates = steps != null ? steps : p.updates();
     OptionChecks.atLeast("--steps", updates, 1);
@@ -153,8 +154,8 @@ final class TrainLmCommand implements Callable<Integer> {
     OptionChecks.require(lanes % groups == 0, "--accumulate", groups, "must divide --batch (" + lanes + " lanes)");
     OptimizerSpec optimizer = new OptimizerSpec(q.type(), rate, q.beta1(), q.beta2(), q.epsilon(), q.weightDecay(),
         q.momentum(), q.schedule(), warm, (int) updates, q.clipNorm(), groups);
-    long runSeed = seed != null ? seed : setting.seed();
-    Path checkpoints = run.resolve(io.longshort.train.RunFolder.CHECKPOINTS);
+    long runSeed = seed.orElse(setting.seed());
+    Path checkpoints = run.value().resolve(io.longshort.train.RunFolder.CHECKPOINTS);
     checkResume(checkpoints, spec, optimizer, lanes, m, runSeed);
     try (ByteCorpus bytes = ByteCorpus.open(corpus)) {
       ByteCorpus.Range range = switch (split.toLowerCase(Locale.ROOT)) {
@@ -165,7 +166,7 @@ final class TrainLmCommand implements Callable<Integer> {
       BpttStreams data = new BpttStreams(bytes, range, lanes, m, StreamingEval.byteIds());
       // the run folder writes the checkpoints and the TensorBoard events (loss, learning rate, ...)
       try (TruncatedBpttTrainer<TFloat32> trainer = new TruncatedBpttTrainer<>(spec, optimizer, data, lanes, m,
-          TFloat32.class, runSeed, run, ContentFingerprint.of(corpus))) {
+          TFloat32.class, runSeed, run.value(), ContentFingerprint.of(corpus))) {
         trainer.cacheZeroed(zeroCache);
         if (initFrom != null && trainer.step() == 0) {
           try (Safetensors st = Safetensors.open(initFrom)) {

@@ -1,6 +1,7 @@
 package io.longshort.export;
 
 import io.longshort.graph.model.ServableModel;
+import io.longshort.io.FolderLock;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.VisionSpec;
 import io.longshort.train.Model;
@@ -146,9 +147,8 @@ public final class Export {
 
   /** Writes {@code <root>/<name>/<version>}: the folder, the version and what was recovered first. */
   public ServingExport.Result write(Path root, String name) throws IOException {
-    ExportOptions options = new ExportOptions(xla, bf16);
     if (built != null) {
-      return ServingExport.export(built, root, name, version, overwrite, seed, options, notes);
+      return ServingExport.export(built, root, name, version, overwrite, seed, new ExportOptions(xla, bf16), notes);
     }
     if (version != null) {
       // refuse before building the model; ServingExport checks again, holding the model folder's lock
@@ -168,9 +168,23 @@ public final class Export {
       Class<? extends TFloating> dtype = bf16 ? TBfloat16.class : definition.dtype();
       try (ServableModel<?> serving = definition.buildServing(Model.Build.serving(dtype, n))) {
         WeightLoader.load(serving.session(), serving.parameters(), weights);
-        return ServingExport.export(serving, root, name, version, overwrite, seed, options, notes);
+        return ServingExport.export(serving, root, name, version, overwrite, seed, new ExportOptions(xla, bf16), notes);
       }
     }
+  }
+
+  /**
+   * {@link #write(Path, String)} of a built model ({@link #of(ServableModel)}) holding {@code lock},
+   * the model folder's ({@link ServingExport#lockModel}), taken before the model was built so that
+   * a second export is refused at once.
+   */
+  public ServingExport.Result write(FolderLock lock, Path root, String name) throws IOException {
+    if (built == null) {
+      throw new IllegalStateException("write(lock, ...) exports a built model (Export.of(built)); a run's export"
+          + " takes the lock itself");
+    }
+    return ServingExport.export(lock, built, root, name, version, overwrite, seed, new ExportOptions(xla, bf16),
+        notes);
   }
 
   /** The model a run's checkpoint names: its family and spec JSON. */

@@ -78,13 +78,13 @@ public final class ServingExport {
    * @param version the version, or null for one more than the highest existing one (1 if none)
    * @param overwrite replace an existing version folder (else refuse it)
    */
-  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
+  static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed) throws IOException {
     return export(model, root, name, version, overwrite, seed, ExportOptions.PLAIN, note -> {});
   }
 
   /** {@link #export(ServableModel, Path, String, Long, boolean, long, ExportOptions, java.util.function.Consumer)}, quietly. */
-  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
+  static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed, ExportOptions options) throws IOException {
     return export(model, root, name, version, overwrite, seed, options, note -> {});
   }
@@ -95,7 +95,7 @@ public final class ServingExport {
    * graph computes, so loaders of the version compare the served path with it. {@code recovered}
    * is told at once what was repaired or removed of interrupted exports (also listed in the result).
    */
-  public static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
+  static <T extends TFloating> Result export(ServableModel<T> model, Path root, String name, Long version,
       boolean overwrite, long seed, ExportOptions options, java.util.function.Consumer<String> recovered)
       throws IOException {
     try (FolderLock lock = lockModel(root, name, version)) {
@@ -121,7 +121,7 @@ public final class ServingExport {
    * holding {@code lock}, the model folder's ({@link #lockModel}): it covers the repair of
    * interrupted exports, the version's choice and its publishing.
    */
-  public static <T extends TFloating> Result export(FolderLock lock, ServableModel<T> model, Path root, String name,
+  static <T extends TFloating> Result export(FolderLock lock, ServableModel<T> model, Path root, String name,
       Long version, boolean overwrite, long seed, ExportOptions options,
       java.util.function.Consumer<String> recovered) throws IOException {
     Path modelDir = root.resolve(name);

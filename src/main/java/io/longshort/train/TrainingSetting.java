@@ -4,6 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.longshort.io.TextFiles;
 import io.longshort.spec.Json;
+import io.longshort.spec.ModelConfigs;
+import io.longshort.spec.ModelOverrides;
+import io.longshort.spec.ModelSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +71,31 @@ public record TrainingSetting(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@code given} with this setting's dropout, window and rank where {@code given} has none. The
+   * window and rank are long-short's: they apply while the attention stays long-short (no kind
+   * given, or long_short or causal_long_short); another kind keeps its own defaults.
+   */
+  public ModelOverrides modelOverrides(ModelOverrides given) {
+    boolean longShort = given.attention() == null || given.attention().isLongShort();
+    ModelOverrides.Builder b = given.toBuilder();
+    if (given.dropout() == null && dropout != null) {
+      b.optDropout(dropout);
+    }
+    if (longShort && given.window() == null && window != null) {
+      b.optWindow(window);
+    }
+    if (longShort && given.rank() == null && rank != null) {
+      b.optRank(rank);
+    }
+    return b.build();
+  }
+
+  /** This setting's model with its dropout, window and rank, and {@code given}'s changes over them. */
+  public ModelSpec loadModel(ModelOverrides given) throws IOException {
+    return modelOverrides(given).applyTo(ModelConfigs.load(model));
   }
 
   public static TrainingSetting parseJson(String json) {

@@ -82,6 +82,41 @@ class CliConsistencyTest {
     assertEquals("best|latest|STEP|PATH", label.get("--checkpoint"));
   }
 
+  /**
+   * --seed, --batch, --length and --run: one declaration each (SeedOption, BatchOption, LengthOption,
+   * RunOption), so every command that takes one takes the same type under the same label and help
+   * text; only the default (a value, or the words for one the command derives) and whether it is
+   * required differ.
+   */
+  @Test
+  void sharedOptionsAreOneDeclarationEach() {
+    Map<String, String> first = new HashMap<>();
+    Map<String, Integer> count = new HashMap<>();
+    for (var e : commands().entrySet()) {
+      for (String option : List.of("--seed", "--batch", "--length", "--run")) {
+        OptionSpec o = e.getValue().getCommandSpec().findOption(option);
+        if (o == null) {
+          continue;
+        }
+        count.merge(option, 1, Integer::sum);
+        String text = String.join(" ", o.description()).replaceFirst(" \\(default: [^)]*\\)\\.$", ".");
+        String shape = o.type().getSimpleName() + " " + o.paramLabel() + " " + text;
+        String previous = first.putIfAbsent(option, shape);
+        assertEquals(previous == null ? shape : previous, shape, option + " in " + e.getKey());
+      }
+    }
+    assertEquals(Map.of("--seed", 9, "--batch", 8, "--length", 4, "--run", 7), count);
+    String train = run(0, "train", "--help")[0];
+    assertTrue(train.contains("--run=DIR [--seed=N]"), "train requires --run:\n" + train);
+    assertTrue(train.replaceAll("\\s+", " ").contains("Rows per batch (default: the --config setting's, else 32)."), train);
+    String lm = run(0, "train-lm", "--help")[0].replaceAll("\\s+", " ");
+    assertTrue(lm.contains("same numbers (default: the setting's)."), lm);
+    assertTrue(run(0, "attention-demo", "--help")[0].replaceAll("\\s+", " ")
+        .contains("Tokens per sequence (default: 4096)."));
+    String err = run(2, "train-lm", "--corpus", "x")[1];
+    assertTrue(err.contains("Missing required option: '--run=DIR'"), err);
+  }
+
   @Test
   void modelSourceErrorsNameTheOptions() {
     String err = run(2, "export", "--bundle", "nowhere", "--checkpoint", "best")[1];

@@ -56,8 +56,8 @@ class ExamplesTest {
     String both = Files.readString(dir.resolve("killed.log")) + log;
     List<Double> losses = new ArrayList<>();
     for (String line : both.split("\n")) {
-      if (line.contains("validation loss ") && line.startsWith("step ")) {
-        losses.add(Double.parseDouble(line.replaceAll(".*validation loss ([0-9.]+).*", "$1")));
+      if (line.startsWith("eval at step ")) { // the trainer's progress: "eval at step 40: loss 0.6931 ..."
+        losses.add(Double.parseDouble(line.replaceAll(".*: loss ([0-9.]+).*", "$1")));
       }
     }
     assertTrue(losses.size() >= 2 && losses.get(losses.size() - 1) < losses.get(0) - 0.05,
@@ -69,5 +69,72 @@ class ExamplesTest {
     assertTrue(Files.isRegularFile(version.resolve("assets.extra/tf_serving_warmup_requests")), "warm-up request");
     assertTrue(Files.isRegularFile(version.resolve("assets.extra/example.safetensors")), "example");
     assertTrue(Files.readString(export.resolve("models.config")).contains("name: \"" + MixedAttentionClassifier.NAME + "\""));
+  }
+
+  /** Reviews of random words: "pos" rows hold praise words, "neg" rows complaints, among neutral words. */
+  private static void reviews(Path file, long seed, int rows) throws IOException {
+    String[] pos = {"great", "good", "fine"};
+    String[] neg = {"awful", "bad", "poor"};
+    String[] neutral = {"the", "movie", "was", "plot", "and", "cast"};
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+    StringBuilder out = new StringBuilder();
+    for (int r = 0; r < rows; r++) {
+      boolean positive = rnd.nextBoolean();
+      StringBuilder text = new StringBuilder();
+      for (int w = 0; w < 6; w++) {
+        String[] from = w % 3 == 1 ? (positive ? pos : neg) : neutral;
+        text.append(w == 0 ? "" : " ").append(from[rnd.nextInt(from.length)]);
+      }
+      out.append("{\"text\": \"").append(text).append("\", \"label\": \"").append(positive ? "pos" : "neg")
+          .append("\"}\n");
+    }
+    Files.writeString(file, out);
+  }
+
+  @Test
+  void textFileClassifierTrainsASpecOnAUsersJsonlAndExports() throws Exception {
+    Path train = dir.resolve("train.jsonl");
+    Path valid = dir.resolve("valid.jsonl");
+    reviews(train, 1, 480);
+    reviews(valid, 2, 96);
+    Path run = dir.resolve("text_run");
+    TextFileClassifier.Result r = TextFileClassifier.run(Path.of("examples/specs/tiny_text_classifier.json"), train,
+        valid, run, dir.resolve("savedmodels"), 120);
+    assertEquals(120, r.training().steps());
+    assertTrue(r.training().lastEval().accuracy() > 0.9, "validation accuracy " + r.training().lastEval().accuracy());
+    assertTrue(Files.readString(run.resolve("labels.json")).contains("\"label\""), "the label field is recorded");
+    // the SavedModel loads and tells a praise from a complaint
+    String[] texts = {"the plot great was good cast", "the movie awful and bad plot"};
+    int[] ids = new int[2 * 64];
+    int[] mask = new int[2 * 64];
+    for (int row = 0; row < 2; row++) {
+      byte[] b = texts[row].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      for (int t = 0; t < b.length; t++) {
+        ids[row * 64 + t] = (b[t] & 0xFF) + 1; // byte ids: byte + 1, 0 is padding
+        mask[row * 64 + t] = 1;
+      }
+    }
+    try (org.tensorflow.SavedModelBundle bundle = org.tensorflow.SavedModelBundle.load(r.version().toString(),
+        io.longshort.export.SavedModelWriter.TAG);
+        org.tensorflow.Tensor idsT = io.longshort.graph.core.HostTensors.ints(new long[] {2, 64}, ids);
+        org.tensorflow.Tensor maskT = io.longshort.graph.core.HostTensors.ints(new long[] {2, 64}, mask)) {
+      var sig = bundle.metaGraphDef().getSignatureDefMap().get("serving_default");
+      try (var out = bundle.session().runner().feed(sig.getInputsMap().get("input_ids").getName(), idsT)
+          .feed(sig.getInputsMap().get("mask").getName(), maskT)
+          .fetch(sig.getOutputsMap().get("logits").getName()).run()) {
+        double[] logits = io.longshort.graph.core.HostTensors.toDoubles(out.get(0));
+        // class ids are the training file's label names in order of first appearance
+        List<String> names = namesOf(run);
+        assertEquals("pos", names.get(logits[0] > logits[1] ? 0 : 1), "praise: " + java.util.Arrays.toString(logits));
+        assertEquals("neg", names.get(logits[2] > logits[3] ? 0 : 1), "complaint: " + java.util.Arrays.toString(logits));
+      }
+    }
+  }
+
+  private static List<String> namesOf(Path run) throws IOException {
+    List<String> names = new ArrayList<>();
+    new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("labels.json").toFile()).get("names")
+        .forEach(n -> names.add(n.asText()));
+    return names;
   }
 }

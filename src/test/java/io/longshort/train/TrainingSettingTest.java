@@ -1,11 +1,15 @@
 package io.longshort.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.cli.Main;
+import io.longshort.spec.AttentionKind;
+import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelConfigs;
+import io.longshort.spec.ModelOverrides;
 import io.longshort.spec.ModelSpec;
 import io.longshort.weights.Safetensors;
 import java.io.IOException;
@@ -107,6 +111,56 @@ class TrainingSettingTest {
         "--batch", "4", "--steps", "2", "--eval-every", "2", "--dropout", "0.25", "--run", run2.toString()),
         err.toString());
     assertEquals(0.25, trainedModel(run2).dropout(), "--dropout wins over the setting");
+  }
+
+  /**
+   * The setting's window and rank are long-short's: they reach the model while its attention stays
+   * long-short, causal_long_short included (moving train's applySetting must not drop them there),
+   * and not under another kind, which keeps its own defaults. Values asked for win over the setting's.
+   */
+  @Test
+  void settingsWindowAndRankFollowLongShortAttentionOnly() throws IOException {
+    TrainingSetting listOps = TrainingSetting.load("lra_listops");
+    ModelOverrides causal = listOps.modelOverrides(
+        ModelOverrides.builder().optAttention(AttentionKind.CAUSAL_LONG_SHORT).build());
+    assertEquals(16, causal.window());
+    assertEquals(2, causal.rank());
+    assertEquals(0.0, causal.dropout());
+    // a language model's setting (char_lm_small: causal long-short, w=64, r=1) with w=32, r=2
+    TrainingSetting lm = TrainingSetting.parseJson(listOps.toJson().replace("\"lra_listops\"", "\"char_lm_small\"")
+        .replace("\"window\" : 16", "\"window\" : 32").replace("\"length\" : 2000", "\"length\" : 256"));
+    ModelSpec model = lm.loadModel(ModelOverrides.builder().optAttention(AttentionKind.CAUSAL_LONG_SHORT).build());
+    AttentionSpec.CausalLongShort a = assertInstanceOf(AttentionSpec.CausalLongShort.class, model.attention());
+    assertEquals(32, a.window());
+    assertEquals(2, a.rank());
+    assertEquals(0.0, model.dropout());
+    // the same through train's options
+    Path file = dir.resolve("lm_setting.json");
+    Files.writeString(file, lm.toJson());
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    assertEquals(0, cli.execute("train", "--config", file.toString(), "--attention", "causal_long_short", "--dry-run",
+        "--run", dir.resolve("lm_run").toString()), err.toString());
+    assertTrue(out.toString().contains("causal_long_short attention (w=32, l=16, r=2)"), out.toString());
+
+    ModelSpec plain = listOps.loadModel(ModelOverrides.builder().build());
+    AttentionSpec.LongShort ls = assertInstanceOf(AttentionSpec.LongShort.class, plain.attention());
+    assertEquals(16, ls.window());
+    assertEquals(2, ls.rank());
+
+    ModelOverrides nystrom = listOps.modelOverrides(ModelOverrides.builder().optAttention(AttentionKind.NYSTROM).build());
+    assertEquals(null, nystrom.window());
+    assertEquals(null, nystrom.rank());
+    ModelSpec nys = listOps.loadModel(ModelOverrides.builder().optAttention(AttentionKind.NYSTROM).build());
+    assertEquals(ModelConfigs.load("lra_listops").withDropout(0.0).withAttention(AttentionKind.NYSTROM, b -> { }), nys);
+
+    ModelOverrides given = listOps.modelOverrides(ModelOverrides.builder().optWindow(8).optDropout(0.3).build());
+    assertEquals(8, given.window());
+    assertEquals(2, given.rank());
+    assertEquals(0.3, given.dropout());
   }
 
   /** The model spec a run trained, from the metadata of its newest checkpoint. */

@@ -1,5 +1,7 @@
 package io.longshort.graph.model;
 
+import io.longshort.graph.core.Activation;
+import io.longshort.graph.core.ClassificationHead;
 import io.longshort.graph.core.CompiledCalls;
 import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.core.CompiledPieces;
@@ -131,7 +133,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     return switch (spec.task()) {
       case CLASSIFIER -> {
         Operand<T> pooled = encode(root, encoder, (Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(1));
-        yield new Head<>(root.child("seq_classifer").child("mlpblock"), spec.width(), spec).apply(pooled);
+        yield head(root, spec.width()).apply(pooled);
       }
       case RETRIEVAL -> {
         // both towers run the same encoder (shared weights)
@@ -139,7 +141,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
         Operand<T> x1 = encode(root, encoder, (Operand<TInt32>) in.get(2), (Operand<TInt32>) in.get(3));
         // (B, 4D)
         Operand<T> pair = Shapes.concat(tf, 1, List.of(x0, x1, tf.math.mul(x0, x1), tf.math.sub(x0, x1)));
-        yield new Head<>(root.child("seq_classifer").child("mlpblock"), 4 * spec.width(), spec).apply(pair);
+        yield head(root, 4 * spec.width()).apply(pair);
       }
       case LANGUAGE_MODEL -> {
         Operand<TInt32> ids = (Operand<TInt32>) in.get(0);
@@ -447,6 +449,12 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     return labels;
   }
 
+  /** The authors' SCHead, (B, in) -> (B, classes): Linear (.0) -> ReLU -> Linear (.2), no dropout. */
+  private ClassificationHead<T> head(GraphScope<T> root, int in) {
+    return new ClassificationHead<>(root.child("seq_classifer").child("mlpblock"), in, spec.hiddenWidth(),
+        Activation.RELU, spec.classes(), Dropout.none());
+  }
+
   /** Encoder and pooling of one tower: ids, mask (B, N) int32 -> (B, D). */
   private Operand<T> encode(GraphScope<T> root, Encoder<T> encoder, Operand<TInt32> ids, Operand<TInt32> mask) {
     Ops tf = root.tf();
@@ -463,28 +471,9 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     return switch (spec.pooling()) {
       // mean over all rows, padding rows (zero) included in the divisor, as the authors'
       case MEAN -> tf.math.mean(out, tf.constant(1), Mean.keepDims(false));
-      case CLS, CLS_LAST_LAYER, CLS_TOKEN -> Shapes.reshape(tf,
-          Shapes.slice(tf, out, new long[] {0, 0, 0}, new long[] {-1, 1, spec.width()}), -1, spec.width());
+      case CLS, CLS_LAST_LAYER, CLS_TOKEN -> io.longshort.graph.core.Pooling.cls(root, out);
       case NONE -> throw new AssertionError("pooling none on a " + spec.task());
     };
-  }
-
-  /** The authors' SCHead: Linear (.0) -> ReLU -> Linear (.2). */
-  private static final class Head<T extends TFloating> {
-    private final GraphScope<T> s;
-    private final Linear<T> fc1;
-    private final Linear<T> fc2;
-
-    Head(GraphScope<T> s, int in, ModelSpec spec) {
-      this.s = s;
-      fc1 = Linear.create(s.child("0"), in, spec.hiddenWidth());
-      fc2 = Linear.create(s.child("2"), spec.hiddenWidth(), spec.classes());
-    }
-
-    /** (B, in) -> (B, classes). */
-    Operand<T> apply(Operand<T> x) {
-      return fc2.apply(s.tf().nn.relu(fc1.apply(x)));
-    }
   }
 
   public ModelSpec spec() {

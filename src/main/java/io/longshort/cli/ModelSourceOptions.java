@@ -14,21 +14,20 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import org.tensorflow.types.family.TFloating;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The options that name a trained model, shared by every command that reads one ({@code eval},
  * {@code export}, {@code generate}): one of {@code --run DIR}, {@code --bundle DIR} or {@code --spec
  * NAME|FILE}, with {@code --checkpoint best|latest|STEP|PATH}. Commands take it as
- * {@code @Mixin ModelSource model} and call {@link #resolve()}.
+ * {@code @Mixin ModelSourceOptions model} and call {@link #resolve()}.
  */
-final class ModelSource {
+final class ModelSourceOptions {
   // a mixin with our own check rather than an exclusive @ArgGroup: picocli's group errors ("expected
   // only one match but got ...") do not say which options clash
-  @Option(names = "--run", paramLabel = "DIR",
-      description = "A training run folder: the model and weights of one of its checkpoints (--checkpoint,"
-          + " default latest).")
-  Path run;
+  @Mixin
+  RunOption run = RunOption.optional();
 
   @Option(names = "--bundle", paramLabel = "DIR",
       description = "A model bundle folder (model.json + weights.safetensors, as import-lra writes).")
@@ -83,19 +82,19 @@ final class ModelSource {
   }
 
   Kind kind() {
-    int given = (run != null ? 1 : 0) + (bundle != null ? 1 : 0) + (spec != null ? 1 : 0);
+    int given = (run.value() != null ? 1 : 0) + (bundle != null ? 1 : 0) + (spec != null ? 1 : 0);
     if (given != 1) {
       throw new IllegalArgumentException((given == 0 ? "no model: give " : "give only one of ")
           + "--run DIR, --bundle DIR or --spec NAME|FILE" + (given == 0 ? "" : " (got " + given + ")"));
     }
-    return run != null ? Kind.RUN : bundle != null ? Kind.BUNDLE : Kind.SPEC;
+    return run.value() != null ? Kind.RUN : bundle != null ? Kind.BUNDLE : Kind.SPEC;
   }
 
   /** The run's checkpoint that --checkpoint names (default latest), as the run folder resolves it. */
   private Path runCheckpoint() {
     String which = checkpoint == null ? "latest" : checkpoint;
     try {
-      return RunFolder.resolveCheckpoint(run, which);
+      return RunFolder.resolveCheckpoint(run.value(), which);
     } catch (IOException | IllegalArgumentException e) {
       // the run folder's message names the choice as "checkpoint 'x': ..."; here the option does
       String why = e.getMessage().replaceFirst("^checkpoint '" + java.util.regex.Pattern.quote(which) + "': ", "");
@@ -115,7 +114,7 @@ final class ModelSource {
           throw new IllegalArgumentException("--checkpoint " + file + " is not a training checkpoint (no model in"
               + " its metadata); give it with --spec");
         }
-        return new Resolved(Kind.RUN, ModelSpec.parseJson(meta.get("model")), file, meta, folderName(run));
+        return new Resolved(Kind.RUN, ModelSpec.parseJson(meta.get("model")), file, meta, folderName(run.value()));
       }
       case BUNDLE -> {
         if (checkpoint != null) {
