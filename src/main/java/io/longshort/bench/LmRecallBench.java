@@ -5,6 +5,7 @@ import io.longshort.data.ByteCorpus;
 import io.longshort.data.RecallCorpus;
 import io.longshort.io.AtomicFiles;
 import io.longshort.spec.TransformerLsSpec;
+import io.longshort.train.AdamW;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.StreamingEval;
 import io.longshort.train.TruncatedBpttTrainer;
@@ -72,8 +73,8 @@ public final class LmRecallBench {
     Files.createDirectories(work);
     Path file = work.resolve("recall.bin");
     s.task().write(file, s.lanes(), s.recordsPerLane(), s.seed());
-    OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, s.lr(), 0.9, 0.999, 1e-8, 0, 0,
-        OptimizerSpec.Schedule.CONSTANT, 0, (int) s.steps(), 0, 1);
+    OptimizerSpec opt = AdamW.builder().setLearningRate(s.lr()).optEpsilon(1e-8)
+        .optSchedule(OptimizerSpec.Schedule.CONSTANT).optTotalSteps((int) s.steps()).build();
     int m = s.task().block();
     int vocab = s.model().vocabSize();
     List<Point> points = new ArrayList<>();

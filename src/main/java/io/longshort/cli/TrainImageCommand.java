@@ -8,6 +8,7 @@ import io.longshort.data.images.SyntheticImages;
 import io.longshort.export.SavedModelWriter;
 import io.longshort.io.ContentFingerprint;
 import io.longshort.spec.VisionSpec;
+import io.longshort.train.AdamW;
 import io.longshort.train.ImageTrainer;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.weights.MsVitWeights;
@@ -154,8 +155,9 @@ final class TrainImageCommand implements Callable<Integer> {
           + ", channels " + spec.channels() + ", classes " + spec.classes() + "); change the VisionSpec");
     }
     int warm = warmup != null ? warmup : (int) (steps / 10);
-    OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, learningRate, 0.9, 0.999, 1e-8, weightDecay, 0,
-        OptimizerSpec.Schedule.COSINE, warm, Math.toIntExact(Math.max(1, steps)), 0, 1);
+    OptimizerSpec opt = AdamW.builder().setLearningRate(learningRate).optEpsilon(1e-8).optWeightDecay(weightDecay)
+        .optSchedule(OptimizerSpec.Schedule.COSINE).optWarmup(warm)
+        .optTotalSteps(Math.toIntExact(Math.max(1, steps))).build();
     PrintWriter out = command.commandLine().getOut();
     out.printf(Locale.ROOT, "train-image: %d training, %d held-out images, %d classes (chance %.3f)%n",
         train.size(), eval.size(), spec.classes(), 1.0 / spec.classes());

@@ -152,8 +152,8 @@ final class TrainLmCommand implements Callable<Integer> {
     int groups = accumulate != null ? accumulate : q.accumulationSteps();
     OptionChecks.atLeast("--accumulate", groups, 1);
     OptionChecks.require(lanes % groups == 0, "--accumulate", groups, "must divide --batch (" + lanes + " lanes)");
-    OptimizerSpec optimizer = new OptimizerSpec(q.type(), rate, q.beta1(), q.beta2(), q.epsilon(), q.weightDecay(),
-        q.momentum(), q.schedule(), warm, (int) updates, q.clipNorm(), groups);
+    OptimizerSpec optimizer = q.toBuilder().setLearningRate(rate).optWarmup(warm).optTotalSteps((int) updates)
+        .optAccumulationSteps(groups).build();
     long runSeed = seed.orElse(setting.seed());
     Path checkpoints = run.value().resolve(io.longshort.train.RunFolder.CHECKPOINTS);
     checkResume(checkpoints, spec, optimizer, lanes, m, runSeed);
@@ -232,8 +232,7 @@ final class TrainLmCommand implements Callable<Integer> {
   }
 
   private static OptimizerSpec withTotalSteps(OptimizerSpec q, int totalSteps) {
-    return new OptimizerSpec(q.type(), q.learningRate(), q.beta1(), q.beta2(), q.epsilon(), q.weightDecay(),
-        q.momentum(), q.schedule(), q.warmupSteps(), totalSteps, q.clipNorm(), q.accumulationSteps());
+    return q.toBuilder().optTotalSteps(totalSteps).build();
   }
 
   private static void compare(String what, Object before, Object now) {

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import org.tensorflow.types.TBfloat16;
-import org.tensorflow.types.family.TFloating;
+import org.tensorflow.types.TFloat32;
 
 /**
  * Export for TF Serving in one call: the serving graph (any batch, no dropout) is built from the
@@ -165,8 +165,10 @@ public final class Export {
         throw new IllegalArgumentException("bf16: bfloat16 serving graphs are built for token models (ModelSpec);"
             + " this is a " + definition.family() + " model");
       }
-      Class<? extends TFloating> dtype = bf16 ? TBfloat16.class : definition.dtype();
-      try (ServableModel<?> serving = definition.buildServing(Model.Build.serving(dtype, n))) {
+      // bf16: bfloat16 compute on the checkpoint's float32 variables
+      Model.Build build = bf16 ? Model.Build.serving(TBfloat16.class, TFloat32.class, n)
+          : Model.Build.serving(definition.dtype(), definition.dtype(), n);
+      try (ServableModel<?> serving = definition.buildServing(build)) {
         WeightLoader.load(serving.session(), serving.parameters(), weights);
         return ServingExport.export(serving, root, name, version, overwrite, seed, new ExportOptions(xla, bf16), notes);
       }

@@ -43,9 +43,13 @@ public interface Model<T extends TFloating> {
   /** What a graph is built for: its dtypes, batch, length and seed, and how training graphs compute. */
   record Build(Class<? extends TFloating> dtype, Class<? extends TFloating> variableDtype, int batch, int length,
       long seed, CompiledPieces pieces, Recomputation recompute) {
-    /** A serving graph: any batch (-1), float32 variables, seed 0, no compiled pieces. */
-    public static Build serving(Class<? extends TFloating> dtype, int length) {
-      return new Build(dtype, TFloat32.class, -1, length, 0, null, null);
+    /**
+     * A serving graph computing in {@code dtype} on variables of {@code variableDtype} (float32 master
+     * weights under bfloat16): any batch (-1), seed 0, no compiled pieces.
+     */
+    public static Build serving(Class<? extends TFloating> dtype, Class<? extends TFloating> variableDtype,
+        int length) {
+      return new Build(dtype, variableDtype, -1, length, 0, null, null);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.longshort.spec.TransformerLsSpec;
+import io.longshort.train.AdamW;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TransformerLsSetting;
 import io.longshort.weights.Safetensors;
@@ -31,8 +32,8 @@ class TrainLmCommandTest {
     TransformerLsSpec model = TransformerLsSpec.builder().setVocabSize(256).setWidth(8).setInnerWidth(12).setHeads(2)
         .setLayers(2).setMemLen(8).setWindow(4).setChunkSize(2).setChunkRank(1).optDropout(0.1).optEmbDropout(0.1)
         .build();
-    OptimizerSpec opt = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 1e-2, 0.9, 0.999, 1e-8, 0.01, 0,
-        OptimizerSpec.Schedule.CONSTANT, 2, 100, 0, 1);
+    OptimizerSpec opt = AdamW.builder().setLearningRate(1e-2).optEpsilon(1e-8).optWeightDecay(0.01)
+        .optSchedule(OptimizerSpec.Schedule.CONSTANT).optWarmup(2).optTotalSteps(100).build();
     return new TransformerLsSetting("tiny", model, 1, 3, List.of(new TransformerLsSetting.Phase(8, 8, 2, 1, 100, 0.1,
         opt)));
   }

@@ -131,8 +131,8 @@ class CompiledStepTest {
   /** SGD with momentum and L2 weight decay, cosine schedule, no clipping: 4 steps within 1e-5. */
   @Test
   void compiledSgdStepsEqualPlainSteps() throws IOException {
-    compiledEqualsPlain(new OptimizerSpec(OptimizerSpec.Type.SGD, 0.05, 0.9, 0.999, 1e-8, 0.01, 0.9,
-        OptimizerSpec.Schedule.COSINE, 1, 6, 0, 1), TFloat32.class, 4, 1e-5);
+    compiledEqualsPlain(Sgd.builder().setLearningRate(0.05).optEpsilon(1e-8).optWeightDecay(0.01).optMomentum(0.9)
+        .optSchedule(OptimizerSpec.Schedule.COSINE).optWarmup(1).optTotalSteps(6).build(), TFloat32.class, 4, 1e-5);
   }
 
   /** Stopped after 7 compiled steps and resumed = 12 compiled steps in one go. */
@@ -153,8 +153,8 @@ class CompiledStepTest {
   /** Accumulating gradients stays plain (and says so). */
   @Test
   void accumulationRunsPlain() throws IOException {
-    OptimizerSpec k2 = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 3e-3, 0.9, 0.999, 1e-6, 0.01, 0,
-        OptimizerSpec.Schedule.LINEAR, 5, 12, 1.0, 2);
+    OptimizerSpec k2 = AdamW.builder().setLearningRate(3e-3).optWeightDecay(0.01).optWarmup(5).optTotalSteps(12)
+        .optClipNorm(1.0).optAccumulationSteps(2).build();
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, k2, TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(2).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(100).optKeepCheckpoints(3).optEarlyStopPatience(0).build(),
         TFloat32.class, dir.resolve("k2"), true)) {
       assertFalse(t.compiled());

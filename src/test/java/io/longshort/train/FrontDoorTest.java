@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.longshort.data.Dataset;
+import io.longshort.data.images.Augmenter;
+import io.longshort.data.images.SyntheticImages;
+import io.longshort.export.Export;
+import io.longshort.export.SavedModelWriter;
 import io.longshort.data.Example;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameter;
@@ -19,6 +24,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Tensor;
+import org.tensorflow.proto.SignatureDef;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -96,6 +104,55 @@ class FrontDoorTest {
     try (var files = Files.list(run)) {
       assertTrue(files.anyMatch(f -> f.getFileName().toString().startsWith("events.out.tfevents.")), "events");
     }
+
+    // the run's export rebuilds the model from its metadata and loads the best checkpoint: the served
+    // graph's accuracy on the evaluated rows (4 batches of 8, in order) is the one best.json records
+    Path version = Export.fromRun(run).to(dir.resolve("savedmodels"), "front_door");
+    double best = new ObjectMapper().readTree(run.resolve(RunFolder.BEST_FILE).toFile()).get("value").asDouble();
+    List<Example> rows = examples(7, 64).subList(0, 32);
+    int n = TrainerTest.N;
+    int[] ids = new int[rows.size() * n];
+    int[] mask = new int[rows.size() * n];
+    for (int r = 0; r < rows.size(); r++) {
+      int[] t = rows.get(r).ids();
+      for (int i = 0; i < t.length; i++) {
+        ids[r * n + i] = t[i];
+        mask[r * n + i] = 1;
+      }
+    }
+    try (SavedModelBundle bundle = SavedModelBundle.load(version.toString(), SavedModelWriter.TAG);
+        Tensor idsT = HostTensors.ints(new long[] {rows.size(), n}, ids);
+        Tensor maskT = HostTensors.ints(new long[] {rows.size(), n}, mask)) {
+      SignatureDef sig = bundle.metaGraphDef().getSignatureDefMap().get("serving_default");
+      try (var out = bundle.session().runner().feed(sig.getInputsMap().get("input_ids").getName(), idsT)
+          .feed(sig.getInputsMap().get("mask").getName(), maskT).fetch(sig.getOutputsMap().get("logits").getName())
+          .run()) {
+        double[] logits = HostTensors.toDoubles(out.get(0));
+        int correct = 0;
+        for (int r = 0; r < rows.size(); r++) {
+          correct += (logits[2 * r + 1] > logits[2 * r] ? 1 : 0) == rows.get(r).label() ? 1 : 0;
+        }
+        assertEquals(best, (double) correct / rows.size(), 1e-9, "accuracy of the served best checkpoint");
+      }
+    }
+  }
+
+  /** A vision model through the same door: fit on images, then exported from its run folder alone. */
+  @Test
+  void visionModelsFitAndExportFromTheirRun() throws IOException {
+    Path run = dir.resolve("vision");
+    try (Trainer<?> t = Trainer.builder(Model.of(ImageTrainerTest.small(2)))
+        .setOptimizer(AdamW.builder().setLearningRate(2e-3).optEpsilon(1e-8).optWeightDecay(0.01)
+            .optSchedule(OptimizerSpec.Schedule.COSINE).optWarmup(8))
+        .setBatchSize(16).setSteps(80).optRunDir(run).optProgress(false).build()) {
+      TrainingResult r = t.fit(Dataset.images(SyntheticImages.generate(2, 256, 16, 1), new Augmenter(2, true, 0)),
+          Dataset.images(SyntheticImages.generate(2, 100, 16, 2)));
+      // ImageTrainerTest's bar for the same model, optimizer and data
+      assertTrue(r.lastEval().accuracy() >= 0.8, "held-out accuracy " + r.lastEval().accuracy() + " (chance 0.5)");
+    }
+    Path version = Export.fromRun(run).optCheckpoint("latest").to(dir.resolve("savedmodels"), "vision");
+    assertTrue(Files.isRegularFile(version.resolve("saved_model.pb")), "saved_model.pb");
+    assertTrue(Files.isRegularFile(version.resolve("variables/variables.index")), "variables");
   }
 
   @Test

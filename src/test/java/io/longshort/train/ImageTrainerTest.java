@@ -37,8 +37,8 @@ class ImageTrainerTest {
   }
 
   static OptimizerSpec adamw(int steps) {
-    return new OptimizerSpec(OptimizerSpec.Type.ADAMW, 2e-3, 0.9, 0.999, 1e-8, 0.01, 0, OptimizerSpec.Schedule.COSINE,
-        steps / 10, steps, 0, 1);
+    return AdamW.builder().setLearningRate(2e-3).optEpsilon(1e-8).optWeightDecay(0.01)
+        .optSchedule(OptimizerSpec.Schedule.COSINE).optWarmup(steps / 10).optTotalSteps(steps).build();
   }
 
   /**

@@ -206,8 +206,8 @@ class RunFolderTest {
   @Test
   void aNonFiniteLossStopsTheRunAndNothingNonFiniteIsCheckpointed() throws IOException {
     Path run = dir.resolve("run");
-    OptimizerSpec huge = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 1e30, 0.9, 0.999, 1e-6, 0.01, 0,
-        OptimizerSpec.Schedule.CONSTANT, 0, 40, 0, 1);
+    OptimizerSpec huge = AdamW.builder().setLearningRate(1e30).optWeightDecay(0.01)
+        .optSchedule(OptimizerSpec.Schedule.CONSTANT).optTotalSteps(40).build();
     TrainingDivergedException e;
     try (Trainer<TFloat32> t = new Trainer<>(TrainerTest.MODEL, huge, config(40, 100, 1, 2), TFloat32.class, run)) {
       e = assertThrows(TrainingDivergedException.class,

@@ -63,8 +63,8 @@ class TrainerTest {
   }
 
   static OptimizerSpec optimizer(int total) {
-    return new OptimizerSpec(OptimizerSpec.Type.ADAMW, 3e-3, 0.9, 0.999, 1e-6, 0.01, 0,
-        OptimizerSpec.Schedule.LINEAR, 5, total, 1.0, 1);
+    return AdamW.builder().setLearningRate(3e-3).optWeightDecay(0.01).optWarmup(5).optTotalSteps(total)
+        .optClipNorm(1.0).build();
   }
 
   static TrainConfig config(long steps) {
@@ -137,8 +137,8 @@ class TrainerTest {
   }
 
   static OptimizerSpec sgd(int accumulationSteps) {
-    return new OptimizerSpec(OptimizerSpec.Type.SGD, 0.3, 0.9, 0.999, 1e-6, 0, 0.9,
-        OptimizerSpec.Schedule.CONSTANT, 0, 100, 0, accumulationSteps);
+    return Sgd.builder().setLearningRate(0.3).optMomentum(0.9).optSchedule(OptimizerSpec.Schedule.CONSTANT)
+        .optTotalSteps(100).optAccumulationSteps(accumulationSteps).build();
   }
 
   @Test

@@ -45,8 +45,8 @@ class TruncatedBpttTrainerTest {
   }
 
   static OptimizerSpec optimizer() {
-    return new OptimizerSpec(OptimizerSpec.Type.ADAMW, 1e-2, 0.9, 0.999, 1e-8, 0.01, 0, OptimizerSpec.Schedule.CONSTANT,
-        2, 100, 0, 1);
+    return AdamW.builder().setLearningRate(1e-2).optEpsilon(1e-8).optWeightDecay(0.01)
+        .optSchedule(OptimizerSpec.Schedule.CONSTANT).optWarmup(2).optTotalSteps(100).build();
   }
 
   @Test
@@ -158,8 +158,8 @@ class TruncatedBpttTrainerTest {
 
   /** SGD with momentum over k lane groups per update. */
   static OptimizerSpec sgd(int k) {
-    return new OptimizerSpec(OptimizerSpec.Type.SGD, 0.3, 0.9, 0.999, 1e-8, 0, 0.9, OptimizerSpec.Schedule.CONSTANT,
-        0, 100, 0, k);
+    return Sgd.builder().setLearningRate(0.3).optEpsilon(1e-8).optMomentum(0.9)
+        .optSchedule(OptimizerSpec.Schedule.CONSTANT).optTotalSteps(100).optAccumulationSteps(k).build();
   }
 
   /**

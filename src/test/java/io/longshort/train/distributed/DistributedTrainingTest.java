@@ -12,6 +12,7 @@ import io.longshort.data.ExampleList;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;
+import io.longshort.train.AdamW;
 import io.longshort.train.Checkpoints;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.TrainConfig;
@@ -53,8 +54,8 @@ class DistributedTrainingTest {
   static final ModelSpec MODEL = ModelSpec.classifier().setVocabSize(8).setMaxLength(N).setWidth(16).setLayers(1)
       .setHiddenWidth(32).setAttention(AttentionSpec.longShort().setWidth(16).setHeads(2).setWindow(4).setRank(2).build())
       .setClasses(2).optPooling(Pooling.MEAN).optDropout(0).build();
-  static final OptimizerSpec OPTIMIZER = new OptimizerSpec(OptimizerSpec.Type.ADAMW, 3e-3, 0.9, 0.999, 1e-6, 0.01,
-      0, OptimizerSpec.Schedule.LINEAR, 2, STEPS, 1.0, 1);
+  static final OptimizerSpec OPTIMIZER = AdamW.builder().setLearningRate(3e-3).optWeightDecay(0.01).optWarmup(2)
+      .optTotalSteps(STEPS).optClipNorm(1.0).build();
   static final TrainConfig CONFIG = TrainConfig.builder().setBatchSize(B).setLength(N).setSteps(STEPS).optSeed(42).optEvalEvery(100).optEvalBatches(1).optCheckpointEvery(2).optKeepCheckpoints(10).optEarlyStopPatience(0).build();
 
   /** label = 1 iff token 3 occurs more often than token 4; lengths 8..16 (padded rows differ per shard). */
