@@ -7,7 +7,7 @@
 # Environment: BASE_PORT (default 23456): worker i listens on localhost:BASE_PORT+i;
 # LOGS (default: a temporary folder): worker-<i>.log of each worker.
 # The ports listen on every network interface, not only loopback, and run any graph sent to them:
-# on a network you do not trust, firewall them (README, "A worker runs any graph it is sent").
+# on a network you do not trust, firewall them (docs/distributed.md, "Close the cluster's network first").
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:?usage: local_cluster.sh N [train options...]}"

@@ -2,6 +2,7 @@ package io.longshort;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
@@ -23,39 +25,83 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's Java snippets compile against the current API. Every {@code ```java} block is
- * preceded by a marker that names the variables it takes from the text around it, e.g.
- * {@code <!-- java: given AttentionSpec spec, int[] ids -->} (or {@code <!-- java -->} for none);
- * the block becomes the body of a method with those parameters, in a class that imports the
- * project's packages and TensorFlow Java's. javac's errors are reported at README lines.
+ * The Java snippets of README.md and docs/*.md compile against the current API. Every
+ * {@code ```java} block is preceded by a marker that names the variables it takes from the text
+ * around it, e.g. {@code <!-- java: given AttentionSpec spec, int[] ids -->} (or
+ * {@code <!-- java -->} for none); the block becomes the body of a method with those parameters, in
+ * a class that imports the project's packages and TensorFlow Java's. javac's errors are reported at
+ * the file's lines.
+ *
+ * <p>Blocks marked {@code <!-- java front-door ... -->} use the front-door API ({@code Model},
+ * {@code Trainer.builder}, {@code Dataset}); they compile in a test of their own, which runs once
+ * that API is on the classpath and is skipped, saying so, before.
  */
 class ReadmeSnippetsTest {
-  private static final Pattern BLOCK =
-      Pattern.compile("(?:<!-- java(?:: given ([^\\n]*?))? -->\\n)?```java\\n(.*?)```", Pattern.DOTALL);
+  private static final Pattern BLOCK = Pattern.compile(
+      "(?:<!-- java( front-door)?(?:: given ([^\\n]*?))? -->\\n)?```java\\n(.*?)```", Pattern.DOTALL);
   private static final List<String> IMPORTS = List.of(
       "io.longshort.spec", "io.longshort.graph.core", "io.longshort.graph.attention", "io.longshort.graph.model",
       "io.longshort.graph.decode", "io.longshort.graph.vision", "io.longshort.compile", "io.longshort.train",
       "io.longshort.export", "io.longshort.weights", "io.longshort.data",
       "org.tensorflow", "org.tensorflow.op", "org.tensorflow.op.core", "org.tensorflow.types",
       "org.tensorflow.ndarray", "java.util", "java.nio.file");
-  /** Names two of the packages above share: the README means these. */
-  private static final List<String> SINGLE_IMPORTS = List.of("org.tensorflow.ndarray.Shape");
+  /**
+   * Names two of the packages above share: the docs mean these (imported where the class exists:
+   * graph.core's Pooling layer comes with the front door; spec.Pooling is a ModelSpec option).
+   */
+  private static final List<String> SINGLE_IMPORTS = List.of("org.tensorflow.ndarray.Shape",
+      "io.longshort.graph.core.Pooling");
+  /** The front-door API's Dataset and Model (the contract allows train or graph.model for Model). */
+  private static final String FRONT_DOOR_DATASET = "io.longshort.data.Dataset";
+  private static final List<String> FRONT_DOOR_MODEL = List.of("io.longshort.train.Model", "io.longshort.graph.model.Model");
 
   @TempDir
   Path out;
 
-  /** A snippet's source: the README line its code starts at and the class around it. */
-  record Snippet(int firstLine, String className, String source, int bodyOffset) {}
+  /** A snippet's source: the file and line its code starts at and the class around it. */
+  record Snippet(String file, int firstLine, boolean frontDoor, String className, String source, int bodyOffset) {}
+
+  /** README.md and every guide under docs/, in a fixed order. */
+  static List<Path> documents() throws IOException {
+    List<Path> docs = new ArrayList<>();
+    docs.add(Path.of("README.md"));
+    try (Stream<Path> files = Files.list(Path.of("docs"))) {
+      files.filter(p -> p.toString().endsWith(".md")).sorted().forEach(docs::add);
+    }
+    return docs;
+  }
+
+  static List<Snippet> allSnippets() throws IOException {
+    List<Snippet> all = new ArrayList<>();
+    for (Path doc : documents()) {
+      String text = Files.readString(doc);
+      List<Snippet> snippets = snippets(doc.toString(), text, all.size());
+      long blocks = text.lines().filter(l -> l.equals("```java")).count();
+      assertEquals(blocks, snippets.size(), doc + ": every ```java block is compiled");
+      all.addAll(snippets);
+    }
+    return all;
+  }
 
   @Test
   void everyJavaBlockCompiles() throws IOException {
-    Path readme = Path.of("README.md");
-    String text = Files.readString(readme);
-    List<Snippet> snippets = snippets(text);
-    long blocks = text.lines().filter(l -> l.equals("```java")).count();
-    assertEquals(blocks, snippets.size(), "every ```java block is compiled");
-    assertTrue(snippets.size() >= 5, "the README shows the DSL, models, weights and vision in Java");
+    List<Snippet> snippets = allSnippets().stream().filter(s -> !s.frontDoor()).toList();
+    assertTrue(snippets.size() >= 8, "the docs show the DSL, models, weights, vision and the LM in Java: "
+        + snippets.size());
+    compile(snippets);
+  }
 
+  @Test
+  void everyFrontDoorBlockCompiles() throws IOException {
+    List<Snippet> snippets = allSnippets().stream().filter(Snippet::frontDoor).toList();
+    assertTrue(snippets.size() >= 3, "the README and getting-started show the front door: " + snippets.size());
+    assumeTrue(exists(FRONT_DOOR_DATASET) && FRONT_DOOR_MODEL.stream().anyMatch(ReadmeSnippetsTest::exists),
+        "skipped: the front-door API (" + FRONT_DOOR_DATASET + ", " + FRONT_DOOR_MODEL + ") is not on the classpath"
+        + " yet, so " + snippets.size() + " front-door blocks are not compiled");
+    compile(snippets);
+  }
+
+  private void compile(List<Snippet> snippets) {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
     List<JavaFileObject> files = new ArrayList<>();
@@ -76,34 +122,44 @@ class ReadmeSnippetsTest {
       if (d.getKind() != Diagnostic.Kind.ERROR) {
         continue;
       }
-      Snippet s = snippets.stream().filter(x -> d.getSource().toUri().getPath().endsWith(x.className() + ".java"))
+      Snippet s = snippets.stream().filter(x -> d.getSource().toUri().getPath().endsWith("/" + x.className() + ".java"))
           .findFirst().orElseThrow();
       long line = s.firstLine() + d.getLineNumber() - 1 - s.bodyOffset();
-      errors.append("README.md:").append(line).append(": ").append(d.getMessage(Locale.ROOT)).append('\n');
+      errors.append(s.file()).append(':').append(line).append(": ").append(d.getMessage(Locale.ROOT)).append('\n');
     }
-    assertTrue(ok && errors.length() == 0, "README snippets do not compile:\n" + errors);
+    assertTrue(ok && errors.length() == 0, "doc snippets do not compile:\n" + errors);
   }
 
-  static List<Snippet> snippets(String text) {
+  static List<Snippet> snippets(String file, String text, int firstIndex) {
     List<Snippet> result = new ArrayList<>();
     Matcher m = BLOCK.matcher(text);
     while (m.find()) {
       if (!text.startsWith("<!-- java", m.start())) {
-        throw new AssertionError("README.md:" + lineOf(text, m.start()) + ": a ```java block without a"
+        throw new AssertionError(file + ":" + lineOf(text, m.start()) + ": a ```java block without a"
             + " <!-- java --> or <!-- java: given TYPE NAME, ... --> marker");
       }
-      String given = m.group(1) == null ? "" : m.group(1).trim();
-      String name = "ReadmeSnippet" + result.size();
+      boolean frontDoor = m.group(1) != null;
+      String given = m.group(2) == null ? "" : m.group(2).trim();
+      String name = "DocSnippet" + (firstIndex + result.size());
       StringBuilder src = new StringBuilder();
       IMPORTS.forEach(p -> src.append("import ").append(p).append(".*;\n"));
-      SINGLE_IMPORTS.forEach(c -> src.append("import ").append(c).append(";\n"));
+      SINGLE_IMPORTS.forEach(c -> src.append(exists(c) ? "import " + c + ";\n" : "\n"));
       src.append("@SuppressWarnings(\"all\") class ").append(name).append(" {\n")
           .append("  void run(").append(given).append(") throws Exception {\n");
       int bodyOffset = IMPORTS.size() + SINGLE_IMPORTS.size() + 2;
-      src.append(m.group(2)).append("  }\n}\n");
-      result.add(new Snippet(lineOf(text, m.start(2)), name, src.toString(), bodyOffset));
+      src.append(m.group(3)).append("  }\n}\n");
+      result.add(new Snippet(file, lineOf(text, m.start(3)), frontDoor, name, src.toString(), bodyOffset));
     }
     return result;
+  }
+
+  private static boolean exists(String className) {
+    try {
+      Class.forName(className, false, ReadmeSnippetsTest.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
   }
 
   private static int lineOf(String text, int offset) {

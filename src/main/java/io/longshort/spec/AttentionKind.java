@@ -11,7 +11,7 @@ public enum AttentionKind {
   CAUSAL_LONG_SHORT,
   /** Softmax attention over all N keys (the baseline; materialises N x N). */
   FULL,
-  /** Softmax attention over the keys at positions <= t. */
+  /** Softmax attention over the keys at positions &lt;= t. */
   CAUSAL_FULL,
   /** The authors' Linformer: keys and values projected along the sequence by a learned E (H, r, N). */
   LINFORMER,

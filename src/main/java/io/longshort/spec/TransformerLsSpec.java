@@ -233,13 +233,13 @@ public final class TransformerLsSpec {
     return useGelu;
   }
 
-  /** Window distances above this are clamped to it; <= 0: none. */
+  /** Window distances above this are clamped to it; &lt;= 0: none. */
   @JsonProperty("clamp_len")
   public int clampLen() {
     return clampLen;
   }
 
-  /** Chunk distances (in compressed slots) above this are clamped to it; <= 0: none. */
+  /** Chunk distances (in compressed slots) above this are clamped to it; &lt;= 0: none. */
   @JsonProperty("cpos_clamp_len")
   public int cposClampLen() {
     return cposClampLen;

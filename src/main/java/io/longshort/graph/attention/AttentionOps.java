@@ -108,7 +108,7 @@ public final class AttentionOps {
   /**
    * Gives every block of W rows its neighbours: (B, A, Q*W, Z) -> (B, A, Q, before + W + after, Z),
    * block q holding rows [q*W - before, q*W + W + after) with zeros outside [0, Q*W).
-   * Requires before, after <= W, so only the adjacent blocks are involved: two pads, two slices
+   * Requires before, after &lt;= W, so only the adjacent blocks are involved: two pads, two slices
    * and one concat, no gather, and every op has a gradient and an XLA kernel.
    */
   public static <T extends TFloating> Operand<T> neighbourTiles(GraphScope<T> s, Operand<T> x, int xDim,

@@ -55,7 +55,7 @@ public final class Embeddings<T extends TFloating> {
 
   /**
    * One position for a whole batch, for incremental decoding: ids (B) int32 at position p (a
-   * scalar int32, 0 <= p < maxLength for learned positions) -> (B, D), the same rows as
+   * scalar int32, 0 &lt;= p &lt; maxLength for learned positions) -> (B, D), the same rows as
    * {@link #apply} gives at p.
    */
   public Operand<T> applyAt(Operand<TInt32> ids, Operand<TInt32> position) {

@@ -17,7 +17,7 @@ import org.tensorflow.types.TInt32;
  *       at most the capacity C: no row can hold more new tokens than C);
  *   <li>{@code prompt_lengths} in 1..P, P the ids sent per row ({@code prompt_ids}' second
  *       dimension): 0 would start from nothing, more would take padding for the prompt;
- *   <li>P <= C;
+ *   <li>P &lt;= C;
  *   <li>{@code prompt_ids} within each row's prompt in 0..V-1 (the padding after it may hold anything).
  * </ul>
  */

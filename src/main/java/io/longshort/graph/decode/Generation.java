@@ -47,8 +47,8 @@ import org.tensorflow.types.family.TType;
  * arguments). Body and condition are functions in the graph's library, so a SavedModel of the
  * graph carries them.
  *
- * <p>Sampling ({@link Sampling}), per row: temperature <= 0 is greedy (argmax); otherwise
- * logits / temperature restricted to the top-k (k <= 0 or k >= V: all) and the Gumbel-max trick
+ * <p>Sampling ({@link Sampling}), per row: temperature &lt;= 0 is greedy (argmax); otherwise
+ * logits / temperature restricted to the top-k (k &lt;= 0 or k >= V: all) and the Gumbel-max trick
  * with noise hashed from (seed, position, token), so a seed gives the same tokens on every run,
  * every loader and in any batch.
  *

@@ -20,7 +20,7 @@ import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
 /**
- * A causal language model ({@link ModelGraph}'s LANGUAGE_MODEL forward pass) one token at a time:
+ * A causal language model ({@code graph.model.ModelGraph}'s LANGUAGE_MODEL forward pass) one token at a time:
  * a step takes the ids at position t and the cache of positions 0..t-1 and gives the logits of
  * position t (the distribution of the token at t+1), the same as row t of the full graph run on
  * the prefix, and the cache with t written in. Shapes are static apart from the batch, for a
@@ -28,7 +28,7 @@ import org.tensorflow.types.family.TFloating;
  * runs as the body of a While loop ({@link Generation}).
  *
  * <p>The parameters are created under the same names as the full graph's ({@code model.*},
- * {@code lm_head.*}), so in a function body ({@link Parameters#forFunctionBody}) they are the
+ * {@code lm_head.*}), so in a function body ({@link io.longshort.graph.core.Parameters#forFunctionBody}) they are the
  * model's variables, and in a graph of its own with the same seed they start from the same values.
  *
  * <p>Letters: B batch, D width, F hidden width, V vocabulary, C capacity.
@@ -122,7 +122,7 @@ final class IncrementalDecoder<T extends TFloating> {
 
   /**
    * @param ids (B) int32, the tokens at position t
-   * @param t scalar int32 position, 0 <= t < C, the same for every row
+   * @param t scalar int32 position, 0 &lt;= t &lt; C, the same for every row
    * @param cache the entries of {@link #cache()} after positions 0..t-1 (zeros for t = 0)
    * @return logits (B, V) and the cache after position t
    */

@@ -27,7 +27,7 @@ import org.tensorflow.types.family.TFloating;
  * cache; when the block fills (padded with id 0 to the forward's padded length Mp, as the forward
  * pads it) it rolls into the cache: the cache becomes the last L positions of [cache ; the block's
  * layer inputs], and what blocks read of it (its compressed chunks and its window tail,
- * {@link ChunkedLongShortAttention.CacheSummary}) is computed once.
+ * {@link io.longshort.graph.attention.ChunkedLongShortAttention.CacheSummary}) is computed once.
  *
  * <p>State lives in resource variables (per layer: the cache, its summary, the block's layer
  * inputs, raw keys, values and dconv_1 scores so far), so a step moves no cache across the host

@@ -22,7 +22,7 @@ import org.tensorflow.types.family.TFloating;
  * in the model's graph, so one Predict request generates a continuation. Inputs:
  * {@code prompt_ids} (B, P) int32 (rows left-aligned, padded with anything), and per row (B):
  * {@code prompt_lengths}, {@code max_new_tokens}, {@code top_k} int32, {@code temperature} float32
- * (<= 0: greedy), {@code seed} int64. Every input and output has the batch first, as TF
+ * (&lt;= 0: greedy), {@code seed} int64. Every input and output has the batch first, as TF
  * Serving's request batching needs. Outputs: {@code new_tokens} (B, M), M the largest max new
  * tokens (-1 past a row's own), {@code tokens} (B, C) and {@code lengths} (B), C = the model's
  * maxLength. The inputs are checked in the graph first ({@link GenerateChecks}): TF Serving

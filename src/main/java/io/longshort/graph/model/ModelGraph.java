@@ -305,7 +305,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
   }
 
   /**
-   * Adds "loss", "losses" and "hits" (see {@link #buildForTraining}) to {@code out} and returns the
+   * Adds "loss", "losses" and "hits" (the outputs of a training graph, {@link Builder#optTraining}) to {@code out} and returns the
    * mean loss, in the dtype of {@code logits} (already widened to float32 for narrow graphs).
    */
   public static <L extends TFloating> Operand<L> lossOps(Ops tf, Operand<L> logits, Operand<TInt32> labels,

@@ -39,7 +39,7 @@ public final class WorkerServer {
     return "warning: this TensorFlow server listens on port " + port + " of every network interface (not only "
         + address.substring(0, address.lastIndexOf(':')) + "), with no authentication, and runs any graph sent to"
         + " it with this process's rights (it can read and write this machine's files): let only the cluster's hosts"
-        + " reach it with a firewall (example in the README, \"Training on several machines\"); TensorFlow 2.18"
+        + " reach it with a firewall (example in docs/distributed.md, \"Close the cluster's network first\"); TensorFlow 2.18"
         + " can neither bind it to one address nor require credentials";
   }
 

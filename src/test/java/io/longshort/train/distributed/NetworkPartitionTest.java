@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a worker's port is open to every host, whatever address the cluster names (TensorFlow
  *       listens on the wildcard and asks for no credentials), and the outside host runs a graph
  *       on worker 1 that reads a file there ({@link OutsideClient});
- *   <li>the README's nftables example closes it to the outside host and leaves the cluster's hosts
+ *   <li>the nftables example of docs/distributed.md closes it to the outside host and leaves the cluster's hosts
  *       in (when {@code nft} is installed), and the training below runs through it;
  *   <li>worker 2's link taken down mid-run stops the chief within the step timeout with the message
  *       that names worker 2 and the checkpoint to resume from; a chief restarted while the link is
@@ -189,8 +189,8 @@ class NetworkPartitionTest {
   @Test
   @Order(2)
   void theReadmeFirewallAdmitsOnlyTheClustersHosts() throws IOException {
-    assumeTrue(NetworkNamespaces.installed("nft"), "skipped: nft (nftables) is not installed, so the README's"
-        + " firewall example is not checked");
+    assumeTrue(NetworkNamespaces.installed("nft"), "skipped: nft (nftables) is not installed, so the firewall example"
+        + " of docs/distributed.md is not checked");
     String rules = readmeFirewall();
     for (String host : List.of("chief", "w1", "w2")) {
       net.exec(host, List.of("nft", "-f", "-"), rules);
@@ -204,13 +204,13 @@ class NetworkPartitionTest {
   }
 
   /**
-   * The nftables ruleset of the README's distributed section, with its example cluster addresses
+   * The nftables ruleset of docs/distributed.md (the firewall section), with its example cluster addresses
    * (10.0.0.1-3) replaced by this test's hosts.
    */
   static String readmeFirewall() throws IOException {
-    String readme = Files.readString(Path.of("README.md"));
+    String readme = Files.readString(Path.of("docs", "distributed.md"));
     Matcher m = Pattern.compile("<!-- nftables-example -->\\s*```[a-z]*\\n(.*?)```", Pattern.DOTALL).matcher(readme);
-    assertTrue(m.find(), "README.md holds the nftables example between <!-- nftables-example --> markers");
+    assertTrue(m.find(), "docs/distributed.md holds the nftables example between <!-- nftables-example --> markers");
     String block = m.group(1);
     // the ruleset is the here-document fed to nft
     Matcher doc = Pattern.compile("<<'EOF'\\n(.*?)\\nEOF", Pattern.DOTALL).matcher(block);

@@ -33,6 +33,6 @@ class WorkerServerTest {
     String w = WorkerServer.exposureWarning(ClusterSpec.of(List.of("10.0.0.1:2222", "10.0.0.2:2223"), 1));
     assertTrue(w.startsWith("warning: this TensorFlow server listens on port 2223 of every network interface (not"
         + " only 10.0.0.2), with no authentication, and runs any graph sent to it"), w);
-    assertTrue(w.contains("firewall") && w.contains("README"), w);
+    assertTrue(w.contains("firewall") && w.contains("docs/distributed.md"), w);
   }
 }
