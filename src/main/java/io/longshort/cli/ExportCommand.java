@@ -120,8 +120,8 @@ final class ExportCommand implements Callable<Integer> {
     // per-row Nystrom inverses: TF Serving's batching must not change a request's answer
     modelSpec = modelSpec.forServing();
     List<String> names = labels;
-    if (names == null && model.run != null) {
-      names = io.longshort.train.RunLabels.read(model.run).map(io.longshort.data.LabelNames::names).orElse(null);
+    if (names == null && model.run.valueOrNull() != null) {
+      names = io.longshort.train.RunLabels.read(model.run.valueOrNull()).map(io.longshort.data.LabelNames::names).orElse(null);
     }
     if (names != null) {
       OptionChecks.require(modelSpec.task() != io.longshort.spec.Task.LANGUAGE_MODEL, "--labels", names,
@@ -142,12 +142,16 @@ final class ExportCommand implements Callable<Integer> {
       source.loadWeights(g);
       refuseNonFinite(g, source.weights());
       Export export = Export.of(g).optSeed(seed.value()).optXla(xla).optBf16(bf16).optOverwrite(overwrite)
+          .optTextFeature(options.textFeature())
           .optNotes(note -> {
             o.println("recovered: " + note);
             o.flush();
           });
       if (version != null) {
         export.optVersion(version);
+      }
+      if (names != null) {
+        export.optLabels(names);
       }
       ServingExport.Result r = export.write(lock, out, modelName);
       if (servingBasePath != null) {
@@ -157,7 +161,7 @@ final class ExportCommand implements Callable<Integer> {
           modelSpec.task().jsonName(), g.parameters().count(), g.inputs().keySet(), n, options.describe(), r.version(),
           r.versionDir());
       List<String> sigs = new java.util.ArrayList<>(g.signatures().keySet());
-      sigs.addAll(io.longshort.export.TextSignatures.build(g, options, SavedModelWriter.VOCABULARY_ASSET).signatures()
+      sigs.addAll(io.longshort.export.TextSignatures.build(g, options, io.longshort.export.SavedModelWriter.VOCABULARY_ASSET).signatures()
           .keySet());
       o.println("  signatures: " + sigs + (options.labels() == null && modelSpec.task() != io.longshort.spec.Task.LANGUAGE_MODEL
           ? " (no label names: classes are the class ids as strings)" : "") + "; "

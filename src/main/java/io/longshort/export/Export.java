@@ -6,6 +6,7 @@ import io.longshort.spec.ModelSpec;
 import io.longshort.spec.VisionSpec;
 import io.longshort.train.Model;
 import io.longshort.train.RunFolder;
+import io.longshort.train.RunLabels;
 import io.longshort.train.Trainer;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
@@ -32,7 +33,8 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Options by name: the checkpoint ({@code best} (the default when the run has evaluated, else
  * {@code latest}), {@code latest}, a step, a file), the version (default: the next), XLA-compiled
- * signatures, bfloat16 compute (token models), overwrite of an existing version that export wrote.
+ * signatures, bfloat16 compute (token models), the label names and text feature of the text
+ * signatures, overwrite of an existing version that export wrote.
  */
 public final class Export {
   private final Path runDir;
@@ -45,6 +47,8 @@ public final class Export {
   private boolean bf16;
   private boolean overwrite;
   private long seed;
+  private java.util.List<String> labels;
+  private String textFeature = ExportOptions.DEFAULT_TEXT_FEATURE;
   private Consumer<String> notes = note -> {};
 
   private Export(Path runDir, Model<?> model, ServableModel<?> built) {
@@ -134,6 +138,22 @@ public final class Export {
     return this;
   }
 
+  /**
+   * A classifier's label names, class id = position: what the text signatures answer as
+   * {@code classes} (default: the run's {@code labels.json} when it has one, else the class ids
+   * as strings).
+   */
+  public Export optLabels(java.util.List<String> labels) {
+    this.labels = java.util.List.copyOf(labels);
+    return this;
+  }
+
+  /** The tf.Example feature the {@code classify} signature reads the text from (default {@code text}). */
+  public Export optTextFeature(String feature) {
+    this.textFeature = feature;
+    return this;
+  }
+
   /** Told at once of what was repaired or removed of interrupted exports. */
   public Export optNotes(Consumer<String> notes) {
     this.notes = Objects.requireNonNull(notes, "notes");
@@ -148,7 +168,7 @@ public final class Export {
   /** Writes {@code <root>/<name>/<version>}: the folder, the version and what was recovered first. */
   public ServingExport.Result write(Path root, String name) throws IOException {
     if (built != null) {
-      return ServingExport.export(built, root, name, version, overwrite, seed, new ExportOptions(xla, bf16), notes);
+      return ServingExport.export(built, root, name, version, overwrite, seed, options(), notes);
     }
     if (version != null) {
       // refuse before building the model; ServingExport checks again, holding the model folder's lock
@@ -170,7 +190,7 @@ public final class Export {
           : Model.Build.serving(definition.dtype(), definition.dtype(), n);
       try (ServableModel<?> serving = definition.buildServing(build)) {
         WeightLoader.load(serving.session(), serving.parameters(), weights);
-        return ServingExport.export(serving, root, name, version, overwrite, seed, new ExportOptions(xla, bf16), notes);
+        return ServingExport.export(serving, root, name, version, overwrite, seed, options(), notes);
       }
     }
   }
@@ -185,8 +205,16 @@ public final class Export {
       throw new IllegalStateException("write(lock, ...) exports a built model (Export.of(built)); a run's export"
           + " takes the lock itself");
     }
-    return ServingExport.export(lock, built, root, name, version, overwrite, seed, new ExportOptions(xla, bf16),
-        notes);
+    return ServingExport.export(lock, built, root, name, version, overwrite, seed, options(), notes);
+  }
+
+  /** The options by name as one record; a run's label names unless given. */
+  ExportOptions options() throws IOException {
+    java.util.List<String> names = labels;
+    if (names == null && runDir != null) {
+      names = RunLabels.read(runDir).map(io.longshort.data.LabelNames::names).orElse(null);
+    }
+    return new ExportOptions(xla, bf16, names, textFeature);
   }
 
   /** The model a run's checkpoint names: its family and spec JSON. */

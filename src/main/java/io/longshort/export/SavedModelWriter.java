@@ -159,7 +159,7 @@ public final class SavedModelWriter {
       sigOutputs.put(GenerateSignature.KEY, sorted(lm.generateSignature(io.longshort.compile.XlaFunction.MUST_COMPILE_CALLS).outputs()));
     }
     TextServing text = null;
-    if (model instanceof ModelGraph<T> mg) {
+    if (model instanceof io.longshort.graph.model.TokenServable<T> mg) {
       TextSignatures.Text t = TextSignatures.build(mg, options, VOCABULARY_ASSET);
       t.signatures().forEach((key, sig) -> {
         sigInputs.put(key, sorted(sig.inputs()));

@@ -150,7 +150,7 @@ public final class ServingExport {
       inputs.forEach((k, a) -> protos.put(k, TensorProtos.of(a)));
       List<byte[]> warmup = new ArrayList<>();
       warmup.add(ServingProtos.predictionLog(new ServingProtos.PredictRequest(name, v, model.exampleSignature(), protos)));
-      if (model instanceof io.longshort.graph.model.ModelGraph<T> mg) {
+      if (model instanceof io.longshort.graph.model.TokenServable<T> mg) {
         warmup.addAll(textWarmup(mg, options, name, v));
       }
       TfRecords.write(extra.resolve(WARMUP_FILE), warmup);
@@ -175,7 +175,7 @@ public final class ServingExport {
    * a PredictRequest per string signature and, for classifiers, a ClassificationRequest of
    * tf.Example protos for {@code classify}, as TF Serving's classifier takes them.
    */
-  static <T extends TFloating> List<byte[]> textWarmup(io.longshort.graph.model.ModelGraph<T> model,
+  static <T extends TFloating> List<byte[]> textWarmup(io.longshort.graph.model.TokenServable<T> model,
       ExportOptions options, String name, long v) {
     TextSignatures.Text text = TextSignatures.build(model, options, SavedModelWriter.VOCABULARY_ASSET);
     if (text.signatures().isEmpty()) {

@@ -6,7 +6,7 @@ import io.longshort.data.ListOpsVocab;
 import io.longshort.data.TextTokenizer;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.model.GenerateSignature;
-import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.TokenServable;
 import io.longshort.graph.model.ServableModel.Signature;
 import io.longshort.graph.model.ServingSignatures;
 import io.longshort.graph.text.TextEncoderGraph;
@@ -35,7 +35,7 @@ import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TFloating;
 
 /**
- * The text signatures a {@link ModelGraph} is served with beside its id signatures (which stay as
+ * The text signatures a {@link TokenServable} is served with beside its id signatures (which stay as
  * they are): strings in, the model's tokenizer ({@link TextTokenizer}, the one definition Java
  * encodes with) run in the graph by {@link TextEncoderGraph}, then the id signature's own
  * computation called as a function on those ids, so the logits are the id signature's for Java's
@@ -117,7 +117,7 @@ public final class TextSignatures {
   }
 
   /** The bytes generate_text adds: {@link #GENERATE_NEW_BYTES}, at most the cap and half the model's length. */
-  public static int newBytes(ModelGraph<?> model) {
+  public static int newBytes(TokenServable<?> model) {
     return Math.max(1, Math.min(GENERATE_NEW_BYTES, Math.min(model.maxNewTokensCap(), model.maxLength() / 2)));
   }
 
@@ -129,7 +129,7 @@ public final class TextSignatures {
    *     asset's tensor; loaders feed its real path), for families with a table
    * @param mustCompile whether the id computation the text signatures call compiles with XLA
    */
-  public static synchronized <T extends TFloating> Text build(ModelGraph<T> model, ExportOptions options,
+  public static synchronized <T extends TFloating> Text build(TokenServable<T> model, ExportOptions options,
       String vocabularyFile) {
     Text built = BUILT.get(model.graph());
     if (built != null) {
@@ -143,7 +143,7 @@ public final class TextSignatures {
   /** What each graph got: a model is exported with one set of options (its labels are in the graph). */
   private static final Map<Graph, Text> BUILT = new java.util.WeakHashMap<>();
 
-  private static <T extends TFloating> Text buildOnce(ModelGraph<T> model, ExportOptions options,
+  private static <T extends TFloating> Text buildOnce(TokenServable<T> model, ExportOptions options,
       String vocabularyFile) {
     ModelSpec spec = model.spec();
     TextTokenizer tokenizer = tokenizer(spec);
@@ -332,7 +332,7 @@ public final class TextSignatures {
    * Prompts -> their first maxLength - newBytes bytes -> the generate signature's loop (greedy, newBytes
    * new tokens) called as a function -> the new bytes joined into strings.
    */
-  private static <T extends TFloating> Signature generateText(Graph g, Ops tf, ModelGraph<T> model, Signature generate,
+  private static <T extends TFloating> Signature generateText(Graph g, Ops tf, TokenServable<T> model, Signature generate,
       List<Parameter<T>> params) {
     int newBytes = newBytes(model);
     int p = model.maxLength() - newBytes;

@@ -44,7 +44,7 @@ import org.tensorflow.types.family.TFloating;
  * <p>Letters: B batch, N tokens, D width, F hidden width, V vocabulary.
  */
 public final class ModelGraph<T extends TFloating> extends GraphModel<T>
-    implements TrainableModel<T>, GeneratingModel<T> {
+    implements TrainableModel<T>, GeneratingModel<T>, TokenServable<T> {
   private final ModelSpec spec;
   private final int length;
   private final Parameters<T> params;
@@ -422,6 +422,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
   }
 
   /** The largest max_new_tokens the generate signature accepts ({@link Builder#optMaxNewTokensCap}). */
+  @Override
   public int maxNewTokensCap() {
     return maxNewTokensCap;
   }
@@ -476,6 +477,7 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     };
   }
 
+  @Override
   public ModelSpec spec() {
     return spec;
   }
