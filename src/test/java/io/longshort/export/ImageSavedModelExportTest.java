@@ -19,7 +19,7 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * An image classifier's SavedModel reloads in a fresh JVM (SavedModelBundle) with an
- * {@code images} input and signatures serving_default (logits, probabilities) and classify
+ * {@code images} input and signatures serving_default (logits, probabilities) and classify_ids
  * (scores, classes) that give what the graph computed.
  */
 class ImageSavedModelExportTest {
@@ -59,8 +59,8 @@ class ImageSavedModelExportTest {
     assertEquals(0, p.exitValue(), options.describe() + ": fresh JVM failed: " + Files.readString(log));
     try (Safetensors r = Safetensors.open(out)) {
       assertArrayEquals(logits, r.readDoubles("serving_default.logits"), 1e-5, options.describe());
-      double[] scores = r.readDoubles("classify.scores");
-      double[] classes = r.readDoubles("classify.classes");
+      double[] scores = r.readDoubles("classify_ids.scores");
+      double[] classes = r.readDoubles("classify_ids.classes");
       int k = spec.classes();
       for (int b = 0; b < 3; b++) {
         int best = 0;

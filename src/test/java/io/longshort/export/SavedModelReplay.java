@@ -77,7 +77,11 @@ public final class SavedModelReplay {
         if (r.get(i) instanceof org.tensorflow.types.TString) {
           continue; // class names: the numbers are what the replay compares
         }
-        w.putFloats(prefix + names.get(i), r.get(i).shape().asArray(), HostTensors.toDoubles(r.get(i)));
+        // int outputs (the text signatures' truncated, scored counts) are written as their values
+        double[] values = r.get(i) instanceof org.tensorflow.types.TInt32
+            ? java.util.Arrays.stream(HostTensors.toInts(r.get(i))).asDoubleStream().toArray()
+            : HostTensors.toDoubles(r.get(i));
+        w.putFloats(prefix + names.get(i), r.get(i).shape().asArray(), values);
       }
     }
   }

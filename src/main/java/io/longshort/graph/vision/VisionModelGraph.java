@@ -183,7 +183,10 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
     return spec.toJson();
   }
 
-  /** serving_default (logits, probabilities) and classify (scores, classes), taking {@code images}. */
+  /**
+   * serving_default (logits, probabilities) and classify_ids (scores, classes; the name
+   * {@code classify} is TF Serving's Classify API, which takes tf.Example), taking {@code images}.
+   */
   @Override
   public synchronized Map<String, Signature> signatures() {
     return ServingSignatures.ofLogits(graph, logits, new LinkedHashMap<>(inputs()), true);
