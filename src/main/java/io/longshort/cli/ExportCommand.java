@@ -65,6 +65,10 @@ final class ExportCommand implements Callable<Integer> {
       + " for cls pooling");
 
   @Mixin
+  BatchOption batch = BatchOption.derivedFrom("1; the authors' LM (a train-lm run) only, whose serving graph has a"
+      + " static batch: token models serve any batch");
+
+  @Mixin
   SeedOption seed = SeedOption.defaultingTo(0);
 
   @Option(names = "--serving-base-path", paramLabel = "DIR",
@@ -97,6 +101,12 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
+    Optional<Path> authorsLm = model.authorsLmCheckpoint();
+    if (authorsLm.isPresent()) {
+      return exportAuthorsLm(authorsLm.get(), o);
+    }
+    OptionChecks.require(batch.valueOrNull() == null, "--batch", batch.valueOrNull(),
+        "applies to the authors' LM (a train-lm run); token models are exported for any batch");
     ModelSourceOptions.Resolved source = model.resolve();
     if (!source.hasWeights()) {
       throw new IllegalArgumentException("--spec needs --checkpoint PATH (the weights to export)");
@@ -170,6 +180,42 @@ final class ExportCommand implements Callable<Integer> {
         throw new IOException("version folder " + r.versionDir() + " missing after export");
       }
     }
+    o.flush();
+    return 0;
+  }
+
+  /**
+   * A train-lm run (the authors' LM) through {@link Export#fromRun}: batch B (--batch), capacity C
+   * (--length, a multiple of the run's block); the options that mean nothing to it are refused.
+   */
+  private int exportAuthorsLm(Path checkpoint, PrintWriter o) throws IOException {
+    Path runDir = model.run.valueOrNull();
+    OptionChecks.require(maxNewTokensCap == null, "--max-new-tokens-cap", maxNewTokensCap,
+        "applies to our token LMs; the authors' LM's generate takes up to its capacity (--length) tokens");
+    OptionChecks.require(labels == null, "--labels", labels, "applies to classifiers only (this is a language model)");
+    OptionChecks.require(!bf16, "--bf16", bf16, "applies to token models (ModelSpec) only; this is the authors' LM"
+        + " (a train-lm run)");
+    Export export = Export.fromRun(runDir).optCheckpoint(checkpoint.toString()).optSeed(seed.value()).optXla(xla)
+        .optOverwrite(overwrite).optNotes(note -> {
+          o.println("recovered: " + note);
+          o.flush();
+        });
+    if (length.valueOrNull() != null) {
+      export.optLength(length.valueOrNull());
+    }
+    if (batch.valueOrNull() != null) {
+      export.optBatch(batch.valueOrNull());
+    }
+    if (version != null) {
+      export.optVersion(version);
+    }
+    String modelName = name != null ? name : runDir.toAbsolutePath().normalize().getFileName().toString();
+    ServingExport.Result r = export.write(out, modelName);
+    if (servingBasePath != null) {
+      ServingExport.updateServerConfigs(out, servingBasePath);
+    }
+    o.printf("exported %s (the authors' LM of run %s, checkpoint %s) as version %d -> %s%n", modelName, runDir,
+        checkpoint.getFileName(), r.version(), r.versionDir());
     o.flush();
     return 0;
   }

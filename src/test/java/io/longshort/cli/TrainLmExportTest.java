@@ -1,0 +1,130 @@
+package io.longshort.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longshort.export.Export;
+import io.longshort.export.SavedModelWriter;
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.TransformerLsLm;
+import io.longshort.graph.model.TransformerLsServingModel;
+import io.longshort.spec.TransformerLsSpec;
+import io.longshort.weights.Safetensors;
+import io.longshort.weights.WeightLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Tensor;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A train-lm run exported with {@code export --run} and {@code Export.fromRun}: the SavedModel's
+ * {@code score} log-probs for a corpus stretch equal the Java model's own block-by-block scoring
+ * of it (the checkpoint's weights, the cache carried from block to block), and the options that do
+ * not fit the authors' LM are refused by name.
+ */
+class TrainLmExportTest {
+  private static final int BATCH = 2;
+  private static final int BLOCKS = 3;
+
+  @Test
+  void exportedScoreSignatureGivesTheJavaModelsLogProbs(@TempDir Path dir) throws Exception {
+    Path setting = dir.resolve("tiny.json");
+    Files.writeString(setting, TrainLmCommandTest.tinySetting().toJson());
+    byte[] bytes = new byte[2000];
+    new Random(5).nextBytes(bytes);
+    Path corpus = dir.resolve("corpus.bin");
+    Files.write(corpus, bytes);
+    Path runDir = dir.resolve("run");
+    String[] trained = TrainLmCommandTest.run(TrainLmCommandTest.trainArgs(setting, corpus, runDir, 3));
+    assertEquals("0", trained[0], trained[2]);
+    Path checkpoint = runDir.resolve("checkpoints/ckpt-3.safetensors");
+    int m;
+    TransformerLsSpec spec;
+    try (Safetensors st = Safetensors.open(checkpoint)) {
+      assertEquals("transformer_ls", st.metadata().get("family"), "train-lm records its family");
+      m = Integer.parseInt(st.metadata().get("block"));
+      spec = TransformerLsSpec.parseJson(st.metadata().get("model"));
+    }
+    int c = BLOCKS * m;
+
+    String[] refused = TrainLmCommandTest.run("export", "--run", runDir.toString(), "--out", dir.resolve("x").toString(),
+        "--length", Integer.toString(c + 1));
+    assertEquals("2", refused[0]);
+    assertTrue(refused[2].contains("length (" + (c + 1) + ") must be a positive multiple of the run's block (" + m
+        + ")"), refused[2]);
+    refused = TrainLmCommandTest.run("export", "--run", runDir.toString(), "--out", dir.resolve("x").toString(),
+        "--max-new-tokens-cap", "4");
+    assertEquals("2", refused[0]);
+    assertTrue(refused[2].contains("--max-new-tokens-cap"), refused[2]);
+
+    String[] exported = TrainLmCommandTest.run("export", "--run", runDir.toString(), "--out",
+        dir.resolve("savedmodels").toString(), "--name", "lm", "--batch", Integer.toString(BATCH), "--length",
+        Integer.toString(c));
+    assertEquals("0", exported[0], exported[2]);
+    Path cliVersion = dir.resolve("savedmodels/lm/1");
+    Path javaVersion = Export.fromRun(runDir).optBatch(BATCH).optLength(c).to(dir.resolve("savedmodels"), "lm_java");
+
+    int[] tokens = new int[BATCH * c];
+    for (int i = 0; i < tokens.length; i++) {
+      tokens[i] = bytes[100 + i] & 0xFF; // train-lm reads bytes as ids
+    }
+    double[] want = javaScoring(spec, checkpoint, m, c, tokens);
+    assertTrue(want[1] < 0 && want[c + c - 1] < 0, "log-probs of real tokens are negative");
+    for (Path version : new Path[] {cliVersion, javaVersion}) {
+      try (SavedModelBundle bundle = SavedModelBundle.load(version.toString(), SavedModelWriter.TAG);
+          Tensor in = HostTensors.ints(new long[] {BATCH, c}, tokens)) {
+        SignatureDef sig = bundle.metaGraphDef().getSignatureDefMap().get(TransformerLsServingModel.SCORE);
+        assertTrue(bundle.metaGraphDef().getSignatureDefMap().containsKey(TransformerLsServingModel.GENERATE));
+        assertTrue(Files.size(version.resolve("assets.extra/tf_serving_warmup_requests")) > 0);
+        try (var r = bundle.session().runner().feed(sig.getInputsMap().get("tokens").getName(), in)
+            .fetch(sig.getOutputsMap().get("logprobs").getName()).run()) {
+          double[] got = HostTensors.toDoubles(r.get(0));
+          double worst = 0;
+          for (int i = 0; i < got.length; i++) {
+            worst = Math.max(worst, Math.abs(got[i] - want[i]));
+          }
+          assertTrue(worst <= 1e-5, version + ": max abs error " + worst);
+        }
+      }
+    }
+  }
+
+  /**
+   * log p(token i | the tokens before it) (B, C), 0 at i = 0: the training graph's model in
+   * inference, block by block through its cache, as {@code eval --block} scores.
+   */
+  private static double[] javaScoring(TransformerLsSpec spec, Path checkpoint, int m, int c, int[] tokens)
+      throws Exception {
+    int v = spec.vocabSize();
+    double[] out = new double[BATCH * c];
+    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.build(spec, TFloat32.class, BATCH, m, 0);
+        Safetensors st = Safetensors.open(checkpoint)) {
+      WeightLoader.load(lm.session(), lm.parameters(), st);
+      TFloat32 cache = lm.zeroCache();
+      for (int k = 0; k < c / m; k++) {
+        int[] ids = new int[BATCH * m];
+        for (int row = 0; row < BATCH; row++) {
+          System.arraycopy(tokens, row * c + k * m, ids, row * m, m);
+        }
+        TransformerLsLm.Step<TFloat32> step = lm.run(ids, cache);
+        cache.close();
+        cache = step.nextCache();
+        for (int row = 0; row < BATCH; row++) {
+          for (int j = 0; j < m; j++) {
+            int i = k * m + j + 1; // position j predicts token i
+            if (i < c) {
+              out[row * c + i] = step.logprobs()[(row * m + j) * v + tokens[row * c + i]];
+            }
+          }
+        }
+      }
+      cache.close();
+    }
+    return out;
+  }
+}
