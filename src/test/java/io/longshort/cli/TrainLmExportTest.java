@@ -1,5 +1,6 @@
 package io.longshort.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,8 @@ import org.tensorflow.types.TFloat32;
 /**
  * A train-lm run exported with {@code export --run} and {@code Export.fromRun}: the SavedModel's
  * {@code score} log-probs for a corpus stretch equal the Java model's own block-by-block scoring
- * of it (the checkpoint's weights, the cache carried from block to block), and the options that do
+ * of it (the checkpoint's weights, the cache carried from block to block), score_text's log-probs
+ * are score's for the strings' bytes (train-lm reads each byte as its id), and the options that do
  * not fit the authors' LM are refused by name.
  */
 class TrainLmExportTest {
@@ -90,7 +92,42 @@ class TrainLmExportTest {
           }
           assertTrue(worst <= 1e-5, version + ": max abs error " + worst);
         }
+        scoreTextIsScoreOfTheBytes(bundle, c);
       }
+    }
+  }
+
+  /** score_text of two strings (one longer than C) == score's log-probs of their bytes as ids, from token 1 on. */
+  private static void scoreTextIsScoreOfTheBytes(SavedModelBundle bundle, int c) {
+    byte[][] texts = {"hello, \u00e9 \0 world".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        "0123456789".repeat(c / 10 + 1).getBytes(java.nio.charset.StandardCharsets.UTF_8)};
+    int[] ids = new int[BATCH * c];
+    int[][] masks = new int[BATCH][];
+    for (int r = 0; r < BATCH; r++) {
+      io.longshort.data.TokenEncoding e = io.longshort.data.ByteTokenizer.LANGUAGE_MODEL.encode(texts[r], c);
+      System.arraycopy(e.ids(), 0, ids, r * c, c);
+      masks[r] = e.mask();
+    }
+    var meta = bundle.metaGraphDef().getSignatureDefMap();
+    SignatureDef score = meta.get(TransformerLsServingModel.SCORE);
+    SignatureDef text = meta.get(io.longshort.export.TextSignatures.SCORE_TEXT);
+    assertTrue(meta.containsKey(io.longshort.export.TextSignatures.GENERATE_TEXT), "generate_text");
+    try (Tensor in = HostTensors.ints(new long[] {BATCH, c}, ids);
+        Tensor strings = org.tensorflow.types.TString.tensorOfBytes(org.tensorflow.ndarray.NdArrays.vectorOfObjects(texts));
+        var r = bundle.session().runner().feed(score.getInputsMap().get("tokens").getName(), in)
+            .feed(text.getInputsMap().get("text").getName(), strings)
+            .fetch(score.getOutputsMap().get("logprobs").getName())
+            .fetch(text.getOutputsMap().get("log_probs").getName())
+            .fetch(text.getOutputsMap().get("truncated").getName()).run()) {
+      double[] lp = HostTensors.toDoubles(r.get(0));
+      double[] got = HostTensors.toDoubles(r.get(1));
+      for (int row = 0; row < BATCH; row++) {
+        for (int t = 0; t < c - 1; t++) {
+          double want = masks[row][t + 1] == 1 ? lp[row * c + t + 1] : 0;
+          assertEquals(want, got[row * (c - 1) + t], 1e-6, "row " + row + " byte " + (t + 1));
+        }
+      }
+      assertArrayEquals(new int[] {0, texts[1].length - c}, HostTensors.toInts(r.get(2)));
     }
   }
 
