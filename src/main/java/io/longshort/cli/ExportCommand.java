@@ -31,7 +31,10 @@ import picocli.CommandLine.Spec;
         + " classes, scores, logits, truncated) and classify (TF Serving's Classify API, tf.Example in), byte"
         + " language models score_text and generate_text; see docs/serving.md), variables/, assets/ (labels.txt,"
         + " the vocabulary of a ListOps model) and assets.extra/"
-        + " (tf_serving_warmup_requests, example.safetensors). Also (re)writes <out>/models.config and"
+        + " (tf_serving_warmup_requests, example.safetensors). A train-lm run (--run; the authors' LM) is served"
+        + " with score, generate, score_text and generate_text at a static batch (--batch, default 1) and capacity"
+        + " C (--length, a multiple of the run's block; default the smallest of at least 512 tokens); see"
+        + " docs/authors-lm.md. Also (re)writes <out>/models.config and"
         + " <out>/batching_parameters.txt. The version is written into a hidden temporary folder and"
         + " renamed into place; an existing version is refused unless --overwrite."
         + " --xla: every signature calls a function XLA must compile (_XlaMustCompile, as a TF2"
@@ -62,11 +65,11 @@ final class ExportCommand implements Callable<Integer> {
 
   @Mixin
   LengthOption length = LengthOption.derivedFrom("a run's training length, else the model's maxLength, less one"
-      + " for cls pooling");
+      + " for cls pooling; a train-lm run: the capacity C, the smallest multiple of its block of at least 512");
 
   @Mixin
-  BatchOption batch = BatchOption.derivedFrom("1; the authors' LM (a train-lm run) only, whose serving graph has a"
-      + " static batch: token models serve any batch");
+  BatchOption batch = BatchOption.derivedFrom("1; only for the authors' LM of a train-lm run, whose serving graph"
+      + " has a static batch: token models serve any batch");
 
   @Mixin
   SeedOption seed = SeedOption.defaultingTo(0);

@@ -241,6 +241,11 @@ public final class Export {
       throw new IllegalArgumentException("labels (" + labels + "): a language model has no classes; label names"
           + " are for classifiers");
     }
+    if (xla) {
+      // tried: TF2's loader fails converting score's While body (a Pad whose widths are computed in the loop)
+      throw new IllegalArgumentException("xla: the authors' LM's score signature streams its blocks in a While loop"
+          + " that XLA cannot compile (shapes computed inside the loop); export it without xla");
+    }
     try (ServableModel<?> serving = AuthorsLmRuns.serving(meta, file, batch, length)) {
       WeightLoader.load(serving.session(), serving.parameters(), weights);
       return ServingExport.export(serving, root, name, version, overwrite, seed, options(), notes);

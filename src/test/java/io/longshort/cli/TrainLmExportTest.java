@@ -63,6 +63,11 @@ class TrainLmExportTest {
         "--max-new-tokens-cap", "4");
     assertEquals("2", refused[0]);
     assertTrue(refused[2].contains("--max-new-tokens-cap"), refused[2]);
+    refused = TrainLmCommandTest.run("export", "--run", runDir.toString(), "--out", dir.resolve("x").toString(),
+        "--xla");
+    assertEquals("2", refused[0]);
+    assertTrue(refused[2].contains("xla: the authors' LM's score signature"), refused[2]);
+    assertTrue(!Files.exists(dir.resolve("x/" + runDir.getFileName() + "/1")), "nothing written");
 
     String[] exported = TrainLmCommandTest.run("export", "--run", runDir.toString(), "--out",
         dir.resolve("savedmodels").toString(), "--name", "lm", "--batch", Integer.toString(BATCH), "--length",
