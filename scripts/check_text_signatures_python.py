@@ -10,8 +10,9 @@ writes: the edge-case texts, base64, and Java's ids and masks for the model's le
   2. TF2 (tf.saved_model.load) and TF1 (tf.compat.v1.saved_model.load, what TF Serving does): the text
      signature's logits for the raw strings equal, exactly, the id signature's for Java's ids
      (classifiers, retrieval: predict_text; language models: score_text's log-probs and bits, computed
-     here from serving_default's logits, and generate_text's continuation, the generate signature's
-     greedy tokens for Java's prompt ids); `truncated` is what Java cut;
+     here from serving_default's logits, or for the authors' LM from its score signature's per-token
+     log-probs, in calls of its static batch, and generate_text's continuation, the generate
+     signature's greedy tokens for Java's prompt ids); `truncated` is what Java cut;
   3. TF1 feeds serialized tf.Example protos (the text under --feature) to classify's `inputs` and gets
      predict_text's classes and scores.
 The folder is loaded from a copy in a new place, so the asset's path must be remapped by the loaders.
@@ -88,19 +89,33 @@ def main():
 
     # 2. TF2
     m = tf.saved_model.load(d)
-    id_sig = m.signatures["serving_default"]
-    id_in = {k: tf.constant(ids[k]) for k in id_sig.structured_input_signature[1]}
-    want_logits = id_sig(**id_in)["logits"].numpy()
     results = {}
     if lm:
-        got = m.signatures["score_text"](text=tf.constant(texts["text"], dtype=tf.string))
-        results["tf2"] = {k: v.numpy() for k, v in got.items()}
-        check_score(report, "TF2", results["tf2"], want_logits, ids, cases)
+        # the model's own scoring of Java's ids: serving_default's logits (our LMs) or score's per-token
+        # log-probs (the authors' LM, whose static batch takes `rows` rows per call)
+        sc = scoring(cases)
+        ref_sig = m.signatures[sc["signature"]]
+        want_ref = batched(lambda f: {"out": ref_sig(**{sc["input"]: tf.constant(f["ids"])})[sc["output"]].numpy()},
+                           {"ids": ids["input_ids"]}, rows(cases))["out"]
+        score_text = m.signatures["score_text"]
+        got = batched(lambda f: {k: v.numpy() for k, v in score_text(text=tf.constant(list(f["text"]),
+                                                                                       dtype=tf.string)).items()},
+                      {"text": np.array(texts["text"], dtype=object)}, rows(cases))
+        results["tf2"] = got
+        check_score(report, "TF2", got, want_ref, ids, cases)
         # empty prompts are refused (nothing to continue): the non-empty cases
         prompts = [t for t in texts["text"] if t]
-        gen = m.signatures["generate_text"](text=tf.constant(prompts, dtype=tf.string))
-        check_generate(report, "TF2", m, gen["continuation"].numpy(), prompts)
+        generate_text = m.signatures["generate_text"]
+        gen = batched(lambda f: {k: v.numpy() for k, v in generate_text(text=tf.constant(list(f["text"]),
+                                                                                          dtype=tf.string)).items()},
+                      {"text": np.array(prompts, dtype=object)}, rows(cases))
+        # the prompts as generate_text keeps them: their first tokens, the cut ones dropped (bytes: id = byte)
+        kept = [x[:len(x) - int(t)] for x, t in zip(prompts, gen["truncated"])]
+        check_generate(report, "TF2", m, gen["continuation"], kept, rows(cases))
     else:
+        id_sig = m.signatures["serving_default"]
+        id_in = {k: tf.constant(ids[k]) for k in id_sig.structured_input_signature[1]}
+        want_logits = id_sig(**id_in)["logits"].numpy()
         sig = m.signatures["predict_text"]
         got = sig(**feed_texts(sig.structured_input_signature[1]))
         results["tf2"] = {k: v.numpy() for k, v in got.items()}
@@ -124,11 +139,15 @@ def main():
             vals = sess.run([s.outputs[k].name for k in names], {s.inputs[k].name: v for k, v in feeds.items()})
             return dict(zip(names, vals))
 
-        want1 = run("serving_default", {k: ids[k] for k in meta1.signature_def["serving_default"].inputs})["logits"]
         if lm:
-            check_score(report, "TF1", run("score_text", {"text": np.array(texts["text"], dtype=object)}), want1, ids,
-                        cases)
+            sc = scoring(cases)
+            want1 = batched(lambda f: {"out": run(sc["signature"], {sc["input"]: f["ids"]})[sc["output"]]},
+                            {"ids": ids["input_ids"]}, rows(cases))["out"]
+            got1 = batched(lambda f: run("score_text", {"text": f["text"]}),
+                           {"text": np.array(texts["text"], dtype=object)}, rows(cases))
+            check_score(report, "TF1", got1, want1, ids, cases)
         else:
+            want1 = run("serving_default", {k: ids[k] for k in meta1.signature_def["serving_default"].inputs})["logits"]
             text_in = {k: np.array(texts[k], dtype=object) for k in meta1.signature_def["predict_text"].inputs}
             t1 = run("predict_text", text_in)
             report("TF1 predict_text logits == serving_default logits for Java's ids",
@@ -148,17 +167,46 @@ def main():
     return 0 if ok else 1
 
 
-def check_score(report, loader, got, logits, ids, cases):
-    """score_text's log-probs: log_softmax of serving_default's logits at t, of byte t+1, for t+1 < length."""
-    x = logits.astype(np.float64)
-    logp = x - x.max(axis=-1, keepdims=True)
-    logp = logp - np.log(np.exp(logp).sum(axis=-1, keepdims=True))
+def scoring(cases):
+    """Which signature scores Java's ids (TextCasesDump's "scoring"; older dumps: serving_default's logits)."""
+    return cases.get("scoring", {"signature": "serving_default", "input": "input_ids", "output": "logits",
+                                 "logits": True})
+
+
+def rows(cases):
+    """The rows a request must have: -1 for any number, else the model's static batch."""
+    return int(cases.get("rows", -1))
+
+
+def batched(call, feeds, n):
+    """call(feeds) for any number of rows (n < 0), else in calls of n rows, the last padded with its last row
+    and the padding dropped from the outputs."""
+    total = len(next(iter(feeds.values())))
+    if n < 0:
+        return call(feeds)
+    parts = []
+    for start in range(0, total, n):
+        idx = list(range(start, min(start + n, total)))
+        out = call({k: v[idx + [idx[-1]] * (n - len(idx))] for k, v in feeds.items()})
+        parts.append({k: v[:len(idx)] for k, v in out.items()})
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def check_score(report, loader, got, reference, ids, cases):
+    """score_text's log-probs: the log-prob of byte t+1 given those before it, for t+1 < length; from
+    serving_default's logits (log_softmax at t, of byte t+1) or the authors' score (its entry t+1)."""
     nxt = ids["input_ids"][:, 1:]
     mask = ids["mask"][:, 1:]
-    want = np.take_along_axis(logp[:, :-1, :], nxt[..., None], axis=-1)[..., 0] * mask
+    if scoring(cases)["logits"]:
+        x = reference.astype(np.float64)
+        logp = x - x.max(axis=-1, keepdims=True)
+        logp = logp - np.log(np.exp(logp).sum(axis=-1, keepdims=True))
+        want = np.take_along_axis(logp[:, :-1, :], nxt[..., None], axis=-1)[..., 0] * mask
+    else:
+        want = reference.astype(np.float64)[:, 1:] * mask
     bits = -want.sum(axis=1) / math.log(2)
     diff = float(np.max(np.abs(got["log_probs"] - want)))
-    report("%s score_text log_probs == serving_default's for Java's ids" % loader, diff < 1e-5,
+    report("%s score_text log_probs == %s's for Java's ids" % (loader, scoring(cases)["signature"]), diff < 1e-5,
            "max |diff| = %.3g; bits %s" % (diff, np.round(got["bits"], 3)))
     report("%s score_text bits, scored, truncated" % loader,
            np.allclose(got["bits"], bits, rtol=1e-5, atol=1e-4) and np.array_equal(got["scored"], mask.sum(axis=1))
@@ -166,17 +214,23 @@ def check_score(report, loader, got, logits, ids, cases):
            "scored %s truncated %s" % (got["scored"], got["truncated"]))
 
 
-def check_generate(report, loader, m, continuation, prompts):
-    """generate_text == the generate signature's greedy tokens for the prompts' bytes (byte LM: id = byte)."""
+def check_generate(report, loader, m, continuation, prompts, n):
+    """generate_text == the generate signature's greedy tokens for the prompts' bytes (byte LMs: id = byte)."""
     gen = m.signatures["generate"]
     p = max(1, max(len(x) for x in prompts))
     ids = np.zeros((len(prompts), p), dtype=np.int32)
     for r, x in enumerate(prompts):
         ids[r, :len(x)] = list(x)
-    out = gen(prompt_ids=tf.constant(ids), prompt_lengths=tf.constant([len(x) for x in prompts], dtype=tf.int32),
-              max_new_tokens=tf.constant([len(c) for c in continuation], dtype=tf.int32),
-              temperature=tf.zeros([len(prompts)]), top_k=tf.zeros([len(prompts)], dtype=tf.int32),
-              seed=tf.zeros([len(prompts)], dtype=tf.int64))["new_tokens"].numpy()
+
+    def call(f):
+        b = len(f["ids"])
+        return {"new_tokens": gen(prompt_ids=tf.constant(f["ids"]), prompt_lengths=tf.constant(f["lengths"]),
+                                  max_new_tokens=tf.constant(f["new"]), temperature=tf.zeros([b]),
+                                  top_k=tf.zeros([b], dtype=tf.int32),
+                                  seed=tf.zeros([b], dtype=tf.int64))["new_tokens"].numpy()}
+
+    out = batched(call, {"ids": ids, "lengths": np.array([len(x) for x in prompts], dtype=np.int32),
+                         "new": np.array([len(c) for c in continuation], dtype=np.int32)}, n)["new_tokens"]
     expect = [bytes(int(t) for t in row if t >= 0) for row in out]
     report("%s generate_text == generate's greedy bytes" % loader, list(continuation) == expect,
            "%d prompts, %s new bytes each" % (len(prompts), [len(c) for c in continuation]))

@@ -31,7 +31,10 @@ import picocli.CommandLine.Spec;
         + " classes, scores, logits, truncated) and classify (TF Serving's Classify API, tf.Example in), byte"
         + " language models score_text and generate_text; see docs/serving.md), variables/, assets/ (labels.txt,"
         + " the vocabulary of a ListOps model) and assets.extra/"
-        + " (tf_serving_warmup_requests, example.safetensors). Also (re)writes <out>/models.config and"
+        + " (tf_serving_warmup_requests, example.safetensors). A train-lm run (--run; the authors' LM) is served"
+        + " with score, generate, score_text and generate_text at a static batch (--batch, default 1) and capacity"
+        + " C (--length, a multiple of the run's block; default the smallest of at least 512 tokens); see"
+        + " docs/authors-lm.md. Also (re)writes <out>/models.config and"
         + " <out>/batching_parameters.txt. The version is written into a hidden temporary folder and"
         + " renamed into place; an existing version is refused unless --overwrite."
         + " --xla: every signature calls a function XLA must compile (_XlaMustCompile, as a TF2"
@@ -62,7 +65,11 @@ final class ExportCommand implements Callable<Integer> {
 
   @Mixin
   LengthOption length = LengthOption.derivedFrom("a run's training length, else the model's maxLength, less one"
-      + " for cls pooling");
+      + " for cls pooling; a train-lm run: the capacity C, the smallest multiple of its block of at least 512");
+
+  @Mixin
+  BatchOption batch = BatchOption.derivedFrom("1; only for the authors' LM of a train-lm run, whose serving graph"
+      + " has a static batch: token models serve any batch");
 
   @Mixin
   SeedOption seed = SeedOption.defaultingTo(0);
@@ -97,6 +104,12 @@ final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter o = command.commandLine().getOut();
+    Optional<Path> authorsLm = model.authorsLmCheckpoint();
+    if (authorsLm.isPresent()) {
+      return exportAuthorsLm(authorsLm.get(), o);
+    }
+    OptionChecks.require(batch.valueOrNull() == null, "--batch", batch.valueOrNull(),
+        "applies to the authors' LM (a train-lm run); token models are exported for any batch");
     ModelSourceOptions.Resolved source = model.resolve();
     if (!source.hasWeights()) {
       throw new IllegalArgumentException("--spec needs --checkpoint PATH (the weights to export)");
@@ -170,6 +183,42 @@ final class ExportCommand implements Callable<Integer> {
         throw new IOException("version folder " + r.versionDir() + " missing after export");
       }
     }
+    o.flush();
+    return 0;
+  }
+
+  /**
+   * A train-lm run (the authors' LM) through {@link Export#fromRun}: batch B (--batch), capacity C
+   * (--length, a multiple of the run's block); the options that mean nothing to it are refused.
+   */
+  private int exportAuthorsLm(Path checkpoint, PrintWriter o) throws IOException {
+    Path runDir = model.run.valueOrNull();
+    OptionChecks.require(maxNewTokensCap == null, "--max-new-tokens-cap", maxNewTokensCap,
+        "applies to our token LMs; the authors' LM's generate takes up to its capacity (--length) tokens");
+    OptionChecks.require(labels == null, "--labels", labels, "applies to classifiers only (this is a language model)");
+    OptionChecks.require(!bf16, "--bf16", bf16, "applies to token models (ModelSpec) only; this is the authors' LM"
+        + " (a train-lm run)");
+    Export export = Export.fromRun(runDir).optCheckpoint(checkpoint.toString()).optSeed(seed.value()).optXla(xla)
+        .optOverwrite(overwrite).optNotes(note -> {
+          o.println("recovered: " + note);
+          o.flush();
+        });
+    if (length.valueOrNull() != null) {
+      export.optLength(length.valueOrNull());
+    }
+    if (batch.valueOrNull() != null) {
+      export.optBatch(batch.valueOrNull());
+    }
+    if (version != null) {
+      export.optVersion(version);
+    }
+    String modelName = name != null ? name : runDir.toAbsolutePath().normalize().getFileName().toString();
+    ServingExport.Result r = export.write(out, modelName);
+    if (servingBasePath != null) {
+      ServingExport.updateServerConfigs(out, servingBasePath);
+    }
+    o.printf("exported %s (the authors' LM of run %s, checkpoint %s) as version %d -> %s%n", modelName, runDir,
+        checkpoint.getFileName(), r.version(), r.versionDir());
     o.flush();
     return 0;
   }

@@ -102,6 +102,20 @@ final class ModelSourceOptions {
     }
   }
 
+  /**
+   * The checkpoint --run and --checkpoint name when the run is a train-lm run (the authors' LM,
+   * which {@code Export.fromRun} rebuilds; it has no ModelSpec), else empty.
+   */
+  Optional<Path> authorsLmCheckpoint() throws IOException {
+    if (kind() != Kind.RUN) {
+      return Optional.empty();
+    }
+    Path file = runCheckpoint();
+    try (Safetensors st = Safetensors.open(file)) {
+      return io.longshort.export.Export.isAuthorsLm(st.metadata()) ? Optional.of(file) : Optional.empty();
+    }
+  }
+
   Resolved resolve() throws IOException {
     switch (kind()) {
       case RUN -> {

@@ -45,6 +45,12 @@ public final class ByteTokenizer implements TextTokenizer {
   }
 
   @Override
+  public int byteOfId(int id) {
+    int b = id - offset;
+    return b >= 0 && b < 256 ? b : -1;
+  }
+
+  @Override
   public List<String> vocabularyLines() {
     return List.of();
   }

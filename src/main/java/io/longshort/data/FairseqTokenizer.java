@@ -11,9 +11,11 @@ import java.util.List;
  */
 public final class FairseqTokenizer implements TextTokenizer {
   private final int[] idOfByte;
+  private final int[] byteOfId;
 
   public FairseqTokenizer(FairseqDictionary dictionary) {
     this.idOfByte = dictionary.idOfByte();
+    this.byteOfId = dictionary.byteOfId();
   }
 
   @Override
@@ -28,6 +30,12 @@ public final class FairseqTokenizer implements TextTokenizer {
       ids[i] = idOfByte[text[i] & 0xFF];
     }
     return ids;
+  }
+
+  /** {@link FairseqDictionary#byteOfId()}: {@code </s>} is the newline; specials and padding symbols none. */
+  @Override
+  public int byteOfId(int id) {
+    return id >= 0 && id < byteOfId.length ? byteOfId[id] : -1;
   }
 
   @Override

@@ -34,6 +34,12 @@ public final class ListOpsTokenizer implements TextTokenizer {
     return out;
   }
 
+  /** ListOps ids stand for operators and digits, tokens of their own, not bytes. */
+  @Override
+  public int byteOfId(int id) {
+    return -1;
+  }
+
   @Override
   public List<String> vocabularyLines() {
     List<String> lines = new ArrayList<>(ListOpsVocab.VOCAB_SIZE);

@@ -24,6 +24,12 @@ public sealed interface TextTokenizer permits ByteTokenizer, ListOpsTokenizer, F
    */
   List<String> vocabularyLines();
 
+  /**
+   * The byte token {@code id} stands for, or -1 when it stands for none (padding, a special symbol,
+   * a word): how a language model's generated ids become bytes again.
+   */
+  int byteOfId(int id);
+
   /** The ids and mask of one row of length n: the first n tokens, then padding; how many were cut. */
   default TokenEncoding encode(byte[] text, int n) {
     if (n < 1) {

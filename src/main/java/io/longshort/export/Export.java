@@ -8,6 +8,7 @@ import io.longshort.train.Model;
 import io.longshort.train.RunFolder;
 import io.longshort.train.RunLabels;
 import io.longshort.train.Trainer;
+import io.longshort.train.TruncatedBpttTrainer;
 import io.longshort.weights.Safetensors;
 import io.longshort.weights.WeightLoader;
 import java.io.IOException;
@@ -31,6 +32,10 @@ import org.tensorflow.types.TFloat32;
  * Path c = Export.fromRun(Path.of("runs/composed")).optModel(model).to(root, "composed");  // a composed one
  * </pre>
  *
+ * <pre>
+ * Path lm = Export.fromRun(Path.of("runs/enwik8")).optBatch(2).optLength(1024).to(root, "lm");  // a train-lm run
+ * </pre>
+ *
  * <p>Options by name: the checkpoint ({@code best} (the default when the run has evaluated, else
  * {@code latest}), {@code latest}, a step, a file), the version (default: the next), XLA-compiled
  * signatures, bfloat16 compute (token models), the label names and text feature of the text
@@ -41,6 +46,7 @@ public final class Export {
   private final ServableModel<?> built;
   private Model<?> model;
   private Integer length;
+  private Integer batch;
   private String checkpoint;
   private Long version;
   private boolean xla;
@@ -59,7 +65,8 @@ public final class Export {
 
   /**
    * A finished (or running) run's model: a ModelSpec or VisionSpec run rebuilds its model from the
-   * run's metadata; a composed model is passed in ({@link #optModel}).
+   * run's metadata, and so does a train-lm run (the authors' LM: {@link #optBatch}, {@link #optLength});
+   * a composed model is passed in ({@link #optModel}).
    */
   public static Export fromRun(Path runDir) {
     if (runDir == null || !Files.isDirectory(runDir)) {
@@ -85,6 +92,11 @@ public final class Export {
     return new Export(null, null, Objects.requireNonNull(built, "built"));
   }
 
+  /** Whether a run checkpoint's metadata is a train-lm run's (the authors' LM), which {@link #fromRun} rebuilds. */
+  public static boolean isAuthorsLm(Map<String, String> checkpointMetadata) {
+    return AuthorsLmRuns.trainedBy(checkpointMetadata);
+  }
+
   /** The model of a run whose metadata does not rebuild it (a composed model), or another definition of it. */
   public Export optModel(Model<?> model) {
     this.model = Objects.requireNonNull(model, "model");
@@ -102,9 +114,22 @@ public final class Export {
     return optCheckpoint(Long.toString(step));
   }
 
-  /** N of the serving graph (default: the run's length, else the model's longest input). */
+  /**
+   * N of the serving graph (default: the run's length, else the model's longest input); for the
+   * authors' LM the capacity C, a multiple of the run's block (default: the smallest one of at
+   * least {@value AuthorsLmRuns#DEFAULT_CAPACITY_TOKENS} tokens).
+   */
   public Export optLength(int length) {
     this.length = length;
+    return this;
+  }
+
+  /**
+   * B of a serving graph with a static batch: the authors' LM of a train-lm run (default
+   * {@value AuthorsLmRuns#DEFAULT_BATCH}); token and vision models serve any batch and refuse it.
+   */
+  public Export optBatch(int batch) {
+    this.batch = batch;
     return this;
   }
 
@@ -178,6 +203,13 @@ public final class Export {
         : Files.exists(runDir.resolve(RunFolder.BEST_FILE)) ? "best" : "latest");
     try (Safetensors weights = Safetensors.open(file)) {
       Map<String, String> meta = weights.metadata();
+      if (model == null && AuthorsLmRuns.trainedBy(meta)) {
+        return writeAuthorsLm(meta, file, weights, root, name);
+      }
+      if (batch != null) {
+        throw new IllegalArgumentException("batch (" + batch + "): token and vision models are exported for any"
+            + " batch; a static batch is for the authors' LM (a train-lm run)");
+      }
       Model<?> definition = model != null ? model : rebuilt(meta, file);
       int n = length != null ? length : meta.containsKey("length") && !meta.get("length").equals("0")
           ? Integer.parseInt(meta.get("length")) : definition.defaultLength();
@@ -192,6 +224,31 @@ public final class Export {
         WeightLoader.load(serving.session(), serving.parameters(), weights);
         return ServingExport.export(serving, root, name, version, overwrite, seed, options(), notes);
       }
+    }
+  }
+
+  /**
+   * A train-lm run: its serving graph (static batch B, capacity C = the length, the run's block)
+   * with {@code score}, {@code generate} and the byte text signatures, through the one export path.
+   */
+  private ServingExport.Result writeAuthorsLm(Map<String, String> meta, Path file, Safetensors weights, Path root,
+      String name) throws IOException {
+    if (bf16) {
+      throw new IllegalArgumentException("bf16: bfloat16 serving graphs are built for token models (ModelSpec);"
+          + " this is a " + TruncatedBpttTrainer.FAMILY + " model (a train-lm run)");
+    }
+    if (labels != null) {
+      throw new IllegalArgumentException("labels (" + labels + "): a language model has no classes; label names"
+          + " are for classifiers");
+    }
+    if (xla) {
+      // tried: TF2's loader fails converting score's While body (a Pad whose widths are computed in the loop)
+      throw new IllegalArgumentException("xla: the authors' LM's score signature streams its blocks in a While loop"
+          + " that XLA cannot compile (shapes computed inside the loop); export it without xla");
+    }
+    try (ServableModel<?> serving = AuthorsLmRuns.serving(meta, file, batch, length)) {
+      WeightLoader.load(serving.session(), serving.parameters(), weights);
+      return ServingExport.export(serving, root, name, version, overwrite, seed, options(), notes);
     }
   }
 

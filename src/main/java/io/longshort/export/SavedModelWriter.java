@@ -165,8 +165,8 @@ public final class SavedModelWriter {
         sigInputs.put(key, sorted(sig.inputs()));
         sigOutputs.put(key, sorted(sig.outputs()));
       });
-      List<String> classes = mg.spec().task() == Task.LANGUAGE_MODEL ? null
-          : TextSignatures.classNames(mg.spec(), options.labels());
+      List<String> classes = mg.task() == Task.LANGUAGE_MODEL ? null
+          : TextSignatures.classNames(mg.classes(), options.labels());
       text = new TextServing(t, classes);
     }
     write(model.graph(), model.session(), model.parameters(), sigInputs, sigOutputs, dir, options, model.vocabSize(),

@@ -171,7 +171,8 @@ public final class ServingExport {
   }
 
   /**
-   * The warm-up records of the text signatures ({@link TextSignatures}), two example texts each:
+   * The warm-up records of the text signatures ({@link TextSignatures}), two example texts each
+   * (a graph with a static batch: that many, the two repeated):
    * a PredictRequest per string signature and, for classifiers, a ClassificationRequest of
    * tf.Example protos for {@code classify}, as TF Serving's classifier takes them.
    */
@@ -181,11 +182,11 @@ public final class ServingExport {
     if (text.signatures().isEmpty()) {
       return List.of();
     }
-    List<String> texts = TextSignatures.exampleTexts(text.tokenizer());
+    List<String> texts = TextSignatures.exampleTexts(text.tokenizer(), model.requestRows());
     List<byte[]> records = new ArrayList<>();
     for (Map.Entry<String, io.longshort.graph.model.ServableModel.Signature> sig : text.signatures().entrySet()) {
       if (sig.getKey().equals(TextSignatures.CLASSIFY)) {
-        List<String> features = TextSignatures.features(model.spec().task(), options.textFeature());
+        List<String> features = TextSignatures.features(model.task(), options.textFeature());
         List<byte[]> examples = new ArrayList<>();
         for (String t : texts) {
           org.tensorflow.proto.Features.Builder f = org.tensorflow.proto.Features.newBuilder();

@@ -11,6 +11,7 @@ import io.longshort.graph.model.ServableModel.Signature;
 import io.longshort.graph.model.ServingSignatures;
 import io.longshort.graph.text.TextEncoderGraph;
 import io.longshort.graph.text.TextEncoding;
+import io.longshort.graph.text.Tokenizers;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Task;
 import java.util.ArrayList;
@@ -47,14 +48,19 @@ import org.tensorflow.types.family.TFloating;
  *       and {@code truncated} (B) int32: the tokens cut to fit N, per text) and {@value #CLASSIFY}
  *       (TF Serving's Classify API: serialized tf.Example protos under {@code inputs}, the text in
  *       a bytes feature named at export; {@code classes} and {@code scores} as in predict_text);
- *   <li>byte language models: {@value #SCORE_TEXT} ({@code text} (B) in; {@code log_probs}
- *       (B, N-1) float32, entry t the natural log-probability of byte t+1 given the bytes before
- *       it, 0 past the text (the first byte has no context and is not scored), {@code bits} (B) the
- *       total -log2 probability of the scored bytes, {@code scored} (B) their count,
- *       {@code truncated} (B)) and {@value #GENERATE_TEXT} ({@code text} (B) prompts in;
- *       {@code continuation} (B) string: the greedy continuation of {@link #newBytes} bytes, and
- *       {@code truncated} (B): prompt bytes cut, the first {@code maxLength - newBytes} kept).
+ *   <li>language models (our byte LMs; the authors' LM, its bytes read as train-lm reads them or
+ *       through an imported model's fairseq dictionary): {@value #SCORE_TEXT} ({@code text} (B) in;
+ *       {@code log_probs} (B, N-1) float32, entry t the natural log-probability of byte t+1 given
+ *       the bytes before it, 0 past the text (the first byte has no context and is not scored),
+ *       {@code bits} (B) the total -log2 probability of the scored bytes, {@code scored} (B) their
+ *       count, {@code truncated} (B)) and {@value #GENERATE_TEXT} ({@code text} (B) prompts in;
+ *       {@code continuation} (B) string: the bytes of {@link #newBytes} greedy new tokens, and
+ *       {@code truncated} (B): prompt tokens cut, the first {@code maxLength - newBytes} kept).
+ *       The log-probs come from the model's {@link TokenServable#scoring()}: serving_default's
+ *       logits (our LMs) or {@code score}'s per-token log-probs (the authors' LM, N its capacity).
  * </ul>
+ * A model with a static batch ({@link TokenServable#requestRows()}, the authors' LM) takes that
+ * many strings per request.
  * When the model has no label names the classes are the class ids as strings. A family whose
  * vocabulary is neither bytes nor ListOps (a custom vocabulary) gets no text signatures.
  */
@@ -74,19 +80,9 @@ public final class TextSignatures {
 
   private TextSignatures() {}
 
-  /**
-   * The tokenizer of a spec's family, or null when it has none: ListOps-sized vocabularies
-   * (at most {@link ListOpsVocab#VOCAB_SIZE}) read ListOps expressions, classifier and retrieval
-   * vocabularies of 257 and more read bytes (id byte + 1), language models of vocabulary 256 bytes.
-   */
+  /** The tokenizer of a token model's spec, or null when it has none ({@link Tokenizers#of(ModelSpec)}). */
   public static TextTokenizer tokenizer(ModelSpec spec) {
-    if (spec.task() == Task.LANGUAGE_MODEL) {
-      return spec.vocabSize() == 256 ? ByteTokenizer.LANGUAGE_MODEL : null;
-    }
-    if (spec.vocabSize() <= ListOpsVocab.VOCAB_SIZE) {
-      return ListOpsTokenizer.INSTANCE;
-    }
-    return spec.vocabSize() >= 256 + ByteTokenizer.ID_OFFSET ? ByteTokenizer.INSTANCE : null;
+    return Tokenizers.of(spec);
   }
 
   /** Two texts of the family's kind: what the warm-up requests send to the text signatures. */
@@ -95,22 +91,38 @@ public final class TextSignatures {
         : List.of("A short text to warm up with.", "Another one, with \u00e9 and \uD83D\uDE00.");
   }
 
+  /**
+   * The example texts for a model taking {@code rows} rows per request (-1: any number): the two,
+   * or for a static batch that many of them in turn.
+   */
+  public static List<String> exampleTexts(TextTokenizer tokenizer, int rows) {
+    List<String> two = exampleTexts(tokenizer);
+    if (rows < 0) {
+      return two;
+    }
+    List<String> out = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      out.add(two.get(r % two.size()));
+    }
+    return out;
+  }
+
   /** The text inputs of a task: {@code text}, or {@code text_0} and {@code text_1} for retrieval. */
   public static List<String> textInputs(Task task) {
     return task == Task.RETRIEVAL ? List.of("text_0", "text_1") : List.of("text");
   }
 
   /** The class names the text signatures answer with: the labels, else the class ids as strings. */
-  public static List<String> classNames(ModelSpec spec, List<String> labels) {
+  public static List<String> classNames(int classes, List<String> labels) {
     if (labels != null) {
-      if (labels.size() != spec.classes()) {
+      if (labels.size() != classes) {
         throw new IllegalArgumentException("labels: " + labels.size() + " names " + labels + " for a model of "
-            + spec.classes() + " classes");
+            + classes + " classes");
       }
       return labels;
     }
     List<String> ids = new ArrayList<>();
-    for (int c = 0; c < spec.classes(); c++) {
+    for (int c = 0; c < classes; c++) {
       ids.add(Integer.toString(c));
     }
     return ids;
@@ -145,8 +157,7 @@ public final class TextSignatures {
 
   private static <T extends TFloating> Text buildOnce(TokenServable<T> model, ExportOptions options,
       String vocabularyFile) {
-    ModelSpec spec = model.spec();
-    TextTokenizer tokenizer = tokenizer(spec);
+    TextTokenizer tokenizer = model.tokenizer();
     Map<String, Signature> sigs = new LinkedHashMap<>();
     if (tokenizer == null) {
       return new Text(sigs, List.of(), Map.of(), null, null);
@@ -155,36 +166,47 @@ public final class TextSignatures {
     Map<String, Signature> ids = model.signatures();
     Ops tf = Ops.create(g).withSubScope(SCOPE);
     List<Parameter<T>> params = model.parameters().list();
-    Signature idDefault = ids.get(ServingSignatures.DEFAULT);
-    // the id signature's computation, inputs (sorted by name) and variables -> logits
-    FunctionDef forward = SavedModelWriter.function(g, SCOPE + "_forward", sorted(idDefault.inputs()), params,
-        Map.of("logits", idDefault.outputs().get("logits")));
-    FunctionCalls.define(g, forward);
-    Encoder encoder = new Encoder(tf, tokenizer, model.length(), vocabularyFile);
+    Encoder encoder = new Encoder(tokenizer, vocabularyFile);
     Map<String, List<Table>> tablesOf = new LinkedHashMap<>();
-    if (spec.task() == Task.LANGUAGE_MODEL) {
-      sigs.put(SCORE_TEXT, scoreText(tf.withSubScope(SCORE_TEXT), encoder, forward, params, options.xla()));
+    if (model.task() == Task.LANGUAGE_MODEL) {
+      TokenServable.Scoring scoring = model.scoring();
+      Signature scored = ids.get(scoring.signature());
+      // the scoring signature's computation: its ids input and variables -> logits or log-probs
+      FunctionDef forward = SavedModelWriter.function(g, SCOPE + "_forward",
+          sorted(Map.of(scoring.input(), scored.inputs().get(scoring.input()))), params,
+          Map.of(scoring.output(), scored.outputs().get(scoring.output())));
+      FunctionCalls.define(g, forward);
+      int before = encoder.tables.size();
+      sigs.put(SCORE_TEXT, scoreText(tf.withSubScope(SCORE_TEXT), encoder, model, forward, params, options.xla()));
+      tablesOf.put(SCORE_TEXT, List.copyOf(encoder.tables.subList(before, encoder.tables.size())));
       if (ids.containsKey(GenerateSignature.KEY)) {
-        sigs.put(GENERATE_TEXT, generateText(g, tf.withSubScope(GENERATE_TEXT), model, ids.get(GenerateSignature.KEY),
-            params));
+        before = encoder.tables.size();
+        sigs.put(GENERATE_TEXT, generateText(g, tf.withSubScope(GENERATE_TEXT), encoder, model,
+            ids.get(GenerateSignature.KEY), params));
+        tablesOf.put(GENERATE_TEXT, List.copyOf(encoder.tables.subList(before, encoder.tables.size())));
       }
     } else {
-      List<String> names = classNames(spec, options.labels());
+      Signature idDefault = ids.get(ServingSignatures.DEFAULT);
+      // the id signature's computation, inputs (sorted by name) and variables -> logits
+      FunctionDef forward = SavedModelWriter.function(g, SCOPE + "_forward", sorted(idDefault.inputs()), params,
+          Map.of("logits", idDefault.outputs().get("logits")));
+      FunctionCalls.define(g, forward);
+      List<String> names = classNames(model.classes(), options.labels());
       Ops p = tf.withSubScope(PREDICT_TEXT);
       Map<String, Operand<TString>> texts = new LinkedHashMap<>();
-      for (String name : textInputs(spec.task())) {
-        texts.put(name, p.withName(name).placeholder(TString.class, Placeholder.shape(Shape.of(-1))));
+      for (String name : textInputs(model.task())) {
+        texts.put(name, p.withName(name).placeholder(TString.class, Placeholder.shape(Shape.of(model.requestRows()))));
       }
       int before = encoder.tables.size();
-      sigs.put(PREDICT_TEXT, classifier(p, encoder, texts, names, forward, params, options.xla(), true));
+      sigs.put(PREDICT_TEXT, classifier(p, encoder, model.length(), texts, names, forward, params, options.xla(), true));
       tablesOf.put(PREDICT_TEXT, List.copyOf(encoder.tables.subList(before, encoder.tables.size())));
       before = encoder.tables.size();
       Ops c = tf.withSubScope(CLASSIFY);
       Operand<TString> serialized = c.withName(CLASSIFY_INPUTS).placeholder(TString.class,
-          Placeholder.shape(Shape.of(-1)));
-      Map<String, Operand<TString>> parsed = parse(c, serialized, features(spec.task(), options.textFeature()),
-          textInputs(spec.task()));
-      Signature classify = classifier(c, encoder, parsed, names, forward, params, options.xla(), false);
+          Placeholder.shape(Shape.of(model.requestRows())));
+      Map<String, Operand<TString>> parsed = parse(c, serialized, features(model.task(), options.textFeature()),
+          textInputs(model.task()));
+      Signature classify = classifier(c, encoder, model.length(), parsed, names, forward, params, options.xla(), false);
       sigs.put(CLASSIFY, new Signature(new LinkedHashMap<>(Map.of(CLASSIFY_INPUTS, serialized)), classify.outputs()));
       tablesOf.put(CLASSIFY, List.copyOf(encoder.tables.subList(before, encoder.tables.size())));
     }
@@ -219,21 +241,18 @@ public final class TextSignatures {
 
   /** Encodes each text input with its own ops (a table each, all filled from the one asset file). */
   private static final class Encoder {
-    private final Ops tf;
     private final TextTokenizer tokenizer;
-    private final int n;
     private final String vocabularyFile;
     private final List<Table> tables = new ArrayList<>();
     private int uses;
 
-    Encoder(Ops tf, TextTokenizer tokenizer, int n, String vocabularyFile) {
-      this.tf = tf;
+    Encoder(TextTokenizer tokenizer, String vocabularyFile) {
       this.tokenizer = tokenizer;
-      this.n = n;
       this.vocabularyFile = vocabularyFile;
     }
 
-    TextEncoding encode(Ops where, Operand<TString> strings) {
+    /** The first {@code n} tokens of each string, padded to n. */
+    TextEncoding encode(Ops where, Operand<TString> strings, int n) {
       TextEncoding e = TextEncoderGraph.build(where.withSubScope("encode_" + uses++), tokenizer, strings, n,
           vocabularyFile);
       if (e.tableInitializer() != null) {
@@ -264,13 +283,14 @@ public final class TextSignatures {
   }
 
   /** Texts -> the id computation's logits -> classes and scores (best first); predict_text also logits, truncated. */
-  private static <T extends TFloating> Signature classifier(Ops tf, Encoder encoder, Map<String, Operand<TString>> texts,
+  private static <T extends TFloating> Signature classifier(Ops tf, Encoder encoder, int n,
+      Map<String, Operand<TString>> texts,
       List<String> names, FunctionDef forward, List<Parameter<T>> params, boolean xla, boolean withLogits) {
     Map<String, Operand<?>> idInputs = new TreeMap<>();
     Map<String, Operand<?>> outputs = new TreeMap<>();
     for (Map.Entry<String, Operand<TString>> t : texts.entrySet()) {
       String suffix = t.getKey().substring("text".length()); // "" or "_0", "_1"
-      TextEncoding e = encoder.encode(tf, t.getValue());
+      TextEncoding e = encoder.encode(tf, t.getValue(), n);
       idInputs.put("input_ids" + suffix, e.ids());
       idInputs.put("mask" + suffix, e.mask());
       outputs.put("truncated" + suffix, e.truncated());
@@ -299,45 +319,59 @@ public final class TextSignatures {
     return tf.withName("logits").dtypes.cast(call.output(0), TFloat32.class);
   }
 
-  private static <T extends TFloating> Signature scoreText(Ops tf, Encoder encoder, FunctionDef forward,
-      List<Parameter<T>> params, boolean xla) {
-    Operand<TString> text = tf.withName("text").placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
-    TextEncoding e = encoder.encode(tf, text);
-    Operand<TFloat32> logits = callLogits(tf, forward, Map.of("input_ids", e.ids()), params, xla); // (B, N, V)
-    Operand<TFloat32> logp = tf.nn.logSoftmax(logits);
-    long v = logits.shape().size(2);
-    // position t predicts byte t+1: (B, N-1, V) against the ids shifted left (B, N-1)
-    Operand<TFloat32> predicting = tf.stridedSlice(logp, tf.constant(new int[] {0, 0, 0}), tf.constant(new int[] {0, -1, 0}),
-        tf.constant(new int[] {1, 1, 1}), org.tensorflow.op.core.StridedSlice.beginMask(5L),
-        org.tensorflow.op.core.StridedSlice.endMask(5L));
-    Operand<TInt32> next = tf.stridedSlice(e.ids(), tf.constant(new int[] {0, 1}), tf.constant(new int[] {0, 0}),
+  /**
+   * Texts -> their first N tokens -> the scoring computation (logits, or each token's log-prob) ->
+   * the log-prob of token t+1 given those before it, for t+1 inside the text.
+   */
+  private static <T extends TFloating> Signature scoreText(Ops tf, Encoder encoder, TokenServable<T> model,
+      FunctionDef forward, List<Parameter<T>> params, boolean xla) {
+    TokenServable.Scoring scoring = model.scoring();
+    Operand<TString> text = tf.withName("text").placeholder(TString.class, Placeholder.shape(Shape.of(model.requestRows())));
+    TextEncoding e = encoder.encode(tf, text, model.length());
+    Operand<TFloat32> out = callLogits(tf, forward, Map.of(scoring.input(), e.ids()), params, xla);
+    Operand<TFloat32> picked; // (B, N-1): entry t the log-prob of token t+1
+    if (scoring.logits()) {
+      Operand<TFloat32> logp = tf.nn.logSoftmax(out); // (B, N, V)
+      long v = out.shape().size(2);
+      // position t predicts token t+1: (B, N-1, V) against the ids shifted left (B, N-1)
+      Operand<TFloat32> predicting = tf.stridedSlice(logp, tf.constant(new int[] {0, 0, 0}),
+          tf.constant(new int[] {0, -1, 0}), tf.constant(new int[] {1, 1, 1}),
+          org.tensorflow.op.core.StridedSlice.beginMask(5L), org.tensorflow.op.core.StridedSlice.endMask(5L));
+      picked = tf.reduceSum(tf.math.mul(predicting,
+          tf.oneHot(shiftedLeft(tf, e.ids()), tf.constant((int) v), tf.constant(1f), tf.constant(0f))),
+          tf.constant(2)); // (B, N-1)
+    } else {
+      picked = shiftedLeft(tf, out); // (B, N) -> (B, N-1): token t+1's own log-prob
+    }
+    Operand<TFloat32> nextMask = tf.dtypes.cast(shiftedLeft(tf, e.mask()), TFloat32.class); // (B, N-1)
+    Operand<TFloat32> logProbs = tf.withName("log_probs").math.mul(picked, nextMask);
+    Map<String, Operand<?>> outputs = new TreeMap<>();
+    outputs.put("log_probs", logProbs);
+    outputs.put("bits", tf.withName("bits").math.div(tf.math.neg(tf.reduceSum(logProbs, tf.constant(1))),
+        tf.constant((float) Math.log(2))));
+    outputs.put("scored", tf.withName("scored").dtypes.cast(tf.reduceSum(nextMask, tf.constant(1)), TInt32.class));
+    outputs.put("truncated", e.truncated());
+    return new Signature(new LinkedHashMap<>(Map.of("text", text)), new LinkedHashMap<>(outputs));
+  }
+
+  /** (B, N) -> (B, N-1): columns 1.. . */
+  private static <U extends org.tensorflow.types.family.TType> Operand<U> shiftedLeft(Ops tf, Operand<U> x) {
+    return tf.stridedSlice(x, tf.constant(new int[] {0, 1}), tf.constant(new int[] {0, 0}),
         tf.constant(new int[] {1, 1}), org.tensorflow.op.core.StridedSlice.beginMask(1L),
         org.tensorflow.op.core.StridedSlice.endMask(3L));
-    Operand<TFloat32> nextMask = tf.dtypes.cast(tf.stridedSlice(e.mask(), tf.constant(new int[] {0, 1}),
-        tf.constant(new int[] {0, 0}), tf.constant(new int[] {1, 1}), org.tensorflow.op.core.StridedSlice.beginMask(1L),
-        org.tensorflow.op.core.StridedSlice.endMask(3L)), TFloat32.class); // (B, N-1)
-    Operand<TFloat32> picked = tf.reduceSum(tf.math.mul(predicting,
-        tf.oneHot(next, tf.constant((int) v), tf.constant(1f), tf.constant(0f))), tf.constant(2)); // (B, N-1)
-    Operand<TFloat32> logProbs = tf.withName("log_probs").math.mul(picked, nextMask);
-    Map<String, Operand<?>> out = new TreeMap<>();
-    out.put("log_probs", logProbs);
-    out.put("bits", tf.withName("bits").math.div(tf.math.neg(tf.reduceSum(logProbs, tf.constant(1))),
-        tf.constant((float) Math.log(2))));
-    out.put("scored", tf.withName("scored").dtypes.cast(tf.reduceSum(nextMask, tf.constant(1)), TInt32.class));
-    out.put("truncated", e.truncated());
-    return new Signature(new LinkedHashMap<>(Map.of("text", text)), new LinkedHashMap<>(out));
   }
 
   /**
-   * Prompts -> their first maxLength - newBytes bytes -> the generate signature's loop (greedy, newBytes
-   * new tokens) called as a function -> the new bytes joined into strings.
+   * Prompts -> their first maxLength - newBytes tokens (the model's tokenizer) -> the generate
+   * signature's loop (greedy, newBytes new tokens) called as a function -> the new tokens' bytes
+   * ({@link TextTokenizer#byteOfId}) joined into strings.
    */
-  private static <T extends TFloating> Signature generateText(Graph g, Ops tf, TokenServable<T> model, Signature generate,
-      List<Parameter<T>> params) {
+  private static <T extends TFloating> Signature generateText(Graph g, Ops tf, Encoder encoder, TokenServable<T> model,
+      Signature generate, List<Parameter<T>> params) {
     int newBytes = newBytes(model);
     int p = model.maxLength() - newBytes;
-    Operand<TString> text = tf.withName("text").placeholder(TString.class, Placeholder.shape(Shape.of(-1)));
-    TextEncoding e = TextEncoderGraph.build(tf.withSubScope("encode"), ByteTokenizer.LANGUAGE_MODEL, text, p, null);
+    Operand<TString> text = tf.withName("text").placeholder(TString.class, Placeholder.shape(Shape.of(model.requestRows())));
+    TextEncoding e = encoder.encode(tf, text, p);
     Operand<TInt32> lengths = tf.math.minimum(e.tokens(), tf.constant(p)); // (B)
     Operand<TInt32> batch = tf.shape(lengths); // [B]
     Map<String, Operand<?>> in = new TreeMap<>();
@@ -355,11 +389,14 @@ public final class TextSignatures {
     params.forEach(x -> args.add(x.handle().asOutput()));
     @SuppressWarnings("unchecked")
     Output<TInt32> newTokens = (Output<TInt32>) (Output<?>) FunctionCalls.call(tf, "generate", loop, args, false).output(0);
-    // (B, M) ids, -1 past a row's own -> one string each: entry 0 of the table is "", entry b+1 byte b
-    byte[][] bytes = new byte[257][];
+    // (B, M) ids, -1 past a row's own -> one string each: entry 0 of the table is "", entry id+1 the
+    // bytes of id (none for an id that stands for no byte)
+    int v = model.vocabSize();
+    byte[][] bytes = new byte[v + 1][];
     bytes[0] = new byte[0];
-    for (int b = 0; b < 256; b++) {
-      bytes[b + 1] = new byte[] {(byte) b};
+    for (int id = 0; id < v; id++) {
+      int b = encoder.tokenizer.byteOfId(id);
+      bytes[id + 1] = b < 0 ? new byte[0] : new byte[] {(byte) b};
     }
     Operand<TString> table;
     try (TString t = TString.tensorOfBytes(NdArrays.vectorOfObjects(bytes))) {

@@ -26,9 +26,19 @@ import org.tensorflow.types.family.TFloating;
 public final class TruncatedBpttTrainer<T extends TFloating> implements AutoCloseable {
   /** The checkpoint name of the cache. */
   public static final String CACHE = TruncatedBpttStep.CACHE;
+  /**
+   * The family its checkpoints record ({@link Trainer#FAMILY}): what {@code Export.fromRun} rebuilds
+   * the authors' serving model from. Runs written before it was recorded are told by their
+   * {@link #LANES} and {@link #BLOCK} keys.
+   */
+  public static final String FAMILY = "transformer_ls";
+  /** The metadata key of the lanes (rows) a run trains. */
+  public static final String LANES = "lanes";
+  /** The metadata key of the block M a run trains. */
+  public static final String BLOCK = "block";
 
   /** The run-folder metadata a resume must match (the optimizer is checked by the caller: its length may grow). */
-  private static final List<String> IDENTITY = List.of("model", "lanes", "block", "seed");
+  private static final List<String> IDENTITY = List.of("model", LANES, BLOCK, "seed");
 
   private final TransformerLsLm<T> lm;
   private final BpttStreams data;
@@ -85,8 +95,9 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
       metadata.put("model", spec.toJson());
       metadata.put("optimizer", optimizerSpec.toJson());
       metadata.put("seed", Long.toString(seed));
-      metadata.put("lanes", Integer.toString(lanes));
-      metadata.put("block", Integer.toString(block));
+      metadata.put(LANES, Integer.toString(lanes));
+      metadata.put(BLOCK, Integer.toString(block));
+      metadata.put(Trainer.FAMILY, FAMILY);
       if (dataFingerprint != null) {
         metadata.put(RunFolder.DATA, dataFingerprint);
       }

@@ -105,7 +105,7 @@ class CliConsistencyTest {
         assertEquals(previous == null ? shape : previous, shape, option + " in " + e.getKey());
       }
     }
-    assertEquals(Map.of("--seed", 9, "--batch", 8, "--length", 4, "--run", 7), count);
+    assertEquals(Map.of("--seed", 9, "--batch", 9, "--length", 4, "--run", 7), count);
     String train = run(0, "train", "--help")[0];
     assertTrue(train.contains("--run=DIR [--seed=N]"), "train requires --run:\n" + train);
     assertTrue(train.replaceAll("\\s+", " ").contains("Rows per batch (default: the --config setting's, else 32)."), train);

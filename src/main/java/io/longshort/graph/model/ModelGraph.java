@@ -477,9 +477,30 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     };
   }
 
-  @Override
+  /** The model's spec: its task, vocabulary and classes. */
   public ModelSpec spec() {
     return spec;
+  }
+
+  @Override
+  public io.longshort.spec.Task task() {
+    return spec.task();
+  }
+
+  @Override
+  public int classes() {
+    return spec.task() == io.longshort.spec.Task.LANGUAGE_MODEL ? 0 : spec.classes();
+  }
+
+  @Override
+  public io.longshort.data.TextTokenizer tokenizer() {
+    return io.longshort.graph.text.Tokenizers.of(spec);
+  }
+
+  /** serving_default: input_ids (B, N) -> logits (B, N, V). */
+  @Override
+  public Scoring scoring() {
+    return new Scoring(ServingSignatures.DEFAULT, "input_ids", "logits", true);
   }
 
   @Override

@@ -6,6 +6,9 @@ import io.longshort.graph.decode.StreamScoring;
 import io.longshort.graph.decode.TransformerLsGeneration;
 import io.longshort.io.HostArray;
 import io.longshort.graph.core.Parameters;
+import io.longshort.data.TextTokenizer;
+import io.longshort.graph.text.Tokenizers;
+import io.longshort.spec.Task;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,27 +29,32 @@ import org.tensorflow.types.family.TFloating;
  * cache streamed inside the graph; and {@code generate} ({@link TransformerLsGeneration}, the
  * inputs and outputs of our other LMs' generate signature: prompt_ids, prompt_lengths,
  * max_new_tokens, temperature, top_k, seed in; new_tokens, tokens, lengths out). The example
- * request and the warm-up record call {@code score}.
+ * request and the warm-up record call {@code score}. As a {@link TokenServable} it is exported with
+ * the language models' text signatures too ({@code score_text}, {@code generate_text}), its text
+ * read by its tokenizer: bytes as train-lm reads them, or an imported LM's fairseq dictionary.
  *
  * <p>Letters: B batch (static), C capacity (tokens per row; a multiple of M for score, prompt and
  * continuation for generate), M block.
  */
-public final class TransformerLsServingModel<T extends TFloating> extends GraphModel<T> implements ServableModel<T> {
+public final class TransformerLsServingModel<T extends TFloating> extends GraphModel<T> implements TokenServable<T> {
   public static final String SCORE = "score";
   public static final String GENERATE = GenerateSignature.KEY;
 
   private final TransformerLsSpec spec;
   private final int batch;
   private final int capacity;
+  private final TextTokenizer tokenizer;
   private final Parameters<T> params;
   private final Map<String, Operand<?>> inputs = new LinkedHashMap<>();
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
   private final Map<String, Signature> signatures = new LinkedHashMap<>();
 
-  private TransformerLsServingModel(TransformerLsSpec spec, Class<T> dtype, int batch, int capacity, int block) {
+  private TransformerLsServingModel(TransformerLsSpec spec, Class<T> dtype, int batch, int capacity, int block,
+      TextTokenizer tokenizer) {
     this.spec = spec;
     this.batch = batch;
     this.capacity = capacity;
+    this.tokenizer = tokenizer;
     try {
       params = new Parameters<>(graph, dtype, 0);
       Ops tf = Ops.create(graph);
@@ -83,11 +91,21 @@ public final class TransformerLsServingModel<T extends TFloating> extends GraphM
 
   /**
    * A serving graph of {@code batch} rows of {@code capacity} tokens, scored {@code block} tokens
-   * at a time; its parameters are the authors' names (load a state_dict with WeightLoader).
+   * at a time; its parameters are the authors' names (load a state_dict with WeightLoader). Its
+   * text is read as train-lm reads it, each byte its id ({@link Tokenizers#of(TransformerLsSpec)}).
    */
   public static <T extends TFloating> TransformerLsServingModel<T> build(TransformerLsSpec spec, Class<T> dtype,
       int batch, int capacity, int block) {
-    return new TransformerLsServingModel<>(spec, dtype, batch, capacity, block);
+    return new TransformerLsServingModel<>(spec, dtype, batch, capacity, block, Tokenizers.of(spec));
+  }
+
+  /**
+   * The same, its text read with {@code tokenizer} (an imported LM: the {@code FairseqTokenizer} of
+   * its dict.txt; null: no text signatures).
+   */
+  public static <T extends TFloating> TransformerLsServingModel<T> build(TransformerLsSpec spec, Class<T> dtype,
+      int batch, int capacity, int block, TextTokenizer tokenizer) {
+    return new TransformerLsServingModel<>(spec, dtype, batch, capacity, block, tokenizer);
   }
 
   @Override
@@ -140,5 +158,49 @@ public final class TransformerLsServingModel<T extends TFloating> extends GraphM
   @Override
   public int vocabSize() {
     return spec.vocabSize();
+  }
+
+  @Override
+  public Task task() {
+    return Task.LANGUAGE_MODEL;
+  }
+
+  @Override
+  public int classes() {
+    return 0;
+  }
+
+  @Override
+  public TextTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  /** C: the tokens of a row of score. */
+  @Override
+  public int length() {
+    return capacity;
+  }
+
+  /** C: prompt and continuation of a generate row together. */
+  @Override
+  public int maxLength() {
+    return capacity;
+  }
+
+  @Override
+  public int maxNewTokensCap() {
+    return capacity;
+  }
+
+  /** B: the graph's shapes are static. */
+  @Override
+  public int requestRows() {
+    return batch;
+  }
+
+  /** score: tokens (B, C) -> logprobs (B, C), each token's given those before it. */
+  @Override
+  public Scoring scoring() {
+    return new Scoring(SCORE, "tokens", "logprobs", false);
   }
 }
