@@ -139,7 +139,8 @@ public final class TextSignatures {
    *
    * @param vocabularyFile the name the vocabulary table's file has when the graph is built (the
    *     asset's tensor; loaders feed its real path), for families with a table
-   * @param mustCompile whether the id computation the text signatures call compiles with XLA
+   * @param options the export's options: with {@link ExportOptions#xla()} the id computation the
+   *     text signatures call compiles with XLA; the label names and the classify feature
    */
   public static synchronized <T extends TFloating> Text build(TokenServable<T> model, ExportOptions options,
       String vocabularyFile) {
