@@ -2,7 +2,6 @@ package io.longshort;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -33,8 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the file's lines.
  *
  * <p>Blocks marked {@code <!-- java front-door ... -->} use the front-door API ({@code Model},
- * {@code Trainer.builder}, {@code Dataset}); they compile in a test of their own, which runs once
- * that API is on the classpath and is skipped, saying so, before.
+ * {@code Trainer.builder}, {@code Dataset}); they compile in a test of their own.
  */
 class ReadmeSnippetsTest {
   private static final Pattern BLOCK = Pattern.compile(
@@ -46,14 +44,11 @@ class ReadmeSnippetsTest {
       "org.tensorflow", "org.tensorflow.op", "org.tensorflow.op.core", "org.tensorflow.types",
       "org.tensorflow.ndarray", "java.util", "java.nio.file");
   /**
-   * Names two of the packages above share: the docs mean these (imported where the class exists:
-   * graph.core's Pooling layer comes with the front door; spec.Pooling is a ModelSpec option).
+   * Names two of the packages above share: the docs mean these (graph.core's Pooling layer;
+   * spec.Pooling is a ModelSpec option).
    */
   private static final List<String> SINGLE_IMPORTS = List.of("org.tensorflow.ndarray.Shape",
       "io.longshort.graph.core.Pooling");
-  /** The front-door API's Dataset and Model (the contract allows train or graph.model for Model). */
-  private static final String FRONT_DOOR_DATASET = "io.longshort.data.Dataset";
-  private static final List<String> FRONT_DOOR_MODEL = List.of("io.longshort.train.Model", "io.longshort.graph.model.Model");
 
   @TempDir
   Path out;
@@ -95,9 +90,6 @@ class ReadmeSnippetsTest {
   void everyFrontDoorBlockCompiles() throws IOException {
     List<Snippet> snippets = allSnippets().stream().filter(Snippet::frontDoor).toList();
     assertTrue(snippets.size() >= 3, "the README and getting-started show the front door: " + snippets.size());
-    assumeTrue(exists(FRONT_DOOR_DATASET) && FRONT_DOOR_MODEL.stream().anyMatch(ReadmeSnippetsTest::exists),
-        "skipped: the front-door API (" + FRONT_DOOR_DATASET + ", " + FRONT_DOOR_MODEL + ") is not on the classpath"
-        + " yet, so " + snippets.size() + " front-door blocks are not compiled");
     compile(snippets);
   }
 
@@ -143,7 +135,7 @@ class ReadmeSnippetsTest {
       String name = "DocSnippet" + (firstIndex + result.size());
       StringBuilder src = new StringBuilder();
       IMPORTS.forEach(p -> src.append("import ").append(p).append(".*;\n"));
-      SINGLE_IMPORTS.forEach(c -> src.append(exists(c) ? "import " + c + ";\n" : "\n"));
+      SINGLE_IMPORTS.forEach(c -> src.append("import ").append(c).append(";\n"));
       src.append("@SuppressWarnings(\"all\") class ").append(name).append(" {\n")
           .append("  void run(").append(given).append(") throws Exception {\n");
       int bodyOffset = IMPORTS.size() + SINGLE_IMPORTS.size() + 2;
@@ -151,15 +143,6 @@ class ReadmeSnippetsTest {
       result.add(new Snippet(file, lineOf(text, m.start(3)), frontDoor, name, src.toString(), bodyOffset));
     }
     return result;
-  }
-
-  private static boolean exists(String className) {
-    try {
-      Class.forName(className, false, ReadmeSnippetsTest.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException e) {
-      return false;
-    }
   }
 
   private static int lineOf(String text, int offset) {
