@@ -104,6 +104,11 @@ final class TrainLmCommand implements Callable<Integer> {
       description = "Feed a zero cache to every block: the same model with no memory beyond the current block (a control).")
   boolean zeroCache;
 
+  @Option(names = "--recompute", description = "Gradient checkpointing (the authors' grad_chk): keep only each"
+      + " layer's input and rebuild its activations in the backward pass; the same gradients in less memory and"
+      + " more time. A run may resume with or without it.")
+  boolean recompute;
+
   @Option(names = "--checkpoint-every", defaultValue = "500", description = "Checkpoint every N updates (default: ${DEFAULT-VALUE}).")
   long checkpointEvery;
 
@@ -166,7 +171,7 @@ final class TrainLmCommand implements Callable<Integer> {
       BpttStreams data = new BpttStreams(bytes, range, lanes, m, StreamingEval.byteIds());
       // the run folder writes the checkpoints and the TensorBoard events (loss, learning rate, ...)
       try (TruncatedBpttTrainer<TFloat32> trainer = new TruncatedBpttTrainer<>(spec, optimizer, data, lanes, m,
-          TFloat32.class, runSeed, run.value(), ContentFingerprint.of(corpus))) {
+          TFloat32.class, runSeed, run.value(), ContentFingerprint.of(corpus), recompute)) {
         trainer.cacheZeroed(zeroCache);
         if (initFrom != null && trainer.step() == 0) {
           try (Safetensors st = Safetensors.open(initFrom)) {
@@ -177,8 +182,9 @@ final class TrainLmCommand implements Callable<Integer> {
           o.println("weights from " + initFrom);
         }
         o.printf("%s phase %d: %d layers, d %d, blocks of %d, cache %d%s, %d lanes (%,d blocks each per epoch),"
-            + " lr %g, %d updates%s%n", setting.name(), phase, spec.layers(), spec.width(), m, spec.memLen(),
+            + " lr %g, %d updates%s%s%n", setting.name(), phase, spec.layers(), spec.width(), m, spec.memLen(),
             zeroCache ? " (zeroed)" : "", lanes, data.blocksPerEpoch(), rate, updates,
+            recompute ? ", layers recomputed in the backward pass" : "",
             trainer.step() > 0 ? ", resumed at step " + trainer.step() : "");
         o.flush();
         double[] sum = {0};

@@ -78,6 +78,17 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
    */
   public TruncatedBpttTrainer(TransformerLsSpec spec, OptimizerSpec optimizerSpec, BpttStreams data, int lanes,
       int block, Class<T> dtype, long seed, Path runDir, String dataFingerprint) throws IOException {
+    this(spec, optimizerSpec, data, lanes, block, dtype, seed, runDir, dataFingerprint, false);
+  }
+
+  /**
+   * @param recompute gradient checkpointing ({@code train-lm --recompute}): each layer's activations
+   *     rebuilt in the backward pass ({@link io.longshort.compile.Recompute}); the same gradients, so
+   *     the checkpoints are the same and a run may resume with or without it
+   */
+  public TruncatedBpttTrainer(TransformerLsSpec spec, OptimizerSpec optimizerSpec, BpttStreams data, int lanes,
+      int block, Class<T> dtype, long seed, Path runDir, String dataFingerprint, boolean recompute)
+      throws IOException {
     int k = optimizerSpec.accumulationSteps();
     if (lanes % k != 0) {
       throw new IllegalArgumentException("lanes (" + lanes + ") must be a multiple of accumulationSteps (" + k
@@ -87,7 +98,7 @@ public final class TruncatedBpttTrainer<T extends TFloating> implements AutoClos
     this.lanes = lanes;
     this.block = block;
     lm = TransformerLsLm.buildForTraining(spec, dtype, lanes / k, block, seed, null,
-        io.longshort.compile.XlaPieces.INSTANCE);
+        io.longshort.compile.XlaPieces.INSTANCE, recompute ? io.longshort.compile.Recompute.INSTANCE : null);
     try {
       Optimizer<T> optimizer = new Optimizer<>(lm.graph(), optimizerSpec, lm.parameters().list(), lm.gradients());
       step = new TruncatedBpttStep<>(lm, optimizer, data, lanes, seed, dtype);

@@ -7,6 +7,7 @@ import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.LayerNorm;
 import io.longshort.graph.core.Linear;
+import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.core.Shapes;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
@@ -15,7 +16,9 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Stack;
 import org.tensorflow.op.linalg.MatMul;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -36,15 +39,26 @@ public final class TransformerLsLayers<T extends TFloating> {
   private final GraphScope<T> root;
   private final TransformerLsSpec spec;
   private final Dropout dropout;
+  /** Rebuilds each layer's activations in the backward pass, or null (gradient checkpointing). */
+  private final Recomputation recompute;
   private final Operand<T> inEmb;
   private final Operand<T> outBias;
   private final List<Layer<T>> layers = new ArrayList<>();
 
   /** Creates every parameter in {@code root}'s graph, initialised as the authors' {@code _init_weights}. */
   public TransformerLsLayers(GraphScope<T> root, TransformerLsSpec spec, Dropout dropout) {
+    this(root, spec, dropout, null);
+  }
+
+  /**
+   * The same, for a training graph whose backward pass rebuilds each layer from its input
+   * ({@code recompute}; null: the layers' activations are kept, as the constructor above).
+   */
+  public TransformerLsLayers(GraphScope<T> root, TransformerLsSpec spec, Dropout dropout, Recomputation recompute) {
     this.root = root;
     this.spec = spec;
     this.dropout = dropout;
+    this.recompute = recompute;
     int d = spec.width();
     inEmb = root.child("in_emb").parameter("weight", new long[] {spec.vocabSize(), d}, Initializer.normal(INIT_STD));
     outBias = root.child("out_emb").parameter("bias", new long[] {spec.vocabSize()}, Initializer.zeros());
@@ -91,10 +105,8 @@ public final class TransformerLsLayers<T extends TFloating> {
               new long[] {-1, l - mp, d}), h))
           : Shapes.slice(tf, h, new long[] {0, mp - l, 0}, new long[] {-1, l, d});
       next.add(tf.stopGradient(kept));
-      Layer<T> layer = layers.get(i);
-      Operand<T> normalisedCache = layer.normaliseCache(layerCache);
-      Operand<T> pw = posWindow;
-      h = layer.apply(h, x -> layer.attention().apply(x, normalisedCache, pw, posChunks));
+      h = recompute == null ? layers.get(i).apply(h, layerCache, posWindow, posChunks)
+          : recomputed(i, h, layerCache, posWindow, posChunks);
     }
     h = dropout.apply(root, h);
     Operand<T> logits = Shapes.reshape(tf, output(h), -1, mp, v);
@@ -103,6 +115,37 @@ public final class TransformerLsLayers<T extends TFloating> {
     }
     Operand<T> logprobs = tf.nn.logSoftmax(logits);
     return new BlockOutputs<>(logits, logprobs, tf.stack(next, Stack.axis(0L)));
+  }
+
+  /**
+   * Layer i through {@link #recompute}: only h is differentiated (the cache, like the position
+   * sinusoids, is an input of the step; its norm1 still gets its gradient, from the rebuilt layer).
+   * Rebuilt in the gradient function, the layer numbers its dropout sites from where it was first
+   * built here, so it drops the same units.
+   *
+   * @param h (B, Mp, D) the layer's input
+   * @param layerCache (B, L, D) the layer's cache
+   * @param posWindow (W, D) and {@code posChunks} (S, D) the position sinusoids
+   * @return (B, Mp, D)
+   */
+  @SuppressWarnings("unchecked")
+  private Operand<T> recomputed(int i, Operand<T> h, Operand<T> layerCache, Operand<T> posWindow,
+      Operand<T> posChunks) {
+    Layer<T> layer = layers.get(i);
+    int sitesBefore = dropout.sites();
+    // differentiable: h; then the cache, the sinusoids and the dropout seed and rate
+    List<Operand<?>> in = new ArrayList<>(List.of(h, layerCache, posWindow, posChunks));
+    if (dropout.active()) {
+      in.add(dropout.seed());
+      in.add(dropout.rate());
+    }
+    return recompute.apply(layer.scope(), "layer_" + i, in, 1, (bs, a) -> {
+      Layer<T> built = bs.parameters() == root.parameters() ? layer // the first build: this graph's layer
+          : new Layer<>(bs, spec, dropout.active()
+              ? Dropout.continuing(a.get(4).expect(TInt64.class), a.get(5).expect(TFloat32.class), sitesBefore)
+              : Dropout.none());
+      return built.apply((Operand<T>) a.get(0), (Operand<T>) a.get(1), (Operand<T>) a.get(2), (Operand<T>) a.get(3));
+    });
   }
 
   /** Token embeddings times sqrt(D): ids (B, N) -> (B, N, D). */
@@ -191,6 +234,20 @@ public final class TransformerLsLayers<T extends TFloating> {
 
     public ChunkedLongShortAttention<T> attention() {
       return attn;
+    }
+
+    /** The layer's scope ({@code layers.<i>}). */
+    public GraphScope<T> scope() {
+      return s;
+    }
+
+    /**
+     * The layer as a block step runs it: h (B, Mp, D) from its cache (B, L, D) and the position
+     * sinusoids (W, D) and (S, D) -> (B, Mp, D).
+     */
+    public Operand<T> apply(Operand<T> h, Operand<T> cache, Operand<T> posWindow, Operand<T> posChunks) {
+      Operand<T> normalisedCache = normaliseCache(cache);
+      return apply(h, x -> attn.apply(x, normalisedCache, posWindow, posChunks));
     }
 
     /** The cache as the attention reads it: through norm1 with pre-LN, as it is otherwise. */

@@ -10,6 +10,7 @@ import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Precision;
+import io.longshort.graph.core.Recomputation;
 import io.longshort.spec.TransformerLsSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,11 +54,15 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
   private Operand<TFloat32> dropoutRate;
 
   private TransformerLsLm(TransformerLsSpec spec, Class<T> dtype, long batch, int block, long seed,
-      boolean training, CompiledCalls compiled, CompiledPieces pieces) {
+      boolean training, CompiledCalls compiled, CompiledPieces pieces, Recomputation recompute) {
     if (batch < 1) {
       throw new IllegalArgumentException("batch (" + batch + ") must be >= 1: the graph has static shapes");
     }
     spec.paddedBlock(block); // refuses the blocks the authors' forward cannot take
+    if (recompute != null && compiled != null) {
+      throw new IllegalArgumentException("TransformerLsLm: recompute does not combine with a compiled block step"
+          + " (XLA): the layers would be rebuilt inside the step's function; build the plain training graph");
+    }
     this.spec = spec;
     this.batch = batch;
     this.block = block;
@@ -88,7 +93,7 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
         results = new ArrayList<>(compiled.call(root, training ? "block_step" : "block", args, (scope, a) -> {
           List<Operand<?>> r = forward(scope, a.get(0, TInt32.class), a.get(1, dtype),
               training ? a.get(2, TInt32.class) : null, training ? a.get(3, TInt64.class) : null,
-              training ? a.get(4, TFloat32.class) : null, pieces);
+              training ? a.get(4, TFloat32.class) : null, pieces, null);
           if (training) {
             // forward and backward in one compiled function: the gradients are outputs too
             List<Parameter<T>> inner = scope.parameters().list();
@@ -99,7 +104,7 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
         }));
       } else {
         results = forward(root, ids, cache, training ? (Operand<TInt32>) args.get(2) : null,
-            dropoutSeed, dropoutRate, pieces);
+            dropoutSeed, dropoutRate, pieces, recompute);
         if (training) {
           params.list().forEach(p -> bodyParams.add(p.name()));
           results.addAll(Gradients.of(graph, results.get(2), params.list(), dtype));
@@ -127,11 +132,12 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
 
   /** logprobs, next cache and, with targets, loss, losses and hits (see {@link ModelGraph#lossOps}). */
   private List<Operand<?>> forward(GraphScope<T> scope, Operand<TInt32> ids, Operand<T> cache, Operand<TInt32> targets,
-      Operand<TInt64> seed, Operand<TFloat32> rate, CompiledPieces pieces) {
+      Operand<TInt64> seed, Operand<TFloat32> rate, CompiledPieces pieces, Recomputation recompute) {
     // training: dropout, LayerNorm and GELU as compiled pieces when the caller gives them
     GraphScope<T> root = seed == null || pieces == null ? scope : scope.withCompiledPieces(pieces);
     Dropout dropout = seed == null ? Dropout.none() : Dropout.training(seed, rate);
-    TransformerLsLayers.BlockOutputs<T> out = new TransformerLsLayers<>(root, spec, dropout).block(ids, cache);
+    TransformerLsLayers.BlockOutputs<T> out = new TransformerLsLayers<>(root, spec, dropout, recompute)
+        .block(ids, cache);
     List<Operand<?>> results = new ArrayList<>(List.of(out.logprobs(), out.nextCache()));
     if (targets != null) {
       Map<String, Operand<?>> loss = new LinkedHashMap<>();
@@ -146,14 +152,14 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
   /** An inference graph for blocks of {@code block} tokens and {@code batch} rows. */
   public static <T extends TFloating> TransformerLsLm<T> build(TransformerLsSpec spec, Class<T> dtype, long batch,
       int block, long seed) {
-    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, null, null);
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, null, null, null);
   }
 
   /** The same, its block step one function built by {@code compiled} (e.g. XLA must-compile). */
   public static <T extends TFloating> TransformerLsLm<T> buildCompiled(TransformerLsSpec spec, Class<T> dtype,
       long batch, int block, long seed, CompiledCalls compiled) {
     return new TransformerLsLm<>(spec, dtype, batch, block, seed, false, java.util.Objects.requireNonNull(compiled,
-        "compiled"), null);
+        "compiled"), null, null);
   }
 
   /**
@@ -165,7 +171,19 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
    */
   public static <T extends TFloating> TransformerLsLm<T> buildForTraining(TransformerLsSpec spec, Class<T> dtype,
       long batch, int block, long seed, CompiledCalls compiled, CompiledPieces pieces) {
-    return new TransformerLsLm<>(spec, dtype, batch, block, seed, true, compiled, pieces);
+    return buildForTraining(spec, dtype, batch, block, seed, compiled, pieces, null);
+  }
+
+  /**
+   * The same, with gradient checkpointing (the authors' {@code grad_chk}): the step keeps only each
+   * layer's input, and the backward pass rebuilds the layer's activations from it.
+   *
+   * @param recompute how ({@code io.longshort.compile.Recompute.INSTANCE}), or null for off; not with
+   *     {@code compiled} (the XLA block step would rebuild the layers inside its own function)
+   */
+  public static <T extends TFloating> TransformerLsLm<T> buildForTraining(TransformerLsSpec spec, Class<T> dtype,
+      long batch, int block, long seed, CompiledCalls compiled, CompiledPieces pieces, Recomputation recompute) {
+    return new TransformerLsLm<>(spec, dtype, batch, block, seed, true, compiled, pieces, recompute);
   }
 
   /** (NL, B, L, D). */

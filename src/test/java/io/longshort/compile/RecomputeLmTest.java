@@ -1,0 +1,118 @@
+package io.longshort.compile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.model.TransformerLsLm;
+import io.longshort.spec.TransformerLsSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Recomputation of the authors' LM ({@code train-lm --recompute}): a float64 block step built with
+ * and without it, from the same weights and a random non-zero cache, with dropout on (the rebuilt
+ * layers must drop the same units), gives the same loss, log-probs, next cache and gradient of every
+ * parameter within 1e-6. Pre-LN with a padded block, and post-LN with ReLU, biases, clamps and
+ * chunk rank 2, as {@code TransformerLsGradientTest} covers them. The XLA block step is refused.
+ */
+class RecomputeLmTest {
+  private static TransformerLsSpec.Builder tiny() {
+    return TransformerLsSpec.builder().setVocabSize(11).setWidth(8).setInnerWidth(12).setHeads(2).setLayers(3)
+        .setMemLen(8).setWindow(4).setChunkSize(2).setChunkRank(1).optDropout(0.1).optEmbDropout(0.1);
+  }
+
+  @Test
+  void preLnPaddedBlock() {
+    check(tiny().build(), 2, 7);
+  }
+
+  @Test
+  void postLnReluBiasClampedRankTwo() {
+    check(tiny().setChunkRank(2).setChunkSize(4).setMemLen(12).optPreLn(false).optUseGelu(false).optUseBias(true)
+        .optClampLen(2).optCposClampLen(3).build(), 1, 4);
+  }
+
+  private static void check(TransformerLsSpec spec, int b, int m) {
+    List<double[]> plain = run(spec, b, m, false, 0.1f);
+    List<double[]> recomputed = run(spec, b, m, true, 0.1f);
+    assertEquals(plain.size(), recomputed.size());
+    double worst = 0;
+    for (int i = 0; i < plain.size(); i++) {
+      assertEquals(plain.get(i).length, recomputed.get(i).length);
+      for (int j = 0; j < plain.get(i).length; j++) {
+        worst = Math.max(worst, Math.abs(plain.get(i)[j] - recomputed.get(i)[j]));
+      }
+    }
+    assertTrue(worst <= 1e-6, "largest difference " + worst);
+    // dropout was on: without it the loss differs
+    assertTrue(Math.abs(plain.get(0)[0] - run(spec, b, m, false, 0f).get(0)[0]) > 1e-6, "the dropout masks were applied");
+  }
+
+  /** [loss], log-probs, next cache, then every parameter's gradient, flattened, in parameter order. */
+  private static List<double[]> run(TransformerLsSpec spec, int b, int m, boolean recompute, float rate) {
+    try (TransformerLsLm<TFloat64> lm = TransformerLsLm.buildForTraining(spec, TFloat64.class, b, m, 3, null,
+        XlaPieces.INSTANCE, recompute ? Recompute.INSTANCE : null)) {
+      // one carrier per layer: the gradients below come through the recompute functions
+      long carriers = 0;
+      for (var it = lm.graph().operations(); it.hasNext(); ) {
+        var op = it.next();
+        carriers += op.type().equals("IdentityN") && op.name().contains("_carrier") ? 1 : 0;
+      }
+      assertEquals(recompute ? spec.layers() : 0, carriers);
+      Random rnd = new Random(17);
+      int[] ids = new int[b * m];
+      int[] targets = new int[b * m];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = rnd.nextInt(spec.vocabSize());
+        targets[i] = rnd.nextInt(spec.vocabSize());
+      }
+      double[] cache = new double[Math.toIntExact(lm.cacheShape().size())];
+      for (int i = 0; i < cache.length; i++) {
+        cache[i] = rnd.nextGaussian();
+      }
+      List<Tensor> fed = new ArrayList<>();
+      try {
+        fed.add(HostTensors.ints(new long[] {b, m}, ids));
+        fed.add(HostTensors.ints(new long[] {b, m}, targets));
+        fed.add(HostTensors.of(TFloat64.class, lm.cacheShape().asArray(), cache));
+        fed.add(TInt64.vectorOf(5, 7));
+        fed.add(TFloat32.scalarOf(rate));
+        Session.Runner r = lm.session().runner().feed(lm.inputs().get("input_ids"), fed.get(0))
+            .feed(lm.inputs().get("targets"), fed.get(1)).feed(lm.inputs().get("cache"), fed.get(2))
+            .feed(lm.dropoutSeed(), fed.get(3)).feed(lm.dropoutRate(), fed.get(4))
+            .fetch(lm.loss()).fetch(lm.outputs().get("logprobs")).fetch(lm.outputs().get("next_cache"));
+        for (Operand<TFloat64> g : lm.gradients()) {
+          r.fetch(g);
+        }
+        try (Result out = r.run()) {
+          List<double[]> v = new ArrayList<>();
+          for (int i = 0; i < out.size(); i++) {
+            v.add(HostTensors.toDoubles(out.get(i)));
+          }
+          return v;
+        }
+      } finally {
+        fed.forEach(Tensor::close);
+      }
+    }
+  }
+
+  @Test
+  void theXlaBlockStepIsRefusedByName() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TransformerLsLm.buildForTraining(
+        tiny().build(), TFloat32.class, 1, 8, 3, XlaFunction.MUST_COMPILE_CALLS, XlaPieces.INSTANCE,
+        Recompute.INSTANCE));
+    assertTrue(e.getMessage().contains("recompute") && e.getMessage().contains("XLA"), e.getMessage());
+  }
+}
