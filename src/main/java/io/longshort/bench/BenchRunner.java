@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs every configuration of a benchmark in a process of its own (so that each peak memory is
@@ -26,7 +24,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BenchRunner {
   /** A case taking longer than this is stopped and reported as failed. */
   private static final long CASE_TIMEOUT_MINUTES = 20;
-  private static final long POLL_MS = 20;
 
   private final BenchSettings s;
   private final PrintStream log;
@@ -113,9 +110,6 @@ public final class BenchRunner {
     List<BenchResult> results = new ArrayList<>();
     Deque<String> stderrTail = new ArrayDeque<>();
     String[] firstError = {null};
-    AtomicBoolean overBudget = new AtomicBoolean();
-    AtomicLong highest = new AtomicLong();
-    AtomicBoolean timedOut = new AtomicBoolean();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(CASE_TIMEOUT_MINUTES);
     Process p;
     try {
@@ -129,29 +123,7 @@ public final class BenchRunner {
     } catch (IOException e) {
       throw new IllegalStateException("cannot start a benchmark process: " + e.getMessage(), e);
     }
-    Thread watchdog = new Thread(() -> {
-      while (p.isAlive()) {
-        long rss = PeakMemory.resident(p.pid());
-        highest.accumulateAndGet(rss, Math::max);
-        if (rss > s.memoryBudgetBytes()) {
-          overBudget.set(true);
-          p.destroyForcibly();
-          return;
-        }
-        if (System.nanoTime() > deadline) {
-          timedOut.set(true);
-          p.destroyForcibly();
-          return;
-        }
-        try {
-          Thread.sleep(POLL_MS);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
+    MemoryWatchdog watchdog = MemoryWatchdog.watch(p, s.memoryBudgetBytes(), deadline);
     Thread errors = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
@@ -186,16 +158,16 @@ public final class BenchRunner {
       throw new IllegalStateException("benchmark process for " + c.label() + ": " + e.getMessage(), e);
     }
     for (String pass : passes.subList(results.size(), passes.size())) {
-      if (overBudget.get()) {
+      if (watchdog.overBudget()) {
         results.add(BenchResult.notMeasured(c, pass, BenchResult.OVER_BUDGET,
-            "resident memory passed " + gib(s.memoryBudgetBytes()) + " (seen " + gib(highest.get()) + ")"));
+            "resident memory passed " + gib(s.memoryBudgetBytes()) + " (seen " + gib(watchdog.highest()) + ")"));
       } else {
         String why;
         synchronized (stderrTail) {
           // the exception's own line says why; the stack frames after it rarely do
           why = firstError[0] != null ? firstError[0] : String.join(" | ", stderrTail);
         }
-        results.add(BenchResult.notMeasured(c, pass, BenchResult.FAILED, timedOut.get()
+        results.add(BenchResult.notMeasured(c, pass, BenchResult.FAILED, watchdog.timedOut()
             ? "stopped after " + CASE_TIMEOUT_MINUTES + " minutes"
             : "exit " + p.exitValue() + (why.isEmpty() ? "" : ": " + why)));
       }

@@ -1,29 +1,42 @@
 package io.longshort.bench;
 
+import io.longshort.compile.Recompute;
+import io.longshort.compile.XlaPieces;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
+import io.longshort.graph.model.TransformerLsLm;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
+import io.longshort.spec.TransformerLsSpec;
 import io.longshort.train.Optimizer;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.PlainStep;
+import io.longshort.train.TransformerLsSetting;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
- * One process of bench/recompute: a shipped classifier config's plain training step (XLA off:
- * forward, loss, gradients, AdamW update, dropout at the config's rate), with or without
- * recomputation, on random bytes. Prints {@code RECOMPUTE <mode> n=<N> batch=<B> vmhwm_mib=<peak>
- * step_ms=<times>}: VmHWM is this process's peak resident memory after the steps (one process per
- * measurement, so each peak is its own).
+ * One process of bench/recompute: a plain training step (XLA off: forward, loss, gradients, AdamW
+ * update, dropout at the config's rate), with or without recomputation, on random tokens. Prints
+ * {@code RECOMPUTE <mode> config=<C> n=<N> batch=<B> vmhwm_mib=<peak> step_ms=<times>}: VmHWM is this
+ * process's peak resident memory after the steps (one process per measurement, so each peak is its
+ * own).
  *
- * <p>args: config name, N, batch, plain|recompute, timed steps (after one warm-up step).
+ * <p>CONFIG is a shipped classifier config (N its sequence length; its learned positions are
+ * widened to N when N is longer, {@link ModelSpec#withMaxLength}), or a shipped setting of the
+ * authors' LM ({@link TransformerLsSetting#SHIPPED}; N the block, and the cache that of the phase
+ * whose block is N, else N; the phase's dropout and optimizer; the cache fed is random, as a
+ * mid-stream block reads it).
+ *
+ * <p>args: CONFIG N BATCH plain|recompute STEPS (timed steps after one warm-up step; 0: the warm-up only).
  */
 public final class RecomputeStepMain {
   private RecomputeStepMain() {}
@@ -32,15 +45,26 @@ public final class RecomputeStepMain {
     if (args.length != 5 || !(args[3].equals("plain") || args[3].equals("recompute"))) {
       throw new IllegalArgumentException("args: CONFIG N BATCH plain|recompute STEPS, got " + Arrays.toString(args));
     }
-    ModelSpec spec = ModelConfigs.load(args[0]);
     int n = Integer.parseInt(args[1]);
     int batch = Integer.parseInt(args[2]);
     boolean recompute = args[3].equals("recompute");
     int steps = Integer.parseInt(args[4]);
-    try (ModelGraph<TFloat32> g = ModelGraph.builder(n <= spec.maxLength() ? spec
-        : spec.toBuilder().setMaxLength(n).build())
-        .setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true).optRecompute(recompute ? io.longshort.compile.Recompute.INSTANCE : null)
-        .build()) {
+    double[] ms = TransformerLsSetting.SHIPPED.contains(args[0]) ? lmSteps(args[0], n, batch, recompute, steps)
+        : classifierSteps(args[0], n, batch, recompute, steps);
+    StringBuilder times = new StringBuilder();
+    for (double t : ms) {
+      times.append(times.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.0f", t));
+    }
+    System.out.printf(Locale.ROOT, "RECOMPUTE %s config=%s n=%d batch=%d vmhwm_mib=%d step_ms=%s%n", args[3], args[0],
+        n, batch, PeakMemory.selfPeak() >> 20, times);
+  }
+
+  private static double[] classifierSteps(String config, int n, int batch, boolean recompute, int steps)
+      throws IOException {
+    ModelSpec spec = ModelConfigs.load(config);
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(n <= spec.maxLength() ? spec : spec.withMaxLength(n))
+        .setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true)
+        .optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
       Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(100, 10_000), TFloat32.class);
       Random rnd = new Random(0);
       int[] ids = new int[batch * n];
@@ -60,25 +84,67 @@ public final class RecomputeStepMain {
         fed.add(HostTensors.ints(new long[] {batch}, labels));
         fed.add(TInt64.vectorOf(1, 0));
         fed.add(TFloat32.scalarOf((float) spec.dropout()));
-        double[] ms = new double[steps];
-        for (int s = -1; s < steps; s++) {
-          long t0 = System.nanoTime();
-          g.session().runner().feed(g.inputs().get("input_ids"), fed.get(0)).feed(g.inputs().get("mask"), fed.get(1))
-              .feed(g.labels(), fed.get(2)).feed(g.dropoutSeed(), fed.get(3)).feed(g.dropoutRate(), fed.get(4))
-              .addTarget(opt.update()).fetch(g.loss()).run().close();
-          if (s >= 0) { // step -1 warms up
-            ms[s] = (System.nanoTime() - t0) / 1e6;
-          }
-        }
-        StringBuilder times = new StringBuilder();
-        for (double t : ms) {
-          times.append(times.length() == 0 ? "" : ",").append(String.format(java.util.Locale.ROOT, "%.0f", t));
-        }
-        System.out.printf(java.util.Locale.ROOT, "RECOMPUTE %s n=%d batch=%d vmhwm_mib=%d step_ms=%s%n", args[3], n,
-            batch, PeakMemory.selfPeak() >> 20, times);
+        return time(steps, () -> g.session().runner().feed(g.inputs().get("input_ids"), fed.get(0))
+            .feed(g.inputs().get("mask"), fed.get(1)).feed(g.labels(), fed.get(2)).feed(g.dropoutSeed(), fed.get(3))
+            .feed(g.dropoutRate(), fed.get(4)).addTarget(opt.update()).fetch(g.loss()));
       } finally {
         fed.forEach(Tensor::close);
       }
     }
+  }
+
+  private static double[] lmSteps(String setting, int block, int batch, boolean recompute, int steps)
+      throws IOException {
+    TransformerLsSetting s = TransformerLsSetting.load(setting);
+    int phase = 0;
+    for (int i = 0; i < s.phases().size(); i++) {
+      phase = s.phases().get(i).block() == block ? i : phase;
+    }
+    boolean ownPhase = s.phases().get(phase).block() == block;
+    TransformerLsSpec spec = ownPhase ? s.model(phase) : s.model(phase).toBuilder().setMemLen(block).build();
+    OptimizerSpec optimizer = s.phases().get(phase).optimizer();
+    try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, batch, block, 1, null,
+        XlaPieces.INSTANCE, recompute ? Recompute.INSTANCE : null)) {
+      Optimizer<TFloat32> opt = new Optimizer<>(lm.graph(), optimizer, lm.parameters().list(), lm.gradients());
+      Random rnd = new Random(0);
+      int[] ids = new int[batch * block];
+      int[] targets = new int[batch * block];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = rnd.nextInt(spec.vocabSize());
+        targets[i] = rnd.nextInt(spec.vocabSize());
+      }
+      double[] cache = new double[Math.toIntExact(lm.cacheShape().size())];
+      for (int i = 0; i < cache.length; i++) {
+        cache[i] = rnd.nextGaussian();
+      }
+      List<Tensor> fed = new ArrayList<>();
+      try {
+        fed.add(HostTensors.ints(new long[] {batch, block}, ids));
+        fed.add(HostTensors.ints(new long[] {batch, block}, targets));
+        fed.add(HostTensors.of(TFloat32.class, lm.cacheShape().asArray(), cache));
+        cache = null; // the host copy is not needed again: the peak is the step's
+        fed.add(TInt64.vectorOf(1, 0));
+        fed.add(TFloat32.scalarOf((float) spec.dropout()));
+        return time(steps, () -> lm.session().runner().feed(lm.inputs().get("input_ids"), fed.get(0))
+            .feed(lm.inputs().get("targets"), fed.get(1)).feed(lm.inputs().get("cache"), fed.get(2))
+            .feed(lm.dropoutSeed(), fed.get(3)).feed(lm.dropoutRate(), fed.get(4)).addTarget(opt.update())
+            .fetch(lm.loss()));
+      } finally {
+        fed.forEach(Tensor::close);
+      }
+    }
+  }
+
+  /** Runs the step once to warm up, then {@code steps} times: the milliseconds of each timed run. */
+  private static double[] time(int steps, java.util.function.Supplier<Session.Runner> step) {
+    double[] ms = new double[steps];
+    for (int s = -1; s < steps; s++) {
+      long t0 = System.nanoTime();
+      step.get().run().close();
+      if (s >= 0) {
+        ms[s] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    return ms;
   }
 }
