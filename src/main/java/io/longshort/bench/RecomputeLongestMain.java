@@ -32,7 +32,7 @@ public final class RecomputeLongestMain {
   private RecomputeLongestMain() {}
 
   /** One probe: N, whether it fit, its peak (VmHWM, or the highest VmRSS seen when killed) and its time. */
-  record Probe(String mode, int n, boolean fits, long peakMib, double seconds, String why) {}
+  record Probe(String mode, int n, boolean fits, long peakMib, double seconds, String why, String stepMs) {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
     if (args.length < 4) {
@@ -62,7 +62,7 @@ public final class RecomputeLongestMain {
       Probe fit = null;
       Probe miss = null;
       for (int n = start; miss == null; n *= 2) {
-        Probe p = probe(config, n, mode, budget);
+        Probe p = probe(config, n, 1, mode, 0, "", budget);
         probes.add(p);
         if (p.fits()) {
           fit = p;
@@ -75,7 +75,7 @@ public final class RecomputeLongestMain {
         if (mid <= fit.n() || mid >= miss.n()) {
           break;
         }
-        Probe p = probe(config, mid, mode, budget);
+        Probe p = probe(config, mid, 1, mode, 0, "", budget);
         probes.add(p);
         if (p.fits()) {
           fit = p;
@@ -89,13 +89,22 @@ public final class RecomputeLongestMain {
     System.out.print(table);
   }
 
-  /** Runs one training step at N in its own JVM under the budget. */
-  static Probe probe(String config, int n, String mode, long budget) throws IOException, InterruptedException {
+  /**
+   * Runs {@link RecomputeStepMain} (a warm-up step and {@code steps} timed ones; {@code layers}: ""
+   * or a classifier's block count) in its own JVM under the budget, and prints its PROBE line.
+   */
+  static Probe probe(String config, int n, int batch, String mode, int steps, String layers, long budget)
+      throws IOException, InterruptedException {
     long t0 = System.nanoTime();
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx1g", "-XX:+UseSerialGC", "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0",
         "-Dorg.bytedeco.javacpp.maxBytes=0", "-cp", System.getProperty("java.class.path"),
-        RecomputeStepMain.class.getName(), config, Integer.toString(n), "1", mode, "0");
+        RecomputeStepMain.class.getName(), config, Integer.toString(n), Integer.toString(batch), mode,
+        Integer.toString(steps)));
+    if (!layers.isEmpty()) {
+      command.add(layers);
+    }
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().putIfAbsent("TF_CPP_MIN_LOG_LEVEL", "2");
     pb.redirectErrorStream(true);
     Process p = pb.start();
@@ -119,8 +128,10 @@ public final class RecomputeLongestMain {
         : watchdog.timedOut() ? "killed after " + PROBE_TIMEOUT_MINUTES + " minutes"
         : result == null ? "exit " + exit + ": " + last
         : (peakMib << 20) > budget ? "VmHWM over the budget" : "fits";
-    Probe probe = new Probe(mode, n, why.equals("fits"), peakMib, seconds, why);
-    System.out.printf(Locale.ROOT, "PROBE %s n=%d peak_mib=%d seconds=%.0f %s%n", mode, n, peakMib, seconds, why);
+    String stepMs = result != null ? field(result, "step_ms") : "";
+    Probe probe = new Probe(mode, n, why.equals("fits"), peakMib, seconds, why, stepMs);
+    System.out.printf(Locale.ROOT, "PROBE %s config=%s%s n=%d batch=%d peak_mib=%d step_ms=%s seconds=%.0f %s%n", mode,
+        config, layers.isEmpty() ? "" : " layers=" + layers, n, batch, peakMib, stepMs, seconds, why);
     System.out.flush();
     return probe;
   }

@@ -36,32 +36,38 @@ import org.tensorflow.types.TInt64;
  * whose block is N, else N; the phase's dropout and optimizer; the cache fed is random, as a
  * mid-stream block reads it).
  *
- * <p>args: CONFIG N BATCH plain|recompute STEPS (timed steps after one warm-up step; 0: the warm-up only).
+ * <p>args: CONFIG N BATCH plain|recompute STEPS [LAYERS] (timed steps after one warm-up step; 0: the
+ * warm-up only; LAYERS: the model with that many blocks or layers instead of its own, for the trend
+ * with depth).
  */
 public final class RecomputeStepMain {
   private RecomputeStepMain() {}
 
   public static void main(String[] args) throws IOException {
-    if (args.length != 5 || !(args[3].equals("plain") || args[3].equals("recompute"))) {
-      throw new IllegalArgumentException("args: CONFIG N BATCH plain|recompute STEPS, got " + Arrays.toString(args));
+    if (args.length < 5 || args.length > 6 || !(args[3].equals("plain") || args[3].equals("recompute"))) {
+      throw new IllegalArgumentException("args: CONFIG N BATCH plain|recompute STEPS [LAYERS], got "
+          + Arrays.toString(args));
     }
     int n = Integer.parseInt(args[1]);
     int batch = Integer.parseInt(args[2]);
     boolean recompute = args[3].equals("recompute");
     int steps = Integer.parseInt(args[4]);
-    double[] ms = TransformerLsSetting.SHIPPED.contains(args[0]) ? lmSteps(args[0], n, batch, recompute, steps)
-        : classifierSteps(args[0], n, batch, recompute, steps);
+    boolean lm = TransformerLsSetting.SHIPPED.contains(args[0]);
+    int layers = args.length == 6 ? Integer.parseInt(args[5]) : 0;
+    double[] ms = lm ? lmSteps(args[0], n, batch, recompute, steps, layers)
+        : classifierSteps(args[0], n, batch, recompute, steps, layers);
     StringBuilder times = new StringBuilder();
     for (double t : ms) {
       times.append(times.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.0f", t));
     }
-    System.out.printf(Locale.ROOT, "RECOMPUTE %s config=%s n=%d batch=%d vmhwm_mib=%d step_ms=%s%n", args[3], args[0],
-        n, batch, PeakMemory.selfPeak() >> 20, times);
+    System.out.printf(Locale.ROOT, "RECOMPUTE %s config=%s%s n=%d batch=%d vmhwm_mib=%d step_ms=%s%n", args[3],
+        args[0], layers > 0 ? " layers=" + layers : "", n, batch, PeakMemory.selfPeak() >> 20, times);
   }
 
-  private static double[] classifierSteps(String config, int n, int batch, boolean recompute, int steps)
+  private static double[] classifierSteps(String config, int n, int batch, boolean recompute, int steps, int layers)
       throws IOException {
     ModelSpec spec = ModelConfigs.load(config);
+    spec = layers > 0 ? spec.toBuilder().setLayers(layers).build() : spec;
     try (ModelGraph<TFloat32> g = ModelGraph.builder(n <= spec.maxLength() ? spec : spec.withMaxLength(n))
         .setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true)
         .optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
@@ -93,7 +99,7 @@ public final class RecomputeStepMain {
     }
   }
 
-  private static double[] lmSteps(String setting, int block, int batch, boolean recompute, int steps)
+  private static double[] lmSteps(String setting, int block, int batch, boolean recompute, int steps, int layers)
       throws IOException {
     TransformerLsSetting s = TransformerLsSetting.load(setting);
     int phase = 0;
@@ -102,6 +108,7 @@ public final class RecomputeStepMain {
     }
     boolean ownPhase = s.phases().get(phase).block() == block;
     TransformerLsSpec spec = ownPhase ? s.model(phase) : s.model(phase).toBuilder().setMemLen(block).build();
+    spec = layers > 0 ? spec.toBuilder().setLayers(layers).build() : spec;
     OptimizerSpec optimizer = s.phases().get(phase).optimizer();
     try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, batch, block, 1, null,
         XlaPieces.INSTANCE, recompute ? Recompute.INSTANCE : null)) {

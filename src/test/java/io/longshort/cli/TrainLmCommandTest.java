@@ -68,6 +68,14 @@ class TrainLmCommandTest {
     String[] whole = run(trainArgs(setting, corpus, dir.resolve("a"), 6));
     assertEquals("0", whole[0], whole[2]);
     assertTrue(whole[1].contains("step 6  loss"), whole[1]);
+    // --recompute: the same training (the mean loss of steps 1-3 to the 4 decimals printed)
+    String[] recomputed = run(trainArgs(setting, corpus, dir.resolve("r"), 3, "--recompute"));
+    assertEquals("0", recomputed[0], recomputed[2]);
+    assertTrue(recomputed[1].contains("layers recomputed in the backward pass"), recomputed[1]);
+    Matcher plain3 = Pattern.compile("step 3  loss \\S+").matcher(whole[1]);
+    Matcher recomputed3 = Pattern.compile("step 3  loss \\S+").matcher(recomputed[1]);
+    assertTrue(plain3.find() && recomputed3.find(), whole[1] + recomputed[1]);
+    assertEquals(plain3.group(), recomputed3.group());
     String[] first = run(trainArgs(setting, corpus, dir.resolve("b"), 3)); // stopped after its step-3 checkpoint
     assertEquals("0", first[0], first[2]);
     String[] rest = run(trainArgs(setting, corpus, dir.resolve("b"), 6));
