@@ -4,7 +4,6 @@ import static io.longshort.graph.attention.AttentionOps.exclusionBias;
 import static io.longshort.graph.attention.AttentionOps.mergeHeads;
 import static io.longshort.graph.attention.AttentionOps.splitHeads;
 
-import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Initializer;
@@ -15,9 +14,7 @@ import io.longshort.spec.TransformerLsSpec;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.ReduceSum;
 import org.tensorflow.types.TBool;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.family.TFloating;
 
@@ -166,16 +163,23 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     // (W, D) -> (1, H, W, K); (B, H, M, K) x -> (B, H, M, W), column j = distance W-1-j
     Operand<T> posW = Shapes.transpose(tf, Shapes.reshape(tf, rNet.apply(posWindow), 1, w, h, k), 0, 2, 1, 3);
     Operand<T> posLogits = matmul(tf.math.add(q, rrBias), broadcastBatch(posW, q), true);
+    Operand<T> windowLogits = tf.math.add(tf.math.add(content, skew(posLogits, tiles, wq, kt)),
+        bandBias(wq, kt));
 
     // chunk logits (B, H, M, S): content plus the realigned slot-distance terms
     Operand<T> posC = Shapes.transpose(tf, Shapes.reshape(tf, rNetChunk.apply(posChunks), 1, slots, h, k),
         0, 2, 1, 3);
     Operand<T> chunkLogits = tf.math.add(matmul(q, keyCompressed, true),
         relShiftChunked(matmul(q, broadcastBatch(posC, q), true), nq, slots));
+    // (B, H, Nq, C, S) + earlier-chunks mask -> (B, H, Q, Wq, S)
+    chunkLogits = Shapes.reshape(tf, tf.math.add(Shapes.reshape(tf, chunkLogits, -1, h, nq, c, slots),
+        earlierChunksBias(nm, nq, slots)), -1, h, tiles, wq, slots);
 
-    // one softmax over [chunks ; window] (B, H, Q, Wq, S + Kt), and one product with every tile's
-    // values prefixed by the compressed slots: (B, H, Q, Wq, S + Kt) x (B, H, Q, S + Kt, K) -> (B, H, Q, Wq, K)
-    Operand<T> probs = probabilities(new Layout(nm, nq, slots, tiles, wq, kt), chunkLogits, content, posLogits);
+    // one softmax over [chunks ; window] as one Softmax op on the concatenated logits (one oneDNN
+    // pass, one fused gradient, where a softmax over separate blocks runs max/exp/sum/div passes
+    // over each and their broadcast gradients), and one product with every tile's values
+    // prefixed by the compressed slots: (B, H, Q, Wq, S + Kt) x (B, H, Q, S + Kt, K) -> (B, H, Q, Wq, K)
+    Operand<T> probs = AttentionOps.softmax(tf, Shapes.concat(tf, 4, List.of(chunkLogits, windowLogits)));
     Operand<T> slotValues = tiles == 1 ? Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k)
         : tf.tile(Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k), tf.constant(new int[] {1, 1, tiles, 1, 1}));
     Operand<T> out = Shapes.reshape(tf, matmul(probs, Shapes.concat(tf, 3, List.of(slotValues, valTiles)), false),
@@ -273,59 +277,6 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     return projOut.apply(mergeHeads(tf, out, 1, h, k));
   }
 
-  /** The shapes of one block's logits: Nm, Nq, S, Q, Wq and Kt. */
-  private record Layout(int nm, int nq, int slots, int tiles, int wq, int kt) {}
-
-  /**
-   * The one softmax over [chunks ; window] (B, H, Q, Wq, S + Kt) from the chunk logits (B, H, M, S)
-   * before the earlier-chunks mask, the window's content logits (B, H, Q, Wq, Kt) and its
-   * per-distance position logits (B, H, M, W). One Softmax op on the concatenated logits (one
-   * oneDNN pass, one fused gradient, where a softmax over separate blocks runs max/exp/sum/div
-   * passes over each). Where the scope's compiled pieces cover the window logits (float32), the
-   * skew, both masks, the concat and the softmax are one compiled piece and their gradient another:
-   * as plain ops each is a pass over the layer's largest tensor (pad, slice, two adds, concat,
-   * softmax), and as many again in the gradient.
-   */
-  @SuppressWarnings("unchecked")
-  private Operand<T> probabilities(Layout at, Operand<T> chunk, Operand<T> content, Operand<T> pos) {
-    CompiledPieces pieces = s.compiledPieces();
-    if (pieces == null || !pieces.covers(content) || content.type() != TFloat32.class) {
-      return AttentionOps.softmax(tf, logits(s, at, chunk, content, pos));
-    }
-    return (Operand<T>) pieces.callWithGradient(s, "chunked_softmax", List.of(chunk, content, pos),
-        (fs, a) -> List.of(fs.tf().nn.softmax(logits(fs, at, (Operand<T>) a.get(0), (Operand<T>) a.get(1),
-            (Operand<T>) a.get(2)))),
-        (fs, a) -> {
-          Ops t = fs.tf();
-          // the probabilities again (one fused pass), then the softmax's gradient
-          // p (dp - sum(dp p)): (B, H, Q, Wq, S + Kt)
-          Operand<T> p = t.nn.softmax(logits(fs, at, (Operand<T>) a.get(0), (Operand<T>) a.get(1),
-              (Operand<T>) a.get(2)));
-          Operand<T> dp = (Operand<T>) a.get(3);
-          Operand<T> g = t.math.mul(p, t.math.sub(dp, t.reduceSum(t.math.mul(dp, p), t.constant(-1),
-              ReduceSum.keepDims(true))));
-          // (B, H, Q, Wq, S) -> (B, H, M, S); the masks' biases are constants
-          Operand<T> dChunk = Shapes.reshape(t, Shapes.slice(t, g, new long[] {0, 0, 0, 0, 0},
-              new long[] {-1, h, at.tiles(), at.wq(), at.slots()}), -1, h, (long) at.tiles() * at.wq(), at.slots());
-          // (B, H, Q, Wq, Kt): the content logits' gradient, and the position logits' through the skew
-          Operand<T> dWindow = Shapes.slice(t, g, new long[] {0, 0, 0, 0, at.slots()},
-              new long[] {-1, h, at.tiles(), at.wq(), at.kt()});
-          return List.of(dChunk, dWindow, unskew(fs, dWindow, at.tiles(), at.wq(), at.kt()));
-        }).expect(content.type());
-  }
-
-  /** The masked logits [chunks ; window] (B, H, Q, Wq, S + Kt) that {@link #probabilities} normalises. */
-  private Operand<T> logits(GraphScope<T> g, Layout at, Operand<T> chunk, Operand<T> content, Operand<T> pos) {
-    Ops t = g.tf();
-    // (B, H, Q, Wq, Kt): content plus the per-distance position logits skewed into tile columns
-    Operand<T> window = t.math.add(t.math.add(content, skew(g, pos, at.tiles(), at.wq(), at.kt())),
-        bandBias(g, at.wq(), at.kt()));
-    // (B, H, Nq, C, S) + earlier-chunks mask -> (B, H, Q, Wq, S)
-    Operand<T> chunks = Shapes.reshape(t, t.math.add(Shapes.reshape(t, chunk, -1, h, at.nq(), c, at.slots()),
-        earlierChunksBias(g, at.nm(), at.nq(), at.slots())), -1, h, at.tiles(), at.wq(), at.slots());
-    return Shapes.concat(t, 4, List.of(chunks, window));
-  }
-
   /** Rows [from, from + n) of x (B, N, Z). */
   private Operand<T> rows(Operand<T> x, int from, int n) {
     return Shapes.slice(tf, x, new long[] {0, from, 0}, new long[] {-1, n, x.shape().get(2)});
@@ -393,29 +344,14 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
    * row to Kt + 1 and reading the flat rows with length Kt shifts row i right by i + 1; what lands
    * outside the band is masked by {@link #bandBias}.
    */
-  private Operand<T> skew(GraphScope<T> g, Operand<T> x, int tiles, int wq, int kt) {
-    Ops tf = g.tf();
+  private Operand<T> skew(Operand<T> x, int tiles, int wq, int kt) {
     // one zero before each row and Kt - W = Wq after: (B, H, Q, Wq, Kt + 1); read flat with row
     // length Kt, row i starts i entries earlier, so x[i, j] lands at column i + 1 + j (< Kt), and
     // the i entries before it come from the zeros after row i - 1 (i < Wq)
-    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), g.scalar(0.0), 5, 4, 1, kt - w);
+    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), s.scalar(0.0), 5, 4, 1, kt - w);
     Operand<T> flat = Shapes.reshape(tf, rows, -1, h, tiles, (long) wq * (kt + 1));
     Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, 0}, new long[] {-1, h, tiles, (long) wq * kt});
     return Shapes.reshape(tf, cut, -1, h, tiles, wq, kt);
-  }
-
-  /**
-   * The gradient of {@link #skew}: dx[i, j] = dy[i, i + 1 + j], (B, H, Q, Wq, Kt) -> (B, H, M, W).
-   * Each tile's rows read flat, padded by Wq zeros at the end and read again with row length
-   * Kt + 1: row i then starts i entries later, so column 1 + j holds dy[i, i + 1 + j] (i + 1 + j < Kt).
-   */
-  private Operand<T> unskew(GraphScope<T> g, Operand<T> dy, int tiles, int wq, int kt) {
-    Ops tf = g.tf();
-    Operand<T> flat = Shapes.padAxis(tf, Shapes.reshape(tf, dy, -1, h, tiles, (long) wq * kt), g.scalar(0.0), 4, 3,
-        0, wq);
-    Operand<T> rows = Shapes.reshape(tf, flat, -1, h, tiles, wq, kt + 1);
-    Operand<T> band = Shapes.slice(tf, rows, new long[] {0, 0, 0, 0, 1}, new long[] {-1, h, tiles, wq, w});
-    return Shapes.reshape(tf, band, -1, h, (long) tiles * wq, w);
   }
 
   /**
@@ -439,25 +375,23 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
    * Tile query i sees tile key column j iff i < j <= i + W: the W most recent positions, itself
    * included. (1, 1, 1, Wq, Kt), from two ranges at run time (no Wq x Kt constant in the graph).
    */
-  private Operand<T> bandBias(GraphScope<T> g, int wq, int kt) {
-    Ops tf = g.tf();
+  private Operand<T> bandBias(int wq, int kt) {
     Operand<TInt32> i = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(wq), tf.constant(1)), 1, 1, 1, wq, 1);
     Operand<TInt32> j = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(kt), tf.constant(1)), 1, 1, 1, 1, kt);
     Operand<TBool> visible = tf.math.logicalAnd(tf.math.greater(j, i),
         tf.math.lessEqual(j, tf.math.add(i, tf.constant(w))));
-    return exclusionBias(g, tf.dtypes.cast(visible, g.dtype()));
+    return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
   }
 
   /**
    * Query chunk a sees slot n iff n / R < Nm + a: every cache chunk and the block's chunks strictly
    * before its own (the authors' {@code chunk_attn_mask}). (1, 1, Nq, 1, S).
    */
-  private Operand<T> earlierChunksBias(GraphScope<T> g, int nm, int nq, int slots) {
-    Ops tf = g.tf();
+  private Operand<T> earlierChunksBias(int nm, int nq, int slots) {
     Operand<TInt32> a = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(nq), tf.constant(1)), 1, 1, nq, 1, 1);
     Operand<TInt32> n = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(slots), tf.constant(1)), 1, 1, 1, 1, slots);
     Operand<TBool> visible = tf.math.less(n, tf.math.mul(tf.math.add(a, tf.constant(nm)), tf.constant(r)));
-    return exclusionBias(g, tf.dtypes.cast(visible, g.dtype()));
+    return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
   }
 
   /**
