@@ -26,6 +26,7 @@ import time
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts"))
 from make_fairseq_fixture import load_authors  # noqa: E402
@@ -63,6 +64,27 @@ class Theirs:
             F.nll_loss(out.reshape(-1, VOCAB), self.ids.reshape(-1)).backward()
         return (time.perf_counter() - t0) * 1e3
 
+    def flops(self):
+        """Matrix-product FLOPs of their forward + backward (torch's FlopCounterMode: 2 per multiply-add)."""
+        self.model.train()
+        self.model.zero_grad(set_to_none=True)
+        with FlopCounterMode(display=False) as counter:
+            out, _, _ = self.model(self.ids, self.cache)
+            F.nll_loss(out.reshape(-1, VOCAB), self.ids.reshape(-1)).backward()
+        return counter.get_total_flops()
+
+
+def torch_matmul_ms(n, runs=5):
+    """Their matmul line: the fastest of `runs` (n, n) float32 products after one warm-up."""
+    a = torch.randn(n, n)
+    a @ a
+    best = float("inf")
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - t0)
+    return best * 1e3
+
 
 class Ours:
     """PeerLmBench over a pipe."""
@@ -89,6 +111,10 @@ class Ours:
     def run(self, name, mode):
         return float(self.ask(f"run {name} {mode}"))
 
+    def matmul_ms(self, n):
+        """Our matmul line (MatmulReference, XLA off): the fastest of 5 (n, n) float32 products."""
+        return float(self.ask(f"matmul {n}"))
+
     def close(self, name):
         self.ask(f"close {name}")
 
@@ -113,6 +139,12 @@ def interleaved(theirs, ours, name, rounds, modes=("fwd", "train")):
     return best
 
 
+def target(size, block, theirs_ms):
+    """#26's target for our forward + backward: 0.8x theirs at block 256, 0.6x at 2048 (the small size)."""
+    factor = {256: 0.8, 2048: 0.6}.get(block) if size == SMALL else None
+    return f"{factor}x = {factor * theirs_ms:.1f}" if factor else "-"
+
+
 def shown_args():
     """argv without the machine's classpath."""
     out = []
@@ -132,6 +164,7 @@ def main():
     p.add_argument("--paper-rounds", type=int, default=3, help="rounds at the paper's size (0: skip it)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--mem-len", type=int, default=2048)
+    p.add_argument("--matmul", type=int, default=2048, help="size of the square products timed as the matmul line")
     a = p.parse_args()
     folder = os.path.join(a.authors, "autoregressive", "model_lib")
     if not os.path.isfile(os.path.join(folder, "model.py")):
@@ -149,6 +182,10 @@ def main():
     load_start = load_average()
     started = time.time()
     rows = []
+    # the matmul lines, each side's fastest square float32 product in GFLOP/s, timed before and
+    # after the cases (the faster of the two), so the floors below use this run's machine state
+    line = {"theirs": 2.0 * a.matmul ** 3 / torch_matmul_ms(a.matmul) / 1e6,
+            "ours": 2.0 * a.matmul ** 3 / ours.matmul_ms(a.matmul) / 1e6}
     cases = [(dict(SMALL), int(b), a.rounds) for b in a.blocks.split(",")]
     if a.paper_rounds > 0:
         cases.append((dict(PAPER), 2048, a.paper_rounds))
@@ -158,11 +195,14 @@ def main():
         theirs = Theirs(model_cls, block=block, mem_len=a.mem_len, **size)
         ours.build(name, size["layers"], size["width"], size["heads"], size["inner"], block, a.mem_len)
         best = interleaved(theirs, ours, name, rounds)
+        flops = theirs.flops()
         ours.close(name)
         del theirs
-        row = (size, block, rounds, best)
+        row = (size, block, rounds, best, flops)
         rows.append(row)
         print(name, {f"{k[0]} {k[1]}": round(v, 1) for k, v in best.items()}, file=sys.stderr, flush=True)
+    line["theirs"] = max(line["theirs"], 2.0 * a.matmul ** 3 / torch_matmul_ms(a.matmul) / 1e6)
+    line["ours"] = max(line["ours"], 2.0 * a.matmul ** 3 / ours.matmul_ms(a.matmul) / 1e6)
     ours.quit()
     lines = [
         "# The authors' LM block step: theirs against ours, same run",
@@ -181,12 +221,29 @@ def main():
         " | theirs fwd+bwd ms | ours fwd+bwd ms | ours/theirs fwd+bwd |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for size, block, rounds, best in rows:
+    floors = [
+        "",
+        f"The FLOP floor: matrix-product GFLOP of their forward + backward (torch's FlopCounterMode, 2 per"
+        f" multiply-add; ours does the same products but for its narrower window tiles, bench/peers/README.md),"
+        f" and the time they take at each side's matmul line: the fastest ({a.matmul}, {a.matmul}) float32 product"
+        f" of this run, torch {line['theirs']:.1f} GFLOP/s, TF (MatmulReference, oneDNN) {line['ours']:.1f} GFLOP/s.",
+        "",
+        "| layers | d | block | GFLOP fwd+bwd | floor at torch's line ms | theirs / that floor"
+        " | floor at TF's line ms | ours / that floor | #26's target ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for size, block, rounds, best, flops in rows:
+        torch_floor = flops / line["theirs"] / 1e6
+        tf_floor = flops / line["ours"] / 1e6
+        floors.append(f"| {size['layers']} | {size['width']} | {block} | {flops / 1e9:.1f} | {torch_floor:.1f}"
+                      f" | {best[('theirs', 'train')] / torch_floor:.2f} | {tf_floor:.1f}"
+                      f" | {best[('ours', 'train')] / tf_floor:.2f} | {target(size, block, best[('theirs', 'train')])} |")
+    for size, block, rounds, best, flops in rows:
         tf_, of_ = best[("theirs", "fwd")], best[("ours", "fwd")]
         tt, ot = best[("theirs", "train")], best[("ours", "train")]
         lines.append(f"| {size['layers']} | {size['width']} | {size['heads']} | {size['inner']} | {block} | {rounds}"
                      f" | {tf_:.1f} | {of_:.1f} | {of_ / tf_:.2f}x | {tt:.1f} | {ot:.1f} | {ot / tt:.2f}x |")
-    text = "\n".join(lines) + "\n"
+    text = "\n".join(lines + floors) + "\n"
     tmp = a.out + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)

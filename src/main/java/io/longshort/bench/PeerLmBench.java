@@ -32,6 +32,8 @@ import org.tensorflow.types.TFloat32;
  *   forward + backward (loss and every parameter's gradient), wall-clock;
  *   <li>{@code trace NAME fwd|train} -> TF step stats summed by op type and by node, then
  *   {@code end}: the profile of the block step;
+ *   <li>{@code matmul N} -> {@code ms X GFLOPS}: the matmul line ({@link MatmulReference}, XLA off), the
+ *   fastest of 5 products of two (N, N) float32 matrices after one warm-up, and its GFLOP/s;
  *   <li>{@code close NAME}, {@code quit}.
  * </ul>
  *
@@ -135,6 +137,17 @@ public final class PeerLmBench {
           LayerProfile.print("slowest nodes", byNode, shapes, 150);
           System.out.println("end");
         }
+        case "matmul" -> {
+          // the matmul line: fastest of 5 square products of size N (the op this CPU runs fastest)
+          try (MatmulReference ref = new MatmulReference(Integer.parseInt(f[1]), false)) {
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 6; i++) {
+              double ms = ref.once();
+              best = i == 0 ? best : Math.min(best, ms);
+            }
+            System.out.printf(Locale.ROOT, "ms %.3f %.1f%n", best, ref.flops() / best / 1e6);
+          }
+        }
         case "close" -> {
           cases.remove(f[1]).close();
           System.out.println("ok " + f[1]);
@@ -144,7 +157,7 @@ public final class PeerLmBench {
           return;
         }
         default -> throw new IllegalArgumentException("PeerLmBench: unknown command '" + f[0]
-            + "' (build, run, trace, close, quit)");
+            + "' (build, run, trace, matmul, close, quit)");
       }
       System.out.flush();
     }

@@ -155,8 +155,7 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     int wq = queriesPerTile(m);
     int tiles = m / wq;
     int kt = wq + w;
-    Operand<T> keyTiles = tile(keyWindow, tiles, wq);
-    Operand<T> valTiles = tile(valWindow, tiles, wq);
+    Operand<T> keyTiles = tile(keyWindow, tiles, wq, null);
     // (B, H, Q, Wq, Kt): content, then the per-distance position logits skewed into tile columns
     Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, tiles, wq, k);
     Operand<T> content = matmul(tf.math.add(qTiles, rwBias), keyTiles, true);
@@ -182,8 +181,8 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     Operand<T> probs = AttentionOps.softmax(tf, Shapes.concat(tf, 4, List.of(chunkLogits, windowLogits)));
     Operand<T> slotValues = tiles == 1 ? Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k)
         : tf.tile(Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k), tf.constant(new int[] {1, 1, tiles, 1, 1}));
-    Operand<T> out = Shapes.reshape(tf, matmul(probs, Shapes.concat(tf, 3, List.of(slotValues, valTiles)), false),
-        -1, h, m, k);
+    // the slots' values prefixed in the tiles' own concat: one copy of the tiles, not two
+    Operand<T> out = Shapes.reshape(tf, matmul(probs, tile(valWindow, tiles, wq, slotValues), false), -1, h, m, k);
     // (B, M, D)
     return dropout.apply(s, projOut.apply(mergeHeads(tf, out, m, h, k)));
   }
@@ -307,16 +306,21 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   /**
    * (B, H, W + M, K) -> (B, H, Q, Kt, K): tile q holds rows [q Wq, q Wq + Kt), i.e. the W positions
    * before its queries and its queries: with Q > 1 (Wq dividing W) the W/Wq + 1 blocks of Wq rows
-   * from block q on.
+   * from block q on. With {@code prefix} (B, H, Q, P, K) (or null) put before every tile's rows in
+   * the same concat: (B, H, Q, P + Kt, K).
    */
-  private Operand<T> tile(Operand<T> x, int tiles, int wq) {
+  private Operand<T> tile(Operand<T> x, int tiles, int wq, Operand<T> prefix) {
     if (tiles == 1) {
-      return Shapes.reshape(tf, x, -1, h, 1, wq + w, k);
+      Operand<T> one = Shapes.reshape(tf, x, -1, h, 1, wq + w, k);
+      return prefix == null ? one : Shapes.concat(tf, 3, List.of(prefix, one));
     }
     // (B, H, Q + W/Wq, Wq, K): tile q is blocks q .. q + W/Wq
     int before = w / wq;
     Operand<T> blocks = Shapes.reshape(tf, x, -1, h, tiles + before, wq, k);
     List<Operand<T>> parts = new java.util.ArrayList<>();
+    if (prefix != null) {
+      parts.add(prefix);
+    }
     for (int o = 0; o <= before; o++) {
       parts.add(Shapes.slice(tf, blocks, new long[] {0, 0, o, 0, 0}, new long[] {-1, h, tiles, wq, k}));
     }

@@ -275,7 +275,7 @@ public final class TransformerLsLayers<T extends TFloating> {
     private Operand<T> ff(Operand<T> x) {
       Ops tf = s.tf();
       Operand<T> hidden = fc1.apply(x);
-      hidden = gelu ? PreLnBlock.gelu(tf, hidden) : tf.nn.relu(hidden);
+      hidden = gelu ? PreLnBlock.gelu(s, hidden) : tf.nn.relu(hidden);
       return dropout.apply(s, fc2.apply(dropout.apply(s, hidden)));
     }
   }
