@@ -207,22 +207,26 @@ def main():
         del theirs
         tokens = LISTOPS["length"] * LISTOPS["batch"]
         t, o = best[("theirs", "step")], best[("ours", "step")]
-        lines_out.append(f"| ListOps training step (N {LISTOPS['length']}, batch {LISTOPS['batch']}) | {a.rounds}"
-                         f" | {t:.1f} | {o:.1f} | {o / t:.2f}x | {tokens / t * 1e3:,.0f} | {tokens / o * 1e3:,.0f}"
-                         f" | {t / o:.2f}x |")
-        print(lines_out[-1], file=sys.stderr, flush=True)
+        flops = float(ours.ask(f"flops listops {LISTOPS['length']} {LISTOPS['batch']}")[0][1])
+        lines_out.append((f"| ListOps training step (N {LISTOPS['length']}, batch {LISTOPS['batch']}) | {a.rounds}"
+                          f" | {t:.1f} | {o:.1f} | {o / t:.2f}x | {tokens / t * 1e3:,.0f} | {tokens / o * 1e3:,.0f}"
+                          f" | {t / o:.2f}x", flops))
+        print(lines_out[-1][0], file=sys.stderr, flush=True)
     if "layer" in cases:
         theirs = TheirLayer(lra, **LAYER)
         ours.ask("layer layer {n} {batch} {width} {heads} {window} {rank}".format(**LAYER))
         best = interleaved(theirs, ours, "layer", a.rounds, ("fwd", "train"))
         del theirs
         tokens = LAYER["n"] * LAYER["batch"]
-        for m, label in (("fwd", "forward"), ("train", "forward + backward")):
+        train_flops = float(ours.ask("flops layer {n} {batch} {width} {heads} {window} {rank}".format(**LAYER))[0][1])
+        for m, label, flops in (("fwd", "forward", train_flops / 3), ("train", "forward + backward", train_flops)):
             t, o = best[("theirs", m)], best[("ours", m)]
-            lines_out.append(f"| layer {label} (N {LAYER['n']}, batch {LAYER['batch']}) | {a.rounds} | {t:.1f}"
-                             f" | {o:.1f} | {o / t:.2f}x | {tokens / t * 1e3:,.0f} | {tokens / o * 1e3:,.0f}"
-                             f" | {t / o:.2f}x |")
-            print(lines_out[-1], file=sys.stderr, flush=True)
+            lines_out.append((f"| layer {label} (N {LAYER['n']}, batch {LAYER['batch']}) | {a.rounds} | {t:.1f}"
+                              f" | {o:.1f} | {o / t:.2f}x | {tokens / t * 1e3:,.0f} | {tokens / o * 1e3:,.0f}"
+                              f" | {t / o:.2f}x", flops))
+            print(lines_out[-1][0], file=sys.stderr, flush=True)
+    # the matmul line, measured after the cases (same process, same pinning)
+    gflops = float(ours.ask("floor")[0][1])
     ours.quit()
     lines = [
         "# The authors' LRA code: theirs against ours, same run",
@@ -237,12 +241,16 @@ def main():
         " step (XLA off), each a full step: forward, backward, update. Layer: their AttentionLS against our"
         " long_short layer, d 256, 4 heads, w 128, r 64; forward + backward = gradients of sum(y * dy) for x and"
         " every weight. Fastest of the rounds; a round runs theirs then ours.",
+        f"Floor: the case's matrix-product FLOPs (io.longshort.bench.Flops; backward = 2x forward) at this"
+        f" machine's matmul line, {gflops:.1f} GFLOP/s (a 2048 x 2048 float32 product, XLA off, ours), measured in"
+        f" the same run.",
         "",
     ]
     if shape_note:
         lines += [shape_note, ""]
     lines += ["| case | rounds | theirs ms | ours ms | ours/theirs time | theirs tokens/s | ours tokens/s"
-              " | ours/theirs tokens/s |", "|---|---|---|---|---|---|---|---|"] + lines_out
+              " | ours/theirs tokens/s | GFLOP | floor ms |", "|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"{row} | {flops / 1e9:.2f} | {flops / gflops / 1e6:.1f} |" for row, flops in lines_out]
     text = "\n".join(lines) + "\n"
     tmp = a.out + ".tmp"
     with open(tmp, "w") as f:

@@ -39,6 +39,9 @@ import org.tensorflow.types.TFloat32;
  *   <li>{@code run NAME step|fwd|train} -> {@code ms X}: one full training step (forward, backward,
  *   AdamW update) of a ListOps case; one forward or forward + backward of a layer case;
  *   <li>{@code trace NAME step|fwd|train} -> TF step stats by op type and by node, then {@code end};
+ *   <li>{@code floor} -> {@code ok GFLOPS}: the matmul line (bench/attention's 2048 x 2048 product);
+ *   {@code flops listops N B} or {@code flops layer N B D H W R} -> {@code ok FLOPS}: the matrix-product
+ *   FLOPs of a ListOps step or a layer's forward + backward ({@link Flops}; backward = 2x forward);
  *   <li>{@code close NAME}, {@code quit}.
  * </ul>
  *
@@ -123,9 +126,7 @@ public final class PeerLraBench {
           System.out.println("ok " + f[1] + " " + count);
         }
         case "layer" -> {
-          AttentionSpec spec = AttentionSpec.longShort().setWidth(Integer.parseInt(f[4]))
-              .setHeads(Integer.parseInt(f[5])).setWindow(Integer.parseInt(f[6])).setRank(Integer.parseInt(f[7]))
-              .build();
+          AttentionSpec spec = layerSpec(f, 4);
           LayerBench b = new LayerBench(spec, Integer.parseInt(f[3]), Integer.parseInt(f[2]), false);
           b.forwardOnce();
           b.trainOnce();
@@ -148,6 +149,20 @@ public final class PeerLraBench {
           LayerProfile.print("slowest nodes", byNode, shapes, 120);
           System.out.println("end");
         }
+        case "floor" -> {
+          // the matmul line: the fastest of 5 products of 2048 x 2048 matrices, XLA off, as bench/attention's
+          try (MatmulReference m = new MatmulReference(2048, false)) {
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 6; i++) {
+              double ms = m.once();
+              best = i == 0 ? best : Math.min(best, ms);
+            }
+            System.out.printf(Locale.ROOT, "ok %.3f%n", m.flops() / best / 1e6);
+          }
+        }
+        case "flops" -> System.out.printf(Locale.ROOT, "ok %.6e%n", f[1].equals("listops")
+            ? listOpsStepFlops(Integer.parseInt(f[2]), Integer.parseInt(f[3]))
+            : 3 * Flops.forward(layerSpec(f, 4), Integer.parseInt(f[3]), Integer.parseInt(f[2])));
         case "close" -> {
           AutoCloseable c = listops.containsKey(f[1]) ? listops.remove(f[1]) : layers.remove(f[1]);
           c.close();
@@ -167,6 +182,25 @@ public final class PeerLraBench {
       }
       System.out.flush();
     }
+  }
+
+  /** The long-short spec of fields width, heads, window, rank from {@code f[from]} on. */
+  private static AttentionSpec layerSpec(String[] f, int from) {
+    return AttentionSpec.longShort().setWidth(Integer.parseInt(f[from])).setHeads(Integer.parseInt(f[from + 1]))
+        .setWindow(Integer.parseInt(f[from + 2])).setRank(Integer.parseInt(f[from + 3])).build();
+  }
+
+  /**
+   * Matrix-product FLOPs of one ListOps training step (the lra_listops model, its shipped setting):
+   * forward = per layer the attention ({@link Flops}, its projections included) and the FFN
+   * (D -> hidden -> D), the CLS row of the last layer and the head left out (under 0.1 %); forward +
+   * backward = 3x forward (each product's two gradient products).
+   */
+  private static double listOpsStepFlops(int length, int batch) throws java.io.IOException {
+    ModelSpec spec = TrainingSetting.load("lra_listops").loadModel(ModelOverrides.builder().build());
+    double ffn = 2.0 * 2 * spec.width() * spec.hiddenWidth();
+    double layer = Flops.forward(spec.attention(), batch, length) + (double) batch * length * ffn;
+    return 3 * spec.layers() * layer;
   }
 
   /** One training step of {@code c} (update and loss, as {@link PlainStep} runs it) with a full trace. */
