@@ -246,6 +246,9 @@ def main():
         f" the same run.",
         "",
     ]
+    if max(float(load_start), float(load_average())) > a.threads:
+        lines += [f"**Measured under load** (more runnable threads than the {a.threads} CPUs used): the ratios"
+                  " are indicative only; rerun on a quiet machine for final numbers.", ""]
     if shape_note:
         lines += [shape_note, ""]
     lines += ["| case | rounds | theirs ms | ours ms | ours/theirs time | theirs tokens/s | ours tokens/s"
