@@ -21,6 +21,7 @@ public final class TransformerBlock<T extends TFloating> {
   private final GraphScope<T> s;
   private final PreLnBlock<T> block;
   private final AttentionLayer<T> mha;
+  private final int width;
 
   /**
    * Creates the block's parameters (norm1, mha.*, norm2, mlpblock.0, mlpblock.3). A tied block is
@@ -30,6 +31,7 @@ public final class TransformerBlock<T extends TFloating> {
     this.s = s;
     block = PreLnBlock.authors(s, attention.width(), hiddenWidth, epsilon, dropout);
     mha = Attention.create(s.child("mha"), attention);
+    width = attention.width();
   }
 
   /**
@@ -42,5 +44,22 @@ public final class TransformerBlock<T extends TFloating> {
     // (B, N, D) or (B, 1 + N, D)
     Operand<T> residual = cls == null ? x : Shapes.concat(s.tf(), 1, List.of(cls, x));
     return block.apply(residual, x, normed -> mha.apply(normed, mask, cls));
+  }
+
+  /**
+   * Only the CLS row of {@link #apply}'s output, for a last layer whose token rows are discarded:
+   * the attention still attends over every token (the CLS query needs their outputs), but the
+   * residual, norm2 and the MLP run on that one row, (B, 1, D), instead of 1 + N rows whose
+   * results would be sliced away (and whose gradients would be zeros). The same numbers as
+   * apply's first row: everything after the attention is row-wise. Dropout after the attention
+   * hashes the (B, 1, D) tensor's element indices, so its masks differ from apply's first row.
+   *
+   * @param cls (B, 1, D) the CLS vector, not null
+   * @return (B, 1, D)
+   */
+  public Operand<T> applyClsRow(Operand<T> x, Operand<T> mask, Operand<T> cls) {
+    // (B, 1 + N, D) attention output -> its CLS row (B, 1, D)
+    return block.apply(cls, x, normed -> Shapes.slice(s.tf(), mha.apply(normed, mask, cls), new long[] {0, 0, 0},
+        new long[] {-1, 1, width}));
   }
 }
