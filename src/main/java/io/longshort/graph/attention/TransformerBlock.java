@@ -21,7 +21,6 @@ public final class TransformerBlock<T extends TFloating> {
   private final GraphScope<T> s;
   private final PreLnBlock<T> block;
   private final AttentionLayer<T> mha;
-  private final int width;
 
   /**
    * Creates the block's parameters (norm1, mha.*, norm2, mlpblock.0, mlpblock.3). A tied block is
@@ -31,7 +30,6 @@ public final class TransformerBlock<T extends TFloating> {
     this.s = s;
     block = PreLnBlock.authors(s, attention.width(), hiddenWidth, epsilon, dropout);
     mha = Attention.create(s.child("mha"), attention);
-    width = attention.width();
   }
 
   /**
@@ -48,9 +46,10 @@ public final class TransformerBlock<T extends TFloating> {
 
   /**
    * Only the CLS row of {@link #apply}'s output, for a last layer whose token rows are discarded:
-   * the attention still attends over every token (the CLS query needs their outputs), but the
-   * residual, norm2 and the MLP run on that one row, (B, 1, D), instead of 1 + N rows whose
-   * results would be sliced away (and whose gradients would be zeros). The same numbers as
+   * the attention still attends over every token (the CLS query needs their outputs), but its
+   * output projection (long-short's W_o), the residual, norm2 and the MLP run on that one row,
+   * (B, 1, D), instead of 1 + N rows whose results would be sliced away (and whose gradients would
+   * be zeros). The same numbers as
    * apply's first row: everything after the attention is row-wise. Dropout after the attention
    * hashes the (B, 1, D) tensor's element indices, so its masks differ from apply's first row.
    *
@@ -58,8 +57,7 @@ public final class TransformerBlock<T extends TFloating> {
    * @return (B, 1, D)
    */
   public Operand<T> applyClsRow(Operand<T> x, Operand<T> mask, Operand<T> cls) {
-    // (B, 1 + N, D) attention output -> its CLS row (B, 1, D)
-    return block.apply(cls, x, normed -> Shapes.slice(s.tf(), mha.apply(normed, mask, cls), new long[] {0, 0, 0},
-        new long[] {-1, 1, width}));
+    // the attention's CLS row (B, 1, D): long-short projects only that row through W_o
+    return block.apply(cls, x, normed -> mha.applyClsRow(s.tf(), normed, mask, cls));
   }
 }
