@@ -191,16 +191,20 @@ public final class PeerLraBench {
   }
 
   /**
-   * Matrix-product FLOPs of one ListOps training step (the lra_listops model, its shipped setting):
-   * forward = per layer the attention ({@link Flops}, its projections included) and the FFN
-   * (D -> hidden -> D), the CLS row of the last layer and the head left out (under 0.1 %); forward +
-   * backward = 3x forward (each product's two gradient products).
+   * Matrix-product FLOPs of one ListOps training step (the lra_listops model, its shipped setting,
+   * pooled from the last layer's CLS row): forward = per layer the attention ({@link Flops}, its
+   * projections included) and the FFN (D -> hidden -> D) over the N tokens, except that the last
+   * layer needs neither its FFN nor W_o for the token rows (only the CLS row goes on); the CLS
+   * rows and the head are left out (under 0.1 %); forward + backward = 3x forward (each product's
+   * two gradient products).
    */
   private static double listOpsStepFlops(int length, int batch) throws java.io.IOException {
     ModelSpec spec = TrainingSetting.load("lra_listops").loadModel(ModelOverrides.builder().build());
-    double ffn = 2.0 * 2 * spec.width() * spec.hiddenWidth();
-    double layer = Flops.forward(spec.attention(), batch, length) + (double) batch * length * ffn;
-    return 3 * spec.layers() * layer;
+    double tokens = (double) batch * length;
+    double ffn = tokens * 2.0 * 2 * spec.width() * spec.hiddenWidth();
+    double wO = tokens * 2.0 * spec.width() * spec.width();
+    double attention = Flops.forward(spec.attention(), batch, length);
+    return 3 * (spec.layers() * attention + (spec.layers() - 1) * ffn - wO);
   }
 
   /** One training step of {@code c} (update and loss, as {@link PlainStep} runs it) with a full trace. */
