@@ -39,21 +39,33 @@ public final class Attention {
       case LONGFORMER -> new LongformerAttention<>(scope, (AttentionSpec.Longformer) spec);
       case BIGBIRD -> new BigBirdAttention<>(scope, (AttentionSpec.BigBird) spec);
     };
-    return (x, mask, cls) -> {
-      checkInput(spec, x, mask, cls);
-      Ops tf = scope.tf();
-      if (mask == null) {
-        mask = AttentionOps.onesMask(tf, x);
+    return new AttentionLayer<T>() {
+      @Override
+      public Operand<T> apply(Operand<T> x, Operand<T> mask, Operand<T> cls) {
+        return checked(x, mask, cls, false);
       }
-      if (spec.globalToken() == GlobalToken.FIRST_ROW) {
-        // the authors' CLS pooling: row 0 is the CLS token, rows 1.. the sequence
-        int rows = Shapes.staticDim(x, 1, "attention input x");
-        int d = spec.width();
-        cls = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, 1, d});
-        x = Shapes.slice(tf, x, new long[] {0, 1, 0}, new long[] {-1, rows - 1, d});
-        mask = Shapes.slice(tf, mask, new long[] {0, 1}, new long[] {-1, rows - 1});
+
+      @Override
+      public Operand<T> applyClsRow(Ops tf, Operand<T> x, Operand<T> mask, Operand<T> cls) {
+        return checked(x, mask, cls, true);
       }
-      return layer.apply(x, mask, cls);
+
+      private Operand<T> checked(Operand<T> x, Operand<T> mask, Operand<T> cls, boolean clsRow) {
+        checkInput(spec, x, mask, cls);
+        Ops tf = scope.tf();
+        if (mask == null) {
+          mask = AttentionOps.onesMask(tf, x);
+        }
+        if (spec.globalToken() == GlobalToken.FIRST_ROW) {
+          // the authors' CLS pooling: row 0 is the CLS token, rows 1.. the sequence
+          int rows = Shapes.staticDim(x, 1, "attention input x");
+          int d = spec.width();
+          cls = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, 1, d});
+          x = Shapes.slice(tf, x, new long[] {0, 1, 0}, new long[] {-1, rows - 1, d});
+          mask = Shapes.slice(tf, mask, new long[] {0, 1}, new long[] {-1, rows - 1});
+        }
+        return clsRow ? layer.applyClsRow(tf, x, mask, cls) : layer.apply(x, mask, cls);
+      }
     };
   }
 

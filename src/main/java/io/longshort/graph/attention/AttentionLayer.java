@@ -15,4 +15,17 @@ interface AttentionLayer<T extends TFloating> {
    * @return (B, N, D), or (B, 1 + N, D) when a CLS token takes part
    */
   Operand<T> apply(Operand<T> x, Operand<T> mask, Operand<T> clsToken);
+
+  /**
+   * Only the CLS row of {@link #apply}'s output, (B, 1, D), for a last layer whose token rows are
+   * discarded: by default apply's first row; a layer may leave out the token rows' output
+   * projection.
+   *
+   * @param clsToken (B, 1, D), not null
+   */
+  default Operand<T> applyClsRow(org.tensorflow.op.Ops tf, Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
+    int d = io.longshort.graph.core.Shapes.staticDim(x, 2, "attention input x");
+    return io.longshort.graph.core.Shapes.slice(tf, apply(x, mask, clsToken), new long[] {0, 0, 0},
+        new long[] {-1, 1, d});
+  }
 }

@@ -62,6 +62,19 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
    */
   @Override
   public Operand<T> apply(Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
+    return apply(x, mask, clsToken, false);
+  }
+
+  /** The CLS row alone: W_o projects that row only, (B, 1, D). */
+  @Override
+  public Operand<T> applyClsRow(Ops unused, Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
+    if (clsToken == null) {
+      throw new IllegalArgumentException("attention '" + s.name() + "': the CLS row needs a clsToken");
+    }
+    return apply(x, mask, clsToken, true);
+  }
+
+  private Operand<T> apply(Operand<T> x, Operand<T> mask, Operand<T> clsToken, boolean clsRowOnly) {
     boolean cls = clsToken != null;
     if (cls && !mayTakeCls) {
       throw new IllegalArgumentException("a clsToken was given to attention '" + s.name()
@@ -164,7 +177,12 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     out = AttentionOps.cropRows(tf, out, h, n, k);
     int rows = n;
     if (cls) {
-      out = Shapes.concat(tf, 2, List.of(clsOutput(clsQ, clsK, clsV, out, bias, n), out));
+      Operand<T> clsOut = clsOutput(clsQ, clsK, clsV, out, bias, n);
+      if (clsRowOnly) {
+        // (B, 1, D)
+        return weights.wO.apply(mergeHeads(tf, clsOut, 1, h, k));
+      }
+      out = Shapes.concat(tf, 2, List.of(clsOut, out));
       rows = n + 1;
     }
     // (B, rows, D)

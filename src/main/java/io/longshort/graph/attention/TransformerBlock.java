@@ -43,4 +43,21 @@ public final class TransformerBlock<T extends TFloating> {
     Operand<T> residual = cls == null ? x : Shapes.concat(s.tf(), 1, List.of(cls, x));
     return block.apply(residual, x, normed -> mha.apply(normed, mask, cls));
   }
+
+  /**
+   * Only the CLS row of {@link #apply}'s output, for a last layer whose token rows are discarded:
+   * the attention still attends over every token (the CLS query needs their outputs), but its
+   * output projection (long-short's W_o), the residual, norm2 and the MLP run on that one row,
+   * (B, 1, D), instead of 1 + N rows whose results would be sliced away (and whose gradients would
+   * be zeros). The same numbers as
+   * apply's first row: everything after the attention is row-wise. Dropout after the attention
+   * hashes the (B, 1, D) tensor's element indices, so its masks differ from apply's first row.
+   *
+   * @param cls (B, 1, D) the CLS vector, not null
+   * @return (B, 1, D)
+   */
+  public Operand<T> applyClsRow(Operand<T> x, Operand<T> mask, Operand<T> cls) {
+    // the attention's CLS row (B, 1, D): long-short projects only that row through W_o
+    return block.apply(cls, x, normed -> mha.applyClsRow(s.tf(), normed, mask, cls));
+  }
 }

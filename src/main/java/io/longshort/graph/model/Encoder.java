@@ -85,7 +85,12 @@ public final class Encoder<T extends TFloating> {
         cls = broadcastCls(x);
       }
       TransformerBlock<T> block = blocks.get(spec.tiedLayers() ? 0 : i);
-      x = recompute == null ? block.apply(x, mask, cls) : recomputed(i, block, x, mask, cls);
+      if (cls != null && i == spec.layers() - 1) {
+        // the last layer's token rows are discarded: only its CLS row is built past the attention
+        cls = recompute == null ? block.applyClsRow(x, mask, cls) : recomputed(i, block, x, mask, cls, true);
+        break;
+      }
+      x = recompute == null ? block.apply(x, mask, cls) : recomputed(i, block, x, mask, cls, false);
       if (cls != null) {
         // the CLS row leaves the sequence again: (B, 1, D) and (B, N, D)
         cls = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, 1, spec.width()});
@@ -104,7 +109,8 @@ public final class Encoder<T extends TFloating> {
    * from where the block first built here left off, so it drops the same units.
    */
   @SuppressWarnings("unchecked")
-  private Operand<T> recomputed(int i, TransformerBlock<T> block, Operand<T> x, Operand<T> mask, Operand<T> cls) {
+  private Operand<T> recomputed(int i, TransformerBlock<T> block, Operand<T> x, Operand<T> mask, Operand<T> cls,
+      boolean clsRow) {
     String name = spec.tiedLayers() ? "transformer" : "transformer_" + i;
     int sitesBefore = dropout.sites();
     // differentiable: x and cls; then the mask and the dropout seed and rate
@@ -119,19 +125,21 @@ public final class Encoder<T extends TFloating> {
       in.add(dropout.rate());
     }
     int seedAt = differentiable + 1;
-    // (B, N, D), or (B, 1 + N, D) with cls
+    // (B, N, D), or (B, 1 + N, D) with cls, or (B, 1, D) for the CLS row only
     return recompute.apply(s.child(name), name, in, differentiable, (bs, a) -> {
       Operand<T> bx = (Operand<T>) a.get(0);
       Operand<T> bcls = cls != null ? (Operand<T>) a.get(1) : null;
       Operand<T> bmask = (Operand<T>) a.get(differentiable);
       if (bs.parameters() == s.parameters()) {
-        return block.apply(bx, bmask, bcls); // the first build: this graph's block and dropout
+        // the first build: this graph's block and dropout
+        return clsRow ? block.applyClsRow(bx, bmask, bcls) : block.apply(bx, bmask, bcls);
       }
       Dropout d = dropout.active()
           ? Dropout.continuing(a.get(seedAt).expect(TInt64.class), a.get(seedAt + 1).expect(TFloat32.class), sitesBefore)
           : Dropout.none();
-      return new TransformerBlock<>(bs, spec.attentionFor(spec.tiedLayers() ? spec.layers() - 1 : i), spec.hiddenWidth(),
-          spec.layerNormEpsilon(), d).apply(bx, bmask, bcls);
+      TransformerBlock<T> rebuilt = new TransformerBlock<>(bs, spec.attentionFor(spec.tiedLayers() ? spec.layers() - 1 : i),
+          spec.hiddenWidth(), spec.layerNormEpsilon(), d);
+      return clsRow ? rebuilt.applyClsRow(bx, bmask, bcls) : rebuilt.apply(bx, bmask, bcls);
     });
   }
 

@@ -124,7 +124,9 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     // training: dropout, LayerNorm and GELU as compiled pieces when the builder was given them
     GraphScope<T> root = training && pieces != null ? scope.withCompiledPieces(pieces) : scope;
     Ops tf = root.tf();
-    Dropout dropout = training
+    // a spec without dropout builds none: the dropout_seed and dropout_rate inputs stay, unused, and no
+    // mask is hashed for rate 0 (the authors' LRA settings train at dropout 0)
+    Dropout dropout = training && spec.dropout() > 0
         ? Dropout.training((Operand<TInt64>) in.get(in.size() - 2),
             (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1))
         : Dropout.none();
