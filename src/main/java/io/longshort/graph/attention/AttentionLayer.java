@@ -1,6 +1,8 @@
 package io.longshort.graph.attention;
 
+import io.longshort.graph.core.Shapes;
 import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -23,9 +25,9 @@ interface AttentionLayer<T extends TFloating> {
    *
    * @param clsToken (B, 1, D), not null
    */
-  default Operand<T> applyClsRow(org.tensorflow.op.Ops tf, Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
-    int d = io.longshort.graph.core.Shapes.staticDim(x, 2, "attention input x");
-    return io.longshort.graph.core.Shapes.slice(tf, apply(x, mask, clsToken), new long[] {0, 0, 0},
+  default Operand<T> applyClsRow(Ops tf, Operand<T> x, Operand<T> mask, Operand<T> clsToken) {
+    int d = Shapes.staticDim(x, 2, "attention input x");
+    return Shapes.slice(tf, apply(x, mask, clsToken), new long[] {0, 0, 0},
         new long[] {-1, 1, d});
   }
 }
