@@ -162,8 +162,8 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     // (W, D) -> (1, H, W, K); (B, H, M, K) x -> (B, H, M, W), column j = distance W-1-j
     Operand<T> posW = Shapes.transpose(tf, Shapes.reshape(tf, rNet.apply(posWindow), 1, w, h, k), 0, 2, 1, 3);
     Operand<T> posLogits = matmul(tf.math.add(q, rrBias), broadcastBatch(posW, q), true);
-    Operand<T> windowLogits = tf.math.add(tf.math.add(content, skew(posLogits, tiles, wq, kt)),
-        bandBias(wq, kt));
+    // the skew's padding lands exactly outside the band, so it carries the mask itself
+    Operand<T> windowLogits = tf.math.add(content, skew(posLogits, tiles, wq, kt));
 
     // chunk logits (B, H, M, S): content plus the realigned slot-distance terms
     Operand<T> posC = Shapes.transpose(tf, Shapes.reshape(tf, rNetChunk.apply(posChunks), 1, slots, h, k),
@@ -347,14 +347,19 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   /**
    * Per-distance logits (B, H, M, W) (column j for the key j + 1 after the query's tile row, i.e.
    * distance W-1-j) into tile columns (B, H, Q, Wq, Kt): y[i, i + 1 + j] = x[i, j]. Padding each
-   * row to Kt + 1 and reading the flat rows with length Kt shifts row i right by i + 1; what lands
-   * outside the band is masked by {@link #bandBias}.
+   * row to Kt + 1 and reading the flat rows with length Kt shifts row i right by i + 1. Every
+   * column outside the band (query i sees column j iff i < j <= i + W: the W most recent
+   * positions, itself included) comes from the padding, so padding with the exclusion bias
+   * ({@link AttentionOps#EXCLUDED}) masks the band with no separate mask and no extra pass over
+   * the (B, H, Q, Wq, Kt) logits.
    */
   private Operand<T> skew(Operand<T> x, int tiles, int wq, int kt) {
-    // one zero before each row and Kt - W = Wq after: (B, H, Q, Wq, Kt + 1); read flat with row
-    // length Kt, row i starts i entries earlier, so x[i, j] lands at column i + 1 + j (< Kt), and
-    // the i entries before it come from the zeros after row i - 1 (i < Wq)
-    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), s.scalar(0.0), 5, 4, 1, kt - w);
+    // one pad entry before each row and Kt - W = Wq after: (B, H, Q, Wq, Kt + 1); read flat with
+    // row length Kt, row i starts i entries earlier, so x[i, j] lands at column i + 1 + j (< Kt),
+    // columns 0 .. i come from the pad after row i - 1 and the one before row i, and columns
+    // after i + W from the pad after row i
+    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w),
+        s.scalar(AttentionOps.EXCLUDED), 5, 4, 1, kt - w);
     Operand<T> flat = Shapes.reshape(tf, rows, -1, h, tiles, (long) wq * (kt + 1));
     Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, 0}, new long[] {-1, h, tiles, (long) wq * kt});
     return Shapes.reshape(tf, cut, -1, h, tiles, wq, kt);
@@ -375,18 +380,6 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
         new long[] {-1, h, c, (long) nq * slots});
     Operand<T> back = Shapes.transpose(tf, Shapes.reshape(tf, cut, -1, h, c, nq, slots), 0, 1, 3, 2, 4);
     return Shapes.reshape(tf, back, -1, h, (long) nq * c, slots);
-  }
-
-  /**
-   * Tile query i sees tile key column j iff i < j <= i + W: the W most recent positions, itself
-   * included. (1, 1, 1, Wq, Kt), from two ranges at run time (no Wq x Kt constant in the graph).
-   */
-  private Operand<T> bandBias(int wq, int kt) {
-    Operand<TInt32> i = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(wq), tf.constant(1)), 1, 1, 1, wq, 1);
-    Operand<TInt32> j = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(kt), tf.constant(1)), 1, 1, 1, 1, kt);
-    Operand<TBool> visible = tf.math.logicalAnd(tf.math.greater(j, i),
-        tf.math.lessEqual(j, tf.math.add(i, tf.constant(w))));
-    return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
   }
 
   /**
