@@ -162,8 +162,8 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     // (W, D) -> (1, H, W, K); (B, H, M, K) x -> (B, H, M, W), column j = distance W-1-j
     Operand<T> posW = Shapes.transpose(tf, Shapes.reshape(tf, rNet.apply(posWindow), 1, w, h, k), 0, 2, 1, 3);
     Operand<T> posLogits = matmul(tf.math.add(q, rrBias), broadcastBatch(posW, q), true);
-    Operand<T> windowLogits = tf.math.add(tf.math.add(content, skew(posLogits, tiles, wq, kt)),
-        bandBias(wq, kt));
+    // the skew's padding lands exactly outside the band, so it carries the mask itself
+    Operand<T> windowLogits = tf.math.add(content, skew(posLogits, tiles, wq, kt));
 
     // chunk logits (B, H, M, S): content plus the realigned slot-distance terms
     Operand<T> posC = Shapes.transpose(tf, Shapes.reshape(tf, rNetChunk.apply(posChunks), 1, slots, h, k),
@@ -179,10 +179,8 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     // over each and their broadcast gradients), and one product with every tile's values
     // prefixed by the compressed slots: (B, H, Q, Wq, S + Kt) x (B, H, Q, S + Kt, K) -> (B, H, Q, Wq, K)
     Operand<T> probs = AttentionOps.softmax(tf, Shapes.concat(tf, 4, List.of(chunkLogits, windowLogits)));
-    Operand<T> slotValues = tiles == 1 ? Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k)
-        : tf.tile(Shapes.reshape(tf, valCompressed, -1, h, 1, slots, k), tf.constant(new int[] {1, 1, tiles, 1, 1}));
-    // the slots' values prefixed in the tiles' own concat: one copy of the tiles, not two
-    Operand<T> out = Shapes.reshape(tf, matmul(probs, tile(valWindow, tiles, wq, slotValues), false), -1, h, m, k);
+    // the slots' values prefixed in the tiles' own gather: one copy of the tiles, not two
+    Operand<T> out = Shapes.reshape(tf, matmul(probs, tile(valWindow, tiles, wq, valCompressed), false), -1, h, m, k);
     // (B, M, D)
     return dropout.apply(s, projOut.apply(mergeHeads(tf, out, m, h, k)));
   }
@@ -305,26 +303,30 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
 
   /**
    * (B, H, W + M, K) -> (B, H, Q, Kt, K): tile q holds rows [q Wq, q Wq + Kt), i.e. the W positions
-   * before its queries and its queries: with Q > 1 (Wq dividing W) the W/Wq + 1 blocks of Wq rows
-   * from block q on. With {@code prefix} (B, H, Q, P, K) (or null) put before every tile's rows in
-   * the same concat: (B, H, Q, P + Kt, K).
+   * before its queries and its queries. With {@code prefix} (B, H, P, K) (or null) the same P rows
+   * before every tile's rows: (B, H, Q, P + Kt, K).
+   *
+   * <p>With Q > 1 the tiles overlap (stride Wq, length Kt), so they are one gather of rows along
+   * axis 2 (one copy of the tiles; its gradient one segment sum), where slicing W/Wq + 1 shifted
+   * views and concatenating them copied every tile twice and summed W/Wq + 1 padded gradients.
    */
   private Operand<T> tile(Operand<T> x, int tiles, int wq, Operand<T> prefix) {
     if (tiles == 1) {
       Operand<T> one = Shapes.reshape(tf, x, -1, h, 1, wq + w, k);
-      return prefix == null ? one : Shapes.concat(tf, 3, List.of(prefix, one));
+      return prefix == null ? one
+          : Shapes.concat(tf, 3, List.of(Shapes.reshape(tf, prefix, -1, h, 1, prefix.shape().get(2), k), one));
     }
-    // (B, H, Q + W/Wq, Wq, K): tile q is blocks q .. q + W/Wq
-    int before = w / wq;
-    Operand<T> blocks = Shapes.reshape(tf, x, -1, h, tiles + before, wq, k);
-    List<Operand<T>> parts = new java.util.ArrayList<>();
-    if (prefix != null) {
-      parts.add(prefix);
-    }
-    for (int o = 0; o <= before; o++) {
-      parts.add(Shapes.slice(tf, blocks, new long[] {0, 0, o, 0, 0}, new long[] {-1, h, tiles, wq, k}));
-    }
-    return Shapes.concat(tf, 3, parts);
+    int p = prefix == null ? 0 : (int) prefix.shape().get(2);
+    int kt = wq + w;
+    // (B, H, P + W + M, K): the prefix rows, then x's
+    Operand<T> source = prefix == null ? x : Shapes.concat(tf, 2, List.of(prefix, x));
+    // (Q, P + Kt) row index: column j < P reads prefix row j, column j >= P reads x's row q Wq + j - P
+    Operand<TInt32> column = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(p + kt), tf.constant(1)), 1, p + kt);
+    Operand<TInt32> start = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(tiles * wq), tf.constant(wq)), tiles, 1);
+    Operand<TInt32> index = p == 0 ? tf.math.add(column, start)
+        : tf.math.add(column, tf.math.mul(start, tf.dtypes.cast(tf.math.greaterEqual(column, tf.constant(p)), TInt32.class)));
+    // (B, H, Q, P + Kt, K)
+    return tf.gather(source, index, tf.constant(2));
   }
 
   /**
@@ -345,14 +347,19 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   /**
    * Per-distance logits (B, H, M, W) (column j for the key j + 1 after the query's tile row, i.e.
    * distance W-1-j) into tile columns (B, H, Q, Wq, Kt): y[i, i + 1 + j] = x[i, j]. Padding each
-   * row to Kt + 1 and reading the flat rows with length Kt shifts row i right by i + 1; what lands
-   * outside the band is masked by {@link #bandBias}.
+   * row to Kt + 1 and reading the flat rows with length Kt shifts row i right by i + 1. Every
+   * column outside the band (query i sees column j iff i < j <= i + W: the W most recent
+   * positions, itself included) comes from the padding, so padding with the exclusion bias
+   * ({@link AttentionOps#EXCLUDED}) masks the band with no separate mask and no extra pass over
+   * the (B, H, Q, Wq, Kt) logits.
    */
   private Operand<T> skew(Operand<T> x, int tiles, int wq, int kt) {
-    // one zero before each row and Kt - W = Wq after: (B, H, Q, Wq, Kt + 1); read flat with row
-    // length Kt, row i starts i entries earlier, so x[i, j] lands at column i + 1 + j (< Kt), and
-    // the i entries before it come from the zeros after row i - 1 (i < Wq)
-    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w), s.scalar(0.0), 5, 4, 1, kt - w);
+    // one pad entry before each row and Kt - W = Wq after: (B, H, Q, Wq, Kt + 1); read flat with
+    // row length Kt, row i starts i entries earlier, so x[i, j] lands at column i + 1 + j (< Kt),
+    // columns 0 .. i come from the pad after row i - 1 and the one before row i, and columns
+    // after i + W from the pad after row i
+    Operand<T> rows = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, tiles, wq, w),
+        s.scalar(AttentionOps.EXCLUDED), 5, 4, 1, kt - w);
     Operand<T> flat = Shapes.reshape(tf, rows, -1, h, tiles, (long) wq * (kt + 1));
     Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, 0}, new long[] {-1, h, tiles, (long) wq * kt});
     return Shapes.reshape(tf, cut, -1, h, tiles, wq, kt);
@@ -373,18 +380,6 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
         new long[] {-1, h, c, (long) nq * slots});
     Operand<T> back = Shapes.transpose(tf, Shapes.reshape(tf, cut, -1, h, c, nq, slots), 0, 1, 3, 2, 4);
     return Shapes.reshape(tf, back, -1, h, (long) nq * c, slots);
-  }
-
-  /**
-   * Tile query i sees tile key column j iff i < j <= i + W: the W most recent positions, itself
-   * included. (1, 1, 1, Wq, Kt), from two ranges at run time (no Wq x Kt constant in the graph).
-   */
-  private Operand<T> bandBias(int wq, int kt) {
-    Operand<TInt32> i = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(wq), tf.constant(1)), 1, 1, 1, wq, 1);
-    Operand<TInt32> j = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(kt), tf.constant(1)), 1, 1, 1, 1, kt);
-    Operand<TBool> visible = tf.math.logicalAnd(tf.math.greater(j, i),
-        tf.math.lessEqual(j, tf.math.add(i, tf.constant(w))));
-    return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
   }
 
   /**
