@@ -44,8 +44,9 @@ class RecomputeLmTest {
   }
 
   /**
-   * Compiled pieces from one element on (the tiny layers are under {@link XlaPieces#INSTANCE}'s
-   * minimum): the layers rebuilt in the backward pass use them too, nested in the recompute function.
+   * Compiled pieces from one element on in the forward (the tiny layers are under {@link
+   * XlaPieces#INSTANCE}'s minimum): the layers rebuilt in the backward pass (plain ops) give the same
+   * gradients, dropout's piece and the rebuilt plain dropout dropping the same units.
    */
   @Test
   void withCompiledPiecesPreLnPaddedBlockAndPostLn() {

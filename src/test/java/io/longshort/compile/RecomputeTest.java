@@ -54,9 +54,9 @@ class RecomputeTest {
   }
 
   /**
-   * With compiled pieces (LayerNorm, GELU, dropout) from one element on, as {@code train} builds
-   * them: the blocks rebuilt in the backward pass use the same pieces, nested in the recompute
-   * function, and give the plain step's gradients.
+   * With compiled pieces (LayerNorm, GELU, dropout) from one element on in the forward, as {@code
+   * train} builds them: the blocks rebuilt in the backward pass (plain ops) give the plain step's
+   * gradients, dropout's piece and the rebuilt plain dropout dropping the same units.
    */
   @Test
   void withCompiledPiecesTheGradientsEqualThePlainStepsInFloat64() {
@@ -68,8 +68,8 @@ class RecomputeTest {
 
   /**
    * LayerNorm and GELU are compiled pieces in float32 only (dropout in any dtype): in float32 the
-   * rebuilt blocks run all three, and the step gives the plain step's loss and gradients up to
-   * float32's summation order (the same ops on the same values; 1e-5 against gradients of order 1).
+   * forward runs all three, the rebuilt blocks their plain ops, and the step gives the plain step's
+   * loss and gradients up to float32's rounding (1e-5 against gradients of order 1).
    */
   @Test
   void withAllCompiledPiecesTheGradientsEqualThePlainStepsInFloat32() {
@@ -128,19 +128,6 @@ class RecomputeTest {
         assertEquals(expected.contains(piece), calls > 0, "compiled pieces " + piece + " in " + dtype.getSimpleName());
       }
       List<Operand<T>> grads = Gradients.of(g.graph(), g.loss(), g.parameters().list(), dtype);
-      if (recompute) {
-        // each recompute function rebuilds its block with the forward's pieces: must-compile calls nested in it
-        List<org.tensorflow.proto.FunctionDef> rebuilds = g.graph().toGraphDef().getLibrary().getFunctionList().stream()
-            .filter(f -> f.getSignature().getName().contains("_recompute")).toList();
-        assertEquals(spec.layers(), rebuilds.size());
-        for (org.tensorflow.proto.FunctionDef f : rebuilds) {
-          for (String piece : expected) {
-            assertTrue(f.getNodeDefList().stream().anyMatch(n -> n.getName().matches("(.*/)?" + piece + "_carrier")
-                && f.getNodeDefList().stream().anyMatch(c -> c.getAttrMap().containsKey("_XlaMustCompile"))),
-                f.getSignature().getName() + " rebuilds " + piece + " as a compiled piece");
-          }
-        }
-      }
       List<Tensor> fed = inputs(0.1f);
       try {
         Session.Runner r = feed(g, fed).fetch(g.loss());
