@@ -70,7 +70,8 @@ public final class RecomputeStepMain {
     spec = layers > 0 ? spec.toBuilder().setLayers(layers).build() : spec;
     try (ModelGraph<TFloat32> g = ModelGraph.builder(n <= spec.maxLength() ? spec : spec.withMaxLength(n))
         .setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true)
-        .optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
+        // the step `train` builds (Trainer's Model.Build): compiled LayerNorm/GELU/dropout pieces, plain or recompute
+        .optCompiledPieces(XlaPieces.INSTANCE).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
       Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(100, 10_000), TFloat32.class);
       Random rnd = new Random(0);
       int[] ids = new int[batch * n];

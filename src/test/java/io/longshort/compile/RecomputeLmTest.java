@@ -43,9 +43,25 @@ class RecomputeLmTest {
         .optClampLen(2).optCposClampLen(3).build(), 1, 4);
   }
 
+  /**
+   * Compiled pieces from one element on in the forward (the tiny layers are under {@link
+   * XlaPieces#INSTANCE}'s minimum): the layers rebuilt in the backward pass (plain ops) give the same
+   * gradients, dropout's piece and the rebuilt plain dropout dropping the same units.
+   */
+  @Test
+  void withCompiledPiecesPreLnPaddedBlockAndPostLn() {
+    check(tiny().build(), 2, 7, XlaPieces.withMinElements(1));
+    check(tiny().setChunkRank(2).setChunkSize(4).setMemLen(12).optPreLn(false).optUseGelu(true).optUseBias(true)
+        .build(), 1, 4, XlaPieces.withMinElements(1));
+  }
+
   private static void check(TransformerLsSpec spec, int b, int m) {
-    List<double[]> plain = run(spec, b, m, false, 0.1f);
-    List<double[]> recomputed = run(spec, b, m, true, 0.1f);
+    check(spec, b, m, XlaPieces.INSTANCE);
+  }
+
+  private static void check(TransformerLsSpec spec, int b, int m, XlaPieces pieces) {
+    List<double[]> plain = run(spec, b, m, false, 0.1f, pieces);
+    List<double[]> recomputed = run(spec, b, m, true, 0.1f, pieces);
     assertEquals(plain.size(), recomputed.size());
     double worst = 0;
     for (int i = 0; i < plain.size(); i++) {
@@ -56,18 +72,20 @@ class RecomputeLmTest {
     }
     assertTrue(worst <= 1e-6, "largest difference " + worst);
     // dropout was on: without it the loss differs
-    assertTrue(Math.abs(plain.get(0)[0] - run(spec, b, m, false, 0f).get(0)[0]) > 1e-6, "the dropout masks were applied");
+    assertTrue(Math.abs(plain.get(0)[0] - run(spec, b, m, false, 0f, pieces).get(0)[0]) > 1e-6, "the dropout masks were applied");
   }
 
   /** [loss], log-probs, next cache, then every parameter's gradient, flattened, in parameter order. */
-  private static List<double[]> run(TransformerLsSpec spec, int b, int m, boolean recompute, float rate) {
+  private static List<double[]> run(TransformerLsSpec spec, int b, int m, boolean recompute, float rate,
+      XlaPieces pieces) {
     try (TransformerLsLm<TFloat64> lm = TransformerLsLm.buildForTraining(spec, TFloat64.class, b, m, 3, null,
-        XlaPieces.INSTANCE, recompute ? Recompute.INSTANCE : null)) {
+        pieces, recompute ? Recompute.INSTANCE : null)) {
       // one carrier per layer: the gradients below come through the recompute functions
       long carriers = 0;
       for (var it = lm.graph().operations(); it.hasNext(); ) {
         var op = it.next();
-        carriers += op.type().equals("IdentityN") && op.name().contains("_carrier") ? 1 : 0;
+        // the compiled pieces' carriers are named after the piece (layer_norm_carrier, gelu_carrier, ...)
+        carriers += op.type().equals("IdentityN") && op.name().matches("(.*/)?layer_\\d+_carrier") ? 1 : 0;
       }
       assertEquals(recompute ? spec.layers() : 0, carriers);
       Random rnd = new Random(17);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Gradients;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
@@ -25,6 +26,7 @@ import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TFloating;
 
 /**
  * Recomputation (gradient checkpointing) changes where the activations come from, not the
@@ -47,35 +49,85 @@ class RecomputeTest {
   void gradientsEqualThePlainStepsInFloat64() {
     for (ModelSpec spec : List.of(spec(Pooling.MEAN, false), spec(Pooling.CLS_LAST_LAYER, false),
         spec(Pooling.MEAN, true))) {
-      double[][] plain = lossAndGradients(spec, false);
-      double[][] recomputed = lossAndGradients(spec, true);
-      assertEquals(plain.length, recomputed.length);
-      double worst = 0;
-      for (int i = 0; i < plain.length; i++) {
-        assertEquals(plain[i].length, recomputed[i].length);
-        for (int j = 0; j < plain[i].length; j++) {
-          worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
-        }
-      }
-      assertTrue(worst <= 1e-6, "largest difference " + worst + " (" + spec.pooling() + ", tied " + spec.tiedLayers() + ")");
-      // dropout was on: a step without it gives another loss
-      assertTrue(Math.abs(plain[0][0] - lossWithoutDropout(spec)) > 1e-6, "the dropout masks were applied");
+      check(spec, null);
     }
   }
 
+  /**
+   * With compiled pieces (LayerNorm, GELU, dropout) from one element on in the forward, as {@code
+   * train} builds them: the blocks rebuilt in the backward pass (plain ops) give the plain step's
+   * gradients, dropout's piece and the rebuilt plain dropout dropping the same units.
+   */
+  @Test
+  void withCompiledPiecesTheGradientsEqualThePlainStepsInFloat64() {
+    for (ModelSpec spec : List.of(spec(Pooling.MEAN, false), spec(Pooling.CLS_LAST_LAYER, false),
+        spec(Pooling.MEAN, true))) {
+      check(spec, XlaPieces.withMinElements(1));
+    }
+  }
+
+  /**
+   * LayerNorm and GELU are compiled pieces in float32 only (dropout in any dtype): in float32 the
+   * forward runs all three, the rebuilt blocks their plain ops, and the step gives the plain step's
+   * loss and gradients up to float32's rounding (1e-5 against gradients of order 1).
+   */
+  @Test
+  void withAllCompiledPiecesTheGradientsEqualThePlainStepsInFloat32() {
+    ModelSpec spec = spec(Pooling.CLS_LAST_LAYER, false);
+    CompiledPieces pieces = XlaPieces.withMinElements(1);
+    double[][] plain = lossAndGradients(spec, false, pieces, TFloat32.class);
+    double[][] recomputed = lossAndGradients(spec, true, pieces, TFloat32.class);
+    double worst = 0;
+    for (int i = 0; i < plain.length; i++) {
+      for (int j = 0; j < plain[i].length; j++) {
+        worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
+      }
+    }
+    assertTrue(worst <= 1e-5, "largest difference " + worst);
+  }
+
+  private static void check(ModelSpec spec, CompiledPieces pieces) {
+    double[][] plain = lossAndGradients(spec, false, pieces, TFloat64.class);
+    double[][] recomputed = lossAndGradients(spec, true, pieces, TFloat64.class);
+    assertEquals(plain.length, recomputed.length);
+    double worst = 0;
+    for (int i = 0; i < plain.length; i++) {
+      assertEquals(plain[i].length, recomputed[i].length);
+      for (int j = 0; j < plain[i].length; j++) {
+        worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
+      }
+    }
+    assertTrue(worst <= 1e-6, "largest difference " + worst + " (" + spec.pooling() + ", tied " + spec.tiedLayers()
+        + ", pieces " + (pieces != null) + ")");
+    // dropout was on: a step without it gives another loss
+    assertTrue(Math.abs(plain[0][0] - lossWithoutDropout(spec)) > 1e-6, "the dropout masks were applied");
+  }
+
   /** [loss], then each parameter's gradient, flattened, in parameter order. */
-  private static double[][] lossAndGradients(ModelSpec spec, boolean recompute) {
-    try (ModelGraph<TFloat64> g = ModelGraph.builder(spec).setDtype(TFloat64.class).setBatch(B).setLength(N).optSeed(3)
-        .optTraining(true).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
+  private static <T extends TFloating> double[][] lossAndGradients(ModelSpec spec, boolean recompute,
+      CompiledPieces pieces, Class<T> dtype) {
+    try (ModelGraph<T> g = ModelGraph.builder(spec).setDtype(dtype).setBatch(B).setLength(N).optSeed(3)
+        .optTraining(true).optCompiledPieces(pieces).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
       assertEquals(recompute, g.recompute());
       // one carrier per block application: the gradients below come through the recompute functions
       long carriers = 0;
       for (java.util.Iterator<org.tensorflow.GraphOperation> it = g.graph().operations(); it.hasNext(); ) {
         org.tensorflow.GraphOperation op = it.next();
-        carriers += op.type().equals("IdentityN") && op.name().contains("_carrier") ? 1 : 0;
+        // the compiled pieces' carriers are named after the piece (layer_norm_carrier, gelu_carrier, ...)
+        carriers += op.type().equals("IdentityN") && op.name().matches("(.*/)?transformer(_\\d+)?_carrier") ? 1 : 0;
       }
       assertEquals(recompute ? spec.layers() : 0, carriers);
-      List<Operand<TFloat64>> grads = Gradients.of(g.graph(), g.loss(), g.parameters().list(), TFloat64.class);
+      // the pieces the forward (and so the rebuilt blocks) use: dropout in any dtype, LayerNorm and GELU in float32
+      List<String> expected = pieces == null ? List.of()
+          : dtype == TFloat32.class ? List.of("dropout_\\d+", "layer_norm", "gelu") : List.of("dropout_\\d+");
+      for (String piece : List.of("dropout_\\d+", "layer_norm", "gelu")) {
+        long calls = 0;
+        for (java.util.Iterator<org.tensorflow.GraphOperation> it = g.graph().operations(); it.hasNext(); ) {
+          calls += it.next().name().matches("(.*/)?" + piece + "_carrier") ? 1 : 0;
+        }
+        assertEquals(expected.contains(piece), calls > 0, "compiled pieces " + piece + " in " + dtype.getSimpleName());
+      }
+      List<Operand<T>> grads = Gradients.of(g.graph(), g.loss(), g.parameters().list(), dtype);
       List<Tensor> fed = inputs(0.1f);
       try {
         Session.Runner r = feed(g, fed).fetch(g.loss());
@@ -105,7 +157,7 @@ class RecomputeTest {
     }
   }
 
-  private static Session.Runner feed(ModelGraph<TFloat64> g, List<Tensor> fed) {
+  private static Session.Runner feed(ModelGraph<?> g, List<Tensor> fed) {
     return g.session().runner().feed(g.inputs().get("input_ids"), fed.get(0)).feed(g.inputs().get("mask"), fed.get(1))
         .feed(g.labels(), fed.get(2)).feed(g.dropoutSeed(), fed.get(3)).feed(g.dropoutRate(), fed.get(4));
   }
