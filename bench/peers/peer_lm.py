@@ -17,13 +17,12 @@ not changed.
 """
 import argparse
 import os
-import subprocess
 import sys
 import time
 
-# libgomp reads this when torch loads: with spinning (ACTIVE) OpenMP threads, theirs ran 5-10x
-# slower on a loaded machine (2 cores, load 10); PASSIVE is their best there. Override it to compare.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# peers_common sets OMP_WAIT_POLICY=PASSIVE before torch loads: with spinning (ACTIVE) OpenMP threads,
+# theirs ran 5-10x slower on a loaded machine (2 cores, load 10). Set it yourself to compare.
+from peers_common import JavaPeer, interleaved, load_average, pin_threads, shown_args  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
@@ -86,71 +85,27 @@ def torch_matmul_ms(n, runs=5):
     return best * 1e3
 
 
-class Ours:
+class Ours(JavaPeer):
     """PeerLmBench over a pipe."""
 
     def __init__(self, java, cp, pin):
-        cmd = (pin or []) + [java, "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0",
-                             "-cp", cp, "io.longshort.bench.PeerLmBench"]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-
-    def ask(self, line):
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        while True:
-            reply = self.proc.stdout.readline()
-            if not reply:
-                raise RuntimeError("PeerLmBench exited on: " + line)
-            if reply.startswith(("ok ", "ms ")):
-                return reply.split()[1]
-            # anything else (TF's log lines go to stderr) is skipped
+        super().__init__("PeerLmBench", java, cp, pin)
 
     def build(self, name, layers, width, heads, inner, block, mem_len):
         self.ask(f"build {name} {layers} {width} {heads} {inner} {block} {mem_len}")
 
-    def run(self, name, mode):
-        return float(self.ask(f"run {name} {mode}"))
-
     def matmul_ms(self, n):
         """Our matmul line (MatmulReference, XLA off): the fastest of 5 (n, n) float32 products."""
-        return float(self.ask(f"matmul {n}"))
+        return float(self.ask(f"matmul {n}")[0][1])
 
     def close(self, name):
         self.ask(f"close {name}")
-
-    def quit(self):
-        self.proc.stdin.write("quit\n")
-        self.proc.stdin.close()
-        self.proc.wait()
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return f.read().split()[0]
-
-
-def interleaved(theirs, ours, name, rounds, modes=("fwd", "train")):
-    """Fastest of `rounds` per side and mode; each round runs theirs then ours for every mode."""
-    best = {(side, m): float("inf") for side in ("theirs", "ours") for m in modes}
-    for _ in range(rounds):
-        for m in modes:
-            best[("theirs", m)] = min(best[("theirs", m)], theirs.run(m))
-            best[("ours", m)] = min(best[("ours", m)], ours.run(name, m))
-    return best
 
 
 def target(size, block, theirs_ms):
     """#26's target for our forward + backward: 0.8x theirs at block 256, 0.6x at 2048 (the small size)."""
     factor = {256: 0.8, 2048: 0.6}.get(block) if size == SMALL else None
     return f"{factor}x = {factor * theirs_ms:.1f}" if factor else "-"
-
-
-def shown_args():
-    """argv without the machine's classpath."""
-    out = []
-    for i, arg in enumerate(sys.argv[1:]):
-        out.append("CP" if i > 0 and sys.argv[i] == "--java-cp" else arg)
-    return out
 
 
 def main():
@@ -170,14 +125,7 @@ def main():
     if not os.path.isfile(os.path.join(folder, "model.py")):
         sys.exit(f"--authors: {a.authors} has no autoregressive/model_lib/model.py; see bench/peers/README.md")
     model_cls = load_authors(folder)
-    torch.set_num_threads(a.threads)
-    torch.set_num_interop_threads(1)
-    # our side: TF sizes its thread pools from the CPUs the process may run on
-    pin = None
-    if len(os.sched_getaffinity(0)) > a.threads:
-        cpus = sorted(os.sched_getaffinity(0))[:a.threads]
-        os.sched_setaffinity(0, cpus)  # theirs on the same CPUs
-        pin = ["taskset", "-c", ",".join(map(str, cpus))]
+    pin = pin_threads(torch, a.threads)
     ours = Ours(a.java, a.java_cp, pin)
     load_start = load_average()
     started = time.time()
@@ -194,7 +142,7 @@ def main():
         print(f"building {name}", file=sys.stderr, flush=True)
         theirs = Theirs(model_cls, block=block, mem_len=a.mem_len, **size)
         ours.build(name, size["layers"], size["width"], size["heads"], size["inner"], block, a.mem_len)
-        best = interleaved(theirs, ours, name, rounds)
+        best = interleaved(theirs, ours, name, rounds, ("fwd", "train"))
         flops = theirs.flops()
         ours.close(name)
         del theirs

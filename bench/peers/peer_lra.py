@@ -20,13 +20,12 @@ mixed_precision is CUDA autocast, off on a CPU).
 """
 import argparse
 import os
-import subprocess
 import sys
 import time
 from types import SimpleNamespace
 
-# libgomp reads this when torch loads; see bench/peers/README.md (PASSIVE is their best under load)
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# peers_common sets OMP_WAIT_POLICY=PASSIVE before torch loads (bench/peers/README.md)
+from peers_common import JavaPeer, interleaved, load_average, pin_threads, shown_args  # noqa: E402
 import torch  # noqa: E402
 
 LISTOPS = dict(length=2048, batch=32)
@@ -104,56 +103,11 @@ class TheirLayer:
         return (time.perf_counter() - t0) * 1e3
 
 
-class Ours:
+class Ours(JavaPeer):
     """PeerLraBench over a pipe."""
 
     def __init__(self, java, cp, pin):
-        cmd = (pin or []) + [java, "-Dorg.bytedeco.javacpp.maxPhysicalBytes=0", "-Dorg.bytedeco.javacpp.maxBytes=0",
-                             "-cp", cp, "io.longshort.bench.PeerLraBench"]
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-
-    def ask(self, line):
-        """The reply's fields and the lines before it (parameter shapes)."""
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        before = []
-        while True:
-            reply = self.proc.stdout.readline()
-            if not reply:
-                raise RuntimeError("PeerLraBench exited on: " + line)
-            if reply.startswith(("ok ", "ms ")):
-                return reply.split(), before
-            before.append(reply.rstrip("\n"))
-
-    def run(self, name, mode):
-        return float(self.ask(f"run {name} {mode}")[0][1])
-
-    def quit(self):
-        self.proc.stdin.write("quit\n")
-        self.proc.stdin.close()
-        self.proc.wait()
-
-
-def load_average():
-    with open("/proc/loadavg") as f:
-        return f.read().split()[0]
-
-
-def interleaved(theirs, ours, name, rounds, modes):
-    best = {(side, m): float("inf") for side in ("theirs", "ours") for m in modes}
-    for _ in range(rounds):
-        for m in modes:
-            best[("theirs", m)] = min(best[("theirs", m)], theirs.run(m))
-            best[("ours", m)] = min(best[("ours", m)], ours.run(name, m))
-    return best
-
-
-def shown_args():
-    """argv without the machine's classpath."""
-    out = []
-    for i, arg in enumerate(sys.argv[1:]):
-        out.append("CP" if i > 0 and sys.argv[i] == "--java-cp" else arg)
-    return out
+        super().__init__("PeerLraBench", java, cp, pin)
 
 
 def main():
@@ -173,13 +127,7 @@ def main():
     if not os.path.isfile(os.path.join(lra, "attention_transformer_ls.py")):
         sys.exit(f"--authors: {a.authors} has no lra/attention_transformer_ls.py; see bench/peers/README.md")
     sys.path.insert(0, lra)
-    torch.set_num_threads(a.threads)
-    torch.set_num_interop_threads(1)
-    pin = None
-    if len(os.sched_getaffinity(0)) > a.threads:
-        cpus = sorted(os.sched_getaffinity(0))[:a.threads]
-        os.sched_setaffinity(0, cpus)
-        pin = ["taskset", "-c", ",".join(map(str, cpus))]
+    pin = pin_threads(torch, a.threads)
     ours = Ours(a.java, a.java_cp, pin)
     load_start = load_average()
     started = time.time()

@@ -35,6 +35,16 @@ public final class Dropout {
     return new Dropout(seed, rate);
   }
 
+  /**
+   * {@link #training} for a model whose configured rate (the rate its training step feeds) is
+   * {@code configuredRate}, or {@link #none} when that is 0: the seed and rate inputs then stay in
+   * the graph, unused, and no mask is hashed for a rate of 0 (the authors' LRA settings train at 0).
+   */
+  public static Dropout forRate(double configuredRate, Operand<TInt64> seed,
+      Operand<org.tensorflow.types.TFloat32> rate) {
+    return configuredRate > 0 ? training(seed, rate) : none();
+  }
+
   public boolean active() {
     return seed != null;
   }

@@ -124,10 +124,8 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     // training: dropout, LayerNorm and GELU as compiled pieces when the builder was given them
     GraphScope<T> root = training && pieces != null ? scope.withCompiledPieces(pieces) : scope;
     Ops tf = root.tf();
-    // a spec without dropout builds none: the dropout_seed and dropout_rate inputs stay, unused, and no
-    // mask is hashed for rate 0 (the authors' LRA settings train at dropout 0)
-    Dropout dropout = training && spec.dropout() > 0
-        ? Dropout.training((Operand<TInt64>) in.get(in.size() - 2),
+    Dropout dropout = training
+        ? Dropout.forRate(spec.dropout(), (Operand<TInt64>) in.get(in.size() - 2),
             (Operand<org.tensorflow.types.TFloat32>) in.get(in.size() - 1))
         : Dropout.none();
     Encoder<T> encoder = new Encoder<>(root.child("model"), spec, dropout,

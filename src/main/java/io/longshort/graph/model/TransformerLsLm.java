@@ -135,9 +135,7 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
       Operand<TInt64> seed, Operand<TFloat32> rate, CompiledPieces pieces, Recomputation recompute) {
     // training: dropout, LayerNorm and GELU as compiled pieces when the caller gives them
     GraphScope<T> root = seed == null || pieces == null ? scope : scope.withCompiledPieces(pieces);
-    // a spec without dropout builds none (as ModelGraph): the dropout_seed and dropout_rate inputs stay,
-    // unused, and no mask is hashed for the rate 0 that the step would feed
-    Dropout dropout = seed == null || spec.dropout() <= 0 ? Dropout.none() : Dropout.training(seed, rate);
+    Dropout dropout = seed == null ? Dropout.none() : Dropout.forRate(spec.dropout(), seed, rate);
     TransformerLsLayers.BlockOutputs<T> out = new TransformerLsLayers<>(root, spec, dropout, recompute)
         .block(ids, cache);
     List<Operand<?>> results = new ArrayList<>(List.of(out.logprobs(), out.nextCache()));
