@@ -105,6 +105,11 @@ final class TrainImageCommand implements Callable<Integer> {
       + " the best stays besides (default: ${DEFAULT-VALUE}).")
   int keep;
 
+  @Option(names = "--recompute", description = "Gradient checkpointing (the authors' --attention_grad_checkpointing):"
+      + " keep only each block's input and rebuild its activations in the backward pass; the same gradients in"
+      + " less memory and more time. A run may resume with or without it.")
+  boolean recompute;
+
   @Option(names = "--export", paramLabel = "DIR", description = "Write the trained model as a SavedModel into DIR (must not exist).")
   Path export;
 
@@ -159,15 +164,17 @@ final class TrainImageCommand implements Callable<Integer> {
         .optSchedule(OptimizerSpec.Schedule.COSINE).optWarmup(warm)
         .optTotalSteps(Math.toIntExact(Math.max(1, steps))).build();
     PrintWriter out = command.commandLine().getOut();
-    out.printf(Locale.ROOT, "train-image: %d training, %d held-out images, %d classes (chance %.3f)%n",
-        train.size(), eval.size(), spec.classes(), 1.0 / spec.classes());
+    out.printf(Locale.ROOT, "train-image: %d training, %d held-out images, %d classes (chance %.3f)%s%n",
+        train.size(), eval.size(), spec.classes(), 1.0 / spec.classes(),
+        recompute ? ", blocks recomputed in the backward pass" : "");
     out.flush();
     long started = System.nanoTime();
     long every = Math.max(1, steps / 20);
     try (ImageTrainer trainer = new ImageTrainer(spec, opt, batch.value(), seed.value(),
         cropPadding > 0 || !noFlip ? new Augmenter(cropPadding, !noFlip, seed.value()) : null, run.valueOrNull(), checkpointEvery, keep,
         // the decoded images and labels: the same data whatever files or generator gave them
-        ContentFingerprint.ofArrays(List.of(train.pixels(), eval.pixels()), List.of(train.labels(), eval.labels())))) {
+        ContentFingerprint.ofArrays(List.of(train.pixels(), eval.pixels()), List.of(train.labels(), eval.labels())),
+        recompute)) {
       if (trainer.updates() > 0) {
         out.printf(Locale.ROOT, "resuming at step %d of %d%n", trainer.updates(), steps);
         out.flush();

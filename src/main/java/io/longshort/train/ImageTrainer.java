@@ -68,6 +68,17 @@ public final class ImageTrainer implements AutoCloseable {
    */
   public ImageTrainer(VisionSpec spec, OptimizerSpec optimizerSpec, int batchSize, long seed, Augmenter augmenter,
       Path runDir, int checkpointEvery, int keep, String dataFingerprint) {
+    this(spec, optimizerSpec, batchSize, seed, augmenter, runDir, checkpointEvery, keep, dataFingerprint, false);
+  }
+
+  /**
+   * @param recompute gradient checkpointing ({@code train-image --recompute},
+   *     {@link VisionModelGraph.Builder#optRecompute}): each block's activations are rebuilt in the
+   *     backward pass from its input; the same gradients in less memory and more time. A run may
+   *     resume with or without it (its checkpoints are the same).
+   */
+  public ImageTrainer(VisionSpec spec, OptimizerSpec optimizerSpec, int batchSize, long seed, Augmenter augmenter,
+      Path runDir, int checkpointEvery, int keep, String dataFingerprint, boolean recompute) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= 1");
     }
@@ -96,7 +107,8 @@ public final class ImageTrainer implements AutoCloseable {
       throw new java.io.UncheckedIOException(e);
     }
     try {
-      graph = VisionModelGraph.buildForTraining(spec, TFloat32.class, -1, seed);
+      graph = VisionModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).optSeed(seed).optTraining(true)
+          .optRecompute(recompute ? io.longshort.compile.Recompute.INSTANCE : null).build();
     } catch (RuntimeException e) {
       run.closeAfter(e);
       throw e;

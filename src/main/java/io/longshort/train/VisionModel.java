@@ -49,7 +49,8 @@ final class VisionModel implements Model<TFloat32> {
       throw new IllegalArgumentException("vision models train in float32 (bf16 is for token models)");
     }
     // any batch: the evaluation's last batch may be smaller
-    return VisionModelGraph.buildForTraining(spec, TFloat32.class, -1, b.seed());
+    return VisionModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(-1).optSeed(b.seed()).optTraining(true)
+        .optRecompute(b.recompute()).build();
   }
 
   @Override

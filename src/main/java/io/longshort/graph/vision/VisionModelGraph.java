@@ -9,6 +9,7 @@ import io.longshort.graph.core.Precision;
 import io.longshort.graph.core.Shapes;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.PreLnBlock;
+import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.attention.TransformerBlock;
 import io.longshort.graph.model.GraphModel;
 import io.longshort.graph.model.ModelGraph;
@@ -18,6 +19,7 @@ import io.longshort.graph.model.TrainableModel;
 import io.longshort.spec.VisionSpec;
 import io.longshort.spec.VisionStage;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
@@ -43,6 +45,9 @@ import org.tensorflow.types.family.TFloating;
  * (B, classes). A training graph adds {@code labels} int32 (B), {@code loss} (mean cross-entropy,
  * float32 at least) and {@code hits} (B, 1 where the arg-max is the label).
  *
+ * <p>A training graph may recompute its blocks ({@link Builder#optRecompute}): each block's
+ * activations are rebuilt in the backward pass from its input.
+ *
  * <p>Letters: B batch, I image side, Ch channels, G global tokens, X grid side, D width.
  * Stochastic depth and dropout, which the authors use on ImageNet, are not built.
  */
@@ -55,9 +60,13 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
   private final Map<String, Operand<?>> outputs = new LinkedHashMap<>();
   private Placeholder<TInt32> labels;
   private Operand<?> loss;
+  /** Rebuilds each block's activations in the backward pass, or null ({@link Builder#optRecompute}). */
+  private final Recomputation recomputation;
 
-  private VisionModelGraph(VisionSpec spec, Class<T> dtype, long batch, long seed, boolean training) {
+  private VisionModelGraph(VisionSpec spec, Class<T> dtype, long batch, long seed, boolean training,
+      Recomputation recomputation) {
     this.spec = spec;
+    this.recomputation = recomputation;
     try {
       params = new Parameters<>(graph, dtype, seed);
       GraphScope<T> root = GraphScope.root(params);
@@ -79,13 +88,23 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
   /** An inference graph; {@code batch} -1 takes any batch size. */
   public static <T extends TFloating> VisionModelGraph<T> build(VisionSpec spec, Class<T> dtype, long batch,
       long seed) {
-    return new VisionModelGraph<>(spec, dtype, batch, seed, false);
+    return builder(spec).setDtype(dtype).setBatch(batch).optSeed(seed).build();
   }
 
   /** A graph with labels, loss and hits. */
   public static <T extends TFloating> VisionModelGraph<T> buildForTraining(VisionSpec spec, Class<T> dtype,
       long batch, long seed) {
-    return new VisionModelGraph<>(spec, dtype, batch, seed, true);
+    return builder(spec).setDtype(dtype).setBatch(batch).optSeed(seed).optTraining(true).build();
+  }
+
+  /** A graph of {@code spec}, configured by the builder's options (dtype and batch required). */
+  public static Builder builder(VisionSpec spec) {
+    return new Builder(spec);
+  }
+
+  /** Whether each block's activations are rebuilt in the backward pass ({@link Builder#optRecompute}). */
+  public boolean recompute() {
+    return recomputation != null;
   }
 
   private Operand<T> forward(GraphScope<T> root, Operand<T> image) {
@@ -105,16 +124,14 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
       side = spec.gridSide(i);
       int hidden = VisionSpec.hiddenWidth(d, spec.mlpRatio());
       for (int j = 0; j < st.depth(); j++) {
-        // the authors' MsViT names: layer<i>.<2j+1>.{norm, attn.*}, layer<i>.<2j+2>.{norm, mlp.fc1, mlp.fc2}
-        GraphScope<T> attnBlock = layer.child(Integer.toString(2 * j + 1));
-        GraphScope<T> mlpBlock = layer.child(Integer.toString(2 * j + 2));
-        PreLnBlock<T> block = new PreLnBlock<>(attnBlock, attnBlock.child("norm"), mlpBlock.child("norm"),
-            mlpBlock.child("mlp").child("fc1"), mlpBlock.child("mlp").child("fc2"), d, hidden,
-            spec.layerNormEpsilon(), Dropout.none());
+        int index = j;
         int gridSide = side;
-        // (B, G + X*X, D)
-        x = block.apply(x, normed -> ImageAttention.apply(attnBlock.child("attn"), st.attention(), normed, gridSide,
-            gridSide));
+        Class<T> type = x.type();
+        // (B, G + X*X, D); recomputed, the block's one input is x (the model has no dropout or drop-path
+        // whose seed and rate it would take besides), rebuilt in a scope named as `layer`
+        x = recomputation == null ? block(layer, st, index, hidden, gridSide, x)
+            : recomputation.apply(layer, "layer" + (i + 1) + "_block" + j, List.of(x), 1,
+                (bs, a) -> block(bs, st, index, hidden, gridSide, a.get(0).expect(type)));
       }
       if (i + 1 < spec.stages().size()) {
         // drop the global tokens: (B, X, X, D)
@@ -130,6 +147,92 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
         ? Shapes.reshape(tf, Shapes.slice(tf, normed, new long[] {0, 0, 0}, new long[] {-1, 1, d}), -1, d)
         : tf.math.mean(normed, tf.constant(1), Mean.keepDims(false));
     return Linear.create(root.child("head"), d, spec.classes()).apply(pooled);
+  }
+
+  /**
+   * Options of a {@link VisionModelGraph}: its dtype and batch (-1: any), the parameters' seed,
+   * training (labels, loss and hits) and recomputation.
+   */
+  public static final class Builder {
+    private final VisionSpec spec;
+    private Class<? extends TFloating> dtype;
+    private Long batch;
+    private long seed;
+    private boolean training;
+    private Recomputation recomputation;
+
+    private Builder(VisionSpec spec) {
+      this.spec = java.util.Objects.requireNonNull(spec, "spec");
+    }
+
+    public Builder setDtype(Class<? extends TFloating> dtype) {
+      this.dtype = dtype;
+      return this;
+    }
+
+    /** The batch the images placeholder takes; -1 for any. */
+    public Builder setBatch(long batch) {
+      this.batch = batch;
+      return this;
+    }
+
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Adds {@code labels}, {@code loss}, {@code losses} and {@code hits}. */
+    public Builder optTraining(boolean training) {
+      this.training = training;
+      return this;
+    }
+
+    /**
+     * Gradient checkpointing (the authors' {@code --attention_grad_checkpointing}, as
+     * {@link ModelGraph.Builder#optRecompute}): a training graph keeps only each block's input, and
+     * the backward pass rebuilds the block's activations from it ({@code recomputation}:
+     * {@code io.longshort.compile.Recompute.INSTANCE}; null: off). The same gradients as without, in
+     * less memory and more time. Training graphs only.
+     */
+    public Builder optRecompute(Recomputation recomputation) {
+      this.recomputation = recomputation;
+      return this;
+    }
+
+    /** The graph, in the dtype given to {@link #setDtype} (the caller names it: {@code VisionModelGraph<TFloat32>}). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public <T extends TFloating> VisionModelGraph<T> build() {
+      if (dtype == null || batch == null) {
+        throw new IllegalStateException("VisionModelGraph.Builder: " + (dtype == null ? "dtype" : "batch")
+            + " is required (setDtype, setBatch)");
+      }
+      if (batch == 0 || batch < -1) {
+        throw new IllegalArgumentException("VisionModelGraph.Builder: batch (" + batch + ") must be >= 1, or -1 for any");
+      }
+      if (recomputation != null && !training) {
+        throw new IllegalArgumentException("VisionModelGraph.Builder: recompute is for training graphs"
+            + " (optTraining(true))");
+      }
+      return new VisionModelGraph(spec, dtype, batch, seed, training, recomputation);
+    }
+  }
+
+  /**
+   * Block j of a stage, in the stage's scope {@code layer} (its parameters named as MsViT's:
+   * {@code layer<i>.<2j+1>.{norm, attn.*}}, {@code layer<i>.<2j+2>.{norm, mlp.fc1, mlp.fc2}}).
+   *
+   * @param x (B, G + X*X, D)
+   * @return (B, G + X*X, D)
+   */
+  private Operand<T> block(GraphScope<T> layer, VisionStage st, int j, int hidden,
+      int gridSide, Operand<T> x) {
+    GraphScope<T> attnBlock = layer.child(Integer.toString(2 * j + 1));
+    GraphScope<T> mlpBlock = layer.child(Integer.toString(2 * j + 2));
+    PreLnBlock<T> block = new PreLnBlock<>(attnBlock, attnBlock.child("norm"), mlpBlock.child("norm"),
+        mlpBlock.child("mlp").child("fc1"), mlpBlock.child("mlp").child("fc2"), st.width(), hidden,
+        spec.layerNormEpsilon(), Dropout.none());
+    return block.apply(x, normed -> ImageAttention.apply(attnBlock.child("attn"), st.attention(), normed, gridSide,
+        gridSide));
   }
 
   /** The classifier loss of {@link ModelGraph}: "loss", "losses" and "hits" in the outputs. */
