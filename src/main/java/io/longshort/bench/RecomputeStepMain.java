@@ -5,9 +5,12 @@ import io.longshort.compile.XlaPieces;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.model.TransformerLsLm;
+import io.longshort.graph.vision.VisionModelGraph;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.TransformerLsSpec;
+import io.longshort.spec.VisionSpec;
+import io.longshort.train.AdamW;
 import io.longshort.train.Optimizer;
 import io.longshort.train.OptimizerSpec;
 import io.longshort.train.PlainStep;
@@ -34,7 +37,9 @@ import org.tensorflow.types.TInt64;
  * widened to N when N is longer, {@link ModelSpec#withMaxLength}), or a shipped setting of the
  * authors' LM ({@link TransformerLsSetting#SHIPPED}; N the block, and the cache that of the phase
  * whose block is N, else N; the phase's dropout and optimizer; the cache fed is random, as a
- * mid-stream block reads it).
+ * mid-stream block reads it), or a shipped vision config ({@link VisionSpec#SHIPPED}; N the image
+ * side, the config's own or another that its patch sizes divide; random normalised pixels and
+ * labels; AdamW as {@code train-image} builds it; the step {@code train-image} runs).
  *
  * <p>args: CONFIG N BATCH plain|recompute STEPS [LAYERS] (timed steps after one warm-up step; 0: the
  * warm-up only; LAYERS: the model with that many blocks or layers instead of its own, for the trend
@@ -53,8 +58,14 @@ public final class RecomputeStepMain {
     boolean recompute = args[3].equals("recompute");
     int steps = Integer.parseInt(args[4]);
     boolean lm = TransformerLsSetting.SHIPPED.contains(args[0]);
+    boolean vision = VisionSpec.SHIPPED.contains(args[0]);
     int layers = args.length == 6 ? Integer.parseInt(args[5]) : 0;
+    if (vision && layers > 0) {
+      throw new IllegalArgumentException("LAYERS (" + layers + ") is for token models; vision config " + args[0]
+          + " keeps its stages' depths");
+    }
     double[] ms = lm ? lmSteps(args[0], n, batch, recompute, steps, layers)
+        : vision ? visionSteps(args[0], n, batch, recompute, steps)
         : classifierSteps(args[0], n, batch, recompute, steps, layers);
     StringBuilder times = new StringBuilder();
     for (double t : ms) {
@@ -96,6 +107,35 @@ public final class RecomputeStepMain {
             .feed(g.dropoutRate(), fed.get(4)).addTarget(opt.update()).fetch(g.loss()));
       } finally {
         fed.forEach(Tensor::close);
+      }
+    }
+  }
+
+  private static double[] visionSteps(String config, int side, int batch, boolean recompute, int steps)
+      throws IOException {
+    VisionSpec s = VisionSpec.load(config);
+    VisionSpec spec = side == s.imageSize() ? s
+        : new VisionSpec(side, s.channels(), s.classes(), s.mlpRatio(), s.layerNormEpsilon(), s.avgPool(), s.stages());
+    // the step train-image builds (ImageTrainer): float32, no compiled pieces, plain or recompute
+    try (VisionModelGraph<TFloat32> g = VisionModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch)
+        .optSeed(1).optTraining(true).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
+      OptimizerSpec adamw = AdamW.builder().setLearningRate(1e-3).optEpsilon(1e-8).optWeightDecay(0.05)
+          .optSchedule(OptimizerSpec.Schedule.COSINE).optWarmup(10).optTotalSteps(1000).build();
+      Optimizer<TFloat32> opt = PlainStep.optimizer(g, adamw, TFloat32.class);
+      Random rnd = new Random(0);
+      float[] pixels = new float[batch * side * side * spec.channels()];
+      for (int i = 0; i < pixels.length; i++) {
+        pixels[i] = (float) rnd.nextGaussian();
+      }
+      int[] labels = new int[batch];
+      for (int i = 0; i < batch; i++) {
+        labels[i] = rnd.nextInt(spec.classes());
+      }
+      try (Tensor images = g.imagesTensor(batch, pixels);
+          Tensor fedLabels = HostTensors.ints(new long[] {batch}, labels)) {
+        pixels = null; // the host copy is not needed again: the peak is the step's
+        return time(steps, () -> g.session().runner().feed(g.images(), images).feed(g.labels(), fedLabels)
+            .addTarget(opt.update()).fetch(g.loss()));
       }
     }
   }
