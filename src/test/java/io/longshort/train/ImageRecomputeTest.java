@@ -1,5 +1,6 @@
 package io.longshort.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,11 +10,13 @@ import io.longshort.data.Dataset;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
 import io.longshort.data.images.SyntheticImages;
+import io.longshort.export.SavedModelWriter;
 import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.vision.VisionModelGraph;
 import io.longshort.spec.VisionSpec;
 import io.longshort.weights.Safetensors;
+import io.longshort.weights.SafetensorsWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,6 +27,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.SignatureDef;
+import org.tensorflow.types.TFloat32;
 
 /**
  * Image training with recomputation ({@code train-image --recompute}, {@code ImageTrainer}'s
@@ -183,9 +190,51 @@ class ImageRecomputeTest {
         recomputedLosses.stream().map(l -> l.replaceAll(" \\(\\d+ s\\)$", "")).toList());
   }
 
+  /**
+   * A recomputing training graph exports as the plain one does: with the same weights ({@code --steps 0
+   * --weights}: evaluate and export only), the two SavedModels reload and give the same logits.
+   */
+  @Test
+  void trainImageRecomputeExportsTheSameModel() throws IOException {
+    Path model = dir.resolve("small.json");
+    Files.writeString(model, ImageTrainerTest.small(2).toJson());
+    Path weights = dir.resolve("weights.safetensors");
+    SafetensorsWriter w = new SafetensorsWriter();
+    try (VisionModelGraph<TFloat32> g = VisionModelGraph.build(ImageTrainerTest.small(2), TFloat32.class, 1, 42)) {
+      weights(g).forEach((name, v) -> w.putFloats(name, g.parameters().get(name).shape(), v));
+    }
+    w.write(weights);
+    Path plain = dir.resolve("plain");
+    Path recomputed = dir.resolve("recomputed");
+    String plainOut = trainImage(model, "--steps", "0", "--weights", weights.toString(), "--export", plain.toString());
+    String recomputedOut = trainImage(model, "--steps", "0", "--weights", weights.toString(), "--export",
+        recomputed.toString(), "--recompute");
+    assertEquals(plainOut.lines().filter(l -> l.startsWith("held-out accuracy")).map(l -> l.replaceAll(", \\d+ s$", ""))
+        .toList(), recomputedOut.lines().filter(l -> l.startsWith("held-out accuracy"))
+        .map(l -> l.replaceAll(", \\d+ s$", "")).toList());
+    ImageSet images = SyntheticImages.generate(2, 3, 16, 9);
+    assertArrayEquals(servedLogits(plain, images), servedLogits(recomputed, images), 1e-5);
+  }
+
+  /** serving_default's logits of a reloaded SavedModel for {@code images}. */
+  private static double[] servedLogits(Path savedModel, ImageSet images) {
+    try (SavedModelBundle b = SavedModelBundle.load(savedModel.toString(), SavedModelWriter.TAG);
+        TFloat32 in = TFloat32.tensorOf(Shape.of(images.size(), 16, 16, 3),
+            org.tensorflow.ndarray.buffer.DataBuffers.of(images.pixels(), true, false))) {
+      SignatureDef sig = b.metaGraphDef().getSignatureDefMap().get("serving_default");
+      try (var r = b.session().runner().feed(sig.getInputsMap().get("images").getName(), in)
+          .fetch(sig.getOutputsMap().get("logits").getName()).run()) {
+        return HostTensors.toDoubles(r.get(0));
+      }
+    }
+  }
+
   private static String trainImage(Path model, String... more) {
     List<String> args = new java.util.ArrayList<>(List.of("train-image", "--spec", model.toString(), "--train-size",
-        "64", "--eval-size", "16", "--steps", "3", "--batch", "8", "--seed", "3", "--eval-every", "3"));
+        "64", "--eval-size", "16", "--batch", "8", "--seed", "3", "--eval-every", "3"));
+    if (!List.of(more).contains("--steps")) {
+      args.addAll(List.of("--steps", "3"));
+    }
     args.addAll(List.of(more));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
