@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Recomputation (train --recompute, train-lm --recompute) against the plain training step, XLA off: the
+# Recomputation (train, train-lm, train-image --recompute) against the plain training step, XLA off: the
 # step's peak memory (VmHWM, one JVM per measurement) and time, in interleaved rounds (plain, recompute,
 # plain, recompute, ...) so that load from other processes falls on both alike. A JVM whose resident
 # memory passes BUDGET_GIB is killed and its row says so. See bench/recompute/README.md.
 #   scripts/bench_recompute.sh [CONFIG] [N] [BATCH] [ROUNDS] [STEPS] [BUDGET_GIB] [LAYERS]
 #     default: lra_text 4096 32 2 2 16; CONFIG a classifier config (N its length; LAYERS: that many
-#     blocks instead of its own) or an LM setting such as transformer_ls_enwik8_base (N the block)
+#     blocks instead of its own), an LM setting such as transformer_ls_enwik8_base (N the block) or a
+#     vision config such as vil_ls_medium (N the image side)
 # Prints one PROBE line per JVM and a table, and writes both to bench/recompute/steps_<CONFIG>_<N>x<BATCH>[_<LAYERS>l].md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
