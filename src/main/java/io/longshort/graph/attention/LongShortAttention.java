@@ -132,40 +132,11 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     }
 
     // one softmax over [global slots ; window keys]
-    Operand<T> out = null;
-    if (w > 0) {
-      // (B, H, Q, W, K) queries against (B, H, Q, R + G + W + 2E, K) key tiles: every tile starts
-      // with the R + G global slots (repeated per segment, a small copy), so that one product gives
-      // all of a query's logits and one softmax normalises them, with no concat or joint pass over
-      // the largest tensor
-      int windowKeys = 2 * e + w;
-      Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
-      Operand<T> kPrefix = null;
-      Operand<T> vPrefix = null;
-      Operand<T> validPrefix = null;
-      if (g > 0) {
-        Operand<TInt32> perSegment = tf.constant(new int[] {1, 1, segments, 1, 1});
-        // (B, H, Q, R + G, K)
-        kPrefix = tf.tile(tf.expandDims(kg, tf.constant(2)), perSegment);
-        vPrefix = tf.tile(tf.expandDims(vg, tf.constant(2)), perSegment);
-        // (B, 1, Q, R + G, 1): global slots are always valid
-        // (built from the mask, off the gradient's path: OnesLike has no C++ gradient)
-        Operand<T> onePerSegment = tf.onesLike(Shapes.slice(tf, Shapes.reshape(tf, valid, -1, 1, segments, w, 1),
-            new long[] {0, 0, 0, 0, 0}, new long[] {-1, 1, segments, 1, 1}));
-        validPrefix = tf.tile(onePerSegment, tf.constant(new int[] {1, 1, 1, g, 1}));
-      }
-      Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e, kPrefix);
-      Operand<T> vTiles = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e, vPrefix);
-      // (B, 1, Q, 1, R + G + W + 2E): out-of-range keys are zero-padded tiles of `valid`, so excluded too
-      Operand<T> validTiles = AttentionOps.neighbourTiles(s,
-          Shapes.reshape(tf, valid, -1, 1, np, 1), 1, segments, w, 1, e, e, validPrefix);
-      Operand<T> keyBias = exclusionBias(s, Shapes.reshape(tf, validTiles, -1, 1, segments, 1, g + windowKeys));
-      // (B, H, Q, W, R + G + W + 2E)
-      Operand<T> probs = AttentionOps.softmax(tf, tf.math.add(matmul(qTiles, kTiles, true), keyBias));
-      // padded query rows attend to nothing: their output rows are zeroed, the same as zeroing
-      // their probabilities and 1/(R + G + W + 2E) the size
-      Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, np, 1);
-      out = tf.math.mul(Shapes.reshape(tf, matmul(probs, vTiles, false), -1, h, np, k), keepQuery);
+    Operand<T> out;
+    if (w > 0 && g > 0 && separateGlobals(g)) {
+      out = windowAndSeparateGlobals(q, kl, vl, kg, vg, valid, np, segments, g);
+    } else if (w > 0) {
+      out = windowWithGlobalsInTiles(q, kl, vl, kg, vg, valid, np, segments, g);
     } else {
       // (B, H, Np, R + G)
       Operand<T> globalLogits = matmul(q, kg, true);
@@ -187,6 +158,91 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     }
     // (B, rows, D)
     return weights.wO.apply(mergeHeads(tf, out, rows, h, k));
+  }
+
+  /**
+   * Whether the R + G global slots get products of their own (one (Np x K) x (K x (R + G)) product
+   * per head, joined to the window's softmax by {@link AttentionOps#jointSoftmax}) rather than a
+   * copy in every window tile: from R + G at least a quarter of the W + 2E window keys on. Copies
+   * cost a (B, H, Q, R + G, K) tile and concat for K and V and their gradients, and R + G more
+   * columns in the tiles' small batched products; the separate form costs the joint softmax's extra
+   * passes over the window logits. In interleaved A/B rounds (bench/peers/README.md) the separate
+   * form took 0.93x the time of the layer case (R 64 against 256 window keys) and 0.88x the peak
+   * memory of the lra_text step (R 32 against 16 window keys), and 1.07x the time of the ListOps
+   * step (R 2 against 32).
+   */
+  private boolean separateGlobals(int g) {
+    return 4 * g >= w + 2 * e;
+  }
+
+  /**
+   * (B, H, Np, K): every window tile starts with the R + G global slots (repeated per segment, a
+   * small copy), so that one product gives all of a query's logits and one softmax normalises them.
+   */
+  private Operand<T> windowWithGlobalsInTiles(Operand<T> q, Operand<T> kl, Operand<T> vl, Operand<T> kg,
+      Operand<T> vg, Operand<T> valid, int np, int segments, int g) {
+    // (B, H, Q, W, K) queries against (B, H, Q, R + G + W + 2E, K) key tiles
+    int windowKeys = 2 * e + w;
+    Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
+    Operand<T> kPrefix = null;
+    Operand<T> vPrefix = null;
+    Operand<T> validPrefix = null;
+    if (g > 0) {
+      Operand<TInt32> perSegment = tf.constant(new int[] {1, 1, segments, 1, 1});
+      // (B, H, Q, R + G, K)
+      kPrefix = tf.tile(tf.expandDims(kg, tf.constant(2)), perSegment);
+      vPrefix = tf.tile(tf.expandDims(vg, tf.constant(2)), perSegment);
+      // (B, 1, Q, R + G, 1): global slots are always valid
+      // (built from the mask, off the gradient's path: OnesLike has no C++ gradient)
+      Operand<T> onePerSegment = tf.onesLike(Shapes.slice(tf, Shapes.reshape(tf, valid, -1, 1, segments, w, 1),
+          new long[] {0, 0, 0, 0, 0}, new long[] {-1, 1, segments, 1, 1}));
+      validPrefix = tf.tile(onePerSegment, tf.constant(new int[] {1, 1, 1, g, 1}));
+    }
+    Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e, kPrefix);
+    Operand<T> vTiles = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e, vPrefix);
+    Operand<T> keyBias = windowKeyBias(valid, np, segments, validPrefix, g + windowKeys);
+    // (B, H, Q, W, R + G + W + 2E)
+    Operand<T> probs = AttentionOps.softmax(tf, tf.math.add(matmul(qTiles, kTiles, true), keyBias));
+    // padded query rows attend to nothing: their output rows are zeroed, the same as zeroing
+    // their probabilities and 1/(R + G + W + 2E) the size
+    Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, np, 1);
+    return tf.math.mul(Shapes.reshape(tf, matmul(probs, vTiles, false), -1, h, np, k), keepQuery);
+  }
+
+  /**
+   * (B, H, Np, K): the window tiles hold only their W + 2E keys; the global logits are one product
+   * (B, H, Np, K) x (B, H, R + G, K), and one softmax runs over both blocks of logits together.
+   */
+  private Operand<T> windowAndSeparateGlobals(Operand<T> q, Operand<T> kl, Operand<T> vl, Operand<T> kg,
+      Operand<T> vg, Operand<T> valid, int np, int segments, int g) {
+    int windowKeys = 2 * e + w;
+    // (B, H, Q, W, K) and (B, H, Q, W + 2E, K)
+    Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
+    Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e);
+    Operand<T> vTiles = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e);
+    // (B, H, Q, W, W + 2E)
+    Operand<T> windowLogits = tf.math.add(matmul(qTiles, kTiles, true),
+        windowKeyBias(valid, np, segments, null, windowKeys));
+    // (B, H, Np, R + G) -> (B, H, Q, W, R + G): global slots are always valid
+    Operand<T> globalLogits = Shapes.reshape(tf, matmul(q, kg, true), -1, h, segments, w, g);
+    // padded query rows attend to nothing: their probabilities are zeroed
+    Operand<T> keepQuery = Shapes.reshape(tf, valid, -1, 1, segments, w, 1);
+    List<Operand<T>> p = AttentionOps.jointSoftmax(tf, List.of(globalLogits, windowLogits), keepQuery);
+    // (B, H, Np, K)
+    Operand<T> fromGlobals = matmul(Shapes.reshape(tf, p.get(0), -1, h, np, g), vg, false);
+    Operand<T> fromWindow = Shapes.reshape(tf, matmul(p.get(1), vTiles, false), -1, h, np, k);
+    return tf.math.add(fromWindow, fromGlobals);
+  }
+
+  /**
+   * (B, 1, Q, 1, P + W + 2E): the exclusion bias of each tile's keys, P always-valid prefix slots
+   * ({@code validPrefix} (B, 1, Q, P, 1), or null for none) first; out-of-range keys are
+   * zero-padded tiles of {@code valid}, so excluded too.
+   */
+  private Operand<T> windowKeyBias(Operand<T> valid, int np, int segments, Operand<T> validPrefix, int tileKeys) {
+    Operand<T> validTiles = AttentionOps.neighbourTiles(s,
+        Shapes.reshape(tf, valid, -1, 1, np, 1), 1, segments, w, 1, e, e, validPrefix);
+    return exclusionBias(s, Shapes.reshape(tf, validTiles, -1, 1, segments, 1, tileKeys));
   }
 
   /**

@@ -38,6 +38,11 @@ public class GradientCheckTest {
         AttentionSpec.longShort().setWidth(8).setHeads(2).setWindow(3).setRank(2).build(),
         AttentionSpec.longShort().setWidth(8).setHeads(2).setWindow(4).setRank(2)
             .optGlobalToken(GlobalToken.INPUT).build(),
+        // R + G below a quarter of the W + 2E window keys: the global slots are copied into the window
+        // tiles (the two cases above give them products of their own)
+        AttentionSpec.longShort().setWidth(8).setHeads(2).setWindow(6).setRank(1).build(),
+        AttentionSpec.longShort().setWidth(8).setHeads(2).setWindow(6).setRank(1)
+            .optGlobalToken(GlobalToken.INPUT).build(),
         AttentionSpec.longShort().setWidth(6).setHeads(3).setWindow(2).setRank(0)
             .optGlobalToken(GlobalToken.FIRST_ROW).build(),
         AttentionSpec.longShort().setWidth(6).setHeads(2).setWindow(0).setRank(3).build(),
