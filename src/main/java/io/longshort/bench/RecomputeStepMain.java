@@ -6,6 +6,7 @@ import io.longshort.graph.core.HostTensors;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.graph.model.TransformerLsLm;
 import io.longshort.graph.vision.VisionModelGraph;
+import io.longshort.io.AtomicFiles;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.TransformerLsSpec;
@@ -16,13 +17,16 @@ import io.longshort.train.OptimizerSpec;
 import io.longshort.train.PlainStep;
 import io.longshort.train.TransformerLsSetting;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
@@ -43,7 +47,8 @@ import org.tensorflow.types.TInt64;
  *
  * <p>args: CONFIG N BATCH plain|recompute STEPS [LAYERS] (timed steps after one warm-up step; 0: the
  * warm-up only; LAYERS: the model with that many blocks or layers instead of its own, for the trend
- * with depth).
+ * with depth). {@code -Drecompute.trace=FILE}: one more step, traced, written to FILE (see {@link
+ * #time}); the VmHWM printed then includes that step's tracing.
  */
 public final class RecomputeStepMain {
   private RecomputeStepMain() {}
@@ -183,14 +188,27 @@ public final class RecomputeStepMain {
     }
   }
 
-  /** Runs the step once to warm up, then {@code steps} times: the milliseconds of each timed run. */
-  private static double[] time(int steps, java.util.function.Supplier<Session.Runner> step) {
+  /**
+   * Runs the step once to warm up, then {@code steps} times: the milliseconds of each timed run. With
+   * {@code -Drecompute.trace=FILE}, one more step runs with TensorFlow's full trace and the graphs it
+   * ran, and its RunMetadata (step stats: each node's times and output buffers) is written to FILE for
+   * {@code bench/recompute/live_tensors.py}.
+   */
+  private static double[] time(int steps, java.util.function.Supplier<Session.Runner> step) throws IOException {
     double[] ms = new double[steps];
     for (int s = -1; s < steps; s++) {
       long t0 = System.nanoTime();
       step.get().run().close();
       if (s >= 0) {
         ms[s] = (System.nanoTime() - t0) / 1e6;
+      }
+    }
+    String trace = System.getProperty("recompute.trace");
+    if (trace != null) {
+      Session.Runner traced = step.get().setOptions(RunOptions.newBuilder()
+          .setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).setOutputPartitionGraphs(true).build());
+      try (Result r = traced.runAndFetchMetadata()) {
+        AtomicFiles.write(Path.of(trace), r.getMetadata().orElseThrow().toByteArray());
       }
     }
     return ms;

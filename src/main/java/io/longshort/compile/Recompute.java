@@ -35,10 +35,12 @@ import org.tensorflow.types.family.TType;
  * <p>Every argument of G passes through an Identity with a control dependency on dy: its ops cannot
  * start before the backward pass reaches the block (else the executor would run them early, beside
  * the forward pass, and keep their results), and the rebuilt ops cannot be merged with the forward's
- * identical ones by common-subexpression elimination. G is not compiled by XLA (TensorFlow inlines
- * it). The block's dropout must be given its seed and rate as inputs and number its call sites as
- * where it was first built ({@link io.longshort.graph.core.Dropout#continuing}): the rebuilt block then
- * drops the same units.
+ * identical ones by common-subexpression elimination. G is not compiled by XLA; its call is marked
+ * to be inlined ({@link XlaFunction.Definition#callInlined}), and the block is rebuilt in it with the
+ * scope's compiled pieces ({@link GraphScope#compiledPieces}), each a must-compile call nested in G, as
+ * in the forward. The block's dropout must be given its seed and rate as inputs and number its call
+ * sites as where it was first built ({@link io.longshort.graph.core.Dropout#continuing}): the rebuilt
+ * block then drops the same units.
  */
 public final class Recompute implements Recomputation {
   public static final Recompute INSTANCE = new Recompute();
@@ -84,7 +86,12 @@ public final class Recompute implements Recomputation {
         byName.put(names.get(i), (Operand<T>) gated.get(k + i));
       }
       Graph g = fs.parameters().graph();
-      Operand<T> again = block.build(scopeLike(s, Parameters.fromValues(g, outer, byName)), gated.subList(0, k));
+      // the forward's compiled pieces (LayerNorm, GELU, dropout), if it had them: the same fused loops again
+      GraphScope<T> rebuilt = scopeLike(s, Parameters.fromValues(g, outer, byName));
+      if (s.compiledPieces() != null) {
+        rebuilt = rebuilt.withCompiledPieces(s.compiledPieces());
+      }
+      Operand<T> again = block.build(rebuilt, gated.subList(0, k));
       // the differentiable inputs and the parameters; the others (mask, dropout seed and rate) get zeros
       List<Integer> wrt = new ArrayList<>();
       for (int i = 0; i < gated.size(); i++) {
@@ -112,7 +119,9 @@ public final class Recompute implements Recomputation {
         args.add(op.input(i));
       }
       args.add(dy);
-      return grad.call(tf, name + "_recompute", args);
+      // inlined although the compiled pieces inside are stateful calls: TensorFlow would otherwise run G as a
+      // function call of its own, which cost memory and time (bench/recompute/README.md, round 4)
+      return grad.callInlined(tf, name + "_recompute", args);
     });
     return (Operand<T>) carrier.output().get(0);
   }

@@ -55,6 +55,8 @@ public final class XlaFunction {
   public static final String MUST_COMPILE_ATTR = "_XlaMustCompile";
   /** The op type of the call. */
   public static final String CALL_OP = "StatefulPartitionedCall";
+  /** The node attribute that makes TensorFlow's function inliner inline a call whatever its body's stateful ops. */
+  static final String INLINE_ATTR = "_lower_as_multi_device_function";
 
   private XlaFunction() {}
 
@@ -337,6 +339,23 @@ public final class XlaFunction {
      * their static shapes (EnsureShape: the call's shape function does not know them).
      */
     public List<Output<?>> call(Ops tf, String name, List<? extends Operand<?>> args) {
+      return call(tf, name, args, false);
+    }
+
+    /**
+     * {@link #call}, with the call marked to be inlined into the calling graph although its body holds
+     * stateful ops ({@code _lower_as_multi_device_function}: TensorFlow's function inliner otherwise
+     * keeps a call whose body has stateful calls, such as the compiled pieces, and whose node has no
+     * outgoing control edge, as a function call of its own). Only for a function that is not compiled.
+     */
+    public List<Output<?>> callInlined(Ops tf, String name, List<? extends Operand<?>> args) {
+      if (mustCompile) {
+        throw new IllegalStateException("function " + functionName + " must compile: it cannot be inlined");
+      }
+      return call(tf, name, args, true);
+    }
+
+    private List<Output<?>> call(Ops tf, String name, List<? extends Operand<?>> args, boolean inlined) {
       Output<?>[] ordered = new Output<?>[argOrder.length];
       for (int i = 0; i < argOrder.length; i++) {
         ordered[i] = args.get(argOrder[i]).asOutput();
@@ -350,6 +369,9 @@ public final class XlaFunction {
           .setFunc(org.tensorflow.proto.NameAttrList.newBuilder().setName(functionName)).build());
       if (mustCompile) {
         b.setAttr(MUST_COMPILE_ATTR, true);
+      }
+      if (inlined) {
+        b.setAttr(INLINE_ATTR, true);
       }
       org.tensorflow.Operation call = b.build();
       Output<?>[] outs = new Output<?>[outOrder.length];

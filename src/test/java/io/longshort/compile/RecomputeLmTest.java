@@ -44,9 +44,9 @@ class RecomputeLmTest {
   }
 
   /**
-   * Compiled pieces from one element on in the forward (the tiny layers are under {@link
-   * XlaPieces#INSTANCE}'s minimum): the layers rebuilt in the backward pass (plain ops) give the same
-   * gradients, dropout's piece and the rebuilt plain dropout dropping the same units.
+   * Compiled pieces from one element on (the tiny layers are under {@link XlaPieces#INSTANCE}'s
+   * minimum): the layers rebuilt in the backward pass use them too, nested in the recompute function
+   * (which TensorFlow inlines all the same), and give the same gradients.
    */
   @Test
   void withCompiledPiecesPreLnPaddedBlockAndPostLn() {
@@ -113,7 +113,11 @@ class RecomputeLmTest {
         for (Operand<TFloat64> g : lm.gradients()) {
           r.fetch(g);
         }
-        try (Result out = r.run()) {
+        r.setOptions(org.tensorflow.proto.RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
+        try (Result out = r.runAndFetchMetadata()) {
+          if (recompute) {
+            RecomputeTest.assertRecomputeFunctionsInlined(out.getMetadata().orElseThrow(), spec.layers());
+          }
           List<double[]> v = new ArrayList<>();
           for (int i = 0; i < out.size(); i++) {
             v.add(HostTensors.toDoubles(out.get(i)));

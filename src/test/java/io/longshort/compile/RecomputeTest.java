@@ -54,9 +54,9 @@ class RecomputeTest {
   }
 
   /**
-   * With compiled pieces (LayerNorm, GELU, dropout) from one element on in the forward, as {@code
-   * train} builds them: the blocks rebuilt in the backward pass (plain ops) give the plain step's
-   * gradients, dropout's piece and the rebuilt plain dropout dropping the same units.
+   * With compiled pieces (LayerNorm, GELU, dropout) from one element on, as {@code train} builds
+   * them: the blocks rebuilt in the backward pass use the same pieces, nested in the recompute
+   * function, which TensorFlow inlines all the same, and give the plain step's gradients.
    */
   @Test
   void withCompiledPiecesTheGradientsEqualThePlainStepsInFloat64() {
@@ -68,8 +68,9 @@ class RecomputeTest {
 
   /**
    * LayerNorm and GELU are compiled pieces in float32 only (dropout in any dtype): in float32 the
-   * forward runs all three, the rebuilt blocks their plain ops, and the step gives the plain step's
-   * loss and gradients up to float32's rounding (1e-5 against gradients of order 1).
+   * forward and the rebuilt blocks run all three, and the step gives the plain step's loss and
+   * gradients up to float32's summation order (the same ops on the same values; 1e-5 against
+   * gradients of order 1).
    */
   @Test
   void withAllCompiledPiecesTheGradientsEqualThePlainStepsInFloat32() {
@@ -128,11 +129,28 @@ class RecomputeTest {
         assertEquals(expected.contains(piece), calls > 0, "compiled pieces " + piece + " in " + dtype.getSimpleName());
       }
       List<Operand<T>> grads = Gradients.of(g.graph(), g.loss(), g.parameters().list(), dtype);
+      if (recompute && pieces != null) {
+        // each recompute function rebuilds its block with the forward's pieces: must-compile calls nested in it
+        List<org.tensorflow.proto.FunctionDef> rebuilds = g.graph().toGraphDef().getLibrary().getFunctionList().stream()
+            .filter(f -> f.getSignature().getName().contains("_recompute")).toList();
+        assertEquals(spec.layers(), rebuilds.size());
+        for (org.tensorflow.proto.FunctionDef f : rebuilds) {
+          for (String piece : expected) {
+            assertTrue(f.getNodeDefList().stream().anyMatch(n -> n.getName().matches("(.*/)?" + piece + "_carrier"))
+                && f.getNodeDefList().stream().anyMatch(c -> c.getAttrMap().containsKey(XlaFunction.MUST_COMPILE_ATTR)),
+                f.getSignature().getName() + " rebuilds " + piece + " as a compiled piece");
+          }
+        }
+      }
       List<Tensor> fed = inputs(0.1f);
       try {
         Session.Runner r = feed(g, fed).fetch(g.loss());
         grads.forEach(r::fetch);
-        try (Result out = r.run()) {
+        r.setOptions(org.tensorflow.proto.RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
+        try (Result out = r.runAndFetchMetadata()) {
+          if (recompute) {
+            assertRecomputeFunctionsInlined(out.getMetadata().orElseThrow(), spec.layers());
+          }
           double[][] v = new double[grads.size() + 1][];
           for (int i = 0; i < v.length; i++) {
             v[i] = HostTensors.toDoubles(out.get(i));
@@ -143,6 +161,26 @@ class RecomputeTest {
         fed.forEach(Tensor::close);
       }
     }
+  }
+
+  /**
+   * The graph that ran holds no call of a recompute function, and each block's rebuilt ops: TensorFlow
+   * inlined every G (with the compiled pieces nested in it too), so the executor frees the rebuilt
+   * activations as it goes.
+   */
+  static void assertRecomputeFunctionsInlined(org.tensorflow.proto.RunMetadata md, int blocks) {
+    List<org.tensorflow.proto.NodeDef> nodes = md.getPartitionGraphsList().stream()
+        .flatMap(pg -> pg.getNodeList().stream()).toList();
+    assertTrue(!nodes.isEmpty(), "partition graphs were returned");
+    for (org.tensorflow.proto.NodeDef n : nodes) {
+      String f = n.getAttrMap().containsKey("f") ? n.getAttrMap().get("f").getFunc().getName() : "";
+      assertTrue(!f.contains("_recompute"), n.getName() + " calls " + f + " instead of running its ops inline");
+    }
+    // a rebuilt op's name: [grappler's prefix/]gradients.../<block>_carrier/<block>_recompute/...
+    java.util.regex.Pattern call = java.util.regex.Pattern.compile("^(?:.*/)?(gradients.*?_recompute)/.*$");
+    long inlined = nodes.stream().map(n -> call.matcher(n.getName())).filter(java.util.regex.Matcher::matches)
+        .map(m -> m.group(1)).distinct().count();
+    assertEquals(blocks, inlined, "blocks whose rebuilt ops ran inline");
   }
 
   private static double lossWithoutDropout(ModelSpec spec) {

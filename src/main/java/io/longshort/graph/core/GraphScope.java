@@ -44,10 +44,13 @@ public final class GraphScope<T extends TFloating> {
 
   /**
    * This scope, whose layers (and their children's) build their element-wise pieces with
-   * {@code pieces}. In a function body (a graph that is itself compiled) the scope stays as it is.
+   * {@code pieces}. In a function body that XLA compiles as a whole the scope stays as it is; a body
+   * whose parameters are given as values ({@link Parameters#fromValues}: a recomputed block's backward
+   * function, which TensorFlow inlines) takes them, so the rebuilt block runs the forward's pieces.
    */
   public GraphScope<T> withCompiledPieces(CompiledPieces pieces) {
-    return params.isFunctionBody() ? this : new GraphScope<>(tf, params, prefix, pieces);
+    boolean compiledBody = params.isFunctionBody() && !params.givenAsValues();
+    return compiledBody ? this : new GraphScope<>(tf, params, prefix, pieces);
   }
 
   /** The compiled pieces of this scope, or null: plain ops. */

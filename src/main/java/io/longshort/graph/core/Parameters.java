@@ -110,6 +110,14 @@ public final class Parameters<T extends TFloating> {
     return owner != null;
   }
 
+  /**
+   * Whether these are the parameters of a body that takes their values as arguments ({@link
+   * #fromValues}): a recomputed block's backward function, which TensorFlow inlines, not XLA.
+   */
+  public boolean givenAsValues() {
+    return values != null;
+  }
+
   /** The compute dtype: what layers read parameters as. */
   public Class<T> dtype() {
     return dtype;
