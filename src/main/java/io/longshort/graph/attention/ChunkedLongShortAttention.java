@@ -132,25 +132,25 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
 
     // the cache's chunks, each head's slice compressed first and projected after: (B, Nm R, D)
     Operand<T> merged = compress(cache, chunkWeights(dconv.apply(cache), nm), nm);
-    // every row proj_key and proj_val take, in one product: (B, Nm R + W + M, 2D) = [cache
-    // chunks ; last W cache positions ; block], the keys in columns [0, D), the values in [D, 2D)
+    // every row proj_key/proj_val take, in one product each: (B, Nm R + W + M, D) =
+    // [cache chunks ; last W cache positions ; block]
     Operand<T> projected = Shapes.concat(tf, 1, List.of(merged,
         Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d}), x));
-    Operand<T> keysVals = Linear.applyStacked(s, List.of(projKey, projVal), projected);
+    Operand<T> keys = projKey.apply(projected);
+    Operand<T> vals = projVal.apply(projected);
     int cacheSlots = nm * r;
-    // (B, H, S, K) keys and values: the cache's chunks, then the block's (compressed after
-    // projection, keys and values in one pass), through dual_ln_dproj together (it is per row)
-    Operand<T> blockSlots = compress(rows(keysVals, cacheSlots + w, m), chunkWeights(dconv.apply(x), nq), nq);
-    List<Operand<T>> compressed = keysAndValues(dualLnDproj,
-        Shapes.concat(tf, 1, List.of(rows(keysVals, 0, cacheSlots), blockSlots)), slots);
-    Operand<T> keyCompressed = compressed.get(0);
-    Operand<T> valCompressed = compressed.get(1);
+    // (B, H, S, K): the cache's chunks, then the block's (compressed after projection), through
+    // dual_ln_dproj together (it is per row)
+    Operand<T> blockWeights = chunkWeights(dconv.apply(x), nq);
+    Operand<T> keyCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(keys, 0, cacheSlots),
+        compress(rows(keys, cacheSlots + w, m), blockWeights, nq)))), slots, h, k);
+    Operand<T> valCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(vals, 0, cacheSlots),
+        compress(rows(vals, cacheSlots + w, m), blockWeights, nq)))), slots, h, k);
 
     // window keys/values over [last W cache positions ; block] (dual_ln_win is per position):
-    // (B, W + M, 2D) -> (B, H, W + M, K) each
-    List<Operand<T>> window = keysAndValues(dualLnWin, rows(keysVals, cacheSlots, w + m), w + m);
-    Operand<T> keyWindow = window.get(0);
-    Operand<T> valWindow = window.get(1);
+    // (B, W + M, D) -> (B, H, W + M, K)
+    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(rows(keys, cacheSlots, w + m)), w + m, h, k);
+    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(rows(vals, cacheSlots, w + m)), w + m, h, k);
 
     int wq = queriesPerTile(m);
     int tiles = m / wq;
@@ -278,19 +278,6 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     return projOut.apply(mergeHeads(tf, out, 1, h, k));
   }
 
-  /**
-   * Keys and values (B, N, 2D), side by side in each row, through {@code norm} per D-wide half
-   * (one op over both: (B, N, 2, D)), split into heads: (B, H, N, K) each. One transpose puts
-   * both in (2, B, H, N, K), and unstacking its leading axis shares that buffer.
-   */
-  private List<Operand<T>> keysAndValues(LayerNorm<T> norm, Operand<T> keysVals, int n) {
-    Operand<T> normed = norm.apply(Shapes.reshape(tf, keysVals, -1, n, 2, d));
-    // (B, N, 2, H, K) -> (2, B, H, N, K)
-    Operand<T> byHalf = Shapes.transpose(tf, Shapes.reshape(tf, normed, -1, n, 2, h, k), 2, 0, 3, 1, 4);
-    List<org.tensorflow.Output<T>> halves = tf.unstack(byHalf, 2L).output();
-    return List.of(halves.get(0), halves.get(1));
-  }
-
   /** Rows [from, from + n) of x (B, N, Z). */
   private Operand<T> rows(Operand<T> x, int from, int n) {
     return Shapes.slice(tf, x, new long[] {0, from, 0}, new long[] {-1, n, x.shape().get(2)});
@@ -310,23 +297,18 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   }
 
   /**
-   * Each head's slice of x (B, N, G D) compressed by p (B, Nc, R, C, H, 1): (B, Nc*R, G D), row
-   * n R + r the r-th vector of chunk n, the heads side by side (mergeHeads' layout); with G = 2
-   * (keys and values side by side) both halves' heads take the same weights. A product
+   * Each head's slice of x (B, N, D) compressed by p (B, Nc, R, C, H, 1): (B, Nc*R, D), row
+   * n R + r the r-th vector of chunk n, the heads side by side (mergeHeads' layout). A product
    * of each chunk's (R, C) weights with its (C, K) rows per head would be Nc H tiny matrix
    * products (Einsum ran them and above all their gradients at a few GFLOP/s, and needed x's
    * rows transposed head-major and back); R C H K products summed over C are one broadcast Mul
    * and one Sum over x's own layout.
    */
   private Operand<T> compress(Operand<T> x, Operand<T> p, int chunks) {
-    long width = x.shape().get(2);
-    int g = (int) (width / d);
-    // the weights once per half (a copy of the small weights, not of x): (B, Nc, R, C, G H, 1)
-    Operand<T> weights = g == 1 ? p : Shapes.concat(tf, 4, java.util.Collections.nCopies(g, p));
-    // (B, Nc, 1, C, G H, K) * (B, Nc, R, C, G H, 1) -> (B, Nc, R, C, G H, K) -> sum over C
-    Operand<T> weighted = tf.math.mul(Shapes.reshape(tf, x, -1, chunks, 1, c, (long) g * h, k), weights);
+    // (B, Nc, 1, C, H, K) * (B, Nc, R, C, H, 1) -> (B, Nc, R, C, H, K) -> sum over C: (B, Nc, R, H, K)
+    Operand<T> weighted = tf.math.mul(Shapes.reshape(tf, x, -1, chunks, 1, c, h, k), p);
     Operand<T> summed = tf.reduceSum(weighted, tf.constant(3));
-    return Shapes.reshape(tf, summed, -1, (long) chunks * r, width);
+    return Shapes.reshape(tf, summed, -1, (long) chunks * r, d);
   }
 
   /** dual_ln_dproj over compressed vectors (B, Nc*R, D), split into heads: (B, H, Nc*R, K). */

@@ -99,50 +99,6 @@ public final class Linear<T extends TFloating> {
     return out;
   }
 
-  /**
-   * Several Linears of the same input as one product, not split: x @ [W_1 ; W_2 ; ...]^T (+ [b_1 ;
-   * b_2 ; ...]), (..., sum out), layer i's output in its own column range, in order. For a caller
-   * that cuts rows and one layer's columns in one slice, or normalises the outputs per layer as
-   * one op, where {@link #applyJoint}'s split would copy them first. Either every layer has a
-   * bias or none has; all take the same in_features.
-   *
-   * @param x (..., in); leading dims other than the first must be static
-   */
-  public static <T extends TFloating> Operand<T> applyStacked(GraphScope<T> s, List<Linear<T>> layers, Operand<T> x) {
-    Ops tf = s.tf();
-    long[] dims = x.shape().asArray();
-    Linear<T> first = layers.get(0);
-    List<Operand<T>> weights = new ArrayList<>();
-    List<Operand<T>> biases = new ArrayList<>();
-    long out = 0;
-    for (Linear<T> l : layers) {
-      if (l.in != dims[dims.length - 1] || (l.bias == null) != (first.bias == null)) {
-        throw new IllegalArgumentException("Linear.applyStacked: '" + l.scope.name() + "' takes " + l.in
-            + " features" + (l.bias == null ? " without a bias" : " with a bias") + ", the input has "
-            + dims[dims.length - 1] + " and '" + first.scope.name() + "' is " + (first.bias == null ? "without" : "with")
-            + " a bias");
-      }
-      weights.add(l.weight);
-      if (l.bias != null) {
-        biases.add(l.bias);
-      }
-      out += l.out;
-    }
-    // (M, sum out) = (M, in) @ (sum out, in)^T, BiasAdd as in apply
-    Operand<T> flat = dims.length == 2 ? x : Shapes.reshape(tf, x, -1, dims[dims.length - 1]);
-    Operand<T> y = tf.linalg.matMul(flat, Shapes.concat(tf, 0, weights), MatMul.transposeB(true));
-    if (!biases.isEmpty()) {
-      y = tf.nn.biasAdd(y, Shapes.concat(tf, 0, biases));
-    }
-    if (dims.length == 2) {
-      return y;
-    }
-    long[] outDims = dims.clone();
-    outDims[0] = -1;
-    outDims[outDims.length - 1] = out;
-    return Shapes.reshape(tf, y, outDims);
-  }
-
   /** x (..., in) -> (..., out); leading dims other than the first must be static. */
   public Operand<T> apply(Operand<T> x) {
     Ops tf = scope.tf();
