@@ -90,18 +90,28 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> valid = AttentionOps.padLength(s, mask, 2, n, np);
     Operand<T> bias = exclusionBias(s, valid);
 
-    // (B, H, Np, K); keys and values get DualLN's local norm over the full width first
-    // W_q (times the scale), W_k, W_v and dconv_fc as one product of xp
+    // W_q (times the scale), W_k, W_v and dconv_fc as one product of xp, the keys and values side
+    // by side in one (B, Np, 2D) output
     List<Linear<T>> inputLayers = r > 0 ? List.of(weights.wQ, weights.wK, weights.wV, weights.dconvFc)
         : List.of(weights.wQ, weights.wK, weights.wV);
-    List<Operand<T>> projected = Linear.applyJoint(s, inputLayers, new double[] {scale, 1, 1, 1}, xp);
+    List<Operand<T>> projected = Linear.applyJoint(s, inputLayers, new double[] {scale, 1, 1, 1}, xp,
+        r > 0 ? new int[] {1, 2, 1} : new int[] {1, 2});
+    // (B, H, Np, K)
     Operand<T> q = splitHeads(tf, projected.get(0), np, h, k);
-    Operand<T> kl = splitHeads(tf, weights.dualLnL.apply(projected.get(1)), np, h, k);
-    Operand<T> vl = splitHeads(tf, weights.dualLnL.apply(projected.get(2)), np, h, k);
+    // keys and values stacked on a leading axis from here to the tiles, so that each step is one op
+    // for both: (B, Np, 2, D) through DualLN's local norm (they share its weights), then
+    // (2, B, H, Np, K) -> (2B, H, Np, K)
+    Operand<T> kvNormed = weights.dualLnL.apply(Shapes.reshape(tf, projected.get(1), -1, np, 2, d));
+    Operand<T> kv = Shapes.reshape(tf,
+        Shapes.transpose(tf, Shapes.reshape(tf, kvNormed, -1, np, 2, h, k), 2, 0, 3, 1, 4), -1, h, np, k);
+    // (B, H, Np, K) each
+    List<Operand<T>> klVl = unstackKeysValues(kv, np);
+    Operand<T> kl = klVl.get(0);
+    Operand<T> vl = klVl.get(1);
 
-    // global slots: [CLS key/value (raw)] + R dynamic projections, then DualLN's global norm
-    List<Operand<T>> globalKeys = new ArrayList<>();
-    List<Operand<T>> globalValues = new ArrayList<>();
+    // global slots: [CLS key/value (raw)] + R dynamic projections, then DualLN's global norm;
+    // each part (2, B, H, slots, K), keys then values
+    List<Operand<T>> globalKeysValues = new ArrayList<>();
     Operand<T> clsQ = null;
     Operand<T> clsK = null;
     Operand<T> clsV = null;
@@ -110,33 +120,36 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
       clsQ = splitHeads(tf, tf.math.mul(weights.wQ.apply(clsToken), s.scalar(scale)), 1, h, k);
       clsK = splitHeads(tf, weights.wK.apply(clsToken), 1, h, k);
       clsV = splitHeads(tf, weights.wV.apply(clsToken), 1, h, k);
-      globalKeys.add(clsK);
-      globalValues.add(clsV);
+      globalKeysValues.add(tf.stack(List.of(clsK, clsV)));
     }
     if (r > 0) {
       // (B, Np, H*R) -> softmax over positions -> (B, H, R, Np)
-      Operand<T> scores = tf.math.add(projected.get(3), tf.expandDims(bias, tf.constant(2)));
+      Operand<T> scores = tf.math.add(projected.get(2), tf.expandDims(bias, tf.constant(2)));
       Operand<T> byPosition = Shapes.transpose(tf, scores, 0, 2, 1);
       Operand<T> p = Shapes.reshape(tf, AttentionOps.softmax(tf, byPosition), -1, h, r, np);
-      // (B, H, R, K)
-      globalKeys.add(matmul(p, kl, false));
-      globalValues.add(matmul(p, vl, false));
+      // (B, H, R, K) each
+      globalKeysValues.add(tf.stack(List.of(matmul(p, kl, false), matmul(p, vl, false))));
     }
-    int g = globalKeys.size() == 0 ? 0 : (cls ? 1 : 0) + r;
+    int g = globalKeysValues.size() == 0 ? 0 : (cls ? 1 : 0) + r;
+    Operand<T> kvg = null;
     Operand<T> kg = null;
     Operand<T> vg = null;
     if (g > 0) {
-      // (B, H, R + G, K)
-      kg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalKeys), g, h, k)), g, h, k);
-      vg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalValues), g, h, k)), g, h, k);
+      // (2B, H, R + G, K): keys and values through one DualLN global norm call (shared weights)
+      Operand<T> stacked = Shapes.reshape(tf, Shapes.concat(tf, 3, globalKeysValues), -1, h, g, k);
+      kvg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, stacked, g, h, k)), g, h, k);
+      // (B, H, R + G, K) each
+      List<Operand<T>> kgVg = unstackKeysValues(kvg, g);
+      kg = kgVg.get(0);
+      vg = kgVg.get(1);
     }
 
     // one softmax over [global slots ; window keys]
     Operand<T> out;
     if (w > 0 && g > 0 && separateGlobals(g)) {
-      out = windowAndSeparateGlobals(q, kl, vl, kg, vg, valid, np, segments, g);
+      out = windowAndSeparateGlobals(q, kv, kg, vg, valid, np, segments, g);
     } else if (w > 0) {
-      out = windowWithGlobalsInTiles(q, kl, vl, kg, vg, valid, np, segments, g);
+      out = windowWithGlobalsInTiles(q, kv, kvg, valid, np, segments, g);
     } else {
       // (B, H, Np, R + G)
       Operand<T> globalLogits = matmul(q, kg, true);
@@ -179,27 +192,28 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
    * (B, H, Np, K): every window tile starts with the R + G global slots (repeated per segment, a
    * small copy), so that one product gives all of a query's logits and one softmax normalises them.
    */
-  private Operand<T> windowWithGlobalsInTiles(Operand<T> q, Operand<T> kl, Operand<T> vl, Operand<T> kg,
-      Operand<T> vg, Operand<T> valid, int np, int segments, int g) {
+  private Operand<T> windowWithGlobalsInTiles(Operand<T> q, Operand<T> kv, Operand<T> kvg,
+      Operand<T> valid, int np, int segments, int g) {
     // (B, H, Q, W, K) queries against (B, H, Q, R + G + W + 2E, K) key tiles
     int windowKeys = 2 * e + w;
     Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
-    Operand<T> kPrefix = null;
-    Operand<T> vPrefix = null;
+    Operand<T> kvPrefix = null;
     Operand<T> validPrefix = null;
     if (g > 0) {
       Operand<TInt32> perSegment = tf.constant(new int[] {1, 1, segments, 1, 1});
-      // (B, H, Q, R + G, K)
-      kPrefix = tf.tile(tf.expandDims(kg, tf.constant(2)), perSegment);
-      vPrefix = tf.tile(tf.expandDims(vg, tf.constant(2)), perSegment);
+      // (2B, H, Q, R + G, K)
+      kvPrefix = tf.tile(tf.expandDims(kvg, tf.constant(2)), perSegment);
       // (B, 1, Q, R + G, 1): global slots are always valid
       // (built from the mask, off the gradient's path: OnesLike has no C++ gradient)
       Operand<T> onePerSegment = tf.onesLike(Shapes.slice(tf, Shapes.reshape(tf, valid, -1, 1, segments, w, 1),
           new long[] {0, 0, 0, 0, 0}, new long[] {-1, 1, segments, 1, 1}));
       validPrefix = tf.tile(onePerSegment, tf.constant(new int[] {1, 1, 1, g, 1}));
     }
-    Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e, kPrefix);
-    Operand<T> vTiles = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e, vPrefix);
+    // (2B, H, Q, R + G + W + 2E, K) -> (B, H, Q, R + G + W + 2E, K) each
+    List<Operand<T>> tiles = unstackKeysValues(
+        AttentionOps.neighbourTiles(s, kv, h, segments, w, k, e, e, kvPrefix), segments, g + windowKeys);
+    Operand<T> kTiles = tiles.get(0);
+    Operand<T> vTiles = tiles.get(1);
     Operand<T> keyBias = windowKeyBias(valid, np, segments, validPrefix, g + windowKeys);
     // (B, H, Q, W, R + G + W + 2E)
     Operand<T> probs = AttentionOps.softmax(tf, tf.math.add(matmul(qTiles, kTiles, true), keyBias));
@@ -213,13 +227,15 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
    * (B, H, Np, K): the window tiles hold only their W + 2E keys; the global logits are one product
    * (B, H, Np, K) x (B, H, R + G, K), and one softmax runs over both blocks of logits together.
    */
-  private Operand<T> windowAndSeparateGlobals(Operand<T> q, Operand<T> kl, Operand<T> vl, Operand<T> kg,
+  private Operand<T> windowAndSeparateGlobals(Operand<T> q, Operand<T> kv, Operand<T> kg,
       Operand<T> vg, Operand<T> valid, int np, int segments, int g) {
     int windowKeys = 2 * e + w;
-    // (B, H, Q, W, K) and (B, H, Q, W + 2E, K)
+    // (B, H, Q, W, K) and, from one tiling of the (2B, H, Np, K) keys and values, (B, H, Q, W + 2E, K) each
     Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
-    Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e);
-    Operand<T> vTiles = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e);
+    List<Operand<T>> tiles = unstackKeysValues(
+        AttentionOps.neighbourTiles(s, kv, h, segments, w, k, e, e), segments, windowKeys);
+    Operand<T> kTiles = tiles.get(0);
+    Operand<T> vTiles = tiles.get(1);
     // (B, H, Q, W, W + 2E)
     Operand<T> windowLogits = tf.math.add(matmul(qTiles, kTiles, true),
         windowKeyBias(valid, np, segments, null, windowKeys));
@@ -258,6 +274,21 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     List<Operand<T>> p = AttentionOps.jointSoftmax(tf,
         List.of(matmul(clsQ, clsK, true), tf.math.add(matmul(clsQ, c, true), tokenBias)), null);
     return tf.math.add(tf.math.mul(p.get(0), clsV), matmul(p.get(1), c, false));
+  }
+
+  /**
+   * Keys and values stacked as (2B, H, dims..., K) -> [(B, H, dims..., K) keys, values]. Unpack
+   * along the leading axis hands out views of the stacked buffer (no copy); its gradient is one
+   * Pack.
+   */
+  private List<Operand<T>> unstackKeysValues(Operand<T> stacked, long... middle) {
+    long[] dims = new long[middle.length + 4];
+    dims[0] = 2;
+    dims[1] = -1;
+    dims[2] = h;
+    System.arraycopy(middle, 0, dims, 3, middle.length);
+    dims[dims.length - 1] = k;
+    return List.copyOf(tf.unstack(Shapes.reshape(tf, stacked, dims), 2L).output());
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {
