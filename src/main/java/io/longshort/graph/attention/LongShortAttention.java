@@ -98,14 +98,11 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
         r > 0 ? new int[] {1, 2, 1} : new int[] {1, 2});
     // (B, H, Np, K)
     Operand<T> q = splitHeads(tf, projected.get(0), np, h, k);
-    // keys and values stacked on a leading axis from here to the tiles, so that each step is one op
-    // for both: (B, Np, 2, D) through DualLN's local norm (they share its weights), then
-    // (2, B, H, Np, K) -> (2B, H, Np, K)
+    // keys and values as (B, Np, 2, D) through one call of DualLN's local norm (they share its
+    // weights), then one transpose for both, (2, B, H, Np, K), split into (B, H, Np, K) each
     Operand<T> kvNormed = weights.dualLnL.apply(Shapes.reshape(tf, projected.get(1), -1, np, 2, d));
-    Operand<T> kv = Shapes.reshape(tf,
-        Shapes.transpose(tf, Shapes.reshape(tf, kvNormed, -1, np, 2, h, k), 2, 0, 3, 1, 4), -1, h, np, k);
-    // (B, H, Np, K) each
-    List<Operand<T>> klVl = unstackKeysValues(kv, np);
+    List<Operand<T>> klVl = unstackKeysValues(
+        Shapes.transpose(tf, Shapes.reshape(tf, kvNormed, -1, np, 2, h, k), 2, 0, 3, 1, 4), np);
     Operand<T> kl = klVl.get(0);
     Operand<T> vl = klVl.get(1);
 
@@ -131,15 +128,14 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
       globalKeysValues.add(tf.stack(List.of(matmul(p, kl, false), matmul(p, vl, false))));
     }
     int g = globalKeysValues.size() == 0 ? 0 : (cls ? 1 : 0) + r;
-    Operand<T> kvg = null;
     Operand<T> kg = null;
     Operand<T> vg = null;
     if (g > 0) {
-      // (2B, H, R + G, K): keys and values through one DualLN global norm call (shared weights)
+      // (2B, H, R + G, K): keys and values through one call of DualLN's global norm (shared weights)
       Operand<T> stacked = Shapes.reshape(tf, Shapes.concat(tf, 3, globalKeysValues), -1, h, g, k);
-      kvg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, stacked, g, h, k)), g, h, k);
       // (B, H, R + G, K) each
-      List<Operand<T>> kgVg = unstackKeysValues(kvg, g);
+      List<Operand<T>> kgVg = unstackKeysValues(
+          splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, stacked, g, h, k)), g, h, k), g);
       kg = kgVg.get(0);
       vg = kgVg.get(1);
     }
@@ -147,9 +143,9 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     // one softmax over [global slots ; window keys]
     Operand<T> out;
     if (w > 0 && g > 0 && separateGlobals(g)) {
-      out = windowAndSeparateGlobals(q, kv, kg, vg, valid, np, segments, g);
+      out = windowAndSeparateGlobals(q, kl, vl, kg, vg, valid, np, segments, g);
     } else if (w > 0) {
-      out = windowWithGlobalsInTiles(q, kv, kvg, valid, np, segments, g);
+      out = windowWithGlobalsInTiles(q, kl, vl, kg, vg, valid, np, segments, g);
     } else {
       // (B, H, Np, R + G)
       Operand<T> globalLogits = matmul(q, kg, true);
@@ -192,28 +188,27 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
    * (B, H, Np, K): every window tile starts with the R + G global slots (repeated per segment, a
    * small copy), so that one product gives all of a query's logits and one softmax normalises them.
    */
-  private Operand<T> windowWithGlobalsInTiles(Operand<T> q, Operand<T> kv, Operand<T> kvg,
-      Operand<T> valid, int np, int segments, int g) {
+  private Operand<T> windowWithGlobalsInTiles(Operand<T> q, Operand<T> kl, Operand<T> vl, Operand<T> kg,
+      Operand<T> vg, Operand<T> valid, int np, int segments, int g) {
     // (B, H, Q, W, K) queries against (B, H, Q, R + G + W + 2E, K) key tiles
     int windowKeys = 2 * e + w;
     Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
-    Operand<T> kvPrefix = null;
+    Operand<T> kPrefix = null;
+    Operand<T> vPrefix = null;
     Operand<T> validPrefix = null;
     if (g > 0) {
       Operand<TInt32> perSegment = tf.constant(new int[] {1, 1, segments, 1, 1});
-      // (2B, H, Q, R + G, K)
-      kvPrefix = tf.tile(tf.expandDims(kvg, tf.constant(2)), perSegment);
+      // (B, H, Q, R + G, K)
+      kPrefix = tf.tile(tf.expandDims(kg, tf.constant(2)), perSegment);
+      vPrefix = tf.tile(tf.expandDims(vg, tf.constant(2)), perSegment);
       // (B, 1, Q, R + G, 1): global slots are always valid
       // (built from the mask, off the gradient's path: OnesLike has no C++ gradient)
       Operand<T> onePerSegment = tf.onesLike(Shapes.slice(tf, Shapes.reshape(tf, valid, -1, 1, segments, w, 1),
           new long[] {0, 0, 0, 0, 0}, new long[] {-1, 1, segments, 1, 1}));
       validPrefix = tf.tile(onePerSegment, tf.constant(new int[] {1, 1, 1, g, 1}));
     }
-    // (2B, H, Q, R + G + W + 2E, K) -> (B, H, Q, R + G + W + 2E, K) each
-    List<Operand<T>> tiles = unstackKeysValues(
-        AttentionOps.neighbourTiles(s, kv, h, segments, w, k, e, e, kvPrefix), segments, g + windowKeys);
-    Operand<T> kTiles = tiles.get(0);
-    Operand<T> vTiles = tiles.get(1);
+    Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e, kPrefix);
+    Operand<T> vTiles = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e, vPrefix);
     Operand<T> keyBias = windowKeyBias(valid, np, segments, validPrefix, g + windowKeys);
     // (B, H, Q, W, R + G + W + 2E)
     Operand<T> probs = AttentionOps.softmax(tf, tf.math.add(matmul(qTiles, kTiles, true), keyBias));
@@ -227,15 +222,13 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
    * (B, H, Np, K): the window tiles hold only their W + 2E keys; the global logits are one product
    * (B, H, Np, K) x (B, H, R + G, K), and one softmax runs over both blocks of logits together.
    */
-  private Operand<T> windowAndSeparateGlobals(Operand<T> q, Operand<T> kv, Operand<T> kg,
+  private Operand<T> windowAndSeparateGlobals(Operand<T> q, Operand<T> kl, Operand<T> vl, Operand<T> kg,
       Operand<T> vg, Operand<T> valid, int np, int segments, int g) {
     int windowKeys = 2 * e + w;
-    // (B, H, Q, W, K) and, from one tiling of the (2B, H, Np, K) keys and values, (B, H, Q, W + 2E, K) each
+    // (B, H, Q, W, K) and (B, H, Q, W + 2E, K)
     Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, segments, w, k);
-    List<Operand<T>> tiles = unstackKeysValues(
-        AttentionOps.neighbourTiles(s, kv, h, segments, w, k, e, e), segments, windowKeys);
-    Operand<T> kTiles = tiles.get(0);
-    Operand<T> vTiles = tiles.get(1);
+    Operand<T> kTiles = AttentionOps.neighbourTiles(s, kl, h, segments, w, k, e, e);
+    Operand<T> vTiles = AttentionOps.neighbourTiles(s, vl, h, segments, w, k, e, e);
     // (B, H, Q, W, W + 2E)
     Operand<T> windowLogits = tf.math.add(matmul(qTiles, kTiles, true),
         windowKeyBias(valid, np, segments, null, windowKeys));
@@ -277,9 +270,10 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
   }
 
   /**
-   * Keys and values stacked as (2B, H, dims..., K) -> [(B, H, dims..., K) keys, values]. Unpack
-   * along the leading axis hands out views of the stacked buffer (no copy); its gradient is one
-   * Pack.
+   * Keys and values stacked as (2B, H, dims..., K) or (2, B, H, dims..., K) -> [(B, H, dims..., K)
+   * keys, values]. Unpack along the leading axis hands out views of the stacked buffer (no copy);
+   * its gradient is one Pack. (Stacking further, through the window tiles, lost: that Pack copied
+   * the tiles' gradients, see bench/peers/README.md.)
    */
   private List<Operand<T>> unstackKeysValues(Operand<T> stacked, long... middle) {
     long[] dims = new long[middle.length + 4];
