@@ -90,25 +90,18 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> valid = AttentionOps.padLength(s, mask, 2, n, np);
     Operand<T> bias = exclusionBias(s, valid);
 
-    // W_q (times the scale), W_k, W_v and dconv_fc as one product of xp, the keys and values side
-    // by side in one (B, Np, 2D) output
+    // (B, H, Np, K); keys and values get DualLN's local norm over the full width first
+    // W_q (times the scale), W_k, W_v and dconv_fc as one product of xp
     List<Linear<T>> inputLayers = r > 0 ? List.of(weights.wQ, weights.wK, weights.wV, weights.dconvFc)
         : List.of(weights.wQ, weights.wK, weights.wV);
-    List<Operand<T>> projected = Linear.applyJoint(s, inputLayers, new double[] {scale, 1, 1, 1}, xp,
-        r > 0 ? new int[] {1, 2, 1} : new int[] {1, 2});
-    // (B, H, Np, K)
+    List<Operand<T>> projected = Linear.applyJoint(s, inputLayers, new double[] {scale, 1, 1, 1}, xp);
     Operand<T> q = splitHeads(tf, projected.get(0), np, h, k);
-    // keys and values as (B, Np, 2, D) through one call of DualLN's local norm (they share its
-    // weights), then one transpose for both, (2, B, H, Np, K), split into (B, H, Np, K) each
-    Operand<T> kvNormed = weights.dualLnL.apply(Shapes.reshape(tf, projected.get(1), -1, np, 2, d));
-    List<Operand<T>> klVl = unstackKeysValues(
-        Shapes.transpose(tf, Shapes.reshape(tf, kvNormed, -1, np, 2, h, k), 2, 0, 3, 1, 4), np);
-    Operand<T> kl = klVl.get(0);
-    Operand<T> vl = klVl.get(1);
+    Operand<T> kl = splitHeads(tf, weights.dualLnL.apply(projected.get(1)), np, h, k);
+    Operand<T> vl = splitHeads(tf, weights.dualLnL.apply(projected.get(2)), np, h, k);
 
-    // global slots: [CLS key/value (raw)] + R dynamic projections, then DualLN's global norm;
-    // each part (2, B, H, slots, K), keys then values
-    List<Operand<T>> globalKeysValues = new ArrayList<>();
+    // global slots: [CLS key/value (raw)] + R dynamic projections, then DualLN's global norm
+    List<Operand<T>> globalKeys = new ArrayList<>();
+    List<Operand<T>> globalValues = new ArrayList<>();
     Operand<T> clsQ = null;
     Operand<T> clsK = null;
     Operand<T> clsV = null;
@@ -117,27 +110,25 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
       clsQ = splitHeads(tf, tf.math.mul(weights.wQ.apply(clsToken), s.scalar(scale)), 1, h, k);
       clsK = splitHeads(tf, weights.wK.apply(clsToken), 1, h, k);
       clsV = splitHeads(tf, weights.wV.apply(clsToken), 1, h, k);
-      globalKeysValues.add(tf.stack(List.of(clsK, clsV)));
+      globalKeys.add(clsK);
+      globalValues.add(clsV);
     }
     if (r > 0) {
       // (B, Np, H*R) -> softmax over positions -> (B, H, R, Np)
-      Operand<T> scores = tf.math.add(projected.get(2), tf.expandDims(bias, tf.constant(2)));
+      Operand<T> scores = tf.math.add(projected.get(3), tf.expandDims(bias, tf.constant(2)));
       Operand<T> byPosition = Shapes.transpose(tf, scores, 0, 2, 1);
       Operand<T> p = Shapes.reshape(tf, AttentionOps.softmax(tf, byPosition), -1, h, r, np);
-      // (B, H, R, K) each
-      globalKeysValues.add(tf.stack(List.of(matmul(p, kl, false), matmul(p, vl, false))));
+      // (B, H, R, K)
+      globalKeys.add(matmul(p, kl, false));
+      globalValues.add(matmul(p, vl, false));
     }
-    int g = globalKeysValues.size() == 0 ? 0 : (cls ? 1 : 0) + r;
+    int g = globalKeys.size() == 0 ? 0 : (cls ? 1 : 0) + r;
     Operand<T> kg = null;
     Operand<T> vg = null;
     if (g > 0) {
-      // (2B, H, R + G, K): keys and values through one call of DualLN's global norm (shared weights)
-      Operand<T> stacked = Shapes.reshape(tf, Shapes.concat(tf, 3, globalKeysValues), -1, h, g, k);
-      // (B, H, R + G, K) each
-      List<Operand<T>> kgVg = unstackKeysValues(
-          splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, stacked, g, h, k)), g, h, k), g);
-      kg = kgVg.get(0);
-      vg = kgVg.get(1);
+      // (B, H, R + G, K)
+      kg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalKeys), g, h, k)), g, h, k);
+      vg = splitHeads(tf, weights.dualLnS.apply(mergeHeads(tf, Shapes.concat(tf, 2, globalValues), g, h, k)), g, h, k);
     }
 
     // one softmax over [global slots ; window keys]
@@ -267,22 +258,6 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     List<Operand<T>> p = AttentionOps.jointSoftmax(tf,
         List.of(matmul(clsQ, clsK, true), tf.math.add(matmul(clsQ, c, true), tokenBias)), null);
     return tf.math.add(tf.math.mul(p.get(0), clsV), matmul(p.get(1), c, false));
-  }
-
-  /**
-   * Keys and values stacked as (2B, H, dims..., K) or (2, B, H, dims..., K) -> [(B, H, dims..., K)
-   * keys, values]. Unpack along the leading axis hands out views of the stacked buffer (no copy);
-   * its gradient is one Pack. (Stacking further, through the window tiles, lost: that Pack copied
-   * the tiles' gradients, see bench/peers/README.md.)
-   */
-  private List<Operand<T>> unstackKeysValues(Operand<T> stacked, long... middle) {
-    long[] dims = new long[middle.length + 4];
-    dims[0] = 2;
-    dims[1] = -1;
-    dims[2] = h;
-    System.arraycopy(middle, 0, dims, 3, middle.length);
-    dims[dims.length - 1] = k;
-    return List.copyOf(tf.unstack(Shapes.reshape(tf, stacked, dims), 2L).output());
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {

@@ -65,24 +65,6 @@ public final class Linear<T extends TFloating> {
    */
   public static <T extends TFloating> List<Operand<T>> applyJoint(GraphScope<T> s,
       List<Linear<T>> layers, double[] factors, Operand<T> x) {
-    int[] oneEach = new int[layers.size()];
-    java.util.Arrays.fill(oneEach, 1);
-    return applyJoint(s, layers, factors, x, oneEach);
-  }
-
-  /**
-   * {@link #applyJoint(GraphScope, List, double[], Operand)} with consecutive layers kept together:
-   * {@code groups[j]} layers make output j, (..., sum of their out), their outputs side by side in
-   * layer order (e.g. {1, 2, 1}: the second and third layers' outputs as one (..., out_2 + out_3)
-   * tensor, with no concat: the product writes them side by side).
-   */
-  public static <T extends TFloating> List<Operand<T>> applyJoint(GraphScope<T> s,
-      List<Linear<T>> layers, double[] factors, Operand<T> x, int[] groups) {
-    if (java.util.Arrays.stream(groups).anyMatch(g -> g < 1)
-        || java.util.Arrays.stream(groups).sum() != layers.size()) {
-      throw new IllegalArgumentException("Linear.applyJoint: groups " + java.util.Arrays.toString(groups)
-          + " must be positive and add up to the " + layers.size() + " layers");
-    }
     Ops tf = s.tf();
     long[] dims = x.shape().asArray();
     int in = layers.get(0).in;
@@ -108,13 +90,7 @@ public final class Linear<T extends TFloating> {
     Operand<T> y = tf.nn.biasAdd(tf.linalg.matMul(flat, Shapes.concat(tf, 0, weights), MatMul.transposeB(true)),
         Shapes.concat(tf, 0, biases));
     List<Operand<T>> out = new ArrayList<>();
-    int[] groupWidths = new int[groups.length];
-    for (int j = 0, i = 0; j < groups.length; j++) {
-      for (int end = i + groups[j]; i < end; i++) {
-        groupWidths[j] += widths[i];
-      }
-    }
-    for (Operand<T> part : tf.splitV(y, tf.constant(groupWidths), tf.constant(1), (long) groups.length).output()) {
+    for (Operand<T> part : tf.splitV(y, tf.constant(widths), tf.constant(1), (long) layers.size()).output()) {
       long[] outDims = dims.clone();
       outDims[0] = -1;
       outDims[outDims.length - 1] = part.shape().get(1);
