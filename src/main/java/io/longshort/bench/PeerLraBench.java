@@ -21,7 +21,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import org.tensorflow.proto.RunMetadata;
 import org.tensorflow.types.TFloat32;
 
@@ -65,17 +64,10 @@ public final class PeerLraBench {
           io.longshort.compile.XlaPieces.INSTANCE, null));
       Optimizer<TFloat32> opt = PlainStep.optimizer(model, setting.optimizer(), TFloat32.class);
       step = new PlainStep(model, opt, seed);
-      Random rnd = new Random(0);
-      int[] ids = new int[batch * length];
-      int[] mask = new int[batch * length];
-      int[] labels = new int[batch];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = 1 + rnd.nextInt(spec.vocabSize() - 1);
-        mask[i] = 1;
-      }
-      for (int i = 0; i < batch; i++) {
-        labels[i] = rnd.nextInt(spec.classes());
-      }
+      RandomTensors.ClassifierBatch random = RandomTensors.classifierBatch(spec, batch, length);
+      int[] ids = random.ids();
+      int[] mask = random.mask();
+      int[] labels = random.labels();
       Map<String, HostArray> arrays = new LinkedHashMap<>();
       arrays.put("input_ids", HostArray.ints(new long[] {batch, length}, ids));
       arrays.put("mask", HostArray.ints(new long[] {batch, length}, mask));

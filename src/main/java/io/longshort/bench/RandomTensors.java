@@ -1,13 +1,15 @@
 package io.longshort.bench;
 
+import io.longshort.spec.ModelSpec;
+import java.util.Random;
 import java.util.SplittableRandom;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.FloatDataBuffer;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Large random input tensors filled chunk by chunk in native memory, so that a million-token
- * input needs no Java array of its size.
+ * Random inputs for the benchmarks: large tensors filled chunk by chunk in native memory, so that a
+ * million-token input needs no Java array of its size, and a classifier's random batch.
  */
 final class RandomTensors {
   private static final int CHUNK = 1 << 20;
@@ -30,5 +32,24 @@ final class RandomTensors {
       data.slice(start, len).write(chunk, 0, len);
     }
     return t;
+  }
+
+  /** A classifier batch: token ids and mask (B, N), every position a token, and labels (B). */
+  record ClassifierBatch(int[] ids, int[] mask, int[] labels) {}
+
+  /** Ids drawn from 1 .. vocab - 1 (0 is padding), labels from the spec's classes; seed 0. */
+  static ClassifierBatch classifierBatch(ModelSpec spec, int batch, int length) {
+    Random rnd = new Random(0);
+    int[] ids = new int[batch * length];
+    int[] mask = new int[batch * length];
+    int[] labels = new int[batch];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = 1 + rnd.nextInt(spec.vocabSize() - 1);
+      mask[i] = 1;
+    }
+    for (int i = 0; i < batch; i++) {
+      labels[i] = rnd.nextInt(spec.classes());
+    }
+    return new ClassifierBatch(ids, mask, labels);
   }
 }

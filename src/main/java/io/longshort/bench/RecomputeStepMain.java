@@ -89,17 +89,10 @@ public final class RecomputeStepMain {
         // the step `train` builds (Trainer's Model.Build): compiled LayerNorm/GELU/dropout pieces, plain or recompute
         .optCompiledPieces(XlaPieces.INSTANCE).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
       Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(100, 10_000), TFloat32.class);
-      Random rnd = new Random(0);
-      int[] ids = new int[batch * n];
-      int[] mask = new int[batch * n];
-      int[] labels = new int[batch];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = 1 + rnd.nextInt(spec.vocabSize() - 1);
-        mask[i] = 1;
-      }
-      for (int i = 0; i < batch; i++) {
-        labels[i] = rnd.nextInt(spec.classes());
-      }
+      RandomTensors.ClassifierBatch random = RandomTensors.classifierBatch(spec, batch, n);
+      int[] ids = random.ids();
+      int[] mask = random.mask();
+      int[] labels = random.labels();
       List<Tensor> fed = new ArrayList<>();
       try {
         fed.add(HostTensors.ints(new long[] {batch, n}, ids));
