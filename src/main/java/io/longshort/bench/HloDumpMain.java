@@ -14,7 +14,6 @@ import io.longshort.train.OptimizerSpec;
 import io.longshort.train.PlainStep;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -81,20 +80,10 @@ public final class HloDumpMain {
         .optSeed(1).optTraining(true).build()) {
       Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(1000, 5000), TFloat32.class);
       CompiledStep<TFloat32> step = CompiledStep.build(g, opt, true, null);
-      Random rnd = new Random(0);
-      int[] ids = new int[batch * n];
-      int[] mask = new int[batch * n];
-      int[] labels = new int[batch];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = 1 + rnd.nextInt(17);
-        mask[i] = 1;
-      }
-      for (int i = 0; i < batch; i++) {
-        labels[i] = rnd.nextInt(10);
-      }
-      try (Tensor idT = HostTensors.ints(new long[] {batch, n}, ids);
-          Tensor maskT = HostTensors.ints(new long[] {batch, n}, mask);
-          Tensor labelT = HostTensors.ints(new long[] {batch}, labels);
+      RandomTensors.ClassifierBatch random = RandomTensors.classifierBatch(spec, batch, n);
+      try (Tensor idT = HostTensors.ints(new long[] {batch, n}, random.ids());
+          Tensor maskT = HostTensors.ints(new long[] {batch, n}, random.mask());
+          Tensor labelT = HostTensors.ints(new long[] {batch}, random.labels());
           Tensor seedT = TInt64.vectorOf(1, 0);
           Tensor rateT = TFloat32.scalarOf(0f)) {
         g.session().runner().feed(g.inputs().get("input_ids"), idT).feed(g.inputs().get("mask"), maskT)

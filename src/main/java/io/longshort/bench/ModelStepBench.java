@@ -11,7 +11,6 @@ import io.longshort.train.OptimizerSpec;
 import io.longshort.train.PlainStep;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.types.TFloat32;
@@ -38,20 +37,10 @@ final class ModelStepBench implements AutoCloseable {
         .optCompiledPieces(io.longshort.compile.XlaPieces.INSTANCE).build();
     Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(100, 10_000), TFloat32.class);
     step = CompiledStep.build(g, opt, xla, null);
-    Random rnd = new Random(0);
-    int[] ids = new int[batch * n];
-    int[] mask = new int[batch * n];
-    int[] labels = new int[batch];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = 1 + rnd.nextInt(256);
-      mask[i] = 1;
-    }
-    for (int i = 0; i < batch; i++) {
-      labels[i] = rnd.nextInt(2);
-    }
-    fed.add(HostTensors.ints(new long[] {batch, n}, ids));
-    fed.add(HostTensors.ints(new long[] {batch, n}, mask));
-    fed.add(HostTensors.ints(new long[] {batch}, labels));
+    RandomTensors.ClassifierBatch random = RandomTensors.classifierBatch(spec, batch, n);
+    fed.add(HostTensors.ints(new long[] {batch, n}, random.ids()));
+    fed.add(HostTensors.ints(new long[] {batch, n}, random.mask()));
+    fed.add(HostTensors.ints(new long[] {batch}, random.labels()));
     fed.add(TInt64.vectorOf(1, 0));
     fed.add(TFloat32.scalarOf(0f));
   }
