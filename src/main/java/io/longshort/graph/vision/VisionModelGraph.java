@@ -194,7 +194,8 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
     /**
      * Gradient checkpointing (the authors' {@code --attention_grad_checkpointing}, as
      * {@link ModelGraph.Builder#optRecompute}): a training graph keeps only each block's input, and
-     * the backward pass rebuilds the block's activations from it ({@code recomputation}:
+     * the backward pass rebuilds the block's activations from it, all but the last block's
+     * ({@link Recomputation#applyToBlock}; {@code recomputation}:
      * {@code io.longshort.compile.Recompute.INSTANCE}; null: off). The same gradients as without, in
      * less memory and more time. Training graphs only.
      */
