@@ -32,7 +32,9 @@ public final class RecomputeLongestMain {
   private RecomputeLongestMain() {}
 
   /** One probe: N, whether it fit, its peak (VmHWM, or the highest VmRSS seen when killed) and its time. */
-  record Probe(String mode, int n, boolean fits, long peakMib, double seconds, String why, String stepMs) {}
+  /** stepMs and stepCpuMs: the timed steps' wall and CPU milliseconds, comma-separated ("" when none ran). */
+  record Probe(String mode, int n, boolean fits, long peakMib, double seconds, String why, String stepMs,
+      String stepCpuMs) {}
 
   public static void main(String[] args) throws IOException, InterruptedException {
     if (args.length < 4) {
@@ -129,9 +131,11 @@ public final class RecomputeLongestMain {
         : result == null ? "exit " + exit + ": " + last
         : (peakMib << 20) > budget ? "VmHWM over the budget" : "fits";
     String stepMs = result != null ? field(result, "step_ms") : "";
-    Probe probe = new Probe(mode, n, why.equals("fits"), peakMib, seconds, why, stepMs);
-    System.out.printf(Locale.ROOT, "PROBE %s config=%s%s n=%d batch=%d peak_mib=%d step_ms=%s seconds=%.0f %s%n", mode,
-        config, layers.isEmpty() ? "" : " layers=" + layers, n, batch, peakMib, stepMs, seconds, why);
+    String stepCpuMs = result != null ? field(result, "step_cpu_ms") : "";
+    Probe probe = new Probe(mode, n, why.equals("fits"), peakMib, seconds, why, stepMs, stepCpuMs);
+    System.out.printf(Locale.ROOT, "PROBE %s config=%s%s n=%d batch=%d peak_mib=%d step_ms=%s step_cpu_ms=%s seconds=%.0f"
+        + " %s%n", mode, config, layers.isEmpty() ? "" : " layers=" + layers, n, batch, peakMib, stepMs, stepCpuMs,
+        seconds, why);
     System.out.flush();
     return probe;
   }

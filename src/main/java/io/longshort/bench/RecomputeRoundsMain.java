@@ -31,13 +31,15 @@ public final class RecomputeRoundsMain {
           + ") >= 0, BUDGET_GIB (" + args[5] + ") > 0");
     }
     StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-        "| round | mode | VmHWM MiB | step ms (%d timed, after 1 warm-up) |%n|---|---|---|---|%n", steps));
+        "| round | mode | VmHWM MiB | step ms (%d timed, after 1 warm-up) | step CPU ms (all threads) |%n"
+        + "|---|---|---|---|---|%n", steps));
     for (int r = 1; r <= rounds; r++) {
       for (String mode : new String[] {"plain", "recompute"}) {
         RecomputeLongestMain.Probe p = RecomputeLongestMain.probe(args[0], n, batch, mode, steps, layers,
             (long) (budgetGib * (1L << 30)));
-        table.append(String.format(Locale.ROOT, "| %d | %s | %s | %s |%n", r, mode,
-            p.fits() ? Long.toString(p.peakMib()) : "> " + args[5] + " GiB (" + p.why() + ")", p.stepMs()));
+        table.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s |%n", r, mode,
+            p.fits() ? Long.toString(p.peakMib()) : "> " + args[5] + " GiB (" + p.why() + ")", p.stepMs(),
+            p.stepCpuMs()));
       }
     }
     System.out.print(table);

@@ -33,9 +33,10 @@ import org.tensorflow.types.TInt64;
 /**
  * One process of bench/recompute: a plain training step (XLA off: forward, loss, gradients, AdamW
  * update, dropout at the config's rate), with or without recomputation, on random tokens. Prints
- * {@code RECOMPUTE <mode> config=<C> n=<N> batch=<B> vmhwm_mib=<peak> step_ms=<times>}: VmHWM is this
- * process's peak resident memory after the steps (one process per measurement, so each peak is its
- * own).
+ * {@code RECOMPUTE <mode> config=<C> n=<N> batch=<B> vmhwm_mib=<peak> step_ms=<times> step_cpu_ms=<times>}:
+ * VmHWM is this process's peak resident memory after the steps (one process per measurement, so each
+ * peak is its own); step_cpu_ms is the process's CPU time (all threads, user and system) in each timed
+ * step, which other processes' load inflates less than the wall time step_ms.
  *
  * <p>CONFIG is a shipped classifier config (N its sequence length; its learned positions are
  * widened to N when N is longer, {@link ModelSpec#withMaxLength}), or a shipped setting of the
@@ -69,18 +70,24 @@ public final class RecomputeStepMain {
       throw new IllegalArgumentException("LAYERS (" + layers + ") is for token models; vision config " + args[0]
           + " keeps its stages' depths");
     }
-    double[] ms = lm ? lmSteps(args[0], n, batch, recompute, steps, layers)
+    double[][] ms = lm ? lmSteps(args[0], n, batch, recompute, steps, layers)
         : vision ? visionSteps(args[0], n, batch, recompute, steps)
         : classifierSteps(args[0], n, batch, recompute, steps, layers);
+    System.out.printf(Locale.ROOT, "RECOMPUTE %s config=%s%s n=%d batch=%d vmhwm_mib=%d step_ms=%s step_cpu_ms=%s%n",
+        args[3], args[0], layers > 0 ? " layers=" + layers : "", n, batch, PeakMemory.selfPeak() >> 20,
+        joined(ms[0]), joined(ms[1]));
+  }
+
+  /** "1234,1250": whole milliseconds, comma-separated. */
+  private static String joined(double[] ms) {
     StringBuilder times = new StringBuilder();
     for (double t : ms) {
       times.append(times.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.0f", t));
     }
-    System.out.printf(Locale.ROOT, "RECOMPUTE %s config=%s%s n=%d batch=%d vmhwm_mib=%d step_ms=%s%n", args[3],
-        args[0], layers > 0 ? " layers=" + layers : "", n, batch, PeakMemory.selfPeak() >> 20, times);
+    return times.toString();
   }
 
-  private static double[] classifierSteps(String config, int n, int batch, boolean recompute, int steps, int layers)
+  private static double[][] classifierSteps(String config, int n, int batch, boolean recompute, int steps, int layers)
       throws IOException {
     ModelSpec spec = ModelConfigs.load(config);
     spec = layers > 0 ? spec.toBuilder().setLayers(layers).build() : spec;
@@ -109,7 +116,7 @@ public final class RecomputeStepMain {
     }
   }
 
-  private static double[] visionSteps(String config, int side, int batch, boolean recompute, int steps)
+  private static double[][] visionSteps(String config, int side, int batch, boolean recompute, int steps)
       throws IOException {
     VisionSpec s = VisionSpec.load(config);
     VisionSpec spec = side == s.imageSize() ? s
@@ -138,7 +145,7 @@ public final class RecomputeStepMain {
     }
   }
 
-  private static double[] lmSteps(String setting, int block, int batch, boolean recompute, int steps, int layers)
+  private static double[][] lmSteps(String setting, int block, int batch, boolean recompute, int steps, int layers)
       throws IOException {
     TransformerLsSetting s = TransformerLsSetting.load(setting);
     int phase = 0;
@@ -182,18 +189,24 @@ public final class RecomputeStepMain {
   }
 
   /**
-   * Runs the step once to warm up, then {@code steps} times: the milliseconds of each timed run. With
+   * Runs the step once to warm up, then {@code steps} times: the wall milliseconds of each timed run,
+   * then the process's CPU milliseconds in each (all threads: TensorFlow's pools). With
    * {@code -Drecompute.trace=FILE}, one more step runs with TensorFlow's full trace and the graphs it
    * ran, and its RunMetadata (step stats: each node's times and output buffers) is written to FILE for
    * {@code bench/recompute/live_tensors.py}.
    */
-  private static double[] time(int steps, java.util.function.Supplier<Session.Runner> step) throws IOException {
+  private static double[][] time(int steps, java.util.function.Supplier<Session.Runner> step) throws IOException {
     double[] ms = new double[steps];
+    double[] cpuMs = new double[steps];
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     for (int s = -1; s < steps; s++) {
       long t0 = System.nanoTime();
+      long cpu0 = os.getProcessCpuTime();
       step.get().run().close();
       if (s >= 0) {
         ms[s] = (System.nanoTime() - t0) / 1e6;
+        cpuMs[s] = (os.getProcessCpuTime() - cpu0) / 1e6;
       }
     }
     String trace = System.getProperty("recompute.trace");
@@ -204,6 +217,6 @@ public final class RecomputeStepMain {
         AtomicFiles.write(Path.of(trace), r.getMetadata().orElseThrow().toByteArray());
       }
     }
-    return ms;
+    return new double[][] {ms, cpuMs};
   }
 }

@@ -106,8 +106,9 @@ final class TrainImageCommand implements Callable<Integer> {
   int keep;
 
   @Option(names = "--recompute", description = "Gradient checkpointing (the authors' --attention_grad_checkpointing):"
-      + " keep only each block's input and rebuild its activations in the backward pass; the same gradients in"
-      + " less memory and more time. A run may resume with or without it.")
+      + " keep only each block's input and rebuild its activations in the backward pass (all but the last block's,"
+      + " which the backward pass reads first); the same gradients in less memory and more time. A run may resume"
+      + " with or without it.")
   boolean recompute;
 
   @Option(names = "--export", paramLabel = "DIR", description = "Write the trained model as a SavedModel into DIR (must not exist).")

@@ -105,8 +105,9 @@ final class TrainLmCommand implements Callable<Integer> {
   boolean zeroCache;
 
   @Option(names = "--recompute", description = "Gradient checkpointing (the authors' grad_chk): keep only each"
-      + " layer's input and rebuild its activations in the backward pass; the same gradients in less memory and"
-      + " more time. A run may resume with or without it.")
+      + " layer's input and rebuild its activations in the backward pass (all but the last layer's, which the"
+      + " backward pass reads first); the same gradients in less memory and more time. A run may resume with or"
+      + " without it.")
   boolean recompute;
 
   @Option(names = "--checkpoint-every", defaultValue = "500", description = "Checkpoint every N updates (default: ${DEFAULT-VALUE}).")

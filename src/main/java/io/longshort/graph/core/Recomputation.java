@@ -9,6 +9,13 @@ import org.tensorflow.types.family.TFloating;
  * Gradient checkpointing of one block (the authors' {@code --attention_grad_checkpointing} and
  * {@code grad_chk}): the training step keeps only the block's inputs, and its backward pass
  * rebuilds the block's activations from them. Implemented by {@code io.longshort.compile.Recompute}.
+ *
+ * <p>A model applies it to its blocks through {@link #applyToBlock}, which leaves the last block of the
+ * step plain (as torch's {@code checkpoint_sequential} leaves its last segment): the backward pass
+ * starts with that block's gradient right after the forward pass ends, so its kept activations cost
+ * no more at the peak than a rebuilt block's would later, and rebuilding it would only cost time.
+ * This differs on purpose from the authors' options, which rebuild every block; the gradients are the
+ * same either way.
  */
 public interface Recomputation {
   /**
@@ -24,6 +31,24 @@ public interface Recomputation {
    */
   <T extends TFloating> Operand<T> apply(GraphScope<T> s, String name, List<? extends Operand<?>> inputs,
       int differentiable, Block<T> block);
+
+  /**
+   * Block {@code index} of the {@code count} blocks a training step builds in order (whatever their
+   * stages): through {@link #apply}, except the last ({@code index == count - 1}), which is built as
+   * usual, {@code block} called once in {@code s} with {@code inputs}, its activations kept for the
+   * backward pass (see the class comment). The parameters are those of {@link #apply}.
+   */
+  default <T extends TFloating> Operand<T> applyToBlock(GraphScope<T> s, String name, int index, int count,
+      List<? extends Operand<?>> inputs, int differentiable, Block<T> block) {
+    if (index < 0 || index >= count) {
+      throw new IllegalArgumentException("block index (" + index + ") must be in 0.." + (count - 1)
+          + " (the blocks of the step, block '" + name + "')");
+    }
+    if (index == count - 1) {
+      return block.build(s, inputs.stream().<Output<?>>map(Operand::asOutput).toList());
+    }
+    return apply(s, name, inputs, differentiable, block);
+  }
 
   /** Builds a block from its scope and its inputs. */
   @FunctionalInterface

@@ -118,10 +118,10 @@ public final class TransformerLsLayers<T extends TFloating> {
   }
 
   /**
-   * Layer i through {@link #recompute}: only h is differentiated (the cache, like the position
-   * sinusoids, is an input of the step; its norm1 still gets its gradient, from the rebuilt layer).
-   * Rebuilt in the gradient function, the layer numbers its dropout sites from where it was first
-   * built here, so it drops the same units.
+   * Layer i through {@link #recompute} (the last layer kept plain, {@link Recomputation#applyToBlock}):
+   * only h is differentiated (the cache, like the position sinusoids, is an input of the step; its
+   * norm1 still gets its gradient, from the rebuilt layer). Rebuilt in the gradient function, the
+   * layer numbers its dropout sites from where it was first built here, so it drops the same units.
    *
    * @param h (B, Mp, D) the layer's input
    * @param layerCache (B, L, D) the layer's cache
@@ -139,7 +139,7 @@ public final class TransformerLsLayers<T extends TFloating> {
       in.add(dropout.seed());
       in.add(dropout.rate());
     }
-    return recompute.apply(layer.scope(), "layer_" + i, in, 1, (bs, a) -> {
+    return recompute.applyToBlock(layer.scope(), "layer_" + i, i, layers.size(), in, 1, (bs, a) -> {
       Layer<T> built = bs.parameters() == root.parameters() ? layer // the first build: this graph's layer
           : new Layer<>(bs, spec, dropout.active()
               ? Dropout.continuing(a.get(4).expect(TInt64.class), a.get(5).expect(TFloat32.class), sitesBefore)

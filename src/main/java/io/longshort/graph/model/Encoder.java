@@ -104,9 +104,10 @@ public final class Encoder<T extends TFloating> {
   }
 
   /**
-   * Block i through {@link #recompute}: its inputs are x, mask, cls (when given) and the dropout
-   * seed and rate (when active); rebuilt in the gradient function, it numbers its dropout sites
-   * from where the block first built here left off, so it drops the same units.
+   * Block i through {@link #recompute} (the last block kept plain, {@link Recomputation#applyToBlock}):
+   * its inputs are x, mask, cls (when given) and the dropout seed and rate (when active); rebuilt in
+   * the gradient function, it numbers its dropout sites from where the block first built here left
+   * off, so it drops the same units.
    */
   @SuppressWarnings("unchecked")
   private Operand<T> recomputed(int i, TransformerBlock<T> block, Operand<T> x, Operand<T> mask, Operand<T> cls,
@@ -126,7 +127,7 @@ public final class Encoder<T extends TFloating> {
     }
     int seedAt = differentiable + 1;
     // (B, N, D), or (B, 1 + N, D) with cls, or (B, 1, D) for the CLS row only
-    return recompute.apply(s.child(name), name, in, differentiable, (bs, a) -> {
+    return recompute.applyToBlock(s.child(name), name, i, spec.layers(), in, differentiable, (bs, a) -> {
       Operand<T> bx = (Operand<T>) a.get(0);
       Operand<T> bcls = cls != null ? (Operand<T>) a.get(1) : null;
       Operand<T> bmask = (Operand<T>) a.get(differentiable);

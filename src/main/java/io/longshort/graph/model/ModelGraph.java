@@ -252,7 +252,9 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
     /**
      * Gradient checkpointing (the authors' {@code --attention_grad_checkpointing}): a training
      * graph keeps only each block's input, and the backward pass rebuilds the block's activations
-     * from it ({@code recomputation}: {@code io.longshort.compile.Recompute.INSTANCE}; null: off).
+     * from it, all but the last block's, which the backward pass reads first
+     * ({@link Recomputation#applyToBlock}; {@code recomputation}:
+     * {@code io.longshort.compile.Recompute.INSTANCE}; null: off).
      * The same gradients as without, in less memory and more time.
      * Needs a plain training graph in one dtype: not with {@link #optExecution} other than plain
      * (XLA), nor with a variable dtype other than the compute dtype (mixed precision).

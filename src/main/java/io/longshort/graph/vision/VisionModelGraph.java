@@ -46,7 +46,8 @@ import org.tensorflow.types.family.TFloating;
  * float32 at least) and {@code hits} (B, 1 where the arg-max is the label).
  *
  * <p>A training graph may recompute its blocks ({@link Builder#optRecompute}): each block's
- * activations are rebuilt in the backward pass from its input.
+ * activations but the last block's are rebuilt in the backward pass from its input
+ * ({@link Recomputation#applyToBlock}).
  *
  * <p>Letters: B batch, I image side, Ch channels, G global tokens, X grid side, D width.
  * Stochastic depth and dropout, which the authors use on ImageNet, are not built.
@@ -113,6 +114,8 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
     Operand<T> grid = image;
     int side = spec.imageSize();
     Operand<T> x = null;
+    int blocks = spec.stages().stream().mapToInt(VisionStage::depth).sum();
+    int blockIndex = 0;
     for (int i = 0; i < spec.stages().size(); i++) {
       VisionStage st = spec.stages().get(i);
       GraphScope<T> layer = root.child("layer" + (i + 1));
@@ -130,8 +133,9 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
         // (B, G + X*X, D); recomputed, the block's one input is x (the model has no dropout or drop-path
         // whose seed and rate it would take besides), rebuilt in a scope named as `layer`
         x = recomputation == null ? block(layer, st, index, hidden, gridSide, x)
-            : recomputation.apply(layer, "layer" + (i + 1) + "_block" + j, List.of(x), 1,
+            : recomputation.applyToBlock(layer, "layer" + (i + 1) + "_block" + j, blockIndex, blocks, List.of(x), 1,
                 (bs, a) -> block(bs, st, index, hidden, gridSide, a.get(0).expect(type)));
+        blockIndex++;
       }
       if (i + 1 < spec.stages().size()) {
         // drop the global tokens: (B, X, X, D)
@@ -190,7 +194,8 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
     /**
      * Gradient checkpointing (the authors' {@code --attention_grad_checkpointing}, as
      * {@link ModelGraph.Builder#optRecompute}): a training graph keeps only each block's input, and
-     * the backward pass rebuilds the block's activations from it ({@code recomputation}:
+     * the backward pass rebuilds the block's activations from it, all but the last block's
+     * ({@link Recomputation#applyToBlock}; {@code recomputation}:
      * {@code io.longshort.compile.Recompute.INSTANCE}; null: off). The same gradients as without, in
      * less memory and more time. Training graphs only.
      */
