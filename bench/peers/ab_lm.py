@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Interleaved A/B rounds of our LM block step from two builds (e.g. the jar before a change and
-after it), each a PeerLmBench process: per round A then B (B then A in every other round), forward then forward + backward; prints
-the fastest of the rounds per side and B/A. Ratios only on a loaded machine.
+after it), each a PeerLmBench process: per round A then B (B then A in every other round), forward
+then forward + backward; prints the fastest of the rounds per side and B/A. Ratios only on a loaded
+machine.
 
     python3 bench/peers/ab_lm.py --a 'OLD.jar:target/lib/*' --b 'target/longshort.jar:target/lib/*' \
         --case 2,256,4,1024,2048 --rounds 5

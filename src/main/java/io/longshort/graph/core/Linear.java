@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
+import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.types.family.TFloating;
 
 /**
@@ -86,7 +87,8 @@ public final class Linear<T extends TFloating> {
     // (M, sum out) = (M, in) @ (sum out, in)^T + (sum out)
     // BiasAdd, not Add: its gradient is one BiasAddGrad (a row reduction several times faster
     // than the Sum that Add's broadcast gradient runs over the (M, sum out) tensor)
-    Operand<T> y = tf.nn.biasAdd(times(tf, flat, Shapes.concat(tf, 0, weights)), Shapes.concat(tf, 0, biases));
+    Operand<T> y = tf.nn.biasAdd(tf.linalg.matMul(flat, Shapes.concat(tf, 0, weights), MatMul.transposeB(true)),
+        Shapes.concat(tf, 0, biases));
     List<Operand<T>> out = new ArrayList<>();
     for (Operand<T> part : tf.splitV(y, tf.constant(widths), tf.constant(1), (long) layers.size()).output()) {
       long[] outDims = dims.clone();
@@ -97,18 +99,6 @@ public final class Linear<T extends TFloating> {
     return out;
   }
 
-  /**
-   * (M, in) @ (out, in)^T as one 2-D product of x and the transposed weight, not MatMul's
-   * transpose_b flag: TF's MatMul gradient then computes the weight's gradient as x^T dy
-   * ((in, M) @ (M, out)), which oneDNN runs faster over the long M axis than the dy^T x ((out, M) @
-   * (M, in)) that transpose_b's gradient builds; the (in, out) <-> (out, in) transposes are small.
-   * The weight keeps PyTorch's (out, in) layout, so state_dicts load unchanged.
-   */
-  private static <T extends TFloating> Operand<T> times(Ops tf, Operand<T> flat, Operand<T> weight) {
-    // (M, in) @ (in, out) = (M, out)
-    return tf.linalg.matMul(flat, Shapes.transpose(tf, weight, 1, 0));
-  }
-
   /** x (..., in) -> (..., out); leading dims other than the first must be static. */
   public Operand<T> apply(Operand<T> x) {
     Ops tf = scope.tf();
@@ -117,8 +107,9 @@ public final class Linear<T extends TFloating> {
       throw new IllegalArgumentException("Linear '" + scope.name() + "': input width ("
           + dims[dims.length - 1] + ") does not match in_features (" + in + ")");
     }
+    // (M, in) @ (out, in)^T: one 2-D product, the fastest form on every backend
     Operand<T> flat = dims.length == 2 ? x : Shapes.reshape(tf, x, -1, in);
-    Operand<T> y = times(tf, flat, weight);
+    Operand<T> y = tf.linalg.matMul(flat, weight, MatMul.transposeB(true));
     if (bias != null) {
       // BiasAdd, not Add: the same sum, and its gradient is one BiasAddGrad, several times faster
       // than the Sum over rows that Add's broadcast gradient runs
