@@ -70,8 +70,6 @@ public final class LayerNorm<T extends TFloating> {
           Operand<T> gMean = rowMean(tf, g);
           Operand<T> dx = tf.math.mul(m.r(), tf.math.sub(tf.math.sub(g, gMean),
               tf.math.mul(normed, rowMean(tf, tf.math.mul(g, normed)))));
-          // the sums over rows as (1, rows) x (rows, width) products: XLA's CPU reduce over the
-          // major axes runs at a third of the speed of its dot here (bench/peers/README.md)
           Operand<T> ones = Shapes.reshape(tf, tf.onesLike(gMean), 1, -1);
           Operand<T> dw = columnSums(tf, ones, tf.math.mul(dy, normed), width);
           Operand<T> db = columnSums(tf, ones, dy, width);
@@ -93,8 +91,19 @@ public final class LayerNorm<T extends TFloating> {
     return new Moments<>(centred, tf.math.rsqrt(tf.math.add(variance, tf.constant(x.type(), epsilon))));
   }
 
-  /** (width): the sum of v's rows, v (..., width), as ones (1, rows) x v (rows, width). */
+  /**
+   * (width): the sum of v's rows, v (..., width), in a compiled piece. From 4096 rows on as ones (1,
+   * rows) x v (rows, width): there XLA's CPU reduce over the major axes took 1.5-3x the time of that
+   * product (32 x 2048 x 64, the ListOps step's; 1 x 4096 x 256; 1 x 8192 x 512); at 2048 rows and
+   * fewer the product was the slower one (1 x 2048 x 512, 1 x 1024 x 1024). Measured with
+   * bench/peers/tiles/LayerNormGrad.java; bench/peers/README.md has the table.
+   */
   private static <W extends TFloating> Operand<W> columnSums(Ops tf, Operand<W> ones, Operand<W> v, long width) {
+    if (v.shape().size() / width < 4096) {
+      int[] rows = java.util.stream.IntStream.range(0, v.shape().numDimensions() - 1).toArray();
+      return tf.reduceSum(v, tf.constant(rows));
+    }
+    // (1, rows) x (rows, width) -> (width)
     return Shapes.reshape(tf, tf.linalg.matMul(ones, Shapes.reshape(tf, v, -1, width)), width);
   }
 
