@@ -91,6 +91,9 @@ public final class LayerNorm<T extends TFloating> {
     return new Moments<>(centred, tf.math.rsqrt(tf.math.add(variance, tf.constant(x.type(), epsilon))));
   }
 
+  /** From this many rows on, {@link #columnSums} is a product with ones, below it a reduce. */
+  private static final long COLUMN_SUMS_BY_PRODUCT_FROM_ROWS = 4096;
+
   /**
    * (width): the sum of v's rows, v (..., width), in a compiled piece. From 4096 rows on as ones (1,
    * rows) x v (rows, width): there XLA's CPU reduce over the major axes took 1.5-3x the time of that
@@ -99,7 +102,7 @@ public final class LayerNorm<T extends TFloating> {
    * bench/peers/tiles/LayerNormGrad.java; bench/peers/README.md has the table.
    */
   private static <W extends TFloating> Operand<W> columnSums(Ops tf, Operand<W> ones, Operand<W> v, long width) {
-    if (v.shape().size() / width < 4096) {
+    if (v.shape().size() / width < COLUMN_SUMS_BY_PRODUCT_FROM_ROWS) {
       int[] rows = java.util.stream.IntStream.range(0, v.shape().numDimensions() - 1).toArray();
       return tf.reduceSum(v, tf.constant(rows));
     }
