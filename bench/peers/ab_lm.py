@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Interleaved A/B rounds of our LM block step from two builds (e.g. the jar before a change and
-after it), each a PeerLmBench process: per round A then B, forward then forward + backward; prints
-the fastest of the rounds per side and B/A. Ratios only on a loaded machine.
+after it), each a PeerLmBench process: per round A then B (B then A in every other round), forward
+then forward + backward; prints the fastest of the rounds per side and B/A. Ratios only on a loaded
+machine.
 
     python3 bench/peers/ab_lm.py --a 'OLD.jar:target/lib/*' --b 'target/longshort.jar:target/lib/*' \
         --case 2,256,4,1024,2048 --rounds 5
@@ -31,9 +32,12 @@ def main():
         for side in sides.values():
             side.build(name, layers, width, heads, inner, block, a.mem_len)
         best = {(s, m): float("inf") for s in sides for m in modes}
-        for _ in range(a.rounds):
+        for i in range(a.rounds):
+            # the order alternates, as in ab_ours.py: under load the second process of a round runs
+            # slower whatever its build, which a fixed order would put on B alone
+            order = list(sides.items()) if i % 2 == 0 else list(reversed(sides.items()))
             for m in modes:
-                for s, side in sides.items():
+                for s, side in order:
                     best[(s, m)] = min(best[(s, m)], side.run(name, m))
         for side in sides.values():
             side.close(name)

@@ -56,8 +56,7 @@ public final class LayerNorm<T extends TFloating> {
    */
   @SuppressWarnings("unchecked")
   private Operand<T> compiled(CompiledPieces pieces, Operand<T> x) {
-    int rank = x.shape().numDimensions();
-    int[] rows = java.util.stream.IntStream.range(0, rank - 1).toArray();
+    long width = x.shape().get(x.shape().numDimensions() - 1);
     // the call sits in this layer's name scope; XLA's function names get a hash of their own
     return (Operand<T>) pieces.callWithGradient(scope, "layer_norm", java.util.List.of(x, weight, bias),
         (s, a) -> java.util.List.of(affine(s.tf(), (Operand<T>) a.get(0), (Operand<T>) a.get(1), (Operand<T>) a.get(2))),
@@ -68,10 +67,12 @@ public final class LayerNorm<T extends TFloating> {
           Moments<T> m = moments(tf, xs);
           Operand<T> normed = tf.math.mul(m.centred(), m.r());
           Operand<T> g = tf.math.mul(dy, (Operand<T>) a.get(1));
-          Operand<T> dx = tf.math.mul(m.r(), tf.math.sub(tf.math.sub(g, rowMean(tf, g)),
+          Operand<T> gMean = rowMean(tf, g);
+          Operand<T> dx = tf.math.mul(m.r(), tf.math.sub(tf.math.sub(g, gMean),
               tf.math.mul(normed, rowMean(tf, tf.math.mul(g, normed)))));
-          Operand<T> dw = tf.reduceSum(tf.math.mul(dy, normed), tf.constant(rows));
-          Operand<T> db = tf.reduceSum(dy, tf.constant(rows));
+          Operand<T> ones = Shapes.reshape(tf, tf.onesLike(gMean), 1, -1);
+          Operand<T> dw = columnSums(tf, ones, tf.math.mul(dy, normed), width);
+          Operand<T> db = columnSums(tf, ones, dy, width);
           return java.util.List.of(dx, dw, db);
         }).expect(x.type());
   }
@@ -88,6 +89,25 @@ public final class LayerNorm<T extends TFloating> {
     Operand<W> centred = tf.math.sub(x, rowMean(tf, x));
     Operand<W> variance = rowMean(tf, tf.math.square(centred));
     return new Moments<>(centred, tf.math.rsqrt(tf.math.add(variance, tf.constant(x.type(), epsilon))));
+  }
+
+  /** From this many rows on, {@link #columnSums} is a product with ones, below it a reduce. */
+  private static final long COLUMN_SUMS_BY_PRODUCT_FROM_ROWS = 4096;
+
+  /**
+   * (width): the sum of v's rows, v (..., width), in a compiled piece. From 4096 rows on as ones (1,
+   * rows) x v (rows, width): there XLA's CPU reduce over the major axes took 1.5-3x the time of that
+   * product (32 x 2048 x 64, the ListOps step's; 1 x 4096 x 256; 1 x 8192 x 512); at 2048 rows and
+   * fewer the product was the slower one (1 x 2048 x 512, 1 x 1024 x 1024). Measured with
+   * bench/peers/tiles/LayerNormGrad.java; bench/peers/README.md has the table.
+   */
+  private static <W extends TFloating> Operand<W> columnSums(Ops tf, Operand<W> ones, Operand<W> v, long width) {
+    if (v.shape().size() / width < COLUMN_SUMS_BY_PRODUCT_FROM_ROWS) {
+      int[] rows = java.util.stream.IntStream.range(0, v.shape().numDimensions() - 1).toArray();
+      return tf.reduceSum(v, tf.constant(rows));
+    }
+    // (1, rows) x (rows, width) -> (width)
+    return Shapes.reshape(tf, tf.linalg.matMul(ones, Shapes.reshape(tf, v, -1, width)), width);
   }
 
   private static <W extends TFloating> Operand<W> rowMean(Ops tf, Operand<W> v) {

@@ -44,14 +44,19 @@ class CompiledPiecesTest {
 
   private static Run run(boolean compiled, double[] x, double[] c, List<double[]> paramValues, Site site,
       int expectedCalls) {
+    return run(compiled, SHAPE, x, c, paramValues, site, expectedCalls);
+  }
+
+  private static Run run(boolean compiled, long[] shape, double[] x, double[] c, List<double[]> paramValues,
+      Site site, int expectedCalls) {
     try (Graph g = new Graph(); Session s = new Session(g)) {
       Parameters<TFloat32> params = new Parameters<>(g, TFloat32.class, 0);
       GraphScope<TFloat32> plain = GraphScope.root(params);
       GraphScope<TFloat32> root = compiled ? plain.withCompiledPieces(ALL) : plain;
       Ops tf = root.tf();
       // (B, N, D)
-      Placeholder<TFloat32> xIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(SHAPE)));
-      Placeholder<TFloat32> cIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(SHAPE)));
+      Placeholder<TFloat32> xIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)));
+      Placeholder<TFloat32> cIn = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(shape)));
       Operand<TFloat32> y = site.build(root.child("site"), xIn);
       Operand<TFloat32> loss = tf.reduceSum(tf.math.mul(y, cIn), tf.constant(new int[] {0, 1, 2}));
       List<Output<?>> wrt = new ArrayList<>(List.of(xIn.asOutput()));
@@ -60,8 +65,8 @@ class CompiledPiecesTest {
       assertEquals(expectedCalls, GraphReadback.countOps(g, XlaFunction.CALL_OP), "compiled calls (forward and gradient)");
       List<Tensor> fed = new ArrayList<>();
       try {
-        fed.add(HostTensors.of(TFloat32.class, SHAPE, x));
-        fed.add(HostTensors.of(TFloat32.class, SHAPE, c));
+        fed.add(HostTensors.of(TFloat32.class, shape, x));
+        fed.add(HostTensors.of(TFloat32.class, shape, c));
         Session.Runner r = s.runner().feed(xIn, fed.get(0)).feed(cIn, fed.get(1));
         for (int i = 0; i < params.list().size(); i++) {
           Parameter<TFloat32> p = params.list().get(i);
@@ -119,6 +124,28 @@ class CompiledPiecesTest {
       }
     }
     return loss;
+  }
+
+  /**
+   * From 4096 rows on the gradient sums its rows by a product with ones, below by a reduce (the
+   * other test's 120 rows): the product's form too.
+   */
+  @Test
+  void layerNormOfManyRowsMatchesThePlainOps() {
+    long[] shape = {2, 2048, 3};
+    int n = 2 * 2048 * 3;
+    Random rnd = new Random(11);
+    double[] x = normal(rnd, n, 1.5, 2.0);
+    double[] c = normal(rnd, n, 0, 1);
+    List<double[]> wb = List.of(normal(rnd, 3, 1, 0.5), normal(rnd, 3, 0, 0.5));
+    Site site = (s, in) -> LayerNorm.create(s, 3, 1e-5).apply(in);
+    Run plain = run(false, shape, x, c, wb, site, 0);
+    Run compiled = run(true, shape, x, c, wb, site, 2);
+    assertClose(plain.y(), compiled.y(), 1e-5, "y");
+    String[] names = {"dx", "dweight", "dbias"};
+    for (int i = 0; i < 3; i++) {
+      assertClose(plain.grads().get(i), compiled.grads().get(i), 1e-5, names[i]);
+    }
   }
 
   @Test
