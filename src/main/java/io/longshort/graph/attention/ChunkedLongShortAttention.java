@@ -131,7 +131,7 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     Operand<T> q = tf.math.mul(splitHeads(tf, projQuery.apply(x), m, h, k), s.scalar(1.0 / Math.sqrt(k)));
 
     // the cache's chunks, each head's slice compressed first and projected after: (B, Nm R, D)
-    Operand<T> merged = mergeHeads(tf, compress(cache, chunkWeights(dconv.apply(cache), nm), nm), nm * r, h, k);
+    Operand<T> merged = compress(cache, chunkWeights(dconv.apply(cache), nm), nm);
     // every row proj_key/proj_val take, in one product each: (B, Nm R + W + M, D) =
     // [cache chunks ; last W cache positions ; block]
     Operand<T> projected = Shapes.concat(tf, 1, List.of(merged,
@@ -143,9 +143,9 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     // dual_ln_dproj together (it is per row)
     Operand<T> blockWeights = chunkWeights(dconv.apply(x), nq);
     Operand<T> keyCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(keys, 0, cacheSlots),
-        mergeHeads(tf, compress(rows(keys, cacheSlots + w, m), blockWeights, nq), nq * r, h, k)))), slots, h, k);
+        compress(rows(keys, cacheSlots + w, m), blockWeights, nq)))), slots, h, k);
     Operand<T> valCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(vals, 0, cacheSlots),
-        mergeHeads(tf, compress(rows(vals, cacheSlots + w, m), blockWeights, nq), nq * r, h, k)))), slots, h, k);
+        compress(rows(vals, cacheSlots + w, m), blockWeights, nq)))), slots, h, k);
 
     // window keys/values over [last W cache positions ; block] (dual_ln_win is per position):
     // (B, W + M, D) -> (B, H, W + M, K)
@@ -198,7 +198,7 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   public CacheSummary<T> summarise(Operand<T> cache) {
     int l = Shapes.staticDim(cache, 1, "cache hidden states");
     int nm = l / c;
-    Operand<T> merged = mergeHeads(tf, compress(cache, chunkWeights(dconv.apply(cache), nm), nm), nm * r, h, k);
+    Operand<T> merged = compress(cache, chunkWeights(dconv.apply(cache), nm), nm);
     Operand<T> keys = splitHeads(tf, dualLnDproj.apply(projKey.apply(merged)), nm * r, h, k);
     Operand<T> values = splitHeads(tf, dualLnDproj.apply(projVal.apply(merged)), nm * r, h, k);
     Operand<T> tail = Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d});
@@ -280,25 +280,37 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   }
 
   /**
-   * The chunk softmax weights from {@code dconv_1} scores (B, N, H*R) -> (B, H, Nc, R, C), a
-   * softmax over each chunk's C positions.
+   * The chunk softmax weights from {@code dconv_1} scores (B, N, H*R) -> (B, Nc, R, C, H, 1), a
+   * softmax over each chunk's C positions, laid out to scale x's rows in place (see compress).
+   * The transposes move the scores only (N H R values, not N D).
    */
   private Operand<T> chunkWeights(Operand<T> dconvScores, int chunks) {
-    Operand<T> scores = Shapes.reshape(tf, dconvScores, -1, chunks, c, h, r);
-    return AttentionOps.softmax(tf, Shapes.transpose(tf, scores, 0, 3, 1, 4, 2));
+    // (B, Nc, C, H, R) -> (B, Nc, R, H, C): the softmax over C, the last axis
+    Operand<T> scores = Shapes.transpose(tf, Shapes.reshape(tf, dconvScores, -1, chunks, c, h, r), 0, 1, 4, 3, 2);
+    // -> (B, Nc, R, C, H) -> (B, Nc, R, C, H, 1)
+    Operand<T> p = Shapes.transpose(tf, AttentionOps.softmax(tf, scores), 0, 1, 2, 4, 3);
+    return Shapes.reshape(tf, p, -1, chunks, r, c, h, 1);
   }
 
-  /** Each head's slice of x (B, N, D) compressed by p (B, H, Nc, R, C): (B, H, Nc*R, K). */
+  /**
+   * Each head's slice of x (B, N, D) compressed by p (B, Nc, R, C, H, 1): (B, Nc*R, D), row
+   * n R + r the r-th vector of chunk n, the heads side by side (mergeHeads' layout). A product
+   * of each chunk's (R, C) weights with its (C, K) rows per head would be Nc H tiny matrix
+   * products (Einsum ran them and above all their gradients at a few GFLOP/s, and needed x's
+   * rows transposed head-major and back); R C H K products summed over C are one broadcast Mul
+   * and one Sum over x's own layout.
+   */
   private Operand<T> compress(Operand<T> x, Operand<T> p, int chunks) {
-    // (B, Nc, C, H, K) -> (B, H, Nc, C, K)
-    Operand<T> byChunk = Shapes.transpose(tf, Shapes.reshape(tf, x, -1, chunks, c, h, k), 0, 3, 1, 2, 4);
-    return Shapes.reshape(tf, matmul(p, byChunk, false), -1, h, (long) chunks * r, k);
+    // (B, Nc, 1, C, H, K) * (B, Nc, R, C, H, 1) -> (B, Nc, R, C, H, K) -> sum over C: (B, Nc, R, H, K)
+    Operand<T> weighted = tf.math.mul(Shapes.reshape(tf, x, -1, chunks, 1, c, h, k), p);
+    Operand<T> summed = tf.reduceSum(weighted, tf.constant(3));
+    return Shapes.reshape(tf, summed, -1, (long) chunks * r, d);
   }
 
-  /** dual_ln_dproj over the full width of compressed vectors (B, H, Nc*R, K). */
+  /** dual_ln_dproj over compressed vectors (B, Nc*R, D), split into heads: (B, H, Nc*R, K). */
   private Operand<T> normalisedChunks(Operand<T> compressed, int chunks) {
     int n = chunks * r;
-    return splitHeads(tf, dualLnDproj.apply(mergeHeads(tf, compressed, n, h, k)), n, h, k);
+    return splitHeads(tf, dualLnDproj.apply(compressed), n, h, k);
   }
 
   /**
