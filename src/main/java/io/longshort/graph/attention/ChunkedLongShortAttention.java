@@ -165,14 +165,18 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     // the skew's padding lands exactly outside the band, so it carries the mask itself
     Operand<T> windowLogits = tf.math.add(content, skew(posLogits, tiles, wq, kt));
 
-    // chunk logits (B, H, M, S): content plus the realigned slot-distance terms
+    // chunk logits: content plus the realigned slot-distance terms plus the earlier-chunks mask,
+    // built with the queries in offset-major order (B, H, C, Nq, K), the order in which
+    // _rel_shift_chunked's flat shift works, so that only the queries (K wide) are transposed
+    // there and the logits (S wide) once, back: (B, H, C Nq, S) -> (B, H, Q, Wq, S)
     Operand<T> posC = Shapes.transpose(tf, Shapes.reshape(tf, rNetChunk.apply(posChunks), 1, slots, h, k),
         0, 2, 1, 3);
-    Operand<T> chunkLogits = tf.math.add(matmul(q, keyCompressed, true),
-        relShiftChunked(matmul(q, broadcastBatch(posC, q), true), nq, slots));
-    // (B, H, Nq, C, S) + earlier-chunks mask -> (B, H, Q, Wq, S)
-    chunkLogits = Shapes.reshape(tf, tf.math.add(Shapes.reshape(tf, chunkLogits, -1, h, nq, c, slots),
-        earlierChunksBias(nm, nq, slots)), -1, h, tiles, wq, slots);
+    Operand<T> qByOffset = Shapes.reshape(tf, Shapes.transpose(tf, Shapes.reshape(tf, q, -1, h, nq, c, k),
+        0, 1, 3, 2, 4), -1, h, (long) c * nq, k);
+    Operand<T> byOffset = tf.math.add(Shapes.reshape(tf, matmul(qByOffset, keyCompressed, true), -1, h, c, nq, slots),
+        relShiftChunked(matmul(qByOffset, broadcastBatch(posC, q), true), nq, slots));
+    Operand<T> chunkLogits = Shapes.reshape(tf, Shapes.transpose(tf,
+        tf.math.add(byOffset, earlierChunksBias(nm, nq, slots)), 0, 1, 3, 2, 4), -1, h, tiles, wq, slots);
 
     // one softmax over [chunks ; window] as one Softmax op on the concatenated logits (one oneDNN
     // pass, one fused gradient, where a softmax over separate blocks runs max/exp/sum/div passes
@@ -378,28 +382,26 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   }
 
   /**
-   * The authors' {@code _rel_shift_chunked}: x (B, H, M, S), column n for slot distance S-1-n, to
-   * (B, H, M, S) where query chunk a reads column s + (Nq - a) R for slot s. Done as theirs: per
-   * query offset within a chunk, pad the (Nq, S) rows by R and read them flat with row length S
-   * from offset Nq R.
+   * The authors' {@code _rel_shift_chunked}: x (B, H, C Nq, S), query offset i in its chunk, then
+   * query chunk a, column n for slot distance S-1-n, to (B, H, C, Nq, S) where query chunk a
+   * reads column s + (Nq - a) R for slot s. Done as theirs: per query offset within a chunk, pad
+   * the (Nq, S) rows by R and read them flat with row length S from offset Nq R.
    */
   private Operand<T> relShiftChunked(Operand<T> x, int nq, int slots) {
-    // (B, H, Nq, C, S) -> (B, H, C, Nq, S)
-    Operand<T> t = Shapes.transpose(tf, Shapes.reshape(tf, x, -1, h, nq, c, slots), 0, 1, 3, 2, 4);
-    Operand<T> padded = Shapes.padAxis(tf, t, s.scalar(0.0), 5, 4, 0, r);
+    Operand<T> padded = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, c, nq, slots), s.scalar(0.0), 5, 4, 0, r);
     Operand<T> flat = Shapes.reshape(tf, padded, -1, h, c, (long) nq * (slots + r));
     Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, (long) nq * r},
         new long[] {-1, h, c, (long) nq * slots});
-    Operand<T> back = Shapes.transpose(tf, Shapes.reshape(tf, cut, -1, h, c, nq, slots), 0, 1, 3, 2, 4);
-    return Shapes.reshape(tf, back, -1, h, (long) nq * c, slots);
+    return Shapes.reshape(tf, cut, -1, h, c, nq, slots);
   }
 
   /**
    * Query chunk a sees slot n iff n / R < Nm + a: every cache chunk and the block's chunks strictly
-   * before its own (the authors' {@code chunk_attn_mask}). (1, 1, Nq, 1, S).
+   * before its own (the authors' {@code chunk_attn_mask}). (1, 1, 1, Nq, S), for logits in
+   * offset-major order (B, H, C, Nq, S).
    */
   private Operand<T> earlierChunksBias(int nm, int nq, int slots) {
-    Operand<TInt32> a = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(nq), tf.constant(1)), 1, 1, nq, 1, 1);
+    Operand<TInt32> a = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(nq), tf.constant(1)), 1, 1, 1, nq, 1);
     Operand<TInt32> n = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(slots), tf.constant(1)), 1, 1, 1, 1, slots);
     Operand<TBool> visible = tf.math.less(n, tf.math.mul(tf.math.add(a, tf.constant(nm)), tf.constant(r)));
     return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
