@@ -5,6 +5,7 @@ import static io.longshort.graph.attention.AttentionOps.mergeHeads;
 import static io.longshort.graph.attention.AttentionOps.splitHeads;
 
 import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.FanOut;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.LayerNorm;
@@ -127,41 +128,49 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     int nm = l / c;
     int nq = m / c;
     int slots = (nm + nq) * r;
+    // x, the cache, q, keys and values have three uses each: handed out by FanOut, so that their
+    // gradients are sums of two in a fixed order (an AddN of three or more is not repeatable bit
+    // for bit, which the exact resume of training needs)
+    List<Operand<T>> xs = FanOut.uses(tf, x, 3);
     // (B, H, M, K), scaled as the authors' attn() does before adding the position biases
-    Operand<T> q = tf.math.mul(splitHeads(tf, projQuery.apply(x), m, h, k), s.scalar(1.0 / Math.sqrt(k)));
+    List<Operand<T>> qs = FanOut.uses(tf,
+        tf.math.mul(splitHeads(tf, projQuery.apply(xs.get(0)), m, h, k), s.scalar(1.0 / Math.sqrt(k))), 3);
 
     // the cache's chunks, each head's slice compressed first and projected after: (B, Nm R, D)
-    Operand<T> merged = compress(cache, chunkWeights(dconv.apply(cache), nm), nm);
+    List<Operand<T>> caches = FanOut.uses(tf, cache, 3);
+    Operand<T> merged = compress(caches.get(0), chunkWeights(dconv.apply(caches.get(1)), nm), nm);
     // every row proj_key/proj_val take, in one product each: (B, Nm R + W + M, D) =
     // [cache chunks ; last W cache positions ; block]
     Operand<T> projected = Shapes.concat(tf, 1, List.of(merged,
-        Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d}), x));
-    Operand<T> keys = projKey.apply(projected);
-    Operand<T> vals = projVal.apply(projected);
+        Shapes.slice(tf, caches.get(2), new long[] {0, l - w, 0}, new long[] {-1, w, d}), xs.get(1)));
+    List<Operand<T>> keys = FanOut.uses(tf, projKey.apply(projected), 3);
+    List<Operand<T>> vals = FanOut.uses(tf, projVal.apply(projected), 3);
     int cacheSlots = nm * r;
     // (B, H, S, K): the cache's chunks, then the block's (compressed after projection), through
     // dual_ln_dproj together (it is per row)
-    Operand<T> blockWeights = chunkWeights(dconv.apply(x), nq);
-    Operand<T> keyCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(keys, 0, cacheSlots),
-        compress(rows(keys, cacheSlots + w, m), blockWeights, nq)))), slots, h, k);
-    Operand<T> valCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(vals, 0, cacheSlots),
-        compress(rows(vals, cacheSlots + w, m), blockWeights, nq)))), slots, h, k);
+    Operand<T> blockWeights = chunkWeights(dconv.apply(xs.get(2)), nq);
+    Operand<T> keyCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(
+        rows(keys.get(0), 0, cacheSlots), compress(rows(keys.get(1), cacheSlots + w, m), blockWeights, nq)))), slots, h,
+        k);
+    Operand<T> valCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(
+        rows(vals.get(0), 0, cacheSlots), compress(rows(vals.get(1), cacheSlots + w, m), blockWeights, nq)))), slots, h,
+        k);
 
     // window keys/values over [last W cache positions ; block] (dual_ln_win is per position):
     // (B, W + M, D) -> (B, H, W + M, K)
-    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(rows(keys, cacheSlots, w + m)), w + m, h, k);
-    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(rows(vals, cacheSlots, w + m)), w + m, h, k);
+    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(rows(keys.get(2), cacheSlots, w + m)), w + m, h, k);
+    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(rows(vals.get(2), cacheSlots, w + m)), w + m, h, k);
 
     int wq = queriesPerTile(m);
     int tiles = m / wq;
     int kt = wq + w;
     Operand<T> keyTiles = tile(keyWindow, tiles, wq, null);
     // (B, H, Q, Wq, Kt): content, then the per-distance position logits skewed into tile columns
-    Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, tiles, wq, k);
+    Operand<T> qTiles = Shapes.reshape(tf, qs.get(0), -1, h, tiles, wq, k);
     Operand<T> content = matmul(tf.math.add(qTiles, rwBias), keyTiles, true);
     // (W, D) -> (1, H, W, K); (B, H, M, K) x -> (B, H, M, W), column j = distance W-1-j
     Operand<T> posW = Shapes.transpose(tf, Shapes.reshape(tf, rNet.apply(posWindow), 1, w, h, k), 0, 2, 1, 3);
-    Operand<T> posLogits = matmul(tf.math.add(q, rrBias), broadcastBatch(posW, q), true);
+    Operand<T> posLogits = matmul(tf.math.add(qs.get(1), rrBias), broadcastBatch(posW, qs.get(1)), true);
     // the skew's padding lands exactly outside the band, so it carries the mask itself
     Operand<T> windowLogits = tf.math.add(content, skew(posLogits, tiles, wq, kt));
 
@@ -171,10 +180,10 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     // there and the logits (S wide) once, back: (B, H, C Nq, S) -> (B, H, Q, Wq, S)
     Operand<T> posC = Shapes.transpose(tf, Shapes.reshape(tf, rNetChunk.apply(posChunks), 1, slots, h, k),
         0, 2, 1, 3);
-    Operand<T> qByOffset = Shapes.reshape(tf, Shapes.transpose(tf, Shapes.reshape(tf, q, -1, h, nq, c, k),
+    Operand<T> qByOffset = Shapes.reshape(tf, Shapes.transpose(tf, Shapes.reshape(tf, qs.get(2), -1, h, nq, c, k),
         0, 1, 3, 2, 4), -1, h, (long) c * nq, k);
     Operand<T> byOffset = tf.math.add(Shapes.reshape(tf, matmul(qByOffset, keyCompressed, true), -1, h, c, nq, slots),
-        relShiftChunked(matmul(qByOffset, broadcastBatch(posC, q), true), nq, slots));
+        relShiftChunked(matmul(qByOffset, broadcastBatch(posC, qs.get(2)), true), nq, slots));
     Operand<T> chunkLogits = Shapes.reshape(tf, Shapes.transpose(tf,
         tf.math.add(byOffset, earlierChunksBias(nm, nq, slots)), 0, 1, 3, 2, 4), -1, h, tiles, wq, slots);
 
