@@ -15,16 +15,23 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
+import org.tensorflow.Result;
 import org.tensorflow.Session;
+import org.tensorflow.Tensor;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.GraphDef;
+import org.tensorflow.proto.NodeDef;
+import org.tensorflow.proto.RunOptions;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt64;
 
 /**
  * The authors'-LM training step sums every gradient in a fixed order, so that a run repeats bit
  * for bit (what the killed-and-resumed test of {@code train-lm} checks): TF's CPU {@code AddN}
  * adds into whichever input buffer it may take over, which depends on thread timing, so an AddN
- * of three or more gradients changes its addition order from run to run. The step must have none.
+ * of three or more gradients changes its addition order from run to run. The step must have none,
+ * as built and as the session runs it (after Grappler, which would merge sums of two again).
  */
 class TransformerLsGradientSumsTest {
   static List<String> addNsOfThreeOrMore(Graph g) {
@@ -46,6 +53,29 @@ class TransformerLsGradientSumsTest {
     try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, 2, 8, 0, null,
         io.longshort.compile.XlaPieces.INSTANCE)) {
       assertEquals(List.of(), addNsOfThreeOrMore(lm.graph()));
+      // and none in the graph the session runs, after Grappler (whose AddOpsRewrite merges sums)
+      int[] ids = new int[16];
+      java.util.Arrays.setAll(ids, i -> (i * 37) % 256);
+      try (Tensor idsT = HostTensors.ints(new long[] {2, 8}, ids); Tensor targets = HostTensors.ints(new long[] {2, 8}, ids);
+          Tensor cache = lm.zeroCache(); Tensor seed = TInt64.vectorOf(0, 1); Tensor rate = TFloat32.scalarOf(0.1f)) {
+        Session.Runner runner = lm.session().runner().feed(lm.inputs().get("input_ids"), idsT)
+            .feed(lm.inputs().get("targets"), targets).feed(lm.inputs().get("cache"), cache)
+            .feed(lm.dropoutSeed(), seed).feed(lm.dropoutRate(), rate)
+            .setOptions(RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
+        lm.gradients().forEach(runner::fetch);
+        List<String> run = new ArrayList<>();
+        try (Result r = runner.runAndFetchMetadata()) {
+          for (GraphDef partition : r.getMetadata().orElseThrow().getPartitionGraphsList()) {
+            for (NodeDef node : partition.getNodeList()) {
+              long data = node.getInputList().stream().filter(in -> !in.startsWith("^")).count();
+              if (node.getOp().contains("AddN") && data >= 3) {
+                run.add(node.getName() + " (" + data + " inputs)");
+              }
+            }
+          }
+        }
+        assertEquals(List.of(), run);
+      }
     }
   }
 
