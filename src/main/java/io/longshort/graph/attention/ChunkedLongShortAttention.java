@@ -128,9 +128,9 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     int nm = l / c;
     int nq = m / c;
     int slots = (nm + nq) * r;
-    // x, the cache, q, keys and values have three uses each: handed out by FanOut, so that their
-    // gradients are sums of two in a fixed order (an AddN of three or more is not repeatable bit
-    // for bit, which the exact resume of training needs)
+    // x, the cache, q, keys and values have three uses each: handed out by FanOut, so that each
+    // gradient is summed in a fixed order (an AddN of three or more is not repeatable bit for bit,
+    // which the exact resume of training needs)
     List<Operand<T>> xs = FanOut.uses(tf, x, 3);
     // (B, H, M, K), scaled as the authors' attn() does before adding the position biases
     List<Operand<T>> qs = FanOut.uses(tf,

@@ -2,7 +2,6 @@ package io.longshort.graph.core;
 
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
-import org.tensorflow.proto.ConfigProto;
 
 /**
  * A graph and its session, opened and initialised on first use (exporting a graph needs none)
@@ -20,17 +19,11 @@ public abstract class OwnedGraph implements AutoCloseable {
   /** The session, opened and initialised (then {@link #initialized}) on first use. */
   public synchronized Session session() {
     if (session == null) {
-      ConfigProto config = sessionConfig();
-      session = config == null ? new Session(graph) : new Session(graph, config);
+      session = new Session(graph);
       session.initialize();
       initialized(session);
     }
     return session;
-  }
-
-  /** The session's options, or null for TF's defaults (the default). */
-  protected ConfigProto sessionConfig() {
-    return null;
   }
 
   /** Runs once, after the variables are initialised (e.g. a decoder's zero state); nothing by default. */

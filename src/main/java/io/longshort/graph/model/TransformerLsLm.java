@@ -186,22 +186,6 @@ public final class TransformerLsLm<T extends TFloating> extends GraphModel<T>
     return new TransformerLsLm<>(spec, dtype, batch, block, seed, true, compiled, pieces, recompute);
   }
 
-  /**
-   * A training graph's session runs without Grappler's arithmetic optimizer: its AddOpsRewrite
-   * merges chains of two-input gradient sums back into one AddN of three or more, and TF's CPU
-   * AddN adds in an order that depends on thread timing (see {@link io.longshort.graph.core.FanOut}),
-   * so the step would not repeat bit for bit and a resumed run would not end as an uninterrupted one.
-   */
-  @Override
-  protected org.tensorflow.proto.ConfigProto sessionConfig() {
-    if (!training) {
-      return null;
-    }
-    return org.tensorflow.proto.ConfigProto.newBuilder().setGraphOptions(org.tensorflow.proto.GraphOptions.newBuilder()
-        .setRewriteOptions(org.tensorflow.proto.RewriterConfig.newBuilder()
-            .setArithmeticOptimization(org.tensorflow.proto.RewriterConfig.Toggle.OFF))).build();
-  }
-
   /** (NL, B, L, D). */
   @Override
   public Shape cacheShape() {
