@@ -5,6 +5,7 @@ import static io.longshort.graph.attention.AttentionOps.mergeHeads;
 import static io.longshort.graph.attention.AttentionOps.splitHeads;
 
 import io.longshort.graph.core.Dropout;
+import io.longshort.graph.core.FanOut;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Initializer;
 import io.longshort.graph.core.LayerNorm;
@@ -127,52 +128,64 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
     int nm = l / c;
     int nq = m / c;
     int slots = (nm + nq) * r;
+    // x, the cache, q, keys and values have three uses each: handed out by FanOut, so that each
+    // gradient is summed in a fixed order (an AddN of three or more is not repeatable bit for bit,
+    // which the exact resume of training needs)
+    List<Operand<T>> xs = FanOut.uses(tf, x, 3);
     // (B, H, M, K), scaled as the authors' attn() does before adding the position biases
-    Operand<T> q = tf.math.mul(splitHeads(tf, projQuery.apply(x), m, h, k), s.scalar(1.0 / Math.sqrt(k)));
+    List<Operand<T>> qs = FanOut.uses(tf,
+        tf.math.mul(splitHeads(tf, projQuery.apply(xs.get(0)), m, h, k), s.scalar(1.0 / Math.sqrt(k))), 3);
 
     // the cache's chunks, each head's slice compressed first and projected after: (B, Nm R, D)
-    Operand<T> merged = mergeHeads(tf, compress(cache, chunkWeights(dconv.apply(cache), nm), nm), nm * r, h, k);
+    List<Operand<T>> caches = FanOut.uses(tf, cache, 3);
+    Operand<T> merged = compress(caches.get(0), chunkWeights(dconv.apply(caches.get(1)), nm), nm);
     // every row proj_key/proj_val take, in one product each: (B, Nm R + W + M, D) =
     // [cache chunks ; last W cache positions ; block]
     Operand<T> projected = Shapes.concat(tf, 1, List.of(merged,
-        Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d}), x));
-    Operand<T> keys = projKey.apply(projected);
-    Operand<T> vals = projVal.apply(projected);
+        Shapes.slice(tf, caches.get(2), new long[] {0, l - w, 0}, new long[] {-1, w, d}), xs.get(1)));
+    List<Operand<T>> keys = FanOut.uses(tf, projKey.apply(projected), 3);
+    List<Operand<T>> vals = FanOut.uses(tf, projVal.apply(projected), 3);
     int cacheSlots = nm * r;
     // (B, H, S, K): the cache's chunks, then the block's (compressed after projection), through
     // dual_ln_dproj together (it is per row)
-    Operand<T> blockWeights = chunkWeights(dconv.apply(x), nq);
-    Operand<T> keyCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(keys, 0, cacheSlots),
-        mergeHeads(tf, compress(rows(keys, cacheSlots + w, m), blockWeights, nq), nq * r, h, k)))), slots, h, k);
-    Operand<T> valCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(rows(vals, 0, cacheSlots),
-        mergeHeads(tf, compress(rows(vals, cacheSlots + w, m), blockWeights, nq), nq * r, h, k)))), slots, h, k);
+    Operand<T> blockWeights = chunkWeights(dconv.apply(xs.get(2)), nq);
+    Operand<T> keyCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(
+        rows(keys.get(0), 0, cacheSlots), compress(rows(keys.get(1), cacheSlots + w, m), blockWeights, nq)))), slots, h,
+        k);
+    Operand<T> valCompressed = splitHeads(tf, dualLnDproj.apply(Shapes.concat(tf, 1, List.of(
+        rows(vals.get(0), 0, cacheSlots), compress(rows(vals.get(1), cacheSlots + w, m), blockWeights, nq)))), slots, h,
+        k);
 
     // window keys/values over [last W cache positions ; block] (dual_ln_win is per position):
     // (B, W + M, D) -> (B, H, W + M, K)
-    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(rows(keys, cacheSlots, w + m)), w + m, h, k);
-    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(rows(vals, cacheSlots, w + m)), w + m, h, k);
+    Operand<T> keyWindow = splitHeads(tf, dualLnWin.apply(rows(keys.get(2), cacheSlots, w + m)), w + m, h, k);
+    Operand<T> valWindow = splitHeads(tf, dualLnWin.apply(rows(vals.get(2), cacheSlots, w + m)), w + m, h, k);
 
     int wq = queriesPerTile(m);
     int tiles = m / wq;
     int kt = wq + w;
     Operand<T> keyTiles = tile(keyWindow, tiles, wq, null);
     // (B, H, Q, Wq, Kt): content, then the per-distance position logits skewed into tile columns
-    Operand<T> qTiles = Shapes.reshape(tf, q, -1, h, tiles, wq, k);
+    Operand<T> qTiles = Shapes.reshape(tf, qs.get(0), -1, h, tiles, wq, k);
     Operand<T> content = matmul(tf.math.add(qTiles, rwBias), keyTiles, true);
     // (W, D) -> (1, H, W, K); (B, H, M, K) x -> (B, H, M, W), column j = distance W-1-j
     Operand<T> posW = Shapes.transpose(tf, Shapes.reshape(tf, rNet.apply(posWindow), 1, w, h, k), 0, 2, 1, 3);
-    Operand<T> posLogits = matmul(tf.math.add(q, rrBias), broadcastBatch(posW, q), true);
+    Operand<T> posLogits = matmul(tf.math.add(qs.get(1), rrBias), broadcastBatch(posW, qs.get(1)), true);
     // the skew's padding lands exactly outside the band, so it carries the mask itself
     Operand<T> windowLogits = tf.math.add(content, skew(posLogits, tiles, wq, kt));
 
-    // chunk logits (B, H, M, S): content plus the realigned slot-distance terms
+    // chunk logits: content plus the realigned slot-distance terms plus the earlier-chunks mask,
+    // built with the queries in offset-major order (B, H, C, Nq, K), the order in which
+    // _rel_shift_chunked's flat shift works, so that only the queries (K wide) are transposed
+    // there and the logits (S wide) once, back: (B, H, C Nq, S) -> (B, H, Q, Wq, S)
     Operand<T> posC = Shapes.transpose(tf, Shapes.reshape(tf, rNetChunk.apply(posChunks), 1, slots, h, k),
         0, 2, 1, 3);
-    Operand<T> chunkLogits = tf.math.add(matmul(q, keyCompressed, true),
-        relShiftChunked(matmul(q, broadcastBatch(posC, q), true), nq, slots));
-    // (B, H, Nq, C, S) + earlier-chunks mask -> (B, H, Q, Wq, S)
-    chunkLogits = Shapes.reshape(tf, tf.math.add(Shapes.reshape(tf, chunkLogits, -1, h, nq, c, slots),
-        earlierChunksBias(nm, nq, slots)), -1, h, tiles, wq, slots);
+    Operand<T> qByOffset = Shapes.reshape(tf, Shapes.transpose(tf, Shapes.reshape(tf, qs.get(2), -1, h, nq, c, k),
+        0, 1, 3, 2, 4), -1, h, (long) c * nq, k);
+    Operand<T> byOffset = tf.math.add(Shapes.reshape(tf, matmul(qByOffset, keyCompressed, true), -1, h, c, nq, slots),
+        relShiftChunked(matmul(qByOffset, broadcastBatch(posC, qs.get(2)), true), nq, slots));
+    Operand<T> chunkLogits = Shapes.reshape(tf, Shapes.transpose(tf,
+        tf.math.add(byOffset, earlierChunksBias(nm, nq, slots)), 0, 1, 3, 2, 4), -1, h, tiles, wq, slots);
 
     // one softmax over [chunks ; window] as one Softmax op on the concatenated logits (one oneDNN
     // pass, one fused gradient, where a softmax over separate blocks runs max/exp/sum/div passes
@@ -198,7 +211,7 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   public CacheSummary<T> summarise(Operand<T> cache) {
     int l = Shapes.staticDim(cache, 1, "cache hidden states");
     int nm = l / c;
-    Operand<T> merged = mergeHeads(tf, compress(cache, chunkWeights(dconv.apply(cache), nm), nm), nm * r, h, k);
+    Operand<T> merged = compress(cache, chunkWeights(dconv.apply(cache), nm), nm);
     Operand<T> keys = splitHeads(tf, dualLnDproj.apply(projKey.apply(merged)), nm * r, h, k);
     Operand<T> values = splitHeads(tf, dualLnDproj.apply(projVal.apply(merged)), nm * r, h, k);
     Operand<T> tail = Shapes.slice(tf, cache, new long[] {0, l - w, 0}, new long[] {-1, w, d});
@@ -280,25 +293,37 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   }
 
   /**
-   * The chunk softmax weights from {@code dconv_1} scores (B, N, H*R) -> (B, H, Nc, R, C), a
-   * softmax over each chunk's C positions.
+   * The chunk softmax weights from {@code dconv_1} scores (B, N, H*R) -> (B, Nc, R, C, H, 1), a
+   * softmax over each chunk's C positions, laid out to scale x's rows in place (see compress).
+   * The transposes move the scores only (N H R values, not N D).
    */
   private Operand<T> chunkWeights(Operand<T> dconvScores, int chunks) {
-    Operand<T> scores = Shapes.reshape(tf, dconvScores, -1, chunks, c, h, r);
-    return AttentionOps.softmax(tf, Shapes.transpose(tf, scores, 0, 3, 1, 4, 2));
+    // (B, Nc, C, H, R) -> (B, Nc, R, H, C): the softmax over C, the last axis
+    Operand<T> scores = Shapes.transpose(tf, Shapes.reshape(tf, dconvScores, -1, chunks, c, h, r), 0, 1, 4, 3, 2);
+    // -> (B, Nc, R, C, H) -> (B, Nc, R, C, H, 1)
+    Operand<T> p = Shapes.transpose(tf, AttentionOps.softmax(tf, scores), 0, 1, 2, 4, 3);
+    return Shapes.reshape(tf, p, -1, chunks, r, c, h, 1);
   }
 
-  /** Each head's slice of x (B, N, D) compressed by p (B, H, Nc, R, C): (B, H, Nc*R, K). */
+  /**
+   * Each head's slice of x (B, N, D) compressed by p (B, Nc, R, C, H, 1): (B, Nc*R, D), row
+   * n R + r the r-th vector of chunk n, the heads side by side (mergeHeads' layout). A product
+   * of each chunk's (R, C) weights with its (C, K) rows per head would be Nc H tiny matrix
+   * products (Einsum ran them and above all their gradients at a few GFLOP/s, and needed x's
+   * rows transposed head-major and back); R C H K products summed over C are one broadcast Mul
+   * and one Sum over x's own layout.
+   */
   private Operand<T> compress(Operand<T> x, Operand<T> p, int chunks) {
-    // (B, Nc, C, H, K) -> (B, H, Nc, C, K)
-    Operand<T> byChunk = Shapes.transpose(tf, Shapes.reshape(tf, x, -1, chunks, c, h, k), 0, 3, 1, 2, 4);
-    return Shapes.reshape(tf, matmul(p, byChunk, false), -1, h, (long) chunks * r, k);
+    // (B, Nc, 1, C, H, K) * (B, Nc, R, C, H, 1) -> (B, Nc, R, C, H, K) -> sum over C: (B, Nc, R, H, K)
+    Operand<T> weighted = tf.math.mul(Shapes.reshape(tf, x, -1, chunks, 1, c, h, k), p);
+    Operand<T> summed = tf.reduceSum(weighted, tf.constant(3));
+    return Shapes.reshape(tf, summed, -1, (long) chunks * r, d);
   }
 
-  /** dual_ln_dproj over the full width of compressed vectors (B, H, Nc*R, K). */
+  /** dual_ln_dproj over compressed vectors (B, Nc*R, D), split into heads: (B, H, Nc*R, K). */
   private Operand<T> normalisedChunks(Operand<T> compressed, int chunks) {
     int n = chunks * r;
-    return splitHeads(tf, dualLnDproj.apply(mergeHeads(tf, compressed, n, h, k)), n, h, k);
+    return splitHeads(tf, dualLnDproj.apply(compressed), n, h, k);
   }
 
   /**
@@ -366,28 +391,26 @@ public final class ChunkedLongShortAttention<T extends TFloating> {
   }
 
   /**
-   * The authors' {@code _rel_shift_chunked}: x (B, H, M, S), column n for slot distance S-1-n, to
-   * (B, H, M, S) where query chunk a reads column s + (Nq - a) R for slot s. Done as theirs: per
-   * query offset within a chunk, pad the (Nq, S) rows by R and read them flat with row length S
-   * from offset Nq R.
+   * The authors' {@code _rel_shift_chunked}: x (B, H, C Nq, S), query offset i in its chunk, then
+   * query chunk a, column n for slot distance S-1-n, to (B, H, C, Nq, S) where query chunk a
+   * reads column s + (Nq - a) R for slot s. Done as theirs: per query offset within a chunk, pad
+   * the (Nq, S) rows by R and read them flat with row length S from offset Nq R.
    */
   private Operand<T> relShiftChunked(Operand<T> x, int nq, int slots) {
-    // (B, H, Nq, C, S) -> (B, H, C, Nq, S)
-    Operand<T> t = Shapes.transpose(tf, Shapes.reshape(tf, x, -1, h, nq, c, slots), 0, 1, 3, 2, 4);
-    Operand<T> padded = Shapes.padAxis(tf, t, s.scalar(0.0), 5, 4, 0, r);
+    Operand<T> padded = Shapes.padAxis(tf, Shapes.reshape(tf, x, -1, h, c, nq, slots), s.scalar(0.0), 5, 4, 0, r);
     Operand<T> flat = Shapes.reshape(tf, padded, -1, h, c, (long) nq * (slots + r));
     Operand<T> cut = Shapes.slice(tf, flat, new long[] {0, 0, 0, (long) nq * r},
         new long[] {-1, h, c, (long) nq * slots});
-    Operand<T> back = Shapes.transpose(tf, Shapes.reshape(tf, cut, -1, h, c, nq, slots), 0, 1, 3, 2, 4);
-    return Shapes.reshape(tf, back, -1, h, (long) nq * c, slots);
+    return Shapes.reshape(tf, cut, -1, h, c, nq, slots);
   }
 
   /**
    * Query chunk a sees slot n iff n / R < Nm + a: every cache chunk and the block's chunks strictly
-   * before its own (the authors' {@code chunk_attn_mask}). (1, 1, Nq, 1, S).
+   * before its own (the authors' {@code chunk_attn_mask}). (1, 1, 1, Nq, S), for logits in
+   * offset-major order (B, H, C, Nq, S).
    */
   private Operand<T> earlierChunksBias(int nm, int nq, int slots) {
-    Operand<TInt32> a = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(nq), tf.constant(1)), 1, 1, nq, 1, 1);
+    Operand<TInt32> a = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(nq), tf.constant(1)), 1, 1, 1, nq, 1);
     Operand<TInt32> n = Shapes.reshape(tf, tf.range(tf.constant(0), tf.constant(slots), tf.constant(1)), 1, 1, 1, 1, slots);
     Operand<TBool> visible = tf.math.less(n, tf.math.mul(tf.math.add(a, tf.constant(nm)), tf.constant(r)));
     return exclusionBias(s, tf.dtypes.cast(visible, s.dtype()));
