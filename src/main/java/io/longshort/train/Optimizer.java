@@ -134,8 +134,13 @@ public final class Optimizer<T extends TFloating> {
     List<Op> assigns = new ArrayList<>();
     for (int i = 0; i < params.size(); i++) {
       Parameter<T> p = params.get(i);
-      Operand<T> w = p.value();
       Operand<T> grad = g.get(i);
+      // every parameter-sized term waits for the gradient: the executor would otherwise run the
+      // terms that do not need it (beta1 m, beta2 v, the decayed weight) at the start of the step
+      // and keep them alive through the whole forward and backward pass, three parameter-sized
+      // buffers per parameter at the step's peak
+      Ops afterGrad = tf.withControlDependencyOps(grad.op());
+      Operand<T> w = afterGrad.identity(p.value());
       if (spec.weightDecay() > 0 && spec.type() != OptimizerSpec.Type.ADAMW) {
         grad = tf.math.add(grad, tf.math.mul(w, tf.constant(dtype, spec.weightDecay())));
       }
@@ -145,15 +150,15 @@ public final class Optimizer<T extends TFloating> {
         if (spec.momentum() > 0) {
           // buf = momentum * buf + g (PyTorch's first step, buf = g, is the same from buf = 0)
           StateVariable<T> buf = first.get(i);
-          direction = tf.math.add(tf.math.mul(read(buf), tf.constant(dtype, spec.momentum())), grad);
+          direction = tf.math.add(tf.math.mul(read(afterGrad, buf), tf.constant(dtype, spec.momentum())), grad);
           assigns.add(tf.assignVariableOp(buf.handle(), direction));
         }
         next = tf.math.sub(w, tf.math.mul(lr, direction));
       } else {
         StateVariable<T> m = first.get(i);
         StateVariable<T> v = second.get(i);
-        Operand<T> mNext = tf.math.add(tf.math.mul(read(m), b1), tf.math.mul(grad, tf.math.sub(one, b1)));
-        Operand<T> vNext = tf.math.add(tf.math.mul(read(v), b2),
+        Operand<T> mNext = tf.math.add(tf.math.mul(read(afterGrad, m), b1), tf.math.mul(grad, tf.math.sub(one, b1)));
+        Operand<T> vNext = tf.math.add(tf.math.mul(read(afterGrad, v), b2),
             tf.math.mul(tf.math.square(grad), tf.math.sub(one, b2)));
         Operand<T> mHat = tf.math.div(mNext, tf.math.sub(one, tf.math.pow(b1, t)));
         Operand<T> vHat = tf.math.div(vNext, tf.math.sub(one, tf.math.pow(b2, t)));
@@ -232,7 +237,12 @@ public final class Optimizer<T extends TFloating> {
   }
 
   private Operand<T> read(StateVariable<T> v) {
-    return tf.readVariableOp(v.handle(), dtype);
+    return read(tf, v);
+  }
+
+  /** v's value, read through {@code ops} (e.g. with control dependencies). */
+  private Operand<T> read(Ops ops, StateVariable<T> v) {
+    return ops.readVariableOp(v.handle(), dtype);
   }
 
   private static int[] allAxes(Operand<?> x) {
