@@ -22,7 +22,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Prints one PROBE line per process, then a Markdown table (one row per mode).
  *
- * <p>args: CONFIG BUDGET_GIB START BISECT [MODE ...] (modes: plain, recompute; default both).
+ * <p>args: CONFIG BUDGET_GIB START BISECT [MODE ...] (modes: plain, recompute; default both), or
+ * CONFIG BUDGET_GIB --probe N[,N...] [MODE ...]: only those N, no search (one row per probe), for
+ * checking a prediction such as "N fits 16 GiB" with one JVM per N.
  */
 public final class RecomputeLongestMain {
   /** A probe that takes longer than this is stopped and counts as not fitting. */
@@ -38,23 +40,23 @@ public final class RecomputeLongestMain {
 
   public static void main(String[] args) throws IOException, InterruptedException {
     if (args.length < 4) {
-      throw new IllegalArgumentException("args: CONFIG BUDGET_GIB START BISECT [plain|recompute ...], got "
+      throw new IllegalArgumentException("args: CONFIG BUDGET_GIB START BISECT [plain|recompute ...], or CONFIG"
+          + " BUDGET_GIB --probe N[,N...] [plain|recompute ...], got "
           + Arrays.toString(args));
     }
     String config = args[0];
     double budgetGib = Double.parseDouble(args[1]);
+    if (args[2].equals("--probe")) {
+      probeOnly(config, budgetGib, args[3], modes(args));
+      return;
+    }
     int start = Integer.parseInt(args[2]);
     int bisect = Integer.parseInt(args[3]);
     if (!(budgetGib > 0) || start < GRAIN || start % GRAIN != 0 || bisect < 0) {
       throw new IllegalArgumentException("BUDGET_GIB (" + args[1] + ") must be > 0, START (" + start
           + ") a multiple of " + GRAIN + ", BISECT (" + bisect + ") >= 0");
     }
-    List<String> modes = args.length > 4 ? List.of(args).subList(4, args.length) : List.of("plain", "recompute");
-    for (String m : modes) {
-      if (!m.equals("plain") && !m.equals("recompute")) {
-        throw new IllegalArgumentException("mode (" + m + ") must be plain or recompute");
-      }
-    }
+    List<String> modes = modes(args);
     long budget = (long) (budgetGib * (1L << 30));
     StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
         "| mode | longest N that fits %.1f GiB | its VmHWM MiB | first N that does not | probes |%n|---|---|---|---|---|%n",
@@ -87,6 +89,50 @@ public final class RecomputeLongestMain {
       }
       table.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %d |%n", mode, fit == null ? "none" : fit.n(),
           fit == null ? "-" : fit.peakMib(), miss.n(), probes.size()));
+    }
+    System.out.print(table);
+  }
+
+  /** The modes after the first four arguments (default both), each plain or recompute. */
+  private static List<String> modes(String[] args) {
+    List<String> modes = args.length > 4 ? List.of(args).subList(4, args.length) : List.of("plain", "recompute");
+    for (String m : modes) {
+      if (!m.equals("plain") && !m.equals("recompute")) {
+        throw new IllegalArgumentException("mode (" + m + ") must be plain or recompute");
+      }
+    }
+    return modes;
+  }
+
+  /** One probe per mode and N of {@code ns} ("N[,N...]", each a positive integer), then a table of them. */
+  private static void probeOnly(String config, double budgetGib, String ns, List<String> modes)
+      throws IOException, InterruptedException {
+    if (!(budgetGib > 0)) {
+      throw new IllegalArgumentException("BUDGET_GIB (" + budgetGib + ") must be > 0");
+    }
+    List<Integer> lengths = new ArrayList<>();
+    for (String n : ns.split(",")) {
+      int length;
+      try {
+        length = Integer.parseInt(n.trim());
+      } catch (NumberFormatException e) {
+        length = 0;
+      }
+      if (length < 1) {
+        throw new IllegalArgumentException("--probe N (" + n + ") must be a positive integer, as in --probe 1966080,"
+            + "2097152");
+      }
+      lengths.add(length);
+    }
+    long budget = (long) (budgetGib * (1L << 30));
+    StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
+        "| mode | N | VmHWM MiB | within %.1f GiB | seconds |%n|---|---|---|---|---|%n", budgetGib));
+    for (String mode : modes) {
+      for (int n : lengths) {
+        Probe p = probe(config, n, 1, mode, 0, "", budget);
+        table.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %.0f |%n", mode, n, p.peakMib(),
+            p.fits() ? "yes" : "no (" + p.why() + ")", p.seconds()));
+      }
     }
     System.out.print(table);
   }

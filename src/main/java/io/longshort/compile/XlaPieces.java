@@ -46,14 +46,31 @@ public final class XlaPieces implements CompiledPieces {
 
   @Override
   public <T extends TFloating> Output<?> callWithGradient(GraphScope<T> s, String name,
-      List<? extends Operand<?>> inputs, Body<T> forward, Body<T> backward) {
+      List<? extends Operand<?>> inputs, boolean[] readByGradient, Body<T> forward, Body<T> backward) {
+    if (readByGradient.length != inputs.size()) {
+      throw new IllegalArgumentException("piece '" + name + "': readByGradient has " + readByGradient.length
+          + " entries for " + inputs.size() + " inputs");
+    }
     Output<?> y = XlaFunction.mustCompile(s, name, inputs, (scope, args) -> forward.build(scope, args.asList()))
         .outputs().get(0);
-    List<Operand<?>> likes = new ArrayList<>(inputs);
+    // the gradient's arguments: the inputs it reads, then dy (y's dtype and shape)
+    List<Operand<?>> likes = new ArrayList<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      if (readByGradient[i]) {
+        likes.add(inputs.get(i));
+      }
+    }
     likes.add(y);
-    // d inputs from (inputs, dy)
+    // d inputs from (inputs, dy), the inputs it does not read as null
     XlaFunction.Definition grad = XlaFunction.define(s, name + "_grad", likes, (scope, args) -> {
-      List<? extends Operand<?>> d = backward.build(scope, args.asList());
+      List<Output<?>> read = args.asList();
+      List<Output<?>> all = new ArrayList<>();
+      int next = 0;
+      for (boolean r : readByGradient) {
+        all.add(r ? read.get(next++) : null);
+      }
+      all.add(read.get(next));
+      List<? extends Operand<?>> d = backward.build(scope, all);
       if (d.size() != inputs.size()) {
         throw new IllegalArgumentException("the gradient of piece '" + name + "' returns " + d.size()
             + " tensors for " + inputs.size() + " inputs");
@@ -79,7 +96,9 @@ public final class XlaPieces implements CompiledPieces {
     XlaGradients.register(op, (tf, carrierOp, dy) -> {
       List<Output<?>> args = new ArrayList<>();
       for (int i = 1; i < carrierOp.numInputs(); i++) {
-        args.add(carrierOp.input(i));
+        if (readByGradient[i - 1]) {
+          args.add(carrierOp.input(i));
+        }
       }
       args.add(dy);
       return grad.call(tf, name + "_grad", args);

@@ -26,8 +26,22 @@ public interface CompiledPieces {
    * input, in order, of its dtype and shape (the gradient of an input that needs none may be anything
    * of that dtype and shape, e.g. zeros).
    */
+  default <T extends TFloating> Output<?> callWithGradient(GraphScope<T> s, String name,
+      List<? extends Operand<?>> inputs, Body<T> forward, Body<T> backward) {
+    boolean[] all = new boolean[inputs.size()];
+    java.util.Arrays.fill(all, true);
+    return callWithGradient(s, name, inputs, all, forward, backward);
+  }
+
+  /**
+   * {@link #callWithGradient(GraphScope, String, List, Body, Body)} whose gradient reads only the
+   * inputs marked in {@code readByGradient} (one entry per input), and dy: the others are not handed
+   * to it, so the step does not keep them alive from the forward pass to the backward pass (dropout's
+   * gradient needs the seed and rate, not x: keeping x would hold one activation per dropout site
+   * through the step). In {@code backward}'s arguments their places hold null.
+   */
   <T extends TFloating> Output<?> callWithGradient(GraphScope<T> s, String name, List<? extends Operand<?>> inputs,
-      Body<T> forward, Body<T> backward);
+      boolean[] readByGradient, Body<T> forward, Body<T> backward);
 
   /** A piece's ops, built in the function's graph on its arguments (stand-ins of the inputs, in order). */
   @FunctionalInterface

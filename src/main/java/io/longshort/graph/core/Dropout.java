@@ -154,8 +154,10 @@ public final class Dropout {
             return scaledMask(fs, keep(fs.tf(), a.get(1).expect(TInt64.class), frate, fs.tf().constant(elements),
                 fs.tf().constant(dims), site), frate);
           };
-      // (x, seed, rate) -> x * mask; (x, seed, rate, dy) -> dy * mask, and zeros for the seed and rate
+      // (x, seed, rate) -> x * mask; (seed, rate, dy) -> dy * mask, and zeros for the seed and rate: the
+      // gradient does not read x, so x need not stay alive until the backward pass
       return (Operand<T>) pieces.callWithGradient(s, "dropout_" + site, java.util.List.of(x, seed, rate),
+          new boolean[] {false, true, true},
           (fs, a) -> java.util.List.of(fs.tf().math.mul((Operand<T>) a.get(0), mask.apply(fs, a))),
           (fs, a) -> java.util.List.of(fs.tf().math.mul((Operand<T>) a.get(3), mask.apply(fs, a)),
               fs.tf().zerosLike(a.get(1)), fs.tf().zerosLike(a.get(2))))

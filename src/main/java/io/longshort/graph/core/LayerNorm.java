@@ -94,15 +94,23 @@ public final class LayerNorm<T extends TFloating> {
   /** From this many rows on, {@link #columnSums} is a product with ones, below it a reduce. */
   private static final long COLUMN_SUMS_BY_PRODUCT_FROM_ROWS = 4096;
 
+  /** From this many elements of v on, {@link #columnSums} is a reduce again (memory; see there). */
+  private static final long COLUMN_SUMS_BY_REDUCE_FROM_ELEMENTS = 1L << 24;
+
   /**
    * (width): the sum of v's rows, v (..., width), in a compiled piece. From 4096 rows on as ones (1,
    * rows) x v (rows, width): there XLA's CPU reduce over the major axes took 1.5-3x the time of that
    * product (32 x 2048 x 64, the ListOps step's; 1 x 4096 x 256; 1 x 8192 x 512); at 2048 rows and
    * fewer the product was the slower one (1 x 2048 x 512, 1 x 1024 x 1024). Measured with
-   * bench/peers/tiles/LayerNormGrad.java; bench/peers/README.md has the table.
+   * bench/peers/tiles/LayerNormGrad.java; bench/peers/README.md has the table. From 2^24 elements on
+   * (a 64 MiB float32 v) the reduce again: XLA materialises the product's operand (dy x^, which the
+   * reduce fuses), and the lra_text step at N 262144 batch 1 peaked 226 MiB higher with the product
+   * (VmHWM 2681 against 2455 MiB, bench/recompute/README.md), about 0.9 KiB per token at long N, where
+   * these sums are a small part of the step's time.
    */
   private static <W extends TFloating> Operand<W> columnSums(Ops tf, Operand<W> ones, Operand<W> v, long width) {
-    if (v.shape().size() / width < COLUMN_SUMS_BY_PRODUCT_FROM_ROWS) {
+    long elements = v.shape().size();
+    if (elements / width < COLUMN_SUMS_BY_PRODUCT_FROM_ROWS || elements >= COLUMN_SUMS_BY_REDUCE_FROM_ELEMENTS) {
       int[] rows = java.util.stream.IntStream.range(0, v.shape().numDimensions() - 1).toArray();
       return tf.reduceSum(v, tf.constant(rows));
     }

@@ -212,6 +212,32 @@ class CompiledPiecesTest {
     assertEquals(rate, dropped / (double) x.length, 0.02, "dropped fraction");
   }
 
+  /**
+   * Dropout's gradient reads the seed and rate, not x: its compiled gradient call must not take x,
+   * or the step would keep every dropout site's input alive until the backward pass.
+   */
+  @Test
+  void dropoutsGradientCallDoesNotTakeItsInput() {
+    try (Graph g = new Graph()) {
+      GraphScope<TFloat32> root = GraphScope.root(new Parameters<>(g, TFloat32.class, 0)).withCompiledPieces(ALL);
+      Ops tf = root.tf();
+      Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(SHAPE)));
+      Operand<TFloat32> y = Dropout.training(tf.constant(new long[] {42, 7}), tf.constant(0.25f)).apply(root, x);
+      g.addGradients(tf.reduceSum(y, tf.constant(new int[] {0, 1, 2})).asOutput(), new Output<?>[] {x.asOutput()});
+      List<String> callsOfX = new ArrayList<>();
+      g.operations().forEachRemaining(op -> {
+        org.tensorflow.GraphOperation o = (org.tensorflow.GraphOperation) op;
+        for (int i = 0; i < o.numInputs(); i++) {
+          if (o.type().equals(XlaFunction.CALL_OP) && o.input(i).equals(x.asOutput())) {
+            callsOfX.add(o.name());
+          }
+        }
+      });
+      assertEquals(2, GraphReadback.countOps(g, XlaFunction.CALL_OP), "compiled calls (forward and gradient)");
+      assertEquals(1, callsOfX.size(), "compiled calls that take x (the forward only): " + callsOfX);
+    }
+  }
+
   /** Other IdentityN ops keep their true gradient once the pieces' gradient is registered. */
   @Test
   void anIdentityNThatCarriesNoPiecePassesItsGradients() {
