@@ -49,7 +49,10 @@ import org.tensorflow.types.TInt64;
  * <p>args: CONFIG N BATCH plain|recompute STEPS [LAYERS] (timed steps after one warm-up step; 0: the
  * warm-up only; LAYERS: the model with that many blocks or layers instead of its own, for the trend
  * with depth). {@code -Drecompute.trace=FILE}: one more step, traced, written to FILE (see {@link
- * #time}); the VmHWM printed then includes that step's tracing.
+ * #time}); the VmHWM printed then includes that step's tracing. {@code -Drecompute.phases} (vision
+ * configs; the others mark their steps only): VmRSS and the peak of each phase (graph built, AdamW built,
+ * session initialised, each step),
+ * {@link Phases}.
  */
 public final class RecomputeStepMain {
   private RecomputeStepMain() {}
