@@ -21,7 +21,8 @@ public abstract class OwnedGraph implements AutoCloseable {
    * and their AdamW m and v cost 1.05 GiB at {@code initialize()} instead of 0.4 GiB, and the step's
    * first update copies each variable away from the buffer it shares with its Const
    * (bench/recompute/README.md, "Where the rest of the resident memory comes from"). Grappler's
-   * constant folding, which the step's graph keeps, does not fold the initializers.
+   * constant folding, which the step's graph keeps, folds only the smallest initializers (up to 64 KiB;
+   * OwnedGraphSessionTest).
    */
   static final ConfigProto SESSION_CONFIG = ConfigProto.newBuilder()
       .setGraphOptions(GraphOptions.newBuilder().setOptimizerOptions(OptimizerOptions.newBuilder()
