@@ -49,7 +49,10 @@ import org.tensorflow.types.TInt64;
  * <p>args: CONFIG N BATCH plain|recompute STEPS [LAYERS] (timed steps after one warm-up step; 0: the
  * warm-up only; LAYERS: the model with that many blocks or layers instead of its own, for the trend
  * with depth). {@code -Drecompute.trace=FILE}: one more step, traced, written to FILE (see {@link
- * #time}); the VmHWM printed then includes that step's tracing.
+ * #time}); the VmHWM printed then includes that step's tracing. {@code -Drecompute.phases} (vision
+ * configs; the others mark their steps only): VmRSS and the peak of each phase (graph built, AdamW built,
+ * session initialised, each step),
+ * {@link Phases}.
  */
 public final class RecomputeStepMain {
   private RecomputeStepMain() {}
@@ -74,7 +77,7 @@ public final class RecomputeStepMain {
         : vision ? visionSteps(args[0], n, batch, recompute, steps)
         : classifierSteps(args[0], n, batch, recompute, steps, layers);
     System.out.printf(Locale.ROOT, "RECOMPUTE %s config=%s%s n=%d batch=%d vmhwm_mib=%d step_ms=%s step_cpu_ms=%s%n",
-        args[3], args[0], layers > 0 ? " layers=" + layers : "", n, batch, PeakMemory.selfPeak() >> 20,
+        args[3], args[0], layers > 0 ? " layers=" + layers : "", n, batch, Phases.processPeak() >> 20,
         joined(ms[0]), joined(ms[1]));
   }
 
@@ -122,11 +125,16 @@ public final class RecomputeStepMain {
     VisionSpec spec = side == s.imageSize() ? s
         : new VisionSpec(side, s.channels(), s.classes(), s.mlpRatio(), s.layerNormEpsilon(), s.avgPool(), s.stages());
     // the step train-image builds (ImageTrainer): float32, no compiled pieces, plain or recompute
+    Phases.mark("start");
     try (VisionModelGraph<TFloat32> g = VisionModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch)
         .optSeed(1).optTraining(true).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
+      Phases.mark("model graph built");
       OptimizerSpec adamw = AdamW.builder().setLearningRate(1e-3).optEpsilon(1e-8).optWeightDecay(0.05)
           .optSchedule(OptimizerSpec.Schedule.COSINE).optWarmup(10).optTotalSteps(1000).build();
       Optimizer<TFloat32> opt = PlainStep.optimizer(g, adamw, TFloat32.class);
+      Phases.graph("optimizer built", g.graph());
+      g.session();
+      Phases.mark("session created and initialised");
       Random rnd = new Random(0);
       float[] pixels = new float[batch * side * side * spec.channels()];
       for (int i = 0; i < pixels.length; i++) {
@@ -204,6 +212,7 @@ public final class RecomputeStepMain {
       long t0 = System.nanoTime();
       long cpu0 = os.getProcessCpuTime();
       step.get().run().close();
+      Phases.mark(s < 0 ? "warm-up step" : "step " + (s + 1));
       if (s >= 0) {
         ms[s] = (System.nanoTime() - t0) / 1e6;
         cpuMs[s] = (os.getProcessCpuTime() - cpu0) / 1e6;
