@@ -108,8 +108,10 @@ public final class AttentionOps {
   /**
    * Gives every block of W rows its neighbours: (B, A, Q*W, Z) -> (B, A, Q, before + W + after, Z),
    * block q holding rows [q*W - before, q*W + W + after) with zeros outside [0, Q*W).
-   * Requires before, after &lt;= W, so only the adjacent blocks are involved: two pads, two slices
-   * and one concat, no gather, and every op has a gradient and an XLA kernel.
+   * Requires before, after &lt;= W, so only the adjacent blocks are involved: one pad, two slices
+   * and one concat, no gather, and every op has a gradient and an XLA kernel. No tensor here has
+   * more than two uses, so every gradient sum is of two terms, whose order cannot change
+   * ({@link io.longshort.graph.core.FanOut} says why three or more would).
    */
   public static <T extends TFloating> Operand<T> neighbourTiles(GraphScope<T> s, Operand<T> x, int xDim,
       int segments, int w, int yDim, int before, int after) {
@@ -127,21 +129,23 @@ public final class AttentionOps {
     Operand<T> zero = s.scalar(0.0);
     // (B, A, Q, W, Z)
     Operand<T> blocks = Shapes.reshape(tf, x, -1, xDim, segments, w, yDim);
+    // (B, A, Q + 2, W, Z) (a zero block only on the sides that have margins): block q's left and
+    // right neighbours are blocks q and q + 2 here. Blocks has two uses (this pad and the concat),
+    // the padded tensor two (the margins); slicing both margins from blocks itself would give
+    // blocks three uses, and so a gradient sum of three.
+    int first = before > 0 ? 1 : 0;
+    Operand<T> padded = Shapes.padAxis(tf, blocks, zero, 5, 2, first, after > 0 ? 1 : 0);
     Operand<T> left = null;
     Operand<T> right = null;
-    // each margin is sliced first, then padded by one zero block: two copies of the margin's
-    // size, where padding the whole of x first would copy all of it
     if (before > 0) {
       // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
-      Operand<T> margins = Shapes.slice(tf, blocks, new long[] {0, 0, 0, w - before, 0},
-          new long[] {-1, xDim, segments - 1, before, yDim});
-      left = Shapes.padAxis(tf, margins, zero, 5, 2, 1, 0);
+      left = Shapes.slice(tf, padded, new long[] {0, 0, 0, w - before, 0},
+          new long[] {-1, xDim, segments, before, yDim});
     }
     if (after > 0) {
       // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
-      Operand<T> margins = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0},
-          new long[] {-1, xDim, segments - 1, after, yDim});
-      right = Shapes.padAxis(tf, margins, zero, 5, 2, 0, 1);
+      right = Shapes.slice(tf, padded, new long[] {0, 0, first + 1, 0, 0},
+          new long[] {-1, xDim, segments, after, yDim});
     }
     List<Operand<T>> parts = new java.util.ArrayList<>();
     if (prefix != null) {

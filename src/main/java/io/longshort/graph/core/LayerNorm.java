@@ -1,5 +1,6 @@
 package io.longshort.graph.core;
 
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.math.Mean;
@@ -45,7 +46,9 @@ public final class LayerNorm<T extends TFloating> {
 
   private Operand<T> affine(Ops tf, Operand<T> x, Operand<T> w, Operand<T> b) {
     // the bias by BiasAdd (last axis): its gradient is one BiasAddGrad instead of a Sum over rows
-    return tf.nn.biasAdd(tf.math.mul(Precision.narrow(tf, normalise(tf, Precision.widen(tf, x)), x.type()), w), b);
+    Operand<TFloating> wide = Precision.widen(tf, x);
+    // a widened x is a cast with no other use; x itself has the block's residual too
+    return tf.nn.biasAdd(tf.math.mul(Precision.narrow(tf, normalise(tf, wide, wide == x), x.type()), w), b);
   }
 
   /**
@@ -77,8 +80,15 @@ public final class LayerNorm<T extends TFloating> {
         }).expect(x.type());
   }
 
-  private <W extends TFloating> Operand<W> normalise(Ops tf, Operand<W> x) {
-    Moments<W> m = moments(tf, x);
+  /**
+   * The plain ops' normalisation. The moments take x twice (the mean and the centring); when x has
+   * other uses ({@code shared}: the block's residual), it goes in as the two slices of one tile
+   * ({@link FanOut}), so that x's gradient is a sum of two terms, whose order is fixed, where three
+   * would not be.
+   */
+  private <W extends TFloating> Operand<W> normalise(Ops tf, Operand<W> x, boolean shared) {
+    List<Operand<W>> xs = shared ? FanOut.uses(tf, x, 2) : List.of(x, x);
+    Moments<W> m = moments(tf, xs.get(0), xs.get(1));
     return tf.math.mul(m.centred(), m.r());
   }
 
@@ -86,7 +96,12 @@ public final class LayerNorm<T extends TFloating> {
   private record Moments<W extends TFloating>(Operand<W> centred, Operand<W> r) {}
 
   private <W extends TFloating> Moments<W> moments(Ops tf, Operand<W> x) {
-    Operand<W> centred = tf.math.sub(x, rowMean(tf, x));
+    return moments(tf, x, x);
+  }
+
+  /** {@link #moments(Ops, Operand)} of x given twice: centred as {@code x} minus the mean of {@code sameX}. */
+  private <W extends TFloating> Moments<W> moments(Ops tf, Operand<W> x, Operand<W> sameX) {
+    Operand<W> centred = tf.math.sub(x, rowMean(tf, sameX));
     Operand<W> variance = rowMean(tf, tf.math.square(centred));
     return new Moments<>(centred, tf.math.rsqrt(tf.math.add(variance, tf.constant(x.type(), epsilon))));
   }
