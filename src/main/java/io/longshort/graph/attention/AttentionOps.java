@@ -108,8 +108,8 @@ public final class AttentionOps {
   /**
    * Gives every block of W rows its neighbours: (B, A, Q*W, Z) -> (B, A, Q, before + W + after, Z),
    * block q holding rows [q*W - before, q*W + W + after) with zeros outside [0, Q*W).
-   * Requires before, after &lt;= W, so only the adjacent blocks are involved: one pad, two slices
-   * and one concat, no gather, and every op has a gradient and an XLA kernel. No tensor here has
+   * Requires before, after &lt;= W, so only the adjacent blocks are involved: pads, slices, at most
+   * one split and one concat, no gather, and every op has a gradient and an XLA kernel. No tensor here has
    * more than two uses, so every gradient sum is of two terms, whose order cannot change
    * ({@link io.longshort.graph.core.FanOut} says why three or more would).
    */
@@ -129,23 +129,45 @@ public final class AttentionOps {
     Operand<T> zero = s.scalar(0.0);
     // (B, A, Q, W, Z)
     Operand<T> blocks = Shapes.reshape(tf, x, -1, xDim, segments, w, yDim);
-    // (B, A, Q + 2, W, Z) (a zero block only on the sides that have margins): block q's left and
-    // right neighbours are blocks q and q + 2 here. Blocks has two uses (this pad and the concat),
-    // the padded tensor two (the margins); slicing both margins from blocks itself would give
-    // blocks three uses, and so a gradient sum of three.
-    int first = before > 0 ? 1 : 0;
-    Operand<T> padded = Shapes.padAxis(tf, blocks, zero, 5, 2, first, after > 0 ? 1 : 0);
     Operand<T> left = null;
     Operand<T> right = null;
-    if (before > 0) {
-      // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
+    if (before > 0 && after > 0 && before + after > w) {
+      // the margins overlap (W = 1: both are the whole block): (B, A, Q + 2, W, Z), one zero block
+      // each side, where block q's left and right neighbours are blocks q and q + 2. Blocks has two
+      // uses (this pad and the concat), the padded copy two (the margins).
+      Operand<T> padded = Shapes.padAxis(tf, blocks, zero, 5, 2, 1, 1);
+      // (B, A, Q, before, Z) and (B, A, Q, after, Z)
       left = Shapes.slice(tf, padded, new long[] {0, 0, 0, w - before, 0},
           new long[] {-1, xDim, segments, before, yDim});
-    }
-    if (after > 0) {
-      // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
-      right = Shapes.slice(tf, padded, new long[] {0, 0, first + 1, 0, 0},
-          new long[] {-1, xDim, segments, after, yDim});
+      right = Shapes.slice(tf, padded, new long[] {0, 0, 2, 0, 0}, new long[] {-1, xDim, segments, after, yDim});
+    } else {
+      // every block's last `before` rows (B, A, Q, before, Z) and first `after` rows (B, A, Q,
+      // after, Z): with both margins, one SplitV of the rows, so that blocks has two uses (this
+      // and the concat); each margin is then shifted by one block, zeros at the end. Slicing the two
+      // margins from blocks directly would give it three uses, and so a gradient sum of three.
+      Operand<T> lastRows = null;
+      Operand<T> firstRows = null;
+      if (before > 0 && after > 0) {
+        List<org.tensorflow.Output<T>> rows = tf.splitV(blocks, tf.constant(new int[] {after, w - before - after,
+            before}), tf.constant(3), 3L).output();
+        firstRows = rows.get(0);
+        lastRows = rows.get(2);
+      } else if (before > 0) {
+        lastRows = Shapes.slice(tf, blocks, new long[] {0, 0, 0, w - before, 0},
+            new long[] {-1, xDim, segments, before, yDim});
+      } else if (after > 0) {
+        firstRows = Shapes.slice(tf, blocks, new long[] {0, 0, 0, 0, 0}, new long[] {-1, xDim, segments, after, yDim});
+      }
+      if (lastRows != null) {
+        // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
+        left = Shapes.padAxis(tf, Shapes.slice(tf, lastRows, new long[] {0, 0, 0, 0, 0},
+            new long[] {-1, xDim, segments - 1, before, yDim}), zero, 5, 2, 1, 0);
+      }
+      if (firstRows != null) {
+        // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
+        right = Shapes.padAxis(tf, Shapes.slice(tf, firstRows, new long[] {0, 0, 1, 0, 0},
+            new long[] {-1, xDim, segments - 1, after, yDim}), zero, 5, 2, 0, 1);
+      }
     }
     List<Operand<T>> parts = new java.util.ArrayList<>();
     if (prefix != null) {
