@@ -67,9 +67,9 @@ public final class PreLnBlock<T extends TFloating> {
   public Operand<T> apply(Operand<T> residual, Operand<T> x, UnaryOperator<Operand<T>> attention) {
     Ops tf = s.tf();
     // (B, N', D)
-    Operand<T> h = tf.math.add(residual, dropout.apply(s, attention.apply(norm1.apply(x))));
+    Operand<T> h = tf.math.add(residual, dropout.apply(s, attention.apply(norm1.applyShared(x))));
     // (B, N', D) -> (B, N', F) -> (B, N', D)
-    Operand<T> mlp = dropout.apply(s, fc2.apply(dropout.apply(s, gelu(s, fc1.apply(norm2.apply(h))))));
+    Operand<T> mlp = dropout.apply(s, fc2.apply(dropout.apply(s, gelu(s, fc1.apply(norm2.applyShared(h))))));
     return tf.math.add(h, mlp);
   }
 
