@@ -145,28 +145,31 @@ public final class AttentionOps {
       // after, Z): with both margins, one SplitV of the rows, so that blocks has two uses (this
       // and the concat); each margin is then shifted by one block, zeros at the end. Slicing the two
       // margins from blocks directly would give it three uses, and so a gradient sum of three.
+      // (B, A, Q - 1, before, Z): the last rows of blocks 0 .. Q-2; (B, A, Q - 1, after, Z): the
+      // first rows of blocks 1 .. Q-1
       Operand<T> lastRows = null;
       Operand<T> firstRows = null;
       if (before > 0 && after > 0) {
         List<org.tensorflow.Output<T>> rows = tf.splitV(blocks, tf.constant(new int[] {after, w - before - after,
             before}), tf.constant(3), 3L).output();
-        firstRows = rows.get(0);
-        lastRows = rows.get(2);
+        firstRows = Shapes.slice(tf, rows.get(0), new long[] {0, 0, 1, 0, 0},
+            new long[] {-1, xDim, segments - 1, after, yDim});
+        lastRows = Shapes.slice(tf, rows.get(2), new long[] {0, 0, 0, 0, 0},
+            new long[] {-1, xDim, segments - 1, before, yDim});
       } else if (before > 0) {
         lastRows = Shapes.slice(tf, blocks, new long[] {0, 0, 0, w - before, 0},
-            new long[] {-1, xDim, segments, before, yDim});
+            new long[] {-1, xDim, segments - 1, before, yDim});
       } else if (after > 0) {
-        firstRows = Shapes.slice(tf, blocks, new long[] {0, 0, 0, 0, 0}, new long[] {-1, xDim, segments, after, yDim});
+        firstRows = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0},
+            new long[] {-1, xDim, segments - 1, after, yDim});
       }
       if (lastRows != null) {
         // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
-        left = Shapes.padAxis(tf, Shapes.slice(tf, lastRows, new long[] {0, 0, 0, 0, 0},
-            new long[] {-1, xDim, segments - 1, before, yDim}), zero, 5, 2, 1, 0);
+        left = Shapes.padAxis(tf, lastRows, zero, 5, 2, 1, 0);
       }
       if (firstRows != null) {
         // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
-        right = Shapes.padAxis(tf, Shapes.slice(tf, firstRows, new long[] {0, 0, 1, 0, 0},
-            new long[] {-1, xDim, segments - 1, after, yDim}), zero, 5, 2, 0, 1);
+        right = Shapes.padAxis(tf, firstRows, zero, 5, 2, 0, 1);
       }
     }
     List<Operand<T>> parts = new java.util.ArrayList<>();
