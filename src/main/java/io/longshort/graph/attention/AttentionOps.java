@@ -108,8 +108,10 @@ public final class AttentionOps {
   /**
    * Gives every block of W rows its neighbours: (B, A, Q*W, Z) -> (B, A, Q, before + W + after, Z),
    * block q holding rows [q*W - before, q*W + W + after) with zeros outside [0, Q*W).
-   * Requires before, after &lt;= W, so only the adjacent blocks are involved: two pads, two slices
-   * and one concat, no gather, and every op has a gradient and an XLA kernel.
+   * Requires before, after &lt;= W, so only the adjacent blocks are involved: pads, slices, at most
+   * one split and one concat, no gather, and every op has a gradient and an XLA kernel. No tensor here has
+   * more than two uses, so every gradient sum is of two terms, whose order cannot change
+   * ({@link io.longshort.graph.core.FanOut} says why three or more would).
    */
   public static <T extends TFloating> Operand<T> neighbourTiles(GraphScope<T> s, Operand<T> x, int xDim,
       int segments, int w, int yDim, int before, int after) {
@@ -129,19 +131,46 @@ public final class AttentionOps {
     Operand<T> blocks = Shapes.reshape(tf, x, -1, xDim, segments, w, yDim);
     Operand<T> left = null;
     Operand<T> right = null;
-    // each margin is sliced first, then padded by one zero block: two copies of the margin's
-    // size, where padding the whole of x first would copy all of it
-    if (before > 0) {
-      // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
-      Operand<T> margins = Shapes.slice(tf, blocks, new long[] {0, 0, 0, w - before, 0},
-          new long[] {-1, xDim, segments - 1, before, yDim});
-      left = Shapes.padAxis(tf, margins, zero, 5, 2, 1, 0);
-    }
-    if (after > 0) {
-      // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
-      Operand<T> margins = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0},
-          new long[] {-1, xDim, segments - 1, after, yDim});
-      right = Shapes.padAxis(tf, margins, zero, 5, 2, 0, 1);
+    if (before > 0 && after > 0 && before + after > w) {
+      // the margins overlap (W = 1: both are the whole block): (B, A, Q + 2, W, Z), one zero block
+      // each side, where block q's left and right neighbours are blocks q and q + 2. Blocks has two
+      // uses (this pad and the concat), the padded copy two (the margins).
+      Operand<T> padded = Shapes.padAxis(tf, blocks, zero, 5, 2, 1, 1);
+      // (B, A, Q, before, Z) and (B, A, Q, after, Z)
+      left = Shapes.slice(tf, padded, new long[] {0, 0, 0, w - before, 0},
+          new long[] {-1, xDim, segments, before, yDim});
+      right = Shapes.slice(tf, padded, new long[] {0, 0, 2, 0, 0}, new long[] {-1, xDim, segments, after, yDim});
+    } else {
+      // every block's last `before` rows (B, A, Q, before, Z) and first `after` rows (B, A, Q,
+      // after, Z): with both margins, one SplitV of the rows, so that blocks has two uses (this
+      // and the concat); each margin is then shifted by one block, zeros at the end. Slicing the two
+      // margins from blocks directly would give it three uses, and so a gradient sum of three.
+      // (B, A, Q - 1, before, Z): the last rows of blocks 0 .. Q-2; (B, A, Q - 1, after, Z): the
+      // first rows of blocks 1 .. Q-1
+      Operand<T> lastRows = null;
+      Operand<T> firstRows = null;
+      if (before > 0 && after > 0) {
+        List<org.tensorflow.Output<T>> rows = tf.splitV(blocks, tf.constant(new int[] {after, w - before - after,
+            before}), tf.constant(3), 3L).output();
+        firstRows = Shapes.slice(tf, rows.get(0), new long[] {0, 0, 1, 0, 0},
+            new long[] {-1, xDim, segments - 1, after, yDim});
+        lastRows = Shapes.slice(tf, rows.get(2), new long[] {0, 0, 0, 0, 0},
+            new long[] {-1, xDim, segments - 1, before, yDim});
+      } else if (before > 0) {
+        lastRows = Shapes.slice(tf, blocks, new long[] {0, 0, 0, w - before, 0},
+            new long[] {-1, xDim, segments - 1, before, yDim});
+      } else if (after > 0) {
+        firstRows = Shapes.slice(tf, blocks, new long[] {0, 0, 1, 0, 0},
+            new long[] {-1, xDim, segments - 1, after, yDim});
+      }
+      if (lastRows != null) {
+        // last `before` rows of block q-1, zeros for q = 0: (B, A, Q, before, Z)
+        left = Shapes.padAxis(tf, lastRows, zero, 5, 2, 1, 0);
+      }
+      if (firstRows != null) {
+        // first `after` rows of block q+1, zeros for the last block: (B, A, Q, after, Z)
+        right = Shapes.padAxis(tf, firstRows, zero, 5, 2, 0, 1);
+      }
     }
     List<Operand<T>> parts = new java.util.ArrayList<>();
     if (prefix != null) {

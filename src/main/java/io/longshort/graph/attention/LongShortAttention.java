@@ -1,5 +1,6 @@
 package io.longshort.graph.attention;
 
+import io.longshort.graph.core.FanOut;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Linear;
 import io.longshort.graph.core.Shapes;
@@ -106,10 +107,14 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     Operand<T> clsK = null;
     Operand<T> clsV = null;
     if (cls) {
+      // (B, 1, D) x 3 as one product: the CLS vector's only use here, so that its gradient (with
+      // the residual's) is a sum of two, whose order is fixed (FanOut says why three is not)
+      List<Operand<T>> clsProjected = Linear.applyJoint(s, List.of(weights.wQ, weights.wK, weights.wV),
+          new double[] {1, 1, 1}, clsToken);
       // (B, H, 1, K)
-      clsQ = splitHeads(tf, tf.math.mul(weights.wQ.apply(clsToken), s.scalar(scale)), 1, h, k);
-      clsK = splitHeads(tf, weights.wK.apply(clsToken), 1, h, k);
-      clsV = splitHeads(tf, weights.wV.apply(clsToken), 1, h, k);
+      clsQ = splitHeads(tf, tf.math.mul(clsProjected.get(0), s.scalar(scale)), 1, h, k);
+      clsK = splitHeads(tf, clsProjected.get(1), 1, h, k);
+      clsV = splitHeads(tf, clsProjected.get(2), 1, h, k);
       globalKeys.add(clsK);
       globalValues.add(clsV);
     }
@@ -148,7 +153,11 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     out = AttentionOps.cropRows(tf, out, h, n, k);
     int rows = n;
     if (cls) {
-      Operand<T> clsOut = clsOutput(clsQ, clsK, clsV, out, bias, n);
+      // the CLS row's two products take the token outputs twice; with the rows' own path (the
+      // concat below) that is three uses, so those two go through FanOut (a gradient sum of three
+      // is not repeatable bit for bit)
+      List<Operand<T>> forCls = clsRowOnly ? List.of(out, out) : FanOut.uses(tf, out, 2);
+      Operand<T> clsOut = clsOutput(clsQ, clsK, clsV, forCls.get(0), forCls.get(1), bias, n);
       if (clsRowOnly) {
         // (B, 1, D)
         return weights.wO.apply(mergeHeads(tf, clsOut, 1, h, k));
@@ -247,9 +256,10 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
 
   /**
    * The CLS query attends over [its own raw key ; the N tokens' attention outputs C] with values
-   * [its own raw value ; C]: (B, H, 1, K).
+   * [its own raw value ; C]: (B, H, 1, K). C comes twice (two uses of the same tensor, or two
+   * FanOut slices of it): {@code c} for the logits, {@code cValues} for the values.
    */
-  private Operand<T> clsOutput(Operand<T> clsQ, Operand<T> clsK, Operand<T> clsV, Operand<T> c,
+  private Operand<T> clsOutput(Operand<T> clsQ, Operand<T> clsK, Operand<T> clsV, Operand<T> c, Operand<T> cValues,
       Operand<T> bias, int n) {
     // (B, 1, 1, N)
     Operand<T> tokenBias = Shapes.reshape(tf,
@@ -257,7 +267,7 @@ final class LongShortAttention<T extends TFloating> implements AttentionLayer<T>
     // one joint softmax over [its own key ; the N outputs]: (B, H, 1, 1) and (B, H, 1, N)
     List<Operand<T>> p = AttentionOps.jointSoftmax(tf,
         List.of(matmul(clsQ, clsK, true), tf.math.add(matmul(clsQ, c, true), tokenBias)), null);
-    return tf.math.add(tf.math.mul(p.get(0), clsV), matmul(p.get(1), c, false));
+    return tf.math.add(tf.math.mul(p.get(0), clsV), matmul(p.get(1), cValues, false));
   }
 
   private Operand<T> matmul(Operand<T> a, Operand<T> b, boolean transposeB) {

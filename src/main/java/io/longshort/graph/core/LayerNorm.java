@@ -1,5 +1,6 @@
 package io.longshort.graph.core;
 
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.math.Mean;
@@ -36,16 +37,32 @@ public final class LayerNorm<T extends TFloating> {
    * mantissa), then the result is cast back and the affine part runs in the graph's dtype.
    */
   public Operand<T> apply(Operand<T> x) {
+    return apply(x, false);
+  }
+
+  /**
+   * {@link #apply(Operand)} of an x that has other uses too (a pre-norm block's residual). The
+   * plain ops take x twice (the mean and the centring), so x goes in through {@link FanOut}: x's
+   * gradient is then a sum of two terms, whose order is fixed, where three would not be (TF's CPU
+   * AddN of three or more adds in an order that depends on thread timing). A compiled piece takes x
+   * once, and a widened (half-precision) x is a cast of its own: neither needs it.
+   */
+  public Operand<T> applyShared(Operand<T> x) {
+    return apply(x, true);
+  }
+
+  private Operand<T> apply(Operand<T> x, boolean shared) {
     CompiledPieces pieces = scope.compiledPieces();
     if (pieces != null && pieces.covers(x) && x.type() == TFloat32.class) {
       return compiled(pieces, x);
     }
-    return affine(scope.tf(), x, weight, bias);
+    return affine(scope.tf(), x, weight, bias, shared);
   }
 
-  private Operand<T> affine(Ops tf, Operand<T> x, Operand<T> w, Operand<T> b) {
+  private Operand<T> affine(Ops tf, Operand<T> x, Operand<T> w, Operand<T> b, boolean shared) {
+    Operand<TFloating> wide = Precision.widen(tf, x);
     // the bias by BiasAdd (last axis): its gradient is one BiasAddGrad instead of a Sum over rows
-    return tf.nn.biasAdd(tf.math.mul(Precision.narrow(tf, normalise(tf, Precision.widen(tf, x)), x.type()), w), b);
+    return tf.nn.biasAdd(tf.math.mul(Precision.narrow(tf, normalise(tf, wide, shared && wide == x), x.type()), w), b);
   }
 
   /**
@@ -59,7 +76,8 @@ public final class LayerNorm<T extends TFloating> {
     long width = x.shape().get(x.shape().numDimensions() - 1);
     // the call sits in this layer's name scope; XLA's function names get a hash of their own
     return (Operand<T>) pieces.callWithGradient(scope, "layer_norm", java.util.List.of(x, weight, bias),
-        (s, a) -> java.util.List.of(affine(s.tf(), (Operand<T>) a.get(0), (Operand<T>) a.get(1), (Operand<T>) a.get(2))),
+        (s, a) -> java.util.List.of(affine(s.tf(), (Operand<T>) a.get(0), (Operand<T>) a.get(1), (Operand<T>) a.get(2),
+            false)),
         (s, a) -> {
           Ops tf = s.tf();
           Operand<T> xs = (Operand<T>) a.get(0);
@@ -77,8 +95,10 @@ public final class LayerNorm<T extends TFloating> {
         }).expect(x.type());
   }
 
-  private <W extends TFloating> Operand<W> normalise(Ops tf, Operand<W> x) {
-    Moments<W> m = moments(tf, x);
+  /** The normalisation; {@code fanOut}: x reaches the mean and the centring through {@link FanOut}. */
+  private <W extends TFloating> Operand<W> normalise(Ops tf, Operand<W> x, boolean fanOut) {
+    List<Operand<W>> xs = fanOut ? FanOut.uses(tf, x, 2) : List.of(x, x);
+    Moments<W> m = moments(tf, xs.get(0), xs.get(1));
     return tf.math.mul(m.centred(), m.r());
   }
 
@@ -86,7 +106,12 @@ public final class LayerNorm<T extends TFloating> {
   private record Moments<W extends TFloating>(Operand<W> centred, Operand<W> r) {}
 
   private <W extends TFloating> Moments<W> moments(Ops tf, Operand<W> x) {
-    Operand<W> centred = tf.math.sub(x, rowMean(tf, x));
+    return moments(tf, x, x);
+  }
+
+  /** {@link #moments(Ops, Operand)} of x given twice: centred as {@code x} minus the mean of {@code sameX}. */
+  private <W extends TFloating> Moments<W> moments(Ops tf, Operand<W> x, Operand<W> sameX) {
+    Operand<W> centred = tf.math.sub(x, rowMean(tf, sameX));
     Operand<W> variance = rowMean(tf, tf.math.square(centred));
     return new Moments<>(centred, tf.math.rsqrt(tf.math.add(variance, tf.constant(x.type(), epsilon))));
   }

@@ -71,13 +71,13 @@ public final class PreLnBlock<T extends TFloating> {
   /** The block's first half, residual + dropout(attention(norm1(x))): (B, N', D). */
   public Operand<T> applyAttention(Operand<T> residual, Operand<T> x, UnaryOperator<Operand<T>> attention) {
     // (B, N', D)
-    return s.tf().math.add(residual, dropout.apply(s, attention.apply(norm1.apply(x))));
+    return s.tf().math.add(residual, dropout.apply(s, attention.apply(norm1.applyShared(x))));
   }
 
   /** The block's second half, h + dropout(fc2(dropout(gelu(fc1(norm2(h)))))): (B, N', D). */
   public Operand<T> applyMlp(Operand<T> h) {
     // (B, N', D) -> (B, N', F) -> (B, N', D)
-    Operand<T> mlp = dropout.apply(s, fc2.apply(dropout.apply(s, gelu(s, fc1.apply(norm2.apply(h))))));
+    Operand<T> mlp = dropout.apply(s, fc2.apply(dropout.apply(s, gelu(s, fc1.apply(norm2.applyShared(h))))));
     return s.tf().math.add(h, mlp);
   }
 

@@ -7,6 +7,7 @@ import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Dropout;
 import io.longshort.graph.core.Execution;
+import io.longshort.graph.core.FanOut;
 import io.longshort.graph.core.GraphScope;
 import io.longshort.io.HostArray;
 import io.longshort.graph.core.HostTensors;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -136,11 +138,19 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
         yield head(root, spec.width()).apply(pooled);
       }
       case RETRIEVAL -> {
-        // both towers run the same encoder (shared weights)
-        Operand<T> x0 = encode(root, encoder, (Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(1));
-        Operand<T> x1 = encode(root, encoder, (Operand<TInt32>) in.get(2), (Operand<TInt32>) in.get(3));
+        // both towers run the same encoder (shared weights), as one batch of 2B: each weight then
+        // has the uses of one pass, so its gradient is a sum of two at most (two passes would make
+        // it four, and an AddN of three or more is not repeatable bit for bit; see FanOut)
+        Operand<TInt32> ids = Shapes.concat(tf, 0, List.of((Operand<TInt32>) in.get(0), (Operand<TInt32>) in.get(2)));
+        Operand<TInt32> masks = Shapes.concat(tf, 0, List.of((Operand<TInt32>) in.get(1), (Operand<TInt32>) in.get(3)));
+        // (2B, D) -> 2 x (B, D)
+        List<Output<T>> towers = tf.split(tf.constant(0), encode(root, encoder, ids, masks), 2L).output();
+        // each tower goes into the pair three times: through FanOut, for the same reason
+        List<Operand<T>> x0 = FanOut.uses(tf, towers.get(0), 3);
+        List<Operand<T>> x1 = FanOut.uses(tf, towers.get(1), 3);
         // (B, 4D)
-        Operand<T> pair = Shapes.concat(tf, 1, List.of(x0, x1, tf.math.mul(x0, x1), tf.math.sub(x0, x1)));
+        Operand<T> pair = Shapes.concat(tf, 1, List.of(x0.get(0), x1.get(0), tf.math.mul(x0.get(1), x1.get(1)),
+            tf.math.sub(x0.get(2), x1.get(2))));
         yield head(root, 4 * spec.width()).apply(pair);
       }
       case LANGUAGE_MODEL -> {

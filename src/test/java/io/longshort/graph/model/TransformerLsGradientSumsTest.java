@@ -4,12 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.longshort.graph.core.FanOut;
+import io.longshort.graph.core.Gradients;
 import io.longshort.graph.core.HostTensors;
+import io.longshort.io.HostArray;
+import io.longshort.spec.ModelOverrides;
+import io.longshort.spec.ModelSpec;
+import io.longshort.spec.Pooling;
 import io.longshort.spec.TransformerLsSpec;
+import io.longshort.train.TrainingSetting;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -45,6 +55,20 @@ class TransformerLsGradientSumsTest {
     return found;
   }
 
+  /** The same in the partition graphs a session ran (after Grappler): data inputs only. */
+  static List<String> addNsOfThreeOrMore(List<GraphDef> partitions) {
+    List<String> found = new ArrayList<>();
+    for (GraphDef partition : partitions) {
+      for (NodeDef node : partition.getNodeList()) {
+        long data = node.getInputList().stream().filter(in -> !in.startsWith("^")).count();
+        if (node.getOp().contains("AddN") && data >= 3) {
+          found.add(node.getName() + " (" + data + " inputs)");
+        }
+      }
+    }
+    return found;
+  }
+
   @Test
   void lmTrainingStepHasNoAddNOfThreeOrMoreGradients() {
     TransformerLsSpec spec = TransformerLsSpec.builder().setVocabSize(256).setWidth(8).setInnerWidth(12).setHeads(2)
@@ -63,18 +87,60 @@ class TransformerLsGradientSumsTest {
             .feed(lm.dropoutSeed(), seed).feed(lm.dropoutRate(), rate)
             .setOptions(RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
         lm.gradients().forEach(runner::fetch);
-        List<String> run = new ArrayList<>();
+        List<String> run;
         try (Result r = runner.runAndFetchMetadata()) {
-          for (GraphDef partition : r.getMetadata().orElseThrow().getPartitionGraphsList()) {
-            for (NodeDef node : partition.getNodeList()) {
-              long data = node.getInputList().stream().filter(in -> !in.startsWith("^")).count();
-              if (node.getOp().contains("AddN") && data >= 3) {
-                run.add(node.getName() + " (" + data + " inputs)");
-              }
-            }
-          }
+          run = addNsOfThreeOrMore(r.getMetadata().orElseThrow().getPartitionGraphsList());
         }
         assertEquals(List.of(), run);
+      }
+    }
+  }
+
+  /**
+   * The LRA classifiers' training step (the shipped settings train --spec lra_listops / lra_text /
+   * lra_retrieval build, at a short length): ListOps' window 16 puts its R + G global slots in
+   * every window tile, Text's window 1 takes them as separate products, Retrieval encodes two
+   * documents with one set of weights; pooling cls_last_layer gives the last layer a CLS token,
+   * cls_token every layer, mean none. LayerNorm, GELU and dropout run as compiled pieces from
+   * {@code piecesFrom} elements on: 1 as at the settings' full size (the shipped 2^20 is more than
+   * this length's tensors), 2^20 as the plain ops of a small model.
+   */
+  @ParameterizedTest
+  @CsvSource({"lra_listops, CLS_LAST_LAYER, 1", "lra_listops, CLS_TOKEN, 1", "lra_text, MEAN, 1",
+      "lra_listops, CLS_LAST_LAYER, 1048576", "lra_retrieval, CLS_LAST_LAYER, 1048576"})
+  void classifierTrainingStepHasNoAddNOfThreeOrMoreGradients(String setting, Pooling pooling, long piecesFrom)
+      throws IOException {
+    ModelSpec spec = TrainingSetting.load(setting).loadModel(ModelOverrides.builder().build()).toBuilder()
+        .optPooling(pooling).optDropout(0.1).build();
+    int batch = 2;
+    int length = 40;
+    try (ModelGraph<TFloat32> g = ModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch).setLength(length)
+        .optSeed(1).optTraining(true).optCompiledPieces(io.longshort.compile.XlaPieces.withMinElements(piecesFrom))
+        .build()) {
+      List<Operand<TFloat32>> grads = Gradients.of(g.graph(), g.loss(),
+          Gradients.asVariables(g.parameters().list(), TFloat32.class), TFloat32.class);
+      assertEquals(List.of(), addNsOfThreeOrMore(g.graph()), setting + " " + pooling + ", as built");
+      List<Tensor> fed = new ArrayList<>();
+      try {
+        Session.Runner runner = g.session().runner()
+            .setOptions(RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
+        for (Map.Entry<String, HostArray> in : g.exampleInputs(batch, 3).entrySet()) {
+          fed.add(in.getValue().tensor());
+          runner.feed(g.inputs().get(in.getKey()), fed.get(fed.size() - 1));
+        }
+        fed.add(HostTensors.ints(new long[] {batch}, new int[] {1, 0}));
+        runner.feed(g.labels(), fed.get(fed.size() - 1));
+        fed.add(TInt64.vectorOf(0, 1));
+        runner.feed(g.dropoutSeed(), fed.get(fed.size() - 1));
+        fed.add(TFloat32.scalarOf(0.1f));
+        runner.feed(g.dropoutRate(), fed.get(fed.size() - 1));
+        grads.forEach(runner::fetch);
+        try (Result r = runner.runAndFetchMetadata()) {
+          assertEquals(List.of(), addNsOfThreeOrMore(r.getMetadata().orElseThrow().getPartitionGraphsList()),
+              setting + " " + pooling + ", as run");
+        }
+      } finally {
+        fed.forEach(Tensor::close);
       }
     }
   }
