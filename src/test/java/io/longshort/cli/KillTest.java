@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.longshort.TestJvm;
 import io.longshort.export.ServingExport;
 import io.longshort.export.VersionFolders;
 import io.longshort.io.FolderLock;
@@ -64,11 +65,9 @@ class KillTest {
   }
 
   private static Process start(List<String> args, Path log, String... jvmOptions) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-cp", System.getProperty("java.class.path")));
-    cmd.addAll(List.of(jvmOptions));
-    cmd.add(Main.class.getName());
-    cmd.addAll(args);
+    List<String> options = new ArrayList<>(List.of("-Xmx1g"));
+    options.addAll(List.of(jvmOptions));
+    List<String> cmd = TestJvm.command(options, Main.class, args);
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
