@@ -394,14 +394,17 @@ class KillTest {
     Path out = dir.resolve("two-exports");
     Path model = out.resolve("m");
     List<String> export = List.of("export", "--run", reference.toString(), "--out", out.toString(), "--name", "m");
-    // the pause keeps the first one publishing long enough for the second to start
-    String pause = "-Dlongshort.test.exportPauseMs=4000";
+    // the first one pauses before publishing until the second was refused (the file "go-N" appears),
+    // a minute at most: however long the second one's JVM takes to start, the first still holds the folder
+    String pause = "-Dlongshort.test.exportPauseMs=60000";
     Path logA = dir.resolve("two-exports-a.log");
-    Process a = start(export, logA, pause);
+    Path go = dir.resolve("two-exports-go-1");
+    Process a = start(export, logA, pause, "-Dlongshort.test.exportPauseUntil=" + go);
     awaitHolder(a, model.resolve(FolderLock.FILE));
     Path logB = dir.resolve("two-exports-b.log");
     assertRefused(start(export, logB), logB, "model folder", model, a);
     assertTrue(a.isAlive(), "the second was refused while the first held the folder");
+    Files.createFile(go);
     finish(a, logA);
     assertTrue(Files.readString(logA).contains("as version 1 -> "), Files.readString(logA));
     assertEquals(List.of(1L), ServingExport.versions(model));
@@ -410,12 +413,14 @@ class KillTest {
     Path servedBefore = Files.readSymbolicLink(model.resolve("1"));
 
     // the next export (version 2) holds the folder; an --overwrite of version 1 meanwhile is refused
-    a = start(export, logA, pause);
+    go = dir.resolve("two-exports-go-2");
+    a = start(export, logA, pause, "-Dlongshort.test.exportPauseUntil=" + go);
     awaitHolder(a, model.resolve(FolderLock.FILE));
     List<String> overwrite = new ArrayList<>(export);
     overwrite.addAll(List.of("--model-version", "1", "--overwrite"));
     assertRefused(start(overwrite, logB), logB, "model folder", model, a);
     assertTrue(a.isAlive());
+    Files.createFile(go);
     finish(a, logA);
     assertEquals(List.of(1L, 2L), ServingExport.versions(model));
     assertEquals(servedBefore, Files.readSymbolicLink(model.resolve("1")), "version 1 is the one first exported");
