@@ -13,8 +13,9 @@ public final class TestJvm {
   /**
    * The C1 compiler only and the serial collector. A launched JVM lives seconds, and its time goes
    * to start-up, graph building and TensorFlow's native code: C2's compiler threads and G1's
-   * concurrent threads took about a fifth of a 2-step {@code train}'s CPU time (11 s against 8-9 s,
-   * 2 cores) and made nothing it runs faster. Neither changes what the process computes.
+   * concurrent threads took about a quarter of a 2-step {@code train}'s CPU time (user + sys, 3
+   * interleaved rounds on 2 cores: 11.0 s with the defaults, 8.4 s with these) and made nothing it
+   * runs faster. Neither changes what the process computes.
    */
   public static final List<String> OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
