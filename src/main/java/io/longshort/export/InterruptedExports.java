@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -155,16 +156,23 @@ final class InterruptedExports {
    * Test hook for the kill tests: sleeps {@code -Dlongshort.test.exportPauseMs} milliseconds after
    * a version's link is made and before it is renamed into place (for a real-folder version: between
    * the two renames); 0, the default, does nothing. So a kill can land in a window that is
-   * otherwise a system call or two wide.
+   * otherwise a system call or two wide. With {@code -Dlongshort.test.exportPauseUntil=FILE} the
+   * pause ends as soon as FILE exists: a test that holds an export until another process did
+   * something ends the pause then, rather than waiting out a time long enough for a loaded machine.
    */
   static void pause() {
     long ms = Long.getLong("longshort.test.exportPauseMs", 0);
-    if (ms > 0) {
-      try {
-        Thread.sleep(ms);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    String until = System.getProperty("longshort.test.exportPauseUntil");
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    try {
+      for (long left = ms; left > 0; left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) {
+        if (until != null && Files.exists(Path.of(until))) {
+          return;
+        }
+        Thread.sleep(until == null ? left : Math.min(left, 10));
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.longshort.TestJvm;
 import io.longshort.export.ServingExport;
 import io.longshort.export.VersionFolders;
 import io.longshort.io.FolderLock;
@@ -64,11 +65,9 @@ class KillTest {
   }
 
   private static Process start(List<String> args, Path log, String... jvmOptions) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-cp", System.getProperty("java.class.path")));
-    cmd.addAll(List.of(jvmOptions));
-    cmd.add(Main.class.getName());
-    cmd.addAll(args);
+    List<String> options = new ArrayList<>(List.of("-Xmx1g"));
+    options.addAll(List.of(jvmOptions));
+    List<String> cmd = TestJvm.command(options, Main.class, args);
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
@@ -395,14 +394,17 @@ class KillTest {
     Path out = dir.resolve("two-exports");
     Path model = out.resolve("m");
     List<String> export = List.of("export", "--run", reference.toString(), "--out", out.toString(), "--name", "m");
-    // the pause keeps the first one publishing long enough for the second to start
-    String pause = "-Dlongshort.test.exportPauseMs=4000";
+    // the first one pauses before publishing until the second was refused (the file "go-N" appears),
+    // a minute at most: however long the second one's JVM takes to start, the first still holds the folder
+    String pause = "-Dlongshort.test.exportPauseMs=60000";
     Path logA = dir.resolve("two-exports-a.log");
-    Process a = start(export, logA, pause);
+    Path go = dir.resolve("two-exports-go-1");
+    Process a = start(export, logA, pause, "-Dlongshort.test.exportPauseUntil=" + go);
     awaitHolder(a, model.resolve(FolderLock.FILE));
     Path logB = dir.resolve("two-exports-b.log");
     assertRefused(start(export, logB), logB, "model folder", model, a);
     assertTrue(a.isAlive(), "the second was refused while the first held the folder");
+    Files.createFile(go);
     finish(a, logA);
     assertTrue(Files.readString(logA).contains("as version 1 -> "), Files.readString(logA));
     assertEquals(List.of(1L), ServingExport.versions(model));
@@ -411,12 +413,14 @@ class KillTest {
     Path servedBefore = Files.readSymbolicLink(model.resolve("1"));
 
     // the next export (version 2) holds the folder; an --overwrite of version 1 meanwhile is refused
-    a = start(export, logA, pause);
+    go = dir.resolve("two-exports-go-2");
+    a = start(export, logA, pause, "-Dlongshort.test.exportPauseUntil=" + go);
     awaitHolder(a, model.resolve(FolderLock.FILE));
     List<String> overwrite = new ArrayList<>(export);
     overwrite.addAll(List.of("--model-version", "1", "--overwrite"));
     assertRefused(start(overwrite, logB), logB, "model folder", model, a);
     assertTrue(a.isAlive());
+    Files.createFile(go);
     finish(a, logA);
     assertEquals(List.of(1L, 2L), ServingExport.versions(model));
     assertEquals(servedBefore, Files.readSymbolicLink(model.resolve("1")), "version 1 is the one first exported");

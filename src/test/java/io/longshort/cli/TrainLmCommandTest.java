@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.TestJvm;
 import io.longshort.spec.TransformerLsSpec;
 import io.longshort.train.AdamW;
 import io.longshort.train.OptimizerSpec;
@@ -157,9 +158,7 @@ class TrainLmCommandTest {
     int steps = 300;
     String[] args = trainArgs(setting, corpus, dir.resolve("killed"), steps);
     args[java.util.Arrays.asList(args).indexOf("--checkpoint-every") + 1] = "10";
-    List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-        .toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    cmd.addAll(List.of(args));
+    List<String> cmd = TestJvm.command(List.of("-Xmx1g"), Main.class, List.of(args));
     Path log = dir.resolve("killed.log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Path checkpoints = dir.resolve("killed/checkpoints");

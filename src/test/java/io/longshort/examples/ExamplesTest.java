@@ -3,6 +3,7 @@ package io.longshort.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.TestJvm;
 import io.longshort.train.Checkpoints;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,10 +26,9 @@ class ExamplesTest {
   static final int STEPS = 200;
 
   private Process start(Path run, Path export, Path log) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), MixedAttentionClassifier.class.getName(),
+    List<String> cmd = TestJvm.command(MixedAttentionClassifier.class,
         "--run", run.toString(), "--export", export.toString(), "--steps", Integer.toString(STEPS),
-        "--batch", "16", "--checkpoint-every", "20"));
+        "--batch", "16", "--checkpoint-every", "20");
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 

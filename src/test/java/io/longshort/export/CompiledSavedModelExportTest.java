@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.TestJvm;
 import io.longshort.graph.model.GenerateSignature;
 import io.longshort.cli.Main;
 import io.longshort.compile.XlaFunction;
@@ -83,9 +84,8 @@ class CompiledSavedModelExportTest {
   private Path replay(Path version, Path xlaDump) throws Exception {
     Path out = dir.resolve(version.getParent().getFileName() + ".replayed.safetensors");
     Path log = dir.resolve(version.getParent().getFileName() + ".log");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), SavedModelReplay.class.getName(), version.toString(),
-        out.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb = new ProcessBuilder(TestJvm.command(SavedModelReplay.class, version.toString(),
+        out.toString())).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("XLA_FLAGS", "--xla_dump_to=" + xlaDump);
     Process p = pb.start();
     assertTrue(p.waitFor(300, TimeUnit.SECONDS), version + ": fresh JVM timed out");

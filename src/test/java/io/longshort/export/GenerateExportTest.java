@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.TestJvm;
 import io.longshort.graph.model.GenerateSignature;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -126,9 +127,8 @@ class GenerateExportTest {
   private int[] replay(Path version, Path xlaDump) throws Exception {
     Path replayed = dir.resolve(version.getParent().getFileName() + ".replayed.safetensors");
     Path log = dir.resolve(version.getParent().getFileName() + ".replay.log");
-    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), GenerateReplay.class.getName(), version.toString(),
-        replayed.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb = new ProcessBuilder(TestJvm.command(GenerateReplay.class, version.toString(),
+        replayed.toString())).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("XLA_FLAGS", "--xla_dump_to=" + xlaDump);
     Process proc = pb.start();
     assertTrue(proc.waitFor(180, TimeUnit.SECONDS), "fresh JVM timed out");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.TestJvm;
 import io.longshort.cli.Main;
 import io.longshort.spec.ModelConfigs;
 import io.longshort.weights.Safetensors;
@@ -30,9 +31,8 @@ class GraphDefExportTest {
       Path pb = dir.resolve(model + ".pb");
       Path example = dir.resolve(model + ".example.safetensors");
       Path replayed = dir.resolve(model + ".replayed.safetensors");
-      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), GraphDefReplay.class.getName(),
-          pb.toString(), example.toString(), replayed.toString())
+      Process p = new ProcessBuilder(TestJvm.command(GraphDefReplay.class, pb.toString(), example.toString(),
+          replayed.toString()))
           .redirectErrorStream(true).redirectOutput(dir.resolve(model + ".log").toFile()).start();
       assertTrue(p.waitFor(120, TimeUnit.SECONDS), model + ": fresh JVM timed out");
       assertEquals(0, p.exitValue(), model + ": fresh JVM failed: " + Files.readString(dir.resolve(model + ".log")));

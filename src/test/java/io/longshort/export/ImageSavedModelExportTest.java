@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.TestJvm;
 import io.longshort.data.images.ImageSet;
 import io.longshort.data.images.SyntheticImages;
 import io.longshort.graph.vision.VisionModelGraph;
@@ -51,9 +52,8 @@ class ImageSavedModelExportTest {
     new SafetensorsWriter().putFloats("images", new long[] {3, spec.imageSize(), spec.imageSize(), 3}, pixels).write(in);
     Path out = dir.resolve("out_" + options.describe() + ".safetensors");
     Path log = dir.resolve("replay_" + options.describe() + ".log");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), ImageSavedModelReplay.class.getName(),
-        saved.toString(), in.toString(), out.toString())
+    Process p = new ProcessBuilder(TestJvm.command(ImageSavedModelReplay.class, saved.toString(), in.toString(),
+        out.toString()))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), options.describe() + ": fresh JVM timed out");
     assertEquals(0, p.exitValue(), options.describe() + ": fresh JVM failed: " + Files.readString(log));

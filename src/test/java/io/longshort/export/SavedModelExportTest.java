@@ -1,5 +1,6 @@
 package io.longshort.export;
 
+import io.longshort.TestJvm;
 import io.longshort.io.TfRecords;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -80,9 +81,8 @@ class SavedModelExportTest {
       assertTrue(Files.isSymbolicLink(version), model + ": a version is a link to its hidden folder, loaded through it");
       Path replayed = dir.resolve(model + ".replayed.safetensors");
       Path log = dir.resolve(model + ".log");
-      Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "-cp", System.getProperty("java.class.path"), SavedModelReplay.class.getName(),
-          version.toString(), replayed.toString())
+      Process p = new ProcessBuilder(TestJvm.command(SavedModelReplay.class, version.toString(),
+          replayed.toString()))
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       assertTrue(p.waitFor(180, TimeUnit.SECONDS), model + ": fresh JVM timed out");
       assertEquals(0, p.exitValue(), model + ": fresh JVM failed: " + Files.readString(log));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.TestJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.channels.FileChannel;
@@ -57,8 +58,7 @@ class FolderLockTest {
   @Test
   void anotherProcessHoldsTheLockUntilItIsKilled() throws Exception {
     Path folder = dir.resolve("shared");
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-        System.getProperty("java.class.path"), HoldLock.class.getName(), folder.toString())
+    Process p = new ProcessBuilder(TestJvm.command(HoldLock.class, folder.toString()))
         .redirectErrorStream(true).start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.longshort.TestJvm;
 import io.longshort.cli.Main;
 import io.longshort.data.images.Augmenter;
 import io.longshort.data.images.ImageSet;
@@ -13,7 +14,6 @@ import io.longshort.weights.Safetensors;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -93,9 +93,7 @@ class ImageResumeTest {
   }
 
   private Process start(Path model, Path run, Path log) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    cmd.addAll(args(model, run));
+    List<String> cmd = TestJvm.command(List.of(), Main.class, args(model, run));
     return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 

@@ -1,5 +1,6 @@
 package io.longshort.train.distributed;
 
+import io.longshort.TestJvm;
 import io.longshort.cli.Main;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -37,9 +38,8 @@ final class LocalCluster implements AutoCloseable {
 
   /** Starts worker {@code i} (again, on its port). */
   void start(int i) throws IOException {
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "worker",
-        "--workers", String.join(",", addresses), "--task", Integer.toString(i));
+    List<String> cmd = TestJvm.command(Main.class, "worker", "--workers", String.join(",", addresses), "--task",
+        Integer.toString(i));
     workers[i] = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log(i).toFile()).start();
   }
 

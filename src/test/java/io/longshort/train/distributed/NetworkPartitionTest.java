@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.longshort.TestJvm;
 import io.longshort.cli.Main;
 import io.longshort.train.Checkpoints;
 import io.longshort.weights.Safetensors;
@@ -52,7 +53,9 @@ class NetworkPartitionTest {
   /**
    * Seconds a step may take before the chief gives up: the time a cut link is noticed in. The
    * first step counts too, and it sets the graph up on every worker: with three JVMs on a 2-core
-   * machine at load average 20-25 it took over 8 s, once over 30 s.
+   * machine at load average 20-25 it took over 8 s, once over 30 s. The cut run waits this out in
+   * full (a cut link sends no error back); a 20 s timeout for that run alone, tried to save CI time,
+   * failed its first step at load 27.
    */
   static final int STEP_TIMEOUT = 60;
   static final List<String> HOSTS = List.of("chief", "w1", "w2", "outside");
@@ -107,9 +110,7 @@ class NetworkPartitionTest {
       // if this JVM is killed outright, its hosts' processes go with it
       java.addAll(List.of("setpriv", "--pdeathsig", "KILL"));
     }
-    java.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), main.getName()));
-    java.addAll(args);
+    java.addAll(TestJvm.command(List.of("-Xmx512m"), main, args));
     return new ProcessBuilder(net.on(host, java)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
   }
 
