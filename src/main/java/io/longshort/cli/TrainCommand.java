@@ -128,9 +128,8 @@ final class TrainCommand implements Callable<Integer> {
   boolean xla;
 
   @Option(names = "--recompute", description = "Gradient checkpointing (the authors' --attention_grad_checkpointing):"
-      + " keep only the input of each block's attention half and MLP half and rebuild their activations in the"
-      + " backward pass (all but the last block's MLP half, which the backward pass reads first); the same"
-      + " gradients in less memory and more time. Not with --xla,"
+      + " keep only each block's input and rebuild its activations in the backward pass (all but the last block's,"
+      + " which the backward pass reads first); the same gradients in less memory and more time. Not with --xla,"
       + " --bf16 or a cluster.")
   boolean recompute;
 

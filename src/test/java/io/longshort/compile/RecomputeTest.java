@@ -110,15 +110,15 @@ class RecomputeTest {
     try (ModelGraph<T> g = ModelGraph.builder(spec).setDtype(dtype).setBatch(B).setLength(N).optSeed(3)
         .optTraining(true).optCompiledPieces(pieces).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
       assertEquals(recompute, g.recompute());
-      // one carrier per segment (a block's attention half, its MLP half) but the step's last (kept plain): those
-      // segments' gradients come through the recompute functions
+      // one carrier per block application but the last (kept plain): those blocks' gradients come through the
+      // recompute functions
       long carriers = 0;
       for (java.util.Iterator<org.tensorflow.GraphOperation> it = g.graph().operations(); it.hasNext(); ) {
         org.tensorflow.GraphOperation op = it.next();
         // the compiled pieces' carriers are named after the piece (layer_norm_carrier, gelu_carrier, ...)
-        carriers += op.type().equals("IdentityN") && op.name().matches("(.*/)?transformer(_\\d+)?_(attention|mlp)_carrier") ? 1 : 0;
+        carriers += op.type().equals("IdentityN") && op.name().matches("(.*/)?transformer(_\\d+)?_carrier") ? 1 : 0;
       }
-      assertEquals(recompute ? rebuiltSegments(spec) : 0, carriers);
+      assertEquals(recompute ? spec.layers() - 1 : 0, carriers);
       // the pieces the forward (and so the rebuilt blocks) use: dropout in any dtype, LayerNorm and GELU in float32
       List<String> expected = pieces == null ? List.of()
           : dtype == TFloat32.class ? List.of("dropout_\\d+", "layer_norm", "gelu") : List.of("dropout_\\d+");
@@ -131,15 +131,12 @@ class RecomputeTest {
       }
       List<Operand<T>> grads = Gradients.of(g.graph(), g.loss(), g.parameters().list(), dtype);
       if (recompute && pieces != null) {
-        // each recompute function rebuilds its half of a block with the forward's pieces: must-compile calls nested in it
+        // each recompute function rebuilds its block with the forward's pieces: must-compile calls nested in it
         List<org.tensorflow.proto.FunctionDef> rebuilds = g.graph().toGraphDef().getLibrary().getFunctionList().stream()
             .filter(f -> f.getSignature().getName().contains("_recompute")).toList();
-        assertEquals(rebuiltSegments(spec), rebuilds.size());
+        assertEquals(spec.layers() - 1, rebuilds.size());
         for (org.tensorflow.proto.FunctionDef f : rebuilds) {
           for (String piece : expected) {
-            if (piece.equals("gelu") && f.getSignature().getName().contains("_attention_recompute")) {
-              continue; // the MLP half's
-            }
             assertTrue(f.getNodeDefList().stream().anyMatch(n -> n.getName().matches("(.*/)?" + piece + "_carrier"))
                 && f.getNodeDefList().stream().anyMatch(c -> c.getAttrMap().containsKey(XlaFunction.MUST_COMPILE_ATTR)),
                 f.getSignature().getName() + " rebuilds " + piece + " as a compiled piece");
@@ -153,7 +150,7 @@ class RecomputeTest {
         r.setOptions(org.tensorflow.proto.RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
         try (Result out = r.runAndFetchMetadata()) {
           if (recompute) {
-            assertRecomputeFunctionsInlined(out.getMetadata().orElseThrow(), rebuiltSegments(spec));
+            assertRecomputeFunctionsInlined(out.getMetadata().orElseThrow(), spec.layers() - 1);
           }
           double[][] v = new double[grads.size() + 1][];
           for (int i = 0; i < v.length; i++) {
@@ -168,20 +165,11 @@ class RecomputeTest {
   }
 
   /**
-   * Two segments per block (attention half, MLP half), but a last layer that builds only its CLS row is one,
-   * and the step's last segment is kept plain.
-   */
-  private static int rebuiltSegments(ModelSpec spec) {
-    boolean clsRowLast = spec.pooling() == Pooling.CLS_TOKEN || spec.pooling() == Pooling.CLS_LAST_LAYER;
-    return (clsRowLast ? 2 * spec.layers() - 1 : 2 * spec.layers()) - 1;
-  }
-
-  /**
    * The graph that ran holds no call of a recompute function, and each block's rebuilt ops: TensorFlow
    * inlined every G (with the compiled pieces nested in it too), so the executor frees the rebuilt
    * activations as it goes.
    */
-  static void assertRecomputeFunctionsInlined(org.tensorflow.proto.RunMetadata md, int segments) {
+  static void assertRecomputeFunctionsInlined(org.tensorflow.proto.RunMetadata md, int blocks) {
     List<org.tensorflow.proto.NodeDef> nodes = md.getPartitionGraphsList().stream()
         .flatMap(pg -> pg.getNodeList().stream()).toList();
     assertTrue(!nodes.isEmpty(), "partition graphs were returned");
@@ -193,7 +181,7 @@ class RecomputeTest {
     java.util.regex.Pattern call = java.util.regex.Pattern.compile("^(?:.*/)?(gradients.*?_recompute)/.*$");
     long inlined = nodes.stream().map(n -> call.matcher(n.getName())).filter(java.util.regex.Matcher::matches)
         .map(m -> m.group(1)).distinct().count();
-    assertEquals(segments, inlined, "segments whose rebuilt ops ran inline");
+    assertEquals(blocks, inlined, "blocks whose rebuilt ops ran inline");
   }
 
   private static double lossWithoutDropout(ModelSpec spec) {

@@ -10,9 +10,8 @@ import org.tensorflow.types.family.TFloating;
  * {@code grad_chk}): the training step keeps only the block's inputs, and its backward pass
  * rebuilds the block's activations from them. Implemented by {@code io.longshort.compile.Recompute}.
  *
- * <p>A model applies it to its blocks (or to segments of them: the classifiers' encoder gives each
- * block's attention half and MLP half a segment of its own, so that one half's activations are alive
- * at a time) through {@link #applyToBlock}, which leaves the last block (segment) of the step plain (as torch's {@code checkpoint_sequential} leaves its last segment): the backward pass
+ * <p>A model applies it to its blocks through {@link #applyToBlock}, which leaves the last block of the
+ * step plain (as torch's {@code checkpoint_sequential} leaves its last segment): the backward pass
  * starts with that block's gradient right after the forward pass ends, so its kept activations cost
  * no more at the peak than a rebuilt block's would later, and rebuilding it would only cost time.
  * This differs on purpose from the authors' options, which rebuild every block; the gradients are the

@@ -261,9 +261,8 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
 
     /**
      * Gradient checkpointing (the authors' {@code --attention_grad_checkpointing}): a training
-     * graph keeps only the input of each block's attention half and MLP half, and the backward pass
-     * rebuilds their activations from it, all but the last block's MLP half, which the backward pass
-     * reads first
+     * graph keeps only each block's input, and the backward pass rebuilds the block's activations
+     * from it, all but the last block's, which the backward pass reads first
      * ({@link Recomputation#applyToBlock}; {@code recomputation}:
      * {@code io.longshort.compile.Recompute.INSTANCE}; null: off).
      * The same gradients as without, in less memory and more time.
