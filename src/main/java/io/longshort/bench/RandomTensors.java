@@ -52,4 +52,24 @@ final class RandomTensors {
     }
     return new ClassifierBatch(ids, mask, labels);
   }
+
+  /**
+   * A padded classifier batch drawn from {@code seed}: each row a random real length (at least 1) of
+   * ids from 1 .. vocab - 1, padding (id 0, mask 0) after it, and its label.
+   */
+  static ClassifierBatch paddedClassifierBatch(ModelSpec spec, int batch, int length, long seed) {
+    Random rnd = new Random(seed);
+    int[] ids = new int[batch * length];
+    int[] mask = new int[batch * length];
+    int[] labels = new int[batch];
+    for (int b = 0; b < batch; b++) {
+      int real = 1 + rnd.nextInt(length);
+      for (int t = 0; t < real; t++) {
+        ids[b * length + t] = 1 + rnd.nextInt(spec.vocabSize() - 1);
+        mask[b * length + t] = 1;
+      }
+      labels[b] = rnd.nextInt(spec.classes());
+    }
+    return new ClassifierBatch(ids, mask, labels);
+  }
 }

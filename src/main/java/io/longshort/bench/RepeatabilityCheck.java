@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import org.tensorflow.Result;
 import org.tensorflow.types.TFloat32;
 
@@ -105,24 +104,13 @@ public final class RepeatabilityCheck {
     }
   }
 
-  /** Ids 1 .. V-1 up to a random real length per row (at least 1), padding after it; labels. */
+  /** {@link RandomTensors#paddedClassifierBatch} of step {@code index}, as the step's feed. */
   private static Batch randomBatch(ModelSpec spec, int batch, int length, long index) {
-    Random rnd = new Random(index);
-    int[] ids = new int[batch * length];
-    int[] mask = new int[batch * length];
-    int[] labels = new int[batch];
-    for (int b = 0; b < batch; b++) {
-      int real = 1 + rnd.nextInt(length);
-      for (int t = 0; t < real; t++) {
-        ids[b * length + t] = 1 + rnd.nextInt(spec.vocabSize() - 1);
-        mask[b * length + t] = 1;
-      }
-      labels[b] = rnd.nextInt(spec.classes());
-    }
+    RandomTensors.ClassifierBatch random = RandomTensors.paddedClassifierBatch(spec, batch, length, index);
     Map<String, HostArray> arrays = new LinkedHashMap<>();
-    arrays.put("input_ids", HostArray.ints(new long[] {batch, length}, ids));
-    arrays.put("mask", HostArray.ints(new long[] {batch, length}, mask));
-    arrays.put(Batch.LABELS, HostArray.ints(new long[] {batch}, labels));
+    arrays.put("input_ids", HostArray.ints(new long[] {batch, length}, random.ids()));
+    arrays.put("mask", HostArray.ints(new long[] {batch, length}, random.mask()));
+    arrays.put(Batch.LABELS, HostArray.ints(new long[] {batch}, random.labels()));
     return new Batch(arrays, batch);
   }
 
