@@ -24,6 +24,7 @@ TF_CPP_MIN_LOG_LEVEL=2 java ${LONGSHORT_JAVA_OPTS:-} -cp "$root/target/longshort
   echo
   echo "\`scripts/bench_recompute.sh $*\` on $(date -u +%Y-%m-%d), $(nproc) cores, load average $load at the start,"
   echo "$(( $(date +%s) - t0 )) s in all; budget $budget GiB per JVM. VmHWM is each JVM's peak (JVM and TensorFlow included)."
+  "$root/scripts/tf_cpu_line"
   echo
   grep -v '^PROBE' "$log"
   echo

@@ -40,6 +40,7 @@ TF_CPP_MIN_LOG_LEVEL=2 java ${LONGSHORT_JAVA_OPTS:-} -cp "$root/target/longshort
   echo "\`scripts/bench_recompute_longest.sh $shown\` on $(date -u +%Y-%m-%d) at $(git -C "$root" rev-parse --short HEAD), $(nproc) cores,"
   echo "load average $load at the start, $(( $(date +%s) - t0 )) s in all. One JVM per probe, one training step"
   echo "each (forward, backward, AdamW update); a probe fits when it finishes and its VmHWM is within the budget."
+  "$root/scripts/tf_cpu_line"
   echo
   grep -v '^PROBE' "$log"
   echo

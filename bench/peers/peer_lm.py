@@ -22,7 +22,7 @@ import time
 
 # peers_common sets OMP_WAIT_POLICY=PASSIVE before torch loads: with spinning (ACTIVE) OpenMP threads,
 # theirs ran 5-10x slower on a loaded machine (2 cores, load 10). Set it yourself to compare.
-from peers_common import JavaPeer, interleaved, load_average, pin_threads, shown_args  # noqa: E402
+from peers_common import JavaPeer, cpu_line, interleaved, load_average, pin_threads, shown_args  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
@@ -159,6 +159,7 @@ def main():
         f"Load average (1 min) at the start: {load_start}, at the end: {load_average()}; {os.cpu_count()} CPUs;"
         f" {a.threads} threads each side{' (both pinned to CPUs ' + pin[2] + ')' if pin else ''};"
         f" torch {torch.__version__}, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; {time.time() - started:.0f} s.",
+        cpu_line(),
         "",
         "fp32, batch 1, window 512, chunk 16, rank 1, vocab 256, cache (mem_len) " + str(a.mem_len) + ", random cache"
         " fed in. fwd: theirs eval + no_grad, ours the inference graph; fwd+bwd: loss and every parameter's"

@@ -25,7 +25,7 @@ import time
 from types import SimpleNamespace
 
 # peers_common sets OMP_WAIT_POLICY=PASSIVE before torch loads (bench/peers/README.md)
-from peers_common import JavaPeer, interleaved, load_average, pin_threads, shown_args  # noqa: E402
+from peers_common import JavaPeer, cpu_line, interleaved, load_average, pin_threads, shown_args  # noqa: E402
 import torch  # noqa: E402
 
 LISTOPS = dict(length=2048, batch=32)
@@ -183,6 +183,7 @@ def main():
         f"Load average (1 min) at the start: {load_start}, at the end: {load_average()}; {os.cpu_count()} CPUs;"
         f" {a.threads} threads each side{' (both pinned to CPUs ' + pin[2] + ')' if pin else ''};"
         f" torch {torch.__version__}, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}; {time.time() - started:.0f} s.",
+        cpu_line(),
         "",
         "fp32, no padding, dropout 0. ListOps: their ModelForSC (lsta, 2 x 64, 2 heads, FFN 128, w 16, r 2,"
         " cls_last_layer) with AdamW + OneCycleLR against `train --spec lra_listops --length 2048 --batch 32`'s"

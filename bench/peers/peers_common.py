@@ -60,6 +60,12 @@ def load_average():
         return f.read().split()[0]
 
 
+def cpu_line():
+    """The CPU and whether our TensorFlow runs its oneDNN kernels (scripts/tf_cpu_line)."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "tf_cpu_line")
+    return subprocess.run([script], check=True, capture_output=True, text=True).stdout.strip()
+
+
 def interleaved(theirs, ours, name, rounds, modes):
     """Fastest of `rounds` per side and mode; each round runs theirs then ours for every mode."""
     best = {(side, m): float("inf") for side in ("theirs", "ours") for m in modes}

@@ -5,8 +5,6 @@ import io.longshort.graph.vision.ImageAttentionGraph;
 import io.longshort.graph.core.Parameter;
 import io.longshort.spec.ImageAttentionSpec;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -56,7 +54,7 @@ public final class ImageAttentionMemoryBench {
       for (int i = 0; i < x.length; i++) {
         x[i] = rnd.nextGaussian();
       }
-      long baseline = vmHwmKib();
+      long baseline = PeakMemory.selfPeak() / 1024;
       long start = System.nanoTime();
       for (int rep = 0; rep < 2; rep++) {
         try (Tensor xt = HostTensors.of(TFloat32.class, new long[] {1, rows, width}, x)) {
@@ -70,19 +68,9 @@ public final class ImageAttentionMemoryBench {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9 / 2;
-      long peak = vmHwmKib();
+      long peak = PeakMemory.selfPeak() / 1024;
       System.out.printf(Locale.ROOT, "%s\t%d\t%d\t%d\t%d\t%d\t%.3f%n", kind, side, side * side, baseline, peak,
           peak - baseline, seconds);
     }
-  }
-
-  /** The process's peak resident set (VmHWM), KiB. */
-  static long vmHwmKib() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmHWM:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    throw new IOException("/proc/self/status has no VmHWM line");
   }
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Prints one PROBE line per process, then a Markdown table (one row per mode).
  *
- * <p>args: CONFIG BUDGET_GIB START BISECT [MODE ...] (modes: plain, recompute; default both), or
+ * <p>args: CONFIG BUDGET_GIB START BISECT [MODE ...] (modes: plain, recompute, halves; default plain and recompute), or
  * CONFIG BUDGET_GIB --probe N[,N...] [MODE ...]: only those N, no search (one row per probe), for
  * checking a prediction such as "N fits 16 GiB" with one JVM per N.
  */
@@ -93,12 +93,12 @@ public final class RecomputeLongestMain {
     System.out.print(table);
   }
 
-  /** The modes after the first four arguments (default both), each plain or recompute. */
+  /** The modes after the first four arguments (default plain and recompute), each plain, recompute or halves. */
   private static List<String> modes(String[] args) {
     List<String> modes = args.length > 4 ? List.of(args).subList(4, args.length) : List.of("plain", "recompute");
     for (String m : modes) {
-      if (!m.equals("plain") && !m.equals("recompute")) {
-        throw new IllegalArgumentException("mode (" + m + ") must be plain or recompute");
+      if (!m.equals("plain") && !m.equals("recompute") && !m.equals("halves")) {
+        throw new IllegalArgumentException("mode (" + m + ") must be plain, recompute or halves");
       }
     }
     return modes;

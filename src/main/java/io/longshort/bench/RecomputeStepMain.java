@@ -46,7 +46,7 @@ import org.tensorflow.types.TInt64;
  * side, the config's own or another that its patch sizes divide; random normalised pixels and
  * labels; AdamW as {@code train-image} builds it; the step {@code train-image} runs).
  *
- * <p>args: CONFIG N BATCH plain|recompute STEPS [LAYERS] (timed steps after one warm-up step; 0: the
+ * <p>args: CONFIG N BATCH plain|recompute|halves STEPS [LAYERS] (timed steps after one warm-up step; 0: the
  * warm-up only; LAYERS: the model with that many blocks or layers instead of its own, for the trend
  * with depth). {@code -Drecompute.trace=FILE}: one more step, traced, written to FILE (see {@link
  * #time}); the VmHWM printed then includes that step's tracing. {@code -Drecompute.phases} (vision
@@ -58,13 +58,15 @@ public final class RecomputeStepMain {
   private RecomputeStepMain() {}
 
   public static void main(String[] args) throws IOException {
-    if (args.length < 5 || args.length > 6 || !(args[3].equals("plain") || args[3].equals("recompute"))) {
-      throw new IllegalArgumentException("args: CONFIG N BATCH plain|recompute STEPS [LAYERS], got "
+    if (args.length < 5 || args.length > 6
+        || !(args[3].equals("plain") || args[3].equals("recompute") || args[3].equals("halves"))) {
+      throw new IllegalArgumentException("args: CONFIG N BATCH plain|recompute|halves STEPS [LAYERS], got "
           + Arrays.toString(args));
     }
     int n = Integer.parseInt(args[1]);
     int batch = Integer.parseInt(args[2]);
-    boolean recompute = args[3].equals("recompute");
+    // halves: the classifiers' encoder rebuilt in attention and MLP halves (the LM and ViL refuse it)
+    Recompute recompute = args[3].equals("plain") ? null : args[3].equals("halves") ? Recompute.HALVES : Recompute.INSTANCE;
     int steps = Integer.parseInt(args[4]);
     boolean lm = TransformerLsSetting.SHIPPED.contains(args[0]);
     boolean vision = VisionSpec.SHIPPED.contains(args[0]);
@@ -90,14 +92,14 @@ public final class RecomputeStepMain {
     return times.toString();
   }
 
-  private static double[][] classifierSteps(String config, int n, int batch, boolean recompute, int steps, int layers)
+  private static double[][] classifierSteps(String config, int n, int batch, Recompute recompute, int steps, int layers)
       throws IOException {
     ModelSpec spec = ModelConfigs.load(config);
     spec = layers > 0 ? spec.toBuilder().setLayers(layers).build() : spec;
     try (ModelGraph<TFloat32> g = ModelGraph.builder(n <= spec.maxLength() ? spec : spec.withMaxLength(n))
         .setDtype(TFloat32.class).setBatch(batch).setLength(n).optSeed(1).optTraining(true)
         // the step `train` builds (Trainer's Model.Build): compiled LayerNorm/GELU/dropout pieces, plain or recompute
-        .optCompiledPieces(XlaPieces.INSTANCE).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
+        .optCompiledPieces(XlaPieces.INSTANCE).optRecompute(recompute).build()) {
       Optimizer<TFloat32> opt = PlainStep.optimizer(g, OptimizerSpec.authorsLra(100, 10_000), TFloat32.class);
       RandomTensors.ClassifierBatch random = RandomTensors.classifierBatch(spec, batch, n);
       int[] ids = random.ids();
@@ -119,7 +121,7 @@ public final class RecomputeStepMain {
     }
   }
 
-  private static double[][] visionSteps(String config, int side, int batch, boolean recompute, int steps)
+  private static double[][] visionSteps(String config, int side, int batch, Recompute recompute, int steps)
       throws IOException {
     VisionSpec s = VisionSpec.load(config);
     VisionSpec spec = side == s.imageSize() ? s
@@ -127,7 +129,7 @@ public final class RecomputeStepMain {
     // the step train-image builds (ImageTrainer): float32, no compiled pieces, plain or recompute
     Phases.mark("start");
     try (VisionModelGraph<TFloat32> g = VisionModelGraph.builder(spec).setDtype(TFloat32.class).setBatch(batch)
-        .optSeed(1).optTraining(true).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
+        .optSeed(1).optTraining(true).optRecompute(recompute).build()) {
       Phases.mark("model graph built");
       OptimizerSpec adamw = AdamW.builder().setLearningRate(1e-3).optEpsilon(1e-8).optWeightDecay(0.05)
           .optSchedule(OptimizerSpec.Schedule.COSINE).optWarmup(10).optTotalSteps(1000).build();
@@ -153,7 +155,7 @@ public final class RecomputeStepMain {
     }
   }
 
-  private static double[][] lmSteps(String setting, int block, int batch, boolean recompute, int steps, int layers)
+  private static double[][] lmSteps(String setting, int block, int batch, Recompute recompute, int steps, int layers)
       throws IOException {
     TransformerLsSetting s = TransformerLsSetting.load(setting);
     int phase = 0;
@@ -165,7 +167,7 @@ public final class RecomputeStepMain {
     spec = layers > 0 ? spec.toBuilder().setLayers(layers).build() : spec;
     OptimizerSpec optimizer = s.phases().get(phase).optimizer();
     try (TransformerLsLm<TFloat32> lm = TransformerLsLm.buildForTraining(spec, TFloat32.class, batch, block, 1, null,
-        XlaPieces.INSTANCE, recompute ? Recompute.INSTANCE : null)) {
+        XlaPieces.INSTANCE, recompute)) {
       Optimizer<TFloat32> opt = new Optimizer<>(lm.graph(), optimizer, lm.parameters().list(), lm.gradients());
       Random rnd = new Random(0);
       int[] ids = new int[batch * block];

@@ -6,6 +6,7 @@ import io.longshort.data.ExampleSource;
 import io.longshort.data.ListOpsGenerator;
 import io.longshort.data.ListOpsSplits;
 import io.longshort.data.ListOpsTsv;
+import io.longshort.graph.core.Recomputation;
 import io.longshort.io.ContentFingerprint;
 import io.longshort.io.TextFiles;
 import io.longshort.spec.AttentionSpec;
@@ -127,11 +128,13 @@ final class TrainCommand implements Callable<Integer> {
       + "update) as one function call that XLA must compile; not with gradient accumulation (those steps run plain).")
   boolean xla;
 
-  @Option(names = "--recompute", description = "Gradient checkpointing (the authors' --attention_grad_checkpointing):"
-      + " keep only each block's input and rebuild its activations in the backward pass (all but the last block's,"
-      + " which the backward pass reads first); the same gradients in less memory and more time. Not with --xla,"
+  @Option(names = "--recompute", arity = "0..1", fallbackValue = "blocks", paramLabel = "blocks|halves",
+      description = "Gradient checkpointing (the authors' --attention_grad_checkpointing): keep only each block's"
+      + " input and rebuild its activations in the backward pass (all but the last block's, which the backward"
+      + " pass reads first); the same gradients in less memory and more time. halves: each block's attention half"
+      + " and MLP half rebuilt from their own inputs, a lower peak for more time (bench/recompute). Not with --xla,"
       + " --bf16 or a cluster.")
-  boolean recompute;
+  String recompute;
 
   @Mixin
   SeedOption seed = SeedOption.defaultingTo(0);
@@ -265,7 +268,8 @@ final class TrainCommand implements Callable<Integer> {
         : BestMetric.defaultFor(spec.task() == Task.LANGUAGE_MODEL);
     TrainConfig config = TrainConfig.builder().setBatchSize(batch).setLength(n).setSteps(steps).optSeed(seed.value())
         .optEvalEvery(evalEvery).optEvalBatches(evalBatches).optCheckpointEvery(checkpointEvery)
-        .optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).optBestMetric(best).optRecompute(recompute).build();
+        .optKeepCheckpoints(keep).optEarlyStopPatience(earlyStop).optBestMetric(best).optRecompute(recomputeSegments())
+        .build();
     o.printf("model %s: %s, %d layers x %d, %s attention (%s), %d tokens, dropout %s%n", model,
         spec.task().jsonName(), spec.layers(), spec.width(), spec.attention().kind().jsonName(),
         attentionSummary(spec.attention()), n, spec.dropout());
@@ -324,7 +328,9 @@ final class TrainCommand implements Callable<Integer> {
     OptionChecks.atLeast("--early-stop", earlyStop, 0);
     OptionChecks.atLeast("--step-timeout", stepTimeout, 1);
     OptionChecks.atLeast("--start-timeout", startTimeout, 1);
-    if (recompute) {
+    if (recompute != null) {
+      OptionChecks.require(recompute.equals("blocks") || recompute.equals("halves"), "--recompute", recompute,
+          "must be blocks or halves");
       // one message per option that does not combine: named, with what is allowed
       OptionChecks.require(!xla, "--recompute", "with --xla", "is not supported: the compiled step would rebuild"
           + " each block inside its function; leave out one of them");
@@ -490,5 +496,11 @@ final class TrainCommand implements Callable<Integer> {
           + " examples make no full batch");
     }
     return new BatchSource[] {training, DataSources.evaluation(spec, valid, batch, n)};
+  }
+
+  /** --recompute's segments, or null without it. */
+  private Recomputation.Segments recomputeSegments() {
+    return recompute == null ? null : recompute.equals("halves") ? Recomputation.Segments.HALVES
+        : Recomputation.Segments.BLOCKS;
   }
 }

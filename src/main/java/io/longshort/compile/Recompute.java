@@ -4,10 +4,14 @@ import io.longshort.graph.core.GraphScope;
 import io.longshort.graph.core.Parameter;
 import io.longshort.graph.core.Parameters;
 import io.longshort.graph.core.Recomputation;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -43,9 +47,30 @@ import org.tensorflow.types.family.TType;
  * block then drops the same units.
  */
 public final class Recompute implements Recomputation {
-  public static final Recompute INSTANCE = new Recompute();
+  /** Each block rebuilt whole ({@link Segments#BLOCKS}): what every model takes. */
+  public static final Recompute INSTANCE = new Recompute(Segments.BLOCKS);
 
-  private Recompute() {}
+  /**
+   * Each block of the classifiers' encoder rebuilt as its attention half and its MLP half ({@link
+   * Segments#HALVES}): a lower peak for more time (bench/recompute/README.md).
+   */
+  public static final Recompute HALVES = new Recompute(Segments.HALVES);
+
+  private final Segments segments;
+
+  private Recompute(Segments segments) {
+    this.segments = segments;
+  }
+
+  /** The recomputation of {@code segments}, or null (off) for null. */
+  public static Recompute of(Segments segments) {
+    return segments == null ? null : segments == Segments.BLOCKS ? INSTANCE : HALVES;
+  }
+
+  @Override
+  public Segments segments() {
+    return segments;
+  }
 
   @Override
   @SuppressWarnings("unchecked")
@@ -63,7 +88,8 @@ public final class Recompute implements Recomputation {
     List<Output<?>> in = inputs.stream().<Output<?>>map(Operand::asOutput).toList();
     // (B, N, D): the block as usual
     Operand<T> y = block.build(s, in);
-    List<String> names = parametersOf(s, in, block);
+    ParametersRead read = parametersOf(s, in, block);
+    List<String> names = read.read();
     List<Operand<T>> values = new ArrayList<>();
     for (String n : names) {
       values.add(outer.get(n).value());
@@ -84,6 +110,11 @@ public final class Recompute implements Recomputation {
       Map<String, Operand<T>> byName = new LinkedHashMap<>();
       for (int i = 0; i < names.size(); i++) {
         byName.put(names.get(i), (Operand<T>) gated.get(k + i));
+      }
+      // parameters the block builds but its output does not read (a half of a block): zeros, pruned unused
+      for (String n : read.unread()) {
+        Operand<T> like = outer.get(n).value();
+        byName.put(n, ftf.zeros(ftf.constant(like.shape().asArray()), like.type()));
       }
       Graph g = fs.parameters().graph();
       // the forward's compiled pieces (LayerNorm, GELU, dropout), if it had them: the same fused loops again
@@ -126,8 +157,14 @@ public final class Recompute implements Recomputation {
     return (Operand<T>) carrier.output().get(0);
   }
 
-  /** The PyTorch names of the parameters {@code block} reads, in the order it asks for them. */
-  private static <T extends TFloating> List<String> parametersOf(GraphScope<T> s, List<Output<?>> in, Block<T> block) {
+  /**
+   * The PyTorch names of the parameters {@code block}'s output depends on, in the order it asks for
+   * them, and of those it builds without reading (a block may be applied in parts, each part building
+   * the whole block's parameters): only the first are carried and differentiated.
+   */
+  private record ParametersRead(List<String> read, List<String> unread) {}
+
+  private static <T extends TFloating> ParametersRead parametersOf(GraphScope<T> s, List<Output<?>> in, Block<T> block) {
     try (Graph scratch = new Graph()) {
       Parameters<T> seen = Parameters.forFunctionBody(scratch, s.parameters());
       Ops tf = Ops.create(scratch);
@@ -135,9 +172,30 @@ public final class Recompute implements Recomputation {
       for (int i = 0; i < in.size(); i++) {
         stand.add(placeholderLike(tf.withName("in" + i), in.get(i)));
       }
-      block.build(scopeLike(s, seen), stand);
-      return seen.list().stream().map(Parameter::name).toList();
+      Operand<T> out = block.build(scopeLike(s, seen), stand);
+      Set<String> upstream = opsUpstreamOf((GraphOperation) out.op());
+      List<String> read = new ArrayList<>();
+      List<String> unread = new ArrayList<>();
+      for (Parameter<T> p : seen.list()) {
+        (upstream.contains(p.value().op().name()) ? read : unread).add(p.name());
+      }
+      return new ParametersRead(read, unread);
     }
+  }
+
+  /** The names of {@code op} and of every op its data inputs come from. */
+  private static Set<String> opsUpstreamOf(GraphOperation op) {
+    Set<String> seen = new HashSet<>();
+    Deque<GraphOperation> todo = new ArrayDeque<>(List.of(op));
+    while (!todo.isEmpty()) {
+      GraphOperation next = todo.pop();
+      if (seen.add(next.name())) {
+        for (int i = 0; i < next.numInputs(); i++) {
+          todo.push((GraphOperation) next.input(i).op());
+        }
+      }
+    }
+    return seen;
   }
 
   /** A root scope of {@code params} with the names of {@code s} (same TF name scope, same PyTorch prefix). */

@@ -1,5 +1,7 @@
 package io.longshort.train;
 
+import io.longshort.graph.core.Recomputation;
+
 /**
  * How a run goes: batch shape, length of the run, evaluation, checkpoints and early stopping.
  * Built by name: {@code TrainConfig.builder().setBatchSize(32).setLength(2048).setSteps(5000)
@@ -17,7 +19,7 @@ public final class TrainConfig {
   private final int earlyStopPatience;
   private final BestMetric bestMetric;
   private final String dataFingerprint;
-  private final boolean recompute;
+  private final Recomputation.Segments recompute;
 
   private TrainConfig(Builder b) {
     batchSize = b.batchSize;
@@ -49,6 +51,11 @@ public final class TrainConfig {
 
   /** Whether each block's activations are rebuilt in the backward pass (gradient checkpointing). */
   public boolean recompute() {
+    return recompute != null;
+  }
+
+  /** The rebuilt segments, whole blocks or halves ({@link Recomputation.Segments}), or null without recomputation. */
+  public Recomputation.Segments recomputeSegments() {
     return recompute;
   }
 
@@ -139,7 +146,7 @@ public final class TrainConfig {
     private int earlyStopPatience;
     private BestMetric bestMetric;
     private String dataFingerprint;
-    private boolean recompute;
+    private Recomputation.Segments recompute;
 
     private Builder() {}
 
@@ -188,9 +195,21 @@ public final class TrainConfig {
       return this;
     }
 
-    /** Gradient checkpointing ({@code --recompute}, {@link io.longshort.graph.model.ModelGraph.Builder#optRecompute}). */
+    /**
+     * Gradient checkpointing of whole blocks ({@code --recompute}, {@link
+     * io.longshort.graph.model.ModelGraph.Builder#optRecompute}), or none.
+     */
     public Builder optRecompute(boolean recompute) {
-      this.recompute = recompute;
+      this.recompute = recompute ? Recomputation.Segments.BLOCKS : null;
+      return this;
+    }
+
+    /**
+     * Gradient checkpointing of whole blocks or, for the classifiers, of each block's halves ({@code
+     * --recompute halves}: a lower peak for more time); null: none.
+     */
+    public Builder optRecompute(Recomputation.Segments segments) {
+      this.recompute = segments;
       return this;
     }
 

@@ -152,7 +152,7 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
   private static Model.Build build(Class<? extends TFloating> dtype, Class<? extends TFloating> variableDtype,
       TrainConfig config) {
     return new Model.Build(dtype, variableDtype, config.batchSize(), config.length(), config.seed(),
-        io.longshort.compile.XlaPieces.INSTANCE, config.recompute() ? io.longshort.compile.Recompute.INSTANCE : null);
+        io.longshort.compile.XlaPieces.INSTANCE, io.longshort.compile.Recompute.of(config.recomputeSegments()));
   }
 
   private static void checkRecompute(TrainConfig config, boolean xla) {
@@ -280,9 +280,18 @@ public final class Trainer<T extends TFloating> implements AutoCloseable {
       return this;
     }
 
-    /** Rebuild each block's activations in the backward pass (gradient checkpointing; token models). */
+    /** Rebuild each block's activations in the backward pass (gradient checkpointing). */
     public Builder optRecompute(boolean recompute) {
       config.optRecompute(recompute);
+      return this;
+    }
+
+    /**
+     * Gradient checkpointing by {@code segments}: whole blocks, or (the classifiers' encoder only) each
+     * block's attention half and MLP half, a lower peak for more time; null: none.
+     */
+    public Builder optRecompute(io.longshort.graph.core.Recomputation.Segments segments) {
+      config.optRecompute(segments);
       return this;
     }
 

@@ -122,6 +122,14 @@ class TrainCommandTest {
     assertEquals("error: --recompute (with --bf16) is not supported: recomputation takes float32 training; leave out"
         + " one of them", run(2, "train", "--listops", d.toString(), "--recompute", "--bf16", "--run", other)[1].strip());
     assertFalse(Files.exists(Path.of(other)), "nothing written for a refused run");
+    // halves: each block's attention half and MLP half rebuilt on their own
+    Path halves = dir.resolve("halves");
+    String halvesOut = run(0, "train", "--listops", d.toString(), "--length", "64", "--batch", "4", "--steps", "2",
+        "--run", halves.toString(), "--recompute", "halves")[0];
+    assertTrue(Files.exists(halves.resolve("checkpoints").resolve("ckpt-2.safetensors")), halvesOut);
+    assertEquals("error: --recompute (thirds) must be blocks or halves",
+        run(2, "train", "--listops", d.toString(), "--recompute", "thirds", "--run", other)[1].strip());
+    assertFalse(Files.exists(Path.of(other)), "nothing written for a refused run");
   }
 
   @Test

@@ -137,4 +137,12 @@ class RecomputeLmTest {
         Recompute.INSTANCE));
     assertTrue(e.getMessage().contains("recompute") && e.getMessage().contains("XLA"), e.getMessage());
   }
+
+  @Test
+  void halvesAreRefusedByName() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TransformerLsLm.buildForTraining(
+        tiny().build(), TFloat32.class, 1, 8, 3, null, XlaPieces.INSTANCE, Recompute.HALVES));
+    assertEquals("recompute: the authors' LM rebuilds whole layers (segments BLOCKS), not HALVES; halves are for the"
+        + " classifiers' encoder", e.getMessage());
+  }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.longshort.graph.core.CompiledPieces;
 import io.longshort.graph.core.Gradients;
 import io.longshort.graph.core.HostTensors;
+import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.model.ModelGraph;
 import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
@@ -47,9 +48,11 @@ class RecomputeTest {
 
   @Test
   void gradientsEqualThePlainStepsInFloat64() {
-    for (ModelSpec spec : List.of(spec(Pooling.MEAN, false), spec(Pooling.CLS_LAST_LAYER, false),
-        spec(Pooling.MEAN, true))) {
-      check(spec, null);
+    for (Recompute recompute : List.of(Recompute.INSTANCE, Recompute.HALVES)) {
+      for (ModelSpec spec : List.of(spec(Pooling.MEAN, false), spec(Pooling.CLS_LAST_LAYER, false),
+          spec(Pooling.MEAN, true))) {
+        check(spec, recompute, null);
+      }
     }
   }
 
@@ -60,9 +63,11 @@ class RecomputeTest {
    */
   @Test
   void withCompiledPiecesTheGradientsEqualThePlainStepsInFloat64() {
-    for (ModelSpec spec : List.of(spec(Pooling.MEAN, false), spec(Pooling.CLS_LAST_LAYER, false),
-        spec(Pooling.MEAN, true))) {
-      check(spec, XlaPieces.withMinElements(1));
+    for (Recompute recompute : List.of(Recompute.INSTANCE, Recompute.HALVES)) {
+      for (ModelSpec spec : List.of(spec(Pooling.MEAN, false), spec(Pooling.CLS_LAST_LAYER, false),
+          spec(Pooling.MEAN, true))) {
+        check(spec, recompute, XlaPieces.withMinElements(1));
+      }
     }
   }
 
@@ -76,20 +81,22 @@ class RecomputeTest {
   void withAllCompiledPiecesTheGradientsEqualThePlainStepsInFloat32() {
     ModelSpec spec = spec(Pooling.CLS_LAST_LAYER, false);
     CompiledPieces pieces = XlaPieces.withMinElements(1);
-    double[][] plain = lossAndGradients(spec, false, pieces, TFloat32.class);
-    double[][] recomputed = lossAndGradients(spec, true, pieces, TFloat32.class);
-    double worst = 0;
-    for (int i = 0; i < plain.length; i++) {
-      for (int j = 0; j < plain[i].length; j++) {
-        worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
+    double[][] plain = lossAndGradients(spec, null, pieces, TFloat32.class);
+    for (Recompute recompute : List.of(Recompute.INSTANCE, Recompute.HALVES)) {
+      double[][] recomputed = lossAndGradients(spec, recompute, pieces, TFloat32.class);
+      double worst = 0;
+      for (int i = 0; i < plain.length; i++) {
+        for (int j = 0; j < plain[i].length; j++) {
+          worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
+        }
       }
+      assertTrue(worst <= 1e-5, "largest difference " + worst + " (" + recompute.segments() + ")");
     }
-    assertTrue(worst <= 1e-5, "largest difference " + worst);
   }
 
-  private static void check(ModelSpec spec, CompiledPieces pieces) {
-    double[][] plain = lossAndGradients(spec, false, pieces, TFloat64.class);
-    double[][] recomputed = lossAndGradients(spec, true, pieces, TFloat64.class);
+  private static void check(ModelSpec spec, Recompute recompute, CompiledPieces pieces) {
+    double[][] plain = lossAndGradients(spec, null, pieces, TFloat64.class);
+    double[][] recomputed = lossAndGradients(spec, recompute, pieces, TFloat64.class);
     assertEquals(plain.length, recomputed.length);
     double worst = 0;
     for (int i = 0; i < plain.length; i++) {
@@ -98,27 +105,33 @@ class RecomputeTest {
         worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
       }
     }
-    assertTrue(worst <= 1e-6, "largest difference " + worst + " (" + spec.pooling() + ", tied " + spec.tiedLayers()
-        + ", pieces " + (pieces != null) + ")");
+    assertTrue(worst <= 1e-6, "largest difference " + worst + " (" + recompute.segments() + ", " + spec.pooling()
+        + ", tied " + spec.tiedLayers() + ", pieces " + (pieces != null) + ")");
     // dropout was on: a step without it gives another loss
     assertTrue(Math.abs(plain[0][0] - lossWithoutDropout(spec)) > 1e-6, "the dropout masks were applied");
   }
 
-  /** [loss], then each parameter's gradient, flattened, in parameter order. */
-  private static <T extends TFloating> double[][] lossAndGradients(ModelSpec spec, boolean recompute,
+  /**
+   * [loss], then each parameter's gradient, flattened, in parameter order; {@code recompute} null: the
+   * plain step.
+   */
+  private static <T extends TFloating> double[][] lossAndGradients(ModelSpec spec, Recompute recompute,
       CompiledPieces pieces, Class<T> dtype) {
+    boolean halves = recompute != null && recompute.segments() == Recomputation.Segments.HALVES;
+    int rebuilt = recompute == null ? 0 : halves ? rebuiltHalves(spec) : spec.layers() - 1;
     try (ModelGraph<T> g = ModelGraph.builder(spec).setDtype(dtype).setBatch(B).setLength(N).optSeed(3)
-        .optTraining(true).optCompiledPieces(pieces).optRecompute(recompute ? Recompute.INSTANCE : null).build()) {
-      assertEquals(recompute, g.recompute());
-      // one carrier per block application but the last (kept plain): those blocks' gradients come through the
-      // recompute functions
+        .optTraining(true).optCompiledPieces(pieces).optRecompute(recompute).build()) {
+      assertEquals(recompute != null, g.recompute());
+      // one carrier per segment (a block, or a block's attention half and MLP half) but the step's last (kept
+      // plain): those segments' gradients come through the recompute functions
+      String carrier = halves ? "(.*/)?transformer(_\\d+)?_(attention|mlp)_carrier" : "(.*/)?transformer(_\\d+)?_carrier";
       long carriers = 0;
       for (java.util.Iterator<org.tensorflow.GraphOperation> it = g.graph().operations(); it.hasNext(); ) {
         org.tensorflow.GraphOperation op = it.next();
         // the compiled pieces' carriers are named after the piece (layer_norm_carrier, gelu_carrier, ...)
-        carriers += op.type().equals("IdentityN") && op.name().matches("(.*/)?transformer(_\\d+)?_carrier") ? 1 : 0;
+        carriers += op.type().equals("IdentityN") && op.name().matches(carrier) ? 1 : 0;
       }
-      assertEquals(recompute ? spec.layers() - 1 : 0, carriers);
+      assertEquals(rebuilt, carriers);
       // the pieces the forward (and so the rebuilt blocks) use: dropout in any dtype, LayerNorm and GELU in float32
       List<String> expected = pieces == null ? List.of()
           : dtype == TFloat32.class ? List.of("dropout_\\d+", "layer_norm", "gelu") : List.of("dropout_\\d+");
@@ -130,13 +143,16 @@ class RecomputeTest {
         assertEquals(expected.contains(piece), calls > 0, "compiled pieces " + piece + " in " + dtype.getSimpleName());
       }
       List<Operand<T>> grads = Gradients.of(g.graph(), g.loss(), g.parameters().list(), dtype);
-      if (recompute && pieces != null) {
-        // each recompute function rebuilds its block with the forward's pieces: must-compile calls nested in it
+      if (recompute != null && pieces != null) {
+        // each recompute function rebuilds its segment with the forward's pieces: must-compile calls nested in it
         List<org.tensorflow.proto.FunctionDef> rebuilds = g.graph().toGraphDef().getLibrary().getFunctionList().stream()
             .filter(f -> f.getSignature().getName().contains("_recompute")).toList();
-        assertEquals(spec.layers() - 1, rebuilds.size());
+        assertEquals(rebuilt, rebuilds.size());
         for (org.tensorflow.proto.FunctionDef f : rebuilds) {
           for (String piece : expected) {
+            if (piece.equals("gelu") && f.getSignature().getName().contains("_attention_recompute")) {
+              continue; // the MLP half's
+            }
             assertTrue(f.getNodeDefList().stream().anyMatch(n -> n.getName().matches("(.*/)?" + piece + "_carrier"))
                 && f.getNodeDefList().stream().anyMatch(c -> c.getAttrMap().containsKey(XlaFunction.MUST_COMPILE_ATTR)),
                 f.getSignature().getName() + " rebuilds " + piece + " as a compiled piece");
@@ -149,8 +165,8 @@ class RecomputeTest {
         grads.forEach(r::fetch);
         r.setOptions(org.tensorflow.proto.RunOptions.newBuilder().setOutputPartitionGraphs(true).build());
         try (Result out = r.runAndFetchMetadata()) {
-          if (recompute) {
-            assertRecomputeFunctionsInlined(out.getMetadata().orElseThrow(), spec.layers() - 1);
+          if (recompute != null) {
+            assertRecomputeFunctionsInlined(out.getMetadata().orElseThrow(), rebuilt);
           }
           double[][] v = new double[grads.size() + 1][];
           for (int i = 0; i < v.length; i++) {
@@ -165,11 +181,20 @@ class RecomputeTest {
   }
 
   /**
+   * Halves: two segments per block (attention half, MLP half), but a last layer that builds only its CLS
+   * row is one, and the step's last segment is kept plain.
+   */
+  private static int rebuiltHalves(ModelSpec spec) {
+    boolean clsRowLast = spec.pooling() == Pooling.CLS_TOKEN || spec.pooling() == Pooling.CLS_LAST_LAYER;
+    return (clsRowLast ? 2 * spec.layers() - 1 : 2 * spec.layers()) - 1;
+  }
+
+  /**
    * The graph that ran holds no call of a recompute function, and each block's rebuilt ops: TensorFlow
    * inlined every G (with the compiled pieces nested in it too), so the executor frees the rebuilt
    * activations as it goes.
    */
-  static void assertRecomputeFunctionsInlined(org.tensorflow.proto.RunMetadata md, int blocks) {
+  static void assertRecomputeFunctionsInlined(org.tensorflow.proto.RunMetadata md, int segments) {
     List<org.tensorflow.proto.NodeDef> nodes = md.getPartitionGraphsList().stream()
         .flatMap(pg -> pg.getNodeList().stream()).toList();
     assertTrue(!nodes.isEmpty(), "partition graphs were returned");
@@ -181,7 +206,7 @@ class RecomputeTest {
     java.util.regex.Pattern call = java.util.regex.Pattern.compile("^(?:.*/)?(gradients.*?_recompute)/.*$");
     long inlined = nodes.stream().map(n -> call.matcher(n.getName())).filter(java.util.regex.Matcher::matches)
         .map(m -> m.group(1)).distinct().count();
-    assertEquals(blocks, inlined, "blocks whose rebuilt ops ran inline");
+    assertEquals(segments, inlined, "segments whose rebuilt ops ran inline");
   }
 
   private static double lossWithoutDropout(ModelSpec spec) {

@@ -73,6 +73,14 @@ class VisionRecomputeTest {
     assertEquals("VisionModelGraph.Builder: recompute is for training graphs (optTraining(true))", e.getMessage());
   }
 
+  @Test
+  void halvesAreRefusedByName() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> VisionModelGraph.builder(spec())
+        .setDtype(TFloat32.class).setBatch(1).optTraining(true).optRecompute(Recompute.HALVES).build());
+    assertEquals("VisionModelGraph.Builder: recompute rebuilds whole ViL blocks (segments BLOCKS), not HALVES; halves"
+        + " are for the classifiers' encoder", e.getMessage());
+  }
+
   /** [loss], then each parameter's gradient, flattened, in parameter order. */
   private static double[][] lossAndGradients(VisionSpec spec, boolean recompute) {
     try (VisionModelGraph<TFloat64> g = VisionModelGraph.builder(spec).setDtype(TFloat64.class).setBatch(B).optSeed(3)

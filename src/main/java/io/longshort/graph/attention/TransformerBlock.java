@@ -44,6 +44,17 @@ public final class TransformerBlock<T extends TFloating> {
     return block.apply(residual, x, normed -> mha.apply(normed, mask, cls));
   }
 
+  /** {@link #apply}'s first half: x (or [cls ; x]) + dropout(mha(norm1(x))). */
+  public Operand<T> applyAttention(Operand<T> x, Operand<T> mask, Operand<T> cls) {
+    Operand<T> residual = cls == null ? x : Shapes.concat(s.tf(), 1, List.of(cls, x));
+    return block.applyAttention(residual, x, normed -> mha.apply(normed, mask, cls));
+  }
+
+  /** {@link #apply}'s second half: h + mlpblock(norm2(h)). */
+  public Operand<T> applyMlp(Operand<T> h) {
+    return block.applyMlp(h);
+  }
+
   /**
    * Only the CLS row of {@link #apply}'s output, for a last layer whose token rows are discarded:
    * the attention still attends over every token (the CLS query needs their outputs), but its

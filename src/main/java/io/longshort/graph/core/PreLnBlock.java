@@ -65,12 +65,20 @@ public final class PreLnBlock<T extends TFloating> {
    * (a CLS row in front) gives the residual those rows too.
    */
   public Operand<T> apply(Operand<T> residual, Operand<T> x, UnaryOperator<Operand<T>> attention) {
-    Ops tf = s.tf();
+    return applyMlp(applyAttention(residual, x, attention));
+  }
+
+  /** The block's first half, residual + dropout(attention(norm1(x))): (B, N', D). */
+  public Operand<T> applyAttention(Operand<T> residual, Operand<T> x, UnaryOperator<Operand<T>> attention) {
     // (B, N', D)
-    Operand<T> h = tf.math.add(residual, dropout.apply(s, attention.apply(norm1.applyShared(x))));
+    return s.tf().math.add(residual, dropout.apply(s, attention.apply(norm1.applyShared(x))));
+  }
+
+  /** The block's second half, h + dropout(fc2(dropout(gelu(fc1(norm2(h)))))): (B, N', D). */
+  public Operand<T> applyMlp(Operand<T> h) {
     // (B, N', D) -> (B, N', F) -> (B, N', D)
     Operand<T> mlp = dropout.apply(s, fc2.apply(dropout.apply(s, gelu(s, fc1.apply(norm2.applyShared(h))))));
-    return tf.math.add(h, mlp);
+    return s.tf().math.add(h, mlp);
   }
 
   /**

@@ -10,14 +10,29 @@ import org.tensorflow.types.family.TFloating;
  * {@code grad_chk}): the training step keeps only the block's inputs, and its backward pass
  * rebuilds the block's activations from them. Implemented by {@code io.longshort.compile.Recompute}.
  *
- * <p>A model applies it to its blocks through {@link #applyToBlock}, which leaves the last block of the
- * step plain (as torch's {@code checkpoint_sequential} leaves its last segment): the backward pass
+ * <p>A model applies it to its blocks (or to their halves, {@link Segments#HALVES}) through {@link
+ * #applyToBlock}, which leaves the last block (segment) of the step plain (as torch's {@code checkpoint_sequential} leaves its last segment): the backward pass
  * starts with that block's gradient right after the forward pass ends, so its kept activations cost
  * no more at the peak than a rebuilt block's would later, and rebuilding it would only cost time.
  * This differs on purpose from the authors' options, which rebuild every block; the gradients are the
  * same either way.
  */
 public interface Recomputation {
+  /** What one rebuilt segment of a model's block is. */
+  enum Segments {
+    /** Each block whole: one kept input per block, about one block's forward pass more per step. */
+    BLOCKS,
+    /**
+     * Each block of the classifiers' encoder as two segments, its attention half and its MLP half: one
+     * half's activations alive at a time instead of a block's, for a lower peak at more time (every
+     * block's attention is rebuilt, the last one's too). Other models refuse it.
+     */
+    HALVES
+  }
+
+  /** How a model cuts its blocks into rebuilt segments. */
+  Segments segments();
+
   /**
    * The block's output, whose gradient is that of {@code block} re-run from {@code inputs}.
    *

@@ -55,6 +55,10 @@ public final class TransformerLsLayers<T extends TFloating> {
    * ({@code recompute}; null: the layers' activations are kept, as the constructor above).
    */
   public TransformerLsLayers(GraphScope<T> root, TransformerLsSpec spec, Dropout dropout, Recomputation recompute) {
+    if (recompute != null && recompute.segments() != Recomputation.Segments.BLOCKS) {
+      throw new IllegalArgumentException("recompute: the authors' LM rebuilds whole layers (segments BLOCKS), not "
+          + recompute.segments() + "; halves are for the classifiers' encoder");
+    }
     this.root = root;
     this.spec = spec;
     this.dropout = dropout;

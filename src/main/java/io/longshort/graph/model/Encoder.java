@@ -8,11 +8,13 @@ import io.longshort.graph.core.LayerNorm;
 import io.longshort.graph.core.Recomputation;
 import io.longshort.graph.core.Shapes;
 import io.longshort.graph.attention.TransformerBlock;
+import io.longshort.spec.AttentionSpec;
 import io.longshort.spec.ModelSpec;
 import io.longshort.spec.Pooling;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -86,11 +88,12 @@ public final class Encoder<T extends TFloating> {
       }
       TransformerBlock<T> block = blocks.get(spec.tiedLayers() ? 0 : i);
       if (cls != null && i == spec.layers() - 1) {
-        // the last layer's token rows are discarded: only its CLS row is built past the attention
-        cls = recompute == null ? block.applyClsRow(x, mask, cls) : recomputed(i, block, x, mask, cls, true);
+        // the last layer's token rows are discarded: only its CLS row is built past the attention;
+        // with recomputation it is the step's last segment, kept plain
+        cls = block.applyClsRow(x, mask, cls);
         break;
       }
-      x = recompute == null ? block.apply(x, mask, cls) : recomputed(i, block, x, mask, cls, false);
+      x = recompute == null ? block.apply(x, mask, cls) : recomputed(i, block, x, mask, cls);
       if (cls != null) {
         // the CLS row leaves the sequence again: (B, 1, D) and (B, N, D)
         cls = Shapes.slice(tf, x, new long[] {0, 0, 0}, new long[] {-1, 1, spec.width()});
@@ -104,43 +107,63 @@ public final class Encoder<T extends TFloating> {
   }
 
   /**
-   * Block i through {@link #recompute} (the last block kept plain, {@link Recomputation#applyToBlock}):
-   * its inputs are x, mask, cls (when given) and the dropout seed and rate (when active); rebuilt in
-   * the gradient function, it numbers its dropout sites from where the block first built here left
-   * off, so it drops the same units.
+   * Block i through {@link #recompute}: one segment ({@link Recomputation.Segments#BLOCKS}), or two
+   * ({@link Recomputation.Segments#HALVES}), its attention half (segment 2i: x (or [cls ; x]) +
+   * dropout(mha(norm1(x)))) and its MLP half (segment 2i + 1), each rebuilt in the backward pass from
+   * its own input, so that only one half's activations are alive at a time. The step's last segment is
+   * kept plain ({@link Recomputation#applyToBlock}): the last block (or its MLP half), or, with a CLS
+   * row, the last layer (built in {@link #apply}). A rebuilt segment numbers its dropout sites from
+   * where it first left off, so it drops the same units.
    */
   @SuppressWarnings("unchecked")
-  private Operand<T> recomputed(int i, TransformerBlock<T> block, Operand<T> x, Operand<T> mask, Operand<T> cls,
-      boolean clsRow) {
+  private Operand<T> recomputed(int i, TransformerBlock<T> block, Operand<T> x, Operand<T> mask, Operand<T> cls) {
     String name = spec.tiedLayers() ? "transformer" : "transformer_" + i;
-    int sitesBefore = dropout.sites();
-    // differentiable: x and cls; then the mask and the dropout seed and rate
+    boolean clsRowLast = spec.pooling() == Pooling.CLS_TOKEN || spec.pooling() == Pooling.CLS_LAST_LAYER;
+    AttentionSpec attention = spec.attentionFor(spec.tiedLayers() ? spec.layers() - 1 : i);
+    // differentiable: x and cls; then the mask
     List<Operand<?>> in = new ArrayList<>(List.of(x));
     if (cls != null) {
       in.add(cls);
     }
     int differentiable = in.size();
     in.add(mask);
+    if (recompute.segments() == Recomputation.Segments.BLOCKS) {
+      // (B, N, D), or (B, 1 + N, D) with cls
+      return segment(name, name, i, spec.layers(), in, differentiable, (b, a) -> b.apply((Operand<T>) a.get(0),
+          (Operand<T>) a.get(differentiable), cls != null ? (Operand<T>) a.get(1) : null), block, attention);
+    }
+    int segments = clsRowLast ? 2 * spec.layers() - 1 : 2 * spec.layers();
+    // (B, N, D), or (B, 1 + N, D) with cls
+    Operand<T> h = segment(name, name + "_attention", 2 * i, segments, in, differentiable, (b, a) -> b.applyAttention(
+        (Operand<T>) a.get(0), (Operand<T>) a.get(differentiable), cls != null ? (Operand<T>) a.get(1) : null),
+        block, attention);
+    return segment(name, name + "_mlp", 2 * i + 1, segments, new ArrayList<>(List.of(h)), 1,
+        (b, a) -> b.applyMlp((Operand<T>) a.get(0)), block, attention);
+  }
+
+  /**
+   * One segment of a block through {@link #recompute}: {@code half} applied to {@code block} in the
+   * forward pass, and to a block rebuilt from the gradient function's parameters, with the dropout
+   * seed and rate (when active, appended to {@code in}) numbering from this segment's first site.
+   */
+  private Operand<T> segment(String scopeName, String name, int index, int count, List<Operand<?>> in, int differentiable,
+      java.util.function.BiFunction<TransformerBlock<T>, List<Output<?>>, Operand<T>> half, TransformerBlock<T> block,
+      AttentionSpec attention) {
+    int sitesBefore = dropout.sites();
+    int seedAt = in.size();
     if (dropout.active()) {
       in.add(dropout.seed());
       in.add(dropout.rate());
     }
-    int seedAt = differentiable + 1;
-    // (B, N, D), or (B, 1 + N, D) with cls, or (B, 1, D) for the CLS row only
-    return recompute.applyToBlock(s.child(name), name, i, spec.layers(), in, differentiable, (bs, a) -> {
-      Operand<T> bx = (Operand<T>) a.get(0);
-      Operand<T> bcls = cls != null ? (Operand<T>) a.get(1) : null;
-      Operand<T> bmask = (Operand<T>) a.get(differentiable);
+    return recompute.applyToBlock(s.child(scopeName), name, index, count, in, differentiable, (bs, a) -> {
       if (bs.parameters() == s.parameters()) {
         // the first build: this graph's block and dropout
-        return clsRow ? block.applyClsRow(bx, bmask, bcls) : block.apply(bx, bmask, bcls);
+        return half.apply(block, a);
       }
       Dropout d = dropout.active()
           ? Dropout.continuing(a.get(seedAt).expect(TInt64.class), a.get(seedAt + 1).expect(TFloat32.class), sitesBefore)
           : Dropout.none();
-      TransformerBlock<T> rebuilt = new TransformerBlock<>(bs, spec.attentionFor(spec.tiedLayers() ? spec.layers() - 1 : i),
-          spec.hiddenWidth(), spec.layerNormEpsilon(), d);
-      return clsRow ? rebuilt.applyClsRow(bx, bmask, bcls) : rebuilt.apply(bx, bmask, bcls);
+      return half.apply(new TransformerBlock<>(bs, attention, spec.hiddenWidth(), spec.layerNormEpsilon(), d), a);
     });
   }
 

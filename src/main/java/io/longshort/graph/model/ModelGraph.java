@@ -264,7 +264,9 @@ public final class ModelGraph<T extends TFloating> extends GraphModel<T>
      * graph keeps only each block's input, and the backward pass rebuilds the block's activations
      * from it, all but the last block's, which the backward pass reads first
      * ({@link Recomputation#applyToBlock}; {@code recomputation}:
-     * {@code io.longshort.compile.Recompute.INSTANCE}; null: off).
+     * {@code io.longshort.compile.Recompute.INSTANCE}; null: off). {@code Recompute.HALVES} rebuilds
+     * each block as two segments, its attention half and its MLP half ({@link
+     * Recomputation.Segments#HALVES}): a lower peak for more time.
      * The same gradients as without, in less memory and more time.
      * Needs a plain training graph in one dtype: not with {@link #optExecution} other than plain
      * (XLA), nor with a variable dtype other than the compute dtype (mixed precision).
