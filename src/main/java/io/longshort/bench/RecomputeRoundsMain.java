@@ -2,6 +2,7 @@ package io.longshort.bench;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -10,7 +11,8 @@ import java.util.Locale;
  * process whose resident memory passes it, and the row says so), so that load from other processes
  * falls on both modes alike. Prints one PROBE line per process, then a Markdown table.
  *
- * <p>args: CONFIG N BATCH ROUNDS STEPS BUDGET_GIB [LAYERS].
+ * <p>args: CONFIG N BATCH ROUNDS STEPS BUDGET_GIB [LAYERS]; {@code -Drecompute.modes=plain,recompute,halves}
+ * adds the classifiers' halves (default: plain,recompute).
  */
 public final class RecomputeRoundsMain {
   private RecomputeRoundsMain() {}
@@ -30,11 +32,18 @@ public final class RecomputeRoundsMain {
       throw new IllegalArgumentException("ROUNDS (" + rounds + ") must be >= 1, STEPS (" + steps
           + ") >= 0, BUDGET_GIB (" + args[5] + ") > 0");
     }
+    // -Drecompute.modes=plain,recompute,halves adds the classifiers' halves to each round
+    List<String> modes = List.of(System.getProperty("recompute.modes", "plain,recompute").split(","));
+    for (String m : modes) {
+      if (!List.of("plain", "recompute", "halves").contains(m)) {
+        throw new IllegalArgumentException("recompute.modes: mode (" + m + ") must be plain, recompute or halves");
+      }
+    }
     StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
         "| round | mode | VmHWM MiB | step ms (%d timed, after 1 warm-up) | step CPU ms (all threads) |%n"
         + "|---|---|---|---|---|%n", steps));
     for (int r = 1; r <= rounds; r++) {
-      for (String mode : new String[] {"plain", "recompute"}) {
+      for (String mode : modes) {
         RecomputeLongestMain.Probe p = RecomputeLongestMain.probe(args[0], n, batch, mode, steps, layers,
             (long) (budgetGib * (1L << 30)));
         table.append(String.format(Locale.ROOT, "| %d | %s | %s | %s | %s |%n", r, mode,
