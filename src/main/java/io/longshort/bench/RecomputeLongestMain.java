@@ -96,11 +96,7 @@ public final class RecomputeLongestMain {
   /** The modes after the first four arguments (default plain and recompute), each plain, recompute or halves. */
   private static List<String> modes(String[] args) {
     List<String> modes = args.length > 4 ? List.of(args).subList(4, args.length) : List.of("plain", "recompute");
-    for (String m : modes) {
-      if (!m.equals("plain") && !m.equals("recompute") && !m.equals("halves")) {
-        throw new IllegalArgumentException("mode (" + m + ") must be plain, recompute or halves");
-      }
-    }
+    modes.forEach(RecomputeStepMain::recomputation);
     return modes;
   }
 

@@ -34,11 +34,7 @@ public final class RecomputeRoundsMain {
     }
     // -Drecompute.modes=plain,recompute,halves adds the classifiers' halves to each round
     List<String> modes = List.of(System.getProperty("recompute.modes", "plain,recompute").split(","));
-    for (String m : modes) {
-      if (!List.of("plain", "recompute", "halves").contains(m)) {
-        throw new IllegalArgumentException("recompute.modes: mode (" + m + ") must be plain, recompute or halves");
-      }
-    }
+    modes.forEach(RecomputeStepMain::recomputation);
     StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
         "| round | mode | VmHWM MiB | step ms (%d timed, after 1 warm-up) | step CPU ms (all threads) |%n"
         + "|---|---|---|---|---|%n", steps));

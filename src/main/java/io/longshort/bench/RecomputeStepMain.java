@@ -57,16 +57,28 @@ import org.tensorflow.types.TInt64;
 public final class RecomputeStepMain {
   private RecomputeStepMain() {}
 
+  /**
+   * A bench mode's recomputation: plain (null), recompute (whole blocks) or halves (the classifiers'
+   * encoder rebuilt in attention and MLP halves; the LM and ViL refuse it). The one check of a mode's name
+   * for every recompute bench.
+   */
+  static Recompute recomputation(String mode) {
+    return switch (mode) {
+      case "plain" -> null;
+      case "recompute" -> Recompute.INSTANCE;
+      case "halves" -> Recompute.HALVES;
+      default -> throw new IllegalArgumentException("mode (" + mode + ") must be plain, recompute or halves");
+    };
+  }
+
   public static void main(String[] args) throws IOException {
-    if (args.length < 5 || args.length > 6
-        || !(args[3].equals("plain") || args[3].equals("recompute") || args[3].equals("halves"))) {
+    if (args.length < 5 || args.length > 6) {
       throw new IllegalArgumentException("args: CONFIG N BATCH plain|recompute|halves STEPS [LAYERS], got "
           + Arrays.toString(args));
     }
     int n = Integer.parseInt(args[1]);
     int batch = Integer.parseInt(args[2]);
-    // halves: the classifiers' encoder rebuilt in attention and MLP halves (the LM and ViL refuse it)
-    Recompute recompute = args[3].equals("plain") ? null : args[3].equals("halves") ? Recompute.HALVES : Recompute.INSTANCE;
+    Recompute recompute = recomputation(args[3]);
     int steps = Integer.parseInt(args[4]);
     boolean lm = TransformerLsSetting.SHIPPED.contains(args[0]);
     boolean vision = VisionSpec.SHIPPED.contains(args[0]);

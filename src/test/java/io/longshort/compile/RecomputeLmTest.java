@@ -62,14 +62,7 @@ class RecomputeLmTest {
   private static void check(TransformerLsSpec spec, int b, int m, XlaPieces pieces) {
     List<double[]> plain = run(spec, b, m, false, 0.1f, pieces);
     List<double[]> recomputed = run(spec, b, m, true, 0.1f, pieces);
-    assertEquals(plain.size(), recomputed.size());
-    double worst = 0;
-    for (int i = 0; i < plain.size(); i++) {
-      assertEquals(plain.get(i).length, recomputed.get(i).length);
-      for (int j = 0; j < plain.get(i).length; j++) {
-        worst = Math.max(worst, Math.abs(plain.get(i)[j] - recomputed.get(i)[j]));
-      }
-    }
+    double worst = RecomputeTest.largestDifference(plain.toArray(double[][]::new), recomputed.toArray(double[][]::new));
     assertTrue(worst <= 1e-6, "largest difference " + worst);
     // dropout was on: without it the loss differs
     assertTrue(Math.abs(plain.get(0)[0] - run(spec, b, m, false, 0f, pieces).get(0)[0]) > 1e-6, "the dropout masks were applied");

@@ -79,13 +79,7 @@ class RecomputeTest {
     CompiledPieces pieces = XlaPieces.withMinElements(1);
     double[][] plain = lossAndGradients(spec, null, pieces, TFloat32.class);
     for (Recompute recompute : List.of(Recompute.INSTANCE, Recompute.HALVES)) {
-      double[][] recomputed = lossAndGradients(spec, recompute, pieces, TFloat32.class);
-      double worst = 0;
-      for (int i = 0; i < plain.length; i++) {
-        for (int j = 0; j < plain[i].length; j++) {
-          worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
-        }
-      }
+      double worst = largestDifference(plain, lossAndGradients(spec, recompute, pieces, TFloat32.class));
       assertTrue(worst <= 1e-5, "largest difference " + worst + " (" + recompute.segments() + ")");
     }
   }
@@ -94,20 +88,28 @@ class RecomputeTest {
   private static void check(ModelSpec spec, CompiledPieces pieces) {
     double[][] plain = lossAndGradients(spec, null, pieces, TFloat64.class);
     for (Recompute recompute : List.of(Recompute.INSTANCE, Recompute.HALVES)) {
-      double[][] recomputed = lossAndGradients(spec, recompute, pieces, TFloat64.class);
-      assertEquals(plain.length, recomputed.length);
-      double worst = 0;
-      for (int i = 0; i < plain.length; i++) {
-        assertEquals(plain[i].length, recomputed[i].length);
-        for (int j = 0; j < plain[i].length; j++) {
-          worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
-        }
-      }
+      double worst = largestDifference(plain, lossAndGradients(spec, recompute, pieces, TFloat64.class));
       assertTrue(worst <= 1e-6, "largest difference " + worst + " (" + recompute.segments() + ", " + spec.pooling()
           + ", tied " + spec.tiedLayers() + ", pieces " + (pieces != null) + ")");
     }
     // dropout was on: a step without it gives another loss
     assertTrue(Math.abs(plain[0][0] - lossWithoutDropout(spec)) > 1e-6, "the dropout masks were applied");
+  }
+
+  /**
+   * The largest |a - b| over two results of the same shape (each a loss, then gradients, flattened),
+   * checking that their shapes agree: the recompute tests' one comparison of a step with the plain step.
+   */
+  static double largestDifference(double[][] a, double[][] b) {
+    assertEquals(a.length, b.length);
+    double worst = 0;
+    for (int i = 0; i < a.length; i++) {
+      assertEquals(a[i].length, b[i].length);
+      for (int j = 0; j < a[i].length; j++) {
+        worst = Math.max(worst, Math.abs(a[i][j] - b[i][j]));
+      }
+    }
+    return worst;
   }
 
   /**

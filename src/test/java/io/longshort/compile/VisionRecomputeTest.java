@@ -46,15 +46,7 @@ class VisionRecomputeTest {
   void gradientsEqualThePlainStepsInFloat64() {
     VisionSpec spec = spec();
     double[][] plain = lossAndGradients(spec, false);
-    double[][] recomputed = lossAndGradients(spec, true);
-    assertEquals(plain.length, recomputed.length);
-    double worst = 0;
-    for (int i = 0; i < plain.length; i++) {
-      assertEquals(plain[i].length, recomputed[i].length);
-      for (int j = 0; j < plain[i].length; j++) {
-        worst = Math.max(worst, Math.abs(plain[i][j] - recomputed[i][j]));
-      }
-    }
+    double worst = RecomputeTest.largestDifference(plain, lossAndGradients(spec, true));
     assertTrue(worst <= 1e-6, "largest difference " + worst);
     // the gradients are not all zero: the comparison above compares something
     double largest = 0;

@@ -34,6 +34,17 @@ public interface Recomputation {
   Segments segments();
 
   /**
+   * The refusal of a model that rebuilds only whole blocks: {@code rebuildsWhole} says who and what
+   * ("recompute: the authors' LM rebuilds whole layers"), the message adds what was asked instead.
+   */
+  default void requireWholeBlocks(String rebuildsWhole) {
+    if (segments() != Segments.BLOCKS) {
+      throw new IllegalArgumentException(rebuildsWhole + " (segments BLOCKS), not " + segments()
+          + "; halves are for the classifiers' encoder");
+    }
+  }
+
+  /**
    * The block's output, whose gradient is that of {@code block} re-run from {@code inputs}.
    *
    * @param s the block's scope (its parameters get its PyTorch prefix)

@@ -55,9 +55,8 @@ public final class TransformerLsLayers<T extends TFloating> {
    * ({@code recompute}; null: the layers' activations are kept, as the constructor above).
    */
   public TransformerLsLayers(GraphScope<T> root, TransformerLsSpec spec, Dropout dropout, Recomputation recompute) {
-    if (recompute != null && recompute.segments() != Recomputation.Segments.BLOCKS) {
-      throw new IllegalArgumentException("recompute: the authors' LM rebuilds whole layers (segments BLOCKS), not "
-          + recompute.segments() + "; halves are for the classifiers' encoder");
+    if (recompute != null) {
+      recompute.requireWholeBlocks("recompute: the authors' LM rebuilds whole layers");
     }
     this.root = root;
     this.spec = spec;

@@ -218,9 +218,8 @@ public final class VisionModelGraph<T extends TFloating> extends GraphModel<T>
         throw new IllegalArgumentException("VisionModelGraph.Builder: recompute is for training graphs"
             + " (optTraining(true))");
       }
-      if (recomputation != null && recomputation.segments() != Recomputation.Segments.BLOCKS) {
-        throw new IllegalArgumentException("VisionModelGraph.Builder: recompute rebuilds whole ViL blocks (segments"
-            + " BLOCKS), not " + recomputation.segments() + "; halves are for the classifiers' encoder");
+      if (recomputation != null) {
+        recomputation.requireWholeBlocks("VisionModelGraph.Builder: recompute rebuilds whole ViL blocks");
       }
       return new VisionModelGraph(spec, dtype, batch, seed, training, recomputation);
     }
